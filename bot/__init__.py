@@ -1,0 +1,1 @@
+"""Runtime shell: CLI, configuration, composition root and chat channels."""

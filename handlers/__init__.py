@@ -1,0 +1,1 @@
+"""Domain core: understanding messages, ticket workflow, commands and queries."""

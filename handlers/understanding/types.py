@@ -1,0 +1,67 @@
+"""Result types of message understanding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a report is about, normalised to Arabic numerals (三栋二单元 → 3栋2单元)."""
+
+    estate: str | None = None  # 小区 / 花园 / 苑 name
+    building: str | None = None  # "3栋"
+    unit: str | None = None  # "2单元"
+    floor: str | None = None  # "5楼" / "5层"
+    room: str | None = None  # "302室"
+    place: str | None = None  # 东门, 地下车库, 门口 …
+
+    def label(self) -> str:
+        """Short human form, e.g. ``3栋2单元门口``; empty when nothing was understood."""
+        parts = (self.estate, self.building, self.unit, self.floor, self.room, self.place)
+        return "".join(p for p in parts if p)
+
+    def is_empty(self) -> bool:
+        """True when no part of a location was found."""
+        return not self.label()
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What the bot understood of one message, and the cues that decided it."""
+
+    klass: str  # small | urgent | difficult | none
+    category: str  # a code from vocabulary.CATEGORIES
+    route: str | None  # online | onsite | hall | None
+    location: Location = field(default_factory=Location)
+    responsible: str | None = None  # suggested role code, e.g. "property"
+    cues: tuple[str, ...] = ()  # human-readable reasons, e.g. "急:煤气味", "类:电梯"
+    tokens: tuple[str, ...] = ()  # jieba tokens of the (normalised) text, for search
+
+    @property
+    def is_report(self) -> bool:
+        """True when the message reports a problem (class is not ``none``)."""
+        return self.klass != "none"
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON shape written by ``liufang classify``."""
+        return {
+            "class": self.klass,
+            "category": self.category,
+            "route": self.route,
+            "location": self.location.label() or None,
+            "location_parts": {
+                k: v
+                for k, v in (
+                    ("estate", self.location.estate),
+                    ("building", self.location.building),
+                    ("unit", self.location.unit),
+                    ("floor", self.location.floor),
+                    ("room", self.location.room),
+                    ("place", self.location.place),
+                )
+                if v
+            },
+            "responsible": self.responsible,
+            "cues": list(self.cues),
+        }

@@ -1,0 +1,105 @@
+"""sqlmodel tables: the directory (communities, groups, members), tickets, events, outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Community(SQLModel, table=True):
+    """A 社区 with its six-party group and grids."""
+
+    __tablename__ = "communities"
+
+    code: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=100, unique=True)
+    district: str = Field(default="", max_length=100)
+
+
+class Group(SQLModel, table=True):
+    """A chat room bound to a community, by room id so a rename keeps the binding."""
+
+    __tablename__ = "groups"
+
+    room_id: str = Field(primary_key=True, max_length=128)
+    topic: str = Field(max_length=200)
+    kind: str = Field(max_length=16)  # six_party | grid
+    community_code: str = Field(foreign_key="communities.code", index=True, max_length=64)
+    grid: str | None = Field(default=None, max_length=100)
+
+
+class Member(SQLModel, table=True):
+    """A person known to the bot, with the role they hold in one community."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("contact_id", "community_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: str = Field(index=True, max_length=128)
+    name: str = Field(index=True, max_length=100)
+    role: str = Field(max_length=32)
+    community_code: str = Field(foreign_key="communities.code", max_length=64)
+    grid: str | None = Field(default=None, max_length=100)
+
+
+class Ticket(SQLModel, table=True):
+    """A reported problem; ``id`` is the short human number shown as ``T<id>``."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_community_state", "community_code", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_code: str = Field(foreign_key="communities.code", max_length=64)
+    grid: str | None = Field(default=None, max_length=100)
+    room_id: str | None = Field(default=None, max_length=128)  # where it was reported
+    reporter_id: str = Field(max_length=128)
+    reporter_name: str = Field(max_length=100)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    klass: str = Field(max_length=16)  # small | urgent | difficult
+    category: str = Field(max_length=16)
+    route: str = Field(max_length=16)  # online | onsite | hall
+    location: str = Field(default="", max_length=200)
+    responsible: str | None = Field(default=None, max_length=32)  # role code
+    cues: str = Field(default="", max_length=1000)  # "|"-joined, for humans
+    state: str = Field(default="reported", max_length=16)
+    filed_on_request: bool = Field(default=False)  # explicit 报事 overrode the classifier
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime | None = Field(default=None)
+    source_msg_id: str = Field(unique=True, max_length=200)
+
+
+class TicketEvent(SQLModel, table=True):
+    """One step in a ticket's history: who, when, from which state to which, and why."""
+
+    __tablename__ = "ticket_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    at: datetime
+    actor_id: str = Field(max_length=128)
+    actor_name: str = Field(max_length=100)
+    kind: str = Field(max_length=32)  # reported | state | note | …
+    from_state: str | None = Field(default=None, max_length=16)
+    to_state: str | None = Field(default=None, max_length=16)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message waiting to be sent; written in the same transaction as what caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    room_id: str | None = Field(default=None, max_length=128)
+    to_id: str | None = Field(default=None, max_length=128)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    mention_ids: str = Field(default="", max_length=2000)  # comma-joined contact ids
+    created_at: datetime
+    not_before: datetime
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=500)
+    delivered_at: datetime | None = Field(default=None)
