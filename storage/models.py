@@ -2,10 +2,50 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+# Explicit constraint names make later migrations (SQLite batch rebuilds, PostgreSQL drops)
+# addressable, and give the unique source_msg_id a name callers can recognise.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+SOURCE_MSG_UNIQUE = "uq_tickets_source_msg_id"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored as naive UTC, read back as aware UTC.
+
+    SQLite has no timezone type and compares timestamps as text, so offsets must never reach
+    the database: every value is normalised to UTC on the way in, on both backends alike.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Convert an aware datetime to naive UTC; refuse naive ones, which are ambiguous."""
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError(f"timezone-aware datetime required, got {value!r}")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Mark a stored naive-UTC value as UTC again."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
 
 
 class Community(SQLModel, table=True):
@@ -48,7 +88,11 @@ class Ticket(SQLModel, table=True):
     """A reported problem; ``id`` is the short human number shown as ``T<id>``."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_community_state", "community_code", "state"),)
+    __table_args__ = (
+        Index("ix_tickets_community_state", "community_code", "state"),
+        # Ticket numbers are shown to people as T<id>: SQLite must never hand one out twice.
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     community_code: str = Field(foreign_key="communities.code", max_length=64)
@@ -65,9 +109,9 @@ class Ticket(SQLModel, table=True):
     cues: str = Field(default="", max_length=1000)  # "|"-joined, for humans
     state: str = Field(default="reported", max_length=16)
     filed_on_request: bool = Field(default=False)  # explicit 报事 overrode the classifier
-    created_at: datetime
-    updated_at: datetime
-    due_at: datetime | None = Field(default=None)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     source_msg_id: str = Field(unique=True, max_length=200)
 
 
@@ -78,7 +122,7 @@ class TicketEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
-    at: datetime
+    at: datetime = Field(sa_type=UtcDateTime)
     actor_id: str = Field(max_length=128)
     actor_name: str = Field(max_length=100)
     kind: str = Field(max_length=32)  # reported | state | note | …
@@ -98,8 +142,8 @@ class OutboxMessage(SQLModel, table=True):
     to_id: str | None = Field(default=None, max_length=128)
     text: str = Field(sa_column=Column(Text, nullable=False))
     mention_ids: str = Field(default="", max_length=2000)  # comma-joined contact ids
-    created_at: datetime
-    not_before: datetime
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    not_before: datetime = Field(sa_type=UtcDateTime)
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=500)
-    delivered_at: datetime | None = Field(default=None)
+    delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -1,0 +1,110 @@
+"""The directory: communities, their groups and members, as the configuration defines them.
+
+The configuration is the source of truth for what it names, but rows added another way (by a
+command, say) are left alone: syncing only inserts and updates, it never deletes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, select
+
+from storage.models import Community, Group, Member
+
+
+def sync_directory(
+    session: Session,
+    communities: Sequence[Community],
+    groups: Sequence[Group],
+    members: Sequence[Member],
+) -> None:
+    """Upsert the configured directory; idempotent, flushes but leaves the commit to the caller.
+
+    Communities match by code, groups by room id, members by (contact id, community code).
+    The given objects are copied, never attached, so a caller may pass the same ones again.
+    """
+    for community in communities:
+        row = session.get(Community, community.code)
+        if row is None:
+            session.add(
+                Community(code=community.code, name=community.name, district=community.district)
+            )
+            # Flushed one by one so a code listed twice updates the row instead of clashing.
+            session.flush()
+            continue
+        row.name = community.name
+        row.district = community.district
+    # Groups and members refer to communities: those rows must exist before their children.
+    session.flush()
+
+    for group in groups:
+        existing = session.get(Group, group.room_id)
+        if existing is None:
+            session.add(
+                Group(
+                    room_id=group.room_id,
+                    topic=group.topic,
+                    kind=group.kind,
+                    community_code=group.community_code,
+                    grid=group.grid,
+                )
+            )
+            session.flush()
+            continue
+        existing.topic = group.topic
+        existing.kind = group.kind
+        existing.community_code = group.community_code
+        existing.grid = group.grid
+
+    for member in members:
+        found = session.exec(
+            select(Member).where(
+                Member.contact_id == member.contact_id,
+                Member.community_code == member.community_code,
+            )
+        ).first()
+        if found is None:
+            session.add(
+                Member(
+                    contact_id=member.contact_id,
+                    name=member.name,
+                    role=member.role,
+                    community_code=member.community_code,
+                    grid=member.grid,
+                )
+            )
+            # Flush now so a repeated (contact, community) later in the list updates this row
+            # instead of inserting a second one that the unique constraint would reject.
+            session.flush()
+            continue
+        found.name = member.name
+        found.role = member.role
+        found.grid = member.grid
+    session.flush()
+
+
+def community_by_code(session: Session, code: str) -> Community | None:
+    """The community with this code, if any."""
+    return session.get(Community, code)
+
+
+def group_by_room(session: Session, room_id: str) -> Group | None:
+    """The group bound to this chat room id, if any."""
+    return session.get(Group, room_id)
+
+
+def member_roles(session: Session, contact_id: str) -> list[Member]:
+    """Every role this contact holds, one row per community, in a stable order."""
+    statement = (
+        select(Member)
+        .where(Member.contact_id == contact_id)
+        .order_by(Member.community_code, Member.id)
+    )
+    return list(session.exec(statement).all())
+
+
+def members_by_name(session: Session, name: str) -> list[Member]:
+    """Members whose display name is exactly ``name`` (names are not unique), oldest first."""
+    statement = select(Member).where(Member.name == name).order_by(Member.id)
+    return list(session.exec(statement).all())

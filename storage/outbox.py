@@ -1,0 +1,94 @@
+"""The outbox: every message the bot sends is first a row, written with what caused it.
+
+A sender loop reads :func:`due` rows, delivers them through the channel and marks each one
+delivered or failed. Times are timezone-aware; they are stored as UTC and read back as UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from storage.models import OutboxMessage
+
+MENTION_SEPARATOR = ","
+_MENTIONS_MAX = 2000  # the column's length; PostgreSQL would refuse a longer value
+_LAST_ERROR_MAX = 500  # the column's length: a long traceback must not fail the update
+
+
+def enqueue(
+    session: Session,
+    *,
+    room_id: str | None,
+    to_id: str | None,
+    text: str,
+    mention_ids: Sequence[str],
+    now: datetime,
+) -> OutboxMessage:
+    """Add a message to send as soon as possible; flushes for the id, never commits."""
+    if room_id is None and to_id is None:
+        raise ValueError("an outbox message needs a room_id or a to_id")
+    if isinstance(mention_ids, str):
+        # A bare string is a Sequence[str] too: it would be split into characters.
+        raise TypeError("mention_ids must be a sequence of contact ids, not a string")
+    for contact_id in mention_ids:
+        if not contact_id or MENTION_SEPARATOR in contact_id:
+            raise ValueError(f"invalid contact id to mention: {contact_id!r}")
+    mentions = MENTION_SEPARATOR.join(mention_ids)
+    if len(mentions) > _MENTIONS_MAX:
+        raise ValueError(f"too many mentions ({len(mention_ids)}) for one message")
+    row = OutboxMessage(
+        room_id=room_id,
+        to_id=to_id,
+        text=text,
+        mention_ids=mentions,
+        created_at=now,
+        not_before=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def due(session: Session, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+    """Undelivered messages whose time has come, oldest first."""
+    statement = (
+        select(OutboxMessage)
+        .where(col(OutboxMessage.delivered_at).is_(None), col(OutboxMessage.not_before) <= now)
+        .order_by(col(OutboxMessage.id))
+        .limit(limit)
+    )
+    return list(session.exec(statement).all())
+
+
+def _row(session: Session, msg_id: int) -> OutboxMessage:
+    """The outbox row with this id; a missing one is a bug in the caller."""
+    row = session.get(OutboxMessage, msg_id)
+    if row is None:
+        raise LookupError(f"no outbox message {msg_id}")
+    return row
+
+
+def mark_delivered(session: Session, msg_id: int, now: datetime) -> None:
+    """Record that the message went out, so it is never sent again."""
+    row = _row(session, msg_id)
+    row.delivered_at = now
+    session.flush()
+
+
+def mark_failed(session: Session, msg_id: int, error: str, retry_at: datetime) -> None:
+    """Count a failed attempt, keep the error, and hold the message back until ``retry_at``."""
+    row = _row(session, msg_id)
+    row.attempts += 1
+    row.last_error = error[:_LAST_ERROR_MAX]
+    row.not_before = retry_at
+    session.flush()
+
+
+def mention_list(row: OutboxMessage) -> tuple[str, ...]:
+    """The contact ids the message @-mentions, in the order they were given."""
+    if not row.mention_ids:
+        return ()
+    return tuple(row.mention_ids.split(MENTION_SEPARATOR))
