@@ -1,0 +1,1 @@
+"""Chat channels: adapters between a chat network and the channel-neutral Inbound."""

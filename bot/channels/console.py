@@ -1,0 +1,154 @@
+"""Console channel: chat as any member in any group by typing ``[group] name: text``.
+
+Reads a terminal or a piped transcript and prints each reply as ``[group] bot: text``, so a
+whole conversation can be scripted and its output checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TextIO
+
+from bot.channels.base import InboundCallback
+from bot.config import Settings
+from handlers.events import Inbound
+
+PRIVATE = "私聊"
+_LINE = re.compile(r"^\s*[\[【](?P<topic>[^\]】]+)[\]】]\s*(?P<name>[^:：]+?)\s*[:：]\s?(?P<text>.*)$")
+USAGE = "格式：[群名] 发言人: 内容   例如  [毛塘路1网格] 李网格长: 3栋2单元门口的路灯坏了"
+
+
+class ConsoleDirectory:
+    """Maps the console's group topics and display names to room and contact ids."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.room_by_topic: dict[str, str] = {}
+        self.topic_by_room: dict[str, str] = {}
+        self.id_by_name: dict[str, str] = {}
+        self.name_by_id: dict[str, str] = {}
+        for community in settings.communities:
+            for g in community.groups:
+                self.room_by_topic[g.topic] = g.room_id
+                self.topic_by_room[g.room_id] = g.topic
+            for m in community.members:
+                self.id_by_name.setdefault(m.name, m.id)
+                self.name_by_id[m.id] = m.name
+
+    def room(self, topic: str) -> str:
+        """Room id for a topic; a topic not in the config is an unbound group of its own."""
+        if topic not in self.room_by_topic:
+            room_id = f"console-room:{topic}"
+            self.room_by_topic[topic] = room_id
+            self.topic_by_room[room_id] = topic
+        return self.room_by_topic[topic]
+
+    def contact(self, name: str) -> str:
+        """Contact id for a display name; unknown names are residents with an id of their own."""
+        if name not in self.id_by_name:
+            contact_id = f"console-user:{name}"
+            self.id_by_name[name] = contact_id
+            self.name_by_id[contact_id] = name
+        return self.id_by_name[name]
+
+
+class ConsoleChannel:
+    """A local chat channel over text streams; no WeChat account needed."""
+
+    name = "console"
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+    ) -> None:
+        self.directory = ConsoleDirectory(settings)
+        self._bot = settings.bot_name
+        self._clock = clock
+        self._in = stdin or sys.stdin
+        self._out = stdout or sys.stdout
+        self._ids = itertools.count(1)
+        self._run_id = clock().strftime("%Y%m%d%H%M%S%f")
+        self._reader: asyncio.Task[None] | None = None
+
+    def parse(self, line: str) -> Inbound | str | None:
+        """An Inbound for a chat line, a usage hint for a malformed one, None for a blank one."""
+        line = line.rstrip("\r\n")
+        if not line.strip() or line.lstrip().startswith("#"):
+            return None
+        m = _LINE.match(line)
+        if not m:
+            return USAGE
+        topic, name, text = m["topic"].strip(), m["name"].strip(), m["text"]
+        text, to_bot, mentions = self._mentions(text)
+        private = topic == PRIVATE
+        return Inbound(
+            msg_id=f"console-{self._run_id}-{next(self._ids)}",
+            room_id=None if private else self.directory.room(topic),
+            room_topic="" if private else topic,
+            sender_id=self.directory.contact(name),
+            sender_name=name,
+            text=text,
+            at=self._clock(),
+            mentions=mentions,
+            is_to_bot=to_bot or private,
+        )
+
+    def _mentions(self, text: str) -> tuple[str, bool, tuple[str, ...]]:
+        """Strip an @bot mention; collect @ of known members as mention ids."""
+        to_bot = False
+        at_bot = f"@{self._bot}"
+        if at_bot in text:
+            to_bot = True
+            text = text.replace(at_bot, " ").strip()
+        ids = tuple(
+            self.directory.id_by_name[n]
+            for n in re.findall(r"@(\S+)", text)
+            if n in self.directory.id_by_name
+        )
+        return text, to_bot, ids
+
+    async def start(self, on_inbound: InboundCallback) -> None:
+        """Begin reading lines and feeding them to ``on_inbound`` one at a time."""
+        self._reader = asyncio.create_task(self._read(on_inbound))
+
+    async def _read(self, on_inbound: InboundCallback) -> None:
+        while True:
+            line = await asyncio.to_thread(self._in.readline)
+            if not line:
+                return
+            parsed = self.parse(line)
+            if isinstance(parsed, str):
+                self._print(parsed)
+            elif parsed is not None:
+                await on_inbound(parsed)
+
+    async def wait_closed(self) -> None:
+        """Return at the end of input."""
+        if self._reader is not None:
+            await self._reader
+
+    async def stop(self) -> None:
+        """Stop reading (a blocked terminal read ends with the process)."""
+        if self._reader is not None and not self._reader.done():
+            self._reader.cancel()
+
+    async def say(self, room_id: str, text: str, mention_ids: Sequence[str] = ()) -> None:
+        """Print a group reply as ``[topic] bot: @name text``."""
+        topic = self.directory.topic_by_room.get(room_id, room_id)
+        at = "".join(f"@{self.directory.name_by_id.get(i, i)} " for i in mention_ids)
+        self._print(f"[{topic}] {self._bot}: {at}{text}")
+
+    async def say_private(self, contact_id: str, text: str) -> None:
+        """Print a private reply as ``[私聊→name] bot: text``."""
+        name = self.directory.name_by_id.get(contact_id, contact_id)
+        self._print(f"[{PRIVATE}→{name}] {self._bot}: {text}")
+
+    def _print(self, text: str) -> None:
+        print(text, file=self._out, flush=True)

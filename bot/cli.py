@@ -1,0 +1,110 @@
+"""Command line: ``liufang run | chat | check-config | classify`` (also ``python -m bot``).
+
+Imports are deferred into each command so that ``liufang classify`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+DEFAULT_CONFIG = "config.example.toml"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="liufang", description="社区六方议事机器人 liufang")
+    p.add_argument("-v", "--verbose", action="store_true", help="show info logs")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("run", "start the bot (WeChat when a puppet token is set, else the console)"),
+        ("chat", "start the bot on the console channel; reads a transcript from stdin"),
+    ):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("--config", default=DEFAULT_CONFIG, help="TOML configuration file")
+    check = sub.add_parser("check-config", help="validate a configuration file")
+    check.add_argument("file", nargs="?", default=DEFAULT_CONFIG)
+    classify = sub.add_parser("classify", help="classify JSON or text lines from stdin")
+    classify.add_argument("--config", default=None, help="use this config's extra lexicons")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the chosen command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command == "check-config":
+        return _check_config(Path(args.file))
+    if args.command == "classify":
+        return _classify(args.config)
+    return _run(Path(args.config), force_console=args.command == "chat")
+
+
+def _check_config(path: Path) -> int:
+    from bot.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(path)
+    except ConfigError as exc:
+        print(f"配置有 {len(exc.problems)} 处问题 / {len(exc.problems)} problem(s):")
+        for line in exc.problems:
+            print(f"  - {line}")
+        return 1
+    groups = sum(len(c.groups) for c in settings.communities)
+    members = sum(len(c.members) for c in settings.communities)
+    print(
+        f"{path}: 配置正确 / OK — {len(settings.communities)} 个社区, {groups} 个群, "
+        f"{members} 名成员"
+    )
+    return 0
+
+
+def _classify(config: str | None) -> int:
+    from bot.classify import run
+
+    lexicons: tuple[Path, ...] = ()
+    if config:
+        from bot.config import ConfigError, load_settings
+
+        try:
+            lexicons = load_settings(Path(config)).lexicon_files
+        except ConfigError as exc:
+            print("\n".join(exc.problems), file=sys.stderr)
+            return 1
+    return run(sys.stdin, sys.stdout, lexicons)
+
+
+def _run(config: Path, *, force_console: bool) -> int:
+    from bot.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config)
+    except ConfigError as exc:
+        print("配置有问题，请先改正 / configuration problems:", file=sys.stderr)
+        for line in exc.problems:
+            print(f"  - {line}", file=sys.stderr)
+        return 1
+    from bot.app import App, system_clock
+    from bot.channels.console import USAGE, ConsoleChannel
+
+    if settings.uses_wechat and not force_console:
+        print("注意：本版本还没有接入微信通道，先使用本地控制台。", file=sys.stderr)
+    clock = system_clock(settings)
+    channel = ConsoleChannel(settings, clock)
+    app = App(settings, channel, clock=clock)
+    print(
+        f"liufang 已启动：本地控制台通道（未连接微信），配置 {config}，"
+        f"数据库 {settings.database_url.split('://')[0]}。\n{USAGE}\n按 Ctrl-D 退出。",
+        file=sys.stderr,
+    )
+    try:
+        asyncio.run(app.run())
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,250 @@
+"""Typed settings read from TOML with ``tomllib``; every problem names file, field and fix."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.config_schema import SchemaReader
+from handlers.vocabulary import GROUP_KINDS, ROLE_LABELS, ROLES
+
+ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    "LIUFANG_DATABASE_URL": ("storage", "url"),
+    "WECHATY_PUPPET_SERVICE_TOKEN": ("wechat", "puppet_service_token"),
+    "WECHATY_PUPPET_SERVICE_ENDPOINT": ("wechat", "puppet_service_endpoint"),
+    "LIUFANG_WEB_ADMIN_TOKEN": ("web", "admin_token"),
+}
+_CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSettings:
+    """A chat room bound to a community."""
+
+    room_id: str
+    topic: str
+    kind: str
+    grid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSettings:
+    """A named person and the role they hold."""
+
+    id: str
+    name: str
+    role: str
+    grid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommunitySettings:
+    """One community: its groups and members."""
+
+    code: str
+    name: str
+    groups: tuple[GroupSettings, ...]
+    members: tuple[MemberSettings, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot is configured with."""
+
+    path: Path
+    bot_name: str = "社区小助手"
+    timezone: str = "Asia/Shanghai"
+    max_text_chars: int = 2000
+    database_url: str = "sqlite:///data/liufang.db"
+    puppet_service_token: str = ""
+    puppet_service_endpoint: str = ""
+    web_admin_token: str = ""
+    lexicon_files: tuple[Path, ...] = ()
+    user_words: tuple[str, ...] = ()
+    district: str = ""
+    communities: tuple[CommunitySettings, ...] = field(default=())
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def uses_wechat(self) -> bool:
+        """True when a puppet-service token is configured, so WeChat replaces the console."""
+        return bool(self.puppet_service_token)
+
+
+class ConfigError(Exception):
+    """The configuration has problems; ``problems`` lists each as 'file: field: what — fix'."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Settings:
+    """Read, validate and return the settings in ``path``; raise ConfigError listing problems."""
+    path = Path(path)
+    env = os.environ if env is None else env
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: 文件不存在 — 复制 config.example.toml 为 {path}"]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: TOML 格式错误（{exc}）— 检查引号、括号和等号"]) from None
+    for var, (section, key) in ENV_OVERRIDES.items():
+        if env.get(var):
+            raw.setdefault(section, {})[key] = env[var]
+    reader = SchemaReader(str(path))
+    settings = _read(reader, raw, path)
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    return settings
+
+
+def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
+    r.known_keys("", raw, ("bot", "storage", "wechat", "web", "nlp", "district", "communities"))
+    bot = r.table("bot", raw, ("name", "timezone", "max_text_chars"))
+    storage = r.table("storage", raw, ("url",))
+    wechat = r.table("wechat", raw, ("puppet_service_token", "puppet_service_endpoint"))
+    web = r.table("web", raw, ("admin_token",))
+    nlp = r.table("nlp", raw, ("lexicon_files", "user_words"))
+    district = r.table("district", raw, ("name",))
+
+    timezone = r.string("bot.timezone", bot, "timezone", "Asia/Shanghai")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.problem("bot.timezone", f"未知时区 {timezone!r}", '写 "Asia/Shanghai"')
+    url = r.string("storage.url", storage, "url", "sqlite:///data/liufang.db")
+    if not url.startswith(("sqlite:///", "postgresql", "postgres://")):
+        r.problem(
+            "storage.url",
+            f"不支持的数据库地址 {url.split('://')[0]!r}",
+            '用 "sqlite:///data/liufang.db" 或 "postgresql+psycopg://user@host:5432/db"',
+        )
+    endpoint = r.string("wechat.puppet_service_endpoint", wechat, "puppet_service_endpoint", "")
+    if endpoint and not re.fullmatch(r"[\w.\-\[\]:]+:\d{1,5}", endpoint):
+        r.problem("wechat.puppet_service_endpoint", f"{endpoint!r} 不是 host:port", '写 "127.0.0.1:8788"')
+    lexicons = tuple(
+        _resolve(path, p) for p in r.string_list("nlp.lexicon_files", nlp, "lexicon_files")
+    )
+    for i, lex in enumerate(lexicons):
+        _check_lexicon(r, f"nlp.lexicon_files[{i}]", lex)
+    return Settings(
+        path=path,
+        bot_name=r.string("bot.name", bot, "name", "社区小助手", required=True),
+        timezone=timezone,
+        max_text_chars=r.integer("bot.max_text_chars", bot, "max_text_chars", 2000, 50, 20000),
+        database_url=url,
+        puppet_service_token=r.string("wechat.puppet_service_token", wechat, "puppet_service_token", ""),
+        puppet_service_endpoint=endpoint,
+        web_admin_token=r.string("web.admin_token", web, "admin_token", ""),
+        lexicon_files=lexicons,
+        user_words=tuple(r.string_list("nlp.user_words", nlp, "user_words")),
+        district=r.string("district.name", district, "name", ""),
+        communities=_communities(r, raw),
+    )
+
+
+def _resolve(config_path: Path, p: str) -> Path:
+    candidate = Path(p)
+    return candidate if candidate.is_absolute() else config_path.parent / candidate
+
+
+def _check_lexicon(r: SchemaReader, where: str, lex: Path) -> None:
+    if not lex.is_file():
+        r.problem(where, f"词库文件 {lex} 不存在", "检查路径（相对于配置文件所在目录）")
+        return
+    from handlers.understanding import validate_lexicon_file
+
+    for err in validate_lexicon_file(lex):
+        r.problem(where, err, "按 handlers/understanding/data/lexicon.toml 的格式改正")
+
+
+def _communities(r: SchemaReader, raw: dict[str, Any]) -> tuple[CommunitySettings, ...]:
+    items = r.table_list("communities", raw)
+    if not items:
+        r.problem("communities", "没有配置任何社区", "至少写一段 [[communities]]，见 config.example.toml")
+    seen_codes: set[str] = set()
+    seen_names: set[str] = set()
+    seen_rooms: set[str] = set()
+    result = []
+    for i, item in enumerate(items):
+        where = f"communities[{i}]"
+        r.known_keys(where, item, ("code", "name", "groups", "members"))
+        code = r.string(f"{where}.code", item, "code", "", required=True)
+        if code and not _CODE_RE.match(code):
+            r.problem(f"{where}.code", f"{code!r} 含有不允许的字符", "只用字母、数字和下划线，字母开头")
+        if code in seen_codes:
+            r.problem(f"{where}.code", f"社区代码 {code!r} 重复", "每个社区用不同的代码")
+        seen_codes.add(code)
+        name = r.string(f"{where}.name", item, "name", "", required=True)
+        if name in seen_names:
+            r.problem(f"{where}.name", f"社区名称 {name!r} 重复", "每个社区用不同的名称")
+        seen_names.add(name)
+        groups = _groups(r, where, item, seen_rooms)
+        grids = {g.grid for g in groups if g.kind == "grid"}
+        members = _members(r, where, item, grids)
+        result.append(CommunitySettings(code, name, groups, members))
+    return tuple(result)
+
+
+def _groups(
+    r: SchemaReader, where: str, item: dict[str, Any], seen_rooms: set[str]
+) -> tuple[GroupSettings, ...]:
+    groups = []
+    for j, g in enumerate(r.table_list(f"{where}.groups", item, key="groups")):
+        gw = f"{where}.groups[{j}]"
+        r.known_keys(gw, g, ("room_id", "topic", "kind", "grid"))
+        room_id = r.string(f"{gw}.room_id", g, "room_id", "", required=True)
+        if room_id in seen_rooms:
+            r.problem(f"{gw}.room_id", f"群 id {room_id!r} 重复", "每个群的 room_id 必须不同")
+        seen_rooms.add(room_id)
+        kind = r.string(f"{gw}.kind", g, "kind", "", required=True)
+        if kind and kind not in GROUP_KINDS:
+            r.problem(f"{gw}.kind", f"{kind!r} 不是群类型", '写 "six_party"（六方群）或 "grid"（网格群）')
+        grid = r.string(f"{gw}.grid", g, "grid", "") or None
+        if kind == "grid" and not grid:
+            r.problem(f"{gw}.grid", "网格群没有写网格名称", '加一行 grid = "1网格"')
+        topic = r.string(f"{gw}.topic", g, "topic", "", required=True)
+        groups.append(GroupSettings(room_id, topic, kind, grid if kind == "grid" else None))
+    six = [g for g in groups if g.kind == "six_party"]
+    if len(six) != 1:
+        r.problem(
+            f"{where}.groups",
+            f"六方群应当正好一个，现在有 {len(six)} 个",
+            '给一个群写 kind = "six_party"',
+        )
+    return tuple(groups)
+
+
+def _members(
+    r: SchemaReader, where: str, item: dict[str, Any], grids: set[str | None]
+) -> tuple[MemberSettings, ...]:
+    members = []
+    seen: set[str] = set()
+    roles = "、".join(f"{code}（{ROLE_LABELS[code]}）" for code in ROLES)
+    for j, m in enumerate(r.table_list(f"{where}.members", item, key="members")):
+        mw = f"{where}.members[{j}]"
+        r.known_keys(mw, m, ("id", "name", "role", "grid"))
+        member_id = r.string(f"{mw}.id", m, "id", "", required=True)
+        if member_id in seen:
+            r.problem(f"{mw}.id", f"成员 id {member_id!r} 在本社区重复", "每人一个 id")
+        seen.add(member_id)
+        role = r.string(f"{mw}.role", m, "role", "resident")
+        if role not in ROLES:
+            r.problem(f"{mw}.role", f"{role!r} 不是角色", f"写以下之一：{roles}")
+        grid = r.string(f"{mw}.grid", m, "grid", "") or None
+        if role == "grid_leader" and grid not in grids:
+            r.problem(f"{mw}.grid", f"网格长的网格 {grid!r} 没有对应的网格群", "写本社区某个网格群的 grid")
+        name = r.string(f"{mw}.name", m, "name", "", required=True)
+        members.append(MemberSettings(member_id, name, role, grid))
+    return tuple(members)

@@ -1,0 +1,54 @@
+"""What a handler is given: the message, its group and sender, a session and the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlmodel import Session
+
+from handlers.events import Inbound
+from handlers.understanding.types import Classification
+from storage.models import Group, Member
+
+
+class Classifier(Protocol):
+    """The part of message understanding that handlers use."""
+
+    def classify(self, text: str) -> Classification:
+        """Understand one message."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Injected collaborators shared by every handler."""
+
+    clock: Callable[[], datetime]
+    nlp: Classifier
+    bot_name: str = "社区小助手"
+    max_text_chars: int = 2000
+
+
+@dataclass(slots=True)
+class Context:
+    """One message being handled: the event, where it came from, who sent it, and the session.
+
+    ``text`` is the normalised, possibly truncated text; ``truncated`` says whether it was cut.
+    """
+
+    event: Inbound
+    session: Session
+    services: Services
+    now: datetime
+    text: str
+    truncated: bool
+    group: Group | None
+    member: Member | None
+
+    @property
+    def role(self) -> str:
+        """The sender's role in this group's community (``resident`` when unknown)."""
+        return self.member.role if self.member else "resident"

@@ -1,0 +1,119 @@
+"""The one dispatcher: an Inbound goes in, handlers run in one transaction, replies come out.
+
+Every reply is written to the outbox in the same transaction as the ticket change that caused
+it, so a crash can lose neither; the outbox sender is the one place that sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from handlers.context import Context, Services
+from handlers.events import Inbound, Reply
+from handlers.understanding import normalize_text
+from storage import directory, outbox
+from storage.db import Database
+from storage.tickets import is_duplicate_source_error
+
+log = logging.getLogger(__name__)
+
+SORRY = "抱歉，刚才处理出错了，您的消息没有丢，请稍后再发一次。"
+
+
+class Handler(Protocol):
+    """A feature: returns its replies when the message is for it, ``None`` to pass it on."""
+
+    name: str
+
+    def handle(self, ctx: Context) -> list[Reply] | None:
+        """Handle the message or return ``None``."""
+        ...
+
+
+class Dispatcher:
+    """Feeds each Inbound to the first handler that takes it and records its replies."""
+
+    def __init__(self, db: Database, services: Services, handlers: Sequence[Handler]) -> None:
+        self._db = db
+        self._services = services
+        self._handlers = tuple(handlers)
+        # Messages are handled one at a time, in arrival order: a command must see the
+        # ticket that the report just before it created.
+        self._lock = asyncio.Lock()
+
+    async def process(self, event: Inbound) -> list[Reply]:
+        """Handle one message; returns the replies that were queued for sending."""
+        async with self._lock:
+            return await asyncio.to_thread(self.process_sync, event)
+
+    def process_sync(self, event: Inbound) -> list[Reply]:
+        """Synchronous core of :meth:`process`, for benchmarks and batch tools."""
+        try:
+            with self._db.session() as session:
+                replies = self._run(session, event)
+                self._enqueue(session, replies)
+                session.commit()
+                return replies
+        except IntegrityError as exc:
+            if is_duplicate_source_error(exc):
+                log.info("message %s was delivered again; already handled", event.msg_id)
+                return []
+            log.exception("integrity error on message %s", event.msg_id)
+        except Exception:
+            log.exception("handler failed on message %s", event.msg_id)
+        return self._apologise(event)
+
+    def _run(self, session: Session, event: Inbound) -> list[Reply]:
+        text = normalize_text(event.text)
+        limit = self._services.max_text_chars
+        truncated = len(text) > limit
+        group = directory.group_by_room(session, event.room_id) if event.room_id else None
+        members = directory.member_roles(session, event.sender_id)
+        if group is not None:
+            members = [m for m in members if m.community_code == group.community_code]
+        ctx = Context(
+            event=event,
+            session=session,
+            services=self._services,
+            now=self._services.clock(),
+            text=text[:limit],
+            truncated=truncated,
+            group=group,
+            member=members[0] if members else None,
+        )
+        for handler in self._handlers:
+            replies = handler.handle(ctx)
+            if replies is not None:
+                return replies
+        return []
+
+    def _enqueue(self, session: Session, replies: Sequence[Reply]) -> None:
+        now = self._services.clock()
+        for r in replies:
+            outbox.enqueue(
+                session,
+                room_id=r.room_id,
+                to_id=r.to_id,
+                text=r.text,
+                mention_ids=r.mention_ids,
+                now=now,
+            )
+
+    def _apologise(self, event: Inbound) -> list[Reply]:
+        if event.is_private:
+            reply = Reply(text=SORRY, to_id=event.sender_id)
+        else:
+            reply = Reply(text=SORRY, room_id=event.room_id, mention_ids=(event.sender_id,))
+        try:
+            with self._db.session() as session:
+                self._enqueue(session, [reply])
+                session.commit()
+        except Exception:
+            log.exception("could not queue the apology for message %s", event.msg_id)
+        return [reply]
