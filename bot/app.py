@@ -36,7 +36,9 @@ def directory_rows(settings: Settings) -> tuple[list[Community], list[Group], li
     for c in settings.communities:
         communities.append(Community(code=c.code, name=c.name, district=settings.district))
         groups.extend(
-            Group(room_id=g.room_id, topic=g.topic, kind=g.kind, community_code=c.code, grid=g.grid)
+            Group(
+                room_id=g.room_id, topic=g.topic, kind=g.kind, community_code=c.code, grid=g.grid
+            )
             for g in c.groups
         )
         members.extend(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -103,8 +104,6 @@ def _run(config: Path, *, force_console: bool) -> int:
         f"数据库 {settings.database_url.split('://')[0]}。\n{USAGE}\n按 Ctrl-D 退出。",
         file=sys.stderr,
     )
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(app.run())
-    except KeyboardInterrupt:
-        pass
     return 0

@@ -132,7 +132,9 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
         )
     endpoint = r.string("wechat.puppet_service_endpoint", wechat, "puppet_service_endpoint", "")
     if endpoint and not re.fullmatch(r"[\w.\-\[\]:]+:\d{1,5}", endpoint):
-        r.problem("wechat.puppet_service_endpoint", f"{endpoint!r} 不是 host:port", '写 "127.0.0.1:8788"')
+        r.problem(
+            "wechat.puppet_service_endpoint", f"{endpoint!r} 不是 host:port", '写 "127.0.0.1:8788"'
+        )
     lexicons = tuple(
         _resolve(path, p) for p in r.string_list("nlp.lexicon_files", nlp, "lexicon_files")
     )
@@ -144,7 +146,9 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
         timezone=timezone,
         max_text_chars=r.integer("bot.max_text_chars", bot, "max_text_chars", 2000, 50, 20000),
         database_url=url,
-        puppet_service_token=r.string("wechat.puppet_service_token", wechat, "puppet_service_token", ""),
+        puppet_service_token=r.string(
+            "wechat.puppet_service_token", wechat, "puppet_service_token", ""
+        ),
         puppet_service_endpoint=endpoint,
         web_admin_token=r.string("web.admin_token", web, "admin_token", ""),
         lexicon_files=lexicons,
@@ -172,7 +176,9 @@ def _check_lexicon(r: SchemaReader, where: str, lex: Path) -> None:
 def _communities(r: SchemaReader, raw: dict[str, Any]) -> tuple[CommunitySettings, ...]:
     items = r.table_list("communities", raw)
     if not items:
-        r.problem("communities", "没有配置任何社区", "至少写一段 [[communities]]，见 config.example.toml")
+        r.problem(
+            "communities", "没有配置任何社区", "至少写一段 [[communities]]，见 config.example.toml"
+        )
     seen_codes: set[str] = set()
     seen_names: set[str] = set()
     seen_rooms: set[str] = set()
@@ -182,7 +188,9 @@ def _communities(r: SchemaReader, raw: dict[str, Any]) -> tuple[CommunitySetting
         r.known_keys(where, item, ("code", "name", "groups", "members"))
         code = r.string(f"{where}.code", item, "code", "", required=True)
         if code and not _CODE_RE.match(code):
-            r.problem(f"{where}.code", f"{code!r} 含有不允许的字符", "只用字母、数字和下划线，字母开头")
+            r.problem(
+                f"{where}.code", f"{code!r} 含有不允许的字符", "只用字母、数字和下划线，字母开头"
+            )
         if code in seen_codes:
             r.problem(f"{where}.code", f"社区代码 {code!r} 重复", "每个社区用不同的代码")
         seen_codes.add(code)
@@ -210,7 +218,9 @@ def _groups(
         seen_rooms.add(room_id)
         kind = r.string(f"{gw}.kind", g, "kind", "", required=True)
         if kind and kind not in GROUP_KINDS:
-            r.problem(f"{gw}.kind", f"{kind!r} 不是群类型", '写 "six_party"（六方群）或 "grid"（网格群）')
+            r.problem(
+                f"{gw}.kind", f"{kind!r} 不是群类型", '写 "six_party"（六方群）或 "grid"（网格群）'
+            )
         grid = r.string(f"{gw}.grid", g, "grid", "") or None
         if kind == "grid" and not grid:
             r.problem(f"{gw}.grid", "网格群没有写网格名称", '加一行 grid = "1网格"')
@@ -244,7 +254,11 @@ def _members(
             r.problem(f"{mw}.role", f"{role!r} 不是角色", f"写以下之一：{roles}")
         grid = r.string(f"{mw}.grid", m, "grid", "") or None
         if role == "grid_leader" and grid not in grids:
-            r.problem(f"{mw}.grid", f"网格长的网格 {grid!r} 没有对应的网格群", "写本社区某个网格群的 grid")
+            r.problem(
+                f"{mw}.grid",
+                f"网格长的网格 {grid!r} 没有对应的网格群",
+                "写本社区某个网格群的 grid",
+            )
         name = r.string(f"{mw}.name", m, "name", "", required=True)
         members.append(MemberSettings(member_id, name, role, grid))
     return tuple(members)

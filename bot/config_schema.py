@@ -23,7 +23,9 @@ class SchemaReader:
         for key in table:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
-                fix = f"是不是想写 {close[0]!r}？" if close else f"可用的字段：{', '.join(allowed)}"
+                fix = (
+                    f"是不是想写 {close[0]!r}？" if close else f"可用的字段：{', '.join(allowed)}"
+                )
                 self.problem(f"{where}.{key}" if where else key, "未知字段", fix)
 
     def table(self, name: str, raw: dict[str, Any], allowed: Sequence[str]) -> dict[str, Any]:
@@ -41,7 +43,9 @@ class SchemaReader:
         """Return an array of tables (``[[where]]``), dropping entries of the wrong type."""
         value = raw.get(key or where, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            self.problem(where, "应当是 [[...]] 表数组", f"每一项写成 [[{where.split('[')[0]}]] 段")
+            self.problem(
+                where, "应当是 [[...]] 表数组", f"每一项写成 [[{where.split('[')[0]}]] 段"
+            )
             return []
         return value
 
@@ -51,7 +55,9 @@ class SchemaReader:
         """Return a string field; record a problem when mistyped or required and empty."""
         value = table.get(key, default)
         if not isinstance(value, str):
-            self.problem(where, f"应当是文字，现在是 {type(value).__name__}", f'用引号括起来：{key} = "..."')
+            self.problem(
+                where, f"应当是文字，现在是 {type(value).__name__}", f'用引号括起来：{key} = "..."'
+            )
             return default
         value = value.strip()
         if required and not value:

@@ -1,4 +1,4 @@
-"""Help: what the bot answers when someone writes to it privately or sends something it can't read."""
+"""Help: the answer to private messages and to messages the bot cannot read."""
 
 from __future__ import annotations
 

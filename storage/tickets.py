@@ -18,17 +18,23 @@ from storage.models import SOURCE_MSG_UNIQUE, Ticket, TicketEvent
 _SQLITE_SOURCE_MSG_MESSAGE = "UNIQUE constraint failed: tickets.source_msg_id"
 
 
-class DuplicateSource(Exception):
-    """A ticket already exists for this source message: the message was delivered again."""
+class DuplicateSource(IntegrityError):
+    """A ticket already exists for this source message: the message was delivered again.
 
-    def __init__(self, source_msg_id: str) -> None:
-        """Remember which message was a repeat."""
-        super().__init__(f"a ticket already exists for message {source_msg_id!r}")
+    It is an :class:`IntegrityError` carrying the driver's error, so code that catches
+    ``IntegrityError`` and asks :func:`is_duplicate_source_error` recognises it too.
+    """
+
+    def __init__(self, source_msg_id: str, cause: IntegrityError) -> None:
+        """Wrap the database's refusal, remembering which message was a repeat."""
+        super().__init__(cause.statement, cause.params, cause.orig, cause.hide_parameters)
         self.source_msg_id = source_msg_id
 
 
 def is_duplicate_source_error(exc: IntegrityError) -> bool:
     """True when ``exc`` is the unique ``source_msg_id`` being violated, on either backend."""
+    if isinstance(exc, DuplicateSource):
+        return True
     orig = exc.orig
     if isinstance(orig, psycopg.errors.UniqueViolation):
         return orig.diag.constraint_name == SOURCE_MSG_UNIQUE
@@ -67,7 +73,7 @@ def create_ticket(
             session.flush()
     except IntegrityError as exc:
         if is_duplicate_source_error(exc):
-            raise DuplicateSource(source_msg_id) from exc
+            raise DuplicateSource(source_msg_id, exc) from exc
         raise
     return ticket
 

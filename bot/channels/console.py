@@ -19,7 +19,9 @@ from bot.config import Settings
 from handlers.events import Inbound
 
 PRIVATE = "私聊"
-_LINE = re.compile(r"^\s*[\[【](?P<topic>[^\]】]+)[\]】]\s*(?P<name>[^:：]+?)\s*[:：]\s?(?P<text>.*)$")
+_LINE = re.compile(
+    r"^\s*[\[【](?P<topic>[^\]】]+)[\]】]\s*(?P<name>[^:：]+?)\s*[:：]\s?(?P<text>.*)$"
+)
 USAGE = "格式：[群名] 发言人: 内容   例如  [毛塘路1网格] 李网格长: 3栋2单元门口的路灯坏了"
 
 

@@ -26,8 +26,16 @@ def test_example_config_has_two_communities_with_every_role() -> None:
 def test_every_field_of_example_is_commented_in_chinese_and_english() -> None:
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
     head = text.split("[[communities]]")[0]
-    for key in ("name", "timezone", "max_text_chars", "url", "puppet_service_token",
-                "admin_token", "lexicon_files", "user_words"):
+    for key in (
+        "name",
+        "timezone",
+        "max_text_chars",
+        "url",
+        "puppet_service_token",
+        "admin_token",
+        "lexicon_files",
+        "user_words",
+    ):
         before = head.split(f"\n{key} =")[0].rsplit("\n\n", 1)[-1]
         assert any("\u4e00" <= ch <= "\u9fff" for ch in before), key
         assert any(ch.isascii() and ch.isalpha() for ch in before.replace(key, "")), key
@@ -62,13 +70,20 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
         ('role = "property"', 'role = "wuye"', "communities[0].members[4].role", "property"),
         ('timezone = "Asia/Shanghai"', 'timezone = "Mars/Base"', "bot.timezone", "Asia/Shanghai"),
         ("max_text_chars = 2000", 'max_text_chars = "many"', "bot.max_text_chars", "2000"),
-        ('room_id = "room-guihua-6p"', 'room_id = "room-maotang-6p"',
-         "communities[1].groups[0].room_id", "不同"),
-        ('[storage]\n', '[storage]\nurll = "x"\n', "storage.urll", "'url'"),
+        (
+            'room_id = "room-guihua-6p"',
+            'room_id = "room-maotang-6p"',
+            "communities[1].groups[0].room_id",
+            "不同",
+        ),
+        ("[storage]\n", '[storage]\nurll = "x"\n', "storage.urll", "'url'"),
         ('code = "guihua"', 'code = "maotang"', "communities[1].code", "不同"),
-        ('grid = "2网格"\n\n[[communities.groups]]\nroom_id = "room-maotang-g3"',
-         '\n[[communities.groups]]\nroom_id = "room-maotang-g3"', "communities[0].groups[2].grid",
-         "grid"),
+        (
+            'grid = "2网格"\n\n[[communities.groups]]\nroom_id = "room-maotang-g3"',
+            '\n[[communities.groups]]\nroom_id = "room-maotang-g3"',
+            "communities[0].groups[2].grid",
+            "grid",
+        ),
         ('url = "sqlite:///data/liufang.db"', 'url = "mysql://x"', "storage.url", "sqlite"),
     ],
 )
