@@ -75,7 +75,12 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 
 class Database:
-    """One database: its engine, sessions and schema migrations."""
+    """One database: its engine, sessions and schema migrations.
+
+    On SQLite every transaction begins IMMEDIATE, i.e. holds the write lock until it ends, even
+    if it only reads: finish (commit or close) one session before opening another in the same
+    thread, or the second waits busy_timeout and fails with "database is locked".
+    """
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         """Create the engine for ``url``; nothing is connected until first use."""
@@ -111,16 +116,19 @@ class Database:
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
 
+    def _ensure_sqlite_directory(self) -> None:
+        # SQLite creates a missing file but not a missing folder (as in data/liufang.db).
+        database = self._parsed.database or ""
+        if self.dialect == "sqlite" and not self.is_memory and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
     def session(self) -> Session:
         """A new session; objects stay readable after commit (expire_on_commit=False)."""
         return Session(self.engine, expire_on_commit=False)
 
     def upgrade(self) -> None:
         """Migrate the schema to the latest revision; a no-op when it is already there."""
-        if self.dialect == "sqlite" and not self.is_memory:
-            database = self._parsed.database or ""
-            if not database.startswith("file:"):
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self._ensure_sqlite_directory()
         config = alembic_config()
         with self.engine.connect() as conn:
             raw = conn.connection.driver_connection
@@ -147,6 +155,7 @@ class Database:
 
     def revision(self) -> str | None:
         """The schema revision the database is at, or None before the first upgrade."""
+        self._ensure_sqlite_directory()
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 

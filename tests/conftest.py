@@ -1,0 +1,46 @@
+"""Shared fixtures: databases on every supported backend.
+
+``database`` runs a test on SQLite and on PostgreSQL (skipped, with the reason shown by
+``-rs``, unless LIUFANG_TEST_POSTGRES_URL is set); ``sqlite_database`` is the embedded default
+alone; ``blank_database`` is like ``database`` but not yet migrated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database
+from tests.support.db import POSTGRES_SKIP_REASON, postgres_db, postgres_url, sqlite_db
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def blank_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty database (no tables, no migrations run) on each backend."""
+    if request.param == "sqlite":
+        with sqlite_db(tmp_path, upgrade=False) as db:
+            yield db
+        return
+    url = postgres_url()
+    if url is None:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    with postgres_db(url, upgrade=False) as db:
+        yield db
+
+
+@pytest.fixture
+def database(blank_database: Database) -> Database:
+    """A migrated, empty database on each backend."""
+    blank_database.upgrade()
+    return blank_database
+
+
+@pytest.fixture
+def sqlite_database(tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty SQLite database in a temporary file."""
+    with sqlite_db(tmp_path) as db:
+        yield db
