@@ -116,8 +116,8 @@ class Database:
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
 
-    def _ensure_sqlite_directory(self) -> None:
-        # SQLite creates a missing file but not a missing folder (as in data/liufang.db).
+    def ensure_sqlite_directory(self) -> None:
+        """Create the folder of a SQLite file: SQLite makes a missing file, not a folder."""
         database = self._parsed.database or ""
         if self.dialect == "sqlite" and not self.is_memory and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -128,7 +128,7 @@ class Database:
 
     def upgrade(self) -> None:
         """Migrate the schema to the latest revision; a no-op when it is already there."""
-        self._ensure_sqlite_directory()
+        self.ensure_sqlite_directory()
         config = alembic_config()
         with self.engine.connect() as conn:
             raw = conn.connection.driver_connection
@@ -155,7 +155,7 @@ class Database:
 
     def revision(self) -> str | None:
         """The schema revision the database is at, or None before the first upgrade."""
-        self._ensure_sqlite_directory()
+        self.ensure_sqlite_directory()
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 

@@ -53,6 +53,7 @@ def run_online() -> None:
 
     database = Database(config.get_main_option("sqlalchemy.url") or "")
     try:
+        database.ensure_sqlite_directory()
         with database.engine.begin() as conn:
             _configure(conn)
             context.run_migrations()
