@@ -1,0 +1,157 @@
+"""Decide what a chat message is: report or not, class, category, route, place, who and why."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from handlers.understanding.lexicon import Lexicon
+from handlers.understanding.location import DEFAULT_PLACES, LocationExtractor
+from handlers.understanding.matcher import Hit, Matcher
+from handlers.understanding.segmenter import Segmenter, normalize_text, shared_segmenter
+from handlers.understanding.types import Classification, Location
+from handlers.vocabulary import ROUTE_BY_CLASS
+
+_DEFAULT_THRESHOLDS = {
+    "report": 2.0,
+    "urgent": 2.5,
+    "urgent_cue": 2.0,
+    "difficult": 2.5,
+    "category_share": 0.5,
+    "category_cap": 4.0,
+    "location": 1.0,
+}
+_CLASS_MARK = {"urgent": "急", "difficult": "难", "small": "小"}
+_MAX_CUE_CHARS = 12  # a pattern can match a long stretch; the reason shown stays short
+_NONE = Classification(klass="none", category="none", route=None)
+
+
+class Understanding:
+    """Message understanding: scores lexicon cues over jieba tokens and phrases, then decides."""
+
+    def __init__(self, lexicon: Lexicon, segmenter: Segmenter) -> None:
+        """Use ``load`` unless a test needs to inject its own lexicon or segmenter."""
+        self.lexicon = lexicon
+        self._segmenter = segmenter
+        self._matcher = Matcher(lexicon)
+        self._locations = LocationExtractor((*DEFAULT_PLACES, *lexicon.places))
+        self._thresholds = {**_DEFAULT_THRESHOLDS, **lexicon.thresholds}
+
+    @classmethod
+    def load(
+        cls, lexicon_files: Sequence[Path] = (), user_words: Sequence[str] = ()
+    ) -> Understanding:
+        """Shipped lexicon plus ``lexicon_files``; ``user_words`` teach jieba local names."""
+        lexicon = Lexicon.load(lexicon_files)
+        segmenter = shared_segmenter()
+        segmenter.add_words(user_words)
+        return cls(lexicon, segmenter)
+
+    def tokenize(self, text: str) -> list[str]:
+        """Search tokens of a message: jieba tokens of the normalised text, minus stop words."""
+        return self._segmenter.search_tokens(self._segmenter.cut(normalize_text(text)))
+
+    def locate(self, text: str) -> Location:
+        """Only the location of a message (for commands that name a place)."""
+        return self._locations.extract(normalize_text(text))
+
+    def classify(self, text: str) -> Classification:
+        """Understand one chat message; never raises on odd text."""
+        norm = normalize_text(text)
+        if not any(ch.isalnum() for ch in norm):  # emoji, punctuation or nothing at all
+            return _NONE
+        tokens = self._segmenter.cut(norm)
+        hits = self._matcher.match(norm, tokens)
+        search_tokens = tuple(self._segmenter.search_tokens(tokens))
+        return self._decide(norm, hits, search_tokens)
+
+    def _decide(self, text: str, hits: list[Hit], tokens: tuple[str, ...]) -> Classification:
+        th = self._thresholds
+        score: dict[str, float] = defaultdict(float)
+        danger = 0.0  # the strongest single danger cue: stacked hints (紧急, !!!) are not danger
+        for hit in hits:
+            if hit.negator is None:
+                score[hit.section] += hit.weight
+                if hit.section == "urgent":
+                    danger = max(danger, hit.weight)
+            else:
+                # A denied danger ("不是煤气味") or denied fault ("没坏") argues against a report.
+                score["nonreport"] += hit.weight if hit.section == "urgent" else hit.weight / 2
+        category, category_score = self._category(hits, score)
+        urgent, difficult = score["urgent"], score["difficult"]
+        location = self._locations.extract(text)
+        report = score["small"] + max(urgent, 0) + max(difficult, 0)
+        report += th["category_share"] * min(category_score, th["category_cap"])
+        report += _location_bonus(location, th["location"])
+        if report < th["report"] or report <= score["nonreport"]:
+            cues = _reasons(hits, "nonreport", "否", 3) + _negated(hits)
+            return Classification(
+                klass="none", category="none", route=None, cues=cues, tokens=tokens
+            )
+        if urgent >= th["urgent"] and danger >= th["urgent_cue"] and urgent >= difficult:
+            klass = "urgent"
+        elif difficult >= th["difficult"]:
+            klass = "difficult"
+        else:
+            klass = "small"
+        cues = _reasons(hits, klass, _CLASS_MARK[klass], 3)
+        if category != "other":
+            cues += _reasons(hits, f"cat:{category}", "类", 1)
+        if klass != "urgent":
+            cues += _reasons(hits, "urgent", "降", 1)  # a danger word seen but not enough
+        cues += _negated(hits)
+        return Classification(
+            klass=klass,
+            category=category,
+            route=ROUTE_BY_CLASS[klass],
+            location=location,
+            responsible=self._responsible(category, text),
+            cues=cues,
+            tokens=tokens,
+        )
+
+    @staticmethod
+    def _category(hits: list[Hit], score: dict[str, float]) -> tuple[str, float]:
+        """Best-scoring category; a tie goes to the one mentioned first."""
+        first: dict[str, int] = {}
+        for hit in hits:
+            if hit.section.startswith("cat:"):
+                first.setdefault(hit.section[4:], hit.start)
+        if not first:
+            return "other", 0.0
+        best = max(first, key=lambda c: (score[f"cat:{c}"], -first[c]))
+        return best, max(score[f"cat:{best}"], 0.0)
+
+    def _responsible(self, category: str, text: str) -> str | None:
+        """Default role of the category unless a cue names a more specific party."""
+        by_cue = self.lexicon.responsible_by_cue.get(category, {})
+        found = [(text.find(cue), role) for cue, role in by_cue.items() if cue in text]
+        if found:
+            return min(found)[1]
+        return self.lexicon.responsible.get(category)
+
+
+def _location_bonus(location: Location, bonus: float) -> float:
+    """Naming a building, unit, floor or room is what people do when they report something."""
+    if location.building or location.unit or location.floor or location.room:
+        return bonus
+    return bonus / 2 if location.place or location.estate else 0.0
+
+
+def _reasons(hits: list[Hit], section: str, mark: str, limit: int) -> tuple[str, ...]:
+    """The strongest positive cues of one section as ``"急:煤气味"`` strings."""
+    ranked = sorted(
+        (h for h in hits if h.section == section and h.negator is None and h.weight > 0),
+        key=lambda h: (-h.weight, h.start),
+    )
+    return tuple(f"{mark}:{h.text[:_MAX_CUE_CHARS]}" for h in ranked[:limit])
+
+
+def _negated(hits: list[Hit]) -> tuple[str, ...]:
+    """Cancelled danger cues, shown with their negator, e.g. ``"否:不是煤气味"``."""
+    return tuple(
+        f"否:{h.negator}{h.text[:_MAX_CUE_CHARS]}"
+        for h in hits
+        if h.negator is not None and h.section == "urgent"
+    )
