@@ -113,6 +113,15 @@ class Ticket(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UtcDateTime)
     due_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     source_msg_id: str = Field(unique=True, max_length=200)
+    # Added in revision 0002 (the six-party workflow).
+    assignee_id: str | None = Field(default=None, max_length=128)  # who claimed it
+    assignee_name: str | None = Field(default=None, max_length=100)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # 到场/收到
+    resolved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    merged_into: int | None = Field(default=None)
+    plus_ones: int = Field(default=0)  # later reports of the same problem merged into it
+    rating: str | None = Field(default=None, max_length=16)
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 class TicketEvent(SQLModel, table=True):
@@ -129,6 +138,21 @@ class TicketEvent(SQLModel, table=True):
     from_state: str | None = Field(default=None, max_length=16)
     to_state: str | None = Field(default=None, max_length=16)
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class TicketReport(SQLModel, table=True):
+    """A later report of a problem that already has an open ticket (a "+1")."""
+
+    __tablename__ = "ticket_reports"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    reporter_id: str = Field(max_length=128)
+    reporter_name: str = Field(max_length=100)
+    room_id: str | None = Field(default=None, max_length=128)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    at: datetime = Field(sa_type=UtcDateTime)
+    source_msg_id: str = Field(unique=True, max_length=200)
 
 
 class OutboxMessage(SQLModel, table=True):
