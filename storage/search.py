@@ -1,0 +1,142 @@
+"""Full-text search of tickets over their jieba search tokens (``tickets.search_text``).
+
+The index is built by migration 0003: an FTS5 table on SQLite, a GIN expression index on
+PostgreSQL. Tokens come from people (``查询 路灯``), so they never reach a query language
+unquoted: on SQLite each becomes an FTS5 string (a phrase, in which ``OR``, ``NEAR``, ``*``,
+``-`` and parentheses are plain text); on PostgreSQL each is a bound parameter turned into a
+tsquery by ``phraseto_tsquery``, which has no operators at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import reduce
+
+from sqlalchemy import ColumnElement, Executable, func, literal, literal_column, text
+from sqlmodel import Session, col, select
+
+from storage.models import Ticket
+
+FTS_TABLE = "tickets_fts"  # SQLite, with the shadow tables FTS5 makes: tickets_fts_*
+PG_INDEX = "ix_tickets_search_text"
+# A query of more words than this is a pasted message, not a search; the first ones still
+# narrow it down, and the query stays small whatever arrives.
+MAX_QUERY_TERMS = 16
+
+# search_text is space-separated, so whitespace inside a user token separates words too. NUL
+# is a separator as well: PostgreSQL refuses it in text and FTS5 would cut the query at it.
+_SEPARATORS = re.compile(r"[\s\x00]+")
+
+# Both the column and the expression of the GIN index: the planner uses an expression index
+# only for the identical expression, so the configuration is a literal, never a parameter.
+_PG_CONFIG = literal_column("'simple'::regconfig")
+
+# CROSS JOIN fixes the FTS table as the outer loop: FTS5 walks its doclist newest first and
+# the join stops at the LIMIT. A cost-based choice could start from the community index instead
+# and test every ticket of the community against the index.
+_SQLITE_SEARCH = text(
+    f"SELECT tickets.* FROM {FTS_TABLE} CROSS JOIN tickets ON tickets.id = {FTS_TABLE}.rowid "
+    f"WHERE {FTS_TABLE} MATCH :query AND tickets.community_code = :community "
+    f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT :limit"
+)
+
+
+def query_terms(tokens: Sequence[str]) -> list[str]:
+    """The distinct searchable words of user tokens, in order, at most ``MAX_QUERY_TERMS``.
+
+    A word with no letter or digit (punctuation, emoji, ``%``) is dropped: the tokenizer that
+    fills search_text drops such tokens too, so it could never match, and on both backends it
+    would turn into an empty query term with backend-specific meaning.
+    """
+    terms: list[str] = []
+    for token in tokens:
+        if not isinstance(token, str):
+            continue
+        # A lone surrogate (from broken JSON) cannot be encoded for either driver.
+        token = token.encode("utf-8", "ignore").decode("utf-8")
+        for word in _SEPARATORS.split(token):
+            if word and word not in terms and any(ch.isalnum() for ch in word):
+                terms.append(word)
+                if len(terms) == MAX_QUERY_TERMS:
+                    return terms
+    return terms
+
+
+def fts5_query(terms: Sequence[str]) -> str:
+    """An FTS5 MATCH expression requiring every term, each as a quoted string (a phrase)."""
+    # Inside an FTS5 string only '"' is special, escaped by doubling it; juxtaposed phrases
+    # are implicitly ANDed.
+    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+def _pg_tsquery(terms: Sequence[str]) -> ColumnElement[str]:
+    """``phraseto_tsquery`` of each term (a bound parameter), ANDed together with ``&&``."""
+    parts = [func.phraseto_tsquery(_PG_CONFIG, literal(term)) for term in terms]
+    return reduce(lambda left, right: left.op("&&")(right), parts)
+
+
+def search_statement(
+    dialect: str, community_code: str, terms: Sequence[str], limit: int
+) -> Executable:
+    """The ORM query behind :func:`search_tickets` for ``terms`` from :func:`query_terms`."""
+    if dialect == "sqlite":
+        return select(Ticket).from_statement(
+            _SQLITE_SEARCH.bindparams(
+                query=fts5_query(terms), community=community_code, limit=limit
+            )
+        )
+    vector = func.to_tsvector(_PG_CONFIG, col(Ticket.search_text))
+    return (
+        select(Ticket)
+        .where(Ticket.community_code == community_code, vector.op("@@")(_pg_tsquery(terms)))
+        .order_by(col(Ticket.id).desc())
+        .limit(limit)
+    )
+
+
+def search_tickets(
+    session: Session, community_code: str, tokens: Sequence[str], limit: int = 5
+) -> list[Ticket]:
+    """Tickets of the community whose search tokens include all ``tokens``, newest first."""
+    terms = query_terms(tokens)
+    if not terms or limit <= 0:
+        return []
+    statement = search_statement(session.get_bind().dialect.name, community_code, terms, limit)
+    return list(session.scalars(statement).all())
+
+
+def like_scan(session: Session, community_code: str, keyword: str, limit: int = 5) -> list[Ticket]:
+    """Tickets of the community whose text contains ``keyword`` (plain LIKE), newest first.
+
+    The baseline the search benchmark compares against: no index can serve ``LIKE '%…%'``.
+    """
+    if not keyword or limit <= 0:
+        return []
+    statement = (
+        select(Ticket)
+        # autoescape makes % and _ (and the escape character itself) literal.
+        .where(
+            Ticket.community_code == community_code,
+            col(Ticket.text).contains(keyword, autoescape=True),
+        )
+        .order_by(col(Ticket.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(statement).all())
+
+
+def is_search_index_table(name: str | None) -> bool:
+    """True for the SQLite FTS table and its shadow tables (``tickets_fts_*``)."""
+    return name is not None and (name == FTS_TABLE or name.startswith(f"{FTS_TABLE}_"))
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic ``include_name`` hook: leave the search index out of schema comparisons.
+
+    No model describes the FTS tables or the GIN expression index, so a comparison (the
+    migration tests, ``alembic revision --autogenerate``) would otherwise propose dropping them.
+    """
+    if type_ == "table":
+        return not is_search_index_table(name)
+    return not (type_ == "index" and name == PG_INDEX)
