@@ -11,7 +11,8 @@ from datetime import datetime
 from bot.channels.base import Channel
 from bot.config import Settings
 from bot.delivery import OutboxSender
-from handlers.context import Services
+from handlers.commands.handler import CommandHandler
+from handlers.context import Classifier, Services
 from handlers.dispatcher import Dispatcher
 from handlers.events import Inbound
 from handlers.help import HelpHandler
@@ -59,7 +60,7 @@ def open_database(settings: Settings) -> Database:
 
 
 def build_dispatcher(
-    settings: Settings, db: Database, clock: Callable[[], datetime], nlp: Understanding
+    settings: Settings, db: Database, clock: Callable[[], datetime], nlp: Classifier
 ) -> Dispatcher:
     """The dispatcher with every feature handler, in the order they are asked."""
     services = Services(
@@ -67,8 +68,9 @@ def build_dispatcher(
         nlp=nlp,
         bot_name=settings.bot_name,
         max_text_chars=settings.max_text_chars,
+        policy=settings.policy,
     )
-    return Dispatcher(db, services, [HelpHandler(), IntakeHandler()])
+    return Dispatcher(db, services, [CommandHandler(), HelpHandler(), IntakeHandler()])
 
 
 class App:

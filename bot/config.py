@@ -7,11 +7,13 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config_schema import SchemaReader
+from handlers.policy import Deadlines, HallSchedule, Policy
 from handlers.vocabulary import GROUP_KINDS, ROLE_LABELS, ROLES
 
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
@@ -51,6 +53,7 @@ class CommunitySettings:
     name: str
     groups: tuple[GroupSettings, ...]
     members: tuple[MemberSettings, ...]
+    hall: HallSchedule = field(default_factory=HallSchedule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,19 @@ class Settings:
     user_words: tuple[str, ...] = ()
     district: str = ""
     communities: tuple[CommunitySettings, ...] = field(default=())
+    deadlines: Deadlines = field(default_factory=Deadlines)
+    duplicate_window_hours: int = 72
+    duplicate_similarity: float = 0.34
+
+    @property
+    def policy(self) -> Policy:
+        """The service rules handed to the handlers."""
+        return Policy(
+            deadlines=self.deadlines,
+            halls={c.code: c.hall for c in self.communities},
+            duplicate_window_hours=self.duplicate_window_hours,
+            duplicate_similarity=self.duplicate_similarity,
+        )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -110,13 +126,19 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
 
 
 def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
-    r.known_keys("", raw, ("bot", "storage", "wechat", "web", "nlp", "district", "communities"))
+    r.known_keys(
+        "",
+        raw,
+        ("bot", "storage", "wechat", "web", "nlp", "deadlines", "duplicates", "district",
+         "communities"),
+    )
     bot = r.table("bot", raw, ("name", "timezone", "max_text_chars"))
     storage = r.table("storage", raw, ("url",))
     wechat = r.table("wechat", raw, ("puppet_service_token", "puppet_service_endpoint"))
     web = r.table("web", raw, ("admin_token",))
     nlp = r.table("nlp", raw, ("lexicon_files", "user_words"))
     district = r.table("district", raw, ("name",))
+    duplicates = r.table("duplicates", raw, ("window_hours", "min_similarity"))
 
     timezone = r.string("bot.timezone", bot, "timezone", "Asia/Shanghai")
     try:
@@ -155,6 +177,49 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
         user_words=tuple(r.string_list("nlp.user_words", nlp, "user_words")),
         district=r.string("district.name", district, "name", ""),
         communities=_communities(r, raw),
+        deadlines=_deadlines(r, raw),
+        duplicate_window_hours=r.integer(
+            "duplicates.window_hours", duplicates, "window_hours", 72, 0, 24 * 90
+        ),
+        duplicate_similarity=r.integer(
+            "duplicates.min_similarity", duplicates, "min_similarity", 34, 1, 100
+        )
+        / 100,
+    )
+
+
+def _deadlines(r: SchemaReader, raw: dict[str, Any]) -> Deadlines:
+    keys = (
+        "small_response_days",
+        "small_resolve_days",
+        "urgent_ack_minutes",
+        "urgent_resolve_hours",
+        "workday_end",
+    )
+    d = r.table("deadlines", raw, keys)
+    return Deadlines(
+        small_response_days=r.integer(
+            "deadlines.small_response_days", d, "small_response_days", 1, 0, 30
+        ),
+        small_resolve_days=r.integer(
+            "deadlines.small_resolve_days", d, "small_resolve_days", 3, 1, 60
+        ),
+        urgent_ack_minutes=r.integer(
+            "deadlines.urgent_ack_minutes", d, "urgent_ack_minutes", 15, 1, 240
+        ),
+        urgent_resolve_hours=r.integer(
+            "deadlines.urgent_resolve_hours", d, "urgent_resolve_hours", 24, 1, 240
+        ),
+        workday_end=r.clock_time("deadlines.workday_end", d, "workday_end", time(18, 0)),
+    )
+
+
+def _hall(r: SchemaReader, where: str, item: dict[str, Any]) -> HallSchedule:
+    h = r.table("hall", item, ("weekday", "time", "place"), where=f"{where}.hall")
+    return HallSchedule(
+        weekday=r.integer(f"{where}.hall.weekday", h, "weekday", 4, 1, 7),
+        at=r.clock_time(f"{where}.hall.time", h, "time", time(15, 0)),
+        place=r.string(f"{where}.hall.place", h, "place", "社区议事厅") or "社区议事厅",
     )
 
 
@@ -185,7 +250,7 @@ def _communities(r: SchemaReader, raw: dict[str, Any]) -> tuple[CommunitySetting
     result = []
     for i, item in enumerate(items):
         where = f"communities[{i}]"
-        r.known_keys(where, item, ("code", "name", "groups", "members"))
+        r.known_keys(where, item, ("code", "name", "groups", "members", "hall"))
         code = r.string(f"{where}.code", item, "code", "", required=True)
         if code and not _CODE_RE.match(code):
             r.problem(
@@ -201,7 +266,7 @@ def _communities(r: SchemaReader, raw: dict[str, Any]) -> tuple[CommunitySetting
         groups = _groups(r, where, item, seen_rooms)
         grids = {g.grid for g in groups if g.kind == "grid"}
         members = _members(r, where, item, grids)
-        result.append(CommunitySettings(code, name, groups, members))
+        result.append(CommunitySettings(code, name, groups, members, _hall(r, where, item)))
     return tuple(result)
 
 

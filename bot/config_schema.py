@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
+from datetime import time
 from typing import Any
 
 
@@ -28,13 +30,16 @@ class SchemaReader:
                 )
                 self.problem(f"{where}.{key}" if where else key, "未知字段", fix)
 
-    def table(self, name: str, raw: dict[str, Any], allowed: Sequence[str]) -> dict[str, Any]:
+    def table(
+        self, name: str, raw: dict[str, Any], allowed: Sequence[str], where: str | None = None
+    ) -> dict[str, Any]:
         """Return sub-table ``name`` (empty when absent), checking its keys."""
+        where = where or name
         value = raw.get(name, {})
         if not isinstance(value, dict):
-            self.problem(name, "应当是一个表", f"写成 [{name}] 段")
+            self.problem(where, "应当是一个表", f"写成 [{where}] 段")
             return {}
-        self.known_keys(name, value, allowed)
+        self.known_keys(where, value, allowed)
         return value
 
     def table_list(
@@ -84,3 +89,14 @@ class SchemaReader:
             self.problem(where, "应当是文字列表", f'写成 {key} = ["...", "..."]')
             return []
         return [v.strip() for v in value if v.strip()]
+
+    def clock_time(self, where: str, table: dict[str, Any], key: str, default: time) -> time:
+        """Return a time of day written as ``"HH:MM"``."""
+        value = table.get(key)
+        if value is None:
+            return default
+        m = re.fullmatch(r"(\d{1,2}):(\d{2})", value) if isinstance(value, str) else None
+        if not m or int(m[1]) > 23 or int(m[2]) > 59:
+            self.problem(where, f"{value!r} 不是时间", f'写成 {key} = "{default:%H:%M}"')
+            return default
+        return time(int(m[1]), int(m[2]))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from sqlmodel import Session
 
 from handlers.events import Inbound
+from handlers.policy import Policy
 from handlers.understanding.types import Classification
 from storage.models import Group, Member
 
@@ -21,6 +22,10 @@ class Classifier(Protocol):
         """Understand one message."""
         ...
 
+    def tokenize(self, text: str) -> list[str]:
+        """Search tokens of a text."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Services:
@@ -30,6 +35,7 @@ class Services:
     nlp: Classifier
     bot_name: str = "社区小助手"
     max_text_chars: int = 2000
+    policy: Policy = field(default_factory=Policy)
 
 
 @dataclass(slots=True)
@@ -47,6 +53,13 @@ class Context:
     truncated: bool
     group: Group | None
     member: Member | None
+
+    @property
+    def community_code(self) -> str | None:
+        """The community this message belongs to: the group's, or the sender's in private."""
+        if self.group is not None:
+            return self.group.community_code
+        return self.member.community_code if self.member else None
 
     @property
     def role(self) -> str:

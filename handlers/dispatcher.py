@@ -74,6 +74,9 @@ class Dispatcher:
         limit = self._services.max_text_chars
         truncated = len(text) > limit
         group = directory.group_by_room(session, event.room_id) if event.room_id else None
+        if group is not None and event.room_topic and group.topic != event.room_topic:
+            group.topic = event.room_topic  # renamed in WeChat: the binding is by room id
+            session.add(group)
         members = directory.member_roles(session, event.sender_id)
         if group is not None:
             members = [m for m in members if m.community_code == group.community_code]

@@ -5,30 +5,29 @@ from __future__ import annotations
 import re
 
 from handlers.context import Context
+from handlers.duplicates import add_plus_one, find_duplicate
 from handlers.events import Reply
 from handlers.replies import answer
+from handlers.routing import route_new_ticket
 from handlers.understanding.types import Classification
 from handlers.vocabulary import (
     CATEGORY_LABELS,
     CLASS_LABELS,
-    ROLE_LABELS,
     ROUTE_BY_CLASS,
     ROUTE_LABELS,
+    STATE_LABELS,
 )
 from storage.models import Ticket
-from storage.tickets import create_ticket
+from storage.tickets import create_ticket, source_seen
 
 # 报事 may be followed by a colon or a space, half- or full-width (normalised to half-width).
 _EXPLICIT = re.compile(r"^\s*报事\s*[:：,，]?\s*")
 
 USAGE = "报事请写清问题和位置，例如：报事 3栋2单元门口的路灯坏了"
-UNBOUND = "本群还没有绑定社区，我暂时不登记报事。请社区书记联系管理员把本群加入配置。"
-
-_NEXT_STEP = {
-    "online": "小事线上议：请{party}在群里认领处理，办好后回复结果。",
-    "onsite": "急事现场议：请{party}和网格长马上到现场处置。有危险请先打 110/119/120。",
-    "hall": "难事会场议：列入下次议事厅会议议程，多方一起商量解决。",
-}
+UNBOUND = (
+    "本群还没有绑定社区，我暂时不登记报事。请社区书记在本群发："
+    "绑定 社区名 六方群，或 绑定 社区名 网格 网格名"
+)
 
 
 class IntakeHandler:
@@ -51,34 +50,44 @@ class IntakeHandler:
         found = ctx.services.nlp.classify(text)
         if not found.is_report and not explicit:
             return [answer(ctx, "没看出要报的问题。" + USAGE)] if ev.is_to_bot else []
-        ticket = self._file(ctx, text, found, on_request=bool(explicit) and not found.is_report)
-        return [answer(ctx, card(ticket, truncated=ctx.truncated))]
+        source = _source_key(ctx)
+        if source_seen(ctx.session, source):
+            return []  # a redelivered message: it was answered the first time
+        if found.is_report and (same := find_duplicate(ctx, found)) is not None:
+            add_plus_one(ctx, same, text, source)
+            return [answer(ctx, joined(same))]
+        ticket = self._file(ctx, text, found, source, on_request=not found.is_report)
+        head, notes = receipt(ticket, truncated=ctx.truncated)
+        return route_new_ticket(ctx, ticket, head, notes)
 
-    def _file(self, ctx: Context, text: str, found: Classification, *, on_request: bool) -> Ticket:
+    def _file(
+        self, ctx: Context, text: str, found: Classification, source: str, *, on_request: bool
+    ) -> Ticket:
         ev, group = ctx.event, ctx.group
         assert group is not None
         klass = found.klass if found.is_report else "small"
         category = found.category if found.is_report else "other"
-        route = ROUTE_BY_CLASS[klass] or "online"
+        tokens = found.tokens or tuple(ctx.services.nlp.tokenize(text))
         cues = found.cues if found.is_report else ("按要求登记", *found.cues)
-        grid = group.grid or (ctx.member.grid if ctx.member else None)
         ticket = Ticket(
             community_code=group.community_code,
-            grid=grid,
+            grid=group.grid or (ctx.member.grid if ctx.member else None),
             room_id=ev.room_id,
             reporter_id=ev.sender_id,
             reporter_name=ev.sender_name,
             text=text,
             klass=klass,
             category=category,
-            route=route,
+            route=ROUTE_BY_CLASS[klass] or "online",
             location=found.location.label(),
             responsible=found.responsible or "property",
             cues="|".join(cues)[:1000],
             filed_on_request=on_request,
             created_at=ctx.now,
             updated_at=ctx.now,
-            source_msg_id=_source_key(ctx),
+            due_at=ctx.services.policy.deadlines.due(klass, ctx.now),
+            source_msg_id=source,
+            search_text=" ".join(tokens),
         )
         return create_ticket(
             ctx.session, ticket, actor_id=ev.sender_id, actor_name=ev.sender_name, note=text
@@ -90,9 +99,8 @@ def _source_key(ctx: Context) -> str:
     return f"{ctx.event.room_id}:{ctx.event.msg_id}"[:200]
 
 
-def card(ticket: Ticket, *, truncated: bool = False) -> str:
-    """The short reply that tells the reporter what was filed and what happens next."""
-    party = ROLE_LABELS.get(ticket.responsible or "", "相关方")
+def receipt(ticket: Ticket, *, truncated: bool = False) -> tuple[str, str]:
+    """The reply to the reporter around the routing lines: what was filed, and why."""
     head = f"已登记 T{ticket.id}（{CLASS_LABELS[ticket.klass]}·{ROUTE_LABELS[ticket.route]}）"
     if ticket.filed_on_request:
         head += "，按您的要求登记"
@@ -100,11 +108,19 @@ def card(ticket: Ticket, *, truncated: bool = False) -> str:
         head,
         f"类别：{CATEGORY_LABELS.get(ticket.category, '其他')}",
         f"位置：{ticket.location or '未写明，请补充楼栋、单元或地点'}",
-        _NEXT_STEP[ticket.route].format(party=party),
     ]
+    notes = []
     cues = [c for c in ticket.cues.split("|") if c][:3]
     if cues:
-        lines.append("依据：" + "、".join(cues))
+        notes.append("依据：" + "、".join(cues))
     if truncated:
-        lines.append(f"内容太长，只登记了前 {len(ticket.text)} 个字。")
-    return "\n".join(lines)
+        notes.append(f"内容太长，只登记了前 {len(ticket.text)} 个字。")
+    return "\n".join(lines), "\n".join(notes)
+
+
+def joined(ticket: Ticket) -> str:
+    """The reply when a report joins an open ticket as a +1."""
+    return (
+        f"这个问题已经登记为 T{ticket.id}（{STATE_LABELS[ticket.state]}），"
+        f"共 {ticket.plus_ones + 1} 人反映。已把您记上，办结时会通知您。"
+    )

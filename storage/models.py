@@ -21,6 +21,7 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 SOURCE_MSG_UNIQUE = "uq_tickets_source_msg_id"
+REPORT_SOURCE_MSG_UNIQUE = "uq_ticket_reports_source_msg_id"
 
 
 class UtcDateTime(TypeDecorator[datetime]):

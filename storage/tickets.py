@@ -7,15 +7,28 @@ is refused by the database itself, which holds even when two workers race on one
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 
 import psycopg.errors
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import SOURCE_MSG_UNIQUE, Ticket, TicketEvent
+from storage.models import (
+    REPORT_SOURCE_MSG_UNIQUE,
+    SOURCE_MSG_UNIQUE,
+    Ticket,
+    TicketEvent,
+    TicketReport,
+)
 
 # SQLite names the columns of the violated constraint, never the constraint itself.
-_SQLITE_SOURCE_MSG_MESSAGE = "UNIQUE constraint failed: tickets.source_msg_id"
+_SQLITE_SOURCE_MSG_MESSAGES = frozenset(
+    {
+        "UNIQUE constraint failed: tickets.source_msg_id",
+        "UNIQUE constraint failed: ticket_reports.source_msg_id",
+    }
+)
+_SOURCE_CONSTRAINTS = frozenset({SOURCE_MSG_UNIQUE, REPORT_SOURCE_MSG_UNIQUE})
 
 
 class DuplicateSource(IntegrityError):
@@ -32,14 +45,14 @@ class DuplicateSource(IntegrityError):
 
 
 def is_duplicate_source_error(exc: IntegrityError) -> bool:
-    """True when ``exc`` is the unique ``source_msg_id`` being violated, on either backend."""
+    """True when a unique ``source_msg_id`` (of a ticket or a +1 report) was violated."""
     if isinstance(exc, DuplicateSource):
         return True
     orig = exc.orig
     if isinstance(orig, psycopg.errors.UniqueViolation):
-        return orig.diag.constraint_name == SOURCE_MSG_UNIQUE
+        return orig.diag.constraint_name in _SOURCE_CONSTRAINTS
     if isinstance(orig, sqlite3.IntegrityError):
-        return str(orig) == _SQLITE_SOURCE_MSG_MESSAGE
+        return str(orig) in _SQLITE_SOURCE_MSG_MESSAGES
     return False
 
 
@@ -97,3 +110,43 @@ def events_of(session: Session, ticket_id: int) -> list[TicketEvent]:
         .order_by(col(TicketEvent.at), col(TicketEvent.id))
     )
     return list(session.exec(statement).all())
+
+
+def source_seen(session: Session, source_msg_id: str) -> bool:
+    """True when this message already made a ticket or a +1 report (it was redelivered)."""
+    if ticket_by_source(session, source_msg_id) is not None:
+        return True
+    stmt = select(TicketReport.id).where(TicketReport.source_msg_id == source_msg_id)
+    return session.exec(stmt).first() is not None
+
+
+def add_event(
+    session: Session,
+    ticket: Ticket,
+    *,
+    at: datetime,
+    actor_id: str,
+    actor_name: str,
+    kind: str,
+    to_state: str | None = None,
+    note: str = "",
+) -> TicketEvent:
+    """Record one step of a ticket's history, moving it to ``to_state`` when given."""
+    assert ticket.id is not None
+    from_state = ticket.state
+    if to_state is not None:
+        ticket.state = to_state
+    ticket.updated_at = at
+    session.add(ticket)
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        at=at,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state or from_state,
+        note=note,
+    )
+    session.add(event)
+    return event

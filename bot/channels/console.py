@@ -103,17 +103,13 @@ class ConsoleChannel:
         )
 
     def _mentions(self, text: str) -> tuple[str, bool, tuple[str, ...]]:
-        """Strip an @bot mention; collect @ of known members as mention ids."""
+        """Strip an @bot mention; every other @name becomes a mention id, as in WeChat."""
         to_bot = False
         at_bot = f"@{self._bot}"
         if at_bot in text:
             to_bot = True
             text = text.replace(at_bot, " ").strip()
-        ids = tuple(
-            self.directory.id_by_name[n]
-            for n in re.findall(r"@(\S+)", text)
-            if n in self.directory.id_by_name
-        )
+        ids = tuple(self.directory.contact(n) for n in re.findall(r"@(\S+)", text))
         return text, to_bot, ids
 
     async def start(self, on_inbound: InboundCallback) -> None:

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from storage.models import OutboxMessage, Ticket, TicketEvent
+from tests.support.fakes import NothingUnderstood
 from tests.support.harness import TestBot
 
 G1 = "[毛塘路1网格]"
@@ -31,16 +32,24 @@ def _count(bot: TestBot, model: type) -> int:
         return len(list(s.exec(select(model))))
 
 
+SIX = "[毛塘路社区六方议事群]"
+
+
 async def test_grid_leader_report_gets_ticket_card(bot: TestBot) -> None:
     replies = await bot.say(f"{G1} 李网格长: 3栋2单元门口的路灯坏了好几天了")
-    assert len(replies) == 1
-    reply = replies[0]
+    assert len(replies) == 2
+    reply, relayed = replies
     assert reply.startswith(f"{G1} @李网格长 已登记 T1（小事·线上议）")
-    assert "类别：公共设施" in reply and "位置：3栋2单元门口" in reply
-    assert "物业" in reply and "认领" in reply
+    assert "类别：公共设施" in reply and "位置：3栋2单元" in reply and "依据：" in reply
+    assert "已转六方议事群" in reply and "认领 T1" in reply
+    # Thursday 26 Nov 2026 + 3 working days = Tuesday 1 Dec, end of the working day.
+    assert "期限 12月1日（周二）18:00" in reply
+    assert relayed.startswith(f"{SIX} @张经理 【T1 小事·线上议】公共设施")
+    assert "内容：3栋2单元门口的路灯坏了好几天了" in relayed and "（1网格）" in relayed
     [t] = _tickets(bot)
     assert (t.klass, t.route, t.category, t.state) == ("small", "online", "facility", "reported")
     assert (t.community_code, t.grid, t.reporter_id) == ("maotang", "1网格", "wx-mt-li")
+    assert "路灯" in t.search_text.split()
     with bot.db.session() as s:
         events = list(s.exec(select(TicketEvent)))
     assert [(e.kind, e.to_state, e.actor_id) for e in events] == [
@@ -49,10 +58,18 @@ async def test_grid_leader_report_gets_ticket_card(bot: TestBot) -> None:
 
 
 async def test_urgent_and_difficult_are_routed_by_content(bot: TestBot) -> None:
-    [urgent] = await bot.say(f"{G1} 刘阿姨: 5栋一楼楼道里煤气味很重，快来人看看")
-    assert "急事·现场议" in urgent and "马上到现场" in urgent
-    [hard] = await bot.say(f"{G1} 孙大爷: 小区停车难的问题反映了一年多了一直没解决，建议开会商量")
+    urgent, alert = await bot.say(f"{G1} 刘阿姨: 5栋一楼楼道里煤气味很重，快来人看看")
+    assert "急事·现场议" in urgent and "马上到场" in urgent
+    assert "119" in urgent and "不要开关电器" in urgent
+    assert "@李网格长" in urgent and "@张经理" in urgent and "@王书记" in urgent
+    assert alert.startswith(f"{SIX} @李网格长 ") and "到场 T1" in alert
+    assert "@张经理" in alert and "@城管刘队" in alert and "@王书记" in alert
+    hard, card = await bot.say(
+        f"{G1} 孙大爷: 小区停车难的问题反映了一年多了一直没解决，建议开会商量"
+    )
     assert "难事·会场议" in hard and "议事厅" in hard
+    # The hall meets on Thursdays at 15:00; it is Thursday 09:00, so today's meeting.
+    assert "11月26日（周四）15:00" in card
     assert [t.route for t in _tickets(bot)] == ["onsite", "hall"]
 
 
@@ -64,11 +81,13 @@ async def test_chatter_makes_no_ticket_and_no_reply(bot: TestBot, text: str) -> 
     assert _tickets(bot) == [] and _count(bot, OutboxMessage) == 0
 
 
-async def test_explicit_report_always_files(bot: TestBot) -> None:
-    [reply] = await bot.say(f"{G1} 刘阿姨: 报事：这个事情麻烦社区管一管")
+async def test_explicit_report_always_files(tmp_path: Path) -> None:
+    bot = TestBot.from_example(tmp_path, nlp=NothingUnderstood())
+    reply, _card = await bot.say(f"{G1} 刘阿姨: 报事：这个事情麻烦社区管一管")
     assert "已登记 T1" in reply and "按您的要求登记" in reply
     [t] = _tickets(bot)
-    assert t.filed_on_request and t.route == "online"
+    assert t.filed_on_request and t.route == "online" and t.category == "other"
+    bot.close()
 
 
 async def test_explicit_report_without_content_gets_usage(bot: TestBot) -> None:
@@ -83,14 +102,14 @@ async def test_mentioning_the_bot_with_chatter_gets_a_hint(bot: TestBot) -> None
 
 async def test_huge_text_is_truncated_with_a_note(bot: TestBot) -> None:
     text = "3栋楼道灯坏了" + "很久" * 10000
-    [reply] = await bot.say(f"{G1} 李网格长: {text}")
+    reply, _card = await bot.say(f"{G1} 李网格长: {text}")
     assert "内容太长，只登记了前 2000 个字" in reply
     [t] = _tickets(bot)
     assert len(t.text) == 2000
 
 
 async def test_mixed_scripts_and_control_characters(bot: TestBot) -> None:
-    [reply] = await bot.say(f"{G1} 李网格长: Ｂ区7栋\x1b[31m电梯坏了，the lift is broken ")
+    reply, _card = await bot.say(f"{G1} 李网格长: Ｂ区7栋\x1b[31m电梯坏了，the lift is broken ")
     assert "已登记" in reply and "电梯" in reply
     [t] = _tickets(bot)
     assert "\x1b" not in t.text
@@ -107,7 +126,7 @@ async def test_redelivered_message_makes_one_ticket(bot: TestBot) -> None:
     ev = bot.event(f"{G1} 李网格长: 3栋2单元门口的路灯坏了")
     first = await bot.send(ev)
     again = await bot.send(ev)
-    assert len(first) == 1 and again == []
+    assert len(first) == 2 and again == []
     assert len(_tickets(bot)) == 1
 
 
@@ -124,7 +143,7 @@ async def test_failure_inside_a_handler_writes_nothing_and_apologises(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(intake, "card", boom)
+    monkeypatch.setattr(intake, "route_new_ticket", boom)
     [reply] = await bot.say(f"{G1} 李网格长: 3栋2单元门口的路灯坏了")
     assert "出错" in reply and "没有丢" in reply
     assert _tickets(bot) == [] and _count(bot, TicketEvent) == 0
@@ -135,6 +154,6 @@ async def test_failed_send_is_retried_not_lost(bot: TestBot) -> None:
     assert await bot.say(f"{G1} 李网格长: 3栋2单元门口的路灯坏了") == []
     bot.channel.fail = False
     bot.clock.advance(seconds=5)
-    assert await bot.sender.flush() == 1
-    assert "已登记 T1" in bot.channel.sent[-1]
+    assert await bot.sender.flush() == 2
+    assert "已登记 T1" in bot.channel.sent[-2]
     assert await bot.sender.flush() == 0

@@ -12,6 +12,7 @@ from bot.app import build_dispatcher, open_database
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings, load_settings
 from bot.delivery import OutboxSender
+from handlers.context import Classifier
 from handlers.events import Inbound
 from handlers.understanding import Understanding
 
@@ -75,23 +76,27 @@ class TestBot:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, settings: Settings, clock: FakeClock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, clock: FakeClock | None = None, nlp: Classifier | None = None
+    ) -> None:
         self.settings = settings
         self.clock = clock or FakeClock()
         self.db = open_database(settings)
         self.console = ConsoleChannel(settings, self.clock)
         self.channel = CapturingChannel(self.console)
-        self.dispatcher = build_dispatcher(settings, self.db, self.clock, shared_nlp())
+        self.dispatcher = build_dispatcher(settings, self.db, self.clock, nlp or shared_nlp())
         self.sender = OutboxSender(self.db, self.channel, self.clock)
 
     @classmethod
-    def from_example(cls, tmp_path: Path, database_url: str | None = None) -> TestBot:
+    def from_example(
+        cls, tmp_path: Path, database_url: str | None = None, nlp: Classifier | None = None
+    ) -> TestBot:
         """A bot on the demo config with its own database."""
         settings = load_settings(
             EXAMPLE_CONFIG,
             env={"LIUFANG_DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'bot.db'}"},
         )
-        return cls(settings)
+        return cls(settings, nlp=nlp)
 
     def event(self, line: str) -> Inbound:
         """Parse a console line into an Inbound (fails the test on a malformed line)."""

@@ -1,0 +1,1 @@
+"""Commands typed in chat: ticket actions, queries, binding and roles."""

@@ -1,0 +1,127 @@
+"""The secretary's commands: bind a group to a community, unbind it, and set roles."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import col, select
+
+from handlers.commands.base import Refusal, community_of
+from handlers.commands.parser import Command
+from handlers.commands.reroute import ROLE_WORDS
+from handlers.context import Context
+from handlers.events import Reply
+from handlers.replies import answer
+from handlers.vocabulary import ROLE_LABELS, ROLES
+from storage.models import Community, Group, Member
+
+BIND_USAGE = "绑定六方群：绑定 毛塘路社区 六方群；绑定网格群：绑定 毛塘路社区 网格 1网格"
+_SIX_WORDS = ("六方议事群", "六方群", "六方")
+ROLE_NAMES = {**ROLE_WORDS, "网格员": "grid_leader", "居民": "resident", "志愿者": "volunteer"}
+
+
+def _secretary_of(ctx: Context, community_code: str) -> bool:
+    stmt = select(Member).where(
+        Member.contact_id == ctx.event.sender_id,
+        Member.community_code == community_code,
+        Member.role == "secretary",
+    )
+    return ctx.session.exec(stmt).first() is not None
+
+
+def _community_named(ctx: Context, words: str) -> Community | None:
+    for c in ctx.session.exec(select(Community).order_by(col(Community.name).desc())):
+        short = c.name.removesuffix("社区")
+        if words.startswith((c.name, c.code, short)):
+            return c
+    return None
+
+
+def bind(ctx: Context, cmd: Command) -> list[Reply]:
+    """绑定 <社区> 六方群 | 绑定 <社区> 网格 <网格名>: bind this group by its room id."""
+    ev = ctx.event
+    if ev.is_private or ev.room_id is None:
+        raise Refusal("请在要绑定的群里发这条命令。" + BIND_USAGE)
+    community = _community_named(ctx, cmd.rest)
+    if community is None:
+        raise Refusal(f"没认出是哪个社区。{BIND_USAGE}")
+    if not _secretary_of(ctx, community.code):
+        raise Refusal(f"只有{community.name}的社区书记可以绑定群。")
+    rest = re.sub(rf"^({re.escape(community.name)}|{re.escape(community.code)})", "", cmd.rest)
+    rest = rest.removeprefix(community.name.removesuffix("社区")).strip()
+    if ctx.group is not None:
+        raise Refusal("本群已经绑定了。要改绑，请先发「解绑」。")
+    if rest.startswith(_SIX_WORDS):
+        existing = ctx.session.exec(
+            select(Group).where(
+                Group.community_code == community.code, Group.kind == "six_party"
+            )
+        ).first()
+        if existing is not None:
+            raise Refusal(f"{community.name}已有六方群「{existing.topic}」，请先在那个群里发「解绑」。")
+        group = Group(room_id=ev.room_id, topic=ev.room_topic, kind="six_party",
+                      community_code=community.code)
+        done = f"好的，本群已绑定为{community.name}六方议事群。新工单会发到这里。"
+    else:
+        grid = re.sub(r"^网格群?\s*", "", rest).strip()
+        if not rest.startswith("网格") or not grid:
+            raise Refusal(BIND_USAGE)
+        group = Group(room_id=ev.room_id, topic=ev.room_topic, kind="grid",
+                      community_code=community.code, grid=grid[:100])
+        done = f"好的，本群已绑定为{community.name}{grid}网格群。居民可以直接在群里报事。"
+    ctx.session.add(group)
+    return [answer(ctx, done)]
+
+
+def unbind(ctx: Context, cmd: Command) -> list[Reply]:
+    """解绑: this group is no longer the community's; the bot stops filing reports here."""
+    if ctx.group is None:
+        raise Refusal("本群没有绑定，不用解绑。")
+    if not _secretary_of(ctx, ctx.group.community_code):
+        raise Refusal("只有本社区的社区书记可以解绑群。")
+    ctx.session.delete(ctx.group)
+    return [answer(ctx, "本群已解绑，我不再登记本群的报事。以前的工单照常办理。")]
+
+
+def set_role(ctx: Context, cmd: Command) -> list[Reply]:
+    """设置角色 @某人 物业 [网格名]: give someone a role in this community."""
+    community = community_of(ctx)
+    m = re.match(r"^@(\S+)\s+(\S+)(?:\s+(\S+))?$", cmd.rest)
+    if not m:
+        raise Refusal("请这样写：设置角色 @张经理 物业（网格长要加网格：设置角色 @李网格长 网格长 1网格）")
+    name, role_word, grid = m[1], m[2], m[3]
+    role = ROLE_NAMES.get(role_word, role_word if role_word in ROLES else None)
+    if role is None:
+        roles = "、".join(ROLE_LABELS.values())
+        raise Refusal(f"没有“{role_word}”这个角色。可以设：{roles}")
+    if role == "grid_leader" and not grid:
+        raise Refusal(f"网格长要写网格，例如：设置角色 @{name} 网格长 1网格")
+    contact_id = ctx.event.mentions[0] if ctx.event.mentions else None
+    member = ctx.session.exec(
+        select(Member).where(
+            Member.community_code == community,
+            (Member.contact_id == contact_id) if contact_id else (Member.name == name),
+        )
+    ).first()
+    if member is None:
+        if contact_id is None:
+            raise Refusal(f"请用 @ 选中{name}，我才知道是群里哪一位。")
+        member = Member(contact_id=contact_id, name=name, role=role, community_code=community)
+    member.role, member.grid = role, grid if role == "grid_leader" else None
+    ctx.session.add(member)
+    where = f"（{grid}）" if member.grid else ""
+    return [answer(ctx, f"好的，{name} 现在是{ROLE_LABELS[role]}{where}。")]
+
+
+def roles(ctx: Context, cmd: Command) -> list[Reply]:
+    """角色: who holds which role in this community."""
+    community = community_of(ctx)
+    members = ctx.session.exec(
+        select(Member).where(Member.community_code == community).order_by(col(Member.id))
+    ).all()
+    lines = []
+    for role in ROLES:
+        names = [m.name + (f"（{m.grid}）" if m.grid else "") for m in members if m.role == role]
+        if names and role != "resident":
+            lines.append(f"{ROLE_LABELS[role]}：{'、'.join(names)}")
+    return [answer(ctx, "\n".join(lines) or "还没有设置任何角色。")]

@@ -1,0 +1,86 @@
+"""Command parsing, tolerant of spaces, full-width forms and ticket forms (T12 t12 #12 12号)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Longest first, so 我的工单 is not read as something shorter.
+VERBS: dict[str, str] = {
+    "设置角色": "set_role",
+    "我的工单": "mine",
+    "绑定": "bind",
+    "解绑": "unbind",
+    "角色": "roles",
+    "认领": "claim",
+    "受理": "claim",
+    "到场": "arrive",
+    "收到": "arrive",
+    "进展": "progress",
+    "办结": "resolve",
+    "转交": "transfer",
+    "改为": "reclass",
+    "合并": "merge",
+    "驳回": "reject",
+    "评价": "rate",
+    "查询": "query",
+    "统计": "stats",
+    "帮助": "help",
+}
+# Verbs that are also everyday words: only a command when a ticket number follows.
+NEEDS_TICKET_TO_BE_A_COMMAND = frozenset({"收到", "到场", "进展", "评价"})
+_VERB_RE = re.compile("^(" + "|".join(sorted(VERBS, key=len, reverse=True)) + ")")
+# A ticket number at the head of the arguments; free text after it may hold other numbers.
+_LEAD_TICKET = re.compile(
+    r"[\s:：,，、和]*(?:(?:[Tt]|#|＃)\s*(\d{1,9})|(\d{1,9})\s*号(?!楼))(?!\d)"
+)
+# Words that may come before the ticket number: 改为 急事 T12, 评价 满意 T12.
+_LEAD_WORD = re.compile(r"[\s:：,，]*(急事|小事|难事|基本满意|不满意|满意)")
+# After the verb: the end, a space or punctuation, or the start of a ticket number.
+_BOUNDARY = re.compile(r"^($|[\s:：,，]|[Tt#＃]\s*\d|\d)")
+# Verbs that take no argument: "统计一下大家的意见" is chatter, not the statistics command.
+_ALONE = frozenset({"我的工单", "统计", "角色", "解绑"})
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A parsed command: the verb's code, the word used, ticket numbers, and the rest."""
+
+    verb: str
+    word: str
+    tickets: tuple[int, ...]
+    rest: str  # the text after the verb with ticket numbers removed, stripped
+
+
+def parse(text: str) -> Command | None:
+    """The command in ``text`` (already normalised), or None when it is not a command."""
+    text = text.strip()
+    m = _VERB_RE.match(text)
+    if not m:
+        return None
+    word = m[1]
+    after = text[m.end() :]
+    if word in _ALONE and after.strip(" \t:：,，。!！?？"):
+        return None
+    # 改为急事 T12: the class word follows the verb directly.
+    if word != "改为" and not _BOUNDARY.match(after):
+        return None
+    tickets, words, pos = [], [], 0
+    while True:
+        if m := _LEAD_TICKET.match(after, pos):
+            tickets.append(int(m[1] or m[2]))
+        elif (m := _LEAD_WORD.match(after, pos)) and word in ("改为", "评价") and not words:
+            words.append(m[1])
+        else:
+            break
+        pos = m.end()
+    # "收到" alone is an everyday acknowledgement; "到场" alone is a command missing its number.
+    if word in NEEDS_TICKET_TO_BE_A_COMMAND and not tickets and (after.strip() or word == "收到"):
+        return None
+    rest = " ".join([*words, *after[pos:].lstrip(" \t:：,，").split()])
+    return Command(verb=VERBS[word], word=word, tickets=tuple(tickets), rest=rest)
+
+
+def ticket_ref(number: int) -> str:
+    """How a ticket number is shown: ``T12``."""
+    return f"T{number}"

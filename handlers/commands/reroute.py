@@ -1,0 +1,163 @@
+"""Commands that change where a ticket goes: transfer, re-class, merge."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import col, select, update
+
+from handlers.commands.base import Refusal, find_ticket, one_ticket
+from handlers.commands.parser import Command
+from handlers.commands.tickets import require_open
+from handlers.context import Context
+from handlers.events import Reply
+from handlers.replies import answer
+from handlers.routing import card, responders, responsible_members, tell_parties, tell_reporters
+from handlers.vocabulary import CLASS_LABELS, ROLE_LABELS, ROUTE_BY_CLASS, ROUTE_LABELS
+from storage.models import Member, Ticket, TicketReport
+from storage.tickets import add_event
+
+# What people call each party; the codes are the design card's.
+ROLE_WORDS: dict[str, str] = {
+    **{label: code for code, label in ROLE_LABELS.items()},
+    "书记": "secretary",
+    "居委会": "committee",
+    "社区": "committee",
+    "部门": "department",
+    "城管": "department",
+    "单位": "unit",
+    "物业公司": "property",
+    "业委": "owners",
+}
+CLASS_WORDS = {label: code for code, label in CLASS_LABELS.items() if code != "none"}
+
+
+def _event(
+    ctx: Context, ticket: Ticket, kind: str, note: str, to_state: str | None = None
+) -> None:
+    add_event(
+        ctx.session,
+        ticket,
+        at=ctx.now,
+        actor_id=ctx.event.sender_id,
+        actor_name=ctx.event.sender_name,
+        kind=kind,
+        to_state=to_state,
+        note=note,
+    )
+
+
+def _member_named(ctx: Context, ticket: Ticket, rest: str) -> Member | None:
+    """The member an ``@name`` in ``rest`` (or a mention id) points at, in this community."""
+    community = ticket.community_code
+    stmt = select(Member).where(Member.community_code == community)
+    members = list(ctx.session.exec(stmt))
+    for contact_id in ctx.event.mentions:
+        for m in members:
+            if m.contact_id == contact_id:
+                return m
+    name = re.sub(r"^@", "", rest).strip()
+    return next((m for m in members if m.name == name), None)
+
+
+def transfer(ctx: Context, cmd: Command) -> list[Reply]:
+    """转交 T12 物业|@某人: hand the ticket to another party or person."""
+    ticket = one_ticket(ctx, cmd, "转交 T12 物业")
+    require_open(ticket)
+    target = cmd.rest.strip()
+    if not target:
+        raise Refusal(f"请写转交给谁，例如：转交 T{ticket.id} 物业，或 转交 T{ticket.id} @张经理")
+    role = ROLE_WORDS.get(target)
+    member = None if role else _member_named(ctx, ticket, target)
+    if role is None and member is None:
+        parties = "、".join(
+            ROLE_LABELS[c] for c in ("committee", "department", "unit", "property", "owners")
+        )
+        raise Refusal(f"不知道“{target}”是谁。可以写：{parties}，或 @ 本社区的成员。")
+    if member is not None:
+        ticket.responsible = member.role
+        ticket.assignee_id, ticket.assignee_name = member.contact_id, member.name
+        label = member.name
+    else:
+        ticket.responsible = role
+        ticket.assignee_id = ticket.assignee_name = None
+        label = ROLE_LABELS[role or ""]
+    _event(ctx, ticket, "transfer", f"转交给{label}")
+    ctx.session.flush()
+    mentions = [m.contact_id for m in responsible_members(ctx.session, ticket)]
+    text = f"T{ticket.id} 已转交给 {label}，请跟进。\n" + card(ctx, ticket)
+    replies = [Reply(text=text, room_id=ctx.event.room_id, mention_ids=tuple(mentions))]
+    if ctx.event.is_private:
+        replies = [answer(ctx, f"T{ticket.id} 已转交给 {label}。")]
+    return replies + tell_parties(ctx, ticket, text, mentions)
+
+
+def reclass(ctx: Context, cmd: Command) -> list[Reply]:
+    """改为 急事|小事|难事 T12: correct the class and re-route the ticket."""
+    ticket = one_ticket(ctx, cmd, "改为 急事 T12")
+    require_open(ticket)
+    word = cmd.rest.split()[0] if cmd.rest else ""
+    klass = CLASS_WORDS.get(word)
+    if klass is None:
+        raise Refusal(f"请写改成哪一类，例如：改为 急事 T{ticket.id}（急事、小事或难事）")
+    if klass == ticket.klass:
+        return [answer(ctx, f"T{ticket.id} 本来就是{word}。")]
+    old = CLASS_LABELS[ticket.klass]
+    ticket.klass, ticket.route = klass, ROUTE_BY_CLASS[klass] or "online"
+    ticket.due_at = ctx.services.policy.deadlines.due(klass, ctx.now)
+    if klass == "urgent":
+        ticket.acknowledged_at = None  # the new urgency needs a fresh acknowledgement
+    _event(ctx, ticket, "reclass", f"{old}改为{word}")
+    ctx.session.flush()
+    alerted = (
+        responders(ctx.session, ticket)
+        if klass == "urgent"
+        else (responsible_members(ctx.session, ticket))
+    )
+    mentions = tuple(m.contact_id for m in alerted)
+    head = f"T{ticket.id} 由{old}改为{word}（{ROUTE_LABELS[ticket.route]}）。\n"
+    text = head + card(ctx, ticket)
+    replies = (
+        [answer(ctx, head.strip())]
+        if ctx.event.is_private
+        else [Reply(text=text, room_id=ctx.event.room_id, mention_ids=mentions)]
+    )
+    replies += tell_parties(ctx, ticket, text, mentions)
+    return replies + tell_reporters(ctx, ticket, text, mention=klass == "urgent")
+
+
+def merge(ctx: Context, cmd: Command) -> list[Reply]:
+    """合并 T12 T10: T12 is the same problem as T10; its reporters follow T10 from now on."""
+    if len(cmd.tickets) != 2:
+        raise Refusal("请写两个工单号，把前一个并入后一个，例如：合并 T12 T10")
+    dup_no, main_no = cmd.tickets
+    if dup_no == main_no:
+        raise Refusal("两个工单号是同一个，请写两个不同的工单，例如：合并 T12 T10")
+    dup, main = find_ticket(ctx, dup_no), find_ticket(ctx, main_no)
+    require_open(dup)
+    require_open(main)
+    assert dup.id is not None and main.id is not None
+    text = f"您反映的 T{dup.id} 和 T{main.id} 是同一个问题，已合并，请关注 T{main.id}。"
+    told = tell_reporters(ctx, dup, text, mention=False)
+    # The reporters of the duplicate become +1s of the main ticket, so they hear of it.
+    ctx.session.execute(
+        update(TicketReport).where(col(TicketReport.ticket_id) == dup.id).values(ticket_id=main.id)
+    )
+    ctx.session.add(
+        TicketReport(
+            ticket_id=main.id,
+            reporter_id=dup.reporter_id,
+            reporter_name=dup.reporter_name,
+            room_id=dup.room_id,
+            text=dup.text,
+            at=dup.created_at,
+            source_msg_id=f"merge:{dup.source_msg_id}"[:200],
+        )
+    )
+    main.plus_ones += 1 + dup.plus_ones
+    dup.merged_into = main.id
+    _event(ctx, dup, "merge", f"并入 T{main.id}", to_state="merged")
+    _event(ctx, main, "merge", f"T{dup.id} 并入")
+    ctx.session.flush()
+    done = f"已把 T{dup.id} 并入 T{main.id}，共 {main.plus_ones + 1} 人反映。"
+    return [answer(ctx, done), *told]

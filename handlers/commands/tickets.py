@@ -1,0 +1,161 @@
+"""Ticket actions from the chat: claim, arrive, progress, resolve, reject, rate."""
+
+from __future__ import annotations
+
+from handlers.commands.base import Refusal, one_ticket
+from handlers.commands.parser import Command
+from handlers.context import Context
+from handlers.events import Reply
+from handlers.replies import answer
+from handlers.routing import reporter_rooms, tell_parties, tell_reporters
+from handlers.vocabulary import OPEN_STATES, STATE_LABELS
+from storage.models import Ticket
+from storage.tickets import add_event
+
+RATINGS = {"满意": "satisfied", "基本满意": "mostly", "不满意": "unsatisfied"}
+
+
+def require_open(ticket: Ticket) -> None:
+    """Refuse to act on a ticket that is finished, merged or rejected."""
+    if ticket.state not in OPEN_STATES:
+        extra = f"（已并入 T{ticket.merged_into}）" if ticket.merged_into else ""
+        raise Refusal(f"T{ticket.id} {STATE_LABELS[ticket.state]}{extra}，不能再操作。")
+
+
+def _assign_if_free(ctx: Context, ticket: Ticket) -> None:
+    if not ticket.assignee_id:
+        ticket.assignee_id = ctx.event.sender_id
+        ticket.assignee_name = ctx.event.sender_name
+
+
+def _event(ctx: Context, ticket: Ticket, kind: str, to_state: str | None, note: str = "") -> None:
+    add_event(
+        ctx.session,
+        ticket,
+        at=ctx.now,
+        actor_id=ctx.event.sender_id,
+        actor_name=ctx.event.sender_name,
+        kind=kind,
+        to_state=to_state,
+        note=note,
+    )
+
+
+def claim(ctx: Context, cmd: Command) -> list[Reply]:
+    """认领/受理 T12: the sender takes the ticket; only one person can hold it."""
+    ticket = one_ticket(ctx, cmd, "认领 T12")
+    require_open(ticket)
+    me = ctx.event.sender_id
+    if ticket.assignee_id == me:
+        return [answer(ctx, f"您已经认领了 T{ticket.id}，办好后回复「办结 T{ticket.id} 结果」。")]
+    if ticket.assignee_id:
+        return [answer(ctx, f"T{ticket.id} 已由 {ticket.assignee_name} 认领，不用重复认领。")]
+    _assign_if_free(ctx, ticket)
+    to_state = "accepted" if ticket.state in ("reported", "reopened") else None
+    _event(ctx, ticket, "claim", to_state)
+    name = ctx.event.sender_name
+    text = f"T{ticket.id} 已由 {name} 认领，正在处理。"
+    return [
+        answer(ctx, f"好的，T{ticket.id} 由您负责。办好后回复「办结 T{ticket.id} 结果」。"),
+        *tell_reporters(ctx, ticket, text, mention=False),
+    ]
+
+
+def arrive(ctx: Context, cmd: Command) -> list[Reply]:
+    """到场/收到 T12: someone acknowledges an urgent ticket and is on the way or there."""
+    ticket = one_ticket(ctx, cmd, "到场 T12")
+    require_open(ticket)
+    first = ticket.acknowledged_at is None
+    if first:
+        ticket.acknowledged_at = ctx.now
+    _assign_if_free(ctx, ticket)
+    to_state = "accepted" if ticket.state in ("reported", "reopened") else None
+    _event(ctx, ticket, "arrive", to_state)
+    name = ctx.event.sender_name
+    text = f"T{ticket.id}：{name} 已回复到场，正在赶来处理。"
+    replies = [
+        answer(
+            ctx,
+            f"收到，{name} 负责 T{ticket.id} 现场处置。处理完请回复「办结 T{ticket.id} 结果」。",
+        )
+    ]
+    replies += tell_reporters(ctx, ticket, text, mention=first)
+    replies += tell_parties(ctx, ticket, text, ())
+    return replies
+
+
+def progress(ctx: Context, cmd: Command) -> list[Reply]:
+    """进展 T12 <text>: a progress note; the reporter's group hears of it."""
+    ticket = one_ticket(ctx, cmd, "进展 T12 已联系电工，明天上门")
+    require_open(ticket)
+    if not cmd.rest:
+        raise Refusal(f"请写上进展，例如：进展 T{ticket.id} 已联系电工，明天上门")
+    _assign_if_free(ctx, ticket)
+    _event(ctx, ticket, "progress", "in_progress", cmd.rest)
+    text = f"T{ticket.id} 进展：{cmd.rest}（{ctx.event.sender_name}）"
+    return [
+        answer(ctx, f"已记下 T{ticket.id} 的进展。"),
+        *tell_reporters(ctx, ticket, text, mention=False),
+    ]
+
+
+def resolve(ctx: Context, cmd: Command) -> list[Reply]:
+    """办结 T12 <result>: resolved; every reporter is @-mentioned and asked to rate."""
+    ticket = one_ticket(ctx, cmd, "办结 T12 已更换灯泡")
+    require_open(ticket)
+    if not cmd.rest:
+        raise Refusal(f"请写上处理结果，例如：办结 T{ticket.id} 已更换灯泡")
+    _assign_if_free(ctx, ticket)
+    ticket.resolved_at = ctx.now
+    _event(ctx, ticket, "resolve", "resolved", cmd.rest)
+    text = (
+        f"您反映的 T{ticket.id} 已办结：{cmd.rest}（{ctx.event.sender_name}）\n"
+        f"请评价：回复「评价 T{ticket.id} 满意」「基本满意」或「不满意」。"
+    )
+    replies = [answer(ctx, f"T{ticket.id} 已办结，已通知反映人。")]
+    return replies + tell_reporters(ctx, ticket, text, mention=True)
+
+
+def reject(ctx: Context, cmd: Command) -> list[Reply]:
+    """驳回 T12 <reason>: not taken on, with the reason told to the reporter."""
+    ticket = one_ticket(ctx, cmd, "驳回 T12 不属于社区管理范围")
+    require_open(ticket)
+    if not cmd.rest:
+        raise Refusal(f"请写上驳回原因，例如：驳回 T{ticket.id} 不属于社区管理范围")
+    _event(ctx, ticket, "reject", "rejected", cmd.rest)
+    text = f"T{ticket.id} 未受理，原因：{cmd.rest}。如有疑问请联系社区居委。"
+    return [
+        answer(ctx, f"T{ticket.id} 已驳回，已告知反映人。"),
+        *tell_reporters(ctx, ticket, text, mention=True),
+    ]
+
+
+def rate(ctx: Context, cmd: Command) -> list[Reply]:
+    """评价 T12 满意|基本满意|不满意 [reason]: the reporter rates a resolved ticket."""
+    ticket = one_ticket(ctx, cmd, "评价 T12 满意")
+    words = cmd.rest.split(maxsplit=1)
+    rating = RATINGS.get(words[0]) if words else None
+    if rating is None:
+        raise Refusal(f"请这样评价：评价 T{ticket.id} 满意（或 基本满意、不满意）")
+    if not _is_reporter(ctx, ticket):
+        raise Refusal(f"只有反映 T{ticket.id} 的居民可以评价它。")
+    if ticket.state != "resolved":
+        raise Refusal(f"T{ticket.id} 现在{STATE_LABELS[ticket.state]}，办结以后才能评价。")
+    reason = words[1] if len(words) > 1 else ""
+    ticket.rating = rating
+    if rating != "unsatisfied":
+        _event(ctx, ticket, "rate", "closed", words[0])
+        return [answer(ctx, f"谢谢您的评价！T{ticket.id} 已结案。")]
+    ticket.resolved_at = None
+    _event(ctx, ticket, "rate", "reopened", f"不满意：{reason}".rstrip("："))
+    party = (ticket.assignee_id,) if ticket.assignee_id else ()
+    note = f"T{ticket.id} 居民评价不满意{('：' + reason) if reason else ''}，已重新办理，请跟进。"
+    return [
+        answer(ctx, f"收到，T{ticket.id} 已重新办理，我们会继续跟进。"),
+        *tell_parties(ctx, ticket, note, party),
+    ]
+
+
+def _is_reporter(ctx: Context, ticket: Ticket) -> bool:
+    me = ctx.event.sender_id
+    return any(me in ids for ids in reporter_rooms(ctx.session, ticket).values())

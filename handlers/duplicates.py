@@ -1,0 +1,96 @@
+"""Duplicate reports: the same problem reported again joins the open ticket as a "+1"."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from handlers.context import Context
+from handlers.understanding.types import Classification
+from handlers.vocabulary import OPEN_STATES
+from storage.models import Ticket, TicketReport
+from storage.tickets import add_event
+
+_BUILDING = re.compile(r"(\d+)(?:栋|幢|号楼|座)")
+# The same building is strong evidence; the same building within hours of an urgent
+# report (a burst pipe, a gas smell) is nearly certain, whatever words people use.
+SAME_BUILDING_BONUS = 0.25
+URGENT_BONUS = 0.15
+URGENT_WINDOW = timedelta(hours=6)
+CANDIDATES = 200
+
+
+def _building(location: str) -> str | None:
+    m = _BUILDING.search(location)
+    return m[1] if m else None
+
+
+def similarity(a: set[str], b: set[str]) -> float:
+    """Jaccard similarity of two token sets."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def find_duplicate(ctx: Context, found: Classification) -> Ticket | None:
+    """The open ticket of this community that the new report most likely repeats."""
+    assert ctx.group is not None
+    policy = ctx.services.policy
+    since = ctx.now - timedelta(hours=policy.duplicate_window_hours)
+    stmt = (
+        select(Ticket)
+        .where(
+            Ticket.community_code == ctx.group.community_code,
+            Ticket.category == found.category,
+            col(Ticket.state).in_(OPEN_STATES),
+            col(Ticket.created_at) >= since,
+        )
+        .order_by(col(Ticket.id).desc())
+        .limit(CANDIDATES)
+    )
+    tokens = set(found.tokens)
+    building = _building(found.location.label())
+    best: tuple[float, Ticket] | None = None
+    for ticket in ctx.session.exec(stmt):
+        other = _building(ticket.location)
+        if building and other and building != other:
+            continue
+        score = similarity(tokens, set(ticket.search_text.split()))
+        if building and building == other:
+            score += SAME_BUILDING_BONUS
+        recent = ctx.now - ticket.created_at <= URGENT_WINDOW
+        if found.klass == "urgent" and ticket.klass == "urgent" and recent:
+            score += URGENT_BONUS
+        if score >= policy.duplicate_similarity and (best is None or score > best[0]):
+            best = (score, ticket)
+    return best[1] if best else None
+
+
+def add_plus_one(ctx: Context, ticket: Ticket, text: str, source_msg_id: str) -> None:
+    """Record the new reporter on the existing ticket, with an event."""
+    ev = ctx.event
+    assert ticket.id is not None
+    ctx.session.add(
+        TicketReport(
+            ticket_id=ticket.id,
+            reporter_id=ev.sender_id,
+            reporter_name=ev.sender_name,
+            room_id=ev.room_id,
+            text=text,
+            at=ctx.now,
+            source_msg_id=source_msg_id,
+        )
+    )
+    ticket.plus_ones += 1
+    add_event(
+        ctx.session,
+        ticket,
+        at=ctx.now,
+        actor_id=ev.sender_id,
+        actor_name=ev.sender_name,
+        kind="plus_one",
+        note=text,
+    )
+    ctx.session.flush()

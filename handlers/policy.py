@@ -1,0 +1,64 @@
+"""Service rules that come from config: deadlines, the deliberation hall, duplicate merging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from handlers.workdays import add_working_days
+
+WEEKDAYS_CN = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+@dataclass(frozen=True, slots=True)
+class Deadlines:
+    """How long each class of ticket may take (接诉即办 service levels)."""
+
+    small_response_days: int = 1
+    small_resolve_days: int = 3
+    urgent_ack_minutes: int = 15
+    urgent_resolve_hours: int = 24
+    workday_end: time = time(18, 0)
+
+    def due(self, klass: str, now: datetime) -> datetime | None:
+        """When a ticket of ``klass`` filed at ``now`` must be resolved; None for the hall."""
+        if klass == "urgent":
+            return now + timedelta(hours=self.urgent_resolve_hours)
+        if klass == "small":
+            return add_working_days(now, self.small_resolve_days, self.workday_end)
+        return None  # a difficult ticket's deadline is set by the hall's resolution
+
+
+@dataclass(frozen=True, slots=True)
+class HallSchedule:
+    """A community's recurring deliberation-hall (议事厅) meeting."""
+
+    weekday: int = 4  # 1 = Monday … 7 = Sunday
+    at: time = time(15, 0)
+    place: str = "社区议事厅"
+
+    def next_meeting(self, now: datetime) -> datetime:
+        """The first meeting strictly after ``now``."""
+        days = (self.weekday - 1 - now.weekday()) % 7
+        meeting = datetime.combine(now.date() + timedelta(days=days), self.at, tzinfo=now.tzinfo)
+        return meeting if meeting > now else meeting + timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """All configurable service rules, injected into handlers."""
+
+    deadlines: Deadlines = field(default_factory=Deadlines)
+    halls: dict[str, HallSchedule] = field(default_factory=dict)  # by community code
+    duplicate_window_hours: int = 72
+    duplicate_similarity: float = 0.34
+
+    def hall(self, community_code: str) -> HallSchedule:
+        """The hall schedule of a community (the default when not configured)."""
+        return self.halls.get(community_code, HallSchedule())
+
+
+def when(dt: datetime, tz: object | None = None) -> str:
+    """A short Chinese date-time such as ``12月1日（周二）18:00``, in ``tz`` when given."""
+    local = dt.astimezone(tz) if tz is not None else dt  # type: ignore[arg-type]
+    return f"{local.month}月{local.day}日（{WEEKDAYS_CN[local.weekday()]}）{local:%H:%M}"

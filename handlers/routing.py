@@ -1,0 +1,179 @@
+"""Routing: 小事线上议、急事现场议、难事会场议 — who is told what when a ticket moves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlmodel import Session, col, select
+
+from handlers.context import Context
+from handlers.emergency import emergency_for, mask_phones
+from handlers.events import Reply
+from handlers.policy import when
+from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, ROLE_LABELS, ROUTE_LABELS
+from storage.models import Group, Member, Ticket, TicketReport
+
+CARD_TEXT_CHARS = 80
+
+
+def six_party_room(session: Session, community_code: str) -> str | None:
+    """The room id of a community's six-party group, if one is bound."""
+    stmt = select(Group.room_id).where(
+        Group.community_code == community_code, Group.kind == "six_party"
+    )
+    return session.exec(stmt).first()
+
+
+def members_with_roles(
+    session: Session, community_code: str, roles: Iterable[str], grid: str | None = None
+) -> list[Member]:
+    """Members of a community holding any of ``roles`` (grid leaders of ``grid`` only)."""
+    wanted = list(roles)
+    stmt = (
+        select(Member)
+        .where(Member.community_code == community_code, col(Member.role).in_(wanted))
+        .order_by(col(Member.id))
+    )
+    found = list(session.exec(stmt))
+    return [m for m in found if m.role != "grid_leader" or grid is None or m.grid == grid]
+
+
+def responsible_members(session: Session, ticket: Ticket) -> list[Member]:
+    """Who must act on a ticket: whoever claimed it, else everyone in the responsible role."""
+    if ticket.assignee_id:
+        return [
+            Member(
+                contact_id=ticket.assignee_id,
+                name=ticket.assignee_name or "",
+                role=ticket.responsible or "",
+                community_code=ticket.community_code,
+            )
+        ]
+    return members_with_roles(session, ticket.community_code, [ticket.responsible or "property"])
+
+
+def responders(session: Session, ticket: Ticket) -> list[Member]:
+    """On-duty responders for an urgent ticket: grid leader, property, department, secretary."""
+    found: list[Member] = []
+    roles = (
+        "grid_leader",
+        ticket.responsible or "property",
+        "property",
+        "department",
+        "secretary",
+    )
+    for role in roles:
+        if role == "grid_leader" and not ticket.grid:
+            continue  # a report made in the six-party group has no grid of its own
+        for m in members_with_roles(session, ticket.community_code, [role], grid=ticket.grid):
+            if all(m.contact_id != f.contact_id for f in found):
+                found.append(m)
+    return found
+
+
+def party_label(ticket: Ticket) -> str:
+    """The responsible party in words: the claimant's name or the role's label."""
+    if ticket.assignee_name:
+        return ticket.assignee_name
+    return ROLE_LABELS.get(ticket.responsible or "", "相关方")
+
+
+def short_text(ticket: Ticket) -> str:
+    """The ticket's text for a card: phone numbers masked, long texts cut."""
+    text = mask_phones(ticket.text)
+    return text if len(text) <= CARD_TEXT_CHARS else text[: CARD_TEXT_CHARS - 1] + "…"
+
+
+def plan_line(ctx: Context, ticket: Ticket) -> str:
+    """What happens next, by route."""
+    tz = ctx.now.tzinfo
+    if ticket.route == "hall":
+        hall = ctx.services.policy.hall(ticket.community_code)
+        meeting = hall.next_meeting(ctx.now)
+        return f"难事会场议：列入 {when(meeting, tz)} 议事厅会议议程（{hall.place}）。"
+    due = f"，期限 {when(ticket.due_at, tz)}" if ticket.due_at else ""
+    if ticket.route == "onsite":
+        minutes = ctx.services.policy.deadlines.urgent_ack_minutes
+        return f"急事现场议：请 {minutes} 分钟内到场，到场后回复「到场 T{ticket.id}」{due}。"
+    return f"小事线上议：请{party_label(ticket)}回复「认领 T{ticket.id}」接单{due}。"
+
+
+def card(ctx: Context, ticket: Ticket) -> str:
+    """The ticket card posted in the six-party group."""
+    where = ticket.location or "未写明"
+    if ticket.grid:
+        where += f"（{ticket.grid}）"
+    lines = [
+        f"【T{ticket.id} {CLASS_LABELS[ticket.klass]}·{ROUTE_LABELS[ticket.route]}】"
+        f"{CATEGORY_LABELS.get(ticket.category, '其他')}",
+        f"位置：{where}",
+        f"内容：{short_text(ticket)}",
+        f"负责：{party_label(ticket)}",
+        plan_line(ctx, ticket),
+    ]
+    if ticket.route == "onsite" and (emergency := emergency_for(ticket.text)):
+        lines.append(emergency.line())
+    return "\n".join(lines)
+
+
+def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> list[Reply]:
+    """The replies for a new ticket: a receipt to the reporter, the card to the six parties."""
+    session, ev = ctx.session, ctx.event
+    six = six_party_room(session, ticket.community_code)
+    urgent = ticket.route == "onsite"
+    alerted = responders(session, ticket) if urgent else responsible_members(session, ticket)
+    alert_ids = tuple(m.contact_id for m in alerted if m.contact_id != ev.sender_id)
+    lines = [receipt]
+    if urgent:
+        names = "、".join(m.name for m in alerted) or "值班人员"
+        lines.append(f"已通知 {names} 马上到场。")
+        if emergency := emergency_for(ticket.text):
+            lines.append(emergency.line())
+    elif six and six != ev.room_id:
+        lines.append(f"已转六方议事群。{plan_line(ctx, ticket)}")
+    else:
+        lines.append(plan_line(ctx, ticket))
+    if notes:
+        lines.append(notes)
+    origin_mentions = (
+        (ev.sender_id, *alert_ids) if urgent or six == ev.room_id else (ev.sender_id,)
+    )
+    replies = [Reply(text="\n".join(lines), room_id=ev.room_id, mention_ids=origin_mentions)]
+    if six and six != ev.room_id:
+        replies.append(Reply(text=card(ctx, ticket), room_id=six, mention_ids=alert_ids))
+    return replies
+
+
+def reporter_rooms(session: Session, ticket: Ticket) -> dict[str | None, list[str]]:
+    """Everyone who reported this problem (first report and +1s), grouped by room."""
+    rooms: dict[str | None, list[str]] = {ticket.room_id: [ticket.reporter_id]}
+    stmt = select(TicketReport).where(TicketReport.ticket_id == ticket.id)
+    for r in session.exec(stmt):
+        ids = rooms.setdefault(r.room_id, [])
+        if r.reporter_id not in ids:
+            ids.append(r.reporter_id)
+    return rooms
+
+
+def tell_reporters(ctx: Context, ticket: Ticket, text: str, *, mention: bool) -> list[Reply]:
+    """Post ``text`` back where the ticket was reported (unless that is here)."""
+    replies = []
+    for room_id, ids in reporter_rooms(ctx.session, ticket).items():
+        if room_id is None:
+            continue
+        if room_id == ctx.event.room_id and not mention:
+            continue
+        replies.append(
+            Reply(text=text, room_id=room_id, mention_ids=tuple(ids) if mention else ())
+        )
+    return replies
+
+
+def tell_parties(
+    ctx: Context, ticket: Ticket, text: str, mention_ids: Sequence[str]
+) -> list[Reply]:
+    """Post ``text`` in the six-party group (unless the command was given there)."""
+    six = six_party_room(ctx.session, ticket.community_code)
+    if six is None or six == ctx.event.room_id:
+        return []
+    return [Reply(text=text, room_id=six, mention_ids=tuple(mention_ids))]
