@@ -129,8 +129,17 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
     r.known_keys(
         "",
         raw,
-        ("bot", "storage", "wechat", "web", "nlp", "deadlines", "duplicates", "district",
-         "communities"),
+        (
+            "bot",
+            "storage",
+            "wechat",
+            "web",
+            "nlp",
+            "deadlines",
+            "duplicates",
+            "district",
+            "communities",
+        ),
     )
     bot = r.table("bot", raw, ("name", "timezone", "max_text_chars"))
     storage = r.table("storage", raw, ("url",))

@@ -53,21 +53,30 @@ def bind(ctx: Context, cmd: Command) -> list[Reply]:
         raise Refusal("本群已经绑定了。要改绑，请先发「解绑」。")
     if rest.startswith(_SIX_WORDS):
         existing = ctx.session.exec(
-            select(Group).where(
-                Group.community_code == community.code, Group.kind == "six_party"
-            )
+            select(Group).where(Group.community_code == community.code, Group.kind == "six_party")
         ).first()
         if existing is not None:
-            raise Refusal(f"{community.name}已有六方群「{existing.topic}」，请先在那个群里发「解绑」。")
-        group = Group(room_id=ev.room_id, topic=ev.room_topic, kind="six_party",
-                      community_code=community.code)
+            raise Refusal(
+                f"{community.name}已有六方群「{existing.topic}」，请先在那个群里发「解绑」。"
+            )
+        group = Group(
+            room_id=ev.room_id,
+            topic=ev.room_topic,
+            kind="six_party",
+            community_code=community.code,
+        )
         done = f"好的，本群已绑定为{community.name}六方议事群。新工单会发到这里。"
     else:
         grid = re.sub(r"^网格群?\s*", "", rest).strip()
         if not rest.startswith("网格") or not grid:
             raise Refusal(BIND_USAGE)
-        group = Group(room_id=ev.room_id, topic=ev.room_topic, kind="grid",
-                      community_code=community.code, grid=grid[:100])
+        group = Group(
+            room_id=ev.room_id,
+            topic=ev.room_topic,
+            kind="grid",
+            community_code=community.code,
+            grid=grid[:100],
+        )
         done = f"好的，本群已绑定为{community.name}{grid}网格群。居民可以直接在群里报事。"
     ctx.session.add(group)
     return [answer(ctx, done)]
@@ -88,7 +97,9 @@ def set_role(ctx: Context, cmd: Command) -> list[Reply]:
     community = community_of(ctx)
     m = re.match(r"^@(\S+)\s+(\S+)(?:\s+(\S+))?$", cmd.rest)
     if not m:
-        raise Refusal("请这样写：设置角色 @张经理 物业（网格长要加网格：设置角色 @李网格长 网格长 1网格）")
+        raise Refusal(
+            "请这样写：设置角色 @张经理 物业（网格长要加网格：设置角色 @李网格长 网格长 1网格）"
+        )
     name, role_word, grid = m[1], m[2], m[3]
     role = ROLE_NAMES.get(role_word, role_word if role_word in ROLES else None)
     if role is None:

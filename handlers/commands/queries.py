@@ -97,7 +97,9 @@ def mine(ctx: Context, cmd: Command) -> list[Reply]:
     found = list(ctx.session.exec(stmt))
     if not found:
         return [answer(ctx, "您还没有工单。报事请直接在网格群里说问题和位置。")]
-    return [answer(ctx, "\n".join(["您的工单（最新 5 条）：", *(summary_line(ctx, t) for t in found)]))]
+    return [
+        answer(ctx, "\n".join(["您的工单（最新 5 条）：", *(summary_line(ctx, t) for t in found)]))
+    ]
 
 
 def stats(ctx: Context, cmd: Command) -> list[Reply]:
@@ -125,8 +127,9 @@ def stats(ctx: Context, cmd: Command) -> list[Reply]:
     ).one()
     total = sum(by_state.values())
     open_total = sum(open_by_class.values())
-    classes = "、".join(f"{CLASS_LABELS[k]} {open_by_class[k]}" for k in ("urgent", "small",
-                                                                          "difficult"))
+    classes = "、".join(
+        f"{CLASS_LABELS[k]} {open_by_class[k]}" for k in ("urgent", "small", "difficult")
+    )
     lines = [
         f"本社区共 {total} 件工单。",
         f"未办结 {open_total} 件（{classes}），其中超期 {overdue} 件。",
