@@ -6,12 +6,13 @@ import json
 import platform
 from pathlib import Path
 
-from bench import intake
+from bench import intake, search
 
 TARGETS = {
     "ratio": (">=", 0.5),
     "intake_msgs_per_s": (">=", 500),
     "classify_cold_start_s": ("<=", 2.0),
+    "search_p95_ms": ("<=", 20),
 }
 
 
@@ -22,6 +23,7 @@ def main() -> int:
         ("classify vs raw jieba.lcut", intake.classify_vs_jieba),
         ("intake to SQLite", intake.intake_sqlite),
         ("cold start of liufang classify", intake.classify_cold_start),
+        ("keyword search, 1,000,000 tickets in SQLite", search.search_vs_like),
     ):
         print(f"== {name}", flush=True)
         figures = fn()
