@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ _DEFAULT_THRESHOLDS = {
 }
 _CLASS_MARK = {"urgent": "急", "difficult": "难", "small": "小"}
 _MAX_CUE_CHARS = 12  # a pattern can match a long stretch; the reason shown stays short
+_CONTENT = re.compile(r"[^\W_]")  # a letter, digit or CJK character
 _NONE = Classification(klass="none", category="none", route=None)
 
 
@@ -37,6 +39,15 @@ class Understanding:
         self._matcher = Matcher(lexicon)
         self._locations = LocationExtractor((*DEFAULT_PLACES, *lexicon.places))
         self._thresholds = {**_DEFAULT_THRESHOLDS, **lexicon.thresholds}
+        # One alternation per category (longest cue first) finds the leftmost role cue at once.
+        self._by_cue = {
+            category: (
+                re.compile("|".join(map(re.escape, sorted(cues, key=len, reverse=True)))),
+                cues,
+            )
+            for category, cues in lexicon.responsible_by_cue.items()
+            if cues
+        }
 
     @classmethod
     def load(
@@ -59,7 +70,7 @@ class Understanding:
     def classify(self, text: str) -> Classification:
         """Understand one chat message; never raises on odd text."""
         norm = normalize_text(text)
-        if not any(ch.isalnum() for ch in norm):  # emoji, punctuation or nothing at all
+        if not _CONTENT.search(norm):  # emoji, punctuation or nothing at all
             return _NONE
         tokens = self._segmenter.cut(norm)
         hits = self._matcher.match(norm, tokens)
@@ -69,23 +80,35 @@ class Understanding:
     def _decide(self, text: str, hits: list[Hit], tokens: tuple[str, ...]) -> Classification:
         th = self._thresholds
         score: dict[str, float] = defaultdict(float)
+        shown: dict[str, list[Hit]] = defaultdict(list)  # positive cues per section, for reasons
+        first: dict[str, int] = {}  # where each category is first mentioned, for ties
         danger = 0.0  # the strongest single danger cue: stacked hints (紧急, !!!) are not danger
         for hit in hits:
-            if hit.negator is None:
-                score[hit.section] += hit.weight
-                if hit.section == "urgent":
-                    danger = max(danger, hit.weight)
+            section, _, weight, start, _, negator = hit
+            if negator is None:
+                score[section] += weight
+                if weight > 0:
+                    shown[section].append(hit)
+                if section == "urgent" and weight > danger:
+                    danger = weight
+                elif section.startswith("cat:") and start < first.get(section, len(text)):
+                    first[section] = start
             else:
                 # A denied danger ("不是煤气味") or denied fault ("没坏") argues against a report.
-                score["nonreport"] += hit.weight if hit.section == "urgent" else hit.weight / 2
-        category, category_score = self._category(hits, score)
+                score["nonreport"] += weight if section == "urgent" else weight / 2
+        if first:
+            best = max(first, key=lambda c: (score[c], -first[c]))  # a tie: first mentioned
+            category, category_score = best[4:], max(score[best], 0.0)
+        else:
+            category, category_score = "other", 0.0
         urgent, difficult = score["urgent"], score["difficult"]
         location = self._locations.extract(text)
         report = score["small"] + max(urgent, 0) + max(difficult, 0)
         report += th["category_share"] * min(category_score, th["category_cap"])
         report += _location_bonus(location, th["location"])
+        negated = _negated(hits)
         if report < th["report"] or report <= score["nonreport"]:
-            cues = _reasons(hits, "nonreport", "否", 3) + _negated(hits)
+            cues = _reasons(shown["nonreport"], "否", 3) + negated
             return Classification(
                 klass="none", category="none", route=None, cues=cues, tokens=tokens
             )
@@ -95,40 +118,28 @@ class Understanding:
             klass = "difficult"
         else:
             klass = "small"
-        cues = _reasons(hits, klass, _CLASS_MARK[klass], 3)
+        cues = _reasons(shown[klass], _CLASS_MARK[klass], 3)
         if category != "other":
-            cues += _reasons(hits, f"cat:{category}", "类", 1)
+            cues += _reasons(shown["cat:" + category], "类", 1)
         if klass != "urgent":
-            cues += _reasons(hits, "urgent", "降", 1)  # a danger word seen but not enough
-        cues += _negated(hits)
+            cues += _reasons(shown["urgent"], "降", 1)  # a danger word seen but not enough
         return Classification(
             klass=klass,
             category=category,
             route=ROUTE_BY_CLASS[klass],
             location=location,
             responsible=self._responsible(category, text),
-            cues=cues,
+            cues=cues + negated,
             tokens=tokens,
         )
 
-    @staticmethod
-    def _category(hits: list[Hit], score: dict[str, float]) -> tuple[str, float]:
-        """Best-scoring category; a tie goes to the one mentioned first."""
-        first: dict[str, int] = {}
-        for hit in hits:
-            if hit.section.startswith("cat:"):
-                first.setdefault(hit.section[4:], hit.start)
-        if not first:
-            return "other", 0.0
-        best = max(first, key=lambda c: (score[f"cat:{c}"], -first[c]))
-        return best, max(score[f"cat:{best}"], 0.0)
-
     def _responsible(self, category: str, text: str) -> str | None:
         """Default role of the category unless a cue names a more specific party."""
-        by_cue = self.lexicon.responsible_by_cue.get(category, {})
-        found = [(text.find(cue), role) for cue, role in by_cue.items() if cue in text]
-        if found:
-            return min(found)[1]
+        by_cue = self._by_cue.get(category)
+        if by_cue is not None:
+            m = by_cue[0].search(text)  # leftmost cue wins
+            if m:
+                return by_cue[1][m[0]]
         return self.lexicon.responsible.get(category)
 
 
@@ -139,19 +150,26 @@ def _location_bonus(location: Location, bonus: float) -> float:
     return bonus / 2 if location.place or location.estate else 0.0
 
 
-def _reasons(hits: list[Hit], section: str, mark: str, limit: int) -> tuple[str, ...]:
-    """The strongest positive cues of one section as ``"急:煤气味"`` strings."""
-    ranked = sorted(
-        (h for h in hits if h.section == section and h.negator is None and h.weight > 0),
-        key=lambda h: (-h.weight, h.start),
-    )
-    return tuple(f"{mark}:{h.text[:_MAX_CUE_CHARS]}" for h in ranked[:limit])
+def _reasons(hits: list[Hit], mark: str, limit: int) -> tuple[str, ...]:
+    """The strongest of ``hits`` (positive cues of one section) as ``"急:煤气味"`` strings."""
+    if not hits:
+        return ()
+    shown: list[Hit] = []
+    for hit in sorted(hits, key=_strongest_first):
+        # Overlapping cues ("电梯困" and "困人") say the same thing; show it once.
+        if not any(h.start < hit.end and hit.start < h.end for h in shown):
+            shown.append(hit)
+            if len(shown) == limit:
+                break
+    return tuple(f"{mark}:{h.text[:_MAX_CUE_CHARS]}" for h in shown)
+
+
+def _strongest_first(hit: Hit) -> tuple[float, int]:
+    return (-hit.weight, hit.start)
 
 
 def _negated(hits: list[Hit]) -> tuple[str, ...]:
     """Cancelled danger cues, shown with their negator, e.g. ``"否:不是煤气味"``."""
-    return tuple(
-        f"否:{h.negator}{h.text[:_MAX_CUE_CHARS]}"
-        for h in hits
-        if h.negator is not None and h.section == "urgent"
-    )
+    denied = [h for h in hits if h.negator is not None and h.section == "urgent"]
+    denied.sort(key=lambda h: h.start)
+    return tuple(f"否:{h.negator}{h.text[:_MAX_CUE_CHARS]}" for h in denied)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from handlers.understanding.types import Location
 
@@ -19,15 +20,15 @@ _DASHED = re.compile(
 _BUILDING = re.compile(
     rf"({_NUM}|[A-Za-z])\s?(号楼|号院|栋|幢|座(?![椅位])|号?楼(?=\d{{1,2}}单元))"
 )
+_BUILDING_WORDS = ("栋", "幢", "座", "号", "单元")
 _UNIT = re.compile(rf"({_NUM})\s?单元")
 # 号楼 is a building, so a floor's number must not be preceded by 号; 楼道/楼梯/楼顶 are places.
 _FLOOR = re.compile(rf"(负|地下)?({_NUM})\s?(楼|层)(?![道梯顶房盘宇栋])")
 _ROOM_SUFFIX = re.compile(r"(?<!\d)(\d{3,4})\s?(?:室|房(?!间)|号房|户)")
 _ROOM_AFTER = re.compile(r"^(?:的|-|\s)?(\d{3,4})(?![\d年元块万次点号%])")
 
-_ESTATE = re.compile(
-    r"([\u4e00-\u9fffA-Za-z]{2,8}?)(小区|花园|家园|新村|新城|公寓|山庄|华庭|嘉园|名苑|雅苑|苑)"
-)
+_ESTATE_WORDS = ("小区", "花园", "家园", "新村", "新城", "公寓", "山庄", "华庭", "嘉园", "苑")
+_ESTATE = re.compile(r"([\u4e00-\u9fffA-Za-z]{2,8}?)(" + "|".join(_ESTATE_WORDS) + ")")
 # Function characters never inside an estate name: the name is what follows the last of them
 # ("大家好我住在阳光花园" → 阳光).  Names are short, so at most the last four characters count.
 _ESTATE_SPLIT = re.compile(
@@ -47,6 +48,7 @@ _PLACE_WORDS = """
 DEFAULT_PLACES: tuple[str, ...] = tuple(_PLACE_WORDS.split())
 
 
+@lru_cache(maxsize=1024)
 def to_arabic(numeral: str) -> str | None:
     """Arabic form of a numeral string: "十二" → "12", "03" → "3"; None when it is not a number."""
     if numeral.isdigit():
@@ -79,7 +81,8 @@ class LocationExtractor:
     def _extract(self, text: str) -> Location:
         building = unit = floor = room = None
         taken: list[tuple[int, int]] = []  # spans already used, so 3号楼 is not also a floor
-        dashed = _DASHED.search(text)
+        # Cheap substring checks first: most messages name no building, unit or floor at all.
+        dashed = _DASHED.search(text) if "-" in text else None
         if dashed:
             if dashed.group(1):
                 building, unit, room = f"{dashed[1]}栋", f"{dashed[2]}单元", f"{dashed[3]}室"
@@ -87,21 +90,21 @@ class LocationExtractor:
                 building, room = f"{dashed[4]}栋", f"{dashed[5]}室"
             taken.append(dashed.span())
         last_end = -1
-        if building is None:
+        if building is None and any(w in text for w in _BUILDING_WORDS):
             for m in _BUILDING.finditer(text):
                 num = m[1] if m[1].isascii() and m[1].isalpha() else to_arabic(m[1])
                 if num is not None:
                     building, last_end = f"{num.upper()}{m[2]}", m.end()
                     taken.append(m.span())
                     break
-        if unit is None:
+        if unit is None and "单元" in text:
             for m in _UNIT.finditer(text):
                 num = to_arabic(m[1])
                 if num is not None:
                     unit, last_end = f"{num}单元", max(last_end, m.end())
                     taken.append(m.span())
                     break
-        floor = self._floor(text, taken)
+        floor = self._floor(text, taken) if "楼" in text or "层" in text else None
         if room is None:
             m = _ROOM_SUFFIX.search(text)
             if m:
@@ -142,6 +145,8 @@ class LocationExtractor:
 
 
 def _estate(text: str) -> str | None:
+    if not any(w in text for w in _ESTATE_WORDS):
+        return None
     for m in _ESTATE.finditer(text):
         name = _ESTATE_SPLIT.split(m[1])[-1][-4:]
         if len(name) >= 2 and not _ESTATE_REJECT.search(name):

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from handlers.understanding.lexicon import Lexicon
+from handlers.understanding.textindex import aho_corasick, clause_bound, required_chars
 
 # Only danger and problem cues can be negated: "不是煤气味" is no danger, "没坏" no problem.
 # A category cue keeps its weight under negation because the message still talks about it.
 NEGATABLE = frozenset({"urgent", "small"})
 _NEGATION_WINDOW = 4
-_CLAUSE_BREAK = re.compile(r"[,.!?;:，。！？；：、~～\s]")
+_CLAUSE_BREAK = frozenset(",.!?;:，。！？；：、~～ ")
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One cue found in a message."""
+class Hit(NamedTuple):
+    """One cue found in a message (a tuple: thousands are made per second)."""
 
     section: str  # nonreport | urgent | difficult | small | cat:<category>
     text: str  # the cue as it appears in the message
@@ -50,17 +50,33 @@ class Matcher:
         # Chinese compound noun names what it is, so unseen objects still find their category.
         self._heads = {k: tuple(v) for k, v in heads.items()}
         self._head_sizes = tuple(sorted({len(k) for k in heads}))
-        lengths: dict[str, set[int]] = defaultdict(set)
-        for phrase in self._phrases:
-            lengths[phrase[0]].add(len(phrase))
-        # Per first character, the phrase lengths to try: most characters start no cue at all.
-        self._lengths = {ch: tuple(sorted(ls, reverse=True)) for ch, ls in lengths.items()}
-        self._patterns = [
-            (section, re.compile(pattern), weight)
-            for section, table in lexicon.patterns.items()
-            for pattern, weight in table.items()
-        ]
+        self._step, self._out = aho_corasick(self._phrases)
+        # Patterns are indexed by characters a match must contain (see ``required_chars``): a
+        # message runs only patterns whose rarest required set it touches, then checks the
+        # other sets with bit masks.  Rarity is estimated from the lexicon's own phrases.
+        freq = Counter(ch for phrase in self._phrases for ch in phrase)
+        bits: dict[str, int] = {}
+        self._patterns: list[tuple[str, re.Pattern[str], float, tuple[int, ...]]] = []
+        self._always: list[int] = []
+        self._by_char: dict[str, list[int]] = defaultdict(list)
+        for section, table in lexicon.patterns.items():
+            for pattern, weight in table.items():
+                index = len(self._patterns)
+                needs = required_chars(pattern)
+                key = min(needs, key=lambda n: sum(freq[c] for c in n), default=frozenset())
+                masks = tuple(_mask(n, bits) for n in needs if n is not key)
+                self._patterns.append((section, re.compile(clause_bound(pattern)), weight, masks))
+                if not key:
+                    self._always.append(index)
+                for ch in key:
+                    self._by_char[ch].append(index)
+        # One look-up per character of a message: its bit and the patterns it may start.
+        self._char_index = {
+            ch: (bits.get(ch, 0), tuple(self._by_char.get(ch, ())))
+            for ch in set(bits) | set(self._by_char)
+        }
         negators = sorted(set(lexicon.negators), key=len, reverse=True)
+        self._negator_chars = frozenset("".join(negators))
         self._negation = (
             re.compile("(" + "|".join(map(re.escape, negators)) + ")(?:是|有|再|什么|啥)?$")
             if negators
@@ -69,15 +85,20 @@ class Matcher:
 
     def match(self, text: str, tokens: Sequence[str]) -> list[Hit]:
         """All hits in ``text``; in one section, a cue inside a longer matched cue is dropped."""
-        found: list[Hit] = []
-        lengths, phrases, size = self._lengths, self._phrases, len(text)
+        # Raw hits are plain (start, end, weight) tuples grouped by section: cheap to make, and
+        # only the survivors become ``Hit`` objects.
+        groups: dict[str, list[tuple[int, int, float]]] = {}
+        # One Aho-Corasick pass finds every phrase at every position, one step per character.
+        step, out = self._step, self._out
+        root = step[0]
+        state = 0
         for i, ch in enumerate(text):
-            for length in lengths.get(ch, ()):
-                if i + length <= size:
-                    entries = phrases.get(text[i : i + length])
-                    if entries:
-                        for section, weight in entries:
-                            found.append(Hit(section, text[i : i + length], weight, i, i + length))
+            state = step[state].get(ch) or root.get(ch, 0)
+            if out[state]:
+                end = i + 1
+                for length, entries in out[state]:
+                    for section, weight in entries:
+                        groups.setdefault(section, []).append((end - length, end, weight))
         if self._tokens or self._heads:
             pos = 0
             for token in tokens:
@@ -86,55 +107,97 @@ class Matcher:
                     continue
                 pos = start + len(token)
                 for section, weight in self._tokens.get(token, ()):
-                    found.append(Hit(section, token, weight, start, pos))
-                for size in self._head_sizes:
-                    if len(token) > size:
-                        for section, weight in self._heads.get(token[-size:], ()):
-                            found.append(Hit(section, token, weight, start, pos))
-        for section, regex, weight in self._patterns:
-            m = regex.search(text)
-            if m and m.end() > m.start():
-                found.append(Hit(section, m[0], weight, m.start(), m.end()))
-        return self._settle(text, found)
+                    groups.setdefault(section, []).append((start, pos, weight))
+                for head in self._head_sizes:
+                    if len(token) > head:
+                        for section, weight in self._heads.get(token[-head:], ()):
+                            groups.setdefault(section, []).append((start, pos, weight))
+        index = self._char_index
+        mask, candidates = 0, set(self._always)
+        for ch in set(text):
+            entry = index.get(ch)
+            if entry is not None:
+                mask |= entry[0]
+                candidates.update(entry[1])
+        patterns = self._patterns
+        for number in sorted(candidates):  # sorted: the same hits in the same order every time
+            section, regex, weight, masks = patterns[number]
+            for need in masks:
+                if not mask & need:
+                    break
+            else:
+                m = regex.search(text)
+                if m and m.end() > m.start():
+                    groups.setdefault(section, []).append((m.start(), m.end(), weight))
+        return self._settle(text, groups)
 
-    def _settle(self, text: str, found: list[Hit]) -> list[Hit]:
+    def _settle(self, text: str, groups: dict[str, list[tuple[int, int, float]]]) -> list[Hit]:
         """Keep the longest cue per span and section, each cue text once, and mark negations."""
-        found.sort(key=lambda h: (h.start - h.end, h.start))  # longest first, then leftmost
-        spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        seen: set[tuple[str, str]] = set()
         kept: list[Hit] = []
-        for hit in found:
-            taken = spans[hit.section]
-            if (hit.section, hit.text) in seen:
-                continue
-            if any(a <= hit.start and hit.end <= b for a, b in taken):
-                continue
-            taken.append((hit.start, hit.end))
-            seen.add((hit.section, hit.text))
-            if hit.section in NEGATABLE:
-                negator = self._negator_before(text, hit.start)
-                if negator:
-                    hit = Hit(hit.section, hit.text, hit.weight, hit.start, hit.end, negator)
-            kept.append(hit)
-        # "公告" inside "公告栏", "收到" inside "没收到": a chat word inside a longer cue of the
-        # message's subject is part of that subject, not small talk.
-        # Likewise a negated danger word inside a longer phrase ("着火" in "打不着火") is part of
-        # that phrase, not a denial.
-        kept = [
-            h
-            for h in kept
-            if not ((h.section == "nonreport" or h.negator) and _inside_other(h, kept))
-        ]
-        kept.sort(key=lambda h: h.start)
+        recheck = "nonreport" in groups
+        for section, raw in groups.items():
+            if len(raw) > 1:
+                raw = _longest_per_span(text, raw)
+            negatable = section in NEGATABLE
+            for start, end, weight in raw:
+                negator = self._negator_before(text, start) if negatable and start else None
+                recheck = recheck or negator is not None
+                kept.append(Hit(section, text[start:end], weight, start, end, negator))
+        if recheck:
+            # "公告" inside "公告栏", "收到" inside "没收到": small talk inside a longer cue of
+            # the subject is part of that subject.  Likewise a negated danger word inside a
+            # longer phrase ("着火" in "打不着火") is part of that phrase, not a denial.
+            kept = [
+                h
+                for h in kept
+                if not ((h.section == "nonreport" or h.negator) and _inside_other(h, kept))
+            ]
         return kept
 
     def _negator_before(self, text: str, start: int) -> str | None:
-        if self._negation is None or start == 0:
-            return None
         window = text[max(0, start - _NEGATION_WINDOW) : start]
-        window = _CLAUSE_BREAK.split(window)[-1]  # negation does not cross a comma
+        if self._negation is None or self._negator_chars.isdisjoint(window):
+            return None
+        for j in range(len(window) - 1, -1, -1):  # negation does not cross a comma
+            if window[j] in _CLAUSE_BREAK:
+                window = window[j + 1 :]
+                break
         m = self._negation.search(window)
         return m[0] if m else None
+
+
+def _mask(chars: frozenset[str], bits: dict[str, int]) -> int:
+    """Bit mask of ``chars``, giving each new character the next bit."""
+    mask = 0
+    for ch in chars:
+        mask |= bits.setdefault(ch, 1 << len(bits))
+    return mask
+
+
+def _longest_first(raw: tuple[int, int, float]) -> tuple[int, int]:
+    return (raw[0] - raw[1], raw[0])
+
+
+def _longest_per_span(
+    text: str, raw: list[tuple[int, int, float]]
+) -> list[tuple[int, int, float]]:
+    """One section's raw hits without repeats and without cues inside a longer cue."""
+    raw.sort(key=_longest_first)
+    spans: list[tuple[int, int]] = []
+    seen: set[str] = set()
+    kept: list[tuple[int, int, float]] = []
+    for start, end, weight in raw:
+        cue = text[start:end]
+        if cue in seen:
+            continue
+        # A negative cue ("经常", "演练") qualifies whatever it sits in, so it always counts.
+        if weight > 0:
+            if any(a <= start and end <= b for a, b in spans):
+                continue
+            spans.append((start, end))
+        seen.add(cue)
+        kept.append((start, end, weight))
+    return kept
 
 
 def _inside_other(hit: Hit, hits: list[Hit]) -> bool:

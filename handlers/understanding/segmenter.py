@@ -6,9 +6,12 @@ import logging
 import re
 import threading
 from collections.abc import Iterable
+from math import log
 from pathlib import Path
 
 import jieba
+from jieba import re_eng as _RE_ENG
+from jieba import re_han_default as _RE_HAN
 
 # jieba logs "Building prefix dict ..." at INFO on every start; the bot's log should not carry it.
 jieba.setLogLevel(logging.WARNING)
@@ -54,7 +57,15 @@ def normalize_text(text: str) -> str:
 
 
 class Segmenter:
-    """A private ``jieba.Tokenizer`` with the community dictionary; thread-safe to call."""
+    """A private ``jieba.Tokenizer`` with the community dictionary; thread-safe to call.
+
+    ``cut`` gives exactly what ``Tokenizer.lcut(text, HMM=False)`` gives (jieba is pinned to
+    0.42.1 and a test compares the two on every sample message), computed by a leaner copy of
+    jieba's own dictionary search: one backward pass, log-probabilities cached per word.  That
+    halves the time of the one step every message pays for.  The HMM guess for unknown words
+    is skipped: it costs a third of jieba's time and an unknown name split into characters
+    still matches in search.
+    """
 
     def __init__(self, dictionaries: Iterable[Path] = (COMMUNITY_DICT,)) -> None:
         """Build the tokenizer; jieba's model loads from its temp-dir cache (~0.6 s)."""
@@ -65,6 +76,14 @@ class Segmenter:
         self._words: set[str] = set()
         for path in dictionaries:
             self._tokenizer.load_userdict(str(path))
+        self._reset_scores()
+
+    def _reset_scores(self) -> None:
+        # jieba scores a word by log(freq / total); adding a word changes total, so the cached
+        # scores are dropped whenever the dictionary changes.
+        self._freq: dict[str, int] = self._tokenizer.FREQ
+        self._log_total = log(self._tokenizer.total)
+        self._scores: dict[str, float] = {}
 
     def add_words(self, words: Iterable[str]) -> None:
         """Teach the tokenizer extra words (estate names, local place names)."""
@@ -74,10 +93,64 @@ class Segmenter:
                 if word and word not in self._words:
                     self._words.add(word)
                     self._tokenizer.add_word(word)
+            self._reset_scores()
 
     def cut(self, text: str) -> list[str]:
         """All jieba tokens of already-normalised text, spaces dropped."""
-        return [t for t in self._tokenizer.lcut(text) if not t.isspace()]
+        out: list[str] = []
+        for block in _RE_HAN.split(text):
+            if not block:
+                continue
+            if _RE_HAN.match(block):
+                self._cut_block(block, out)
+            else:  # punctuation and symbols: one token per character, as jieba does
+                out.extend(ch for ch in block if not ch.isspace())
+        return out
+
+    def reference_cut(self, text: str) -> list[str]:
+        """The same tokens straight from jieba (slower); ``cut`` must always agree with it."""
+        return [t for t in self._tokenizer.lcut(text, HMM=False) if not t.isspace()]
+
+    def _cut_block(self, block: str, out: list[str]) -> None:
+        """jieba's maximum-probability path through the word graph of one block."""
+        freq, scores, log_total = self._freq, self._scores, self._log_total
+        size = len(block)
+        best = [0.0] * (size + 1)  # best log-probability of block[k:]
+        step = [0] * size  # where the best first word starting at k ends
+        for k in range(size - 1, -1, -1):
+            top, end = None, k + 1
+            stop = k + 1
+            frag = block[k]
+            while frag in freq:  # every dictionary word starting at k (prefixes have freq 0)
+                count = freq[frag]
+                if count:
+                    score = scores.get(frag)
+                    if score is None:
+                        score = scores[frag] = log(count) - log_total
+                    score += best[stop]
+                    if top is None or score >= top:  # a tie goes to the longer word
+                        top, end = score, stop
+                if stop >= size:
+                    break
+                stop += 1
+                frag = block[k:stop]
+            if top is None:  # no word: the single character, scored as frequency 1
+                top, end = best[k + 1] - log_total, k + 1
+            best[k], step[k] = top, end
+        start, latin = 0, ""
+        while start < size:
+            end = step[start]
+            word = block[start:end]
+            if end - start == 1 and _RE_ENG.match(word):  # runs of latin letters/digits join
+                latin += word
+            else:
+                if latin:
+                    out.append(latin)
+                    latin = ""
+                out.append(word)
+            start = end
+        if latin:
+            out.append(latin)
 
     def search_tokens(self, tokens: Iterable[str]) -> list[str]:
         """Tokens worth indexing: no punctuation, no stop words."""

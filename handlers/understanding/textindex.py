@@ -1,0 +1,150 @@
+"""Small text-search helpers for the matcher: an Aho-Corasick automaton and regex pre-checks."""
+
+from __future__ import annotations
+
+# In lexicon patterns "." stands for any character of the same clause: "电梯.{0,15}困" must not
+# join "电梯用了二十年" to "经常困人" across a comma.
+_IN_CLAUSE = r"[^,.!?;:，。！？；：\s]"
+
+Entries = tuple[tuple[str, float], ...]
+Automaton = tuple[list[dict[str, int]], list[tuple[tuple[int, Entries], ...]]]
+
+
+def aho_corasick(phrases: dict[str, Entries]) -> Automaton:
+    """Step and output tables of an Aho-Corasick automaton over ``phrases``.
+
+    Scanning a message is one table step per character, however many phrases there are; each
+    state's output lists (phrase length, entries) for every phrase ending there.
+    """
+    goto: list[dict[str, int]] = [{}]
+    out: list[tuple[tuple[int, Entries], ...]] = [()]
+    for phrase, entries in phrases.items():
+        state = 0
+        for ch in phrase:
+            nxt = goto[state].get(ch)
+            if nxt is None:
+                nxt = len(goto)
+                goto[state][ch] = nxt
+                goto.append({})
+                out.append(())
+            state = nxt
+        out[state] = ((len(phrase), entries),)
+    fail = [0] * len(goto)
+    queue = list(goto[0].values())
+    for state in queue:  # breadth first: a state's failure target is settled before it
+        for ch, nxt in goto[state].items():
+            queue.append(nxt)
+            back = fail[state]
+            while back and ch not in goto[back]:
+                back = fail[back]
+            fail[nxt] = goto[back].get(ch, 0)
+            out[nxt] = out[nxt] + _uncovered(out[nxt], out[fail[nxt]])
+    # Fold the failure links into each state's table (root moves excepted, they are looked up
+    # in goto[0] directly), so scanning never loops: state = step[state].get(ch) or root move.
+    step: list[dict[str, int]] = [goto[0]] + [{} for _ in goto[1:]]
+    for state in queue:  # breadth first again: step[fail[state]] is complete before state
+        back = fail[state]
+        step[state] = {**step[back], **goto[state]} if back else goto[state]
+    return step, out
+
+
+def _uncovered(
+    own: tuple[tuple[int, Entries], ...], inherited: tuple[tuple[int, Entries], ...]
+) -> tuple[tuple[int, Entries], ...]:
+    """Inherited (shorter, same end) outputs not covered by this state's own longer phrase.
+
+    A shorter phrase of the same section inside a longer one never counts (the matcher keeps
+    the longest), so it is dropped here once instead of on every message.  Negative cues stay.
+    """
+    if not own:
+        return inherited
+    covering = {section for _, entries in own for section, weight in entries if weight > 0}
+    kept = []
+    for length, entries in inherited:
+        rest = tuple((sec, w) for sec, w in entries if sec not in covering or w < 0)
+        if rest:
+            kept.append((length, rest))
+    return tuple(kept)
+
+
+def clause_bound(pattern: str) -> str:
+    """``pattern`` with every bare ``.`` (outside a character class) kept inside one clause."""
+    out: list[str] = []
+    escaped = in_class = False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == ".":
+            out.append(_IN_CLAUSE)
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+_META = set("\\.^$*+?{}[]()|")
+_OPTIONAL = ("?", "*", "{0")
+
+
+def required_chars(pattern: str) -> list[frozenset[str]]:
+    """Character sets a match of ``pattern`` must each touch, from its literal parts.
+
+    ``(煤气|燃气).{0,3}味`` → [{煤, 燃}, {味}]: a message without 煤 or 燃, or without 味, cannot
+    match.  Anything this simple reader does not understand contributes nothing; a top-level
+    ``|`` makes it give up (returns ``[]``, meaning "always run the regex").
+    """
+    needs: list[frozenset[str]] = []
+    i, size = 0, len(pattern)
+    while i < size:
+        ch = pattern[i]
+        if ch == "|":
+            return []
+        if ch == "\\":
+            i = _skip_quantifier(pattern, i + 2)
+        elif ch == "[":
+            close = pattern.find("]", i + 2)
+            if close < 0:
+                return []
+            i = _skip_quantifier(pattern, close + 1)
+        elif ch == "(":
+            close = _closing(pattern, i)
+            if close < 0:
+                return []
+            after = _skip_quantifier(pattern, close + 1)
+            inner = pattern[i + 1 : close]
+            optional = pattern.startswith(_OPTIONAL, close + 1)
+            if not optional and inner and not (_META - {"|"}).intersection(inner):
+                options = inner.split("|")
+                if all(options):
+                    needs.append(frozenset(o[0] for o in options))
+            i = after
+        elif ch in _META:
+            i = _skip_quantifier(pattern, i + 1)
+        else:
+            if not pattern.startswith(_OPTIONAL, i + 1):
+                needs.append(frozenset(ch))
+            i = _skip_quantifier(pattern, i + 1)
+    return needs
+
+
+def _closing(pattern: str, open_at: int) -> int:
+    depth = 0
+    for i in range(open_at, len(pattern)):
+        if pattern[i] == "\\":
+            continue
+        depth += (pattern[i] == "(") - (pattern[i] == ")")
+        if depth == 0:
+            return i
+    return -1
+
+
+def _skip_quantifier(pattern: str, i: int) -> int:
+    if pattern.startswith("{", i):
+        close = pattern.find("}", i)
+        return close + 1 if close > 0 else i + 1
+    return i + 1 if pattern[i : i + 1] in ("?", "*", "+") else i
