@@ -80,6 +80,8 @@ def search_statement(
     dialect: str, community_code: str, terms: Sequence[str], limit: int
 ) -> Executable:
     """The ORM query behind :func:`search_tickets` for ``terms`` from :func:`query_terms`."""
+    if not terms:
+        raise ValueError("no search terms: search_tickets answers [] without asking the database")
     if dialect == "sqlite":
         return select(Ticket).from_statement(
             _SQLITE_SEARCH.bindparams(
