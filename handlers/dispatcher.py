@@ -16,8 +16,9 @@ from sqlmodel import Session
 
 from handlers.context import Context, Services
 from handlers.events import Inbound, Reply
+from handlers.followups.engine import Planner, enqueue_replies
 from handlers.understanding import normalize_text
-from storage import directory, outbox
+from storage import directory, followups
 from storage.db import Database
 from storage.tickets import is_duplicate_source_error
 
@@ -39,10 +40,17 @@ class Handler(Protocol):
 class Dispatcher:
     """Feeds each Inbound to the first handler that takes it and records its replies."""
 
-    def __init__(self, db: Database, services: Services, handlers: Sequence[Handler]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        services: Services,
+        handlers: Sequence[Handler],
+        planner: Planner | None = None,
+    ) -> None:
         self._db = db
         self._services = services
         self._handlers = tuple(handlers)
+        self._planner = planner
         # Messages are handled one at a time, in arrival order: a command must see the
         # ticket that the report just before it created.
         self._lock = asyncio.Lock()
@@ -57,6 +65,10 @@ class Dispatcher:
         try:
             with self._db.session() as session:
                 replies = self._run(session, event)
+                touched = followups.take_touched(session)
+                if touched and self._planner is not None:
+                    # Re-plan the changed tickets' follow-ups in the same transaction.
+                    self._planner(session, touched, self._services.clock(), self._services)
                 self._enqueue(session, replies)
                 session.commit()
                 return replies
@@ -97,16 +109,7 @@ class Dispatcher:
         return []
 
     def _enqueue(self, session: Session, replies: Sequence[Reply]) -> None:
-        now = self._services.clock()
-        for r in replies:
-            outbox.enqueue(
-                session,
-                room_id=r.room_id,
-                to_id=r.to_id,
-                text=r.text,
-                mention_ids=r.mention_ids,
-                now=now,
-            )
+        enqueue_replies(session, replies, self._services.clock())
 
     def _apologise(self, event: Inbound) -> list[Reply]:
         if event.is_private:

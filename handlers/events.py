@@ -39,3 +39,5 @@ class Reply:
     room_id: str | None = None
     to_id: str | None = None
     mention_ids: tuple[str, ...] = field(default=())
+    followup: bool = False  # sent by a follow-up, not in answer to a message just received
+    urgent: bool = False  # may break the quiet hours

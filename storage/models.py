@@ -123,6 +123,11 @@ class Ticket(SQLModel, table=True):
     plus_ones: int = Field(default=0)  # later reports of the same problem merged into it
     rating: str | None = Field(default=None, max_length=16)
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # Added in revision 0004 (follow-ups and the deliberation hall).
+    meeting_id: int | None = Field(default=None, index=True)  # hall agenda it is on
+    resolution: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    alerts: int = Field(default=0)  # urgent (re-)alerts sent without acknowledgement
+    visit_asked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # 回访
 
 
 class TicketEvent(SQLModel, table=True):
@@ -156,6 +161,55 @@ class TicketReport(SQLModel, table=True):
     source_msg_id: str = Field(unique=True, max_length=200)
 
 
+class FollowUp(SQLModel, table=True):
+    """Something the bot must do at ``due_at``: the database is the source of truth of what is due.
+
+    ``kind`` names the follow-up (remind, overdue, realert, visit, autoclose, meeting notices);
+    ``done_at`` is set when it ran or was cancelled (``outcome`` says which).
+    """
+
+    __tablename__ = "followups"
+    __table_args__ = (Index("ix_followups_pending", "done_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=24)
+    community_code: str = Field(foreign_key="communities.code", max_length=64)
+    ticket_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
+    meeting_id: int | None = Field(default=None, foreign_key="meetings.id", index=True)
+    due_at: datetime = Field(sa_type=UtcDateTime)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    outcome: str = Field(default="", max_length=16)  # sent | cancelled | skipped
+
+
+class Meeting(SQLModel, table=True):
+    """A deliberation-hall (议事厅) meeting: the regular one or an extra one."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("community_code", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_code: str = Field(foreign_key="communities.code", max_length=64)
+    starts_at: datetime = Field(sa_type=UtcDateTime)
+    place: str = Field(default="", max_length=200)
+    kind: str = Field(default="regular", max_length=16)  # regular | extra
+    state: str = Field(default="scheduled", max_length=16)  # scheduled | adjourned
+    created_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class DigestRun(SQLModel, table=True):
+    """A digest that was posted, so a restart or a second worker never posts it twice."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("community_code", "kind", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_code: str = Field(foreign_key="communities.code", max_length=64)
+    kind: str = Field(max_length=16)  # daily | weekly
+    period: str = Field(max_length=16)  # 2026-11-26 | 2026-W48
+    at: datetime = Field(sa_type=UtcDateTime)
+
+
 class OutboxMessage(SQLModel, table=True):
     """A message waiting to be sent; written in the same transaction as what caused it."""
 
@@ -172,3 +226,7 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=500)
     delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # Added in revision 0004: follow-ups for one room may be merged into one message, and
+    # only urgent ones may break the quiet hours.
+    kind: str = Field(default="reply", max_length=16)  # reply | followup
+    urgent: bool = Field(default=False)

@@ -26,6 +26,8 @@ def enqueue(
     text: str,
     mention_ids: Sequence[str],
     now: datetime,
+    kind: str = "reply",
+    urgent: bool = False,
 ) -> OutboxMessage:
     """Add a message to send as soon as possible; flushes for the id, never commits."""
     if room_id is None and to_id is None:
@@ -46,6 +48,8 @@ def enqueue(
         mention_ids=mentions,
         created_at=now,
         not_before=now,
+        kind=kind,
+        urgent=urgent,
     )
     session.add(row)
     session.flush()

@@ -13,6 +13,7 @@ import psycopg.errors
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.followups import note_touched
 from storage.models import (
     REPORT_SOURCE_MSG_UNIQUE,
     SOURCE_MSG_UNIQUE,
@@ -84,6 +85,7 @@ def create_ticket(
                 )
             )
             session.flush()
+        note_touched(session, ticket.id)
     except IntegrityError as exc:
         if is_duplicate_source_error(exc):
             raise DuplicateSource(source_msg_id, exc) from exc
@@ -149,4 +151,5 @@ def add_event(
         note=note,
     )
     session.add(event)
+    note_touched(session, ticket.id)
     return event

@@ -1,0 +1,1 @@
+"""Follow-ups: reminders, escalation, return visits, digests and hall notices, run by a sweep."""

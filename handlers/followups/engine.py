@@ -1,0 +1,109 @@
+"""The sweep: run every follow-up that is due, in bulk, in one transaction per batch.
+
+The database is the source of truth for what is due (``followups`` rows), so a restart loses
+nothing: the first sweep after start-up runs whatever fell due meanwhile. A batch handler gets
+all due rows of its kind at once and loads what it needs with a few queries, never one per
+ticket.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from handlers.context import Services
+from handlers.events import Reply
+from storage import followups, outbox
+from storage.db import Database
+from storage.models import FollowUp
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class SweepContext:
+    """What a batch handler is given: the session, the services and the sweep's time."""
+
+    session: Session
+    services: Services
+    now: datetime
+
+
+BatchHandler = Callable[[SweepContext, Sequence[FollowUp]], list[Reply]]
+Planner = Callable[[Session, set[int], datetime, Services], None]
+
+
+def enqueue_replies(session: Session, replies: Sequence[Reply], now: datetime) -> None:
+    """Write replies to the outbox (the one place every message goes through)."""
+    for r in replies:
+        outbox.enqueue(
+            session,
+            room_id=r.room_id,
+            to_id=r.to_id,
+            text=r.text,
+            mention_ids=r.mention_ids,
+            now=now,
+            kind="followup" if r.followup else "reply",
+            urgent=r.urgent,
+        )
+
+
+class FollowUpEngine:
+    """Runs due follow-ups through the handler registered for their kind."""
+
+    def __init__(
+        self,
+        db: Database,
+        services: Services,
+        kinds: Mapping[str, BatchHandler],
+        planner: Planner | None = None,
+        batch: int = 10_000,
+    ) -> None:
+        self._db = db
+        self._services = services
+        self._kinds = dict(kinds)
+        self._planner = planner
+        self._batch = batch
+
+    def sweep(self) -> int:
+        """Run everything due now; returns how many follow-ups ran."""
+        total = 0
+        while True:
+            ran = self._sweep_batch()
+            total += ran
+            if ran < self._batch:
+                return total
+
+    def _sweep_batch(self) -> int:
+        now = self._services.clock()
+        with self._db.session() as session:
+            rows = followups.due(session, now, self._batch)
+            if not rows:
+                return 0
+            by_kind: dict[str, list[FollowUp]] = defaultdict(list)
+            for row in rows:
+                by_kind[row.kind].append(row)
+            ctx = SweepContext(session, self._services, now)
+            replies: list[Reply] = []
+            skipped: list[int] = []
+            for kind, batch in by_kind.items():
+                handler = self._kinds.get(kind)
+                if handler is None:
+                    log.error("no handler for follow-up kind %r; skipping %d", kind, len(batch))
+                    skipped.extend(r.id for r in batch if r.id is not None)
+                    continue
+                replies.extend(handler(ctx, batch))
+            done = [r.id for r in rows if r.id is not None and r.id not in skipped]
+            followups.finish(session, done, now, "sent")
+            followups.finish(session, skipped, now, "skipped")
+            touched = followups.take_touched(session)
+            if touched and self._planner is not None:
+                self._planner(session, touched, now, self._services)
+            enqueue_replies(session, replies, now)
+            session.commit()
+            return len(rows)
