@@ -97,9 +97,10 @@ def _cue_tables(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     tables: list[tuple[str, dict[str, Any]]] = []
     if isinstance(data.get("nonreport"), dict):
         tables.append(("nonreport", data["nonreport"]))
-    for code, table in (data.get("classes") or {}).items():
+    classes, categories = data.get("classes"), data.get("categories")
+    for code, table in classes.items() if isinstance(classes, dict) else ():
         tables.append((code, table))
-    for code, table in (data.get("categories") or {}).items():
+    for code, table in categories.items() if isinstance(categories, dict) else ():
         tables.append((f"cat:{code}", table))
     return [(s, t) for s, t in tables if isinstance(t, dict)]
 
@@ -136,6 +137,9 @@ def validate_lexicon_file(path: Path | str) -> list[str]:
     _table(data, "nonreport", err)
     classes = _table(data, "classes", err)
     _check_keys(classes, "classes.", CLASS_SECTIONS, err)
+    for code, table in classes.items():
+        if not isinstance(table, dict):
+            err(f"classes.{code}", "must be a table", f"write [classes.{code}.cues]")
     categories = _table(data, "categories", err)
     _check_keys(categories, "categories.", REPORT_CATEGORIES, err)
     for section, table in _cue_tables(data):

@@ -1,0 +1,94 @@
+"""Location extraction: numerals, 号楼 versus 楼 (floor), units, rooms, places and estates."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.understanding import Location, LocationExtractor
+from handlers.understanding.location import to_arabic
+
+EXTRACT = LocationExtractor().extract
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("三栋二单元302室门口漏水", "3栋2单元302室门口"),
+        ("十二栋的路灯坏了", "12栋"),
+        ("3幢楼下", "3幢"),
+        ("3号楼旁边的路灯", "3号楼"),
+        ("7楼阳台上有个花盆", "7楼阳台"),
+        ("10栋电梯卡在5楼和6楼中间", "10栋5楼电梯"),
+        ("A座12层", "A座12层"),
+        ("5-1-201厨房漏水", "5栋1单元201室"),
+        ("7号楼302的住户", "7号楼302室"),
+        ("B栋2单元1101", "B栋2单元1101室"),
+        ("负一层车库进水", "负1层车库"),
+        ("一楼卫生间返水", "1楼"),
+        ("8栋楼道的声控灯", "8栋楼道"),
+        ("小区东门口那个井盖", "东门口"),
+        ("11栋地下车库有车着火", "11栋地下车库"),
+    ],
+)
+def test_labels(text: str, label: str) -> None:
+    """The normalised short form of each part."""
+    assert EXTRACT(text).label() == label
+
+
+def test_parts_are_separate() -> None:
+    """Each part lands in its own field."""
+    assert EXTRACT("幸福新村十二幢二单元502室门口") == Location(
+        estate="幸福新村", building="12幢", unit="2单元", room="502室", place="门口"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "estate"),
+    [
+        ("大家好我住在阳光花园3栋", "阳光花园"),
+        ("东方新苑2号楼3单元", "东方新苑"),
+        ("我们这片老小区", None),
+        ("整个小区门口都是粪水", None),
+        ("中心花园那几盏景观灯", None),
+    ],
+)
+def test_estates(text: str, estate: str | None) -> None:
+    """An estate needs a real name before 小区/花园/苑; 我们小区 or 中心花园 is no estate."""
+    assert EXTRACT(text).estate == estate
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["打了很多次12345", "顶楼住户在楼顶违章加盖了一层", "三分之二的住户同意", "2023年的事"],
+)
+def test_numbers_that_are_not_places(text: str) -> None:
+    """Hotlines, storey counts and fractions are neither floors nor rooms."""
+    got = EXTRACT(text)
+    assert got.floor is None
+    assert got.room is None
+
+
+@pytest.mark.parametrize(
+    "text", ["", "🌹", "[[[", "栋栋栋", "零栋", "十百千万亿栋", "9" * 5000 + "栋", "-" * 300]
+)
+def test_odd_input_never_raises(text: str) -> None:
+    """Anything at all comes back as a Location."""
+    assert isinstance(EXTRACT(text), Location)
+
+
+def test_numerals() -> None:
+    """Chinese numerals, digit-by-digit numbers and Arabic numbers normalise alike."""
+    assert [to_arabic(n) for n in ("三", "十二", "两", "三零二", "03", "二十一")] == [
+        "3",
+        "12",
+        "2",
+        "302",
+        "3",
+        "21",
+    ]
+    assert to_arabic("百百") is None
+
+
+def test_extra_places() -> None:
+    """Places from the lexicon extend the built-in list."""
+    assert LocationExtractor(["快递驿站"]).extract("快递驿站门口").place == "快递驿站"
