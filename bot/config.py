@@ -7,13 +7,19 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config_rules import (
+    DeliverySettings,
+    read_deadlines,
+    read_delivery,
+    read_followups,
+    read_hall,
+)
 from bot.config_schema import SchemaReader
-from handlers.policy import Deadlines, HallSchedule, Policy
+from handlers.policy import Deadlines, FollowUpRules, HallSchedule, Policy
 from handlers.vocabulary import GROUP_KINDS, ROLE_LABELS, ROLES
 
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
@@ -75,6 +81,8 @@ class Settings:
     deadlines: Deadlines = field(default_factory=Deadlines)
     duplicate_window_hours: int = 72
     duplicate_similarity: float = 0.34
+    followups: FollowUpRules = field(default_factory=FollowUpRules)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
 
     @property
     def policy(self) -> Policy:
@@ -84,6 +92,7 @@ class Settings:
             halls={c.code: c.hall for c in self.communities},
             duplicate_window_hours=self.duplicate_window_hours,
             duplicate_similarity=self.duplicate_similarity,
+            followups=self.followups,
         )
 
     @property
@@ -137,6 +146,9 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
             "nlp",
             "deadlines",
             "duplicates",
+            "followups",
+            "quiet_hours",
+            "delivery",
             "district",
             "communities",
         ),
@@ -186,7 +198,9 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
         user_words=tuple(r.string_list("nlp.user_words", nlp, "user_words")),
         district=r.string("district.name", district, "name", ""),
         communities=_communities(r, raw),
-        deadlines=_deadlines(r, raw),
+        deadlines=read_deadlines(r, raw),
+        followups=read_followups(r, raw),
+        delivery=read_delivery(r, raw),
         duplicate_window_hours=r.integer(
             "duplicates.window_hours", duplicates, "window_hours", 72, 0, 24 * 90
         ),
@@ -194,41 +208,6 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
             "duplicates.min_similarity", duplicates, "min_similarity", 34, 1, 100
         )
         / 100,
-    )
-
-
-def _deadlines(r: SchemaReader, raw: dict[str, Any]) -> Deadlines:
-    keys = (
-        "small_response_days",
-        "small_resolve_days",
-        "urgent_ack_minutes",
-        "urgent_resolve_hours",
-        "workday_end",
-    )
-    d = r.table("deadlines", raw, keys)
-    return Deadlines(
-        small_response_days=r.integer(
-            "deadlines.small_response_days", d, "small_response_days", 1, 0, 30
-        ),
-        small_resolve_days=r.integer(
-            "deadlines.small_resolve_days", d, "small_resolve_days", 3, 1, 60
-        ),
-        urgent_ack_minutes=r.integer(
-            "deadlines.urgent_ack_minutes", d, "urgent_ack_minutes", 15, 1, 240
-        ),
-        urgent_resolve_hours=r.integer(
-            "deadlines.urgent_resolve_hours", d, "urgent_resolve_hours", 24, 1, 240
-        ),
-        workday_end=r.clock_time("deadlines.workday_end", d, "workday_end", time(18, 0)),
-    )
-
-
-def _hall(r: SchemaReader, where: str, item: dict[str, Any]) -> HallSchedule:
-    h = r.table("hall", item, ("weekday", "time", "place"), where=f"{where}.hall")
-    return HallSchedule(
-        weekday=r.integer(f"{where}.hall.weekday", h, "weekday", 4, 1, 7),
-        at=r.clock_time(f"{where}.hall.time", h, "time", time(15, 0)),
-        place=r.string(f"{where}.hall.place", h, "place", "社区议事厅") or "社区议事厅",
     )
 
 
@@ -275,7 +254,7 @@ def _communities(r: SchemaReader, raw: dict[str, Any]) -> tuple[CommunitySetting
         groups = _groups(r, where, item, seen_rooms)
         grids = {g.grid for g in groups if g.kind == "grid"}
         members = _members(r, where, item, grids)
-        result.append(CommunitySettings(code, name, groups, members, _hall(r, where, item)))
+        result.append(CommunitySettings(code, name, groups, members, read_hall(r, where, item)))
     return tuple(result)
 
 

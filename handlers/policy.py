@@ -1,4 +1,4 @@
-"""Service rules that come from config: deadlines, the deliberation hall, duplicate merging."""
+"""Service rules from config: deadlines, the hall, duplicate merging, follow-ups, quiet hours."""
 
 from __future__ import annotations
 
@@ -45,6 +45,35 @@ class HallSchedule:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUpRules:
+    """When the bot reminds, escalates, visits and stays quiet."""
+
+    remind_before_hours: int = 4  # 催办 this long before a deadline
+    urgent_realert_minutes: int = 15  # re-alert an unacknowledged urgent ticket this often
+    visit_at: time = time(9, 30)  # 回访 on the working day after resolution, at this time
+    autoclose_working_days: int = 3  # no rating after the visit for this long: closed
+    quiet_start: time = time(22, 0)  # no non-urgent follow-up from …
+    quiet_end: time = time(7, 30)  # … until
+    daily_digest_at: time = time(8, 0)
+    weekly_digest_weekday: int = 1  # 1 = Monday
+    weekly_digest_at: time = time(8, 30)
+
+    def is_quiet(self, dt: datetime) -> bool:
+        """True inside the quiet hours (which may span midnight)."""
+        t = dt.timetz().replace(tzinfo=None)
+        if self.quiet_start <= self.quiet_end:
+            return self.quiet_start <= t < self.quiet_end
+        return t >= self.quiet_start or t < self.quiet_end
+
+    def quiet_over(self, dt: datetime) -> datetime:
+        """The first moment at or after ``dt`` outside the quiet hours."""
+        if not self.is_quiet(dt):
+            return dt
+        end = datetime.combine(dt.date(), self.quiet_end, tzinfo=dt.tzinfo)
+        return end if end > dt else end + timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """All configurable service rules, injected into handlers."""
 
@@ -52,6 +81,7 @@ class Policy:
     halls: dict[str, HallSchedule] = field(default_factory=dict)  # by community code
     duplicate_window_hours: int = 72
     duplicate_similarity: float = 0.34
+    followups: FollowUpRules = field(default_factory=FollowUpRules)
 
     def hall(self, community_code: str) -> HallSchedule:
         """The hall schedule of a community (the default when not configured)."""
