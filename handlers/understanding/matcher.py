@@ -174,15 +174,19 @@ def _mask(chars: frozenset[str], bits: dict[str, int]) -> int:
     return mask
 
 
-def _longest_first(raw: tuple[int, int, float]) -> tuple[int, int]:
-    return (raw[0] - raw[1], raw[0])
+def _heaviest_first(raw: tuple[int, int, float]) -> tuple[float, int, int]:
+    return (-raw[2], raw[0] - raw[1], raw[0])
 
 
 def _longest_per_span(
     text: str, raw: list[tuple[int, int, float]]
 ) -> list[tuple[int, int, float]]:
-    """One section's raw hits without repeats and without cues inside a longer cue."""
-    raw.sort(key=_longest_first)
+    """One section's raw hits without repeats, and one cue per nest of cues.
+
+    Of cues inside one another ("没解决" in "一直没解决") the heaviest counts, the longer on a
+    tie: the specific phrase is the one its author weighed.
+    """
+    raw.sort(key=_heaviest_first)
     spans: list[tuple[int, int]] = []
     seen: set[str] = set()
     kept: list[tuple[int, int, float]] = []
@@ -192,7 +196,7 @@ def _longest_per_span(
             continue
         # A negative cue ("经常", "演练") qualifies whatever it sits in, so it always counts.
         if weight > 0:
-            if any(a <= start and end <= b for a, b in spans):
+            if any((a <= start and end <= b) or (start <= a and b <= end) for a, b in spans):
                 continue
             spans.append((start, end))
         seen.add(cue)

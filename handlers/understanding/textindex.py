@@ -53,15 +53,19 @@ def _uncovered(
 ) -> tuple[tuple[int, Entries], ...]:
     """Inherited (shorter, same end) outputs not covered by this state's own longer phrase.
 
-    A shorter phrase of the same section inside a longer one never counts (the matcher keeps
-    the longest), so it is dropped here once instead of on every message.  Negative cues stay.
+    A shorter phrase of a section inside a longer one of no smaller weight never counts (the
+    matcher keeps the heavier, the longer on a tie), so it is dropped here once instead of on
+    every message.  Negative cues always stay.
     """
     if not own:
         return inherited
-    covering = {section for _, entries in own for section, weight in entries if weight > 0}
+    covering: dict[str, float] = {}
+    for _, entries in own:
+        for section, weight in entries:
+            covering[section] = max(weight, covering.get(section, 0.0))
     kept = []
     for length, entries in inherited:
-        rest = tuple((sec, w) for sec, w in entries if sec not in covering or w < 0)
+        rest = tuple((sec, w) for sec, w in entries if not 0 < w <= covering.get(sec, 0.0))
         if rest:
             kept.append((length, rest))
     return tuple(kept)
