@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.search import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -24,6 +25,8 @@ def _configure(connection: Connection) -> None:
         # SQLite cannot ALTER most things: batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # Autogenerate must not propose dropping the FTS5 tables or the GIN index of 0003.
+        include_name=include_name,
     )
 
 
@@ -35,6 +38,7 @@ def run_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=bool(url and url.startswith("sqlite")),
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
