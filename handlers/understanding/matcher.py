@@ -49,7 +49,10 @@ class Matcher:
         # "*灯" matches any longer token ending in 灯 (路灯, 指示灯): the last character of a
         # Chinese compound noun names what it is, so unseen objects still find their category.
         self._heads = {k: tuple(v) for k, v in heads.items()}
-        self._head_sizes = tuple(sorted({len(k) for k in heads}))
+        if any(len(k) != 1 for k in heads):
+            raise ValueError("a '*' cue names one final character, e.g. \"*灯\"")
+        self._token_keys = frozenset(self._tokens)
+        self._head_keys = frozenset(self._heads)
         self._step, self._out = aho_corasick(self._phrases)
         # Patterns are indexed by characters a match must contain (see ``required_chars``): a
         # message runs only patterns whose rarest required set it touches, then checks the
@@ -99,19 +102,27 @@ class Matcher:
                 for length, entries in out[state]:
                     for section, weight in entries:
                         groups.setdefault(section, []).append((end - length, end, weight))
-        if self._tokens or self._heads:
+        # Token cues: set operations find the (rare) matching tokens without a Python loop
+        # over every token; positions are worked out only when something matched.
+        matched = set(self._token_keys.intersection(tokens))
+        if self._head_keys:
+            lasts = {t[-1] for t in tokens if len(t) > 1}
+            if not self._head_keys.isdisjoint(lasts):
+                matched.update(t for t in tokens if len(t) > 1 and t[-1] in self._head_keys)
+        if matched:
             pos = 0
             for token in tokens:
                 start = text.find(token, pos)
                 if start < 0:
                     continue
                 pos = start + len(token)
+                if token not in matched:
+                    continue
                 for section, weight in self._tokens.get(token, ()):
                     groups.setdefault(section, []).append((start, pos, weight))
-                for head in self._head_sizes:
-                    if len(token) > head:
-                        for section, weight in self._heads.get(token[-head:], ()):
-                            groups.setdefault(section, []).append((start, pos, weight))
+                if len(token) > 1:
+                    for section, weight in self._heads.get(token[-1], ()):
+                        groups.setdefault(section, []).append((start, pos, weight))
         index = self._char_index
         mask, candidates = 0, set(self._always)
         for ch in set(text):
@@ -120,7 +131,7 @@ class Matcher:
                 mask |= entry[0]
                 candidates.update(entry[1])
         patterns = self._patterns
-        for number in sorted(candidates):  # sorted: the same hits in the same order every time
+        for number in candidates:
             section, regex, weight, masks = patterns[number]
             for need in masks:
                 if not mask & need:

@@ -51,9 +51,10 @@ def normalize_text(text: str) -> str:
     text = _SPACE_LIKE.sub(" ", text)
     text = _INVISIBLE.sub("", text)
     text = text.translate(_HALF_WIDTH)
-    text = _EMOTICON.sub(" ", text)
+    if "[" in text:  # most messages carry no emoticon code; skip the regex for them
+        text = _EMOTICON.sub(" ", text)
     text = _WHITESPACE.sub(" ", text).strip()
-    return _LEADING_MENTION.sub("", text).strip()
+    return _LEADING_MENTION.sub("", text).strip() if text.startswith("@") else text
 
 
 class Segmenter:
@@ -154,7 +155,9 @@ class Segmenter:
 
     def search_tokens(self, tokens: Iterable[str]) -> list[str]:
         """Tokens worth indexing: no punctuation, no stop words."""
-        return [t for t in tokens if t not in STOP_WORDS and not _PUNCT_TOKEN.match(t)]
+        return [
+            t for t in tokens if t not in STOP_WORDS and (t.isalnum() or not _PUNCT_TOKEN.match(t))
+        ]
 
 
 _shared: Segmenter | None = None
