@@ -9,6 +9,7 @@ no web stack, so classifying one message starts in well under two seconds.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from handlers.understanding import LexiconError, Understanding
 
 # Input keys that our own output would overwrite but that an evaluation needs to compare.
 _KEEP_AS_EXPECTED = {"class": "expected_class", "category": "expected_category"}
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def run(stdin: TextIO, stdout: TextIO, lexicon_files: Sequence[Path] = ()) -> int:
@@ -34,7 +36,10 @@ def run(stdin: TextIO, stdout: TextIO, lexicon_files: Sequence[Path] = ()) -> in
         if not line:
             continue
         record = classify_line(nlp, line, number)
-        write(json.dumps(record, ensure_ascii=False) + "\n")
+        out = json.dumps(record, ensure_ascii=False)
+        if _LONE_SURROGATE.search(out):  # "\ud800" in the input cannot be written as UTF-8
+            out = json.dumps(record)
+        write(out + "\n")
     stdout.flush()
     return 0
 

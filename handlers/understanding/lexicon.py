@@ -235,5 +235,7 @@ def _check_weighted(table: object, key: str, is_pattern: bool, err: Any) -> None
                     re.compile(item)
                 except re.error as exc:
                     err(f"{key}.{weight}", f"bad regex {item!r} ({exc})", "fix or quote it")
-            elif item[:1] in "=*" and len(item.strip()) < 2:
-                err(f"{key}.{weight}", f"{item[:1]!r} needs a word after it", 'write e.g. "=灯"')
+            elif item[:1] == "=" and len(item.strip()) < 2:
+                err(f"{key}.{weight}", "'=' needs a word after it", 'write e.g. "=灯"')
+            elif item[:1] == "*" and len(item.strip()) != 2:
+                err(f"{key}.{weight}", f"{item!r}: '*' takes one character", 'write e.g. "*灯"')

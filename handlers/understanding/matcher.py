@@ -29,10 +29,10 @@ class Hit(NamedTuple):
 
 
 class Matcher:
-    """Compiled form of a ``Lexicon``: a phrase index keyed by first character plus regexes."""
+    """Compiled form of a ``Lexicon``: an Aho-Corasick automaton, token tables and regexes."""
 
     def __init__(self, lexicon: Lexicon) -> None:
-        """Index the lexicon once; matching then costs a few dict look-ups per character."""
+        """Index the lexicon once; matching then costs about one dict look-up per character."""
         phrases: dict[str, list[tuple[str, float]]] = defaultdict(list)
         tokens: dict[str, list[tuple[str, float]]] = defaultdict(list)
         heads: dict[str, list[tuple[str, float]]] = defaultdict(list)
@@ -49,8 +49,7 @@ class Matcher:
         # "*灯" matches any longer token ending in 灯 (路灯, 指示灯): the last character of a
         # Chinese compound noun names what it is, so unseen objects still find their category.
         self._heads = {k: tuple(v) for k, v in heads.items()}
-        if any(len(k) != 1 for k in heads):
-            raise ValueError("a '*' cue names one final character, e.g. \"*灯\"")
+        # Validation guarantees a "*" cue names exactly one final character.
         self._token_keys = frozenset(self._tokens)
         self._head_keys = frozenset(self._heads)
         self._step, self._out = aho_corasick(self._phrases)
@@ -87,7 +86,7 @@ class Matcher:
         )
 
     def match(self, text: str, tokens: Sequence[str]) -> list[Hit]:
-        """All hits in ``text``; in one section, a cue inside a longer matched cue is dropped."""
+        """All cues in ``text`` (of cues nested in one section, only the heaviest counts)."""
         # Raw hits are plain (start, end, weight) tuples grouped by section: cheap to make, and
         # only the survivors become ``Hit`` objects.
         groups: dict[str, list[tuple[int, int, float]]] = {}
@@ -143,7 +142,7 @@ class Matcher:
         return self._settle(text, groups)
 
     def _settle(self, text: str, groups: dict[str, list[tuple[int, int, float]]]) -> list[Hit]:
-        """Keep the longest cue per span and section, each cue text once, and mark negations."""
+        """Keep one cue per nest and section, each cue text once, and mark negations."""
         kept: list[Hit] = []
         recheck = "nonreport" in groups
         for section, raw in groups.items():

@@ -20,10 +20,12 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 COMMUNITY_DICT = DATA_DIR / "community_dict.txt"
 
 # Control and invisible format characters.  Line breaks and tabs become spaces (they separate
-# words in a chat message); the rest (NUL, bidi marks, zero-width joiners, BOM) are dropped.
+# words in a chat message); the rest (NUL, bidi marks, zero-width joiners, BOM, lone
+# surrogates) are dropped.
 _SPACE_LIKE = re.compile(r"[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]")
 _INVISIBLE = re.compile(
-    r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
+    r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
+    r"\ud800-\udfff]"  # lone surrogates (broken emoji from a bad decoder) cannot be re-encoded
 )
 # WeChat renders its built-in emoticons as text codes such as [呲牙] or [捂脸] when relayed.
 _EMOTICON = re.compile(r"\[[\u4e00-\u9fff]{1,4}\]")

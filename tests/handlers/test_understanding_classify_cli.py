@@ -56,6 +56,12 @@ def test_plain_lines_blank_lines_and_bad_json() -> None:
         )
 
 
+def test_unencodable_text_still_gives_valid_output() -> None:
+    """A lone surrogate escaped in the input comes back escaped, not as a crash."""
+    status, rows = classify('{"text": "电梯坏了\\ud800"}\n')
+    assert status == 0 and rows[0]["text"] == "电梯坏了\ud800" and rows[0]["class"] == "small"
+
+
 def test_ten_thousand_lines() -> None:
     """A large batch runs in one process, every line answered in order."""
     texts = ["8栋楼道的声控灯坏了", "紧急！地下车库着火了", "收到，谢谢", "要不要换物业，业主投票"]

@@ -92,6 +92,7 @@ department = ["行道树"]
         ('[classes.urgent.cues]\n"2" = ["火"]\n"3" = ["火"]\n', "'火' also has weight"),
         ("[classes.urgent.patterns]\n\"2\" = ['(火']\n", "bad regex '(火'"),
         ('[classes.urgent.cues]\n"2" = ["="]\n', "'=' needs a word after it"),
+        ('[classes.urgent.cues]\n"2" = ["*路灯"]\n', "'*' takes one character"),
         ('[categories.noise]\nresponsible = "police"\n', "unknown role 'police'"),
         ('[categories.noise.responsible_by_cue]\ncops = ["吵"]\n', "unknown role 'cops'"),
         ('[thresholds]\nurgent = "high"\n', "thresholds.urgent: 'high' is not a number"),
