@@ -121,8 +121,9 @@ class Understanding:
         cues = _reasons(shown[klass], _CLASS_MARK[klass], 3)
         if category != "other":
             cues += _reasons(shown["cat:" + category], "类", 1)
-        if klass != "urgent":
-            cues += _reasons(shown["urgent"], "降", 1)  # a danger word seen but not enough
+        if klass != "urgent" and urgent >= th["urgent"] / 2:
+            # Notable urgency words (紧急, !!!) that the content did not bear out.
+            cues += _reasons(shown["urgent"], "降", 1)
         return Classification(
             klass=klass,
             category=category,

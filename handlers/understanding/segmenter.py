@@ -83,10 +83,13 @@ class Segmenter:
 
     def _reset_scores(self) -> None:
         # jieba scores a word by log(freq / total); adding a word changes total, so the cached
-        # scores are dropped whenever the dictionary changes.
-        self._freq: dict[str, int] = self._tokenizer.FREQ
-        self._log_total = log(self._tokenizer.total)
-        self._scores: dict[str, float] = {}
+        # scores are dropped whenever the dictionary changes.  One tuple, swapped in a single
+        # assignment, so a cut running meanwhile sees either the old or the new model whole.
+        self._model: tuple[dict[str, int], dict[str, float], float] = (
+            self._tokenizer.FREQ,
+            {},
+            log(self._tokenizer.total),
+        )
 
     def add_words(self, words: Iterable[str]) -> None:
         """Teach the tokenizer extra words (estate names, local place names)."""
@@ -116,7 +119,7 @@ class Segmenter:
 
     def _cut_block(self, block: str, out: list[str]) -> None:
         """jieba's maximum-probability path through the word graph of one block."""
-        freq, scores, log_total = self._freq, self._scores, self._log_total
+        freq, scores, log_total = self._model
         size = len(block)
         best = [0.0] * (size + 1)  # best log-probability of block[k:]
         step = [0] * size  # where the best first word starting at k ends
