@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from handlers.context import Context
 from handlers.emergency import emergency_for, mask_phones
 from handlers.events import Reply
+from handlers.hall.meetings import place_on_agenda
 from handlers.policy import when
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, ROLE_LABELS, ROUTE_LABELS
 from storage.models import Group, Member, Ticket, TicketReport
@@ -85,13 +86,16 @@ def short_text(ticket: Ticket) -> str:
 
 
 def plan_line(ctx: Context, ticket: Ticket) -> str:
-    """What happens next, by route."""
+    """What happens next, by route; a difficult ticket is put on its meeting's agenda here."""
     tz = ctx.now.tzinfo
-    if ticket.route == "hall":
-        hall = ctx.services.policy.hall(ticket.community_code)
-        meeting = hall.next_meeting(ctx.now)
-        return f"难事会场议：列入 {when(meeting, tz)} 议事厅会议议程（{hall.place}）。"
     due = f"，期限 {when(ticket.due_at, tz)}" if ticket.due_at else ""
+    if ticket.route == "hall" and ticket.resolution:
+        return f"难事会场议：议事厅已决议：{ticket.resolution}{due}。"
+    if ticket.route == "hall":
+        # Puts the ticket on the real meeting row, so the card names the meeting it is on.
+        meeting = place_on_agenda(ctx.session, ticket, ctx.now, ctx.services.policy)
+        at = when(meeting.starts_at, tz)
+        return f"难事会场议：列入 {at} 议事厅会议议程（{meeting.place}）。"
     if ticket.route == "onsite":
         minutes = ctx.services.policy.deadlines.urgent_ack_minutes
         return f"急事现场议：请 {minutes} 分钟内到场，到场后回复「到场 T{ticket.id}」{due}。"

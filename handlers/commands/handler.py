@@ -16,6 +16,8 @@ from handlers.commands.base import (
 from handlers.commands.parser import Command, parse
 from handlers.context import Context
 from handlers.events import Reply
+from handlers.hall import commands as hall
+from handlers.hall import resolutions
 from handlers.replies import answer
 from handlers.vocabulary import ROLE_LABELS
 
@@ -36,6 +38,10 @@ COMMANDS: dict[str, Spec] = {
     "unbind": Spec(EVERYONE, admin.unbind, "解绑"),
     "set_role": Spec(SECRETARY, admin.set_role, "设置角色 @张经理 物业"),
     "roles": Spec(STAFF, admin.roles, "角色"),
+    "agenda": Spec(EVERYONE, hall.show_agenda, "议程"),
+    "convene": Spec(hall.CHAIRS, hall.convene, "召开议事 12月3日 15:00"),
+    "decide": Spec(hall.CHAIRS, resolutions.decide, resolutions.EXAMPLE),
+    "adjourn": Spec(hall.CHAIRS, hall.adjourn, "休会"),
 }
 
 

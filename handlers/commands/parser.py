@@ -26,6 +26,10 @@ VERBS: dict[str, str] = {
     "查询": "query",
     "统计": "stats",
     "帮助": "help",
+    "议程": "agenda",
+    "召开议事": "convene",
+    "决议": "decide",
+    "休会": "adjourn",
 }
 # Verbs that are also everyday words: only a command when a ticket number follows.
 NEEDS_TICKET_TO_BE_A_COMMAND = frozenset({"收到", "到场", "进展", "评价"})
@@ -39,7 +43,7 @@ _LEAD_WORD = re.compile(r"[\s:：,，]*(急事|小事|难事|基本满意|不满
 # After the verb: the end, a space or punctuation, or the start of a ticket number.
 _BOUNDARY = re.compile(r"^($|[\s:：,，]|[Tt#＃]\s*\d|\d)")
 # Verbs that take no argument: "统计一下大家的意见" is chatter, not the statistics command.
-_ALONE = frozenset({"我的工单", "统计", "角色", "解绑"})
+_ALONE = frozenset({"我的工单", "统计", "角色", "解绑", "议程", "休会"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,228 @@
+"""Meetings of the deliberation hall: the next one per community, its agenda and its notices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, or_, select
+
+from handlers.context import Services
+from handlers.policy import Policy, when
+from handlers.vocabulary import OPEN_STATES
+from storage import followups
+from storage.models import Community, FollowUp, Meeting, Ticket
+from storage.tickets import add_event
+
+# Notice kinds and how long before the meeting each one goes out; the last is the one that is
+# still sent (at once) when a meeting is called at such short notice that its time has passed.
+NOTICES: tuple[tuple[str, timedelta], ...] = (
+    ("meeting_notice_3d", timedelta(days=3)),
+    ("meeting_notice_1d", timedelta(days=1)),
+    ("meeting_notice_1h", timedelta(hours=1)),
+)
+NOTICE_KINDS = tuple(kind for kind, _ in NOTICES)
+# A meeting still not adjourned this long after it began is closed by plan_meetings.
+STALE_AFTER = timedelta(hours=12)
+# 休会 may close a meeting that is about to start (people sometimes begin early).
+EARLY_START = timedelta(hours=1)
+BOT = ("liufang", "议事厅")  # actor id and name of the events the bot records itself
+
+
+def schedule_notices(
+    session: Session, meeting: Meeting, now: datetime, have: Iterable[str] = ()
+) -> None:
+    """Schedule the meeting's notices that are still ahead (and that it does not ``have``)."""
+    assert meeting.id is not None
+    last = NOTICE_KINDS[-1]
+    for kind, before in NOTICES:
+        if kind in have:
+            continue
+        due = meeting.starts_at - before
+        if due <= now:
+            if kind != last or meeting.starts_at <= now:
+                continue  # a notice whose time has passed is not sent late
+            due = now
+        followups.schedule(
+            session,
+            kind=kind,
+            community_code=meeting.community_code,
+            due_at=due,
+            now=now,
+            meeting_id=meeting.id,
+        )
+
+
+def ensure_meeting(
+    session: Session, code: str, at: datetime, place: str, now: datetime, kind: str = "regular"
+) -> tuple[Meeting, bool]:
+    """The meeting of ``code`` at ``at``, created with its notices when missing; and if new."""
+    stmt = select(Meeting).where(Meeting.community_code == code, Meeting.starts_at == at)
+    if (found := session.exec(stmt).first()) is not None:
+        return found, False
+    meeting = Meeting(
+        community_code=code,
+        starts_at=at,
+        place=place,
+        kind=kind,
+        state="scheduled",
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():  # another worker may create the same meeting at once
+            session.add(meeting)
+            session.flush()
+    except IntegrityError:
+        return session.exec(stmt).one(), False
+    schedule_notices(session, meeting, now)
+    return meeting, True
+
+
+def upcoming(session: Session, code: str, now: datetime, policy: Policy) -> Meeting:
+    """The community's earliest scheduled meeting after ``now``; the regular one is ensured."""
+    hall = policy.hall(code)
+    at = hall.next_meeting(now)
+    regular, _ = ensure_meeting(session, code, at, hall.place, now)
+    for _ in range(52):  # the regular slot was adjourned early: take the week after
+        if regular.state == "scheduled":
+            break
+        at = hall.next_meeting(at)
+        regular, _ = ensure_meeting(session, code, at, hall.place, now)
+    stmt = (
+        select(Meeting)
+        .where(
+            Meeting.community_code == code,
+            Meeting.state == "scheduled",
+            col(Meeting.starts_at) > now,
+        )
+        .order_by(col(Meeting.starts_at))
+        .limit(1)
+    )
+    return session.exec(stmt).first() or regular
+
+
+def current(session: Session, code: str, now: datetime) -> Meeting | None:
+    """The meeting under way (or the last one nobody adjourned), if any."""
+    stmt = (
+        select(Meeting)
+        .where(
+            Meeting.community_code == code,
+            Meeting.state == "scheduled",
+            col(Meeting.starts_at) <= now + EARLY_START,
+        )
+        .order_by(col(Meeting.starts_at).desc())
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
+def is_live(meeting: Meeting | None, now: datetime) -> bool:
+    """True for a scheduled meeting that is ahead or under way (not yet stale)."""
+    return (
+        meeting is not None
+        and meeting.state == "scheduled"
+        and meeting.starts_at > now - STALE_AFTER
+    )
+
+
+def place_on_agenda(session: Session, ticket: Ticket, now: datetime, policy: Policy) -> Meeting:
+    """The meeting a difficult ticket is discussed at, putting it on the next one if need be."""
+    if ticket.meeting_id is not None:
+        meeting = session.get(Meeting, ticket.meeting_id)
+        if meeting is not None and is_live(meeting, now):
+            return meeting
+    meeting = upcoming(session, ticket.community_code, now, policy)
+    ticket.meeting_id = meeting.id
+    session.add(ticket)
+    return meeting
+
+
+def _unfinished() -> tuple[object, ...]:
+    """Filters for agenda items: open difficult tickets without a resolution yet."""
+    return (
+        Ticket.route == "hall",
+        col(Ticket.state).in_(OPEN_STATES),
+        Ticket.resolution == "",
+    )
+
+
+def agenda(session: Session, meeting_ids: Sequence[int]) -> dict[int, list[Ticket]]:
+    """The unfinished items of each meeting, by ticket number (one query)."""
+    found: dict[int, list[Ticket]] = {m: [] for m in meeting_ids}
+    if not meeting_ids:
+        return found
+    stmt = (
+        select(Ticket)
+        .where(col(Ticket.meeting_id).in_(list(meeting_ids)), *_unfinished())
+        .order_by(col(Ticket.id))
+    )
+    for ticket in session.exec(stmt):
+        found[ticket.meeting_id or 0].append(ticket)
+    return found
+
+
+def move_items(
+    session: Session, tickets: Iterable[Ticket], to: Meeting, now: datetime, note: str
+) -> list[Ticket]:
+    """Put ``tickets`` on meeting ``to``, each with an "agenda" event; returns those moved."""
+    moved = []
+    for ticket in tickets:
+        if ticket.meeting_id == to.id:
+            continue
+        ticket.meeting_id = to.id
+        actor_id, actor_name = BOT
+        add_event(
+            session,
+            ticket,
+            at=now,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            kind="agenda",
+            note=note,
+        )
+        moved.append(ticket)
+    return moved
+
+
+def plan_meetings(session: Session, now: datetime, services: Services) -> None:
+    """Every community's next regular meeting and its notices; stale meetings closed; every
+    open difficult ticket placed on a live meeting. Idempotent; never commits."""
+    policy = services.policy
+    stale = select(Meeting).where(
+        Meeting.state == "scheduled", col(Meeting.starts_at) <= now - STALE_AFTER
+    )
+    for meeting in session.exec(stale).all():
+        meeting.state = "adjourned"  # nobody typed 休会: its open items roll over below
+        session.add(meeting)
+    codes = list(session.exec(select(Community.code)))
+    nexts = {code: upcoming(session, code, now, policy) for code in codes}
+    ahead = select(Meeting).where(Meeting.state == "scheduled", col(Meeting.starts_at) > now)
+    meetings = list(session.exec(ahead))
+    have: dict[int, set[str]] = {}
+    notices = select(FollowUp).where(
+        col(FollowUp.meeting_id).in_([m.id for m in meetings]),
+        col(FollowUp.kind).in_(NOTICE_KINDS),
+    )
+    for row in session.exec(notices):
+        have.setdefault(row.meeting_id or 0, set()).add(row.kind)
+    for meeting in meetings:
+        if len(have.get(meeting.id or 0, ())) < len(NOTICES):
+            schedule_notices(session, meeting, now, have.get(meeting.id or 0, set()))
+    live = select(Meeting.id).where(
+        Meeting.state == "scheduled", col(Meeting.starts_at) > now - STALE_AFTER
+    )
+    adrift = select(Ticket).where(
+        *_unfinished(),
+        or_(col(Ticket.meeting_id).is_(None), col(Ticket.meeting_id).not_in(live)),
+    )
+    for ticket in session.exec(adrift).all():
+        meeting = nexts.get(ticket.community_code)
+        if meeting is not None:
+            move_items(session, [ticket], meeting, now, agenda_note(meeting, now))
+    session.flush()
+
+
+def agenda_note(meeting: Meeting, now: datetime) -> str:
+    """The event note of a ticket put on ``meeting``'s agenda."""
+    return f"列入 {when(meeting.starts_at, now.tzinfo)} 议事厅会议议程"

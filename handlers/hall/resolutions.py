@@ -1,0 +1,108 @@
+"""决议 T12 <decision> 责任方 <party> 期限 <date>: the hall's resolution, then followed up."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from handlers.commands.base import Refusal, one_ticket
+from handlers.commands.parser import Command
+from handlers.commands.reroute import ROLE_WORDS, _member_named
+from handlers.commands.tickets import require_open
+from handlers.context import Context
+from handlers.events import Reply
+from handlers.hall.dates import parse_deadline
+from handlers.policy import when
+from handlers.replies import answer
+from handlers.routing import responsible_members, tell_parties, tell_reporters
+from handlers.vocabulary import CLASS_LABELS, ROLE_LABELS
+from storage.models import Ticket
+from storage.tickets import add_event
+
+EXAMPLE = "决议 T12 同意用维修基金更换水泵 责任方 物业 期限 12月20日"
+_KEYWORDS = re.compile(r"(责任方|期限)")
+_TRIM = " \t,，;；:：。"
+
+
+def _format(number: int) -> str:
+    return f"请按格式写：决议 T{number} 决议内容 责任方 物业（或 @某人） 期限 12月20日"
+
+
+def decision_parts(rest: str, number: int) -> tuple[str, str, str]:
+    """The decision, the party and the deadline text, or a refusal naming what is missing."""
+    parts = _KEYWORDS.split(rest)
+    fields = {"决议内容": parts[0].strip(_TRIM)}
+    for word, value in zip(parts[1::2], parts[2::2], strict=True):
+        if word in fields:
+            raise Refusal(f"「{word}」写了两次。{_format(number)}")
+        fields[word] = value.strip(_TRIM)
+    missing = [k for k in ("决议内容", "责任方", "期限") if not fields.get(k)]
+    if missing:
+        raise Refusal(f"缺少{'、'.join(missing)}。{_format(number)}")
+    return fields["决议内容"], fields["责任方"], fields["期限"]
+
+
+def _assign(ctx: Context, ticket: Ticket, party: str) -> str:
+    """Make ``party`` (a role word or @someone) responsible; returns it in words."""
+    role = ROLE_WORDS.get(party)
+    member = None if role else _member_named(ctx, ticket, party)
+    if member is not None:
+        ticket.responsible = member.role
+        ticket.assignee_id, ticket.assignee_name = member.contact_id, member.name
+        return member.name
+    if role is None:
+        parties = "、".join(
+            ROLE_LABELS[c] for c in ("committee", "department", "unit", "property", "owners")
+        )
+        raise Refusal(f"不知道责任方“{party}”是谁。可以写：{parties}，或 @ 本社区的成员。")
+    ticket.responsible = role
+    ticket.assignee_id = ticket.assignee_name = None
+    return ROLE_LABELS[role]
+
+
+def decide(ctx: Context, cmd: Command) -> list[Reply]:
+    """Record the resolution, assign the party, set the deadline, and tell the reporters."""
+    ticket = one_ticket(ctx, cmd, EXAMPLE)
+    require_open(ticket)
+    n = ticket.id or 0
+    if ticket.klass != "difficult":
+        raise Refusal(
+            f"T{n} 是{CLASS_LABELS[ticket.klass]}，不上议事厅，不用决议。"
+            f"如需上会，先发「改为 难事 T{n}」。"
+        )
+    decision, party, day_text = decision_parts(cmd.rest, n)
+    now, tz = ctx.now, ctx.now.tzinfo
+    day = parse_deadline(day_text, now.date())
+    if day is None:
+        raise Refusal(f"看不懂期限“{day_text[:20]}”，请写日期，例如：期限 12月20日。{_format(n)}")
+    due = datetime.combine(day, ctx.services.policy.deadlines.workday_end, tzinfo=tz)
+    if due <= now:
+        raise Refusal(f"期限 {when(due, tz)} 已经过去了，请写以后的日期。")
+    label = _assign(ctx, ticket, party)
+    amended = bool(ticket.resolution)
+    ticket.resolution = decision
+    ticket.due_at = due
+    add_event(
+        ctx.session,
+        ticket,
+        at=now,
+        actor_id=ctx.event.sender_id,
+        actor_name=ctx.event.sender_name,
+        kind="resolution",
+        to_state="in_progress",
+        note=f"{decision}｜责任方：{label}｜期限：{when(due, tz)}",
+    )
+    ctx.session.flush()
+    mentions = tuple(m.contact_id for m in responsible_members(ctx.session, ticket))
+    head = f"T{n} 议事厅{'修改' if amended else ''}决议：{decision}"
+    text = f"{head}\n责任方：{label}\n期限：{when(due, tz)}\n到期前会催办，超期会在六方群通报。"
+    if ctx.event.is_private:
+        replies = [answer(ctx, f"已记录 T{n} 的决议，责任方 {label}，期限 {when(due, tz)}。")]
+    else:
+        replies = [Reply(text=text, room_id=ctx.event.room_id, mention_ids=mentions)]
+    told = f"您反映的 T{n} 经议事厅议定：{decision}。责任方：{label}，期限 {when(due, tz)}。"
+    return (
+        replies
+        + tell_parties(ctx, ticket, text, mentions)
+        + tell_reporters(ctx, ticket, told, mention=True)
+    )
