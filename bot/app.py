@@ -89,7 +89,9 @@ class App:
         self.nlp = nlp or Understanding.load(settings.lexicon_files, settings.user_words)
         self.db = open_database(settings)
         self.dispatcher = build_dispatcher(settings, self.db, self.clock, self.nlp)
-        self.sender = OutboxSender(self.db, channel, self.clock)
+        self.sender = OutboxSender(
+            self.db, channel, self.clock, delivery=settings.delivery, quiet=settings.followups
+        )
         self._sender_task: asyncio.Task[None] | None = None
 
     async def on_inbound(self, event: Inbound) -> None:

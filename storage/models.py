@@ -230,3 +230,6 @@ class OutboxMessage(SQLModel, table=True):
     # only urgent ones may break the quiet hours.
     kind: str = Field(default="reply", max_length=16)  # reply | followup
     urgent: bool = Field(default=False)
+    # Added in revision 0005: characters of ``text`` already delivered, when a long text goes
+    # out in parts; a retry resumes from here and never resends a part.
+    sent_chars: int = Field(default=0)

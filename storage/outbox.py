@@ -2,13 +2,19 @@
 
 A sender loop reads :func:`due` rows, delivers them through the channel and marks each one
 delivered or failed. Times are timezone-aware; they are stored as UTC and read back as UTC.
+
+``kind`` is ``reply`` (an answer to someone who just wrote) or ``followup`` (a reminder, notice or
+digest the bot sends by itself); only follow-ups may be merged or held back for quiet hours,
+and ``urgent`` ones never are held. ``sent_chars`` is how much of a long text already went out
+in parts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage
@@ -56,13 +62,40 @@ def enqueue(
     return row
 
 
-def due(session: Session, now: datetime, limit: int = 100) -> list[OutboxMessage]:
-    """Undelivered messages whose time has come, oldest first."""
+def due(
+    session: Session,
+    now: datetime,
+    limit: int = 100,
+    *,
+    skip_rooms: Collection[str] = (),
+    skip_contacts: Collection[str] = (),
+) -> list[OutboxMessage]:
+    """Undelivered messages whose time has come, oldest first, except in the skipped rooms."""
+    # The sender skips rooms (and private recipients) it cannot serve now, so that their
+    # backlog does not fill the batch and hide the rows of other rooms behind it.
+    statement = select(OutboxMessage).where(
+        col(OutboxMessage.delivered_at).is_(None), col(OutboxMessage.not_before) <= now
+    )
+    if skip_rooms:
+        statement = statement.where(
+            col(OutboxMessage.room_id).is_(None) | col(OutboxMessage.room_id).not_in(skip_rooms)
+        )
+    if skip_contacts:
+        # Only private rows have no room; a group row's to_id is never consulted.
+        statement = statement.where(
+            col(OutboxMessage.room_id).is_not(None)
+            | col(OutboxMessage.to_id).not_in(skip_contacts)
+        )
+    statement = statement.order_by(col(OutboxMessage.id)).limit(limit)
+    return list(session.exec(statement).all())
+
+
+def pending(session: Session) -> list[OutboxMessage]:
+    """Every undelivered message, whenever it is due, oldest first."""
     statement = (
         select(OutboxMessage)
-        .where(col(OutboxMessage.delivered_at).is_(None), col(OutboxMessage.not_before) <= now)
+        .where(col(OutboxMessage.delivered_at).is_(None))
         .order_by(col(OutboxMessage.id))
-        .limit(limit)
     )
     return list(session.exec(statement).all())
 
@@ -79,6 +112,41 @@ def mark_delivered(session: Session, msg_id: int, now: datetime) -> None:
     """Record that the message went out, so it is never sent again."""
     row = _row(session, msg_id)
     row.delivered_at = now
+    session.flush()
+
+
+def mark_all_delivered(session: Session, msg_ids: Sequence[int], now: datetime) -> int:
+    """Record that messages merged into one went out; returns how many were undelivered."""
+    # One statement: the merged rows are marked together or not at all.
+    if not msg_ids:
+        return 0
+    result = session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(msg_ids), col(OutboxMessage.delivered_at).is_(None))
+        .values(delivered_at=now)
+    )
+    session.flush()
+    return int(result.rowcount)
+
+
+def mark_progress(session: Session, msg_id: int, sent_chars: int) -> None:
+    """Record that ``text[:sent_chars]`` went out (the parts of a long text sent so far)."""
+    row = _row(session, msg_id)
+    if not 0 <= sent_chars <= len(row.text):
+        raise ValueError(f"sent_chars {sent_chars} outside the text of message {msg_id}")
+    row.sent_chars = sent_chars
+    session.flush()
+
+
+def defer(session: Session, msg_ids: Sequence[int], until: datetime) -> None:
+    """Hold messages back until ``until`` without counting an attempt (the quiet hours)."""
+    if not msg_ids:
+        return
+    session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(msg_ids), col(OutboxMessage.delivered_at).is_(None))
+        .values(not_before=until)
+    )
     session.flush()
 
 

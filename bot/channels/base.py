@@ -11,7 +11,13 @@ InboundCallback = Callable[[Inbound], Awaitable[None]]
 
 
 class Channel(Protocol):
-    """A chat network the bot is connected to (console, WeChat, web simulator)."""
+    """A chat network the bot is connected to (console, WeChat, web simulator).
+
+    A channel whose network caps the length of one message may set an attribute
+    ``max_text_chars`` (in UTF-16 code units); the outbox sender splits longer texts to fit.
+    A channel that cannot be flooded (a terminal) may set ``rate_limited = False``; every
+    other channel gets the configured sending limits.
+    """
 
     name: str
 
@@ -34,3 +40,14 @@ class Channel(Protocol):
     async def say_private(self, contact_id: str, text: str) -> None:
         """Send ``text`` to one person privately; raise when it was not sent."""
         ...
+
+
+def text_limit(channel: object) -> int | None:
+    """The channel's ``max_text_chars`` when it declares one, else None (no limit of its own)."""
+    limit = getattr(channel, "max_text_chars", None)
+    return limit if isinstance(limit, int) and limit > 0 else None
+
+
+def is_rate_limited(channel: object) -> bool:
+    """Whether the sending limits apply to the channel (they do unless it opts out)."""
+    return bool(getattr(channel, "rate_limited", True))

@@ -62,6 +62,9 @@ class ConsoleChannel:
     """A local chat channel over text streams; no WeChat account needed."""
 
     name = "console"
+    # A terminal cannot be flooded, and a scripted transcript must print in full before the
+    # end of input: the sending limits are for the WeChat account.
+    rate_limited = False
 
     def __init__(
         self,

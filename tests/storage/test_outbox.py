@@ -9,7 +9,17 @@ from sqlalchemy.exc import StatementError
 
 from storage.db import Database
 from storage.models import OutboxMessage
-from storage.outbox import due, enqueue, mark_delivered, mark_failed, mention_list
+from storage.outbox import (
+    defer,
+    due,
+    enqueue,
+    mark_all_delivered,
+    mark_delivered,
+    mark_failed,
+    mark_progress,
+    mention_list,
+    pending,
+)
 from tests.support.db import SHANGHAI, T0
 
 
@@ -127,3 +137,63 @@ def test_unknown_message_id(sqlite_database: Database) -> None:
             mark_delivered(session, 42, T0)
         with pytest.raises(LookupError):
             mark_failed(session, 42, "x", T0)
+
+
+def test_kind_urgent_and_progress_defaults(database: Database) -> None:
+    msg_id = _put(database, "提醒", kind="followup", urgent=True)
+    with database.session() as session:
+        row = session.get(OutboxMessage, msg_id)
+        assert row is not None
+        assert (row.kind, row.urgent, row.sent_chars) == ("followup", True, 0)
+
+
+def test_due_skips_rooms_and_private_recipients(database: Database) -> None:
+    _put(database, "A", room_id="ra")
+    _put(database, "B", room_id="rb")
+    _put(database, "私1", room_id=None, to_id="wx-1")
+    _put(database, "私2", room_id=None, to_id="wx-2")
+    with database.session() as session:
+        texts = [r.text for r in due(session, T0, skip_rooms={"ra"}, skip_contacts={"wx-2"})]
+    assert texts == ["B", "私1"]
+    with database.session() as session:
+        assert [r.text for r in due(session, T0, skip_rooms={"ra", "rb"})] == ["私1", "私2"]
+
+
+def test_mark_all_delivered_marks_together_and_only_once(database: Database) -> None:
+    ids = [_put(database, t) for t in ("一", "二", "三")]
+    with database.session() as session:
+        assert mark_all_delivered(session, ids[:2], T0) == 2
+        session.commit()
+    with database.session() as session:
+        assert mark_all_delivered(session, ids, T0 + timedelta(minutes=1)) == 1
+        assert mark_all_delivered(session, [], T0) == 0
+        session.commit()
+    with database.session() as session:
+        assert pending(session) == []
+        first = session.get(OutboxMessage, ids[0])
+        assert first is not None and first.delivered_at == T0
+
+
+def test_progress_is_kept_and_checked(database: Database) -> None:
+    msg_id = _put(database, "一二三四五")
+    with database.session() as session:
+        mark_progress(session, msg_id, 3)
+        session.commit()
+    with database.session() as session:
+        row = session.get(OutboxMessage, msg_id)
+        assert row is not None and row.sent_chars == 3 and row.delivered_at is None
+        with pytest.raises(ValueError):
+            mark_progress(session, msg_id, 6)
+
+
+def test_defer_holds_back_without_counting_an_attempt(database: Database) -> None:
+    msg_id = _put(database, "夜里的提醒")
+    morning = T0 + timedelta(hours=22)
+    with database.session() as session:
+        defer(session, [msg_id], morning)
+        defer(session, [], morning)
+        session.commit()
+    assert _due_texts(database, morning - timedelta(seconds=1)) == []
+    assert _due_texts(database, morning) == ["夜里的提醒"]
+    with database.session() as session:
+        assert [(r.attempts, r.not_before) for r in pending(session)] == [(0, morning)]

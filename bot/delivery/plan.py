@@ -1,0 +1,117 @@
+"""Planning a flush: which due rows wait for the quiet hours, and how the rest are grouped.
+
+Pure functions over rows already loaded, so the rules are easy to test. Rows are grouped by
+recipient (a room, or a person for private messages) and keep their order there. A run of
+consecutive ``followup`` rows for one recipient becomes one message, joined by a blank line,
+as long as it fits the length limit; ``reply`` rows are never merged, they answer a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.delivery.split import units
+from handlers.policy import FollowUpRules
+from storage.models import OutboxMessage
+from storage.outbox import mention_list
+
+JOINER = "\n\n"
+
+
+def recipient(row: OutboxMessage) -> str:
+    """The key rows are queued, ordered and rate-limited by: ``room:<id>`` or ``to:<id>``."""
+    return f"room:{row.room_id}" if row.room_id else f"to:{row.to_id}"
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """One message to send: a single row, or several follow-ups merged into one."""
+
+    key: str
+    room_id: str | None
+    to_id: str | None
+    text: str
+    mention_ids: list[str]
+    row_ids: list[int]
+    kind: str
+    urgent: bool
+    sent_chars: int = 0  # progress through ``text`` (single rows only; merged ones start at 0)
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> Outgoing:
+        """The message for one row."""
+        assert row.id is not None
+        return cls(
+            key=recipient(row),
+            room_id=row.room_id,
+            to_id=None if row.room_id else row.to_id,
+            text=row.text,
+            mention_ids=list(mention_list(row)),
+            row_ids=[row.id],
+            kind=row.kind,
+            urgent=row.urgent,
+            sent_chars=row.sent_chars,
+        )
+
+    def absorb(self, other: Outgoing, limit: int) -> bool:
+        """Merge a later follow-up into this one if both are whole follow-ups and it fits."""
+        mergeable = (
+            self.kind == other.kind == "followup" and self.sent_chars == other.sent_chars == 0
+        )
+        text = self.text + JOINER + other.text
+        if not mergeable or units(text) > limit:
+            return False
+        self.text = text
+        self.mention_ids += [m for m in other.mention_ids if m not in self.mention_ids]
+        self.row_ids += other.row_ids
+        self.urgent = self.urgent or other.urgent
+        return True
+
+    @property
+    def rank(self) -> tuple[bool, bool, int]:
+        """Which recipient to serve first when the global limit is short: urgent, then replies."""
+        return (not self.urgent, self.kind != "reply", self.row_ids[0])
+
+
+@dataclass(slots=True)
+class Plan:
+    """What one flush does with a batch of due rows."""
+
+    defer_ids: list[int] = field(default_factory=list)  # non-urgent follow-ups in quiet hours
+    defer_until: datetime | None = None
+    queues: list[list[Outgoing]] = field(default_factory=list)  # per recipient, best first
+
+
+def is_held_for_quiet(row: OutboxMessage, now: datetime, quiet: FollowUpRules | None) -> bool:
+    """True for a non-urgent follow-up inside the quiet hours; replies and urgent rows go."""
+    return quiet is not None and row.kind == "followup" and not row.urgent and quiet.is_quiet(now)
+
+
+def merge(messages: Iterable[Outgoing], limit: int) -> list[Outgoing]:
+    """Merge each run of consecutive follow-ups that fits ``limit`` into one message."""
+    merged: list[Outgoing] = []
+    for message in messages:
+        if not merged or not merged[-1].absorb(message, limit):
+            merged.append(message)
+    return merged
+
+
+def plan(
+    rows: Sequence[OutboxMessage], now: datetime, quiet: FollowUpRules | None, limit: int
+) -> Plan:
+    """Defer what the quiet hours hold back, queue the rest per recipient and merge."""
+    result = Plan()
+    by_key: dict[str, list[Outgoing]] = {}
+    for row in sorted(rows, key=lambda r: r.id or 0):
+        assert row.id is not None
+        if is_held_for_quiet(row, now, quiet):
+            result.defer_ids.append(row.id)
+            continue
+        by_key.setdefault(recipient(row), []).append(Outgoing.of(row))
+    if result.defer_ids and quiet is not None:
+        result.defer_until = quiet.quiet_over(now)
+    queues = [merge(queue, limit) for queue in by_key.values()]
+    result.queues = sorted(queues, key=lambda q: q[0].rank)
+    return result

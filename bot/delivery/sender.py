@@ -1,0 +1,204 @@
+"""The outbox sender: the one place that sends, with limits, splitting, merging and retries.
+
+Exactly once, and the one window where it is not: a part is marked (delivered, or its
+progress through a long text) in its own transaction right after the channel accepted it.
+A crash after the channel accepted a part and before that commit is the only way a part can
+go out twice; a crash anywhere else leaves the row pending and it is sent once on restart.
+Nothing is ever dropped: a row that cannot go now (rate limit, quiet hours, a failed room
+waiting for its retry) stays pending.
+
+One sender per database: two processes flushing the same outbox would both send a row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import Enum
+
+from bot.channels.base import Channel, is_rate_limited, text_limit
+from bot.config_rules import DeliverySettings
+from bot.delivery.plan import Outgoing, plan
+from bot.delivery.ratelimit import RateLimits
+from bot.delivery.split import next_part
+from handlers.policy import FollowUpRules
+from storage import outbox
+from storage.db import Database
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY = timedelta(seconds=2)
+
+
+def backoff(attempts: int, cap: timedelta) -> timedelta:
+    """How long to wait after the attempt numbered ``attempts`` (from 0) failed."""
+    # The exponent is bounded so that a row failing for days cannot overflow the delay.
+    return min(FIRST_RETRY * 2 ** min(attempts, 30), cap)
+
+
+class Sent(Enum):
+    """How sending one message ended."""
+
+    DONE = "done"
+    LIMITED = "limited"  # a rate limit stopped it (maybe part-way; progress is saved)
+    FAILED = "failed"
+
+
+class OutboxSender:
+    """Delivers due outbox rows through the channel; a failed row is retried later.
+
+    Without ``delivery`` settings the sender does not rate-limit (the test bot); the app always
+    passes the configured ones, which apply unless the channel opts out (the console).
+    Without ``quiet`` rules no follow-up waits for the morning.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        channel: Channel,
+        clock: Callable[[], datetime],
+        batch: int = 100,
+        *,
+        delivery: DeliverySettings | None = None,
+        quiet: FollowUpRules | None = None,
+    ) -> None:
+        self._db = db
+        self._channel = channel
+        self._clock = clock
+        self._batch = batch
+        self._quiet = quiet
+        settings = delivery or DeliverySettings()
+        channel_limit = text_limit(channel)
+        self.max_chars = min(settings.max_message_chars, channel_limit or 10**9)
+        self.retry_cap = timedelta(minutes=settings.retry_max_minutes)
+        self._limits = (
+            RateLimits(settings.per_room_per_minute, settings.global_per_minute)
+            if delivery is not None and is_rate_limited(channel)
+            else RateLimits(None, None)
+        )
+        # A recipient whose send failed waits for that row's retry, so later rows do not
+        # overtake it (or slip between the parts of a long text).
+        self._held: dict[str, datetime] = {}
+        # One flush at a time, so the periodic loop and a wake-up never send a row twice.
+        self._lock = asyncio.Lock()
+
+    async def flush(self) -> int:
+        """Send what may go now; return how many outbox rows were delivered."""
+        async with self._lock:
+            delivered = 0
+            skip: set[str] = set()
+            while self._limits.global_free(self._clock()):
+                now = self._clock()
+                rows = await asyncio.to_thread(self._due, now, skip)
+                if not rows:
+                    break
+                work = plan(rows, now, self._quiet, self.max_chars)
+                if work.defer_ids and work.defer_until is not None:
+                    await asyncio.to_thread(self._defer, work.defer_ids, work.defer_until)
+                for queue in work.queues:
+                    if not self._limits.global_free(self._clock()):
+                        break
+                    done, finished = await self._send_queue(queue)
+                    delivered += done
+                    if not finished:
+                        skip.add(queue[0].key)
+                # Rows delivered, deferred or skipped drop out of the next batch; a batch that
+                # had room for more means there is nothing else due.
+                if len(rows) < self._batch:
+                    break
+            return delivered
+
+    async def _send_queue(self, queue: list[Outgoing]) -> tuple[int, bool]:
+        """Send one recipient's messages in order; (rows delivered, whether all went)."""
+        delivered = 0
+        for message in queue:
+            held_until = self._held.get(message.key)
+            now = self._clock()
+            # A hold further off than the longest backoff means the clock was moved back.
+            if held_until is not None and now < held_until <= now + self.retry_cap:
+                return delivered, False
+            self._held.pop(message.key, None)
+            result = await self._send(message)
+            if result is not Sent.DONE:
+                return delivered, False
+            delivered += len(message.row_ids)
+        return delivered, True
+
+    async def _send(self, message: Outgoing) -> Sent:
+        """Send the parts of one message still to go, saving progress after each."""
+        start = message.sent_chars
+        while True:
+            now = self._clock()
+            if not self._limits.free(message.key, now):
+                return Sent.LIMITED
+            part, nxt = next_part(message.text, start, self.max_chars)
+            # Mentions go with the first part only: people are called once, not per part.
+            mentions = message.mention_ids if start == 0 else []
+            try:
+                if message.room_id:
+                    await self._channel.say(message.room_id, part, mentions)
+                else:
+                    assert message.to_id is not None
+                    await self._channel.say_private(message.to_id, part)
+            except Exception as exc:
+                await self._failed(message, exc)
+                return Sent.FAILED
+            self._limits.record(message.key, now)
+            if nxt >= len(message.text):
+                await asyncio.to_thread(self._mark_delivered, message.row_ids)
+                return Sent.DONE
+            await asyncio.to_thread(self._mark_progress, message.row_ids[0], nxt)
+            start = message.sent_chars = nxt
+
+    async def _failed(self, message: Outgoing, exc: Exception) -> None:
+        retry_at = await asyncio.to_thread(self._mark_failed, message.row_ids, repr(exc))
+        self._held[message.key] = retry_at
+        log.warning(
+            "sending outbox row(s) %s failed (%s); retry at %s", message.row_ids, exc, retry_at
+        )
+
+    def _due(self, now: datetime, skip: set[str]) -> list[OutboxMessage]:
+        rooms = {k.removeprefix("room:") for k in skip if k.startswith("room:")}
+        contacts = {k.removeprefix("to:") for k in skip if k.startswith("to:")}
+        with self._db.session() as session:
+            return outbox.due(
+                session, now, limit=self._batch, skip_rooms=rooms, skip_contacts=contacts
+            )
+
+    def _defer(self, row_ids: list[int], until: datetime) -> None:
+        with self._db.session() as session:
+            outbox.defer(session, row_ids, until)
+            session.commit()
+
+    def _mark_delivered(self, row_ids: list[int]) -> None:
+        with self._db.session() as session:
+            outbox.mark_all_delivered(session, row_ids, self._clock())
+            session.commit()
+
+    def _mark_progress(self, row_id: int, sent_chars: int) -> None:
+        with self._db.session() as session:
+            outbox.mark_progress(session, row_id, sent_chars)
+            session.commit()
+
+    def _mark_failed(self, row_ids: list[int], error: str) -> datetime:
+        """Count the failure on every row of the message; returns when it is retried."""
+        with self._db.session() as session:
+            rows = [session.get(OutboxMessage, i) for i in row_ids]
+            attempts = max((r.attempts for r in rows if r is not None), default=0)
+            retry_at = self._clock() + backoff(attempts, self.retry_cap)
+            for row_id in row_ids:
+                outbox.mark_failed(session, row_id, error, retry_at)
+            session.commit()
+            return retry_at
+
+    async def run(self, interval: float = 2.0) -> None:
+        """Flush forever, every ``interval`` seconds, so retries and held rows go out."""
+        while True:
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("outbox flush failed; trying again")
+            await asyncio.sleep(interval)
