@@ -32,8 +32,14 @@ _EMOTICON = re.compile(r"\[[\u4e00-\u9fff]{1,4}\]")
 _WHITESPACE = re.compile(r"\s+")
 # A leading "@name " (one or several) addresses the bot or a person; it is not content.
 _LEADING_MENTION = re.compile(r"^(?:@[^\s@]{1,30}(?:\s+|$))+")
-# Full-width ASCII (U+FF01..U+FF5E) and the ideographic space map onto plain ASCII.
-_HALF_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Full-width letters, digits and the few symbols of numbers and commands (＃１２, Ｔ１２, ＠某人)
+# map onto ASCII, as does the ideographic space. Chinese punctuation (，。！？：) stays as
+# typed: it is what people read back in cards and progress notes.
+_HALF_WIDTH = {
+    cp: cp - 0xFEE0
+    for cp in range(0xFF01, 0xFF5F)
+    if chr(cp - 0xFEE0).isalnum() or chr(cp - 0xFEE0) in "#@+-./%*'\"&_=<>[]{}|~^`$"
+} | {0x3000: 0x20}
 
 # Tokens that carry no meaning for search: punctuation, particles, pronouns.
 _STOP_TEXT = (

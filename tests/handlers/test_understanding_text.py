@@ -20,7 +20,7 @@ HELDOUT = Path(__file__).resolve().parent / "data/messages-heldout.jsonl"
         ("[呲牙][呲牙]", ""),
         ("好的[捂脸]谢谢", "好的 谢谢"),
         ("[OK]收到", "[OK]收到"),  # only bracketed Chinese is an emoticon code
-        ("ＡＢＣ１２３！？", "ABC123!?"),
+        ("ＡＢＣ１２３！？", "ABC123！？"),
         ("楼道灯\u3000坏了", "楼道灯 坏了"),
         ("电梯\n坏了\r\n快来", "电梯 坏了 快来"),
         ("煤\x00气\u200b味\ufeff", "煤气味"),
