@@ -39,8 +39,10 @@ def find_duplicate(ctx: Context, found: Classification) -> Ticket | None:
     assert ctx.group is not None
     policy = ctx.services.policy
     since = ctx.now - timedelta(hours=policy.duplicate_window_hours)
+    # Only the columns the score needs: loading whole tickets for hundreds of candidates
+    # would cost more than the scoring itself.
     stmt = (
-        select(Ticket)
+        select(Ticket.id, Ticket.location, Ticket.search_text, Ticket.klass, Ticket.created_at)
         .where(
             Ticket.community_code == ctx.group.community_code,
             Ticket.category == found.category,
@@ -52,20 +54,20 @@ def find_duplicate(ctx: Context, found: Classification) -> Ticket | None:
     )
     tokens = set(found.tokens)
     building = _building(found.location.label())
-    best: tuple[float, Ticket] | None = None
-    for ticket in ctx.session.exec(stmt):
-        other = _building(ticket.location)
+    best: tuple[float, int] | None = None
+    for ticket_id, location, search_text, klass, created_at in ctx.session.exec(stmt):
+        other = _building(location)
         if building and other and building != other:
             continue
-        score = similarity(tokens, set(ticket.search_text.split()))
+        score = similarity(tokens, set(search_text.split()))
         if building and building == other:
             score += SAME_BUILDING_BONUS
-        recent = ctx.now - ticket.created_at <= URGENT_WINDOW
-        if found.klass == "urgent" and ticket.klass == "urgent" and recent:
+        recent = ctx.now - created_at <= URGENT_WINDOW
+        if found.klass == "urgent" and klass == "urgent" and recent:
             score += URGENT_BONUS
         if score >= policy.duplicate_similarity and (best is None or score > best[0]):
-            best = (score, ticket)
-    return best[1] if best else None
+            best = (score, ticket_id)
+    return ctx.session.get(Ticket, best[1], with_for_update=True) if best else None
 
 
 def add_plus_one(ctx: Context, ticket: Ticket, text: str, source_msg_id: str) -> None:

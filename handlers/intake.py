@@ -52,7 +52,9 @@ class IntakeHandler:
             return [answer(ctx, "没看出要报的问题。" + USAGE)] if ev.is_to_bot else []
         source = _source_key(ctx)
         if source_seen(ctx.session, source):
-            return []  # a redelivered message: it was answered the first time
+            # Redelivered: answered the first time. (The unique source_msg_id also guards the
+            # race of two workers; this check keeps a redelivery from joining its own ticket.)
+            return []
         if found.is_report and (same := find_duplicate(ctx, found)) is not None:
             add_plus_one(ctx, same, text, source)
             return [answer(ctx, joined(same))]

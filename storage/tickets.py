@@ -116,10 +116,9 @@ def events_of(session: Session, ticket_id: int) -> list[TicketEvent]:
 
 def source_seen(session: Session, source_msg_id: str) -> bool:
     """True when this message already made a ticket or a +1 report (it was redelivered)."""
-    if ticket_by_source(session, source_msg_id) is not None:
-        return True
-    stmt = select(TicketReport.id).where(TicketReport.source_msg_id == source_msg_id)
-    return session.exec(stmt).first() is not None
+    tickets = select(Ticket.id).where(Ticket.source_msg_id == source_msg_id)
+    reports = select(TicketReport.id).where(TicketReport.source_msg_id == source_msg_id)
+    return session.exec(tickets.union_all(reports).limit(1)).first() is not None
 
 
 def add_event(
