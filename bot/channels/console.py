@@ -10,19 +10,26 @@ import asyncio
 import itertools
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
 from bot.channels.base import InboundCallback
+from bot.clock import TravelClock, parse_duration, parse_moment
 from bot.config import Settings
 from handlers.events import Inbound
+from handlers.policy import WEEKDAYS_CN
+
+TimeTravel = Callable[[datetime], Awaitable[None]]
 
 PRIVATE = "私聊"
 _LINE = re.compile(
     r"^\s*[\[【](?P<topic>[^\]】]+)[\]】]\s*(?P<name>[^:：]+?)\s*[:：]\s?(?P<text>.*)$"
 )
-USAGE = "格式：[群名] 发言人: 内容   例如  [毛塘路1网格] 李网格长: 3栋2单元门口的路灯坏了"
+USAGE = (
+    "格式：[群名] 发言人: 内容   例如  [毛塘路1网格] 李网格长: 3栋2单元门口的路灯坏了\n"
+    "调时间：/time 2026-12-03 09:00 或 /advance 2h（到期的提醒会立即发出）"
+)
 
 
 class ConsoleDirectory:
@@ -81,6 +88,7 @@ class ConsoleChannel:
         self._ids = itertools.count(1)
         self._run_id = clock().strftime("%Y%m%d%H%M%S%f")
         self._reader: asyncio.Task[None] | None = None
+        self._travel: tuple[TravelClock, TimeTravel] | None = None
 
     def parse(self, line: str) -> Inbound | str | None:
         """An Inbound for a chat line, a usage hint for a malformed one, None for a blank one."""
@@ -119,11 +127,42 @@ class ConsoleChannel:
         """Begin reading lines and feeding them to ``on_inbound`` one at a time."""
         self._reader = asyncio.create_task(self._read(on_inbound))
 
+    def enable_time_travel(self, clock: TravelClock, travel: TimeTravel) -> None:
+        """Let ``/time`` and ``/advance`` lines move ``clock``; ``travel`` runs what fell due."""
+        self._travel = (clock, travel)
+
+    async def _time_command(self, line: str) -> str:
+        """Carry out ``/time 2026-12-03 09:00`` or ``/advance 2h``; returns what to print."""
+        if self._travel is None:
+            return "本通道不能调时间。"
+        clock, travel = self._travel
+        word, _, arg = line.strip().partition(" ")
+        now = clock()
+        if word == "/time":
+            moment = parse_moment(arg)
+            if moment is None:
+                return "格式：/time 2026-12-03 09:00"
+            target = moment.replace(tzinfo=now.tzinfo)
+        else:
+            delta = parse_duration(arg)
+            if delta is None:
+                return "格式：/advance 2h（也可以 30m、1d、1d2h）"
+            target = now + delta
+        if target < now:
+            clock.set(target)  # going back runs nothing: what is done stays done
+        else:
+            await travel(target)
+        t = clock()
+        return f"[时间] 现在是 {t:%Y-%m-%d %H:%M}（{WEEKDAYS_CN[t.weekday()]}）"
+
     async def _read(self, on_inbound: InboundCallback) -> None:
         while True:
             line = await asyncio.to_thread(self._in.readline)
             if not line:
                 return
+            if line.lstrip().startswith(("/time", "/advance")):
+                self._print(await self._time_command(line))
+                continue
             parsed = self.parse(line)
             if isinstance(parsed, str):
                 self._print(parsed)
