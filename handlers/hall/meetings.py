@@ -12,6 +12,7 @@ from handlers.context import Services
 from handlers.policy import Policy, when
 from handlers.vocabulary import OPEN_STATES
 from storage import followups
+from storage.db import Database
 from storage.models import Community, FollowUp, Meeting, Ticket
 from storage.tickets import add_event
 
@@ -221,6 +222,18 @@ def plan_meetings(session: Session, now: datetime, services: Services) -> None:
         if meeting is not None:
             move_items(session, [ticket], meeting, now, agenda_note(meeting, now))
     session.flush()
+
+
+def plan_all(db: Database, services: Services) -> int:
+    """A scheduler step: :func:`plan_meetings` in a transaction of its own.
+
+    It runs before the follow-up sweep, so a notice it schedules for right now goes out in the
+    same run. Planning sends nothing itself, hence the count of 0.
+    """
+    with db.session() as session:
+        plan_meetings(session, services.clock(), services)
+        session.commit()
+    return 0
 
 
 def agenda_note(meeting: Meeting, now: datetime) -> str:

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from handlers.context import Services
 from handlers.followups.engine import FollowUpEngine
-from handlers.hall.meetings import plan_meetings
+from handlers.hall.meetings import plan_all
 from handlers.hall.notices import HALL_KINDS
 from storage.db import Database
 from storage.models import FollowUp, Meeting, Ticket, TicketEvent
@@ -56,9 +56,7 @@ def services(bot: TestBot) -> Services:
 async def sweep(bot: TestBot) -> list[str]:
     """What the scheduler does each run: plan the meetings, sweep due notices, deliver."""
     start = len(bot.channel.sent)
-    with bot.db.session() as session:
-        plan_meetings(session, bot.clock(), services(bot))
-        session.commit()
+    plan_all(bot.db, services(bot))
     FollowUpEngine(bot.db, services(bot), HALL_KINDS).sweep()
     await bot.sender.flush()
     return bot.channel.sent[start:]
