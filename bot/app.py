@@ -5,16 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 
 from bot.channels.base import Channel
 from bot.config import Settings
 from bot.delivery import OutboxSender
+from bot.scheduler import Scheduler
 from handlers.commands.handler import CommandHandler
 from handlers.context import Classifier, Services
 from handlers.dispatcher import Dispatcher
 from handlers.events import Inbound
+from handlers.followups.digests import post_due_digests
+from handlers.followups.engine import FollowUpEngine
+from handlers.followups.planner import reconcile
+from handlers.followups.registry import follow_up_kinds
 from handlers.help import HelpHandler
 from handlers.intake import IntakeHandler
 from handlers.understanding import Understanding
@@ -59,18 +65,40 @@ def open_database(settings: Settings) -> Database:
     return db
 
 
-def build_dispatcher(
-    settings: Settings, db: Database, clock: Callable[[], datetime], nlp: Classifier
-) -> Dispatcher:
-    """The dispatcher with every feature handler, in the order they are asked."""
-    services = Services(
+def build_services(settings: Settings, clock: Callable[[], datetime], nlp: Classifier) -> Services:
+    """The collaborators every handler is given."""
+    return Services(
         clock=clock,
         nlp=nlp,
         bot_name=settings.bot_name,
         max_text_chars=settings.max_text_chars,
         policy=settings.policy,
     )
-    return Dispatcher(db, services, [CommandHandler(), HelpHandler(), IntakeHandler()])
+
+
+def build_dispatcher(
+    settings: Settings, db: Database, clock: Callable[[], datetime], nlp: Classifier
+) -> Dispatcher:
+    """The dispatcher with every feature handler, in the order they are asked."""
+    services = build_services(settings, clock, nlp)
+    handlers = [CommandHandler(), HelpHandler(), IntakeHandler()]
+    return Dispatcher(db, services, handlers, planner=reconcile)
+
+
+def build_engine(db: Database, services: Services) -> FollowUpEngine:
+    """The follow-up sweep with every feature's kinds and the ticket planner."""
+    return FollowUpEngine(db, services, follow_up_kinds(), planner=reconcile)
+
+
+def build_scheduler(
+    settings: Settings,
+    db: Database,
+    services: Services,
+    after_run: Callable[[], Awaitable[object]],
+) -> Scheduler:
+    """The follow-up sweep and the digests, triggered periodically; ``after_run`` sends."""
+    steps = [build_engine(db, services).sweep, partial(post_due_digests, db, services)]
+    return Scheduler(steps, timezone=settings.tz, after_run=after_run)
 
 
 class App:
@@ -93,6 +121,8 @@ class App:
             self.db, channel, self.clock, delivery=settings.delivery, quiet=settings.followups
         )
         self._sender_task: asyncio.Task[None] | None = None
+        services = build_services(settings, self.clock, self.nlp)
+        self.scheduler = build_scheduler(settings, self.db, services, self.sender.flush)
 
     async def on_inbound(self, event: Inbound) -> None:
         """Handle one received message and send what it produced."""
@@ -103,11 +133,15 @@ class App:
         """Deliver what is pending from before, then connect the channel."""
         log.info("database: %s", redact_url(self.settings.database_url))
         await self.sender.flush()
+        # Catch up on what fell due while the bot was down, then keep checking periodically.
+        await self.scheduler.run_due()
+        self.scheduler.start()
         self._sender_task = asyncio.create_task(self.sender.run())
         await self.channel.start(self.on_inbound)
 
     async def stop(self) -> None:
         """Disconnect, deliver what is left, and close the database."""
+        await self.scheduler.shutdown()
         await self.channel.stop()
         if self._sender_task is not None:
             self._sender_task.cancel()

@@ -1,0 +1,174 @@
+"""The planner: which follow-ups each ticket should have in its current state, kept in step.
+
+:func:`plan` is a pure function of a ticket; :func:`reconcile` makes the pending ``followups``
+rows of the tickets a transaction changed match it (cancelling obsolete rows, adding missing
+ones) with a handful of queries however many tickets there are. The batch handlers call
+:func:`plan` again when a row falls due, so a row the ticket no longer needs is skipped even if
+a cancellation was missed.
+
+Kinds (see ``handlers/followups/tickets.py`` for what each sends):
+
+- ``remind``: 催办 ``remind_before_hours`` before a deadline — the first response of an
+  unclaimed small ticket, and the resolution deadline ``due_at`` of small and difficult ones.
+- ``overdue``: at ``due_at`` of any open ticket (a difficult one has none until its 决议).
+- ``realert``: an unacknowledged urgent ticket, every ``urgent_realert_minutes`` after it
+  became urgent; periodic, so only the next one is ever pending.
+- ``visit``: 回访 on the working day after resolution, at ``visit_at``.
+- ``autoclose``: ``autoclose_working_days`` working days after the visit, at ``workday_end``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from sqlmodel import Session, col, select
+
+from handlers.context import Services
+from handlers.policy import Deadlines, Policy
+from handlers.vocabulary import OPEN_STATES
+from handlers.workdays import add_working_days, next_working_day
+from storage import followups
+from storage.models import FollowUp, Ticket
+
+TICKET_FOLLOWUPS = frozenset({"remind", "overdue", "realert", "visit", "autoclose"})
+PERIODIC = frozenset({"realert"})
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A follow-up a ticket should have; ``every`` is set for a periodic one."""
+
+    kind: str
+    due_at: datetime
+    every: timedelta | None = None
+
+    @property
+    def key(self) -> tuple[str, datetime | None]:
+        """What makes two follow-ups the same one (any time, for a periodic kind)."""
+        return plan_key(self.kind, self.due_at)
+
+
+def plan_key(kind: str, due_at: datetime) -> tuple[str, datetime | None]:
+    """The identity of a planned or stored follow-up: a periodic kind has one at a time."""
+    return (kind, None if kind in PERIODIC else due_at)
+
+
+def response_deadline(ticket: Ticket, deadlines: Deadlines, tz: tzinfo) -> datetime:
+    """When a small ticket must have been claimed: working days counted in local time."""
+    created = ticket.created_at.astimezone(tz)
+    return add_working_days(created, deadlines.small_response_days, deadlines.workday_end)
+
+
+def urgent_since(ticket: Ticket, deadlines: Deadlines) -> datetime:
+    """When the ticket became urgent: filed so, or re-classed later (which restarts due_at)."""
+    if ticket.due_at is None:
+        return ticket.created_at
+    return max(ticket.created_at, ticket.due_at - timedelta(hours=deadlines.urgent_resolve_hours))
+
+
+def plan(ticket: Ticket, policy: Policy, tz: tzinfo) -> list[Planned]:
+    """The follow-ups ``ticket`` should have now (in the past or the future)."""
+    rules, deadlines = policy.followups, policy.deadlines
+    if ticket.state == "resolved":
+        return _after_resolution(ticket, policy, tz)
+    if ticket.state not in OPEN_STATES:
+        return []
+    before = timedelta(hours=rules.remind_before_hours)
+    wanted: list[Planned] = []
+    if ticket.klass == "urgent":
+        if ticket.acknowledged_at is None:
+            every = timedelta(minutes=rules.urgent_realert_minutes)
+            due = urgent_since(ticket, deadlines) + every * (ticket.alerts + 1)
+            wanted.append(Planned("realert", due, every))
+    elif ticket.klass == "small" and ticket.assignee_id is None:
+        wanted.append(Planned("remind", response_deadline(ticket, deadlines, tz) - before))
+    if ticket.due_at is not None:
+        if ticket.klass != "urgent":  # an urgent ticket is chased by re-alerts instead
+            wanted.append(Planned("remind", ticket.due_at - before))
+        wanted.append(Planned("overdue", ticket.due_at))
+    return list({p.key: p for p in wanted}.values())  # two reminders may fall together
+
+
+def _after_resolution(ticket: Ticket, policy: Policy, tz: tzinfo) -> list[Planned]:
+    rules = policy.followups
+    if ticket.resolved_at is None:
+        return []
+    asked = ticket.visit_asked_at
+    if asked is None or asked < ticket.resolved_at:  # not yet visited since this resolution
+        return [
+            Planned("visit", next_working_day(ticket.resolved_at.astimezone(tz), rules.visit_at))
+        ]
+    close_at = add_working_days(
+        asked.astimezone(tz), rules.autoclose_working_days, policy.deadlines.workday_end
+    )
+    return [Planned("autoclose", close_at)]
+
+
+def refresh_deadline(ticket: Ticket, now: datetime, policy: Policy) -> None:
+    """Give a reopened ticket whose deadline has passed a fresh one, counted from now.
+
+    Without it a ticket reopened after an unsatisfied rating would never be chased again.
+    A difficult ticket keeps its deadline: the hall decides it anew.
+    """
+    expired = ticket.due_at is None or ticket.due_at <= now
+    if ticket.state == "reopened" and ticket.klass != "difficult" and expired:
+        ticket.due_at = policy.deadlines.due(ticket.klass, now)
+
+
+def first_due(planned: Planned, now: datetime) -> datetime | None:
+    """When to add a missing follow-up: a past one-off is not added again (it ran, or is moot);
+    a past periodic one moves to its next slot after ``now``, so a catch-up sends one, not all.
+    """
+    if planned.due_at > now:
+        return planned.due_at
+    if planned.every is None:
+        return None
+    missed = (now - planned.due_at) // planned.every + 1
+    return planned.due_at + planned.every * missed
+
+
+def load_tickets(session: Session, ticket_ids: Iterable[int]) -> dict[int, Ticket]:
+    """The tickets with these ids, in one query."""
+    ids = list(ticket_ids)
+    if not ids:
+        return {}
+    found = session.exec(select(Ticket).where(col(Ticket.id).in_(ids)))
+    return {t.id: t for t in found if t.id is not None}
+
+
+def reconcile(session: Session, ticket_ids: set[int], now: datetime, services: Services) -> None:
+    """Make the pending follow-ups of these tickets match their plan; never commits."""
+    if not ticket_ids:
+        return
+    policy, tz = services.policy, now.tzinfo
+    assert tz is not None, "the clock must be timezone-aware"
+    tickets = load_tickets(session, ticket_ids)
+    pending: dict[int, list[FollowUp]] = defaultdict(list)
+    for row in followups.pending_for_tickets(session, tickets):
+        # Follow-ups of other features (the hall) may hang on a ticket too: not ours to touch.
+        if row.kind in TICKET_FOLLOWUPS and row.ticket_id is not None:
+            pending[row.ticket_id].append(row)
+    cancelled: list[int] = []
+    for ticket_id, ticket in tickets.items():
+        refresh_deadline(ticket, now, policy)
+        wanted = {p.key: p for p in plan(ticket, policy, tz)}
+        for row in sorted(pending[ticket_id], key=lambda r: (r.due_at, r.id or 0)):
+            key = plan_key(row.kind, row.due_at)
+            if key in wanted:
+                del wanted[key]  # already pending; a second copy of it is cancelled below
+            elif row.id is not None:
+                cancelled.append(row.id)
+        for p in wanted.values():
+            if (due := first_due(p, now)) is not None:
+                followups.schedule(
+                    session,
+                    kind=p.kind,
+                    community_code=ticket.community_code,
+                    due_at=due,
+                    now=now,
+                    ticket_id=ticket_id,
+                )
+    followups.finish(session, cancelled, now, "cancelled")

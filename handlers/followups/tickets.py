@@ -1,0 +1,300 @@
+"""Ticket follow-ups run by the sweep: remind, overdue, realert, visit, autoclose.
+
+Each batch handler gets every due row of its kind, loads the tickets, people and rooms it needs
+in a few queries, skips rows the ticket no longer needs (its plan changed since), and returns
+short replies — one per room and kind, each ticket a line — marked ``followup=True``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from handlers.events import Reply
+from handlers.followups.engine import SweepContext
+from handlers.followups.planner import (
+    load_tickets,
+    plan,
+    plan_key,
+    response_deadline,
+    urgent_since,
+)
+from handlers.policy import when
+from handlers.routing import party_label
+from storage.followups import note_touched
+from storage.models import FollowUp, Group, Member, Ticket, TicketReport
+from storage.tickets import add_event
+
+BOT_ACTOR = "liufang"
+BRIEF_CHARS = 20
+_MENTIONS_BUDGET = 1800  # characters of joined contact ids per message (the column holds 2000)
+
+
+def brief(ticket: Ticket) -> str:
+    """``T12 路灯坏了…（3栋2单元）``: enough to recognise the ticket in one line."""
+    text = ticket.text if len(ticket.text) <= BRIEF_CHARS else ticket.text[:BRIEF_CHARS] + "…"
+    where = f"（{ticket.location}）" if ticket.location else ""
+    return f"T{ticket.id} {text}{where}"
+
+
+class People:
+    """Members and six-party rooms of some communities, loaded in two queries.
+
+    The bulk twin of ``handlers.routing``'s per-ticket lookups, with the same rules.
+    """
+
+    def __init__(self, session: Session, communities: set[str]) -> None:
+        """Load everything the follow-ups of these communities may mention or post to."""
+        codes = sorted(communities)
+        members = session.exec(
+            select(Member).where(col(Member.community_code).in_(codes)).order_by(col(Member.id))
+        )
+        self._members: dict[str, list[Member]] = defaultdict(list)
+        for m in members:
+            self._members[m.community_code].append(m)
+        rooms = session.exec(
+            select(Group.community_code, Group.room_id).where(
+                col(Group.community_code).in_(codes), Group.kind == "six_party"
+            )
+        )
+        self._six: dict[str, str] = dict(rooms.all())
+
+    def six_party(self, community_code: str) -> str | None:
+        """The room of the community's six-party group, if bound."""
+        return self._six.get(community_code)
+
+    def with_role(self, community_code: str, role: str, grid: str | None = None) -> list[Member]:
+        """Members holding ``role`` (grid leaders of ``grid`` only, when given)."""
+        return [
+            m
+            for m in self._members[community_code]
+            if m.role == role and (role != "grid_leader" or grid is None or m.grid == grid)
+        ]
+
+    def responsible(self, ticket: Ticket) -> list[str]:
+        """Contact ids of whoever claimed the ticket, else everyone in the responsible role."""
+        if ticket.assignee_id:
+            return [ticket.assignee_id]
+        role = ticket.responsible or "property"
+        return [m.contact_id for m in self.with_role(ticket.community_code, role)]
+
+    def responders(self, ticket: Ticket) -> list[str]:
+        """On-duty responders of an urgent ticket, as ``routing.responders`` picks them."""
+        roles = ("grid_leader", ticket.responsible or "property", "property", "department")
+        found: list[str] = []
+        for role in (*roles, "secretary"):
+            if role == "grid_leader" and not ticket.grid:
+                continue
+            for m in self.with_role(ticket.community_code, role, grid=ticket.grid):
+                if m.contact_id not in found:
+                    found.append(m.contact_id)
+        return found
+
+    def secretaries(self, community_code: str) -> list[Member]:
+        """The community's secretaries (社区书记), who are told of overdue and escalations."""
+        return self.with_role(community_code, "secretary")
+
+
+class Notices:
+    """Collects one line per ticket and posts them as one message per room."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._items: dict[tuple[str, bool], list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+
+    def add(
+        self, room_id: str | None, text: str, mentions: Sequence[str] = (), *, urgent: bool = False
+    ) -> None:
+        """Queue ``text`` for ``room_id`` (nothing when the room is unknown)."""
+        if room_id is not None:
+            self._items[(room_id, urgent)].append((text, tuple(mentions)))
+
+    def replies(self) -> list[Reply]:
+        """The queued notices: a message per room, split only where the @-list would overflow."""
+        out: list[Reply] = []
+        for (room_id, urgent), items in self._items.items():
+            lines: list[str] = []
+            mentions: dict[str, None] = {}
+            for text, ids in items:
+                more = {**mentions, **dict.fromkeys(ids)}
+                if lines and len(",".join(more)) > _MENTIONS_BUDGET:
+                    out.append(_reply(room_id, lines, mentions, urgent))
+                    lines, more = [], dict.fromkeys(ids)
+                lines.append(text)
+                mentions = more
+            out.append(_reply(room_id, lines, mentions, urgent))
+        return out
+
+
+def _reply(room_id: str, lines: list[str], mentions: dict[str, None], urgent: bool) -> Reply:
+    return Reply(
+        "\n".join(lines),
+        room_id=room_id,
+        mention_ids=tuple(mentions),
+        followup=True,
+        urgent=urgent,
+    )
+
+
+def still_planned(
+    ctx: SweepContext, rows: Sequence[FollowUp], tickets: dict[int, Ticket]
+) -> Iterator[tuple[FollowUp, Ticket]]:
+    """The rows whose ticket still plans them now, one per ticket."""
+    tz = ctx.now.tzinfo
+    assert tz is not None
+    seen: set[int] = set()
+    for row in rows:
+        ticket = tickets.get(row.ticket_id or 0)
+        if ticket is None or ticket.id in seen:
+            continue
+        keys = {p.key for p in plan(ticket, ctx.services.policy, tz)}
+        if plan_key(row.kind, row.due_at) in keys:
+            seen.add(ticket.id or 0)
+            yield row, ticket
+
+
+def _load(ctx: SweepContext, rows: Sequence[FollowUp]) -> tuple[dict[int, Ticket], People]:
+    tickets = load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
+    return tickets, People(ctx.session, {t.community_code for t in tickets.values()})
+
+
+def remind(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
+    """催办 the responsible party before the response or resolution deadline."""
+    tickets, people = _load(ctx, rows)
+    tz, deadlines = ctx.now.tzinfo, ctx.services.policy.deadlines
+    notices = Notices()
+    for row, t in still_planned(ctx, rows, tickets):
+        respond_by = response_deadline(t, deadlines, tz) if t.assignee_id is None else None
+        before = timedelta(hours=ctx.services.policy.followups.remind_before_hours)
+        if respond_by is not None and row.due_at == respond_by - before:
+            if respond_by <= ctx.now:
+                continue  # caught up too late to matter: the deadline itself has passed
+            by = when(respond_by, tz)
+            text = f"【催办】{brief(t)} 还没有人认领，请在 {by} 前回复「认领 T{t.id}」。"
+        elif t.due_at is not None and t.due_at > ctx.now:
+            by = when(t.due_at, tz)
+            text = f"【催办】{brief(t)} 将于 {by} 到期，办好后回复「办结 T{t.id} 结果」。"
+        else:
+            continue  # the overdue notice, due too, takes over
+        notices.add(people.six_party(t.community_code), text, people.responsible(t))
+    return notices.replies()
+
+
+def overdue(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
+    """Tell the six-party group a ticket is past its deadline, @ the party and the secretary."""
+    tickets, people = _load(ctx, rows)
+    notices = Notices()
+    for _row, t in still_planned(ctx, rows, tickets):
+        assert t.due_at is not None  # planned only with a deadline
+        secretaries = people.secretaries(t.community_code)
+        boss = "、".join(m.name for m in secretaries) or "社区书记"
+        text = (
+            f"【超期】{brief(t)} 已过办理期限 {when(t.due_at, ctx.now.tzinfo)}，"
+            f"负责：{party_label(t)}。请{boss}督办。"
+        )
+        mentions = [*people.responsible(t), *(m.contact_id for m in secretaries)]
+        notices.add(people.six_party(t.community_code), text, mentions, urgent=t.klass == "urgent")
+    return notices.replies()
+
+
+def realert(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
+    """Re-alert the responders of an unacknowledged urgent ticket; from the second time on,
+    escalate to the secretary by name.
+    """
+    tickets, people = _load(ctx, rows)
+    deadlines = ctx.services.policy.deadlines
+    notices = Notices()
+    for _row, t in still_planned(ctx, rows, tickets):
+        assert t.id is not None
+        t.alerts += 1
+        ctx.session.add(t)
+        note_touched(ctx.session, t.id)  # so the planner queues the next re-alert
+        minutes = int((ctx.now - urgent_since(t, deadlines)).total_seconds() // 60)
+        mentions = people.responders(t)
+        if t.alerts >= 2:
+            secretaries = people.secretaries(t.community_code)
+            boss = "、".join(m.name for m in secretaries) or "社区书记"
+            mentions += [m.contact_id for m in secretaries if m.contact_id not in mentions]
+            text = (
+                f"【急事升级】{brief(t)} 已 {minutes} 分钟无人到场！请{boss}协调，"
+                f"到场后回复「到场 T{t.id}」。"
+            )
+        else:
+            text = (
+                f"【急事再提醒】{brief(t)} 已 {minutes} 分钟无人回复到场，"
+                f"请马上到场并回复「到场 T{t.id}」。"
+            )
+        for room in dict.fromkeys((people.six_party(t.community_code), t.room_id)):
+            notices.add(room, text, mentions, urgent=True)
+    return notices.replies()
+
+
+def reporter_rooms(
+    session: Session, tickets: dict[int, Ticket]
+) -> dict[int, dict[str, list[str]]]:
+    """Per ticket, everyone who reported it (first report and +1s) by room, in one query."""
+    rooms: dict[int, dict[str, list[str]]] = {}
+    for ticket_id, t in tickets.items():
+        rooms[ticket_id] = {t.room_id: [t.reporter_id]} if t.room_id else {}
+    reports = session.exec(
+        select(TicketReport).where(col(TicketReport.ticket_id).in_(list(tickets)))
+    )
+    for r in reports:
+        if r.room_id is None:
+            continue
+        ids = rooms[r.ticket_id].setdefault(r.room_id, [])
+        if r.reporter_id not in ids:
+            ids.append(r.reporter_id)
+    return rooms
+
+
+def visit(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
+    """回访: ask everyone who reported a resolved ticket to rate it."""
+    tickets = load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
+    asked = {t.id: t for _row, t in still_planned(ctx, rows, tickets) if t.id is not None}
+    rooms = reporter_rooms(ctx.session, asked)
+    days = ctx.services.policy.followups.autoclose_working_days
+    notices = Notices()
+    for ticket_id, t in asked.items():
+        t.visit_asked_at = ctx.now
+        _bot_event(ctx, t, "visit", None, "回访，请反映人评价")
+        text = (
+            f"【回访】{brief(t)} 已办结，您满意吗？请回复「评价 T{ticket_id} 满意」"
+            f"「基本满意」或「不满意 原因」。{days} 个工作日内未评价将自动结案。"
+        )
+        for room, ids in rooms[ticket_id].items():
+            notices.add(room, text, ids)
+    return notices.replies()
+
+
+def autoclose(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
+    """Close a visited ticket nobody rated, and tell its reporters."""
+    tickets = load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
+    closing = {t.id: t for _row, t in still_planned(ctx, rows, tickets) if t.id is not None}
+    rooms = reporter_rooms(ctx.session, closing)
+    days = ctx.services.policy.followups.autoclose_working_days
+    notices = Notices()
+    for ticket_id, t in closing.items():
+        _bot_event(ctx, t, "autoclose", "closed", f"回访后 {days} 个工作日未评价，自动结案")
+        text = (
+            f"{brief(t)} 回访后 {days} 个工作日未收到评价，已自动结案。问题如仍存在，请重新报事。"
+        )
+        for room, ids in rooms[ticket_id].items():
+            notices.add(room, text, ids)
+    return notices.replies()
+
+
+def _bot_event(ctx: SweepContext, t: Ticket, kind: str, to_state: str | None, note: str) -> None:
+    add_event(
+        ctx.session,
+        t,
+        at=ctx.now,
+        actor_id=BOT_ACTOR,
+        actor_name=ctx.services.bot_name,
+        kind=kind,
+        to_state=to_state,
+        note=note,
+    )
