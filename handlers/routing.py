@@ -89,7 +89,7 @@ def plan_line(ctx: Context, ticket: Ticket) -> str:
     """What happens next, by route; a difficult ticket is put on its meeting's agenda here."""
     tz = ctx.now.tzinfo
     due = f"，期限 {when(ticket.due_at, tz)}" if ticket.due_at else ""
-    if ticket.route == "hall" and ticket.resolution:
+    if ticket.route == "hall" and ticket.resolution and ticket.state != "reopened":
         return f"难事会场议：议事厅已决议：{ticket.resolution}{due}。"
     if ticket.route == "hall":
         # Puts the ticket on the real meeting row, so the card names the meeting it is on.

@@ -115,7 +115,11 @@ def adjourn(ctx: Context, cmd: Command) -> list[Reply]:
     todo = agenda(session, [meeting.id])[meeting.id]
     decided = session.exec(
         select(Ticket)
-        .where(Ticket.meeting_id == meeting.id, Ticket.resolution != "")
+        .where(
+            Ticket.meeting_id == meeting.id,
+            Ticket.resolution != "",
+            Ticket.state != "reopened",
+        )
         .order_by(col(Ticket.id))
     ).all()
     nxt = upcoming(session, code, now, ctx.services.policy)

@@ -140,11 +140,14 @@ def place_on_agenda(session: Session, ticket: Ticket, now: datetime, policy: Pol
 
 
 def _unfinished() -> tuple[object, ...]:
-    """Filters for agenda items: open difficult tickets without a resolution yet."""
+    """Filters for agenda items: open difficult tickets the hall has yet to decide.
+
+    A reopened one (the reporter was not satisfied) goes back to the hall to be decided anew.
+    """
     return (
         Ticket.route == "hall",
         col(Ticket.state).in_(OPEN_STATES),
-        Ticket.resolution == "",
+        or_(Ticket.resolution == "", Ticket.state == "reopened"),
     )
 
 

@@ -6,7 +6,17 @@ import pytest
 from sqlmodel import select
 
 from storage.models import TicketEvent
-from tests.handlers.hall.conftest import ELEVATOR, G1, LAMP, SIX, at, snapshot, ticket
+from tests.handlers.hall.conftest import (
+    ELEVATOR,
+    G1,
+    LAMP,
+    SIX,
+    at,
+    meeting_at,
+    snapshot,
+    sweep,
+    ticket,
+)
 from tests.support.harness import TestBot
 
 DECIDE = "决议 T1 同意动用维修基金加装电梯 责任方 物业 期限 12月20日"
@@ -90,3 +100,17 @@ async def test_a_finished_ticket_cannot_be_decided(bot: TestBot) -> None:
     await bot.say(f"{SIX} 赵主任: 驳回 T1 不属于社区管理范围")
     [refusal] = await bot.say(f"{SIX} 王书记: {DECIDE}")
     assert "T1 已驳回，不能再操作" in refusal
+
+
+async def test_an_unsatisfied_reporter_sends_it_back_to_the_hall(bot: TestBot) -> None:
+    await bot.say(f"{G1} 李网格长: {ELEVATOR}")
+    bot.clock.now = at(11, 26, 15, 30)
+    await bot.say(f"{SIX} 王书记: {DECIDE}")
+    await bot.say(f"{SIX} 赵主任: 休会")
+    await bot.say(f"{SIX} 张经理: 办结 T1 电梯已装好")
+    await bot.say(f"{G1} 李网格长: 评价 T1 不满意 只装到五楼")
+    assert ticket(bot, 1).state == "reopened"
+    await sweep(bot)
+    assert ticket(bot, 1).meeting_id == meeting_at(bot, "maotang", at(12, 3, 15)).id
+    [shown] = await bot.say(f"{SIX} 赵主任: 议程")
+    assert "12月3日（周四）15:00" in shown and "1. T1 小区想加装电梯" in shown
