@@ -21,6 +21,8 @@ from handlers.followups.digests import post_due_digests
 from handlers.followups.engine import FollowUpEngine
 from handlers.followups.planner import reconcile
 from handlers.followups.registry import follow_up_kinds
+from handlers.hall.meetings import plan_all
+from handlers.hall.notices import HALL_KINDS
 from handlers.help import HelpHandler
 from handlers.intake import IntakeHandler
 from handlers.understanding import Understanding
@@ -87,7 +89,7 @@ def build_dispatcher(
 
 def build_engine(db: Database, services: Services) -> FollowUpEngine:
     """The follow-up sweep with every feature's kinds and the ticket planner."""
-    return FollowUpEngine(db, services, follow_up_kinds(), planner=reconcile)
+    return FollowUpEngine(db, services, follow_up_kinds(HALL_KINDS), planner=reconcile)
 
 
 def build_scheduler(
@@ -96,8 +98,13 @@ def build_scheduler(
     services: Services,
     after_run: Callable[[], Awaitable[object]],
 ) -> Scheduler:
-    """The follow-up sweep and the digests, triggered periodically; ``after_run`` sends."""
-    steps = [build_engine(db, services).sweep, partial(post_due_digests, db, services)]
+    """Meeting planning, the follow-up sweep and the digests, run periodically; ``after_run``
+    sends. Meetings are planned first, so a notice due at once goes out in the same run."""
+    steps = [
+        partial(plan_all, db, services),
+        build_engine(db, services).sweep,
+        partial(post_due_digests, db, services),
+    ]
     return Scheduler(steps, timezone=settings.tz, after_run=after_run)
 
 
