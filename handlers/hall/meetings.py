@@ -24,8 +24,9 @@ NOTICES: tuple[tuple[str, timedelta], ...] = (
     ("meeting_notice_1h", timedelta(hours=1)),
 )
 NOTICE_KINDS = tuple(kind for kind, _ in NOTICES)
-# A meeting still not adjourned this long after it began is closed by plan_meetings.
-STALE_AFTER = timedelta(hours=12)
+# A meeting still not adjourned this long after it began is closed by plan_meetings (no
+# meeting runs longer), so its open items move on to the next agenda the same evening.
+STALE_AFTER = timedelta(hours=6)
 # 休会 may close a meeting that is about to start (people sometimes begin early).
 EARLY_START = timedelta(hours=1)
 BOT = ("liufang", "议事厅")  # actor id and name of the events the bot records itself
