@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from handlers.context import Services
@@ -152,6 +153,7 @@ def reconcile(session: Session, ticket_ids: set[int], now: datetime, services: S
         if row.kind in TICKET_FOLLOWUPS and row.ticket_id is not None:
             pending[row.ticket_id].append(row)
     cancelled: list[int] = []
+    added: list[dict[str, object]] = []
     for ticket_id, ticket in tickets.items():
         refresh_deadline(ticket, now, policy)
         wanted = {p.key: p for p in plan(ticket, policy, tz)}
@@ -161,14 +163,19 @@ def reconcile(session: Session, ticket_ids: set[int], now: datetime, services: S
                 del wanted[key]  # already pending; a second copy of it is cancelled below
             elif row.id is not None:
                 cancelled.append(row.id)
-        for p in wanted.values():
-            if (due := first_due(p, now)) is not None:
-                followups.schedule(
-                    session,
-                    kind=p.kind,
-                    community_code=ticket.community_code,
-                    due_at=due,
-                    now=now,
-                    ticket_id=ticket_id,
-                )
+        added.extend(
+            {
+                "kind": p.kind,
+                "community_code": ticket.community_code,
+                "ticket_id": ticket_id,
+                "due_at": due,
+                "created_at": now,
+            }
+            for p in wanted.values()
+            if (due := first_due(p, now)) is not None
+        )
     followups.finish(session, cancelled, now, "cancelled")
+    if added:
+        # One executemany: adding rows one by one would cost an INSERT each, since SQLite
+        # cannot batch INSERT … RETURNING, and the ids are not needed here.
+        session.execute(insert(FollowUp), added)

@@ -8,9 +8,10 @@ short replies — one per room and kind, each ticket a line — marked ``followu
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from handlers.events import Reply
@@ -25,8 +26,7 @@ from handlers.followups.planner import (
 from handlers.policy import when
 from handlers.routing import party_label
 from storage.followups import note_touched
-from storage.models import FollowUp, Group, Member, Ticket, TicketReport
-from storage.tickets import add_event
+from storage.models import FollowUp, Group, Member, Ticket, TicketEvent, TicketReport
 
 BOT_ACTOR = "liufang"
 BRIEF_CHARS = 20
@@ -258,9 +258,10 @@ def visit(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     rooms = reporter_rooms(ctx.session, asked)
     days = ctx.services.policy.followups.autoclose_working_days
     notices = Notices()
-    for ticket_id, t in asked.items():
+    for t in asked.values():
         t.visit_asked_at = ctx.now
-        _bot_event(ctx, t, "visit", None, "回访，请反映人评价")
+    _bot_events(ctx, asked.values(), "visit", None, "回访，请反映人评价")
+    for ticket_id, t in asked.items():
         text = (
             f"【回访】{brief(t)} 已办结，您满意吗？请回复「评价 T{ticket_id} 满意」"
             f"「基本满意」或「不满意 原因」。{days} 个工作日内未评价将自动结案。"
@@ -277,8 +278,10 @@ def autoclose(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     rooms = reporter_rooms(ctx.session, closing)
     days = ctx.services.policy.followups.autoclose_working_days
     notices = Notices()
+    _bot_events(
+        ctx, closing.values(), "autoclose", "closed", f"回访后 {days} 个工作日未评价，自动结案"
+    )
     for ticket_id, t in closing.items():
-        _bot_event(ctx, t, "autoclose", "closed", f"回访后 {days} 个工作日未评价，自动结案")
         text = (
             f"{brief(t)} 回访后 {days} 个工作日未收到评价，已自动结案。问题如仍存在，请重新报事。"
         )
@@ -287,14 +290,31 @@ def autoclose(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     return notices.replies()
 
 
-def _bot_event(ctx: SweepContext, t: Ticket, kind: str, to_state: str | None, note: str) -> None:
-    add_event(
-        ctx.session,
-        t,
-        at=ctx.now,
-        actor_id=BOT_ACTOR,
-        actor_name=ctx.services.bot_name,
-        kind=kind,
-        to_state=to_state,
-        note=note,
-    )
+def _bot_events(
+    ctx: SweepContext, tickets: Iterable[Ticket], kind: str, to_state: str | None, note: str
+) -> None:
+    """``storage.tickets.add_event`` for many tickets at once, acted by the bot.
+
+    One executemany instead of an INSERT per ticket (SQLite cannot batch INSERT … RETURNING).
+    """
+    rows = []
+    for t in tickets:
+        assert t.id is not None
+        rows.append(
+            {
+                "ticket_id": t.id,
+                "at": ctx.now,
+                "actor_id": BOT_ACTOR,
+                "actor_name": ctx.services.bot_name,
+                "kind": kind,
+                "from_state": t.state,
+                "to_state": to_state or t.state,
+                "note": note,
+            }
+        )
+        t.state = to_state or t.state
+        t.updated_at = ctx.now
+        ctx.session.add(t)
+        note_touched(ctx.session, t.id)
+    if rows:
+        ctx.session.execute(insert(TicketEvent), rows)
