@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from handlers.commands.base import Refusal, one_ticket
@@ -20,7 +19,7 @@ from storage.models import Ticket
 from storage.tickets import add_event
 
 EXAMPLE = "决议 T12 同意用维修基金更换水泵 责任方 物业 期限 12月20日"
-_KEYWORDS = re.compile(r"(责任方|期限)")
+_KEYWORDS = ("责任方", "期限")
 _TRIM = " \t,，;；:：。"
 
 
@@ -29,13 +28,17 @@ def _format(number: int) -> str:
 
 
 def decision_parts(rest: str, number: int) -> tuple[str, str, str]:
-    """The decision, the party and the deadline text, or a refusal naming what is missing."""
-    parts = _KEYWORDS.split(rest)
-    fields = {"决议内容": parts[0].strip(_TRIM)}
-    for word, value in zip(parts[1::2], parts[2::2], strict=True):
-        if word in fields:
-            raise Refusal(f"「{word}」写了两次。{_format(number)}")
-        fields[word] = value.strip(_TRIM)
+    """The decision, the party and the deadline text, or a refusal naming what is missing.
+
+    The last 责任方 and the last 期限 are the keywords, so the decision itself may use the
+    words (限定期限内整改).
+    """
+    marks = sorted((rest.rfind(word), word) for word in _KEYWORDS if word in rest)
+    fields = {"决议内容": rest[: marks[0][0]] if marks else rest}
+    for i, (pos, word) in enumerate(marks):
+        end = marks[i + 1][0] if i + 1 < len(marks) else len(rest)
+        fields[word] = rest[pos + len(word) : end]
+    fields = {k: v.strip(_TRIM) for k, v in fields.items()}
     missing = [k for k in ("决议内容", "责任方", "期限") if not fields.get(k)]
     if missing:
         raise Refusal(f"缺少{'、'.join(missing)}。{_format(number)}")

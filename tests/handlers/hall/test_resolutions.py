@@ -57,6 +57,10 @@ async def test_resolution_to_a_person_with_other_wording(bot: TestBot) -> None:
     t = ticket(bot, 1)
     assert (t.responsible, t.assignee_name) == ("owners", "陈主任")
     assert t.due_at == at(12, 10, 18)
+    [minuted, _] = await bot.say(
+        f"{SIX} 赵主任: 决议 T1 限定期限内完成征询 责任方 业委会 期限 12月10日"
+    )
+    assert "决议：限定期限内完成征询\n责任方：业委会" in minuted
     # Decided again at a later meeting: amended, and the card says so.
     [amended, _] = await bot.say(f"{SIX} 赵主任: 决议 T1 征询延期 责任方 业委会 期限 12月17日")
     assert "议事厅修改决议：征询延期" in amended
@@ -73,7 +77,7 @@ async def test_resolution_to_a_person_with_other_wording(bot: TestBot) -> None:
         ("王书记: 决议 T1 同意加装电梯", "缺少责任方、期限。"),
         ("王书记: 决议 T1 同意加装 责任方 物业", "缺少期限。"),
         ("王书记: 决议 T1 责任方 物业 期限 12月20日", "缺少决议内容。"),
-        ("王书记: 决议 T1 同意 责任方 物业 期限 12月20日 期限 12月21日", "「期限」写了两次"),
+        ("王书记: 决议 T1 同意 期限 12月20日 责任方 物业 期限 明年", "看不懂期限“明年”"),
         ("王书记: 决议 T1 同意 责任方 隔壁老王 期限 12月20日", "不知道责任方“隔壁老王”是谁"),
         ("王书记: 决议 T1 同意 责任方 物业 期限 下个月吧", "看不懂期限“下个月吧”"),
         (
