@@ -161,6 +161,25 @@ class TicketReport(SQLModel, table=True):
     source_msg_id: str = Field(unique=True, max_length=200)
 
 
+class TicketEvidence(SQLModel, table=True):
+    """A photo or video a reporter sent soon after reporting, attached to the ticket.
+
+    ``ref`` is where the file was saved (or the chat message id when it could not be fetched).
+    """
+
+    __tablename__ = "ticket_evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    kind: str = Field(max_length=16)  # image | video
+    ref: str = Field(max_length=500)
+    sender_id: str = Field(max_length=128)
+    sender_name: str = Field(max_length=100)
+    room_id: str | None = Field(default=None, max_length=128)
+    at: datetime = Field(sa_type=UtcDateTime)
+    source_msg_id: str = Field(unique=True, max_length=200)
+
+
 class FollowUp(SQLModel, table=True):
     """Something the bot must do at ``due_at``: the database is the source of truth of what is due.
 
