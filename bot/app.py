@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from bot.channels.base import Channel
+from bot.clock import TravelClock
 from bot.config import Settings
 from bot.delivery import OutboxSender
 from bot.scheduler import Scheduler
@@ -31,6 +32,7 @@ from storage.directory import sync_directory
 from storage.models import Community, Group, Member
 
 log = logging.getLogger(__name__)
+TRAVEL_STEP = timedelta(minutes=5)
 
 
 def system_clock(settings: Settings) -> Callable[[], datetime]:
@@ -130,6 +132,20 @@ class App:
         self._sender_task: asyncio.Task[None] | None = None
         services = build_services(settings, self.clock, self.nlp)
         self.scheduler = build_scheduler(settings, self.db, services, self.sender.flush)
+
+    async def travel_to(self, target: datetime) -> None:
+        """Move a TravelClock to ``target`` in steps, running what falls due at each step.
+
+        Steps of a few minutes make a scripted week read as it would have happened: an urgent
+        ticket is re-alerted at 15 and 30 minutes, not once at the end of the jump.
+        """
+        clock = self.clock
+        if not isinstance(clock, TravelClock):
+            raise TypeError("time travel needs a TravelClock")
+        while (now := clock()) < target:
+            clock.set(min(target, now + TRAVEL_STEP))
+            await self.scheduler.run_due()
+        await self.sender.flush()
 
     async def on_inbound(self, event: Inbound) -> None:
         """Handle one received message and send what it produced."""

@@ -91,14 +91,16 @@ def _run(config: Path, *, force_console: bool) -> int:
         for line in exc.problems:
             print(f"  - {line}", file=sys.stderr)
         return 1
-    from bot.app import App, system_clock
+    from bot.app import App
     from bot.channels.console import USAGE, ConsoleChannel
+    from bot.clock import TravelClock
 
     if settings.uses_wechat and not force_console:
         print("注意：本版本还没有接入微信通道，先使用本地控制台。", file=sys.stderr)
-    clock = system_clock(settings)
+    clock = TravelClock(settings.tz)
     channel = ConsoleChannel(settings, clock)
     app = App(settings, channel, clock=clock)
+    channel.enable_time_travel(clock, app.travel_to)
     print(
         f"liufang 已启动：本地控制台通道（未连接微信），配置 {config}，"
         f"数据库 {settings.database_url.split('://')[0]}。\n{USAGE}\n按 Ctrl-D 退出。",
