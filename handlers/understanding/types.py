@@ -19,11 +19,26 @@ class Location:
     def label(self) -> str:
         """Short human form, e.g. ``3栋2单元门口``; empty when nothing was understood."""
         parts = (self.estate, self.building, self.unit, self.floor, self.room, self.place)
-        return "".join(p for p in parts if p)
+        out = ""
+        for part in (p for p in parts if p):
+            out += part[_overlap(out, part) :]
+        return out
 
     def is_empty(self) -> bool:
         """True when no part of a location was found."""
         return not self.label()
+
+
+def _overlap(left: str, right: str) -> int:
+    """Length of the longest word (2+ chars) that ``left`` ends with and ``right`` starts with.
+
+    The unit and the place are found separately in 2单元门口 (2单元, 单元门口): the shared
+    单元 must be written once.
+    """
+    for k in range(min(len(left), len(right)), 1, -1):
+        if left.endswith(right[:k]):
+            return k
+    return 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,3 +92,10 @@ def test_numerals() -> None:
 def test_extra_places() -> None:
     """Places from the lexicon extend the built-in list."""
     assert LocationExtractor(["快递驿站"]).extract("快递驿站门口").place == "快递驿站"
+
+
+def test_label_writes_a_shared_word_once() -> None:
+    from handlers.understanding.types import Location
+
+    assert Location(building="3栋", unit="2单元", place="单元门口").label() == "3栋2单元门口"
+    assert Location(building="12楼", place="楼道").label() == "12楼楼道"  # one char: kept
