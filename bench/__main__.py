@@ -6,13 +6,14 @@ import json
 import platform
 from pathlib import Path
 
-from bench import intake, search
+from bench import intake, search, sweep
 
 TARGETS = {
     "ratio": (">=", 0.5),
     "intake_msgs_per_s": (">=", 500),
     "classify_cold_start_s": ("<=", 2.0),
     "search_p95_ms": ("<=", 20),
+    "sweep_s": ("<=", 1.0),
 }
 
 
@@ -24,6 +25,7 @@ def main() -> int:
         ("intake to SQLite", intake.intake_sqlite),
         ("cold start of liufang classify", intake.classify_cold_start),
         ("keyword search, 1,000,000 tickets in SQLite", search.search_vs_like),
+        ("one follow-up sweep, 100,000 open tickets, 5,000 due", sweep.sweep_bench),
     ):
         print(f"== {name}", flush=True)
         figures = fn()

@@ -22,7 +22,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
@@ -30,7 +31,7 @@ from sqlmodel import Session, col, select
 from handlers.context import Services
 from handlers.policy import Deadlines, Policy
 from handlers.vocabulary import OPEN_STATES
-from handlers.workdays import add_working_days, next_working_day
+from handlers.workdays import add_working_days
 from storage import followups
 from storage.models import FollowUp, Ticket
 
@@ -57,10 +58,23 @@ def plan_key(kind: str, due_at: datetime) -> tuple[str, datetime | None]:
     return (kind, None if kind in PERIODIC else due_at)
 
 
+@lru_cache(maxsize=1024)
+def _working_days_after(day: date, days: int, at: time, tz: tzinfo) -> datetime:
+    # add_working_days depends on the start's date alone; a sweep asks for the same few
+    # dates thousands of times, and the holiday calendar lookups dominate its cost.
+    return add_working_days(datetime.combine(day, time(0), tzinfo=tz), days, at)
+
+
+def working_days_after(start: datetime, days: int, at: time, tz: tzinfo) -> datetime:
+    """``add_working_days`` from ``start`` counted on its date in ``tz`` (local working days)."""
+    return _working_days_after(start.astimezone(tz).date(), days, at, tz)
+
+
 def response_deadline(ticket: Ticket, deadlines: Deadlines, tz: tzinfo) -> datetime:
     """When a small ticket must have been claimed: working days counted in local time."""
-    created = ticket.created_at.astimezone(tz)
-    return add_working_days(created, deadlines.small_response_days, deadlines.workday_end)
+    return working_days_after(
+        ticket.created_at, deadlines.small_response_days, deadlines.workday_end, tz
+    )
 
 
 def urgent_since(ticket: Ticket, deadlines: Deadlines) -> datetime:
@@ -99,11 +113,9 @@ def _after_resolution(ticket: Ticket, policy: Policy, tz: tzinfo) -> list[Planne
         return []
     asked = ticket.visit_asked_at
     if asked is None or asked < ticket.resolved_at:  # not yet visited since this resolution
-        return [
-            Planned("visit", next_working_day(ticket.resolved_at.astimezone(tz), rules.visit_at))
-        ]
-    close_at = add_working_days(
-        asked.astimezone(tz), rules.autoclose_working_days, policy.deadlines.workday_end
+        return [Planned("visit", working_days_after(ticket.resolved_at, 1, rules.visit_at, tz))]
+    close_at = working_days_after(
+        asked, rules.autoclose_working_days, policy.deadlines.workday_end, tz
     )
     return [Planned("autoclose", close_at)]
 

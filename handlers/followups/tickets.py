@@ -61,6 +61,7 @@ class People:
             )
         )
         self._six: dict[str, str] = dict(rooms.all())
+        self._responders: dict[tuple[str, str | None, str | None], list[str]] = {}
 
     def six_party(self, community_code: str) -> str | None:
         """The room of the community's six-party group, if bound."""
@@ -83,15 +84,18 @@ class People:
 
     def responders(self, ticket: Ticket) -> list[str]:
         """On-duty responders of an urgent ticket, as ``routing.responders`` picks them."""
-        roles = ("grid_leader", ticket.responsible or "property", "property", "department")
-        found: list[str] = []
-        for role in (*roles, "secretary"):
-            if role == "grid_leader" and not ticket.grid:
-                continue
-            for m in self.with_role(ticket.community_code, role, grid=ticket.grid):
-                if m.contact_id not in found:
-                    found.append(m.contact_id)
-        return found
+        key = (ticket.community_code, ticket.grid, ticket.responsible)
+        if key not in self._responders:  # many tickets share a community, grid and party
+            roles = ("grid_leader", ticket.responsible or "property", "property", "department")
+            found: list[str] = []
+            for role in (*roles, "secretary"):
+                if role == "grid_leader" and not ticket.grid:
+                    continue
+                for m in self.with_role(ticket.community_code, role, grid=ticket.grid):
+                    if m.contact_id not in found:
+                        found.append(m.contact_id)
+            self._responders[key] = found
+        return list(self._responders[key])
 
     def secretaries(self, community_code: str) -> list[Member]:
         """The community's secretaries (社区书记), who are told of overdue and escalations."""
