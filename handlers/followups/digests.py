@@ -160,11 +160,13 @@ def daily_text(session: Session, community: str, period: Period, now: datetime) 
 def weekly_text(session: Session, community: str, period: Period, rates: Rates) -> str:
     """The Monday report: the week's reports, the three rates, the busiest categories and grids."""
     rows = session.exec(
-        select(Ticket.klass, Ticket.category, Ticket.grid).where(
+        select(Ticket.klass, Ticket.category, Ticket.grid)
+        .where(
             Ticket.community_code == community,
             col(Ticket.created_at) >= period.start,
             col(Ticket.created_at) < period.end,
         )
+        .order_by(col(Ticket.id))  # ties in the top lists go to what was reported first
     ).all()
     classes = Counter(klass for klass, _c, _g in rows)
     categories = Counter(CATEGORY_LABELS.get(c, "其他") for _k, c, _g in rows)

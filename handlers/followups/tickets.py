@@ -7,15 +7,14 @@ short replies — one per room and kind, each ticket a line — marked ``followu
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 
 from sqlalchemy import insert
-from sqlmodel import Session, col, select
 
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
+from handlers.followups.notify import Notices, People, brief, reporter_rooms
 from handlers.followups.planner import (
     load_tickets,
     plan,
@@ -26,121 +25,9 @@ from handlers.followups.planner import (
 from handlers.policy import when
 from handlers.routing import party_label
 from storage.followups import note_touched
-from storage.models import FollowUp, Group, Member, Ticket, TicketEvent, TicketReport
+from storage.models import FollowUp, Ticket, TicketEvent
 
 BOT_ACTOR = "liufang"
-BRIEF_CHARS = 20
-_MENTIONS_BUDGET = 1800  # characters of joined contact ids per message (the column holds 2000)
-
-
-def brief(ticket: Ticket) -> str:
-    """``T12 路灯坏了…（3栋2单元）``: enough to recognise the ticket in one line."""
-    text = ticket.text if len(ticket.text) <= BRIEF_CHARS else ticket.text[:BRIEF_CHARS] + "…"
-    where = f"（{ticket.location}）" if ticket.location else ""
-    return f"T{ticket.id} {text}{where}"
-
-
-class People:
-    """Members and six-party rooms of some communities, loaded in two queries.
-
-    The bulk twin of ``handlers.routing``'s per-ticket lookups, with the same rules.
-    """
-
-    def __init__(self, session: Session, communities: set[str]) -> None:
-        """Load everything the follow-ups of these communities may mention or post to."""
-        codes = sorted(communities)
-        members = session.exec(
-            select(Member).where(col(Member.community_code).in_(codes)).order_by(col(Member.id))
-        )
-        self._members: dict[str, list[Member]] = defaultdict(list)
-        for m in members:
-            self._members[m.community_code].append(m)
-        rooms = session.exec(
-            select(Group.community_code, Group.room_id).where(
-                col(Group.community_code).in_(codes), Group.kind == "six_party"
-            )
-        )
-        self._six: dict[str, str] = dict(rooms.all())
-        self._responders: dict[tuple[str, str | None, str | None], list[str]] = {}
-
-    def six_party(self, community_code: str) -> str | None:
-        """The room of the community's six-party group, if bound."""
-        return self._six.get(community_code)
-
-    def with_role(self, community_code: str, role: str, grid: str | None = None) -> list[Member]:
-        """Members holding ``role`` (grid leaders of ``grid`` only, when given)."""
-        return [
-            m
-            for m in self._members[community_code]
-            if m.role == role and (role != "grid_leader" or grid is None or m.grid == grid)
-        ]
-
-    def responsible(self, ticket: Ticket) -> list[str]:
-        """Contact ids of whoever claimed the ticket, else everyone in the responsible role."""
-        if ticket.assignee_id:
-            return [ticket.assignee_id]
-        role = ticket.responsible or "property"
-        return [m.contact_id for m in self.with_role(ticket.community_code, role)]
-
-    def responders(self, ticket: Ticket) -> list[str]:
-        """On-duty responders of an urgent ticket, as ``routing.responders`` picks them."""
-        key = (ticket.community_code, ticket.grid, ticket.responsible)
-        if key not in self._responders:  # many tickets share a community, grid and party
-            roles = ("grid_leader", ticket.responsible or "property", "property", "department")
-            found: list[str] = []
-            for role in (*roles, "secretary"):
-                if role == "grid_leader" and not ticket.grid:
-                    continue
-                for m in self.with_role(ticket.community_code, role, grid=ticket.grid):
-                    if m.contact_id not in found:
-                        found.append(m.contact_id)
-            self._responders[key] = found
-        return list(self._responders[key])
-
-    def secretaries(self, community_code: str) -> list[Member]:
-        """The community's secretaries (社区书记), who are told of overdue and escalations."""
-        return self.with_role(community_code, "secretary")
-
-
-class Notices:
-    """Collects one line per ticket and posts them as one message per room."""
-
-    def __init__(self) -> None:
-        """Start empty."""
-        self._items: dict[tuple[str, bool], list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
-
-    def add(
-        self, room_id: str | None, text: str, mentions: Sequence[str] = (), *, urgent: bool = False
-    ) -> None:
-        """Queue ``text`` for ``room_id`` (nothing when the room is unknown)."""
-        if room_id is not None:
-            self._items[(room_id, urgent)].append((text, tuple(mentions)))
-
-    def replies(self) -> list[Reply]:
-        """The queued notices: a message per room, split only where the @-list would overflow."""
-        out: list[Reply] = []
-        for (room_id, urgent), items in self._items.items():
-            lines: list[str] = []
-            mentions: dict[str, None] = {}
-            for text, ids in items:
-                more = {**mentions, **dict.fromkeys(ids)}
-                if lines and len(",".join(more)) > _MENTIONS_BUDGET:
-                    out.append(_reply(room_id, lines, mentions, urgent))
-                    lines, more = [], dict.fromkeys(ids)
-                lines.append(text)
-                mentions = more
-            out.append(_reply(room_id, lines, mentions, urgent))
-        return out
-
-
-def _reply(room_id: str, lines: list[str], mentions: dict[str, None], urgent: bool) -> Reply:
-    return Reply(
-        "\n".join(lines),
-        room_id=room_id,
-        mention_ids=tuple(mentions),
-        followup=True,
-        urgent=urgent,
-    )
 
 
 def still_planned(
@@ -160,8 +47,12 @@ def still_planned(
             yield row, ticket
 
 
+def _tickets(ctx: SweepContext, rows: Sequence[FollowUp]) -> dict[int, Ticket]:
+    return load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
+
+
 def _load(ctx: SweepContext, rows: Sequence[FollowUp]) -> tuple[dict[int, Ticket], People]:
-    tickets = load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
+    tickets = _tickets(ctx, rows)
     return tickets, People(ctx.session, {t.community_code for t in tickets.values()})
 
 
@@ -169,10 +60,10 @@ def remind(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     """催办 the responsible party before the response or resolution deadline."""
     tickets, people = _load(ctx, rows)
     tz, deadlines = ctx.now.tzinfo, ctx.services.policy.deadlines
+    before = timedelta(hours=ctx.services.policy.followups.remind_before_hours)
     notices = Notices()
     for row, t in still_planned(ctx, rows, tickets):
         respond_by = response_deadline(t, deadlines, tz) if t.assignee_id is None else None
-        before = timedelta(hours=ctx.services.policy.followups.remind_before_hours)
         if respond_by is not None and row.due_at == respond_by - before:
             if respond_by <= ctx.now:
                 continue  # caught up too late to matter: the deadline itself has passed
@@ -193,13 +84,12 @@ def overdue(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     notices = Notices()
     for _row, t in still_planned(ctx, rows, tickets):
         assert t.due_at is not None  # planned only with a deadline
-        secretaries = people.secretaries(t.community_code)
-        boss = "、".join(m.name for m in secretaries) or "社区书记"
+        boss, boss_ids = people.secretaries(t.community_code)
         text = (
             f"【超期】{brief(t)} 已过办理期限 {when(t.due_at, ctx.now.tzinfo)}，"
             f"负责：{party_label(t)}。请{boss}督办。"
         )
-        mentions = [*people.responsible(t), *(m.contact_id for m in secretaries)]
+        mentions = [*people.responsible(t), *boss_ids]
         notices.add(people.six_party(t.community_code), text, mentions, urgent=t.klass == "urgent")
     return notices.replies()
 
@@ -219,9 +109,8 @@ def realert(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
         minutes = int((ctx.now - urgent_since(t, deadlines)).total_seconds() // 60)
         mentions = people.responders(t)
         if t.alerts >= 2:
-            secretaries = people.secretaries(t.community_code)
-            boss = "、".join(m.name for m in secretaries) or "社区书记"
-            mentions += [m.contact_id for m in secretaries if m.contact_id not in mentions]
+            boss, boss_ids = people.secretaries(t.community_code)
+            mentions += [i for i in boss_ids if i not in mentions]
             text = (
                 f"【急事升级】{brief(t)} 已 {minutes} 分钟无人到场！请{boss}协调，"
                 f"到场后回复「到场 T{t.id}」。"
@@ -236,28 +125,9 @@ def realert(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     return notices.replies()
 
 
-def reporter_rooms(
-    session: Session, tickets: dict[int, Ticket]
-) -> dict[int, dict[str, list[str]]]:
-    """Per ticket, everyone who reported it (first report and +1s) by room, in one query."""
-    rooms: dict[int, dict[str, list[str]]] = {}
-    for ticket_id, t in tickets.items():
-        rooms[ticket_id] = {t.room_id: [t.reporter_id]} if t.room_id else {}
-    reports = session.exec(
-        select(TicketReport).where(col(TicketReport.ticket_id).in_(list(tickets)))
-    )
-    for r in reports:
-        if r.room_id is None:
-            continue
-        ids = rooms[r.ticket_id].setdefault(r.room_id, [])
-        if r.reporter_id not in ids:
-            ids.append(r.reporter_id)
-    return rooms
-
-
 def visit(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     """回访: ask everyone who reported a resolved ticket to rate it."""
-    tickets = load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
+    tickets = _tickets(ctx, rows)
     asked = {t.id: t for _row, t in still_planned(ctx, rows, tickets) if t.id is not None}
     rooms = reporter_rooms(ctx.session, asked)
     days = ctx.services.policy.followups.autoclose_working_days
@@ -277,7 +147,7 @@ def visit(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
 
 def autoclose(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     """Close a visited ticket nobody rated, and tell its reporters."""
-    tickets = load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
+    tickets = _tickets(ctx, rows)
     closing = {t.id: t for _row, t in still_planned(ctx, rows, tickets) if t.id is not None}
     rooms = reporter_rooms(ctx.session, closing)
     days = ctx.services.policy.followups.autoclose_working_days

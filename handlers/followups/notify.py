@@ -1,0 +1,148 @@
+"""Who a follow-up tells, and how: people, rooms and per-room messages, loaded in bulk.
+
+The bulk twins of ``handlers.routing``'s per-ticket lookups (same rules), for batch handlers
+that serve thousands of tickets with a few queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from handlers.events import Reply
+from storage.models import Group, Member, Ticket, TicketReport
+
+BRIEF_CHARS = 20
+_MENTIONS_BUDGET = 1800  # characters of joined contact ids per message (the column holds 2000)
+
+
+def brief(ticket: Ticket) -> str:
+    """``T12 路灯坏了…（3栋2单元）``: enough to recognise the ticket in one line."""
+    text = ticket.text if len(ticket.text) <= BRIEF_CHARS else ticket.text[:BRIEF_CHARS] + "…"
+    where = f"（{ticket.location}）" if ticket.location else ""
+    return f"T{ticket.id} {text}{where}"
+
+
+class People:
+    """Members and six-party rooms of some communities, loaded in two queries.
+
+    The bulk twin of ``handlers.routing``'s per-ticket lookups, with the same rules.
+    """
+
+    def __init__(self, session: Session, communities: set[str]) -> None:
+        """Load everything the follow-ups of these communities may mention or post to."""
+        codes = sorted(communities)
+        members = session.exec(
+            select(Member).where(col(Member.community_code).in_(codes)).order_by(col(Member.id))
+        )
+        self._members: dict[str, list[Member]] = defaultdict(list)
+        for m in members:
+            self._members[m.community_code].append(m)
+        rooms = session.exec(
+            select(Group.community_code, Group.room_id).where(
+                col(Group.community_code).in_(codes), Group.kind == "six_party"
+            )
+        )
+        self._six: dict[str, str] = dict(rooms.all())
+        self._responders: dict[tuple[str, str | None, str | None], list[str]] = {}
+
+    def six_party(self, community_code: str) -> str | None:
+        """The room of the community's six-party group, if bound."""
+        return self._six.get(community_code)
+
+    def with_role(self, community_code: str, role: str, grid: str | None = None) -> list[Member]:
+        """Members holding ``role`` (grid leaders of ``grid`` only, when given)."""
+        return [
+            m
+            for m in self._members[community_code]
+            if m.role == role and (role != "grid_leader" or grid is None or m.grid == grid)
+        ]
+
+    def responsible(self, ticket: Ticket) -> list[str]:
+        """Contact ids of whoever claimed the ticket, else everyone in the responsible role."""
+        if ticket.assignee_id:
+            return [ticket.assignee_id]
+        role = ticket.responsible or "property"
+        return [m.contact_id for m in self.with_role(ticket.community_code, role)]
+
+    def responders(self, ticket: Ticket) -> list[str]:
+        """On-duty responders of an urgent ticket, as ``routing.responders`` picks them."""
+        key = (ticket.community_code, ticket.grid, ticket.responsible)
+        if key not in self._responders:  # many tickets share a community, grid and party
+            roles = ("grid_leader", ticket.responsible or "property", "property", "department")
+            found: list[str] = []
+            for role in (*roles, "secretary"):
+                if role == "grid_leader" and not ticket.grid:
+                    continue
+                for m in self.with_role(ticket.community_code, role, grid=ticket.grid):
+                    if m.contact_id not in found:
+                        found.append(m.contact_id)
+            self._responders[key] = found
+        return list(self._responders[key])
+
+    def secretaries(self, community_code: str) -> tuple[str, list[str]]:
+        """The secretaries (社区书记) by name (for the text) and contact id (to @ them)."""
+        found = self.with_role(community_code, "secretary")
+        return "、".join(m.name for m in found) or "社区书记", [m.contact_id for m in found]
+
+
+class Notices:
+    """Collects one line per ticket and posts them as one message per room."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._items: dict[tuple[str, bool], list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+
+    def add(
+        self, room_id: str | None, text: str, mentions: Sequence[str] = (), *, urgent: bool = False
+    ) -> None:
+        """Queue ``text`` for ``room_id`` (nothing when the room is unknown)."""
+        if room_id is not None:
+            self._items[(room_id, urgent)].append((text, tuple(mentions)))
+
+    def replies(self) -> list[Reply]:
+        """The queued notices: a message per room, split only where the @-list would overflow."""
+        out: list[Reply] = []
+        for (room_id, urgent), items in self._items.items():
+            lines: list[str] = []
+            mentions: dict[str, None] = {}
+            for text, ids in items:
+                more = {**mentions, **dict.fromkeys(ids)}
+                if lines and len(",".join(more)) > _MENTIONS_BUDGET:
+                    out.append(_reply(room_id, lines, mentions, urgent))
+                    lines, more = [], dict.fromkeys(ids)
+                lines.append(text)
+                mentions = more
+            out.append(_reply(room_id, lines, mentions, urgent))
+        return out
+
+
+def _reply(room_id: str, lines: list[str], mentions: dict[str, None], urgent: bool) -> Reply:
+    return Reply(
+        "\n".join(lines),
+        room_id=room_id,
+        mention_ids=tuple(mentions),
+        followup=True,
+        urgent=urgent,
+    )
+
+
+def reporter_rooms(
+    session: Session, tickets: dict[int, Ticket]
+) -> dict[int, dict[str, list[str]]]:
+    """Per ticket, everyone who reported it (first report and +1s) by room, in one query."""
+    rooms: dict[int, dict[str, list[str]]] = {}
+    for ticket_id, t in tickets.items():
+        rooms[ticket_id] = {t.room_id: [t.reporter_id]} if t.room_id else {}
+    reports = session.exec(
+        select(TicketReport).where(col(TicketReport.ticket_id).in_(list(tickets)))
+    )
+    for r in reports:
+        if r.room_id is None:
+            continue
+        ids = rooms[r.ticket_id].setdefault(r.room_id, [])
+        if r.reporter_id not in ids:
+            ids.append(r.reporter_id)
+    return rooms
