@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -17,15 +17,17 @@ from bot.scheduler import Scheduler
 from handlers.commands.handler import CommandHandler
 from handlers.context import Classifier, Services
 from handlers.dispatcher import Dispatcher
-from handlers.events import Inbound
+from handlers.events import Inbound, Reply
+from handlers.evidence import EvidenceHandler
 from handlers.followups.digests import post_due_digests
-from handlers.followups.engine import FollowUpEngine
+from handlers.followups.engine import FollowUpEngine, enqueue_replies
 from handlers.followups.planner import reconcile
 from handlers.followups.registry import follow_up_kinds
 from handlers.hall.meetings import plan_all
 from handlers.hall.notices import HALL_KINDS
 from handlers.help import HelpHandler
 from handlers.intake import IntakeHandler
+from handlers.membership import MembershipHandler
 from handlers.understanding import Understanding
 from storage.db import Database, redact_url
 from storage.directory import sync_directory
@@ -85,7 +87,14 @@ def build_dispatcher(
 ) -> Dispatcher:
     """The dispatcher with every feature handler, in the order they are asked."""
     services = build_services(settings, clock, nlp)
-    handlers = [CommandHandler(), HelpHandler(), IntakeHandler()]
+    # Group events and media first: the help handler answers every non-text message.
+    handlers = [
+        MembershipHandler(),
+        EvidenceHandler(),
+        CommandHandler(),
+        HelpHandler(),
+        IntakeHandler(),
+    ]
     return Dispatcher(db, services, handlers, planner=reconcile)
 
 
@@ -132,6 +141,19 @@ class App:
         self._sender_task: asyncio.Task[None] | None = None
         services = build_services(settings, self.clock, self.nlp)
         self.scheduler = build_scheduler(settings, self.db, services, self.sender.flush)
+        if hasattr(channel, "notify"):
+            channel.notify = self.queue_replies  # e.g. WeChat's "was offline" note
+
+    async def queue_replies(self, replies: Sequence[Reply]) -> None:
+        """Queue messages no received message caused (a channel's notices), then send."""
+
+        def write() -> None:
+            with self.db.session() as session:
+                enqueue_replies(session, replies, self.clock())
+                session.commit()
+
+        await asyncio.to_thread(write)
+        await self.sender.flush()
 
     async def travel_to(self, target: datetime) -> None:
         """Move a TravelClock to ``target`` in steps, running what falls due at each step.

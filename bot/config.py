@@ -63,6 +63,16 @@ class CommunitySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WechatSettings:
+    """How the WeChat channel stays connected and where it keeps received photos."""
+
+    watchdog_seconds: int = 120  # no event or heartbeat for this long: reconnect
+    reconnect_max_seconds: int = 300  # longest wait between reconnection attempts
+    offline_notice_minutes: int = 10  # offline longer than this: tell the secretaries
+    media_dir: Path = Path("data/media")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the bot is configured with."""
 
@@ -83,6 +93,7 @@ class Settings:
     duplicate_similarity: float = 0.34
     followups: FollowUpRules = field(default_factory=FollowUpRules)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    wechat: WechatSettings = field(default_factory=WechatSettings)
 
     @property
     def policy(self) -> Policy:
@@ -155,7 +166,18 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
     )
     bot = r.table("bot", raw, ("name", "timezone", "max_text_chars"))
     storage = r.table("storage", raw, ("url",))
-    wechat = r.table("wechat", raw, ("puppet_service_token", "puppet_service_endpoint"))
+    wechat = r.table(
+        "wechat",
+        raw,
+        (
+            "puppet_service_token",
+            "puppet_service_endpoint",
+            "watchdog_seconds",
+            "reconnect_max_seconds",
+            "offline_notice_minutes",
+            "media_dir",
+        ),
+    )
     web = r.table("web", raw, ("admin_token",))
     nlp = r.table("nlp", raw, ("lexicon_files", "user_words"))
     district = r.table("district", raw, ("name",))
@@ -201,6 +223,7 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
         deadlines=read_deadlines(r, raw),
         followups=read_followups(r, raw),
         delivery=read_delivery(r, raw),
+        wechat=_wechat(r, wechat),
         duplicate_window_hours=r.integer(
             "duplicates.window_hours", duplicates, "window_hours", 72, 0, 24 * 90
         ),
@@ -208,6 +231,19 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
             "duplicates.min_similarity", duplicates, "min_similarity", 34, 1, 100
         )
         / 100,
+    )
+
+
+def _wechat(r: SchemaReader, wechat: dict[str, Any]) -> WechatSettings:
+    def number(key: str, default: int, low: int, high: int) -> int:
+        return r.integer(f"wechat.{key}", wechat, key, default, low, high)
+
+    media = r.string("wechat.media_dir", wechat, "media_dir", "data/media") or "data/media"
+    return WechatSettings(
+        watchdog_seconds=number("watchdog_seconds", 120, 10, 3600),
+        reconnect_max_seconds=number("reconnect_max_seconds", 300, 5, 3600),
+        offline_notice_minutes=number("offline_notice_minutes", 10, 0, 24 * 60),
+        media_dir=Path(media),
     )
 
 

@@ -10,6 +10,8 @@ the only other module that touches the package. What it works around:
 - pyee >= 12 removed ``AsyncIOEventEmitter`` and urllib3 2 removed ``get_host``; both are
   pinned below those versions in ``pyproject.toml``, and :func:`check_versions` says so
   clearly instead of an ImportError deep inside wechaty.
+- wechaty's loggers print every event at INFO on their own handlers; ``WECHATY_LOG=warn``
+  quiets them unless the operator asks for more (``WECHATY_LOG=info``).
 - ``wechaty.plugin`` creates its cache folder (``CACHE_DIR``, default ``./.wechaty``) at
   import time; we point it at a temporary folder so the bot never litters its work tree.
 """
@@ -60,6 +62,7 @@ def apply() -> None:
     if _applied:
         return
     check_versions()
+    os.environ.setdefault("WECHATY_LOG", "warn")
     os.environ.setdefault("CACHE_DIR", os.path.join(tempfile.gettempdir(), "liufang-wechaty"))
     from wechaty_puppet.schemas.puppet import PuppetOptions
 

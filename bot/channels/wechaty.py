@@ -1,0 +1,302 @@
+"""WeChat channel: wechaty and a puppet-service gateway; the only module that imports wechaty.
+
+Each connection is a fresh ``Wechaty`` around a fresh puppet, looked after by the
+:class:`~bot.watchdog.Watchdog`. We run ``Wechaty``'s start-up steps ourselves instead of
+``Wechaty.start()``: that one prints and swallows errors, sleeps 60 s and restarts on its own,
+and on a puppet error stops the whole event loop. Received messages go through one queue that
+outlives connections, in arrival order, so nothing already received is lost by a reconnect.
+Where wechaty 0.10.7 is broken we listen on the puppet itself: heartbeats (it bridges
+``heart-beat``, the gateway sends ``heartbeat``), login (it ignores a second login) and room
+invitations (it builds an abstract ``RoomInvitation``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import socket
+import sys
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any, TextIO
+
+from bot.channels import wechaty_compat  # noqa: F401  (must run before wechaty is imported)
+from bot.channels.base import InboundCallback
+from bot.channels.wechaty_events import EventMapper
+from bot.config import Settings
+from bot.watchdog import Watchdog, WatchdogTimes
+from handlers.events import Reply
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # isort: skip
+from wechaty import Contact, Room, Wechaty, WechatyOptions  # isort: skip
+from wechaty_puppet import Puppet  # isort: skip
+from wechaty_puppet.schemas.puppet import PuppetOptions  # isort: skip
+
+log = logging.getLogger(__name__)
+
+
+class _HarmlessScanAssert(logging.Filter):
+    """Drop wechaty's 'internal error <>' after each QR scan event (its plugin code asserts the
+    scan status is a str, while every puppet sends an enum); nothing is wrong, it misleads."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.msg == "internal error <%s>" and not str(record.args[0]))
+
+
+logging.getLogger("Wechaty").addFilter(_HarmlessScanAssert())
+# At every log-in it warns that no plugin registered a web page: we use no plugins.
+logging.getLogger("wechaty.plugin").setLevel(logging.ERROR)
+
+PuppetFactory = Callable[[], Puppet | Awaitable[Puppet]]
+Notify = Callable[[Sequence[Reply]], Awaitable[object]]
+# Set while say() runs: collects the ids the puppet returned, so a failure *after* the text
+# went out (loading the sent message back) is not mistaken for a failed send and resent.
+_ACCEPTED: ContextVar[list[str] | None] = ContextVar("wechat_accepted", default=None)
+
+
+def reset_pools() -> None:
+    """Forget wechaty's process-wide Room/Contact caches (bound to the previous puppet)."""
+    Room._pool.clear()
+    Contact._pool.clear()
+
+
+def free_port() -> int:
+    """A free local TCP port for wechaty's plugin web server (it only checks the port)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def service_puppet(settings: Settings) -> PuppetFactory:
+    """Puppets that talk to the configured puppet-service gateway over gRPC."""
+
+    async def make() -> Puppet:
+        from wechaty_puppet_service import PuppetService
+        from wechaty_puppet_service.utils import ping_endpoint
+
+        endpoint = settings.puppet_service_endpoint or None
+        # PuppetService pings the gateway with a blocking socket call; a dead gateway is
+        # found out here, off the event loop, before it could stall the bot for seconds.
+        if endpoint and not await asyncio.to_thread(ping_endpoint, endpoint):
+            raise ConnectionError(f"gateway {endpoint} does not answer")
+        options = PuppetOptions(token=settings.puppet_service_token, end_point=endpoint)
+        return PuppetService(options)
+
+    return make
+
+
+class Session:
+    """One connection: a Wechaty, its puppet, and the task running the puppet's event stream."""
+
+    def __init__(self, bot: Wechaty, puppet: Puppet, scheduler: AsyncIOScheduler) -> None:
+        self.bot, self.puppet, self.scheduler = bot, puppet, scheduler
+        self.task: asyncio.Task[None] | None = None
+
+    async def probe(self) -> None:
+        """Ask the gateway for a ``dong``; a live stream answers, a dead one stays silent."""
+        await self.puppet.ding("liufang-watchdog")
+
+    async def close(self) -> None:
+        """Stop the puppet and the stream task; shut the per-session scheduler."""
+        with contextlib.suppress(Exception):
+            await self.bot.stop()
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+            with contextlib.suppress(BaseException):
+                await self.task
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+
+class WechatyChannel:
+    """WeChat groups and private chats through wechaty; reconnects by itself."""
+
+    name = "wechat"
+    # Long texts are split by the outbox sender; this keeps each part well within one message.
+    max_text_chars = 2000
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        puppet_factory: PuppetFactory | None = None,
+        *,
+        times: WatchdogTimes | None = None,
+        offline_notice_seconds: float | None = None,
+        out: TextIO | None = None,
+    ) -> None:
+        w = settings.wechat
+        self._factory = puppet_factory or service_puppet(settings)
+        self._times = times or WatchdogTimes(
+            quiet=w.watchdog_seconds, backoff_max=w.reconnect_max_seconds
+        )
+        self._tz = settings.tz
+        self.events = EventMapper(settings, clock, out or sys.stderr)
+        if offline_notice_seconds is None:
+            offline_notice_seconds = w.offline_notice_minutes * 60
+        self.events.offline_notice_seconds = offline_notice_seconds
+        self.events.notify_private = self._notify
+        self.notify: Notify | None = None  # the app routes notices through its outbox
+        self.watchdog = Watchdog(self._connect, self._times, on_lost=self.events.lost)
+        self.events.watchdog = self.watchdog
+        self.session: Session | None = None
+        self.stats: Counter[str] = self.events.stats
+        self._on_inbound: InboundCallback | None = None
+        self._runner: asyncio.Task[None] | None = None
+        self._consumer: asyncio.Task[None] | None = None
+        self._closed = asyncio.Event()
+        self._stopping = False
+
+    async def start(self, on_inbound: InboundCallback) -> None:
+        """Begin connecting (in the background) and feeding messages to ``on_inbound``."""
+        self._on_inbound = on_inbound
+        self._consumer = asyncio.create_task(self._consume())
+        self._runner = asyncio.create_task(self.watchdog.run())
+
+    async def wait_closed(self) -> None:
+        """WeChat never ends by itself: return only after :meth:`stop`."""
+        await self._closed.wait()
+
+    async def stop(self, drain_seconds: float = 30.0) -> None:
+        """Disconnect, then finish handling every message already received."""
+        self._stopping = True
+        await self.watchdog.stop()
+        if self._runner is not None:
+            with contextlib.suppress(Exception):
+                await self._runner
+        try:
+            await asyncio.wait_for(self.events.queue.join(), drain_seconds)
+        except TimeoutError:
+            log.error("WeChat: %d received messages left unhandled", self.events.queue.qsize())
+        if self._consumer is not None:
+            self._consumer.cancel()
+            with contextlib.suppress(BaseException):
+                await self._consumer
+        self._closed.set()
+
+    async def say(self, room_id: str, text: str, mention_ids: Sequence[str] = ()) -> None:
+        """Post in a room with real @-mentions; raise when it was not sent (the outbox retries)."""
+        bot = self._online_bot()
+        room = bot.Room.load(room_id)
+        await room.ready()
+        mentions = await self._known(bot, mention_ids)
+        await self._send(room.say(text, mention_ids=mentions or None))
+
+    async def say_private(self, contact_id: str, text: str) -> None:
+        """Send privately; raise when it was not sent (the outbox retries)."""
+        contact = self._online_bot().Contact.load(contact_id)
+        await contact.ready()
+        await self._send(contact.say(text))
+
+    def _online_bot(self) -> Wechaty:
+        if self.session is None or not self.events.online:
+            raise ConnectionError("WeChat is not connected")
+        return self.session.bot
+
+    async def _known(self, bot: Wechaty, ids: Sequence[str]) -> list[str]:
+        """The mention ids WeChat knows; an unknown one would fail the whole message forever."""
+        known = []
+        for contact_id in ids:
+            try:
+                await bot.Contact.load(contact_id).ready()
+                known.append(contact_id)
+            except Exception:
+                log.warning("WeChat: cannot mention unknown contact %s", contact_id)
+        return known
+
+    async def _send(self, sending: Awaitable[Any]) -> None:
+        accepted: list[str] = []
+        token = _ACCEPTED.set(accepted)
+        try:
+            await sending
+        except Exception:
+            if not accepted:
+                raise
+            log.warning("WeChat: sent %s but could not load it back", accepted, exc_info=True)
+        finally:
+            _ACCEPTED.reset(token)
+
+    async def _notify(self, replies: Sequence[Reply]) -> None:
+        if self.notify is not None:
+            await self.notify(replies)
+            return
+        for reply in replies:
+            if reply.to_id:
+                with contextlib.suppress(Exception):
+                    await self.say_private(reply.to_id, reply.text)
+
+    async def _connect(self) -> Session:
+        """Open a new connection (a Watchdog ``connect``); its stream runs in a task."""
+        made = self._factory()
+        puppet: Puppet = await made if inspect.isawaitable(made) else made
+        reset_pools()  # pooled rooms and contacts would still talk to the old puppet
+        _count_sends(puppet)
+        scheduler = AsyncIOScheduler(timezone=self._tz)
+        options = WechatyOptions(
+            puppet=puppet,
+            puppet_options=PuppetOptions(),
+            host="127.0.0.1",
+            port=free_port(),
+            scheduler=scheduler,
+        )
+        bot = Wechaty(options)
+        session = Session(bot, puppet, scheduler)
+        await bot.init_puppet()
+        await bot.init_puppet_event_bridge(bot.puppet)
+        self.events.attach(session.bot, session.puppet)
+        self.session = session
+        session.task = asyncio.create_task(self._stream(session))
+        return session
+
+    async def _stream(self, session: Session) -> None:
+        """Run the puppet's event stream; when it ends, the connection is gone."""
+        started = time.monotonic()
+        try:
+            await session.puppet.start()
+            reason = "event stream ended"
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            reason = f"puppet error: {exc or type(exc).__name__}"
+        if session is self.session and not self._stopping:
+            log.info("WeChat: stream ended after %.1fs", time.monotonic() - started)
+            self.watchdog.fail(reason)
+
+    async def _consume(self) -> None:
+        """Hand received messages to the bot one by one, in the order they arrived."""
+        queue = self.events.queue
+        while True:
+            pending = await queue.get()
+            try:
+                inbound = await pending
+                if inbound is not None and self._on_inbound is not None:
+                    await self._on_inbound(inbound)
+                    self.stats["handled"] += 1
+            except Exception:
+                log.exception("WeChat: could not handle a received message")
+            finally:
+                queue.task_done()
+
+
+def _count_sends(puppet: Puppet) -> None:
+    """Record each id ``message_send_text`` returns, for :meth:`WechatyChannel._send`."""
+    original = puppet.message_send_text
+
+    async def send_text(
+        conversation_id: str, message: str, mention_ids: list[str] | None = None
+    ) -> str:
+        msg_id = await original(conversation_id, message, mention_ids)
+        accepted = _ACCEPTED.get()
+        if accepted is not None:
+            accepted.append(msg_id or "?")
+        return msg_id
+
+    puppet.message_send_text = send_text  # type: ignore[method-assign]
+
+
+__all__ = ["Session", "WechatyChannel", "reset_pools", "service_puppet"]

@@ -1,0 +1,238 @@
+"""What the WeChat channel does with each wechaty event: Inbounds, sign-of-life, log-in state.
+
+It works on the objects wechaty hands it (``Wechaty``, ``Message``, ``Room``, ``Contact``,
+puppet payloads) by their methods alone, so it needs no wechaty import of its own; the channel
+in ``bot/channels/wechaty.py`` creates the connection and attaches this mapper to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TextIO
+
+from bot.channels.wechat_text import (
+    KIND_BY_TYPE,
+    media_path,
+    offline_notice,
+    qr_link,
+    strip_bot_mention,
+)
+from bot.config import Settings
+from handlers.events import Inbound, Reply
+
+if TYPE_CHECKING:
+    from bot.watchdog import Watchdog
+
+log = logging.getLogger(__name__)
+
+SCAN_WAITING, SCAN_TIMEOUT = 2, 5  # wechaty_puppet.ScanStatus values worth a new QR line
+MEDIA_TIMEOUT = 60.0
+
+
+class EventMapper:
+    """Turns wechaty events into Inbounds (queued in arrival order) and connection state."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime], out: TextIO) -> None:
+        self._bot_name = settings.bot_name
+        self._clock = clock
+        self._out = out
+        self._media_dir = settings.wechat.media_dir
+        self.secretaries = tuple(
+            dict.fromkeys(
+                m.id for c in settings.communities for m in c.members if m.role == "secretary"
+            )
+        )
+        # Futures of Inbounds (None: nothing to handle), queued in the order events arrived.
+        self.queue: asyncio.Queue[asyncio.Future[Inbound | None]] = asyncio.Queue()
+        self.stats: Counter[str] = Counter()
+        self.online = False
+        self.self_id = ""
+        self.self_name = ""
+        self.offline_since: float | None = None
+        self.offline_notice_seconds = 600.0
+        self.watchdog: Watchdog | None = None
+        self.notify_private: Callable[[Sequence[Reply]], Awaitable[None]] | None = None
+        self._bot: Any = None
+
+    def attach(self, bot: Any, puppet: Any) -> None:
+        """Listen to a new connection's Wechaty and puppet."""
+        self._bot = bot
+        bot.on("scan", self._on_scan)
+        bot.on("message", self._on_message)
+        bot.on("room-join", self._on_room_join)
+        bot.on("room-topic", self._on_room_topic)
+        bot.on("ready", lambda *_: self._alive())
+        bot.on("error", self._on_error)
+        for name in ("heartbeat", "heart-beat", "dong"):
+            puppet.on(name, lambda *_: self._alive())
+        puppet.on("login", self._on_login)
+        puppet.on("logout", self._on_logout)
+        puppet.on("room-invite", self._on_room_invite)
+
+    def lost(self, reason: str) -> None:
+        """The watchdog dropped the connection: offline since the last sign of life."""
+        self.online = False
+        self.stats["lost"] += 1
+        if self.offline_since is None and self.watchdog is not None:
+            self.offline_since = self.watchdog.last_sign
+
+    def _alive(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.alive()
+
+    def _print(self, text: str) -> None:
+        print(text, file=self._out, flush=True)
+
+    def _enqueue(self, making: Awaitable[Inbound | None]) -> None:
+        # Called synchronously from the emitter, so the queue keeps the events' order even
+        # though each one is converted by its own task.
+        self.stats["received"] += 1
+        self.queue.put_nowait(asyncio.ensure_future(making))
+
+    def _on_scan(self, qrcode: str, status: Any, data: str | None = None) -> None:
+        self._alive()
+        if int(getattr(status, "value", status)) in (SCAN_WAITING, SCAN_TIMEOUT) and qrcode:
+            self._print(f"请用机器人的微信号扫码登录 / scan to log in: {qr_link(qrcode)}")
+
+    async def _on_login(self, payload: Any) -> None:
+        self._alive()
+        contact = self._bot.Contact.load(payload.contact_id)
+        with contextlib.suppress(Exception):
+            await contact.ready()
+        self.self_id, self.self_name = payload.contact_id, contact.name or self._bot_name
+        was_offline, self.online = self.offline_since, True
+        self.offline_since = None
+        self._print(f"微信已登录 / logged in: {self.self_name} ({self.self_id})")
+        if was_offline is not None:
+            gone = time.monotonic() - was_offline
+            if gone >= self.offline_notice_seconds and self.notify_private is not None:
+                text = offline_notice(self._bot_name, gone, self._clock())
+                await self.notify_private([Reply(text=text, to_id=s) for s in self.secretaries])
+
+    def _on_logout(self, payload: Any) -> None:
+        self._alive()
+        self.online = False
+        if self.offline_since is None:
+            self.offline_since = time.monotonic()
+        self._print("微信已退出登录，等待重新扫码 / logged out; waiting for a new scan")
+
+    def _on_error(self, payload: Any) -> None:
+        if isinstance(payload, BaseException):  # one of our own listeners failed, not WeChat
+            log.error("WeChat: event handling failed: %r", payload)
+            return
+        if self.watchdog is not None:
+            self.watchdog.fail(f"puppet error: {getattr(payload, 'data', payload)}")
+
+    def _on_message(self, msg: Any) -> None:
+        self._alive()
+        self._enqueue(self._message_inbound(msg))
+
+    async def _message_inbound(self, msg: Any) -> Inbound | None:
+        talker = msg.talker()
+        if talker.contact_id == self.self_id:
+            self.stats["own"] += 1  # what the bot said itself, echoed back by WeChat
+            return None
+        kind = KIND_BY_TYPE.get(int(msg.type()))
+        if kind is None:
+            self.stats["skipped"] += 1
+            return None
+        room = msg.room()
+        name, topic = talker.name, ""
+        if room is not None:
+            topic = await room.topic() or ""
+            with contextlib.suppress(Exception):  # group nicknames are optional for puppets
+                name = await room.alias(talker) or name
+        mention_ids = [i for i in (msg.payload.mention_ids or []) if i]
+        text, named = strip_bot_mention(msg.text() if kind == "text" else "", self._names())
+        if kind in ("image", "video"):
+            text = await self._save_media(msg, kind)
+        return Inbound(
+            msg_id=msg.message_id,
+            room_id=room.room_id if room is not None else None,
+            room_topic=topic,
+            sender_id=talker.contact_id,
+            sender_name=name or talker.contact_id,
+            text=text,
+            at=self._clock(),
+            mentions=tuple(i for i in mention_ids if i != self.self_id),
+            is_to_bot=room is None or named or self.self_id in mention_ids,
+            kind=kind,
+        )
+
+    def _names(self) -> tuple[str, ...]:
+        return (self._bot_name, self.self_name)
+
+    async def _save_media(self, msg: Any, kind: str) -> str:
+        """Save a photo or video under the media folder; '' when it cannot be fetched."""
+        try:
+            box = await asyncio.wait_for(msg.to_file_box(), MEDIA_TIMEOUT)
+            path = media_path(self._media_dir, msg.message_id, kind, box.name, self._clock())
+            # FileBox.to_file does blocking I/O (even an HTTP download): keep it off the loop.
+            await asyncio.wait_for(asyncio.to_thread(_write, box, path), MEDIA_TIMEOUT)
+            return str(path)
+        except Exception as exc:
+            log.warning("WeChat: could not save %s %s: %s", kind, msg.message_id, exc)
+            return ""
+
+    def _on_room_join(self, room: Any, invitees: list[Any], inviter: Any, date: Any) -> None:
+        self._alive()
+        self._enqueue(self._join_inbound(room, invitees, inviter, date))
+
+    async def _join_inbound(
+        self, room: Any, invitees: list[Any], inviter: Any, date: Any
+    ) -> Inbound:
+        ids = [c.contact_id for c in invitees]
+        return Inbound(
+            msg_id=f"join:{room.room_id}:{date:%Y%m%d%H%M%S}:{','.join(sorted(ids))}"[:200],
+            room_id=room.room_id,
+            room_topic=await room.topic() or "",
+            sender_id=inviter.contact_id,
+            sender_name=inviter.name or inviter.contact_id,
+            text="",
+            at=self._clock(),
+            mentions=tuple(i for i in ids if i != self.self_id),
+            is_to_bot=self.self_id in ids,
+            kind="join",
+        )
+
+    def _on_room_topic(self, room: Any, new: str, old: str, changer: Any, date: Any) -> None:
+        self._alive()
+        # The pooled Room keeps its old payload; drop it so later messages see the new name.
+        type(room)._pool.pop(room.room_id, None)
+        self._enqueue(self._topic_inbound(room, new, changer, date))
+
+    async def _topic_inbound(self, room: Any, new: str, changer: Any, date: Any) -> Inbound:
+        return Inbound(
+            msg_id=f"topic:{room.room_id}:{date:%Y%m%d%H%M%S}"[:200],
+            room_id=room.room_id,
+            room_topic=new,
+            sender_id=changer.contact_id,
+            sender_name=changer.name or changer.contact_id,
+            text="",
+            at=self._clock(),
+            kind="topic",
+        )
+
+    async def _on_room_invite(self, payload: Any) -> None:
+        self._alive()
+        invitation = self._bot.RoomInvitation(payload.room_invitation_id)
+        inviter = await invitation.inviter()
+        topic = await invitation.topic()
+        if inviter.contact_id not in self.secretaries:
+            self.stats["invite_refused"] += 1
+            log.warning("WeChat: invitation to %r from %s refused", topic, inviter.contact_id)
+            return
+        await invitation.accept()
+        self.stats["invite_accepted"] += 1
+        self._print(f"已接受进群邀请 / joined on invitation: {topic}")
+
+
+def _write(box: Any, path: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    asyncio.run(box.to_file(str(path), overwrite=True))
