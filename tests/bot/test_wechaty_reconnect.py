@@ -1,0 +1,120 @@
+"""Staying connected: the watchdog replaces a dead, silent or failing gateway connection."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from storage.models import Ticket
+from tests.support.wechat import WeChatBot, until
+
+G1 = "毛塘路1网格"
+
+
+@pytest.fixture
+async def wechat(tmp_path: Path) -> AsyncIterator[WeChatBot]:
+    bot = WeChatBot(tmp_path)
+    await bot.start()
+    yield bot
+    await bot.stop()
+
+
+def ticket_count(bot: WeChatBot) -> int:
+    with bot.app.db.session() as s:
+        return len(list(s.exec(select(Ticket))))
+
+
+async def reconnected(bot: WeChatBot, starts: int) -> None:
+    await until(lambda: bot.puppet.starts >= starts and bot.channel.events.online)
+
+
+async def test_heartbeats_keep_a_quiet_connection(wechat: WeChatBot) -> None:
+    for _ in range(8):  # 8 × 0.15 s is twice the allowed quiet time of 0.6 s
+        wechat.puppet.heartbeat()
+        await asyncio.sleep(0.15)
+    assert wechat.puppet.starts == 1 and wechat.channel.stats["lost"] == 0
+
+
+async def test_a_quiet_connection_is_probed_and_kept_when_it_answers(wechat: WeChatBot) -> None:
+    await asyncio.sleep(1.5)  # no traffic at all: the dings are answered with dongs
+    assert wechat.puppet.starts == 1 and wechat.channel.stats["lost"] == 0
+
+
+async def test_silent_after_gateway_restart_is_caught(wechat: WeChatBot) -> None:
+    wechat.puppet.go_silent()  # no error, no heartbeat, dings unanswered
+    lost = wechat.puppet.say(wechat.rooms[G1], wechat.person("刘阿姨"), "3栋路灯坏了")
+    await reconnected(wechat, starts=2)
+    assert wechat.channel.stats["lost"] == 1 and lost not in _handled_ids(wechat)
+    replies = await wechat.say(G1, "李网格长", "3栋2单元门口的路灯坏了")
+    assert any("已登记 T1" in r for r in replies)
+
+
+async def test_a_stream_that_ends_with_an_error_is_replaced(wechat: WeChatBot) -> None:
+    wechat.puppet.crash(ConnectionResetError("stream reset by gateway"))
+    await reconnected(wechat, starts=2)
+    replies = await wechat.say(G1, "李网格长", "3栋2单元门口的路灯坏了")
+    assert any("已登记 T1" in r for r in replies)
+
+
+async def test_an_error_event_reconnects(wechat: WeChatBot) -> None:
+    wechat.puppet.error("puppet service is down")
+    await reconnected(wechat, starts=2)
+    assert wechat.puppet.stops >= 1
+
+
+async def test_a_gateway_that_is_down_is_retried_with_backoff(wechat: WeChatBot) -> None:
+    wechat.puppet.start_errors = [ConnectionRefusedError("down")] * 3
+    wechat.puppet.crash()
+    await reconnected(wechat, starts=5)  # the first one, three refusals, then success
+    replies = await wechat.say(G1, "李网格长", "3栋2单元门口的路灯坏了")
+    assert any("已登记 T1" in r for r in replies)
+    assert wechat.channel.watchdog.delay(3) > wechat.channel.watchdog.delay(0)
+
+
+async def test_messages_received_before_a_crash_are_all_handled(wechat: WeChatBot) -> None:
+    room = wechat.rooms[G1]
+    lines = ["3栋2单元门口的路灯坏了", "9栋门口垃圾桶满了没人清", "6栋楼道里堆满了杂物"]
+    start = wechat.channel.stats["received"]
+    for i, text in enumerate(lines):
+        wechat.puppet.say(room, wechat.person(f"居民{i}", G1), text)
+    await until(lambda: wechat.channel.stats["received"] == start + 3)
+    wechat.puppet.crash(ConnectionResetError("gone"))
+    await reconnected(wechat, starts=2)
+    await wechat.settle()
+    assert ticket_count(wechat) == 3
+
+
+async def test_stop_finishes_what_was_received(tmp_path: Path) -> None:
+    bot = WeChatBot(tmp_path)
+    await bot.start()
+    room = bot.rooms[G1]
+    start = bot.channel.stats["received"]
+    bot.puppet.say(room, bot.person("李网格长"), "3栋2单元门口的路灯坏了")
+    bot.puppet.say(room, bot.person("刘阿姨"), "9栋门口垃圾桶满了没人清")
+    await until(lambda: bot.channel.stats["received"] == start + 2)
+    await bot.stop()
+    assert bot.channel.stats["handled"] == start + 2
+    assert ticket_count(bot) == 2  # the app closed its pool; the file is still there
+
+
+async def test_the_secretaries_hear_of_a_long_disconnection(tmp_path: Path) -> None:
+    bot = WeChatBot(tmp_path, offline_notice_seconds=0.5)
+    await bot.start()
+    try:
+        bot.puppet.go_silent()
+        await reconnected(bot, starts=2)
+        await until(lambda: len(bot.puppet.sent) >= 2)
+        told = {s.conversation_id: s.text for s in bot.puppet.sent}
+        assert set(told) == {"wx-mt-wang", "wx-gh-lin"}
+        assert all("掉线约" in t and "再发一次" in t for t in told.values())
+    finally:
+        await bot.stop()
+
+
+def _handled_ids(bot: WeChatBot) -> set[str]:
+    with bot.app.db.session() as s:
+        return {t.source_msg_id.split(":", 1)[1] for t in s.exec(select(Ticket))}
