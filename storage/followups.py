@@ -54,10 +54,11 @@ def pending_for_tickets(session: Session, ticket_ids: Iterable[int]) -> list[Fol
     ids = list(ticket_ids)
     if not ids:
         return []
-    stmt = select(FollowUp).where(
-        col(FollowUp.ticket_id).in_(ids), col(FollowUp.done_at).is_(None)
-    )
-    return list(session.exec(stmt))
+    # done_at is filtered here, not in SQL: with it in the WHERE clause SQLite picks the
+    # pending index and scans every pending row instead of the few rows of these tickets.
+    # (finish() keeps loaded rows in step, so a row finished in this session reads as done.)
+    stmt = select(FollowUp).where(col(FollowUp.ticket_id).in_(ids))
+    return [row for row in session.exec(stmt) if row.done_at is None]
 
 
 def pending_for_meetings(session: Session, meeting_ids: Iterable[int]) -> list[FollowUp]:
