@@ -34,8 +34,13 @@ def enqueue(
     now: datetime,
     kind: str = "reply",
     urgent: bool = False,
+    flush: bool = True,
 ) -> OutboxMessage:
-    """Add a message to send as soon as possible; flushes for the id, never commits."""
+    """Add a message to send as soon as possible; never commits.
+
+    ``flush`` gives the row its id at once; callers queueing several replies at the end of a
+    transaction pass False and let the commit write them together.
+    """
     if room_id is None and to_id is None:
         raise ValueError("an outbox message needs a room_id or a to_id")
     if isinstance(mention_ids, str):
@@ -58,7 +63,8 @@ def enqueue(
         urgent=urgent,
     )
     session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     return row
 
 

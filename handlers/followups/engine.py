@@ -50,6 +50,7 @@ def enqueue_replies(session: Session, replies: Sequence[Reply], now: datetime) -
             now=now,
             kind="followup" if r.followup else "reply",
             urgent=r.urgent,
+            flush=False,
         )
 
 
