@@ -11,6 +11,10 @@ import contextlib
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 DEFAULT_CONFIG = "config.example.toml"
 
@@ -91,12 +95,12 @@ def _run(config: Path, *, force_console: bool) -> int:
         for line in exc.problems:
             print(f"  - {line}", file=sys.stderr)
         return 1
+    if settings.uses_wechat and not force_console:
+        return _run_wechat(config, settings)
     from bot.app import App
     from bot.channels.console import USAGE, ConsoleChannel
     from bot.clock import TravelClock
 
-    if settings.uses_wechat and not force_console:
-        print("注意：本版本还没有接入微信通道，先使用本地控制台。", file=sys.stderr)
     clock = TravelClock(settings.tz)
     channel = ConsoleChannel(settings, clock)
     app = App(settings, channel, clock=clock)
@@ -104,6 +108,29 @@ def _run(config: Path, *, force_console: bool) -> int:
     print(
         f"liufang 已启动：本地控制台通道（未连接微信），配置 {config}，"
         f"数据库 {settings.database_url.split('://')[0]}。\n{USAGE}\n按 Ctrl-D 退出。",
+        file=sys.stderr,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(app.run())
+    return 0
+
+
+def _run_wechat(config: Path, settings: Settings) -> int:
+    """Run on WeChat through the configured puppet-service gateway until Ctrl-C."""
+    from bot.app import App, system_clock
+
+    try:
+        from bot.channels.wechaty import WechatyChannel
+    except ImportError as exc:  # WechatyUnavailable too: it names the packages to fix
+        print(f"微信通道无法启动 / cannot start WeChat: {exc}", file=sys.stderr)
+        return 1
+    clock = system_clock(settings)
+    app = App(settings, WechatyChannel(settings, clock), clock=clock)
+    gateway = settings.puppet_service_endpoint or "未设置地址，向 wechaty 云端查询 / looked up"
+    print(
+        f"liufang 已启动：微信通道（网关 {gateway}），配置 {config}，"
+        f"数据库 {settings.database_url.split('://')[0]}。\n"
+        "正在连接网关；第一次会打印登录二维码的链接，请用机器人的微信号扫码。按 Ctrl-C 退出。",
         file=sys.stderr,
     )
     with contextlib.suppress(KeyboardInterrupt):

@@ -79,6 +79,9 @@ def service_puppet(settings: Settings) -> PuppetFactory:
         from wechaty_puppet_service import PuppetService
         from wechaty_puppet_service.utils import ping_endpoint
 
+        # It warns about "two tokens" whenever config and environment agree (ours reads both).
+        logging.getLogger("PuppetService").setLevel(logging.ERROR)
+
         endpoint = settings.puppet_service_endpoint or None
         # PuppetService pings the gateway with a blocking socket call; a dead gateway is
         # found out here, off the event loop, before it could stall the bot for seconds.

@@ -26,7 +26,7 @@ REQUIRED = {"wechaty": "0.10.7", "wechaty-puppet": "0.4.23"}
 _applied = False
 
 
-class WechatyUnavailable(RuntimeError):
+class WechatyUnavailable(ImportError):
     """wechaty cannot be used with the installed packages; the message says how to fix it."""
 
 

@@ -60,7 +60,9 @@ class Sent:
 class InMemoryPuppet(Puppet):
     """A puppet whose WeChat is a few dictionaries; see the module docstring."""
 
-    def __init__(self, bot_id: str = BOT_ID, bot_name: str = "社区小助手") -> None:
+    def __init__(
+        self, bot_id: str = BOT_ID, bot_name: str = "社区小助手", *, logged_in: bool = False
+    ) -> None:
         super().__init__(PuppetOptions(), name="in-memory")
         self.bot_id = bot_id
         self.contacts: dict[str, ContactPayload] = {}
@@ -76,7 +78,7 @@ class InMemoryPuppet(Puppet):
         self.silent = False  # the stream is dead but nothing says so
         self.start_errors: list[Exception] = []  # raised by the next starts, one each
         self.starts = self.stops = 0
-        self.logged_in = False
+        self.logged_in = logged_in  # False: the first start shows a QR code to scan
         self._events = AsyncIOEventEmitter()
         self._ended: asyncio.Event | None = None
         self._crash: Exception | None = None
