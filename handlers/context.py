@@ -12,7 +12,8 @@ from sqlmodel import Session
 from handlers.events import Inbound
 from handlers.policy import Policy
 from handlers.understanding.types import Classification
-from storage.models import Group, Member
+from storage.models import Group, Member, Ticket
+from storage.tickets import add_event
 
 
 class Classifier(Protocol):
@@ -60,6 +61,21 @@ class Context:
         if self.group is not None:
             return self.group.community_code
         return self.member.community_code if self.member else None
+
+    def record(
+        self, ticket: Ticket, kind: str, to_state: str | None = None, note: str = ""
+    ) -> None:
+        """Add an event by the sender to the ticket's history (moving it to ``to_state``)."""
+        add_event(
+            self.session,
+            ticket,
+            at=self.now,
+            actor_id=self.event.sender_id,
+            actor_name=self.event.sender_name,
+            kind=kind,
+            to_state=to_state,
+            note=note,
+        )
 
     @property
     def role(self) -> str:

@@ -11,7 +11,6 @@ from handlers.context import Context
 from handlers.understanding.types import Classification
 from handlers.vocabulary import OPEN_STATES
 from storage.models import Ticket, TicketReport
-from storage.tickets import add_event
 
 _BUILDING = re.compile(r"(\d+)(?:栋|幢|号楼|座)")
 # The same building is strong evidence; the same building within hours of an urgent
@@ -86,13 +85,5 @@ def add_plus_one(ctx: Context, ticket: Ticket, text: str, source_msg_id: str) ->
         )
     )
     ticket.plus_ones += 1
-    add_event(
-        ctx.session,
-        ticket,
-        at=ctx.now,
-        actor_id=ev.sender_id,
-        actor_name=ev.sender_name,
-        kind="plus_one",
-        note=text,
-    )
+    ctx.record(ticket, "plus_one", note=text)
     ctx.session.flush()

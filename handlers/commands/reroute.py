@@ -15,7 +15,6 @@ from handlers.replies import answer
 from handlers.routing import card, responders, responsible_members, tell_parties, tell_reporters
 from handlers.vocabulary import CLASS_LABELS, ROLE_LABELS, ROUTE_BY_CLASS, ROUTE_LABELS
 from storage.models import Member, Ticket, TicketReport
-from storage.tickets import add_event
 
 # What people call each party; the codes are the design card's.
 ROLE_WORDS: dict[str, str] = {
@@ -30,21 +29,6 @@ ROLE_WORDS: dict[str, str] = {
     "业委": "owners",
 }
 CLASS_WORDS = {label: code for code, label in CLASS_LABELS.items() if code != "none"}
-
-
-def _event(
-    ctx: Context, ticket: Ticket, kind: str, note: str, to_state: str | None = None
-) -> None:
-    add_event(
-        ctx.session,
-        ticket,
-        at=ctx.now,
-        actor_id=ctx.event.sender_id,
-        actor_name=ctx.event.sender_name,
-        kind=kind,
-        to_state=to_state,
-        note=note,
-    )
 
 
 def _member_named(ctx: Context, ticket: Ticket, rest: str) -> Member | None:
@@ -82,7 +66,7 @@ def transfer(ctx: Context, cmd: Command) -> list[Reply]:
         ticket.responsible = role
         ticket.assignee_id = ticket.assignee_name = None
         label = ROLE_LABELS[role or ""]
-    _event(ctx, ticket, "transfer", f"转交给{label}")
+    ctx.record(ticket, "transfer", note=f"转交给{label}")
     ctx.session.flush()
     mentions = [m.contact_id for m in responsible_members(ctx.session, ticket)]
     text = f"T{ticket.id} 已转交给 {label}，请跟进。\n" + card(ctx, ticket)
@@ -107,7 +91,7 @@ def reclass(ctx: Context, cmd: Command) -> list[Reply]:
     ticket.due_at = ctx.services.policy.deadlines.due(klass, ctx.now)
     if klass == "urgent":
         ticket.acknowledged_at = None  # the new urgency needs a fresh acknowledgement
-    _event(ctx, ticket, "reclass", f"{old}改为{word}")
+    ctx.record(ticket, "reclass", note=f"{old}改为{word}")
     ctx.session.flush()
     alerted = (
         responders(ctx.session, ticket)
@@ -156,8 +140,8 @@ def merge(ctx: Context, cmd: Command) -> list[Reply]:
     )
     main.plus_ones += 1 + dup.plus_ones
     dup.merged_into = main.id
-    _event(ctx, dup, "merge", f"并入 T{main.id}", to_state="merged")
-    _event(ctx, main, "merge", f"T{dup.id} 并入")
+    ctx.record(dup, "merge", "merged", f"并入 T{main.id}")
+    ctx.record(main, "merge", note=f"T{dup.id} 并入")
     ctx.session.flush()
     done = f"已把 T{dup.id} 并入 T{main.id}，共 {main.plus_ones + 1} 人反映。"
     return [answer(ctx, done), *told]

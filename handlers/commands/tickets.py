@@ -10,7 +10,6 @@ from handlers.replies import answer
 from handlers.routing import reporter_rooms, tell_parties, tell_reporters
 from handlers.vocabulary import OPEN_STATES, STATE_LABELS
 from storage.models import Ticket
-from storage.tickets import add_event
 
 RATINGS = {"满意": "satisfied", "基本满意": "mostly", "不满意": "unsatisfied"}
 
@@ -28,19 +27,6 @@ def _assign_if_free(ctx: Context, ticket: Ticket) -> None:
         ticket.assignee_name = ctx.event.sender_name
 
 
-def _event(ctx: Context, ticket: Ticket, kind: str, to_state: str | None, note: str = "") -> None:
-    add_event(
-        ctx.session,
-        ticket,
-        at=ctx.now,
-        actor_id=ctx.event.sender_id,
-        actor_name=ctx.event.sender_name,
-        kind=kind,
-        to_state=to_state,
-        note=note,
-    )
-
-
 def claim(ctx: Context, cmd: Command) -> list[Reply]:
     """认领/受理 T12: the sender takes the ticket; only one person can hold it."""
     ticket = one_ticket(ctx, cmd, "认领 T12")
@@ -52,7 +38,7 @@ def claim(ctx: Context, cmd: Command) -> list[Reply]:
         return [answer(ctx, f"T{ticket.id} 已由 {ticket.assignee_name} 认领，不用重复认领。")]
     _assign_if_free(ctx, ticket)
     to_state = "accepted" if ticket.state in ("reported", "reopened") else None
-    _event(ctx, ticket, "claim", to_state)
+    ctx.record(ticket, "claim", to_state)
     name = ctx.event.sender_name
     text = f"T{ticket.id} 已由 {name} 认领，正在处理。"
     return [
@@ -70,7 +56,7 @@ def arrive(ctx: Context, cmd: Command) -> list[Reply]:
         ticket.acknowledged_at = ctx.now
     _assign_if_free(ctx, ticket)
     to_state = "accepted" if ticket.state in ("reported", "reopened") else None
-    _event(ctx, ticket, "arrive", to_state)
+    ctx.record(ticket, "arrive", to_state)
     name = ctx.event.sender_name
     text = f"T{ticket.id}：{name} 已回复到场，正在赶来处理。"
     replies = [
@@ -91,7 +77,7 @@ def progress(ctx: Context, cmd: Command) -> list[Reply]:
     if not cmd.rest:
         raise Refusal(f"请写上进展，例如：进展 T{ticket.id} 已联系电工，明天上门")
     _assign_if_free(ctx, ticket)
-    _event(ctx, ticket, "progress", "in_progress", cmd.rest)
+    ctx.record(ticket, "progress", "in_progress", cmd.rest)
     text = f"T{ticket.id} 进展：{cmd.rest}（{ctx.event.sender_name}）"
     return [
         answer(ctx, f"已记下 T{ticket.id} 的进展。"),
@@ -107,7 +93,7 @@ def resolve(ctx: Context, cmd: Command) -> list[Reply]:
         raise Refusal(f"请写上处理结果，例如：办结 T{ticket.id} 已更换灯泡")
     _assign_if_free(ctx, ticket)
     ticket.resolved_at = ctx.now
-    _event(ctx, ticket, "resolve", "resolved", cmd.rest)
+    ctx.record(ticket, "resolve", "resolved", cmd.rest)
     text = (
         f"您反映的 T{ticket.id} 已办结：{cmd.rest}（{ctx.event.sender_name}）\n"
         f"请评价：回复「评价 T{ticket.id} 满意」「基本满意」或「不满意」。"
@@ -122,7 +108,7 @@ def reject(ctx: Context, cmd: Command) -> list[Reply]:
     require_open(ticket)
     if not cmd.rest:
         raise Refusal(f"请写上驳回原因，例如：驳回 T{ticket.id} 不属于社区管理范围")
-    _event(ctx, ticket, "reject", "rejected", cmd.rest)
+    ctx.record(ticket, "reject", "rejected", cmd.rest)
     text = f"T{ticket.id} 未受理，原因：{cmd.rest}。如有疑问请联系社区居委。"
     return [
         answer(ctx, f"T{ticket.id} 已驳回，已告知反映人。"),
@@ -144,10 +130,10 @@ def rate(ctx: Context, cmd: Command) -> list[Reply]:
     reason = words[1] if len(words) > 1 else ""
     ticket.rating = rating
     if rating != "unsatisfied":
-        _event(ctx, ticket, "rate", "closed", words[0])
+        ctx.record(ticket, "rate", "closed", words[0])
         return [answer(ctx, f"谢谢您的评价！T{ticket.id} 已结案。")]
     ticket.resolved_at = None
-    _event(ctx, ticket, "rate", "reopened", f"不满意：{reason}".rstrip("："))
+    ctx.record(ticket, "rate", "reopened", f"不满意：{reason}".rstrip("："))
     party = (ticket.assignee_id,) if ticket.assignee_id else ()
     note = f"T{ticket.id} 居民评价不满意{('：' + reason) if reason else ''}，已重新办理，请跟进。"
     return [

@@ -16,7 +16,6 @@ from handlers.replies import answer
 from handlers.routing import responsible_members, tell_parties, tell_reporters
 from handlers.vocabulary import CLASS_LABELS, ROLE_LABELS
 from storage.models import Ticket
-from storage.tickets import add_event
 
 EXAMPLE = "决议 T12 同意用维修基金更换水泵 责任方 物业 期限 12月20日"
 _KEYWORDS = ("责任方", "期限")
@@ -85,15 +84,8 @@ def decide(ctx: Context, cmd: Command) -> list[Reply]:
     amended = bool(ticket.resolution)
     ticket.resolution = decision
     ticket.due_at = due
-    add_event(
-        ctx.session,
-        ticket,
-        at=now,
-        actor_id=ctx.event.sender_id,
-        actor_name=ctx.event.sender_name,
-        kind="resolution",
-        to_state="in_progress",
-        note=f"{decision}｜责任方：{label}｜期限：{when(due, tz)}",
+    ctx.record(
+        ticket, "resolution", "in_progress", f"{decision}｜责任方：{label}｜期限：{when(due, tz)}"
     )
     ctx.session.flush()
     mentions = tuple(m.contact_id for m in responsible_members(ctx.session, ticket))
