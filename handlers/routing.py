@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from handlers.context import Context
 from handlers.emergency import emergency_for, mask_phones
 from handlers.events import Reply
+from handlers.followups.notify import People
 from handlers.hall.meetings import place_on_agenda
 from handlers.policy import when
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, ROLE_LABELS, ROUTE_LABELS
@@ -29,47 +30,18 @@ def members_with_roles(
     session: Session, community_code: str, roles: Iterable[str], grid: str | None = None
 ) -> list[Member]:
     """Members of a community holding any of ``roles`` (grid leaders of ``grid`` only)."""
-    wanted = list(roles)
-    stmt = (
-        select(Member)
-        .where(Member.community_code == community_code, col(Member.role).in_(wanted))
-        .order_by(col(Member.id))
-    )
-    found = list(session.exec(stmt))
-    return [m for m in found if m.role != "grid_leader" or grid is None or m.grid == grid]
+    people = People(session, {community_code})
+    return [m for role in roles for m in people.with_role(community_code, role, grid)]
 
 
 def responsible_members(session: Session, ticket: Ticket) -> list[Member]:
     """Who must act on a ticket: whoever claimed it, else everyone in the responsible role."""
-    if ticket.assignee_id:
-        return [
-            Member(
-                contact_id=ticket.assignee_id,
-                name=ticket.assignee_name or "",
-                role=ticket.responsible or "",
-                community_code=ticket.community_code,
-            )
-        ]
-    return members_with_roles(session, ticket.community_code, [ticket.responsible or "property"])
+    return People(session, {ticket.community_code}).responsible_members(ticket)
 
 
 def responders(session: Session, ticket: Ticket) -> list[Member]:
     """On-duty responders for an urgent ticket: grid leader, property, department, secretary."""
-    found: list[Member] = []
-    roles = (
-        "grid_leader",
-        ticket.responsible or "property",
-        "property",
-        "department",
-        "secretary",
-    )
-    for role in roles:
-        if role == "grid_leader" and not ticket.grid:
-            continue  # a report made in the six-party group has no grid of its own
-        for m in members_with_roles(session, ticket.community_code, [role], grid=ticket.grid):
-            if all(m.contact_id != f.contact_id for f in found):
-                found.append(m)
-    return found
+    return People(session, {ticket.community_code}).responder_members(ticket)
 
 
 def party_label(ticket: Ticket) -> str:

@@ -1,7 +1,7 @@
 """Who a follow-up tells, and how: people, rooms and per-room messages, loaded in bulk.
 
-The bulk twins of ``handlers.routing``'s per-ticket lookups (same rules), for batch handlers
-that serve thousands of tickets with a few queries.
+The rules of who is told live here once: batch handlers serve thousands of tickets with a
+few queries, and ``handlers.routing`` asks the same class about a single ticket.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def brief(ticket: Ticket) -> str:
 class People:
     """Members and six-party rooms of some communities, loaded in two queries.
 
-    The bulk twin of ``handlers.routing``'s per-ticket lookups, with the same rules.
+    ``handlers.routing`` uses it for one ticket; batch handlers for many.
     """
 
     def __init__(self, session: Session, communities: set[str]) -> None:
@@ -46,7 +46,7 @@ class People:
             )
         )
         self._six: dict[str, str] = dict(rooms.all())
-        self._responders: dict[tuple[str, str | None, str | None], list[str]] = {}
+        self._responders: dict[tuple[str, str | None, str | None], list[Member]] = {}
 
     def six_party(self, community_code: str) -> str | None:
         """The room of the community's six-party group, if bound."""
@@ -60,27 +60,40 @@ class People:
             if m.role == role and (role != "grid_leader" or grid is None or m.grid == grid)
         ]
 
-    def responsible(self, ticket: Ticket) -> list[str]:
-        """Contact ids of whoever claimed the ticket, else everyone in the responsible role."""
+    def responsible_members(self, ticket: Ticket) -> list[Member]:
+        """Who must act on a ticket: whoever claimed it, else everyone in the responsible role."""
         if ticket.assignee_id:
-            return [ticket.assignee_id]
-        role = ticket.responsible or "property"
-        return [m.contact_id for m in self.with_role(ticket.community_code, role)]
+            claimant = Member(
+                contact_id=ticket.assignee_id,
+                name=ticket.assignee_name or "",
+                role=ticket.responsible or "",
+                community_code=ticket.community_code,
+            )
+            return [claimant]
+        return self.with_role(ticket.community_code, ticket.responsible or "property")
 
-    def responders(self, ticket: Ticket) -> list[str]:
-        """On-duty responders of an urgent ticket, as ``routing.responders`` picks them."""
+    def responsible(self, ticket: Ticket) -> list[str]:
+        """Contact ids of :meth:`responsible_members`."""
+        return [m.contact_id for m in self.responsible_members(ticket)]
+
+    def responder_members(self, ticket: Ticket) -> list[Member]:
+        """On-duty responders of an urgent ticket: grid leader, the responsible party, property,
+        department, secretary — each once, in that order."""
         key = (ticket.community_code, ticket.grid, ticket.responsible)
         if key not in self._responders:  # many tickets share a community, grid and party
             roles = ("grid_leader", ticket.responsible or "property", "property", "department")
-            found: list[str] = []
+            found: dict[str, Member] = {}
             for role in (*roles, "secretary"):
                 if role == "grid_leader" and not ticket.grid:
-                    continue
+                    continue  # a report made in the six-party group has no grid of its own
                 for m in self.with_role(ticket.community_code, role, grid=ticket.grid):
-                    if m.contact_id not in found:
-                        found.append(m.contact_id)
-            self._responders[key] = found
+                    found.setdefault(m.contact_id, m)
+            self._responders[key] = list(found.values())
         return list(self._responders[key])
+
+    def responders(self, ticket: Ticket) -> list[str]:
+        """Contact ids of :meth:`responder_members`."""
+        return [m.contact_id for m in self.responder_members(ticket)]
 
     def secretaries(self, community_code: str) -> tuple[str, list[str]]:
         """The secretaries (社区书记) by name (for the text) and contact id (to @ them)."""
