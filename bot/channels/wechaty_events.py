@@ -43,11 +43,11 @@ class EventMapper:
         self._clock = clock
         self._out = out
         self._media_dir = settings.wechat.media_dir
-        self.secretaries = tuple(
-            dict.fromkeys(
-                m.id for c in settings.communities for m in c.members if m.role == "secretary"
-            )
-        )
+        members = [m for c in settings.communities for m in c.members]
+        self.secretaries = tuple(dict.fromkeys(m.id for m in members if m.role == "secretary"))
+        # Ids the config knows; others are printed once so the operator can copy them in.
+        rooms = {g.room_id for c in settings.communities for g in c.groups}
+        self._known = {m.id for m in members} | rooms
         # Futures of Inbounds (None: nothing to handle), queued in the order events arrived.
         self.queue: asyncio.Queue[asyncio.Future[Inbound | None]] = asyncio.Queue()
         self.stats: Counter[str] = Counter()
@@ -150,6 +150,11 @@ class EventMapper:
                 name = await room.alias(talker) or name
         mention_ids = [i for i in (msg.payload.mention_ids or []) if i]
         text, named = strip_bot_mention(msg.text() if kind == "text" else "", self._names())
+        to_bot = room is None or named or self.self_id in mention_ids
+        if room is not None:
+            self._introduce("群 / group", topic, room.room_id)
+        if to_bot:  # only who talks to the bot: a busy group would flood the terminal
+            self._introduce("人 / person", name, talker.contact_id)
         if kind in ("image", "video"):
             text = await self._save_media(msg, kind)
         return Inbound(
@@ -161,9 +166,14 @@ class EventMapper:
             text=text,
             at=self._clock(),
             mentions=tuple(i for i in mention_ids if i != self.self_id),
-            is_to_bot=room is None or named or self.self_id in mention_ids,
+            is_to_bot=to_bot,
             kind=kind,
         )
+
+    def _introduce(self, what: str, name: str, wechat_id: str) -> None:
+        if wechat_id not in self._known:
+            self._known.add(wechat_id)
+            self._print(f"未写进配置的{what} not in config: {name} = {wechat_id}")
 
     def _names(self) -> tuple[str, ...]:
         return (self._bot_name, self.self_name)

@@ -149,3 +149,15 @@ def test_window_is_a_few_minutes() -> None:
     from handlers.evidence import WINDOW
 
     assert timedelta(minutes=3) <= WINDOW <= timedelta(minutes=15)
+
+
+async def test_ids_missing_from_the_config_are_printed_once(wechat: WeChatBot) -> None:
+    wechat.add_group("阳光花园业主群", ["刘阿姨"])
+    await wechat.say("阳光花园业主群", "新来的小王", "大家好")
+    await wechat.say("阳光花园业主群", "新来的小王", "@社区小助手\u2005你好", mentions=["bot"])
+    await wechat.say("阳光花园业主群", "新来的小王", "@社区小助手\u2005在吗", mentions=["bot"])
+    out = wechat.out.getvalue()
+    room_id, who = wechat.rooms["阳光花园业主群"], wechat.person("新来的小王")
+    assert out.count(f"not in config: 阳光花园业主群 = {room_id}") == 1
+    assert out.count(f"not in config: 新来的小王 = {who}") == 1
+    assert "李网格长" not in out  # configured people are not listed
