@@ -11,18 +11,17 @@ from sqlmodel import select
 
 from handlers.evidence import evidence_of
 from storage.models import Group, OutboxMessage, TicketEvent
+from tests.conftest import BACKENDS
 from tests.support.puppet import BOT_ID
-from tests.support.wechat import WeChatBot, until
+from tests.support.wechat import WeChatBot, running_bot, until
 
 G1, SIX = "毛塘路1网格", "毛塘路社区六方议事群"
 
 
-@pytest.fixture
-async def wechat(tmp_path: Path) -> AsyncIterator[WeChatBot]:
-    bot = WeChatBot(tmp_path)
-    await bot.start()
-    yield bot
-    await bot.stop()
+@pytest.fixture(params=BACKENDS)
+async def wechat(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[WeChatBot]:
+    async with running_bot(tmp_path, request.param) as bot:
+        yield bot
 
 
 async def test_login_prints_the_qr_link_and_who_logged_in(wechat: WeChatBot) -> None:

@@ -9,18 +9,17 @@ import pytest
 from sqlmodel import select
 
 from storage.models import Ticket, TicketEvent
+from tests.conftest import BACKENDS
 from tests.support.puppet import BOT_ID
-from tests.support.wechat import WeChatBot
+from tests.support.wechat import WeChatBot, running_bot
 
 G1, G2, SIX = "毛塘路1网格", "毛塘路2网格", "毛塘路社区六方议事群"
 
 
-@pytest.fixture
-async def wechat(tmp_path: Path) -> AsyncIterator[WeChatBot]:
-    bot = WeChatBot(tmp_path)
-    await bot.start()
-    yield bot
-    await bot.stop()
+@pytest.fixture(params=BACKENDS)
+async def wechat(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[WeChatBot]:
+    async with running_bot(tmp_path, request.param) as bot:
+        yield bot
 
 
 def tickets(bot: WeChatBot) -> list[Ticket]:

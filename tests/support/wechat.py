@@ -10,14 +10,18 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
+
+import pytest
 
 from bot.app import App
 from bot.channels.wechaty import WechatyChannel, reset_pools
 from bot.config import load_settings
 from bot.config_rules import DeliverySettings
 from bot.watchdog import WatchdogTimes
+from tests.support.db import POSTGRES_SKIP_REASON, postgres_db, postgres_url
 from tests.support.harness import EXAMPLE_CONFIG, FakeClock, shared_nlp
 from tests.support.puppet import BOT_ID, InMemoryPuppet, Sent
 
@@ -149,3 +153,21 @@ class WeChatBot:
     def sent_to(self, topic: str) -> list[Sent]:
         """Every message sent to group ``topic``."""
         return [s for s in self.puppet.sent if s.conversation_id == self.rooms[topic]]
+
+
+@asynccontextmanager
+async def running_bot(tmp_path: Path, backend: str = "sqlite") -> AsyncIterator[WeChatBot]:
+    """A started WeChatBot on ``backend`` (sqlite, or postgres when a server is configured)."""
+    with ExitStack() as stack:
+        url = None
+        if backend == "postgres":
+            base = postgres_url()
+            if base is None:
+                pytest.skip(POSTGRES_SKIP_REASON)
+            url = stack.enter_context(postgres_db(base, upgrade=False)).url
+        bot = WeChatBot(tmp_path, url)
+        await bot.start()
+        try:
+            yield bot
+        finally:
+            await bot.stop()
