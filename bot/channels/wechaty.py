@@ -21,13 +21,13 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from contextvars import ContextVar
 from datetime import datetime
-from typing import Any, TextIO
+from typing import TextIO
 
 from bot.channels import wechaty_compat  # noqa: F401  (must run before wechaty is imported)
 from bot.channels.base import InboundCallback
 from bot.channels.wechaty_events import EventMapper
+from bot.channels.wechaty_session import Session, sent_once, track_sends
 from bot.config import Settings
 from bot.watchdog import Watchdog, WatchdogTimes
 from handlers.events import Reply
@@ -54,9 +54,6 @@ logging.getLogger("wechaty.plugin").setLevel(logging.ERROR)
 
 PuppetFactory = Callable[[], Puppet | Awaitable[Puppet]]
 Notify = Callable[[Sequence[Reply]], Awaitable[object]]
-# Set while say() runs: collects the ids the puppet returned, so a failure *after* the text
-# went out (loading the sent message back) is not mistaken for a failed send and resent.
-_ACCEPTED: ContextVar[list[str] | None] = ContextVar("wechat_accepted", default=None)
 
 
 def reset_pools() -> None:
@@ -91,29 +88,6 @@ def service_puppet(settings: Settings) -> PuppetFactory:
         return PuppetService(options)
 
     return make
-
-
-class Session:
-    """One connection: a Wechaty, its puppet, and the task running the puppet's event stream."""
-
-    def __init__(self, bot: Wechaty, puppet: Puppet, scheduler: AsyncIOScheduler) -> None:
-        self.bot, self.puppet, self.scheduler = bot, puppet, scheduler
-        self.task: asyncio.Task[None] | None = None
-
-    async def probe(self) -> None:
-        """Ask the gateway for a ``dong``; a live stream answers, a dead one stays silent."""
-        await self.puppet.ding("liufang-watchdog")
-
-    async def close(self) -> None:
-        """Stop the puppet and the stream task; shut the per-session scheduler."""
-        with contextlib.suppress(Exception):
-            await self.bot.stop()
-        if self.task is not None and not self.task.done():
-            self.task.cancel()
-            with contextlib.suppress(BaseException):
-                await self.task
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
 
 
 class WechatyChannel:
@@ -178,8 +152,7 @@ class WechatyChannel:
             log.error("WeChat: %d received messages left unhandled", self.events.queue.qsize())
         if self._consumer is not None:
             self._consumer.cancel()
-            with contextlib.suppress(BaseException):
-                await self._consumer
+            await asyncio.wait([self._consumer])
         self._closed.set()
 
     async def say(self, room_id: str, text: str, mention_ids: Sequence[str] = ()) -> None:
@@ -188,13 +161,13 @@ class WechatyChannel:
         room = bot.Room.load(room_id)
         await room.ready()
         mentions = await self._known(bot, mention_ids)
-        await self._send(room.say(text, mention_ids=mentions or None))
+        await sent_once(room.say(text, mention_ids=mentions or None))
 
     async def say_private(self, contact_id: str, text: str) -> None:
         """Send privately; raise when it was not sent (the outbox retries)."""
         contact = self._online_bot().Contact.load(contact_id)
         await contact.ready()
-        await self._send(contact.say(text))
+        await sent_once(contact.say(text))
 
     def _online_bot(self) -> Wechaty:
         if self.session is None or not self.events.online:
@@ -212,18 +185,6 @@ class WechatyChannel:
                 log.warning("WeChat: cannot mention unknown contact %s", contact_id)
         return known
 
-    async def _send(self, sending: Awaitable[Any]) -> None:
-        accepted: list[str] = []
-        token = _ACCEPTED.set(accepted)
-        try:
-            await sending
-        except Exception:
-            if not accepted:
-                raise
-            log.warning("WeChat: sent %s but could not load it back", accepted, exc_info=True)
-        finally:
-            _ACCEPTED.reset(token)
-
     async def _notify(self, replies: Sequence[Reply]) -> None:
         if self.notify is not None:
             await self.notify(replies)
@@ -238,7 +199,7 @@ class WechatyChannel:
         made = self._factory()
         puppet: Puppet = await made if inspect.isawaitable(made) else made
         reset_pools()  # pooled rooms and contacts would still talk to the old puppet
-        _count_sends(puppet)
+        track_sends(puppet)
         scheduler = AsyncIOScheduler(timezone=self._tz)
         options = WechatyOptions(
             puppet=puppet,
@@ -284,22 +245,6 @@ class WechatyChannel:
                 log.exception("WeChat: could not handle a received message")
             finally:
                 queue.task_done()
-
-
-def _count_sends(puppet: Puppet) -> None:
-    """Record each id ``message_send_text`` returns, for :meth:`WechatyChannel._send`."""
-    original = puppet.message_send_text
-
-    async def send_text(
-        conversation_id: str, message: str, mention_ids: list[str] | None = None
-    ) -> str:
-        msg_id = await original(conversation_id, message, mention_ids)
-        accepted = _ACCEPTED.get()
-        if accepted is not None:
-            accepted.append(msg_id or "?")
-        return msg_id
-
-    puppet.message_send_text = send_text  # type: ignore[method-assign]
 
 
 __all__ = ["Session", "WechatyChannel", "reset_pools", "service_puppet"]

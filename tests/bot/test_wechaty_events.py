@@ -160,3 +160,20 @@ async def test_ids_missing_from_the_config_are_printed_once(wechat: WeChatBot) -
     assert out.count(f"not in config: 阳光花园业主群 = {room_id}") == 1
     assert out.count(f"not in config: 新来的小王 = {who}") == 1
     assert "李网格长" not in out  # configured people are not listed
+
+
+async def test_a_text_that_went_out_is_not_resent_if_loading_it_back_fails(
+    wechat: WeChatBot,
+) -> None:
+    original = wechat.puppet.message_payload
+
+    async def payload(message_id: str) -> object:
+        if wechat.puppet.messages[message_id].from_id == BOT_ID:
+            raise KeyError(message_id)  # some gateways cannot return what the bot just sent
+        return await original(message_id)
+
+    wechat.puppet.message_payload = payload  # type: ignore[method-assign]
+    assert len(await wechat.say(G1, "李网格长", "3栋2单元门口的路灯坏了")) == 2
+    wechat.clock.advance(minutes=15)
+    await wechat.app.sender.flush()
+    assert len(wechat.puppet.sent) == 2

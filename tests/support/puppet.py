@@ -1,17 +1,15 @@
 """An in-memory wechaty puppet: drives the real Wechaty, Message and Room classes offline.
 
-It implements what wechaty calls (payloads, sending, ``ding``, invitations) from dictionaries,
-and behaves like ``PuppetService`` where the channel depends on it: ``start`` emits the log-in
-and then lasts as long as the connection (the gateway's event stream), events go through a
-pyee emitter under the same names (``heartbeat``, not ``heart-beat``), ``stop`` drops every
-listener. Tests inject what people say and read what the bot sent from :attr:`sent`; they can
-also make the gateway go silent, crash, refuse a start or fail to send.
+It serves what wechaty calls (payloads, sending, ``ding``, invitations) from dictionaries and
+acts like ``PuppetService`` where the channel relies on it: ``start`` logs in and lasts as long
+as the event stream, events keep its names (``heartbeat``, not ``heart-beat``), ``stop`` drops
+every listener. Tests inject what people say, read :attr:`sent`, and can make the gateway go
+silent, crash, refuse a start or fail to send.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -82,7 +80,6 @@ class InMemoryPuppet(Puppet):
         self._events = AsyncIOEventEmitter()
         self._ended: asyncio.Event | None = None
         self._crash: Exception | None = None
-        self._ids = itertools.count(1)
         self.add_contact(bot_id, bot_name)
 
     # -- the test's side: people, rooms, and what they say --------------------------------
@@ -161,7 +158,7 @@ class InMemoryPuppet(Puppet):
 
     def invite(self, room_id: str, topic: str, inviter_id: str) -> str:
         """Someone invites the bot into a group; returns the invitation id."""
-        inv_id = f"inv-{next(self._ids)}"
+        inv_id = f"inv-{uuid.uuid4().hex[:12]}"
         self.invitations[inv_id] = RoomInvitationPayload(
             id=inv_id, inviter_id=inviter_id, topic=topic, receiver_id=self.bot_id
         )
@@ -252,10 +249,6 @@ class InMemoryPuppet(Puppet):
         return RoomMemberPayload(id=contact_id, room_alias=alias, name=name)
 
     async def room_search(self, query: Any = None) -> list[str]:
-        """Every group's id."""
-        return list(self.rooms)
-
-    async def room_list(self) -> list[str]:
         """Every group's id."""
         return list(self.rooms)
 
