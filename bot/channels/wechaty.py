@@ -24,6 +24,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
 from bot.channels import wechaty_compat  # noqa: F401  (must run before wechaty is imported)
 from bot.channels.base import InboundCallback
 from bot.channels.wechaty_events import EventMapper
@@ -32,7 +34,6 @@ from bot.config import Settings
 from bot.watchdog import Watchdog, WatchdogTimes
 from handlers.events import Reply
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler  # isort: skip
 from wechaty import Contact, Room, Wechaty, WechatyOptions  # isort: skip
 from wechaty_puppet import Puppet  # isort: skip
 from wechaty_puppet.schemas.puppet import PuppetOptions  # isort: skip
@@ -146,6 +147,7 @@ class WechatyChannel:
         if self._runner is not None:
             with contextlib.suppress(Exception):
                 await self._runner
+        self.events.online = False  # replies still queued wait in the outbox for next time
         try:
             await asyncio.wait_for(self.events.queue.join(), drain_seconds)
         except TimeoutError:

@@ -112,8 +112,11 @@ class EventMapper:
         if was_offline is not None:
             gone = time.monotonic() - was_offline
             if gone >= self.offline_notice_seconds and self.notify_private is not None:
-                text = offline_notice(self._bot_name, gone, self._clock())
-                await self.notify_private([Reply(text=text, to_id=s) for s in self.secretaries])
+                t = offline_notice(self._bot_name, gone, self._clock())
+                try:
+                    await self.notify_private([Reply(text=t, to_id=s) for s in self.secretaries])
+                except Exception:  # the note is a courtesy: never let it break the log-in
+                    log.exception("WeChat: could not queue the offline notice")
 
     def _on_logout(self, payload: Any) -> None:
         self._alive()
@@ -231,14 +234,18 @@ class EventMapper:
 
     async def _on_room_invite(self, payload: Any) -> None:
         self._alive()
-        invitation = self._bot.RoomInvitation(payload.room_invitation_id)
-        inviter = await invitation.inviter()
-        topic = await invitation.topic()
-        if inviter.contact_id not in self.secretaries:
-            self.stats["invite_refused"] += 1
-            log.warning("WeChat: invitation to %r from %s refused", topic, inviter.contact_id)
+        try:
+            invitation = self._bot.RoomInvitation(payload.room_invitation_id)
+            inviter = await invitation.inviter()
+            topic = await invitation.topic()
+            if inviter.contact_id not in self.secretaries:
+                self.stats["invite_refused"] += 1
+                log.warning("WeChat: invitation to %r from %s refused", topic, inviter.contact_id)
+                return
+            await invitation.accept()
+        except Exception:
+            log.exception("WeChat: could not handle room invitation %s", payload)
             return
-        await invitation.accept()
         self.stats["invite_accepted"] += 1
         self._print(f"已接受进群邀请 / joined on invitation: {topic}")
 
