@@ -23,7 +23,8 @@ class Inbound:
     at: datetime
     mentions: tuple[str, ...] = ()
     is_to_bot: bool = False
-    kind: str = "text"  # text | image | voice | video | file | emoticon | other
+    # text | image | voice | video | file | emoticon | other, and group events: join | topic
+    kind: str = "text"
 
     @property
     def is_private(self) -> bool:
