@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
-from storage.models import Ticket, TicketEvent, TicketEvidence, TicketReport
+from storage.models import Ticket, TicketEvidence, TicketReport
 
 WINDOW = timedelta(minutes=10)
 MEDIA_KINDS = {"image": "照片", "video": "视频"}
@@ -66,16 +66,7 @@ class EvidenceHandler:
                 source_msg_id=source,
             )
         )
-        ctx.session.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                at=ctx.now,
-                actor_id=ev.sender_id,
-                actor_name=ev.sender_name,
-                kind="evidence",
-                note=f"{what}：{ref}",
-            )
-        )
+        ctx.record(ticket, "evidence", note=f"{what}：{ref}")
         return [answer(ctx, f"已把{what}附到 T{ticket.id}")]
 
 
