@@ -10,17 +10,15 @@ import pytest
 from sqlmodel import select
 
 from storage.models import Ticket
-from tests.support.wechat import WeChatBot, until
+from tests.support.wechat import FAST, WeChatBot, running_bot, until
 
 G1 = "毛塘路1网格"
 
 
 @pytest.fixture
 async def wechat(tmp_path: Path) -> AsyncIterator[WeChatBot]:
-    bot = WeChatBot(tmp_path)
-    await bot.start()
-    yield bot
-    await bot.stop()
+    async with running_bot(tmp_path, times=FAST) as bot:
+        yield bot
 
 
 def ticket_count(bot: WeChatBot) -> int:
@@ -33,14 +31,18 @@ async def reconnected(bot: WeChatBot, starts: int) -> None:
 
 
 async def test_heartbeats_keep_a_quiet_connection(wechat: WeChatBot) -> None:
-    for _ in range(8):  # 8 × 0.15 s is twice the allowed quiet time of 0.6 s
+    async def unanswered(data: str | None = "") -> None:
+        return None  # only the heartbeats show that the connection lives
+
+    wechat.puppet.ding = unanswered  # type: ignore[method-assign]
+    for _ in range(10):  # 10 × 0.25 s is more than twice the allowed quiet time of 1 s
         wechat.puppet.heartbeat()
-        await asyncio.sleep(0.15)
+        await asyncio.sleep(0.25)
     assert wechat.puppet.starts == 1 and wechat.channel.stats["lost"] == 0
 
 
 async def test_a_quiet_connection_is_probed_and_kept_when_it_answers(wechat: WeChatBot) -> None:
-    await asyncio.sleep(1.5)  # no traffic at all: the dings are answered with dongs
+    await asyncio.sleep(2.5)  # no traffic at all: the dings are answered with dongs
     assert wechat.puppet.starts == 1 and wechat.channel.stats["lost"] == 0
 
 
@@ -89,7 +91,7 @@ async def test_messages_received_before_a_crash_are_all_handled(wechat: WeChatBo
 
 
 async def test_stop_finishes_what_was_received(tmp_path: Path) -> None:
-    bot = WeChatBot(tmp_path)
+    bot = WeChatBot(tmp_path, times=FAST)
     await bot.start()
     room = bot.rooms[G1]
     start = bot.channel.stats["received"]
@@ -102,7 +104,7 @@ async def test_stop_finishes_what_was_received(tmp_path: Path) -> None:
 
 
 async def test_the_secretaries_hear_of_a_long_disconnection(tmp_path: Path) -> None:
-    bot = WeChatBot(tmp_path, offline_notice_seconds=0.5)
+    bot = WeChatBot(tmp_path, times=FAST, offline_notice_seconds=0.5)
     await bot.start()
     try:
         bot.puppet.go_silent()

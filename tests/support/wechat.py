@@ -13,6 +13,7 @@ import io
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,10 @@ from tests.support.db import POSTGRES_SKIP_REASON, postgres_db, postgres_url
 from tests.support.harness import EXAMPLE_CONFIG, FakeClock, shared_nlp
 from tests.support.puppet import BOT_ID, InMemoryPuppet, Sent
 
-FAST = WatchdogTimes(quiet=0.6, backoff_first=0.02, backoff_max=0.1, close_timeout=1.0)
+# A patient watchdog for the flows (a slow CI machine must not cause a reconnect), and a
+# quick one for the tests of reconnection itself.
+STEADY = WatchdogTimes(quiet=30.0, backoff_first=0.02, backoff_max=0.1, close_timeout=1.0)
+FAST = WatchdogTimes(quiet=1.0, backoff_first=0.02, backoff_max=0.1, close_timeout=1.0)
 
 
 async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -46,7 +50,7 @@ class WeChatBot:
         tmp_path: Path,
         database_url: str | None = None,
         *,
-        times: WatchdogTimes = FAST,
+        times: WatchdogTimes = STEADY,
         offline_notice_seconds: float = 3600.0,
     ) -> None:
         settings = load_settings(
@@ -156,7 +160,9 @@ class WeChatBot:
 
 
 @asynccontextmanager
-async def running_bot(tmp_path: Path, backend: str = "sqlite") -> AsyncIterator[WeChatBot]:
+async def running_bot(
+    tmp_path: Path, backend: str = "sqlite", **options: Any
+) -> AsyncIterator[WeChatBot]:
     """A started WeChatBot on ``backend`` (sqlite, or postgres when a server is configured)."""
     with ExitStack() as stack:
         url = None
@@ -165,7 +171,7 @@ async def running_bot(tmp_path: Path, backend: str = "sqlite") -> AsyncIterator[
             if base is None:
                 pytest.skip(POSTGRES_SKIP_REASON)
             url = stack.enter_context(postgres_db(base, upgrade=False)).url
-        bot = WeChatBot(tmp_path, url)
+        bot = WeChatBot(tmp_path, url, **options)
         await bot.start()
         try:
             yield bot
