@@ -120,3 +120,20 @@ async def test_the_secretaries_hear_of_a_long_disconnection(tmp_path: Path) -> N
 def _handled_ids(bot: WeChatBot) -> set[str]:
     with bot.app.db.session() as s:
         return {t.source_msg_id.split(":", 1)[1] for t in s.exec(select(Ticket))}
+
+
+async def test_logout_then_a_new_scan_in_the_same_connection(wechat: WeChatBot) -> None:
+    from wechaty_puppet import EventLoginPayload, EventLogoutPayload
+
+    bot_id = wechat.puppet.bot_id
+    wechat.puppet.emit("logout", EventLogoutPayload(contact_id=bot_id, data="kicked out"))
+    await until(lambda: not wechat.channel.events.online)
+    assert "微信已退出登录" in wechat.out.getvalue()
+    with pytest.raises(ConnectionError):
+        await wechat.channel.say(wechat.rooms[G1], "测试")
+    # wechaty itself ignores a second login in one connection; the channel does not.
+    wechat.puppet.emit("login", EventLoginPayload(contact_id=bot_id))
+    await until(lambda: wechat.channel.events.online)
+    assert wechat.puppet.starts == 1
+    replies = await wechat.say(G1, "李网格长", "3栋2单元门口的路灯坏了")
+    assert any("已登记 T1" in r for r in replies)
