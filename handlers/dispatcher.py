@@ -51,6 +51,7 @@ class Dispatcher:
         self._services = services
         self._handlers = tuple(handlers)
         self._planner = planner
+        self._directory = directory.DirectoryCache()
         # Messages are handled one at a time, in arrival order: a command must see the
         # ticket that the report just before it created.
         self._lock = asyncio.Lock()
@@ -71,6 +72,7 @@ class Dispatcher:
                     self._planner(session, touched, self._services.clock(), self._services)
                 self._enqueue(session, replies)
                 session.commit()
+                self._directory.after_commit(session)
                 return replies
         except IntegrityError as exc:
             if is_duplicate_source_error(exc):
@@ -85,11 +87,11 @@ class Dispatcher:
         text = normalize_text(event.text)
         limit = self._services.max_text_chars
         truncated = len(text) > limit
-        group = directory.group_by_room(session, event.room_id) if event.room_id else None
+        group = self._directory.group(session, event.room_id) if event.room_id else None
         if group is not None and event.room_topic and group.topic != event.room_topic:
             group.topic = event.room_topic  # renamed in WeChat: the binding is by room id
             session.add(group)
-        members = directory.member_roles(session, event.sender_id)
+        members = self._directory.member_roles(session, event.sender_id)
         if group is not None:
             members = [m for m in members if m.community_code == group.community_code]
         ctx = Context(

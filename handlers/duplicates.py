@@ -18,7 +18,7 @@ _BUILDING = re.compile(r"(\d+)(?:栋|幢|号楼|座)")
 SAME_BUILDING_BONUS = 0.25
 URGENT_BONUS = 0.15
 URGENT_WINDOW = timedelta(hours=6)
-CANDIDATES = 200
+CANDIDATES = 60  # the newest open tickets of the category: duplicates come close together
 
 
 def _building(location: str) -> str | None:
@@ -33,8 +33,13 @@ def similarity(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def find_duplicate(ctx: Context, found: Classification) -> Ticket | None:
-    """The open ticket of this community that the new report most likely repeats."""
+def find_duplicate(ctx: Context, found: Classification, source_msg_id: str) -> Ticket | None:
+    """The open ticket of this community that the new report most likely repeats.
+
+    The ticket this very message made (when it is delivered again) is not a candidate: the
+    unique ``source_msg_id`` then refuses the second ticket, and the dispatcher drops the
+    redelivery as already answered.
+    """
     assert ctx.group is not None
     policy = ctx.services.policy
     since = ctx.now - timedelta(hours=policy.duplicate_window_hours)
@@ -47,6 +52,7 @@ def find_duplicate(ctx: Context, found: Classification) -> Ticket | None:
             Ticket.category == found.category,
             col(Ticket.state).in_(OPEN_STATES),
             col(Ticket.created_at) >= since,
+            Ticket.source_msg_id != source_msg_id,
         )
         .order_by(col(Ticket.id).desc())
         .limit(CANDIDATES)

@@ -18,7 +18,7 @@ from handlers.vocabulary import (
     STATE_LABELS,
 )
 from storage.models import Ticket
-from storage.tickets import create_ticket, source_seen
+from storage.tickets import create_ticket
 
 # 报事 may be followed by a colon or a space, half- or full-width (normalised to half-width).
 _EXPLICIT = re.compile(r"^\s*报事\s*[:：,，]?\s*")
@@ -50,12 +50,10 @@ class IntakeHandler:
         found = ctx.services.nlp.classify(text)
         if not found.is_report and not explicit:
             return [answer(ctx, "没看出要报的问题。" + USAGE)] if ev.is_to_bot else []
+        # A redelivered message is refused by the unique source_msg_id of its ticket or +1
+        # report, and the dispatcher drops it as already answered.
         source = _source_key(ctx)
-        if source_seen(ctx.session, source):
-            # Redelivered: answered the first time. (The unique source_msg_id also guards the
-            # race of two workers; this check keeps a redelivery from joining its own ticket.)
-            return []
-        if found.is_report and (same := find_duplicate(ctx, found)) is not None:
+        if found.is_report and (same := find_duplicate(ctx, found, source)) is not None:
             add_plus_one(ctx, same, text, source)
             return [answer(ctx, joined(same))]
         ticket = self._file(ctx, text, found, source, on_request=not found.is_report)

@@ -94,10 +94,11 @@ def card(ctx: Context, ticket: Ticket) -> str:
 
 def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> list[Reply]:
     """The replies for a new ticket: a receipt to the reporter, the card to the six parties."""
-    session, ev = ctx.session, ctx.event
-    six = six_party_room(session, ticket.community_code)
+    ev = ctx.event
+    people = People(ctx.session, {ticket.community_code})
+    six = people.six_party(ticket.community_code)
     urgent = ticket.route == "onsite"
-    alerted = responders(session, ticket) if urgent else responsible_members(session, ticket)
+    alerted = people.responder_members(ticket) if urgent else people.responsible_members(ticket)
     alert_ids = tuple(m.contact_id for m in alerted if m.contact_id != ev.sender_id)
     lines = [receipt]
     if urgent:

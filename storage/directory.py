@@ -7,8 +7,11 @@ command, say) are left alone: syncing only inserts and updates, it never deletes
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
-from sqlmodel import Session, select
+from sqlalchemy import event
+from sqlalchemy.orm import make_transient_to_detached
+from sqlmodel import Session, SQLModel, select
 
 from storage.models import Community, Group, Member
 
@@ -108,3 +111,63 @@ def members_by_name(session: Session, name: str) -> list[Member]:
     """Members whose display name is exactly ``name`` (names are not unique), oldest first."""
     statement = select(Member).where(Member.name == name).order_by(Member.id)
     return list(session.exec(statement).all())
+
+
+_CHANGED = "liufang.directory_changed"
+
+
+@event.listens_for(Session, "before_flush")
+def _note_directory_change(session: Session, _context: object, _instances: object) -> None:
+    # Any write to the directory makes every process-local copy of it stale.
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Community | Group | Member):
+            session.info[_CHANGED] = True
+            return
+
+
+class DirectoryCache:
+    """Groups and members read once and reused, until a transaction writes the directory.
+
+    Every message needs its group and its sender's roles; they change only through binding
+    and role commands (and the config at start-up). Copies are handed to each session with
+    ``merge(load=False)``: attached objects, without a query. Valid for one process writing
+    the directory, which is how the bot runs (one process owns the chat account).
+    """
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._groups: dict[str, Group | None] = {}
+        self._members: dict[str, list[Member]] = {}
+
+    def group(self, session: Session, room_id: str) -> Group | None:
+        """The group bound to ``room_id``, attached to ``session``."""
+        if room_id not in self._groups:
+            found = group_by_room(session, room_id)
+            self._groups[room_id] = _detached_copy(found) if found else None
+            return found
+        cached = self._groups[room_id]
+        return session.merge(cached, load=False) if cached is not None else None
+
+    def member_roles(self, session: Session, contact_id: str) -> list[Member]:
+        """Every role this contact holds, attached to ``session``."""
+        if contact_id not in self._members:
+            found = member_roles(session, contact_id)
+            self._members[contact_id] = [_detached_copy(m) for m in found]
+            return found
+        return [session.merge(m, load=False) for m in self._members[contact_id]]
+
+    def after_commit(self, session: Session) -> None:
+        """Forget everything when the transaction just committed wrote the directory."""
+        if session.info.pop(_CHANGED, False):
+            self._groups.clear()
+            self._members.clear()
+
+
+_Row = TypeVar("_Row", bound=SQLModel)
+
+
+def _detached_copy(row: _Row) -> _Row:
+    """A copy of a loaded row that a later session can take in without a query."""
+    copy = type(row).model_validate(row.model_dump())
+    make_transient_to_detached(copy)
+    return copy

@@ -11,19 +11,37 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select, update
 
-from storage.models import FollowUp
+from storage.models import FollowUp, Ticket
 
 _TOUCHED = "liufang.touched_tickets"
+_CREATED = "liufang.created_tickets"
 
 
-def note_touched(session: Session, ticket_id: int) -> None:
-    """Remember that this transaction changed ticket ``ticket_id``."""
-    session.info.setdefault(_TOUCHED, set()).add(ticket_id)
+def note_touched(session: Session, ticket: Ticket) -> None:
+    """Remember that this transaction changed ``ticket``.
+
+    The object itself is kept (not just its id): the session's identity map holds clean
+    objects only weakly, and the planner should find the ticket there instead of reading it
+    again.
+    """
+    assert ticket.id is not None
+    session.info.setdefault(_TOUCHED, {})[ticket.id] = ticket
 
 
-def take_touched(session: Session) -> set[int]:
-    """The tickets changed since the last call (and forget them)."""
-    return session.info.pop(_TOUCHED, set())
+def note_created(session: Session, ticket: Ticket) -> None:
+    """Remember that ``ticket`` was created in this transaction: it has no follow-ups yet."""
+    assert ticket.id is not None
+    session.info.setdefault(_CREATED, set()).add(ticket.id)
+    note_touched(session, ticket)
+
+
+def take_touched(session: Session) -> dict[int, Ticket]:
+    """The tickets changed since the last call, by id (and forget them).
+
+    Keep the returned mapping while the tickets are used: it is what keeps them in the
+    session's identity map.
+    """
+    return session.info.pop(_TOUCHED, {})
 
 
 def schedule(
@@ -50,8 +68,13 @@ def schedule(
 
 
 def pending_for_tickets(session: Session, ticket_ids: Iterable[int]) -> list[FollowUp]:
-    """Follow-ups of these tickets that have not run yet (one query)."""
-    ids = list(ticket_ids)
+    """Follow-ups of these tickets that have not run yet (one query, none for new tickets).
+
+    Tickets created in this transaction can have none yet: they are skipped once (the next
+    look, after the planner added some, reads them).
+    """
+    created = session.info.pop(_CREATED, set())
+    ids = [i for i in ticket_ids if i not in created]
     if not ids:
         return []
     # done_at is filtered here, not in SQL: with it in the WHERE clause SQLite picks the

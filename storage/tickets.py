@@ -13,13 +13,12 @@ import psycopg.errors
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.followups import note_touched
+from storage.followups import note_created, note_touched
 from storage.models import (
     REPORT_SOURCE_MSG_UNIQUE,
     SOURCE_MSG_UNIQUE,
     Ticket,
     TicketEvent,
-    TicketReport,
 )
 
 # SQLite names the columns of the violated constraint, never the constraint itself.
@@ -85,7 +84,7 @@ def create_ticket(
                 )
             )
             session.flush()
-        note_touched(session, ticket.id)
+        note_created(session, ticket)
     except IntegrityError as exc:
         if is_duplicate_source_error(exc):
             raise DuplicateSource(source_msg_id, exc) from exc
@@ -112,13 +111,6 @@ def events_of(session: Session, ticket_id: int) -> list[TicketEvent]:
         .order_by(col(TicketEvent.at), col(TicketEvent.id))
     )
     return list(session.exec(statement).all())
-
-
-def source_seen(session: Session, source_msg_id: str) -> bool:
-    """True when this message already made a ticket or a +1 report (it was redelivered)."""
-    tickets = select(Ticket.id).where(Ticket.source_msg_id == source_msg_id)
-    reports = select(TicketReport.id).where(TicketReport.source_msg_id == source_msg_id)
-    return session.exec(tickets.union_all(reports).limit(1)).first() is not None
 
 
 def add_event(
@@ -150,5 +142,5 @@ def add_event(
         note=note,
     )
     session.add(event)
-    note_touched(session, ticket.id)
+    note_touched(session, ticket)
     return event

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,7 +35,7 @@ class SweepContext:
 
 
 BatchHandler = Callable[[SweepContext, Sequence[FollowUp]], list[Reply]]
-Planner = Callable[[Session, set[int], datetime, Services], None]
+Planner = Callable[[Session, Collection[int], datetime, Services], None]
 
 
 def enqueue_replies(session: Session, replies: Sequence[Reply], now: datetime) -> None:

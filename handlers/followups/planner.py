@@ -20,12 +20,13 @@ Kinds (see ``handlers/followups/tickets.py`` for what each sends):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
 from sqlalchemy import insert
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, select
 
 from handlers.context import Services
@@ -144,15 +145,26 @@ def first_due(planned: Planned, now: datetime) -> datetime | None:
 
 
 def load_tickets(session: Session, ticket_ids: Iterable[int]) -> dict[int, Ticket]:
-    """The tickets with these ids, in one query."""
-    ids = list(ticket_ids)
-    if not ids:
-        return {}
-    found = session.exec(select(Ticket).where(col(Ticket.id).in_(ids)))
-    return {t.id: t for t in found if t.id is not None}
+    """The tickets with these ids: those the session holds already, the rest in one query."""
+    tickets: dict[int, Ticket] = {}
+    missing = []
+    for ticket_id in ticket_ids:
+        # The transaction that touched a ticket usually holds it: no need to read it again.
+        held = session.identity_map.get(identity_key(Ticket, ticket_id))
+        if isinstance(held, Ticket):
+            tickets[ticket_id] = held
+        else:
+            missing.append(ticket_id)
+    if missing:
+        for t in session.exec(select(Ticket).where(col(Ticket.id).in_(missing))):
+            if t.id is not None:
+                tickets[t.id] = t
+    return tickets
 
 
-def reconcile(session: Session, ticket_ids: set[int], now: datetime, services: Services) -> None:
+def reconcile(
+    session: Session, ticket_ids: Collection[int], now: datetime, services: Services
+) -> None:
     """Make the pending follow-ups of these tickets match their plan; never commits."""
     if not ticket_ids:
         return

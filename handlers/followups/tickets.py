@@ -105,7 +105,7 @@ def realert(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
         assert t.id is not None
         t.alerts += 1
         ctx.session.add(t)
-        note_touched(ctx.session, t.id)  # so the planner queues the next re-alert
+        note_touched(ctx.session, t)  # so the planner queues the next re-alert
         minutes = int((ctx.now - urgent_since(t, deadlines)).total_seconds() // 60)
         mentions = people.responders(t)
         if t.alerts >= 2:
@@ -189,6 +189,6 @@ def _bot_events(
         t.state = to_state or t.state
         t.updated_at = ctx.now
         ctx.session.add(t)
-        note_touched(ctx.session, t.id)
+        note_touched(ctx.session, t)
     if rows:
         ctx.session.execute(insert(TicketEvent), rows)
