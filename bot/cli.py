@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--config", default=DEFAULT_CONFIG, help="TOML configuration file")
     check = sub.add_parser("check-config", help="validate a configuration file")
     check.add_argument("file", nargs="?", default=DEFAULT_CONFIG)
+    sub.add_parser("hash-password", help="hash a dashboard password for [[web.users]]")
     classify = sub.add_parser("classify", help="classify JSON or text lines from stdin")
     classify.add_argument("--config", default=None, help="use this config's extra lexicons")
     return p
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "check-config":
         return _check_config(Path(args.file))
+    if args.command == "hash-password":
+        return _hash_password()
     if args.command == "classify":
         return _classify(args.config)
     return _run(Path(args.config), force_console=args.command == "chat")
@@ -67,6 +70,20 @@ def _check_config(path: Path) -> int:
         f"{path}: 配置正确 / OK — {len(settings.communities)} 个社区, {groups} 个群, "
         f"{members} 名成员"
     )
+    return 0
+
+
+def _hash_password() -> int:
+    import getpass
+
+    from bot.web.passwords import hash_password
+
+    password = getpass.getpass("密码 / password: ") if sys.stdin.isatty() else sys.stdin.readline()
+    password = password.rstrip("\n")
+    if len(password) < 8:
+        print("密码至少 8 位 / at least 8 characters", file=sys.stderr)
+        return 1
+    print(hash_password(password))
     return 0
 
 

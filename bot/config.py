@@ -13,20 +13,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config_rules import (
     DeliverySettings,
+    WebSettings,
     read_deadlines,
     read_delivery,
     read_followups,
     read_hall,
+    read_web,
 )
 from bot.config_schema import SchemaReader
 from handlers.policy import Deadlines, FollowUpRules, HallSchedule, Policy
-from handlers.vocabulary import GROUP_KINDS, ROLE_LABELS, ROLES
+from handlers.vocabulary import GROUP_KINDS, ROLE_LABELS, ROLES, SIX_PARTIES
 
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "LIUFANG_DATABASE_URL": ("storage", "url"),
     "WECHATY_PUPPET_SERVICE_TOKEN": ("wechat", "puppet_service_token"),
     "WECHATY_PUPPET_SERVICE_ENDPOINT": ("wechat", "puppet_service_endpoint"),
     "LIUFANG_WEB_ADMIN_TOKEN": ("web", "admin_token"),
+    "LIUFANG_OPEN311_API_KEY": ("web", "open311_api_key"),
 }
 _CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
@@ -93,6 +96,7 @@ class Settings:
     duplicate_similarity: float = 0.34
     followups: FollowUpRules = field(default_factory=FollowUpRules)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    web: WebSettings = field(default_factory=WebSettings)
     wechat: WechatSettings = field(default_factory=WechatSettings)
 
     @property
@@ -178,7 +182,7 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
             "media_dir",
         ),
     )
-    web = r.table("web", raw, ("admin_token",))
+    web = raw.get("web", {}) if isinstance(raw.get("web", {}), dict) else {}
     nlp = r.table("nlp", raw, ("lexicon_files", "user_words"))
     district = r.table("district", raw, ("name",))
     duplicates = r.table("duplicates", raw, ("window_hours", "min_similarity"))
@@ -216,6 +220,12 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
         ),
         puppet_service_endpoint=endpoint,
         web_admin_token=r.string("web.admin_token", web, "admin_token", ""),
+        web=read_web(
+            r,
+            raw,
+            {c.get("code", "") for c in raw.get("communities", []) if isinstance(c, dict)},
+            set(SIX_PARTIES),
+        ),
         lexicon_files=lexicons,
         user_words=tuple(r.string_list("nlp.user_words", nlp, "user_words")),
         district=r.string("district.name", district, "name", ""),
