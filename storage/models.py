@@ -110,7 +110,8 @@ class Ticket(SQLModel, table=True):
     cues: str = Field(default="", max_length=1000)  # "|"-joined, for humans
     state: str = Field(default="reported", max_length=16)
     filed_on_request: bool = Field(default=False)  # explicit 报事 overrode the classifier
-    created_at: datetime = Field(sa_type=UtcDateTime)
+    # Indexed in revision 0007: Open311 lists requests by when they were made.
+    created_at: datetime = Field(sa_type=UtcDateTime, index=True)
     updated_at: datetime = Field(sa_type=UtcDateTime)
     due_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     source_msg_id: str = Field(unique=True, max_length=200)
@@ -128,6 +129,9 @@ class Ticket(SQLModel, table=True):
     resolution: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     alerts: int = Field(default=0)  # urgent (re-)alerts sent without acknowledgement
     visit_asked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # 回访
+    # Added in revision 0007: coordinates (WGS84) given with an Open311 request.
+    lat: float | None = Field(default=None)
+    lon: float | None = Field(default=None)
 
 
 class TicketEvent(SQLModel, table=True):
