@@ -79,7 +79,12 @@ def post_due_digests(db: Database, services: Services) -> int:
                 )
             ).all()
         )
+        # A community that has never had a ticket has nothing to report: a fresh install
+        # should not greet its groups with rows of zeros.
+        active = set(session.exec(select(Ticket.community_code).distinct()).all())
         for community, room in sorted(rooms.items()):
+            if community not in active:
+                continue
             for period in periods:
                 if (community, period.kind, period.key) in done:
                     continue

@@ -20,7 +20,7 @@ def test_gas_smell_is_urgent_with_reasons(nlp: Understanding) -> None:
     assert (got.klass, got.category, got.route) == ("urgent", "safety", "onsite")
     assert "急:煤气味" in got.cues and "类:煤气味" in got.cues
     assert got.location.label() == "4栋3单元楼道"
-    assert got.responsible == "unit"  # the gas company is a local unit
+    assert got.responsible == "property"  # on site first: closes the valve, calls the gas company
 
 
 def test_urgent_words_on_a_trivial_matter(nlp: Understanding) -> None:
