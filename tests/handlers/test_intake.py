@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,13 +12,6 @@ from tests.support.fakes import NothingUnderstood
 from tests.support.harness import TestBot
 
 G1 = "[毛塘路1网格]"
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[TestBot]:
-    b = TestBot.from_example(tmp_path)
-    yield b
-    b.close()
 
 
 def _tickets(bot: TestBot) -> list[Ticket]:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlmodel import select
 
 from storage.models import Ticket, TicketEvent
@@ -13,13 +9,6 @@ from tests.support.harness import TestBot
 
 G1, G2, SIX = "[毛塘路1网格]", "[毛塘路2网格]", "[毛塘路社区六方议事群]"
 GH1 = "[桂花巷1网格]"
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[TestBot]:
-    b = TestBot.from_example(tmp_path)
-    yield b
-    b.close()
 
 
 def ticket(bot: TestBot, number: int) -> Ticket:

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
-import pytest
 from sqlmodel import select
 
 from storage.models import Group, Member, Ticket
 from tests.support.harness import TestBot
 
 SIX = "[毛塘路社区六方议事群]"
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[TestBot]:
-    b = TestBot.from_example(tmp_path)
-    yield b
-    b.close()
 
 
 async def test_unbound_group_is_quiet_until_bound(bot: TestBot) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,13 +14,6 @@ from storage.models import Member, Ticket, TicketEvent
 from tests.support.harness import TestBot
 
 G1, SIX = "[毛塘路1网格]", "[毛塘路社区六方议事群]"
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[TestBot]:
-    b = TestBot.from_example(tmp_path)
-    yield b
-    b.close()
 
 
 def snapshot(bot: TestBot) -> tuple[list[tuple[object, ...]], int]:
