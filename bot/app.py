@@ -28,6 +28,7 @@ from handlers.hall.notices import HALL_KINDS
 from handlers.help import HelpHandler
 from handlers.intake import IntakeHandler
 from handlers.membership import MembershipHandler
+from handlers.open311 import Open311Handler
 from handlers.understanding import Understanding
 from storage.db import Database, redact_url
 from storage.directory import sync_directory
@@ -89,6 +90,7 @@ def build_dispatcher(
     services = build_services(settings, clock, nlp)
     # Group events and media first: the help handler answers every non-text message.
     handlers = [
+        Open311Handler(),  # web API requests only (kind "open311"); before the help handler
         MembershipHandler(),
         EvidenceHandler(),
         CommandHandler(),

@@ -23,8 +23,12 @@ class Inbound:
     at: datetime
     mentions: tuple[str, ...] = ()
     is_to_bot: bool = False
-    # text | image | voice | video | file | emoticon | other, and group events: join | topic
+    # text | image | voice | video | file | emoticon | other, and group events: join | topic;
+    # open311 for a request submitted through the web API (see handlers/open311.py)
     kind: str = "text"
+    # Structured fields a non-chat channel gives with the text, as (name, value) pairs
+    # (Open311: service_code, address, lat, long); chat messages have none.
+    details: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_private(self) -> bool:

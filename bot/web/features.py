@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from bot.web import auth, dashboard, open311, public
 from bot.web.server import Setup
 
 
 def default_features() -> list[Setup]:
     """Every web feature of the bot; each developer adds their module's ``setup`` here."""
-    features: list[Setup] = []
+    # auth first: its middleware guards every route the later features add.
+    features: list[Setup] = [auth.setup, dashboard.setup, public.setup, open311.setup]
     return features

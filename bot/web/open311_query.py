@@ -1,0 +1,164 @@
+"""Open311 ``requests.json`` queries: the parameters checked, then one indexed SELECT.
+
+Only the columns the response needs are read (no ORM objects), newest first, at most
+:data:`MAX_RESULTS`; the notes of tickets past ``reported`` come from one more query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from multidict import MultiMapping
+from sqlmodel import Session, col, select
+
+from bot.web.open311_format import (
+    NOTE_KINDS,
+    SERVICES,
+    STATES_BY_STATUS,
+    STATUS_BY_STATE,
+    Open311Error,
+    parse_w3c,
+)
+from storage.models import Ticket, TicketEvent
+
+MAX_RESULTS = 1000
+MAX_SPAN = timedelta(days=90)  # the spec: a date range may not span more than 90 days
+_ID = re.compile(r"^\s*[Tt#]?(\d{1,12})\s*$")
+
+COLUMNS = (
+    Ticket.id,
+    Ticket.community_code,
+    Ticket.grid,
+    Ticket.reporter_name,
+    Ticket.text,
+    Ticket.category,
+    Ticket.route,
+    Ticket.location,
+    Ticket.responsible,
+    Ticket.state,
+    Ticket.created_at,
+    Ticket.updated_at,
+    Ticket.due_at,
+    Ticket.merged_into,
+    Ticket.resolution,
+    Ticket.lat,
+    Ticket.lon,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestQuery:
+    """What ``requests.json`` was asked for, checked."""
+
+    ids: tuple[int, ...] = ()  # when given, every other filter is ignored (the spec says so)
+    service_codes: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    community: str | None = None
+
+
+def split_list(params: MultiMapping[str], name: str) -> list[str]:
+    """A parameter that may be repeated and comma-delimited, as separate values."""
+    return [v.strip() for raw in params.getall(name, []) for v in raw.split(",") if v.strip()]
+
+
+def request_ids(values: Sequence[str]) -> tuple[int, ...]:
+    """Ticket numbers (``12``, also ``T12``), or a 400 error naming the bad one."""
+    ids = []
+    for value in values:
+        m = _ID.match(value)
+        if m is None:
+            raise Open311Error(400, f"service_request_id {value!r} is not a request id")
+        ids.append(int(m[1]))
+    if len(ids) > MAX_RESULTS:
+        raise Open311Error(400, f"at most {MAX_RESULTS} service_request_id values at once")
+    return tuple(dict.fromkeys(ids))
+
+
+def community_of(params: Mapping[str, str], communities: Collection[str]) -> str | None:
+    """The community a ``jurisdiction_id`` names (None when absent), or a 400 error."""
+    jurisdiction = (params.get("jurisdiction_id") or "").strip()
+    if not jurisdiction:
+        return None
+    if jurisdiction not in communities:
+        known = ", ".join(communities)
+        raise Open311Error(400, f"jurisdiction_id {jurisdiction!r} unknown; use one of: {known}")
+    return jurisdiction
+
+
+def parse_query(
+    params: MultiMapping[str], now: datetime, tz: tzinfo, communities: Collection[str]
+) -> RequestQuery:
+    """The checked query, or an :class:`Open311Error` (400) naming the bad parameter."""
+    community = community_of(params, communities)
+    ids = split_list(params, "service_request_id")
+    if ids:
+        return RequestQuery(ids=request_ids(ids))
+    codes = split_list(params, "service_code")
+    for code in codes:
+        if code not in SERVICES:
+            raise Open311Error(400, f"service_code {code!r} unknown; see services.json")
+    states: list[str] = []
+    for status in split_list(params, "status"):
+        if status not in STATES_BY_STATUS:
+            raise Open311Error(400, f"status {status!r} must be open or closed")
+        states.extend(STATES_BY_STATUS[status])
+    start_raw, end_raw = params.get("start_date"), params.get("end_date")
+    start = parse_w3c("start_date", start_raw, tz) if start_raw else None
+    end = parse_w3c("end_date", end_raw, tz) if end_raw else None
+    if start is None and end is None:
+        end = now
+    if start is None:
+        assert end is not None
+        start = end - MAX_SPAN
+    if end is None:
+        end = start + MAX_SPAN
+    if end < start:
+        raise Open311Error(400, "end_date is before start_date")
+    if end - start > MAX_SPAN:
+        raise Open311Error(400, "start_date to end_date may not span more than 90 days")
+    return RequestQuery(
+        service_codes=tuple(dict.fromkeys(codes)),
+        states=tuple(dict.fromkeys(states)),
+        start=start,
+        end=end,
+        community=community,
+    )
+
+
+def find_requests(session: Session, query: RequestQuery) -> list[dict[str, Any]]:
+    """The matching tickets as column mappings, newest first, at most :data:`MAX_RESULTS`."""
+    stmt = select(*COLUMNS)
+    if query.ids:
+        stmt = stmt.where(col(Ticket.id).in_(query.ids))
+    else:
+        if query.community:
+            stmt = stmt.where(Ticket.community_code == query.community)
+        if query.service_codes:
+            stmt = stmt.where(col(Ticket.category).in_(query.service_codes))
+        if query.states and set(query.states) != set(STATUS_BY_STATE):
+            stmt = stmt.where(col(Ticket.state).in_(query.states))
+        if query.start is not None:
+            stmt = stmt.where(col(Ticket.created_at) >= query.start)
+        if query.end is not None:
+            stmt = stmt.where(col(Ticket.created_at) <= query.end)
+    stmt = stmt.order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc()).limit(MAX_RESULTS)
+    return [dict(row._mapping) for row in session.exec(stmt)]
+
+
+def notes_of(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+    """The latest progress, resolution or rejection note of each ticket past ``reported``."""
+    ids = [r["id"] for r in rows if r["state"] != "reported"]
+    if not ids:
+        return {}
+    stmt = (
+        select(TicketEvent.ticket_id, TicketEvent.note)
+        .where(col(TicketEvent.ticket_id).in_(ids), col(TicketEvent.kind).in_(NOTE_KINDS))
+        .order_by(col(TicketEvent.id))
+    )
+    return {ticket_id: note for ticket_id, note in session.exec(stmt) if note}
