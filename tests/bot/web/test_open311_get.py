@@ -98,12 +98,12 @@ async def test_one_request_and_unknown_ids(live: LiveWeb) -> None:
 async def test_status_follows_the_ticket_and_notes_say_what_was_done(live: LiveWeb) -> None:
     await live.bot.say("[毛塘路社区六方议事群] 张经理: 认领 T1")
     await live.bot.say("[毛塘路社区六方议事群] 张经理: 办结 T1 已更换灯泡，刘阿姨请放心")
-    status, closed = await live.get_json(f"{V2}/requests.json", status="closed")
+    _, closed = await live.get_json(f"{V2}/requests.json", status="closed")
     assert [r["service_request_id"] for r in closed] == [1]
     assert closed[0]["status_notes"] == "已办结：已更换灯泡，报事人请放心"
-    status, still_open = await live.get_json(f"{V2}/requests.json", status="open")
+    _, still_open = await live.get_json(f"{V2}/requests.json", status="open")
     assert [r["service_request_id"] for r in still_open] == [3, 2]
-    _status, both = await live.get_json(f"{V2}/requests.json", status="open,closed")
+    _, both = await live.get_json(f"{V2}/requests.json", status="open,closed")
     assert len(both) == 3
 
 
