@@ -13,7 +13,16 @@ import re
 from collections.abc import Sequence
 from functools import reduce
 
-from sqlalchemy import ColumnElement, Executable, func, literal, literal_column, text
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Integer,
+    column,
+    func,
+    literal,
+    literal_column,
+    text,
+)
 from sqlmodel import Session, col, select
 
 from storage.models import Ticket
@@ -95,6 +104,25 @@ def search_statement(
         .order_by(col(Ticket.id).desc())
         .limit(limit)
     )
+
+
+def search_condition(dialect: str, terms: Sequence[str]) -> ColumnElement[bool]:
+    """A WHERE condition on ``tickets``: its search tokens include every term, via the index.
+
+    For lists that combine the search with other filters, sorting and paging (the dashboard);
+    ``terms`` come from :func:`query_terms` and must not be empty.
+    """
+    if not terms:
+        raise ValueError("no search terms")
+    if dialect == "sqlite":
+        matches = (
+            text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_query")
+            .bindparams(fts_query=fts5_query(terms))
+            .columns(column("rowid", Integer))
+        )
+        return col(Ticket.id).in_(matches)
+    vector = func.to_tsvector(_PG_CONFIG, col(Ticket.search_text))
+    return vector.op("@@")(_pg_tsquery(terms))
 
 
 def search_tickets(

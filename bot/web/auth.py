@@ -1,0 +1,285 @@
+"""Dashboard security: log-in, server-side sessions, CSRF tokens and who may see which community.
+
+Every path needs a logged-in session except ``/login``, ``/static/``, ``/public/`` and
+``/open311/`` (whose POST checks its own API key). A request without a session is sent to
+``/login`` (GET) or refused with 403 (any other method). Every unsafe request of a session
+must carry the session's CSRF token, as the form field ``csrf_token`` or the header
+``X-CSRF-Token`` (for scripts), else 403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import secrets
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from aiohttp import web
+
+from bot.config_rules import WebUser
+from bot.web.dashboard_render import CSRF, USER, render, setup_templates
+from bot.web.passwords import hash_password, verify_password
+from bot.web.server import WEB
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "liufang_session"
+LOGIN_CSRF_COOKIE = "liufang_login_csrf"  # the login form has no session yet: double submit
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+PUBLIC_PATHS = frozenset({"/login"})
+PUBLIC_PREFIXES = ("/static/", "/public/", "/open311/")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+GENERIC_FAILURE = "用户名或密码不正确"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(slots=True)
+class WebSession:
+    """One logged-in browser: who, its CSRF token, and when it stops being valid."""
+
+    user: WebUser
+    csrf: str
+    expires: float  # on the store's clock
+
+
+class SessionStore:
+    """Sessions in memory, by random token; they expire a fixed time after the log-in."""
+
+    def __init__(self, minutes: int, now: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = minutes * 60
+        self.now = now  # tests replace it to travel past the expiry
+        self._sessions: dict[str, WebSession] = {}
+
+    def create(self, user: WebUser) -> tuple[str, WebSession]:
+        """A new session (a new token: a log-in never reuses one, against session fixation)."""
+        self._purge()
+        token = secrets.token_urlsafe(32)
+        session = WebSession(user, secrets.token_urlsafe(32), self.now() + self.seconds)
+        self._sessions[token] = session
+        return token, session
+
+    def get(self, token: str | None) -> WebSession | None:
+        """The live session of ``token``, or None (an expired one is forgotten)."""
+        if not token:
+            return None
+        session = self._sessions.get(token)
+        if session is not None and session.expires <= self.now():
+            del self._sessions[token]
+            return None
+        return session
+
+    def drop(self, token: str | None) -> None:
+        """Log out."""
+        if token:
+            self._sessions.pop(token, None)
+
+    def _purge(self) -> None:
+        now = self.now()
+        for token in [t for t, s in self._sessions.items() if s.expires <= now]:
+            del self._sessions[token]
+
+
+class LoginLimiter:
+    """Failed log-ins counted per username and per address over a sliding window.
+
+    An address gets more tries than a name: several people may share one office NAT.
+    """
+
+    def __init__(
+        self,
+        per_user: int = 5,
+        per_address: int = 20,
+        window_seconds: float = 15 * 60,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limits = {"user": per_user, "address": per_address}
+        self.window = window_seconds
+        self.now = now
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+
+    def _recent(self, key: tuple[str, str]) -> int:
+        times = self._failures.get(key)
+        if not times:
+            return 0
+        while times and times[0] <= self.now() - self.window:
+            times.popleft()
+        if not times:
+            del self._failures[key]
+        return len(times)
+
+    def blocked(self, username: str, address: str) -> bool:
+        """True while either the name or the address has used up its tries."""
+        return self._recent(("user", username)) >= self.limits["user"] or (
+            self._recent(("address", address)) >= self.limits["address"]
+        )
+
+    def failed(self, username: str, address: str) -> None:
+        """Count one failure against both."""
+        if len(self._failures) > 10_000:  # bound the memory an attacker can make us use
+            for key in list(self._failures):
+                self._recent(key)
+        for key in (("user", username), ("address", address)):
+            self._failures.setdefault(key, deque()).append(self.now())
+
+    def succeeded(self, username: str) -> None:
+        """A correct password clears the name's failures."""
+        self._failures.pop(("user", username), None)
+
+
+SESSIONS = web.AppKey("liufang.web.sessions", SessionStore)
+LIMITER = web.AppKey("liufang.web.login_limiter", LoginLimiter)
+_DUMMY_HASH = hash_password(secrets.token_hex(8))  # unknown names cost as much as known ones
+
+
+def current_user(request: web.Request) -> WebUser:
+    """The logged-in user of a dashboard request (the middleware guarantees there is one)."""
+    user = request.get(USER)
+    if user is None:
+        raise web.HTTPFound("/login")
+    return user
+
+
+def can_see(user: WebUser, community_code: str) -> bool:
+    """The six parties see their own community; a district user ("*") sees every one."""
+    return user.community in ("*", community_code)
+
+
+def visible_communities(user: WebUser, codes: Iterable[str]) -> list[str]:
+    """The community codes among ``codes`` that ``user`` may see."""
+    return [code for code in codes if can_see(user, code)]
+
+
+def is_public(path: str) -> bool:
+    """Paths reachable without logging in."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a local path: "//evil.example" or "https://…" would make /login an open redirect.
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+async def _submitted_token(request: web.Request) -> str:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()  # cached: the handler can read the form again
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+def _token_ok(submitted: str, expected: str) -> bool:
+    return bool(submitted) and hmac.compare_digest(submitted.encode(), expected.encode())
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Log-in required outside the public paths; CSRF token required on unsafe methods."""
+    if not is_public(request.path):
+        session = request.app[SESSIONS].get(request.cookies.get(SESSION_COOKIE))
+        if session is None:
+            if request.method in ("GET", "HEAD"):
+                raise web.HTTPFound(f"/login?next={quote(request.path_qs, safe='')}")
+            raise web.HTTPForbidden(text="请先登录")
+        request[USER] = session.user
+        request[CSRF] = session.csrf
+        if request.method not in SAFE_METHODS and not _token_ok(
+            await _submitted_token(request), session.csrf
+        ):
+            raise web.HTTPForbidden(text="页面已过期，请刷新后重试（CSRF 校验失败）")
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def _login_form(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    request[CSRF] = token
+    nxt = _safe_next(request.query.get("next"))
+    response = render(request, "login.html", {"error": error, "next": nxt}, status=status)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", path="/login")
+    return response
+
+
+async def login_page(request: web.Request) -> web.StreamResponse:
+    """GET /login: the form (or straight on when already logged in)."""
+    if request.app[SESSIONS].get(request.cookies.get(SESSION_COOKIE)) is not None:
+        raise web.HTTPFound(_safe_next(request.query.get("next")))
+    return _login_form(request)
+
+
+async def login_submit(request: web.Request) -> web.StreamResponse:
+    """POST /login: check the password, start a session, go where the user was going."""
+    form = await request.post()
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not _token_ok(str(form.get(CSRF_FIELD, "")), expected):
+        raise web.HTTPForbidden(text="页面已过期，请刷新后重试（CSRF 校验失败）")
+    username = str(form.get("username", "")).strip()[:100]
+    password = str(form.get("password", ""))[:200]
+    address = request.remote or "?"
+    limiter = request.app[LIMITER]
+    if limiter.blocked(username, address):
+        log.warning("web: log-in refused for %r from %s: too many failures", username, address)
+        return _login_form(request, "尝试次数过多，请 15 分钟后再试", status=429)
+    users = {u.username: u for u in request.app[WEB].settings.web.users}
+    user = users.get(username)
+    # scrypt takes tens of milliseconds: off the event loop, and as long for an unknown name.
+    stored = user.password_hash if user else _DUMMY_HASH
+    ok = await asyncio.to_thread(verify_password, password, stored)
+    if user is None or not ok:
+        limiter.failed(username, address)
+        log.info("web: failed log-in for %r from %s", username, address)
+        return _login_form(request, GENERIC_FAILURE, status=401)
+    limiter.succeeded(username)
+    store = request.app[SESSIONS]
+    store.drop(request.cookies.get(SESSION_COOKIE))
+    token, _ = store.create(user)
+    response = _see_other(_safe_next(request.query.get("next")))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="Lax",
+        secure=request.secure,
+        path="/",
+        max_age=store.seconds,
+    )
+    response.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    log.info("web: %s logged in", username)
+    return response
+
+
+def _see_other(location: str) -> web.Response:
+    # A 303 after a POST: the browser follows it with a GET, so a reload never re-posts.
+    return web.Response(status=303, headers={"Location": location})
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    """POST /logout (CSRF-checked by the middleware): end the session."""
+    request.app[SESSIONS].drop(request.cookies.get(SESSION_COOKIE))
+    response = _see_other("/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def setup(app: web.Application) -> None:
+    """Sessions, the log-in limiter, the guard middleware and /login, /logout."""
+    setup_templates(app)
+    app[SESSIONS] = SessionStore(app[WEB].settings.web.session_minutes)
+    app[LIMITER] = LoginLimiter()
+    app.middlewares.append(guard)
+    app.router.add_get("/login", login_page)
+    app.router.add_post("/login", login_submit)
+    app.router.add_post("/logout", logout)

@@ -1,0 +1,283 @@
+"""The committee's dashboard: ticket list (``/``), one ticket (``/tickets/{id}``), CSV export
+(``/tickets.csv``), the deliberation hall (``/hall``) and statistics (``/stats``).
+
+Every page shows only the communities of the logged-in user (``bot.web.auth``). Database work
+runs in worker threads, on the read-only sessions of :class:`Reader`, so the event loop keeps
+serving while SQL runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import web
+from sqlmodel import Session, col, func, select
+
+from bot.web import dashboard_csv
+from bot.web.auth import can_see, current_user, visible_communities
+from bot.web.dashboard_query import ListFilters, Reader, conditions, list_page
+from bot.web.dashboard_render import render, setup_templates
+from bot.web.dashboard_stats import WEEK_CHOICES, Figures, figures, parse_weeks, stats_charts
+from bot.web.server import WEB
+from handlers.commands.queries import next_step
+from handlers.emergency import mask_phones
+from handlers.hall.meetings import agenda, current, is_live, upcoming
+from handlers.vocabulary import OPEN_STATES
+from storage.models import Meeting, Ticket, TicketEvent, TicketEvidence, TicketReport
+
+READER = web.AppKey("liufang.web.reader", Reader)
+SNIPPET_CHARS = 60
+EVENT_LABELS = {
+    "reported": "报事",
+    "claim": "认领",
+    "arrive": "到场",
+    "progress": "进展",
+    "resolve": "办结",
+    "reject": "驳回",
+    "rate": "评价",
+    "plus_one": "+1 反映",
+    "merge": "合并",
+    "transfer": "转交",
+    "reclass": "改类",
+    "evidence": "照片/视频",
+    "agenda": "列入议程",
+    "resolution": "议事决议",
+    "visit": "回访",
+    "autoclose": "自动结案",
+}
+
+
+def is_overdue(ticket: Ticket, now: datetime) -> bool:
+    """An open ticket whose deadline has passed."""
+    return ticket.state in OPEN_STATES and ticket.due_at is not None and ticket.due_at < now
+
+
+def snippet(ticket: Ticket) -> str:
+    """The ticket's text for a list: phone numbers masked, cut short."""
+    text = mask_phones(ticket.text)
+    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A ticket as a list line."""
+
+    ticket: Ticket
+    overdue: bool
+    snippet: str
+
+
+def _names(app: web.Application) -> dict[str, str]:
+    return {c.code: c.name for c in app[WEB].settings.communities}
+
+
+def _visible(request: web.Request) -> list[tuple[str, str]]:
+    """(code, name) of the communities the user may see, in config order."""
+    names = _names(request.app)
+    return [(code, names[code]) for code in visible_communities(current_user(request), names)]
+
+
+def _grids(request: web.Request, community: str) -> list[str]:
+    codes = {code for code, _ in _visible(request)}
+    grids = {
+        g.grid
+        for c in request.app[WEB].settings.communities
+        if c.code in codes and (not community or c.code == community)
+        for g in c.groups
+        if g.grid
+    }
+    return sorted(grids)
+
+
+async def ticket_list(request: web.Request) -> web.StreamResponse:
+    """GET /: the filtered list, newest first, overdue tickets highlighted."""
+    user = current_user(request)
+    context = request.app[WEB]
+    reader = request.app[READER]
+    visible = _visible(request)
+    codes = [code for code, _ in visible]
+    filters = ListFilters.parse(request.query, user, codes)
+    now = context.clock()
+
+    def load() -> tuple[list[Ticket], bool]:
+        where = conditions(filters, codes, now, reader.dialect, context.services.nlp.tokenize)
+        with reader.session() as session:
+            return list_page(session, where, filters.page)
+
+    tickets, more = await asyncio.to_thread(load)
+    rows = [Row(t, is_overdue(t, now), snippet(t)) for t in tickets]
+    return render(
+        request,
+        "list.html",
+        {
+            "filters": filters,
+            "communities": visible,
+            "names": dict(visible),
+            "grids": _grids(request, filters.community),
+            "rows": rows,
+            "more": more,
+            "prev_qs": filters.query_string(page=filters.page - 1),
+            "next_qs": filters.query_string(page=filters.page + 1),
+            "csv_qs": filters.query_string(page=1),
+        },
+    )
+
+
+async def tickets_csv(request: web.Request) -> web.StreamResponse:
+    """GET /tickets.csv: the whole filtered list as CSV (no reporter, no phone numbers)."""
+    user = current_user(request)
+    context = request.app[WEB]
+    reader = request.app[READER]
+    visible = _visible(request)
+    codes = [code for code, _ in visible]
+    filters = ListFilters.parse(request.query, user, codes)
+    now = context.clock()
+    where = await asyncio.to_thread(
+        conditions, filters, codes, now, reader.dialect, context.services.nlp.tokenize
+    )
+    return await dashboard_csv.stream(request, reader, where, dict(visible), now)
+
+
+@dataclass(slots=True)
+class TicketView:
+    """Everything the ticket page shows."""
+
+    ticket: Ticket
+    events: list[TicketEvent]
+    reports: list[TicketReport]
+    evidence: int
+    meeting: Meeting | None
+
+
+def _load_ticket(session: Session, ticket_id: int) -> TicketView | None:
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        return None
+    events = session.exec(
+        select(TicketEvent)
+        .where(TicketEvent.ticket_id == ticket_id)
+        .order_by(col(TicketEvent.at), col(TicketEvent.id))
+    ).all()
+    reports = session.exec(
+        select(TicketReport)
+        .where(TicketReport.ticket_id == ticket_id)
+        .order_by(col(TicketReport.at), col(TicketReport.id))
+    ).all()
+    evidence = session.exec(
+        select(func.count())
+        .select_from(TicketEvidence)
+        .where(TicketEvidence.ticket_id == ticket_id)
+    ).one()
+    meeting = session.get(Meeting, ticket.meeting_id) if ticket.meeting_id else None
+    return TicketView(ticket, list(events), list(reports), evidence, meeting)
+
+
+async def ticket_page(request: web.Request) -> web.StreamResponse:
+    """GET /tickets/{id}: the ticket and its whole history.
+
+    Another community's ticket answers exactly as a missing one (404), so its existence is
+    not revealed.
+    """
+    user = current_user(request)
+    reader = request.app[READER]
+    ticket_id = int(request.match_info["id"])
+
+    def load() -> TicketView | None:
+        with reader.session() as session:
+            return _load_ticket(session, ticket_id)
+
+    view = await asyncio.to_thread(load)
+    if view is None or not can_see(user, view.ticket.community_code):
+        return render(request, "not_found.html", {}, status=404)
+    t = view.ticket
+    return render(
+        request,
+        "ticket.html",
+        {
+            "t": t,
+            "overdue": is_overdue(t, request.app[WEB].clock()),
+            "next_step": next_step(t),
+            "community_name": _names(request.app).get(t.community_code, t.community_code),
+            "events": view.events,
+            "reports": view.reports,
+            "evidence": view.evidence,
+            "meeting": view.meeting,
+            "EVENT_LABELS": EVENT_LABELS,
+        },
+    )
+
+
+async def hall_page(request: web.Request) -> web.StreamResponse:
+    """GET /hall: per community, the meeting under way or the next one, with its agenda."""
+    context = request.app[WEB]
+    visible = _visible(request)
+    now = context.clock()
+
+    def load() -> list[dict[str, object]]:
+        halls = []
+        # The bot's own 议程 command does the same: the next regular meeting is created when
+        # missing (idempotent), so this uses a writing session.
+        with context.db.session() as session:
+            for code, name in visible:
+                meeting, title = current(session, code, now), "正在召开的议事厅会议"
+                if meeting is None or meeting.starts_at > now or not is_live(meeting, now):
+                    meeting = upcoming(session, code, now, context.services.policy)
+                    title = "下次议事厅会议"
+                assert meeting.id is not None
+                items = agenda(session, [meeting.id])[meeting.id]
+                halls.append({"name": name, "title": title, "meeting": meeting, "agenda": items})
+            session.commit()
+        return halls
+
+    return render(request, "hall.html", {"halls": await asyncio.to_thread(load)})
+
+
+async def stats_page(request: web.Request) -> web.StreamResponse:
+    """GET /stats: charts of the visible communities (or of one, for a district user)."""
+    context = request.app[WEB]
+    reader = request.app[READER]
+    visible = _visible(request)
+    codes = [code for code, _ in visible]
+    community = request.query.get("community", "")
+    if community in codes:
+        codes = [community]
+    weeks = parse_weeks(request.query.get("weeks", ""))
+    now = context.clock()
+
+    def load() -> Figures:
+        with reader.session() as session:
+            return figures(session, codes, now, weeks, context.services.policy)
+
+    fig = await asyncio.to_thread(load)
+    return render(
+        request,
+        "stats.html",
+        {
+            "communities": visible,
+            "community": community if len(codes) == 1 and len(visible) > 1 else "",
+            "weeks": weeks,
+            "week_choices": WEEK_CHOICES,
+            "figures": fig,
+            "overdue_total": sum(n for _, n in fig.overdue),
+            "charts": stats_charts(fig),
+        },
+    )
+
+
+def setup(app: web.Application) -> None:
+    """The dashboard routes (after ``bot.web.auth.setup``, which guards them)."""
+    setup_templates(app)
+    reader = Reader(app[WEB].db)
+    app[READER] = reader
+
+    async def close_reader(_app: web.Application) -> None:
+        reader.dispose()
+
+    app.on_cleanup.append(close_reader)
+    app.router.add_get("/", ticket_list)
+    app.router.add_get("/tickets.csv", tickets_csv)
+    app.router.add_get(r"/tickets/{id:\d{1,9}}", ticket_page)
+    app.router.add_get("/hall", hall_page)
+    app.router.add_get("/stats", stats_page)

@@ -1,0 +1,98 @@
+"""Server-rendered pages: the jinja2 environment (autoescape on), static files, ``render``.
+
+Other web features may render their own templates from ``bot/web/templates/`` with
+:func:`render` (after :func:`setup_templates`, which is idempotent): every page then gets the
+logged-in ``user`` and the ``csrf_token`` for its forms, and the same security headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.config_rules import WebUser
+from bot.web.server import WEB
+from handlers.emergency import mask_phones
+from handlers.policy import when
+from handlers.vocabulary import (
+    CATEGORY_LABELS,
+    CLASS_LABELS,
+    ROLE_LABELS,
+    ROUTE_LABELS,
+    STATE_LABELS,
+)
+
+TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")
+JINJA = web.AppKey("liufang.web.jinja", jinja2.Environment)
+# Set by the auth middleware for a logged-in request (and CSRF for the login form too).
+USER = web.RequestKey("liufang.web.user", WebUser)
+CSRF = web.RequestKey("liufang.web.csrf", str)
+
+# The dashboard runs no script at all and loads nothing from elsewhere; inline SVG charts use
+# presentation attributes, so no inline style needs allowing either.
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def setup_templates(app: web.Application) -> jinja2.Environment:
+    """The app's template environment and ``/static/`` route, created on the first call."""
+    if JINJA in app:
+        return app[JINJA]
+    tz = app[WEB].settings.tz
+    env = aiohttp_jinja2.setup(
+        app,
+        app_key=JINJA,
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every {{ value }} is HTML-escaped: user text is never markup
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """A stored (UTC) time shown in the configured zone, Asia/Shanghai by default."""
+        return dt.astimezone(tz).strftime(fmt) if dt is not None else ""
+
+    env.filters["local"] = local
+    env.filters["when"] = lambda dt: when(dt, tz) if dt is not None else ""
+    env.filters["masked"] = mask_phones
+    env.globals.update(
+        CLASS_LABELS=CLASS_LABELS,
+        CATEGORY_LABELS=CATEGORY_LABELS,
+        STATE_LABELS=STATE_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+        ROUTE_LABELS=ROUTE_LABELS,
+    )
+    env.globals["nav"] = [("/", "工单"), ("/hall", "议事厅"), ("/stats", "统计")]
+    app.router.add_static("/static/", STATIC, name="static")
+    return env
+
+
+def add_nav_link(app: web.Application, href: str, label: str) -> None:
+    """Add a page to the header menu of every logged-in page (after the dashboard's)."""
+    setup_templates(app).globals["nav"].append((href, label))
+
+
+def render(
+    request: web.Request, name: str, context: Mapping[str, Any], status: int = 200
+) -> web.Response:
+    """Render template ``name`` with the page's user and CSRF token added."""
+    values = {
+        "user": request.get(USER),
+        "csrf_token": request.get(CSRF, ""),
+        "path": request.path,
+        **context,
+    }
+    response = aiohttp_jinja2.render_template(name, request, values, app_key=JINJA, status=status)
+    response.headers["Content-Security-Policy"] = CSP
+    # Pages show residents' reports: no shared cache or browser history may keep them.
+    response.headers["Cache-Control"] = "no-store"
+    return response
