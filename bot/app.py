@@ -14,6 +14,7 @@ from bot.clock import TravelClock
 from bot.config import Settings
 from bot.delivery import OutboxSender
 from bot.scheduler import Scheduler
+from bot.web.server import WebContext, WebServer, build_web_app
 from handlers.commands.handler import CommandHandler
 from handlers.context import Classifier, Services
 from handlers.dispatcher import Dispatcher
@@ -121,8 +122,25 @@ def build_scheduler(
     return Scheduler(steps, timezone=settings.tz, after_run=after_run)
 
 
+def build_web(app: App) -> WebServer:
+    """The web server (dashboard, simulator, Open311) around the app's own parts."""
+    from bot.web.features import default_features  # the pages' templates load only when served
+
+    context = WebContext(
+        settings=app.settings,
+        db=app.db,
+        services=app.services,
+        dispatcher=app.dispatcher,
+        sender=app.sender,
+        clock=app.clock,
+        extras={"channel": app.channel},  # the simulator pages talk to the simulator channel
+    )
+    web = app.settings.web
+    return WebServer(build_web_app(context, default_features()), web.host, web.port)
+
+
 class App:
-    """The running bot: start/stop lifecycle around one channel."""
+    """The running bot: start/stop lifecycle around one channel, and the web server if any."""
 
     def __init__(
         self,
@@ -130,6 +148,8 @@ class App:
         channel: Channel,
         clock: Callable[[], datetime] | None = None,
         nlp: Understanding | None = None,
+        *,
+        serve_web: bool = False,
     ) -> None:
         self.settings = settings
         self.channel = channel
@@ -141,10 +161,12 @@ class App:
             self.db, channel, self.clock, delivery=settings.delivery, quiet=settings.followups
         )
         self._sender_task: asyncio.Task[None] | None = None
-        services = build_services(settings, self.clock, self.nlp)
-        self.scheduler = build_scheduler(settings, self.db, services, self.sender.flush)
+        self.services = build_services(settings, self.clock, self.nlp)
+        self.scheduler = build_scheduler(settings, self.db, self.services, self.sender.flush)
         if hasattr(channel, "notify"):
             channel.notify = self.queue_replies  # e.g. WeChat's "was offline" note
+        # ``[web] enabled = false`` turns the web server off even where one is wanted.
+        self.web = build_web(self) if serve_web and settings.web.enabled else None
 
     async def queue_replies(self, replies: Sequence[Reply]) -> None:
         """Queue messages no received message caused (a channel's notices), then send."""
@@ -185,11 +207,21 @@ class App:
         self.scheduler.start()
         self._sender_task = asyncio.create_task(self.sender.run())
         await self.channel.start(self.on_inbound)
+        if self.web is not None:
+            try:
+                await self.web.start()
+            except OSError:  # the port is taken: stop what started, then say so
+                await self.stop()
+                raise
 
     async def stop(self) -> None:
-        """Disconnect, deliver what is left, and close the database."""
+        """Disconnect, stop serving, deliver what is left, and close the database."""
         await self.scheduler.shutdown()
+        # The channel first: the simulator wakes the pages that wait for a message, so the
+        # web server does not wait for their long polls to time out.
         await self.channel.stop()
+        if self.web is not None:
+            await self.web.stop()
         if self._sender_task is not None:
             self._sender_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -197,9 +229,12 @@ class App:
         await self.sender.flush()
         self.db.dispose()
 
-    async def run(self) -> None:
-        """Run until the channel ends (end of console input) or the task is cancelled."""
+    async def run(self, on_started: Callable[[], None] | None = None) -> None:
+        """Run until the channel ends (end of console input) or the task is cancelled;
+        ``on_started`` is called once everything is up (to print where to find it)."""
         await self.start()
+        if on_started is not None:
+            on_started()
         try:
             await self.channel.wait_closed()
         finally:

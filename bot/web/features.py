@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from bot.web import auth, dashboard, open311, public
+from bot.web import auth, dashboard, open311, public, simulator
 from bot.web.server import Setup
 
 
 def default_features() -> list[Setup]:
     """Every web feature of the bot; each developer adds their module's ``setup`` here."""
     # auth first: its middleware guards every route the later features add.
-    features: list[Setup] = [auth.setup, dashboard.setup, public.setup, open311.setup]
+    features: list[Setup] = [
+        auth.setup,
+        dashboard.setup,
+        public.setup,
+        open311.setup,
+        simulator.setup,
+    ]
     return features

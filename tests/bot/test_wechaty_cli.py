@@ -17,7 +17,7 @@ from tests.support.harness import EXAMPLE_CONFIG
 def started(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[App]:
     apps: list[App] = []
 
-    async def run(self: App) -> None:  # start nothing: only the choice is under test
+    async def run(self: App, on_started: object = None) -> None:  # only the choice is tested
         apps.append(self)
         self.db.dispose()
 
@@ -33,18 +33,20 @@ def test_token_means_wechat(
     monkeypatch.setenv("WECHATY_PUPPET_SERVICE_ENDPOINT", "127.0.0.1:8788")
     assert cli.main(["run", "--config", str(EXAMPLE_CONFIG)]) == 0
     assert isinstance(started[0].channel, WechatyChannel)
+    assert started[0].web is not None  # the dashboard is served next to WeChat
     err = capsys.readouterr().err
     assert "微信通道（网关 127.0.0.1:8788）" in err and "扫码" in err
 
 
-def test_no_token_or_chat_means_console(
+def test_no_token_means_the_simulator_and_chat_means_console(
     started: list[App], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("WECHATY_PUPPET_SERVICE_TOKEN", raising=False)
     assert cli.main(["run", "--config", str(EXAMPLE_CONFIG)]) == 0
     monkeypatch.setenv("WECHATY_PUPPET_SERVICE_TOKEN", "puppet_test_token")
     assert cli.main(["chat", "--config", str(EXAMPLE_CONFIG)]) == 0
-    assert [a.channel.name for a in started] == ["console", "console"]
+    assert [a.channel.name for a in started] == ["simulator", "console"]
+    assert started[0].web is not None and started[1].web is None
     assert "本地控制台通道" in capsys.readouterr().err
 
 
