@@ -1,0 +1,135 @@
+"""Real headless Chromium (Debian's ``chromium``, driven by Playwright): log in, filter, open a
+ticket, see a chart; chat in the simulator and see the bot's reply.
+
+Skipped, with the reason shown by ``pytest -rs``, where Playwright or Chromium is missing
+(``.ci/run`` installs Chromium with apt). Playwright's own browser downloads are never used.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.live_web import SimulatorSite
+from tests.support.web import DEMO_PASSWORDS, DashboardSite
+
+playwright_api = pytest.importorskip(
+    "playwright.async_api", reason="Playwright is not installed: pip install -e '.[test]'"
+)
+CHROMIUM = os.environ.get("LIUFANG_CHROMIUM") or shutil.which("chromium") or ""
+if not CHROMIUM:
+    pytest.skip(
+        "no Chromium found: apt-get install chromium (or set LIUFANG_CHROMIUM)",
+        allow_module_level=True,
+    )
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """A fresh headless Chromium for one test."""
+    async with playwright_api.async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def new_page(browser: Any) -> Any:
+    """A page that fails the test on any script error."""
+    page = await browser.new_page(locale="zh-CN")
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    return page
+
+
+async def log_in(page: Any, base: str, path: str, username: str) -> None:
+    """Open ``path``; the log-in form comes first, then the page itself."""
+    await page.goto(base + path)
+    assert "/login" in page.url
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", DEMO_PASSWORDS[username])
+    await page.click("form.stack button[type=submit]")
+    await page.wait_for_url(base + path)
+
+
+async def test_dashboard_log_in_filter_open_a_ticket_see_a_chart(
+    browser: Any, tmp_path: Path
+) -> None:
+    site = await DashboardSite.start(tmp_path)
+    try:
+        page = await new_page(browser)
+        await log_in(page, site.base, "/", "wangshuji")
+        rows = page.locator("table.tickets tbody tr")
+        assert await rows.count() == 3  # 毛塘路社区's seeded tickets, not 桂花巷's
+        # The <script> in a report is shown as text, never run.
+        assert "<script>alert('x')</script>" in await page.inner_text("table.tickets")
+        await page.select_option("select[name=klass]", "urgent")
+        await page.click("form.filters button[type=submit]")
+        await page.wait_for_url("**klass=urgent**")
+        assert await rows.count() == 1
+        await rows.first.locator("td.text a").click()
+        await page.wait_for_url(f"**/tickets/{site.tickets['elevator']}")
+        assert "困了一个老人" in await page.inner_text("p.report")
+        assert await page.locator("ol.history li").count() >= 1
+        await page.click("header nav a[href='/stats']")
+        await page.wait_for_url("**/stats")
+        chart = page.locator("svg.chart").first
+        await chart.wait_for(state="visible")
+        box = await chart.bounding_box()
+        assert box is not None and box["width"] > 100 and box["height"] > 50
+        assert page.errors == []
+    finally:
+        await site.close()
+
+
+async def test_simulator_chat_and_the_bots_reply(browser: Any, tmp_path: Path) -> None:
+    site = await SimulatorSite.start(tmp_path)
+    try:
+        page = await new_page(browser)
+        await log_in(page, site.base, "/simulator", "wangshuji")
+        await page.select_option("#sim-room", "room-maotang-g1")
+        await page.select_option("#sim-member", "wx-mt-li")
+        await page.fill("#sim-text", "3栋2单元门口的路灯坏了好几天了")
+        await page.press("#sim-text", "Enter")
+        mine = page.locator("#sim-log li.mine .bubble")
+        await mine.wait_for()
+        assert "路灯坏了" in await mine.inner_text()
+        reply = page.locator("#sim-log li.bot .bubble").first
+        await reply.wait_for()
+        text = await reply.inner_text()
+        assert text.startswith("@李网格长") and "已登记 T1（小事·线上议）" in text
+        assert await page.locator("#sim-log li.bot.to-me").count() == 1  # it @-mentions me
+        assert await page.input_value("#sim-text") == ""
+        # The card in the six-party group, seen as the property manager it mentions.
+        await page.select_option("#sim-room", "room-maotang-6p")
+        await page.select_option("#sim-member", "wx-mt-zhang")
+        card = page.locator("#sim-log li.bot.to-me .bubble").first
+        await card.wait_for()
+        assert "【T1 小事·线上议】" in await card.inner_text()
+        # Typed markup stays text.
+        await page.fill("#sim-text", "<img src=x onerror=alert(1)>认领 T1")
+        await page.press("#sim-text", "Enter")
+        await page.locator("#sim-log li.mine").wait_for()
+        assert await page.locator("#sim-log img").count() == 0
+        assert page.errors == []
+    finally:
+        await site.close()
