@@ -80,3 +80,14 @@ def respond(fmt: str, root: str, data: Any, status: int = 200) -> web.Response:
         charset="utf-8",
         headers=_HEADERS,
     )
+
+
+def respond_json_bytes(body: bytes, status: int = 200) -> web.Response:
+    """A JSON response from an already encoded UTF-8 body."""
+    return web.Response(
+        body=body,
+        status=status,
+        content_type="application/json",
+        charset="utf-8",
+        headers=_HEADERS,
+    )

@@ -107,6 +107,21 @@ async def test_status_follows_the_ticket_and_notes_say_what_was_done(live: LiveW
     assert len(both) == 3
 
 
+async def test_cached_answers_follow_every_change(live: LiveWeb) -> None:
+    _, before = await live.get_json(f"{V2}/requests.json")
+    assert {r["status"] for r in before} == {"open"}
+    await live.bot.say("[毛塘路社区六方议事群] 张经理: 认领 T2")
+    await live.bot.say("[毛塘路社区六方议事群] 张经理: 驳回 T2 不属于物业，已转城管，电话12319")
+    _, after = await live.get_json(f"{V2}/requests.json")
+    changed = {r["service_request_id"]: r for r in after}[2]
+    assert changed["status"] == "closed"
+    assert changed["status_notes"] == "已驳回：不属于物业，已转城管，电话12319"
+    assert changed["updated_datetime"] >= before[1]["updated_datetime"]
+    assert [r for r in after if r["service_request_id"] != 2] == [
+        r for r in before if r["service_request_id"] != 2
+    ]
+
+
 async def test_filters_by_service_code_jurisdiction_and_ids(live: LiveWeb) -> None:
     _, noise = await live.get_json(f"{V2}/requests.json", service_code="noise")
     assert [r["service_code"] for r in noise] == ["noise"]

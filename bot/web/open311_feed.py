@@ -1,0 +1,90 @@
+"""The service requests of ``requests.json``, each rendered once and kept until it changes.
+
+A list answer holds up to 1,000 requests, and formatting them (datetimes, masking, JSON) costs
+far more than finding them. So each request's JSON is cached with the version it was made
+from — the ticket's ``updated_at`` and ``state``, which every recorded change moves — and a
+query reads only ``(id, updated_at, state)`` of the matching tickets; the few that changed or
+were never shown are read and rendered again. The answer is therefore always current.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import tzinfo
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.web.open311_format import request_fields
+from bot.web.open311_query import RequestQuery, load_rows, match_keys, notes_of
+
+CACHED = 20_000  # requests kept (about 12 MB); the oldest rendered go first
+
+
+def _dumps(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class RequestFeed:
+    """Finds service requests and returns each as UTF-8 JSON, from the cache where current."""
+
+    def __init__(
+        self,
+        sessions: Callable[[], Session],
+        communities: dict[str, str],
+        tz: tzinfo,
+        cached: int = CACHED,
+    ) -> None:
+        """``sessions`` opens read sessions; ``communities`` maps codes to names."""
+        self._sessions = sessions
+        self._communities = communities
+        self._tz = tz
+        self._cap = cached
+        self._cache: dict[int, tuple[Any, str, bytes]] = {}
+        self._lock = threading.Lock()  # queries run in several worker threads at once
+
+    def find(self, query: RequestQuery) -> list[bytes]:
+        """The matching requests as JSON objects, newest first (runs SQL: call in a thread)."""
+        with self._sessions() as session:
+            keys = match_keys(session, query)
+            with self._lock:
+                found = {i: self._cache.get(i) for i, _, _ in keys}
+            stale = [
+                i
+                for i, updated, state in keys
+                if (hit := found[i]) is None or hit[0] != updated or hit[1] != state
+            ]
+            fresh = self._render(session, stale)
+        with self._lock:
+            for ticket_id, entry in fresh.items():
+                self._cache.pop(ticket_id, None)  # re-inserted last: the newest stay longest
+                self._cache[ticket_id] = entry
+            while len(self._cache) > self._cap:
+                del self._cache[next(iter(self._cache))]
+        out = []
+        for ticket_id, _, _ in keys:
+            entry = fresh.get(ticket_id) or found[ticket_id]
+            assert entry is not None
+            out.append(entry[2])
+        return out
+
+    def _render(self, session: Session, ids: list[int]) -> dict[int, tuple[Any, str, bytes]]:
+        rows = load_rows(session, ids)
+        notes = notes_of(session, rows)
+        return {
+            r["id"]: (
+                r["version"],
+                r["state"],
+                _dumps(
+                    request_fields(
+                        r,
+                        self._communities.get(r["community_code"], ""),
+                        self._tz,
+                        notes.get(r["id"]),
+                    )
+                ),
+            )
+            for r in rows
+        }
