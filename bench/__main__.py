@@ -6,7 +6,7 @@ import json
 import platform
 from pathlib import Path
 
-from bench import intake, search, sweep, wechaty_latency
+from bench import intake, search, sweep, web, wechaty_latency
 
 TARGETS = {
     "ratio": (">=", 0.5),
@@ -15,6 +15,8 @@ TARGETS = {
     "search_p95_ms": ("<=", 20),
     "sweep_s": ("<=", 1.0),
     "wechat_p99_ms": ("<=", 50),
+    "dashboard_list_p95_ms": ("<=", 100),
+    "dashboard_filtered_p95_ms": ("<=", 100),
 }
 
 
@@ -28,6 +30,7 @@ def main() -> int:
         ("keyword search, 1,000,000 tickets in SQLite", search.search_vs_like),
         ("one follow-up sweep, 100,000 open tickets, 5,000 due", sweep.sweep_bench),
         ("WeChat: room message to reply via real Wechaty, 50/s", wechaty_latency.wechaty_latency),
+        ("web: dashboard list page, 100,000 tickets, 20 clients", web.dashboard_latency),
     ):
         print(f"== {name}", flush=True)
         figures = fn()

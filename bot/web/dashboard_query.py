@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, Engine, create_engine, event
@@ -110,20 +110,50 @@ def conditions(
     return where
 
 
+class ListItem(Protocol):
+    """The columns a list line shows (a :class:`Ticket` has them all)."""
+
+    id: int | None
+    klass: str
+    text: str
+    plus_ones: int
+    community_code: str
+    grid: str | None
+    category: str
+    state: str
+    created_at: datetime
+    due_at: datetime | None
+
+
+# Only these columns are read for a list page: plain rows, no ORM objects to build and track.
+LIST_COLUMNS = (
+    col(Ticket.id),
+    col(Ticket.klass),
+    col(Ticket.text),
+    col(Ticket.plus_ones),
+    col(Ticket.community_code),
+    col(Ticket.grid),
+    col(Ticket.category),
+    col(Ticket.state),
+    col(Ticket.created_at),
+    col(Ticket.due_at),
+)
+
+
 def list_page(
     session: Session, where: list[ColumnElement[bool]] | None, page: int
-) -> tuple[list[Ticket], bool]:
+) -> tuple[list[ListItem], bool]:
     """One page of tickets, newest first, and whether another page follows."""
     if where is None:
         return [], False
     statement = (
-        select(Ticket)
+        select(*LIST_COLUMNS)
         .where(*where)
         .order_by(col(Ticket.id).desc())
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
     )
-    rows = list(session.exec(statement).all())
+    rows: list[ListItem] = list(session.execute(statement).all())  # type: ignore[arg-type]
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 

@@ -1,0 +1,213 @@
+"""Web benchmark: latency of the real server with 100,000 tickets under 20 concurrent clients.
+
+The tickets come from the search benchmark's seeded generator (``bench.search``), written into
+a fresh SQLite file of the demo config's two communities. The server runs the real app (every
+web feature) in a child process, as ``make run`` serves it, so the clients in this process do
+not share its event loop. Each scenario is a list of URLs requested a fixed number of times by
+:data:`CLIENTS` clients at once; a figure is the client-side time of one whole response.
+
+Another scenario (``requests.json`` of Open311) can be added as one more function calling
+:func:`served` and :func:`measure`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import multiprocessing
+import re
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import aiohttp
+
+from bench.search import _rows, _tokenized_parts  # the seeded generator of search texts
+from bot.config import Settings, load_settings
+from handlers.understanding import Understanding
+
+N_TICKETS = 100_000
+CLIENTS = 20
+REQUESTS = 1000  # per scenario, after WARMUP
+WARMUP = 60
+CONFIG = Path(__file__).resolve().parents[1] / "config.example.toml"
+_CODES = {"bench-a": "maotang", "bench-b": "guihua"}  # generator community → demo community
+_GRIDS = ("1网格", "2网格", "3网格")
+_INSERT = (
+    "INSERT INTO tickets (community_code, grid, room_id, reporter_id, reporter_name, text, "
+    "klass, category, route, location, responsible, cues, state, filed_on_request, created_at, "
+    "updated_at, source_msg_id, search_text, due_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+
+def settings_for(path: Path) -> Settings:
+    """The demo config on the SQLite file at ``path``."""
+    return load_settings(CONFIG, env={"LIUFANG_DATABASE_URL": f"sqlite:///{path}"})
+
+
+def seed(path: Path, n: int = N_TICKETS) -> float:
+    """Create the database at ``path`` with ``n`` tickets; the seconds it took."""
+    from bot.app import open_database
+
+    start = time.perf_counter()
+    open_database(settings_for(path)).dispose()  # schema and the demo communities
+    tokens = _tokenized_parts(Understanding.load())
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        for i, row in enumerate(_rows(tokens, n)):
+            code = _CODES[str(row[0])]
+            created = datetime.fromisoformat(str(row[14]))
+            due = f"{created + timedelta(days=3):%Y-%m-%d %H:%M:%S}.000000"
+            grid = _GRIDS[i % 3] if code == "maotang" else _GRIDS[i % 2]
+            yield (code, grid, f"room-{code}-g{i % 3}", *row[3:], due)
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA synchronous = OFF")
+        # The FTS index is built once at the end, faster than row by row through the trigger.
+        triggers = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tickets'"
+        ).fetchall()
+        for name, _ in triggers:
+            conn.execute(f'DROP TRIGGER "{name}"')
+        batches = rows()
+        while batch := list(itertools.islice(batches, 20_000)):
+            conn.execute("BEGIN")
+            conn.executemany(_INSERT, batch)
+            conn.execute("COMMIT")
+        conn.execute("INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')")
+        for _, sql in triggers:
+            conn.execute(sql)
+        conn.execute("ANALYZE")
+    finally:
+        conn.close()
+    return time.perf_counter() - start
+
+
+def _serve(path: Path, pipe: Connection) -> None:
+    """Child process: the real web app over the database at ``path`` until told to stop."""
+    from bot.app import build_dispatcher, build_services, system_clock
+    from bot.web.features import default_features
+    from bot.web.server import WebContext, WebServer, build_web_app
+    from storage.db import Database
+
+    async def main() -> None:
+        settings = settings_for(path)
+        nlp = Understanding.load(settings.lexicon_files, settings.user_words)
+        clock = system_clock(settings)
+        db = Database(settings.database_url)
+        context = WebContext(
+            settings=settings,
+            db=db,
+            services=build_services(settings, clock, nlp),
+            dispatcher=build_dispatcher(settings, db, clock, nlp),
+            sender=None,
+            clock=clock,
+        )
+        server = WebServer(build_web_app(context, default_features()), "127.0.0.1", 0)
+        await server.start()
+        pipe.send(server.url)
+        await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # the stop signal
+        await server.stop()
+        db.dispose()
+
+    asyncio.run(main())
+
+
+@contextmanager
+def served(path: Path) -> Iterator[str]:
+    """The base URL of the real server over ``path``, running in a child process."""
+    parent, child = multiprocessing.get_context("spawn").Pipe()
+    process = multiprocessing.get_context("spawn").Process(target=_serve, args=(path, child))
+    process.start()
+    try:
+        if not parent.poll(60):
+            raise RuntimeError("the web server did not start within 60 s")
+        yield str(parent.recv()).rstrip("/")
+    finally:
+        parent.send("stop")
+        process.join(10)
+        if process.is_alive():
+            process.kill()
+
+
+async def login(http: aiohttp.ClientSession, base: str, username: str, password: str) -> None:
+    """Log ``http`` in through the form, as a browser does."""
+    async with http.get(f"{base}/login") as resp:
+        token = _CSRF.search(await resp.text())
+    assert token is not None
+    form = {"username": username, "password": password, "csrf_token": token[1]}
+    async with http.post(f"{base}/login", data=form) as resp:
+        assert resp.status == 200 and "/logout" in await resp.text(), "log-in failed"
+
+
+async def measure(
+    http: aiohttp.ClientSession, base: str, paths: Sequence[str], n: int = REQUESTS
+) -> list[float]:
+    """Milliseconds of ``n`` GETs cycling through ``paths``, :data:`CLIENTS` at a time."""
+    todo = itertools.cycle(paths)
+    left = [n]
+    times: list[float] = []
+
+    async def client() -> None:
+        while left[0] > 0:
+            left[0] -= 1
+            path = next(todo)
+            start = time.perf_counter()
+            async with http.get(base + path) as resp:
+                await resp.read()
+                assert resp.status == 200, (path, resp.status)
+            times.append((time.perf_counter() - start) * 1000)
+
+    await asyncio.gather(*(client() for _ in range(CLIENTS)))
+    return times
+
+
+def _p(values: Sequence[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+# A secretary of 毛塘路 (65% of the tickets): the first page, and a page narrowed by filters.
+LIST_PATHS = ("/",)
+FILTERED_PATHS = ("/?klass=urgent&state=reported", "/?grid=2网格&category=facility&page=2")
+SEARCH_PATHS = ("/?q=路灯", "/?q=漏水&state=in_progress", "/?q=马蜂窝")
+
+
+async def _dashboard(base: str) -> dict[str, float]:
+    connector = aiohttp.TCPConnector(limit=CLIENTS)
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=jar) as http:
+        await login(http, base, "wangshuji", "maotang2026")
+        await measure(http, base, LIST_PATHS + FILTERED_PATHS + SEARCH_PATHS, WARMUP)
+        figures: dict[str, float] = {}
+        for name, paths in (
+            ("list", LIST_PATHS),
+            ("filtered", FILTERED_PATHS),
+            ("search", SEARCH_PATHS),
+        ):
+            start = time.perf_counter()
+            times = await measure(http, base, paths)
+            figures[f"dashboard_{name}_p50_ms"] = _p(times, 50)
+            figures[f"dashboard_{name}_p95_ms"] = _p(times, 95)
+            figures[f"dashboard_{name}_per_s"] = len(times) / (time.perf_counter() - start)
+    return figures
+
+
+def dashboard_latency() -> dict[str, float]:
+    """p50/p95 ms of the dashboard list page (first, filtered, searched) under 20 clients."""
+    with tempfile.TemporaryDirectory(prefix="liufang-bench-web-") as tmp:
+        path = Path(tmp) / "web.db"
+        seconds = seed(path)
+        print(f"   {N_TICKETS:,} tickets seeded in {seconds:.1f} s", flush=True)
+        with served(path) as base:
+            figures = asyncio.run(_dashboard(base))
+    print(f"   {CLIENTS} clients, {REQUESTS} requests per scenario", flush=True)
+    return {**figures, "web_seed_s": seconds}
