@@ -1,11 +1,11 @@
-# liufang — make run | make test | make bench | make lint
+# liufang — make run | make chat | make test | make bench | make lint
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CONFIG ?= $(if $(wildcard config.toml),config.toml,config.example.toml)
 
-.PHONY: run test bench lint check-config clean
+.PHONY: run chat test bench lint check-config clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(PY) -m bot run --config $(CONFIG)
+
+chat: $(STAMP)
+	$(PY) -m bot chat --config $(CONFIG)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -rs
