@@ -91,6 +91,11 @@ class Ticket(SQLModel, table=True):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_community_state", "community_code", "state"),
+        # Revision 0008: Open311 lists tickets by time, filtered by community, service and
+        # state, and checks each one's last change: all answered from this index alone.
+        Index(
+            "ix_tickets_feed", "created_at", "community_code", "category", "state", "updated_at"
+        ),
         # Ticket numbers are shown to people as T<id>: SQLite must never hand one out twice.
         {"sqlite_autoincrement": True},
     )
@@ -110,8 +115,7 @@ class Ticket(SQLModel, table=True):
     cues: str = Field(default="", max_length=1000)  # "|"-joined, for humans
     state: str = Field(default="reported", max_length=16)
     filed_on_request: bool = Field(default=False)  # explicit 报事 overrode the classifier
-    # Indexed in revision 0007: Open311 lists requests by when they were made.
-    created_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    created_at: datetime = Field(sa_type=UtcDateTime)
     updated_at: datetime = Field(sa_type=UtcDateTime)
     due_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     source_msg_id: str = Field(unique=True, max_length=200)
