@@ -94,7 +94,13 @@ class Ticket(SQLModel, table=True):
         # Revision 0008: Open311 lists tickets by time, filtered by community, service and
         # state, and checks each one's last change: all answered from this index alone.
         Index(
-            "ix_tickets_feed", "created_at", "community_code", "category", "state", "updated_at"
+            "ix_tickets_feed",
+            "created_at",
+            "id",
+            "community_code",
+            "category",
+            "state",
+            "updated_at",
         ),
         # Ticket numbers are shown to people as T<id>: SQLite must never hand one out twice.
         {"sqlite_autoincrement": True},

@@ -21,7 +21,8 @@ down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-COLUMNS = ["created_at", "community_code", "category", "state", "updated_at"]
+# ``id`` second: newest first with ties by id is then the index's own order (no sort).
+COLUMNS = ["created_at", "id", "community_code", "category", "state", "updated_at"]
 
 
 def upgrade() -> None:
