@@ -17,6 +17,9 @@ TARGETS = {
     "wechat_p99_ms": ("<=", 50),
     "dashboard_list_p95_ms": ("<=", 100),
     "dashboard_filtered_p95_ms": ("<=", 100),
+    "open311_requests_p95_ms": ("<=", 100),
+    "open311_filtered_p95_ms": ("<=", 100),
+    "open311_ids_p95_ms": ("<=", 100),
 }
 
 
@@ -31,6 +34,7 @@ def main() -> int:
         ("one follow-up sweep, 100,000 open tickets, 5,000 due", sweep.sweep_bench),
         ("WeChat: room message to reply via real Wechaty, 50/s", wechaty_latency.wechaty_latency),
         ("web: dashboard list page, 100,000 tickets, 20 clients", web.dashboard_latency),
+        ("web: Open311 requests.json, 100,000 tickets, 20 clients", web.open311_latency),
     ):
         print(f"== {name}", flush=True)
         figures = fn()

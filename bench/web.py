@@ -6,8 +6,10 @@ web feature) in a child process, as ``make run`` serves it, so the clients in th
 not share its event loop. Each scenario is a list of URLs requested a fixed number of times by
 :data:`CLIENTS` clients at once; a figure is the client-side time of one whole response.
 
-Another scenario (``requests.json`` of Open311) can be added as one more function calling
-:func:`served` and :func:`measure`.
+The Open311 scenario (:func:`open311_latency`) asks ``requests.json`` for 90-day windows (each
+the newest 1,000 of about 8,200 tickets, the largest answer the API gives), the same narrowed
+by status and service, and single requests by id (mostly never asked before, so rendered
+afresh); plus, one client alone, the time of a 1,000-request window nobody asked for yet.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import multiprocessing
+import random
 import re
 import sqlite3
 import statistics
@@ -211,3 +214,70 @@ def dashboard_latency() -> dict[str, float]:
             figures = asyncio.run(_dashboard(base))
     print(f"   {CLIENTS} clients, {REQUESTS} requests per scenario", flush=True)
     return {**figures, "web_seed_s": seconds}
+
+
+def _window(end: datetime, **params: str) -> str:
+    """``requests.json`` for the 90 days before ``end`` (Shanghai time), with ``params``."""
+    start = end - timedelta(days=90)
+    w3c = "%Y-%m-%dT%H:%M:%S%%2B08:00"  # an escaped "+" in the offset
+    query = f"start_date={start.strftime(w3c)}&end_date={end.strftime(w3c)}"
+    extra = "".join(f"&{k}={v}" for k, v in params.items())
+    return f"/open311/v2/requests.json?{query}{extra}"
+
+
+# The seeded tickets run from 2023-01-01 to 2026-01-01.
+_ENDS = (datetime(2025, 12, 31), datetime(2025, 9, 30), datetime(2025, 6, 30))
+WINDOW_PATHS = tuple(_window(end) for end in _ENDS)
+OPEN311_FILTERED = (
+    *(_window(end, status="open", service_code="facility,utilities") for end in _ENDS),
+    _window(_ENDS[0], jurisdiction_id="guihua", status="closed"),
+)
+
+
+def _id_paths(n: int = 200, seed: int = 311) -> tuple[str, ...]:
+    rng = random.Random(seed)
+    one = [f"/open311/v2/requests/{rng.randint(1, N_TICKETS)}.json" for _ in range(n)]
+    many = [
+        "/open311/v2/requests.json?service_request_id="
+        + ",".join(str(rng.randint(1, N_TICKETS)) for _ in range(20))
+        for _ in range(n)
+    ]
+    return tuple(itertools.chain.from_iterable(zip(one, many, strict=True)))
+
+
+async def _open311(base: str) -> dict[str, float]:
+    connector = aiohttp.TCPConnector(limit=CLIENTS)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        cold = []
+        for days in range(10):  # windows nobody asked for: every request rendered afresh
+            path = _window(datetime(2024, 12, 31) - timedelta(days=60 * days))
+            start = time.perf_counter()
+            async with http.get(base + path) as resp:
+                assert resp.status == 200 and len(await resp.json()) == 1000
+            cold.append((time.perf_counter() - start) * 1000)
+        ids = _id_paths()
+        await measure(http, base, WINDOW_PATHS + OPEN311_FILTERED, WARMUP)
+        figures: dict[str, float] = {"open311_cold_1000_ms": statistics.median(cold)}
+        for name, paths in (
+            ("requests", WINDOW_PATHS),
+            ("filtered", OPEN311_FILTERED),
+            ("ids", ids),
+        ):
+            start = time.perf_counter()
+            times = await measure(http, base, paths)
+            figures[f"open311_{name}_p50_ms"] = _p(times, 50)
+            figures[f"open311_{name}_p95_ms"] = _p(times, 95)
+            figures[f"open311_{name}_per_s"] = len(times) / (time.perf_counter() - start)
+    return figures
+
+
+def open311_latency() -> dict[str, float]:
+    """p50/p95 ms of Open311 ``requests.json`` (windows, filtered, by id) under 20 clients."""
+    with tempfile.TemporaryDirectory(prefix="liufang-bench-open311-") as tmp:
+        path = Path(tmp) / "web.db"
+        seconds = seed(path)
+        print(f"   {N_TICKETS:,} tickets seeded in {seconds:.1f} s", flush=True)
+        with served(path) as base:
+            figures = asyncio.run(_open311(base))
+    print(f"   {CLIENTS} clients, {REQUESTS} requests per scenario", flush=True)
+    return figures
