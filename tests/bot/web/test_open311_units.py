@@ -1,0 +1,75 @@
+"""Open311 pieces on their own: the feed cache, query parsing, what the public may read."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+from multidict import MultiDict
+
+from bot.web.open311_feed import RequestFeed
+from bot.web.open311_format import Open311Error, public_text
+from bot.web.open311_query import RequestQuery, parse_query
+from storage.db import Database
+from storage.models import Ticket
+from tests.support.db import SHANGHAI, T0, seed_community, ticket
+
+
+def test_the_cache_is_bounded_and_follows_changes(database: Database) -> None:
+    seed_community(database)
+    with database.session() as session:
+        for i in range(5):
+            session.add(ticket(f"m{i}", at=T0 + timedelta(minutes=i), text=f"路灯{i}坏了"))
+        session.commit()
+    feed = RequestFeed(database.session, {"c1": "幸福里社区"}, SHANGHAI, cached=3)
+    query = RequestQuery(start=T0 - timedelta(days=1), end=T0 + timedelta(days=1))
+    first = [json.loads(r) for r in feed.find(query)]
+    assert [r["service_request_id"] for r in first] == [5, 4, 3, 2, 1]
+    assert len(feed._cache) == 3  # the three rendered last
+    with database.session() as session:
+        t = session.get(Ticket, 5)
+        assert t is not None
+        t.state, t.updated_at = "resolved", T0 + timedelta(hours=1)
+        session.add(t)
+        session.commit()
+    again = [json.loads(r) for r in feed.find(query)]
+    assert again[0]["status"] == "closed" and again[1:] == first[1:]
+    assert again[0]["updated_datetime"] == "2026-11-26T10:00:00+08:00"
+
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)
+
+
+def query(**params: str) -> RequestQuery:
+    """``parse_query`` of these parameters at NOW, with the demo communities."""
+    return parse_query(MultiDict(params), NOW, SHANGHAI, ["maotang", "guihua"])
+
+
+def test_dates_default_to_the_last_90_days_and_spans_are_capped() -> None:
+    q = query()
+    assert (q.start, q.end) == (NOW - timedelta(days=90), NOW)
+    q = query(start_date="2026-01-01")
+    assert q.start == datetime(2026, 1, 1, tzinfo=SHANGHAI)
+    assert q.end == datetime(2026, 4, 1, tzinfo=SHANGHAI)
+    q = query(end_date="2026-03-31T16:00:00Z")
+    assert q.end == datetime(2026, 4, 1, 0, 0, tzinfo=SHANGHAI)
+    assert q.end - q.start == timedelta(days=90)
+    q = query(start_date="2026-11-01T00:00:00 08:00")  # an unescaped "+" became a space
+    assert q.start == datetime(2026, 11, 1, tzinfo=SHANGHAI)
+    with pytest.raises(Open311Error) as err:
+        query(start_date="2026-01-01", end_date="2026-04-02")
+    assert err.value.status == 400
+
+
+def test_ids_override_everything_and_statuses_map_to_states() -> None:
+    q = query(service_request_id="T12,#13,14,12", status="closed", service_code="noise")
+    assert q == RequestQuery(ids=(12, 13, 14))
+    assert set(query(status="open").states) == {"reported", "accepted", "in_progress", "reopened"}
+    assert query(jurisdiction_id="guihua").community == "guihua"
+
+
+def test_public_text_masks_phones_and_hides_the_reporter() -> None:
+    text = "我是刘阿姨，电话 139 8765 4321 或 0571-88776655，3栋2单元301室"
+    shown = public_text(text, ("刘阿姨", "李"))  # one-character names are too risky to replace
+    assert shown == "我是报事人，电话 139****4321 或 0571-****6655，3栋2单元301室"
