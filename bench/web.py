@@ -89,7 +89,6 @@ def seed(path: Path, n: int = N_TICKETS) -> float:
         conn.execute("INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')")
         for _, sql in triggers:
             conn.execute(sql)
-        conn.execute("ANALYZE")
     finally:
         conn.close()
     return time.perf_counter() - start

@@ -102,6 +102,11 @@ class Ticket(SQLModel, table=True):
             "state",
             "updated_at",
         ),
+        # Added in revision 0009 (the dashboard): a community's tickets newest first, read a
+        # page at a time with LIMIT; by deadline and by filing time (statistics, the rates).
+        Index("ix_tickets_community_id", "community_code", "id"),
+        Index("ix_tickets_community_due", "community_code", "due_at"),
+        Index("ix_tickets_community_created", "community_code", "created_at"),
         # Ticket numbers are shown to people as T<id>: SQLite must never hand one out twice.
         {"sqlite_autoincrement": True},
     )

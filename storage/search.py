@@ -12,15 +12,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import reduce
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Executable,
     Integer,
+    Select,
     column,
     func,
     literal,
     literal_column,
+    table,
     text,
 )
 from sqlmodel import Session, col, select
@@ -106,23 +109,27 @@ def search_statement(
     )
 
 
-def search_condition(dialect: str, terms: Sequence[str]) -> ColumnElement[bool]:
-    """A WHERE condition on ``tickets``: its search tokens include every term, via the index.
+def newest_matching(statement: Select[Any], dialect: str, terms: Sequence[str]) -> Select[Any]:
+    """``statement`` (a SELECT of ticket columns, unordered) narrowed to the tickets whose
+    search tokens include every term, newest first; its other filters, OFFSET and LIMIT apply.
 
-    For lists that combine the search with other filters, sorting and paging (the dashboard);
-    ``terms`` come from :func:`query_terms` and must not be empty.
+    For lists that combine the search with other filters and paging (the dashboard). On
+    SQLite the FTS table is joined as the outer loop, ordered by its rowid (which FTS5 walks
+    newest first itself), so a page stops at its LIMIT however common the word; an
+    ``IN (SELECT rowid …)`` would collect every match first. ``terms`` come from
+    :func:`query_terms` and must not be empty.
     """
     if not terms:
         raise ValueError("no search terms")
     if dialect == "sqlite":
-        matches = (
-            text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_query")
-            .bindparams(fts_query=fts5_query(terms))
-            .columns(column("rowid", Integer))
+        fts = table(FTS_TABLE, column("rowid", Integer))
+        return (
+            statement.join_from(fts, Ticket, col(Ticket.id) == fts.c.rowid)
+            .where(literal_column(FTS_TABLE).op("MATCH")(fts5_query(terms)))
+            .order_by(fts.c.rowid.desc())
         )
-        return col(Ticket.id).in_(matches)
     vector = func.to_tsvector(_PG_CONFIG, col(Ticket.search_text))
-    return vector.op("@@")(_pg_tsquery(terms))
+    return statement.where(vector.op("@@")(_pg_tsquery(terms))).order_by(col(Ticket.id).desc())
 
 
 def search_tickets(

@@ -13,45 +13,35 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aiohttp import web
-from sqlmodel import Session, col, func, select
 
 from bot.web import dashboard_csv
-from bot.web.auth import can_see, current_user, visible_communities
-from bot.web.dashboard_query import ListFilters, ListItem, Reader, conditions, list_page
+from bot.web.auth import current_user, visible_communities
+from bot.web.dashboard_query import (
+    READER,
+    ListFilters,
+    ListItem,
+    Reader,
+    conditions,
+    is_overdue,
+    list_page,
+)
 from bot.web.dashboard_render import render, setup_templates
-from bot.web.dashboard_stats import WEEK_CHOICES, Figures, figures, parse_weeks, stats_charts
+from bot.web.dashboard_stats import (
+    FIGURES,
+    WEEK_CHOICES,
+    Figures,
+    FiguresCache,
+    figures,
+    parse_weeks,
+    stats_charts,
+)
+from bot.web.dashboard_ticket import ticket_page
 from bot.web.server import WEB
-from handlers.commands.queries import next_step
 from handlers.emergency import mask_phones
 from handlers.hall.meetings import agenda, current, is_live, upcoming
-from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, OPEN_STATES, STATE_LABELS
-from storage.models import Meeting, Ticket, TicketEvent, TicketEvidence, TicketReport
+from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, STATE_LABELS
 
-READER = web.AppKey("liufang.web.reader", Reader)
 SNIPPET_CHARS = 60
-EVENT_LABELS = {
-    "reported": "报事",
-    "claim": "认领",
-    "arrive": "到场",
-    "progress": "进展",
-    "resolve": "办结",
-    "reject": "驳回",
-    "rate": "评价",
-    "plus_one": "+1 反映",
-    "merge": "合并",
-    "transfer": "转交",
-    "reclass": "改类",
-    "evidence": "照片/视频",
-    "agenda": "列入议程",
-    "resolution": "议事决议",
-    "visit": "回访",
-    "autoclose": "自动结案",
-}
-
-
-def is_overdue(ticket: ListItem, now: datetime) -> bool:
-    """An open ticket whose deadline has passed."""
-    return ticket.state in OPEN_STATES and ticket.due_at is not None and ticket.due_at < now
 
 
 def snippet(ticket: ListItem) -> str:
@@ -129,12 +119,13 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
     visible = _visible(request)
     codes = [code for code, _ in visible]
     filters = ListFilters.parse(request.query, user, codes)
+    scope = None if user.community == "*" else codes  # "*" sees every ticket: no IN (…)
     now = context.clock()
 
     def load() -> tuple[list[ListItem], bool]:
-        where = conditions(filters, codes, now, reader.dialect, context.services.nlp.tokenize)
+        query = conditions(filters, scope, now, reader.dialect, context.services.nlp.tokenize)
         with reader.session() as session:
-            return list_page(session, where, filters.page)
+            return list_page(session, query, filters.page)
 
     tickets, more = await asyncio.to_thread(load)
     names = dict(visible)
@@ -163,80 +154,12 @@ async def tickets_csv(request: web.Request) -> web.StreamResponse:
     visible = _visible(request)
     codes = [code for code, _ in visible]
     filters = ListFilters.parse(request.query, user, codes)
+    scope = None if user.community == "*" else codes  # "*" sees every ticket: no IN (…)
     now = context.clock()
-    where = await asyncio.to_thread(
-        conditions, filters, codes, now, reader.dialect, context.services.nlp.tokenize
+    query = await asyncio.to_thread(
+        conditions, filters, scope, now, reader.dialect, context.services.nlp.tokenize
     )
-    return await dashboard_csv.stream(request, reader, where, dict(visible), now)
-
-
-@dataclass(slots=True)
-class TicketView:
-    """Everything the ticket page shows."""
-
-    ticket: Ticket
-    events: list[TicketEvent]
-    reports: list[TicketReport]
-    evidence: int
-    meeting: Meeting | None
-
-
-def _load_ticket(session: Session, ticket_id: int) -> TicketView | None:
-    ticket = session.get(Ticket, ticket_id)
-    if ticket is None:
-        return None
-    events = session.exec(
-        select(TicketEvent)
-        .where(TicketEvent.ticket_id == ticket_id)
-        .order_by(col(TicketEvent.at), col(TicketEvent.id))
-    ).all()
-    reports = session.exec(
-        select(TicketReport)
-        .where(TicketReport.ticket_id == ticket_id)
-        .order_by(col(TicketReport.at), col(TicketReport.id))
-    ).all()
-    evidence = session.exec(
-        select(func.count())
-        .select_from(TicketEvidence)
-        .where(TicketEvidence.ticket_id == ticket_id)
-    ).one()
-    meeting = session.get(Meeting, ticket.meeting_id) if ticket.meeting_id else None
-    return TicketView(ticket, list(events), list(reports), evidence, meeting)
-
-
-async def ticket_page(request: web.Request) -> web.StreamResponse:
-    """GET /tickets/{id}: the ticket and its whole history.
-
-    Another community's ticket answers exactly as a missing one (404), so its existence is
-    not revealed.
-    """
-    user = current_user(request)
-    reader = request.app[READER]
-    ticket_id = int(request.match_info["id"])
-
-    def load() -> TicketView | None:
-        with reader.session() as session:
-            return _load_ticket(session, ticket_id)
-
-    view = await asyncio.to_thread(load)
-    if view is None or not can_see(user, view.ticket.community_code):
-        return render(request, "not_found.html", {}, status=404)
-    t = view.ticket
-    return render(
-        request,
-        "ticket.html",
-        {
-            "t": t,
-            "overdue": is_overdue(t, request.app[WEB].clock()),
-            "next_step": next_step(t),
-            "community_name": _names(request.app).get(t.community_code, t.community_code),
-            "events": view.events,
-            "reports": view.reports,
-            "evidence": view.evidence,
-            "meeting": view.meeting,
-            "EVENT_LABELS": EVENT_LABELS,
-        },
-    )
+    return await dashboard_csv.stream(request, reader, query, dict(visible), now)
 
 
 async def hall_page(request: web.Request) -> web.StreamResponse:
@@ -276,11 +199,11 @@ async def stats_page(request: web.Request) -> web.StreamResponse:
     weeks = parse_weeks(request.query.get("weeks", ""))
     now = context.clock()
 
-    def load() -> Figures:
+    def compute() -> Figures:
         with reader.session() as session:
             return figures(session, codes, now, weeks, context.services.policy)
 
-    fig = await asyncio.to_thread(load)
+    fig = await asyncio.to_thread(request.app[FIGURES].get, codes, weeks, compute)
     return render(
         request,
         "stats.html",
@@ -301,6 +224,7 @@ def setup(app: web.Application) -> None:
     setup_templates(app)
     reader = Reader(app[WEB].db)
     app[READER] = reader
+    app[FIGURES] = FiguresCache()
 
     async def close_reader(_app: web.Application) -> None:
         reader.dispose()

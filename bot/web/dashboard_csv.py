@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from aiohttp import web
-from sqlalchemy import ColumnElement
 
-from bot.web.dashboard_query import Reader, batches
+from bot.web.dashboard_query import ListQuery, Reader, batches
 from bot.web.server import WEB
 from handlers.emergency import mask_phones
 from handlers.vocabulary import (
@@ -89,11 +88,11 @@ def encode(lines: Sequence[Sequence[str]]) -> bytes:
 async def stream(
     request: web.Request,
     reader: Reader,
-    where: list[ColumnElement[bool]] | None,
+    query: ListQuery | None,
     names: dict[str, str],
     now: datetime,
 ) -> web.StreamResponse:
-    """Write the CSV of the tickets matching ``where`` as the response, batch by batch."""
+    """Write the CSV of the tickets of ``query`` as the response, batch by batch."""
     stamp = request.app[WEB].clock().strftime("%Y%m%d-%H%M")
     response = web.StreamResponse(
         headers={
@@ -104,7 +103,7 @@ async def stream(
     )
     await response.prepare(request)
     await response.write(BOM.encode("utf-8") + encode([HEADER]))
-    for load in batches(reader, where):
+    for load in batches(reader, query):
         tickets = await asyncio.to_thread(load)
         if tickets:
             await response.write(encode([row(t, names, now) for t in tickets]))

@@ -13,14 +13,15 @@ from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Engine, create_engine, event
+from aiohttp import web
+from sqlalchemy import ColumnElement, Engine, Select, create_engine, event, literal_column
 from sqlmodel import Session, col, select
 
 from bot.config_rules import WebUser
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, OPEN_STATES, STATES
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
-from storage.models import Ticket
-from storage.search import query_terms, search_condition
+from storage.models import Ticket, UtcDateTime
+from storage.search import newest_matching, query_terms
 
 PAGE_SIZE = 30
 MAX_PAGE = 1000  # deeper than anyone pages by hand; keeps OFFSET bounded
@@ -75,21 +76,46 @@ class ListFilters:
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
+def overdue(dialect: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Conditions of an open ticket whose deadline has passed."""
+    # SQLite keeps no statistics: offered ix_tickets_community_due it would walk every
+    # deadline ever passed (closed tickets included, all of history); the unary + (SQLite's
+    # documented way to keep a term off an index) makes it read the open tickets instead.
+    due = literal_column("+tickets.due_at", UtcDateTime) if dialect == "sqlite" else None
+    return (
+        col(Ticket.state).in_(sorted(OPEN_STATES)),
+        (due if due is not None else col(Ticket.due_at)) < now,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """The SQL of a filtered list: its WHERE conditions and its search words, if any."""
+
+    where: tuple[ColumnElement[bool], ...]
+    terms: tuple[str, ...] = ()
+
+    def select(self, dialect: str, *columns: Any) -> Select[Any]:
+        """``SELECT columns`` of the matching tickets, newest first."""
+        statement = select(*columns).where(*self.where)
+        if self.terms:
+            return newest_matching(statement, dialect, self.terms)
+        return statement.order_by(col(Ticket.id).desc())
+
+
 def conditions(
     filters: ListFilters,
-    codes: Sequence[str],
+    codes: Sequence[str] | None,
     now: datetime,
     dialect: str,
     tokenize: Callable[[str], list[str]],
-) -> list[ColumnElement[bool]] | None:
-    """The WHERE conditions of ``filters`` over the visible ``codes``; None when nothing can
-    match (a search with no searchable word)."""
+) -> ListQuery | None:
+    """The query of ``filters`` within communities ``codes`` (None: every community); None
+    when nothing can match (a search with no searchable word)."""
     where: list[ColumnElement[bool]] = []
     if filters.community:
         where.append(col(Ticket.community_code) == filters.community)
-    elif len(codes) == 1:
-        where.append(col(Ticket.community_code) == codes[0])
-    else:
+    elif codes is not None:
         where.append(col(Ticket.community_code).in_(list(codes)))
     if filters.grid:
         where.append(col(Ticket.grid) == filters.grid)
@@ -100,14 +126,13 @@ def conditions(
     if filters.state:
         where.append(col(Ticket.state) == filters.state)
     if filters.overdue:
-        where.append(col(Ticket.state).in_(sorted(OPEN_STATES)))
-        where.append(col(Ticket.due_at) < now)
+        where.extend(overdue(dialect, now))
+    terms: tuple[str, ...] = ()
     if filters.q:
-        terms = query_terms(tokenize(filters.q))
+        terms = tuple(query_terms(tokenize(filters.q)))
         if not terms:
             return None
-        where.append(search_condition(dialect, terms))
-    return where
+    return ListQuery(tuple(where), terms)
 
 
 class ListItem(Protocol):
@@ -140,42 +165,39 @@ LIST_COLUMNS = (
 )
 
 
-def list_page(
-    session: Session, where: list[ColumnElement[bool]] | None, page: int
-) -> tuple[list[ListItem], bool]:
+def is_overdue(ticket: ListItem, now: datetime) -> bool:
+    """An open ticket whose deadline has passed."""
+    return ticket.state in OPEN_STATES and ticket.due_at is not None and ticket.due_at < now
+
+
+def list_page(session: Session, query: ListQuery | None, page: int) -> tuple[list[ListItem], bool]:
     """One page of tickets, newest first, and whether another page follows."""
-    if where is None:
+    if query is None:
         return [], False
+    dialect = session.get_bind().dialect.name
     statement = (
-        select(*LIST_COLUMNS)
-        .where(*where)
-        .order_by(col(Ticket.id).desc())
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
+        query.select(dialect, *LIST_COLUMNS).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     )
     rows: list[ListItem] = list(session.execute(statement).all())  # type: ignore[arg-type]
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
-def batches(
-    reader: Reader, where: list[ColumnElement[bool]] | None
-) -> Iterator[Callable[[], list[Ticket]]]:
+def batches(reader: Reader, query: ListQuery | None) -> Iterator[Callable[[], list[Ticket]]]:
     """Loaders of the whole filtered list in batches (newest first), each in its own session.
 
     Each batch continues below the last id seen (keyset paging): no OFFSET grows with the file,
-    and no transaction stays open while the response is being written.
+    and no transaction stays open while the response is being written. Call each loader
+    before asking for the next.
     """
-    if where is None:
+    if query is None:
         return
     last: list[int | None] = [None]
 
     def load() -> list[Ticket]:
-        statement = select(Ticket).where(*where)
-        if last[0] is not None:
-            statement = statement.where(col(Ticket.id) < last[0])
-        statement = statement.order_by(col(Ticket.id).desc()).limit(CSV_BATCH)
+        where = query.where if last[0] is None else (*query.where, col(Ticket.id) < last[0])
+        statement = ListQuery(where, query.terms).select(reader.dialect, Ticket).limit(CSV_BATCH)
         with reader.session() as session:
-            rows = list(session.exec(statement).all())
+            rows = list(session.scalars(statement).all())
         # A short batch is the last one: stop without asking for an empty one.
         last[0] = rows[-1].id if len(rows) == CSV_BATCH else 0
         return rows
@@ -221,3 +243,6 @@ class Reader:
         """Close the reader's own connections (the bot's engine is not ours to close)."""
         if self._own is not None:
             self._own.dispose()
+
+
+READER = web.AppKey("liufang.web.reader", Reader)

@@ -7,16 +7,19 @@ number of tickets.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from aiohttp import web
 from markupsafe import Markup
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.web.charts import CLASS_COLORS, Bar, Series, hbars, stacked_bars
+from bot.web.dashboard_query import overdue
 from handlers.followups.rates import Rate, Rates, weekly_rates
 from handlers.policy import Policy
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, OPEN_STATES, ROLE_LABELS
@@ -41,6 +44,39 @@ class Figures:
     def total(self) -> int:
         """Tickets filed in the weeks shown."""
         return sum(sum(v) for v in self.per_week.values())
+
+
+class FiguresCache:
+    """Figures computed within the last ``seconds``, by communities and number of weeks.
+
+    The three rates take a pass in Python over every ticket of the span (most of a second
+    for a year of a busy district): figures a minute old are fresh enough for a page view,
+    and an anonymous crowd on the public page cannot keep the database counting.
+    """
+
+    def __init__(self, seconds: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self._entries: dict[tuple[tuple[str, ...], int], tuple[float, Figures]] = {}
+
+    def get(self, codes: Sequence[str], weeks: int, compute: Callable[[], Figures]) -> Figures:
+        """The cached figures of ``codes`` over ``weeks``, or ``compute()`` when stale."""
+        key = (tuple(codes), weeks)
+        found = self._entries.get(key)
+        if found is not None and self.clock() - found[0] < self.seconds:
+            return found[1]
+        fresh = compute()
+        if len(self._entries) > 256:  # a district of many communities: forget the oldest
+            self._entries.clear()
+        self._entries[key] = (self.clock(), fresh)
+        return fresh
+
+    def clear(self) -> None:
+        """Forget everything (tests that change tickets and look again)."""
+        self._entries.clear()
+
+
+FIGURES = web.AppKey("liufang.web.figures", FiguresCache)
 
 
 def week_start(now: datetime) -> datetime:
@@ -89,9 +125,9 @@ def figures(
         .order_by(func.count().desc())
     ).all()
     open_ = (mine, col(Ticket.state).in_(sorted(OPEN_STATES)))
-    overdue = session.exec(
+    late = session.exec(
         select(Ticket.responsible, func.count())
-        .where(*open_, col(Ticket.due_at) < now)
+        .where(mine, *overdue(session.get_bind().dialect.name, now))
         .group_by(Ticket.responsible)
         .order_by(func.count().desc())
     ).all()
@@ -105,7 +141,7 @@ def figures(
         weeks=mondays,
         per_week=per_week,
         categories=[(c, n) for c, n in categories],
-        overdue=[(r or "", n) for r, n in overdue],
+        overdue=[(r or "", n) for r, n in late],
         open_now=open_now,
         rates={name: rates(session, codes, a, b, policy) for name, (a, b) in spans.items()},
     )
