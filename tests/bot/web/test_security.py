@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import aiohttp
 import pytest
 
@@ -207,9 +205,7 @@ async def test_lists_never_show_another_community(dashboard: DashboardSite) -> N
         assert f'/tickets/{dashboard.tickets["parking"]}"' not in page
 
 
-async def test_public_stats_has_counts_but_no_names_or_texts(
-    dashboard: DashboardSite, tmp_path: Path
-) -> None:
+async def test_public_stats_has_counts_but_no_names_or_texts(dashboard: DashboardSite) -> None:
     status, page = await dashboard.get("/public/stats")
     assert status == 200 and "<svg" in page
     for private in (
