@@ -36,6 +36,7 @@ def test_token_means_wechat(
     assert started[0].web is not None  # the dashboard is served next to WeChat
     err = capsys.readouterr().err
     assert "微信通道（网关 127.0.0.1:8788）" in err and "扫码" in err
+    assert "工单看板 / dashboard: http://127.0.0.1:8080/" in err
 
 
 def test_no_token_means_the_simulator_and_chat_means_console(

@@ -1,0 +1,84 @@
+"""`liufang run` without a WeChat token: the simulator and the web pages, and what it prints."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot import cli
+from bot.app import App
+from bot.config import load_settings
+from tests.support.harness import EXAMPLE_CONFIG
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No WeChat token, a database of the test's own."""
+    monkeypatch.delenv("WECHATY_PUPPET_SERVICE_TOKEN", raising=False)
+    monkeypatch.setenv("LIUFANG_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+
+
+def test_run_announces_the_simulator_dashboard_api_and_demo_log_ins(
+    env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    apps: list[App] = []
+
+    async def run(self: App, on_started: Callable[[], None] | None = None) -> None:
+        apps.append(self)
+        assert on_started is not None
+        on_started()  # as if everything had started
+        self.db.dispose()
+
+    monkeypatch.setattr(App, "run", run)
+    assert cli.main(["run", "--config", str(EXAMPLE_CONFIG)]) == 0
+    err = capsys.readouterr().err
+    assert "网页聊天模拟器（未连接微信）" in err
+    assert "http://127.0.0.1:8080/simulator" in err and "http://127.0.0.1:8080/\n" in err
+    assert "http://127.0.0.1:8080/open311/v2/services.json" in err
+    assert "wangshuji / maotang2026" in err  # from the example config's comment
+    assert apps[0].channel.name == "simulator" and apps[0].web is not None
+
+
+def test_a_taken_port_is_explained(
+    env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace("port = 8080", f"port = {port}")
+        config = tmp_path / "config.toml"
+        config.write_text(text, encoding="utf-8")
+        assert cli.main(["run", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert f"网页服务无法在 127.0.0.1:{port} 启动" in err and "port" in err
+    assert "已启动" not in err  # nothing announced that is not running
+
+
+def test_web_disabled_means_the_console(
+    env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    apps: list[App] = []
+
+    async def run(self: App, on_started: object = None) -> None:
+        apps.append(self)
+        self.db.dispose()
+
+    monkeypatch.setattr(App, "run", run)
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace("enabled = true", "enabled = false")
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    assert cli.main(["run", "--config", str(config)]) == 0
+    assert apps[0].channel.name == "console" and apps[0].web is None
+    assert "本地控制台通道" in capsys.readouterr().err
+
+
+def test_a_wildcard_address_is_shown_as_this_machine() -> None:
+    settings = load_settings(EXAMPLE_CONFIG, env={})
+    for host, shown in (("0.0.0.0", "127.0.0.1"), ("::", "127.0.0.1"), ("::1", "[::1]")):
+        web = dataclasses.replace(settings.web, host=host, port=9000)
+        assert cli.web_base(dataclasses.replace(settings, web=web)) == f"http://{shown}:9000/"
