@@ -96,7 +96,7 @@ def seed(path: Path, n: int = N_TICKETS) -> float:
 
 def _serve(path: Path, pipe: Connection) -> None:
     """Child process: the real web app over the database at ``path`` until told to stop."""
-    from bot.app import build_dispatcher, build_services, system_clock
+    from bot.app import build_dispatcher, build_services, freeze_startup_heap, system_clock
     from bot.web.features import default_features
     from bot.web.server import WebContext, WebServer, build_web_app
     from storage.db import Database
@@ -116,6 +116,7 @@ def _serve(path: Path, pipe: Connection) -> None:
         )
         server = WebServer(build_web_app(context, default_features()), "127.0.0.1", 0)
         await server.start()
+        freeze_startup_heap()  # as App.start does before serving
         pipe.send(server.url)
         await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # the stop signal
         await server.stop()

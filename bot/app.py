@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
@@ -122,6 +123,16 @@ def build_scheduler(
     return Scheduler(steps, timezone=settings.tz, after_run=after_run)
 
 
+def freeze_startup_heap() -> None:
+    """Exempt what start-up loaded (jieba's dictionary, the lexicon) from garbage collection.
+
+    Those objects live as long as the process; without this every full collection walks
+    them again: about 65 ms per collection, measured as the tail of web latency under load.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def build_web(app: App) -> WebServer:
     """The web server (dashboard, simulator, Open311) around the app's own parts."""
     from bot.web.features import default_features  # the pages' templates load only when served
@@ -204,6 +215,7 @@ class App:
         await self.sender.flush()
         # Catch up on what fell due while the bot was down, then keep checking periodically.
         await self.scheduler.run_due()
+        freeze_startup_heap()
         self.scheduler.start()
         self._sender_task = asyncio.create_task(self.sender.run())
         await self.channel.start(self.on_inbound)
@@ -228,6 +240,7 @@ class App:
                 await self._sender_task
         await self.sender.flush()
         self.db.dispose()
+        gc.unfreeze()  # what start-up loaded may be collected again (tests start many apps)
 
     async def run(self, on_started: Callable[[], None] | None = None) -> None:
         """Run until the channel ends (end of console input) or the task is cancelled;
