@@ -60,6 +60,8 @@ class Open311Handler:
             self._plus_one(ctx, same, text, source)
             return []
         klass = found.klass if found.is_report else "small"
+        # The party the classifier names fits its own category; for the requested category
+        # take the lexicon's default party (a test classifier may have no lexicon: property).
         lexicon_default = getattr(getattr(ctx.services.nlp, "lexicon", None), "responsible", {})
         responsible = found.responsible if found_here else lexicon_default.get(category)
         tokens = found.tokens or tuple(ctx.services.nlp.tokenize(text))

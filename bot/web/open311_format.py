@@ -52,6 +52,11 @@ STATES_BY_STATUS = {
 }
 # Event kinds whose note says what was done: shown as status_notes (masked).
 NOTE_KINDS = ("progress", "resolve", "reject")
+_ROOM = re.compile(r"(?<!\d)\d{2,4}(?=\s*(?:室|号房|房间))")
+# Reports about a person's own circumstances or a quarrel between neighbours are published
+# without their text: the category, place and status say enough.
+PRIVATE_CATEGORIES = frozenset({"neighbor", "welfare"})
+WITHHELD = "（涉及个人情况，内容不公开）"
 _MOBILE_SPACED = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?\d{4}[\s-]?(\d{4})(?!\d)")
 
 
@@ -117,8 +122,9 @@ def parse_w3c(name: str, value: str, tz: tzinfo) -> datetime:
 
 
 def public_text(text: str, hide: Iterable[str] = ()) -> str:
-    """Text fit for the public: phone numbers masked, the names in ``hide`` replaced."""
+    """Text fit for the public: phone and room numbers masked, the names in ``hide`` replaced."""
     text = _MOBILE_SPACED.sub(r"\1****\2", mask_phones(text))
+    text = _ROOM.sub("**", text)  # the building is public, the household is not
     for name in hide:
         if len(name) >= 2:
             text = text.replace(name, "报事人")
@@ -156,7 +162,9 @@ def request_fields(
         "status_notes": status_notes(row, note),
         "service_name": CATEGORY_LABELS.get(row["category"], CATEGORY_LABELS["other"]),
         "service_code": row["category"],
-        "description": public_text(row["text"], (row["reporter_name"],)),
+        "description": WITHHELD
+        if row["category"] in PRIVATE_CATEGORIES
+        else public_text(row["text"], (row["reporter_name"],)),
         "agency_responsible": f"{community}{ROLE_LABELS.get(row['responsible'] or '', '')}",
         "service_notice": service_notice(row),
         "requested_datetime": w3c(row["created_at"], tz),

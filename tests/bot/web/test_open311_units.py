@@ -9,7 +9,7 @@ import pytest
 from multidict import MultiDict
 
 from bot.web.open311_feed import RequestFeed
-from bot.web.open311_format import Open311Error, public_text
+from bot.web.open311_format import Open311Error, public_text, request_fields
 from bot.web.open311_query import RequestQuery, parse_query
 from storage.db import Database
 from storage.models import Ticket
@@ -72,4 +72,20 @@ def test_ids_override_everything_and_statuses_map_to_states() -> None:
 def test_public_text_masks_phones_and_hides_the_reporter() -> None:
     text = "我是刘阿姨，电话 139 8765 4321 或 0571-88776655，3栋2单元301室"
     shown = public_text(text, ("刘阿姨", "李"))  # one-character names are too risky to replace
-    assert shown == "我是报事人，电话 139****4321 或 0571-****6655，3栋2单元301室"
+    assert shown == "我是报事人，电话 139****4321 或 0571-****6655，3栋2单元**室"
+
+
+def test_private_categories_are_published_without_their_text() -> None:
+    row = {
+        "id": 7, "community_code": "c1", "grid": "1网格", "reporter_name": "王阿姨",
+        "text": "楼上302室的赵某天天半夜吵架", "category": "neighbor", "route": "online",
+        "location": "5栋302室", "responsible": "committee", "state": "reported",
+        "created_at": NOW, "updated_at": NOW, "due_at": None, "merged_into": None,
+        "resolution": "", "lat": None, "lon": None,
+    }  # fmt: skip
+    shown = request_fields(row, "幸福里社区", SHANGHAI)
+    assert shown["description"] == "（涉及个人情况，内容不公开）"
+    assert shown["address"] == "幸福里社区 1网格 5栋**室"
+    assert shown["service_name"] == "邻里纠纷" and shown["status"] == "open"
+    facility = request_fields({**row, "category": "facility"}, "幸福里社区", SHANGHAI)
+    assert facility["description"] == "楼上**室的赵某天天半夜吵架"
