@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot.channels.simulator import PRIVATE, SimMember, SimMessage, SimulatorChannel
 from bot.config_rules import WebUser
+from bot.web.auth import can_see
 from bot.web.dashboard_render import USER, add_nav_link, render
 from bot.web.server import WEB
 from handlers.vocabulary import ROLE_LABELS
@@ -47,10 +48,6 @@ def _user(request: web.Request) -> WebUser:
     return user
 
 
-def _visible(user: WebUser, community: str) -> bool:
-    return user.community in ("*", community)
-
-
 def _member(channel: SimulatorChannel, user: WebUser, body: dict[str, Any]) -> SimMember:
     """Who the person chats as: a configured member of a visible community, or a resident."""
     member_id = str(body.get("member", ""))
@@ -59,11 +56,11 @@ def _member(channel: SimulatorChannel, user: WebUser, body: dict[str, Any]) -> S
         if not name or "@" in name:
             raise web.HTTPBadRequest(text="请填写居民的名字（不含 @）")
         community = str(body.get("community", ""))
-        if not _visible(user, community):
+        if not can_see(user, community):
             raise web.HTTPForbidden(text="不能以其他社区的居民身份发言")
         return SimMember(f"sim-user:{community}:{name}", name, "resident", community, None)
     for m in channel.members:
-        if m.contact_id == member_id and _visible(user, m.community):
+        if m.contact_id == member_id and can_see(user, m.community):
             return m
     raise web.HTTPForbidden(text="不能以这个成员的身份发言")
 
@@ -73,11 +70,11 @@ def _room_allowed(channel: SimulatorChannel, user: WebUser, room: str, who: str)
     if room.startswith(PRIVATE):
         contact = room.removeprefix(PRIVATE)
         if contact.startswith("sim-user:"):
-            return _visible(user, contact.split(":")[1]) and (not who or contact == who)
+            return can_see(user, contact.split(":")[1]) and (not who or contact == who)
         return any(
-            m.contact_id == contact and _visible(user, m.community) for m in channel.members
+            m.contact_id == contact and can_see(user, m.community) for m in channel.members
         ) and (not who or contact == who)
-    return any(r.room_id == room and _visible(user, r.community) for r in channel.rooms)
+    return any(r.room_id == room and can_see(user, r.community) for r in channel.rooms)
 
 
 def _as_json(channel: SimulatorChannel, m: SimMessage, tz: Any) -> dict[str, Any]:
@@ -98,8 +95,8 @@ async def page(request: web.Request) -> web.Response:
     channel = _channel(request)
     if channel is None:
         return _with_csp(render(request, "simulator_off.html", {}))
-    rooms = [r for r in channel.rooms if _visible(user, r.community)]
-    members = [m for m in channel.members if _visible(user, m.community)]
+    rooms = [r for r in channel.rooms if can_see(user, r.community)]
+    members = [m for m in channel.members if can_see(user, m.community)]
     names = {c.code: c.name for c in request.app[WEB].settings.communities}
     context = {
         "rooms": rooms,
