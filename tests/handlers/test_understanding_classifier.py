@@ -113,3 +113,9 @@ def test_deterministic(nlp: Understanding) -> None:
     """The same text always gives the same answer, reasons included."""
     text = "10栋电梯卡在5楼和6楼中间，里面困了一个老人，打物业电话没人接"
     assert len({nlp.classify(text) for _ in range(5)}) == 1
+
+
+def test_hotline_digits_inside_a_phone_number_are_not_the_hotline() -> None:
+    nlp = Understanding.load()
+    assert nlp.classify("3栋路灯坏了，联系电话13812345678").klass == "small"
+    assert nlp.classify("工地夜里施工，打了很多次12345，一直没解决").klass == "difficult"
