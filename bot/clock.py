@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from handlers.policy import WEEKDAYS_CN
+
+TimeTravel = Callable[[datetime], Awaitable[None]]
 
 _DURATION = re.compile(r"(\d+)\s*(d|h|m|天|小时|分钟|分)", re.IGNORECASE)
 _UNITS = {
@@ -61,3 +66,28 @@ def parse_moment(text: str) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+async def time_command(line: str, clock: TravelClock, travel: TimeTravel) -> str:
+    """Carry out ``/time 2026-12-03 09:00`` or ``/advance 2h``; returns what to show.
+
+    Shared by every channel a person can type into (console, simulator).
+    """
+    word, _, arg = line.strip().partition(" ")
+    now = clock()
+    if word == "/time":
+        moment = parse_moment(arg)
+        if moment is None:
+            return "格式：/time 2026-12-03 09:00"
+        target = moment.replace(tzinfo=now.tzinfo)
+    else:
+        delta = parse_duration(arg)
+        if delta is None:
+            return "格式：/advance 2h（也可以 30m、1d、1d2h）"
+        target = now + delta
+    if target < now:
+        clock.set(target)  # going back runs nothing: what is done stays done
+    else:
+        await travel(target)
+    t = clock()
+    return f"[时间] 现在是 {t:%Y-%m-%d %H:%M}（{WEEKDAYS_CN[t.weekday()]}）"

@@ -10,17 +10,14 @@ import asyncio
 import itertools
 import re
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TextIO
 
 from bot.channels.base import InboundCallback
-from bot.clock import TravelClock, parse_duration, parse_moment
+from bot.clock import TimeTravel, TravelClock, time_command
 from bot.config import Settings
 from handlers.events import Inbound
-from handlers.policy import WEEKDAYS_CN
-
-TimeTravel = Callable[[datetime], Awaitable[None]]
 
 PRIVATE = "私聊"
 _LINE = re.compile(
@@ -132,28 +129,10 @@ class ConsoleChannel:
         self._travel = (clock, travel)
 
     async def _time_command(self, line: str) -> str:
-        """Carry out ``/time 2026-12-03 09:00`` or ``/advance 2h``; returns what to print."""
+        """Carry out ``/time 2026-12-03 09:00`` or ``/advance 2h``; returns what to show."""
         if self._travel is None:
             return "本通道不能调时间。"
-        clock, travel = self._travel
-        word, _, arg = line.strip().partition(" ")
-        now = clock()
-        if word == "/time":
-            moment = parse_moment(arg)
-            if moment is None:
-                return "格式：/time 2026-12-03 09:00"
-            target = moment.replace(tzinfo=now.tzinfo)
-        else:
-            delta = parse_duration(arg)
-            if delta is None:
-                return "格式：/advance 2h（也可以 30m、1d、1d2h）"
-            target = now + delta
-        if target < now:
-            clock.set(target)  # going back runs nothing: what is done stays done
-        else:
-            await travel(target)
-        t = clock()
-        return f"[时间] 现在是 {t:%Y-%m-%d %H:%M}（{WEEKDAYS_CN[t.weekday()]}）"
+        return await time_command(line, *self._travel)
 
     async def _read(self, on_inbound: InboundCallback) -> None:
         while True:
