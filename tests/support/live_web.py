@@ -15,15 +15,14 @@ from typing import Any
 
 import aiohttp
 
-from bot.app import App, build_services
+from bot.app import App
 from bot.channels.simulator import SimulatorChannel
 from bot.clock import TravelClock
 from bot.config import load_settings
 from bot.config_rules import WebUser
-from bot.web.features import default_features
-from bot.web.server import Setup, WebContext, WebServer, build_web_app
+from bot.web.server import Setup, WebServer
 from tests.support.harness import EXAMPLE_CONFIG, FakeClock, TestBot, shared_nlp
-from tests.support.web import DEMO_PASSWORDS
+from tests.support.web import DEMO_PASSWORDS, serve
 
 API_KEY = "test-open311-key"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
@@ -57,17 +56,7 @@ class LiveWeb:
             settings, web=dataclasses.replace(settings.web, open311_api_key=api_key)
         )
         bot = TestBot(settings, clock=clock)
-        context = WebContext(
-            settings=settings,
-            db=bot.db,
-            services=build_services(settings, bot.clock, shared_nlp()),
-            dispatcher=bot.dispatcher,
-            sender=bot.sender,
-            clock=bot.clock,
-        )
-        app = build_web_app(context, default_features() if features is None else features)
-        server = WebServer(app, "127.0.0.1", 0)
-        await server.start()
+        server = await serve(bot, features)
         return cls(bot, server, aiohttp.ClientSession())
 
     def url(self, path: str) -> str:

@@ -52,6 +52,22 @@ SEED: tuple[tuple[str | None, str], ...] = (
 )
 
 
+async def serve(bot: TestBot, features: Sequence[Setup] | None = None) -> WebServer:
+    """The web application over a test bot, serving on a free port of 127.0.0.1."""
+    context = WebContext(
+        settings=bot.settings,
+        db=bot.db,
+        services=build_services(bot.settings, bot.clock, shared_nlp()),
+        dispatcher=bot.dispatcher,
+        sender=bot.sender,
+        clock=bot.clock,
+    )
+    app = build_web_app(context, default_features() if features is None else features)
+    server = WebServer(app, "127.0.0.1", 0)
+    await server.start()
+    return server
+
+
 def web_user(username: str, password: str, community: str, role: str = "committee") -> WebUser:
     """A dashboard user for ``extra_users`` (community "*" sees every community)."""
     return WebUser(username, hash_password(password), username, role, community)
@@ -91,17 +107,7 @@ class DashboardSite:
             users = (*settings.web.users, *extra_users)
             settings = replace(settings, web=replace(settings.web, users=users))
         bot = TestBot(settings, clock=clock)
-        context = WebContext(
-            settings=settings,
-            db=bot.db,
-            services=build_services(settings, bot.clock, shared_nlp()),
-            dispatcher=bot.dispatcher,
-            sender=bot.sender,
-            clock=bot.clock,
-        )
-        app = build_web_app(context, default_features() if features is None else features)
-        server = WebServer(app, "127.0.0.1", 0)
-        await server.start()
+        server = await serve(bot, features)
         # Cookies for 127.0.0.1 need an "unsafe" jar (aiohttp keeps none for IPs by default).
         http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
         site = cls(bot, server, http)
