@@ -1,4 +1,6 @@
-"""Command line: ``liufang run | chat | check-config | classify`` (also ``python -m bot``).
+"""Command line: ``liufang run | chat | check-config | classify | eval | learn``.
+
+Also ``python -m bot``.
 
 Imports are deferred into each command so that ``liufang classify`` starts fast.
 """
@@ -36,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("hash-password", help="hash a dashboard password for [[web.users]]")
     classify = sub.add_parser("classify", help="classify JSON or text lines from stdin")
     classify.add_argument("--config", default=None, help="use this config's extra lexicons")
+    evaluate = sub.add_parser("eval", help="score understanding on a labelled JSONL file")
+    evaluate.add_argument("file", help="JSONL lines with text, class and category")
+    evaluate.add_argument("--config", default=None, help="use this config's lexicons and model")
+    evaluate.add_argument("--all", action="store_true", help="list every misclassified line")
     return p
 
 
@@ -53,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         return _hash_password()
     if args.command == "classify":
         return _classify(args.config)
+    if args.command == "eval":
+        from bot.evaluate import run_eval
+
+        return run_eval(Path(args.file), args.config, show_all=args.all)
     return _run(Path(args.config), force_console=args.command == "chat")
 
 

@@ -52,6 +52,8 @@ class Classification:
     responsible: str | None = None  # suggested role code, e.g. "property"
     cues: tuple[str, ...] = ()  # human-readable reasons, e.g. "急:煤气味", "类:电梯"
     tokens: tuple[str, ...] = ()  # jieba tokens of the (normalised) text, for search
+    # Danger seen by a frame or the model that the decision did not call urgent: 可能是急事.
+    maybe_urgent: bool = False
 
     @property
     def is_report(self) -> bool:
@@ -78,5 +80,6 @@ class Classification:
                 if v
             },
             "responsible": self.responsible,
+            "maybe_urgent": self.maybe_urgent,
             "cues": list(self.cues),
         }
