@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CONFIG ?= $(if $(wildcard config.toml),config.toml,config.example.toml)
 
-.PHONY: run chat test bench lint check-config clean
+.PHONY: run chat test bench lint check-config model clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Rebuild the shipped model from handlers/understanding/data/train (reproducible: fixed folds).
+model: $(STAMP)
+	$(PY) -m bot learn --out handlers/understanding/data/model.npz
 
 check-config: $(STAMP)
 	$(PY) -m bot check-config $(CONFIG)

@@ -53,6 +53,10 @@ class _NoNlp:
         """Never called by the sweep."""
         raise NotImplementedError
 
+    def emergency(self, text: str) -> None:
+        """Never called by the sweep."""
+        raise NotImplementedError
+
 
 # Ticket shapes: (klass, created, due_at, claimed, which of its planned follow-ups is due now).
 _FUTURE = ("small", NOW - timedelta(hours=1), datetime(2026, 12, 1, 18, tzinfo=TZ), False, None)

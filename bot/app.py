@@ -15,10 +15,12 @@ from bot.clock import TravelClock
 from bot.config import Settings
 from bot.delivery import OutboxSender
 from bot.scheduler import Scheduler
+from bot.understanding import load_understanding
 from bot.web.server import WebContext, WebServer, build_web_app
 from handlers.commands.handler import CommandHandler
 from handlers.context import Classifier, Services
 from handlers.dispatcher import Dispatcher
+from handlers.escalate import EscalateHandler
 from handlers.events import Inbound, Reply
 from handlers.evidence import EvidenceHandler
 from handlers.followups.digests import post_due_digests
@@ -96,6 +98,7 @@ def build_dispatcher(
         MembershipHandler(),
         EvidenceHandler(),
         CommandHandler(),
+        EscalateHandler(),  # a reporter's 「急」 before it could be read as chatter
         HelpHandler(),
         IntakeHandler(),
     ]
@@ -165,7 +168,7 @@ class App:
         self.settings = settings
         self.channel = channel
         self.clock = clock or system_clock(settings)
-        self.nlp = nlp or Understanding.load(settings.lexicon_files, settings.user_words)
+        self.nlp = nlp or load_understanding(settings)
         self.db = open_database(settings)
         self.dispatcher = build_dispatcher(settings, self.db, self.clock, self.nlp)
         self.sender = OutboxSender(

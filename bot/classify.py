@@ -13,21 +13,35 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from bot.understanding import load_understanding
 from handlers.understanding import LexiconError, Understanding
+from handlers.understanding.frames import FramesError
+from handlers.understanding.model import ModelError
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 # Input keys that our own output would overwrite but that an evaluation needs to compare.
 _KEEP_AS_EXPECTED = {"class": "expected_class", "category": "expected_category"}
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def run(stdin: TextIO, stdout: TextIO, lexicon_files: Sequence[Path] = ()) -> int:
-    """Classify every non-blank line of ``stdin``; 0 when done, 2 if the lexicon is unusable."""
+def run(
+    stdin: TextIO,
+    stdout: TextIO,
+    lexicon_files: Sequence[Path] = (),
+    settings: Settings | None = None,
+) -> int:
+    """Classify every non-blank line of ``stdin``; 0 when done, 2 if understanding is unusable.
+
+    With ``settings`` the config's lexicons, frames and learned model are used.
+    """
     try:
-        nlp = Understanding.load(tuple(lexicon_files))
-    except LexiconError as exc:
-        for problem in exc.errors:
+        nlp = load_understanding(settings) if settings else Understanding.load(lexicon_files)
+    except (LexiconError, FramesError, ModelError) as exc:
+        for problem in getattr(exc, "errors", None) or [str(exc)]:
             print(problem, file=sys.stderr)
         return 2
     write = stdout.write

@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", help="JSONL lines with text, class and category")
     evaluate.add_argument("--config", default=None, help="use this config's lexicons and model")
     evaluate.add_argument("--all", action="store_true", help="list every misclassified line")
+    learn = sub.add_parser("learn", help="retrain the model on shipped data + chat corrections")
+    learn.add_argument("--config", default=None, help="the deployment (database, model_file)")
+    learn.add_argument("--community", default=None, help="only this community's corrections")
+    learn.add_argument("--out", default=None, help="write the model here instead")
+    learn.add_argument("--folds", type=int, default=5, help="cross-validation folds (2-10)")
+    learn.add_argument("--data", action="append", default=[], help="more labelled JSONL")
     return p
 
 
@@ -63,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.evaluate import run_eval
 
         return run_eval(Path(args.file), args.config, show_all=args.all)
+    if args.command == "learn":
+        return _learn(args)
     return _run(Path(args.config), force_console=args.command == "chat")
 
 
@@ -102,16 +110,46 @@ def _hash_password() -> int:
 def _classify(config: str | None) -> int:
     from bot.classify import run
 
-    lexicons: tuple[Path, ...] = ()
+    settings = None
     if config:
         from bot.config import ConfigError, load_settings
 
         try:
-            lexicons = load_settings(Path(config)).lexicon_files
+            settings = load_settings(Path(config))
         except ConfigError as exc:
             print("\n".join(exc.problems), file=sys.stderr)
             return 1
-    return run(sys.stdin, sys.stdout, lexicons)
+    return run(sys.stdin, sys.stdout, settings=settings)
+
+
+def _learn(args: argparse.Namespace) -> int:
+    from bot.config import ConfigError, load_settings
+    from bot.learn import run_learn
+
+    if not 2 <= args.folds <= 10:
+        print("--folds 取 2 到 10 / must be 2 to 10", file=sys.stderr)
+        return 1
+    if not args.config and not args.out:
+        print(
+            "请写 --config 配置文件（学习本部署的改正）或 --out 模型文件 / "
+            "give --config (this deployment) or --out (a model file)",
+            file=sys.stderr,
+        )
+        return 1
+    settings = None
+    if args.config:
+        try:
+            settings = load_settings(Path(args.config))
+        except ConfigError as exc:
+            print("\n".join(exc.problems), file=sys.stderr)
+            return 1
+    return run_learn(
+        settings,
+        out=Path(args.out) if args.out else None,
+        community=args.community,
+        folds=args.folds,
+        extra=tuple(Path(p) for p in args.data),
+    )
 
 
 def _run(config: Path, *, force_console: bool) -> int:

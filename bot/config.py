@@ -89,6 +89,9 @@ class Settings:
     web_admin_token: str = ""
     lexicon_files: tuple[Path, ...] = ()
     user_words: tuple[str, ...] = ()
+    frame_files: tuple[Path, ...] = ()
+    # The model `liufang learn` writes for this deployment; the shipped one until it exists.
+    model_file: Path = Path("data/model.npz")
     district: str = ""
     communities: tuple[CommunitySettings, ...] = field(default=())
     deadlines: Deadlines = field(default_factory=Deadlines)
@@ -183,7 +186,7 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
         ),
     )
     web = raw.get("web", {}) if isinstance(raw.get("web", {}), dict) else {}
-    nlp = r.table("nlp", raw, ("lexicon_files", "user_words"))
+    nlp = r.table("nlp", raw, ("lexicon_files", "user_words", "frame_files", "model_file"))
     district = r.table("district", raw, ("name",))
     duplicates = r.table("duplicates", raw, ("window_hours", "min_similarity"))
 
@@ -209,6 +212,9 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
     )
     for i, lex in enumerate(lexicons):
         _check_lexicon(r, f"nlp.lexicon_files[{i}]", lex)
+    frames = tuple(_resolve(path, p) for p in r.string_list("nlp.frame_files", nlp, "frame_files"))
+    _check_frames(r, frames)
+    model_file = _resolve(path, r.string("nlp.model_file", nlp, "model_file", "data/model.npz"))
     return Settings(
         path=path,
         bot_name=r.string("bot.name", bot, "name", "社区小助手", required=True),
@@ -228,6 +234,8 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
         ),
         lexicon_files=lexicons,
         user_words=tuple(r.string_list("nlp.user_words", nlp, "user_words")),
+        frame_files=frames,
+        model_file=model_file,
         district=r.string("district.name", district, "name", ""),
         communities=_communities(r, raw),
         deadlines=read_deadlines(r, raw),
@@ -270,6 +278,24 @@ def _check_lexicon(r: SchemaReader, where: str, lex: Path) -> None:
 
     for err in validate_lexicon_file(lex):
         r.problem(where, err, "按 handlers/understanding/data/lexicon.toml 的格式改正")
+
+
+def _check_frames(r: SchemaReader, files: tuple[Path, ...]) -> None:
+    from handlers.understanding.frames import Frames, FramesError
+
+    for i, file in enumerate(files):
+        if not file.is_file():
+            r.problem(
+                f"nlp.frame_files[{i}]", f"框架文件 {file} 不存在", "检查路径（相对于配置文件）"
+            )
+            return
+    try:
+        Frames.load(files)
+    except FramesError as exc:
+        for err in exc.errors:
+            r.problem(
+                "nlp.frame_files", err, "按 handlers/understanding/data/frames.toml 的格式改正"
+            )
 
 
 def _communities(r: SchemaReader, raw: dict[str, Any]) -> tuple[CommunitySettings, ...]:

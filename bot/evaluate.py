@@ -5,18 +5,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from bot.understanding import load_understanding
 from handlers.understanding import LexiconError, Understanding
 from handlers.understanding.evaluation import LabelError, evaluate, format_scores, read_labelled
+from handlers.understanding.frames import FramesError
+from handlers.understanding.model import ModelError
 
 
-def load_understanding(config: str | None) -> Understanding:
+def understanding_for(config: str | None) -> Understanding:
     """Understanding as the bot would load it with ``config`` (or the shipped defaults)."""
-    lexicons: tuple[Path, ...] = ()
-    if config:
-        from bot.config import load_settings
+    from bot.config import load_settings
 
-        lexicons = load_settings(Path(config)).lexicon_files
-    return Understanding.load(lexicons)
+    return load_understanding(load_settings(Path(config)) if config else None)
 
 
 def run_eval(path: Path, config: str | None, *, show_all: bool = False) -> int:
@@ -25,12 +25,15 @@ def run_eval(path: Path, config: str | None, *, show_all: bool = False) -> int:
 
     try:
         rows = read_labelled(path)
-        nlp = load_understanding(config)
+        nlp = understanding_for(config)
     except LabelError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
-    except (ConfigError, LexiconError) as exc:
-        print("\n".join(getattr(exc, "problems", None) or exc.errors), file=sys.stderr)
+    except ConfigError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    except (LexiconError, FramesError, ModelError) as exc:
+        print(str(exc), file=sys.stderr)
         return 1
     if not rows:
         print(f"{path}: no labelled lines", file=sys.stderr)

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from handlers.events import Inbound
 from handlers.policy import Policy
+from handlers.understanding.frames import Emergency
 from handlers.understanding.types import Classification
 from storage.models import Group, Member, Ticket
 from storage.tickets import add_event
@@ -25,6 +26,10 @@ class Classifier(Protocol):
 
     def tokenize(self, text: str) -> list[str]:
         """Search tokens of a text."""
+        ...
+
+    def emergency(self, text: str) -> Emergency | None:
+        """The emergency number and safety line a report calls for, if any."""
         ...
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from sqlmodel import Session, select
 
 from handlers.context import Context
-from handlers.emergency import emergency_for, mask_phones
+from handlers.emergency import mask_phones
 from handlers.events import Reply
 from handlers.followups.notify import People
 from handlers.hall.meetings import place_on_agenda
@@ -87,9 +87,23 @@ def card(ctx: Context, ticket: Ticket) -> str:
         f"负责：{party_label(ticket)}",
         plan_line(ctx, ticket),
     ]
-    if ticket.route == "onsite" and (emergency := emergency_for(ticket.text)):
+    if ticket.route == "onsite" and (emergency := ctx.services.nlp.emergency(ticket.text)):
         lines.append(emergency.line())
     return "\n".join(lines)
+
+
+MAYBE_URGENT_ASK = "如有人身危险请回复 急"
+
+
+def maybe_urgent_alert(ctx: Context, ticket: Ticket) -> str:
+    """The short check asked of the on-duty people when danger was seen but not decided."""
+    why = next((c.split(":", 1)[1] for c in ticket.cues.split("|") if c.startswith("可能急:")), "")
+    seen = f"（{why}）" if why else ""
+    return (
+        f"【可能是急事 T{ticket.id}】{short_text(ticket)}\n"
+        f"位置：{ticket.location or '未写明'}{seen}\n"
+        f"请值班人员尽快核实；确属急事请回复「改为 急事 T{ticket.id}」。"
+    )
 
 
 def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> list[Reply]:
@@ -104,12 +118,14 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
     if urgent:
         names = "、".join(m.name for m in alerted) or "值班人员"
         lines.append(f"已通知 {names} 马上到场。")
-        if emergency := emergency_for(ticket.text):
+        if emergency := ctx.services.nlp.emergency(ticket.text):
             lines.append(emergency.line())
     elif six and six != ev.room_id:
         lines.append(f"已转六方议事群。{plan_line(ctx, ticket)}")
     else:
         lines.append(plan_line(ctx, ticket))
+    if ticket.maybe_urgent:
+        lines.append(MAYBE_URGENT_ASK)
     if notes:
         lines.append(notes)
     origin_mentions = (
@@ -118,6 +134,14 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
     replies = [Reply(text="\n".join(lines), room_id=ev.room_id, mention_ids=origin_mentions)]
     if six and six != ev.room_id:
         replies.append(Reply(text=card(ctx, ticket), room_id=six, mention_ids=alert_ids))
+    if ticket.maybe_urgent:
+        # Danger was seen but not decided: one short check for the on-duty people, no ladder.
+        duty = tuple(m.contact_id for m in people.responder_members(ticket))
+        replies.append(
+            Reply(
+                text=maybe_urgent_alert(ctx, ticket), room_id=six or ev.room_id, mention_ids=duty
+            )
+        )
     return replies
 
 

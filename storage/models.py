@@ -147,6 +147,9 @@ class Ticket(SQLModel, table=True):
     # Added in revision 0007: coordinates (WGS84) given with an Open311 request.
     lat: float | None = Field(default=None)
     lon: float | None = Field(default=None)
+    # Added in revision 0010: danger seen that the decision did not call urgent (可能是急事);
+    # cleared when someone confirms it (急 / 改为 急事) or it is handled.
+    maybe_urgent: bool = Field(default=False)
 
 
 class TicketEvent(SQLModel, table=True):
@@ -178,6 +181,28 @@ class TicketReport(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     at: datetime = Field(sa_type=UtcDateTime)
     source_msg_id: str = Field(unique=True, max_length=200)
+
+
+class LabelledExample(SQLModel, table=True):
+    """A correction made in chat (改为 …): the text with the class and category people chose.
+
+    Kept per community; ``liufang learn`` trains on them next to the shipped data, and never
+    writes one community's text into files another community receives.
+    """
+
+    __tablename__ = "labelled_examples"
+    __table_args__ = (Index("ix_labelled_examples_community", "community_code", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_code: str = Field(foreign_key="communities.code", max_length=64)
+    ticket_id: int | None = Field(default=None, foreign_key="tickets.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    klass: str = Field(max_length=16)
+    category: str = Field(max_length=16)
+    was_klass: str = Field(max_length=16)  # what the bot had decided
+    was_category: str = Field(max_length=16)
+    actor_id: str = Field(max_length=128)
+    at: datetime = Field(sa_type=UtcDateTime)
 
 
 class TicketEvidence(SQLModel, table=True):

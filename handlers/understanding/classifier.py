@@ -5,14 +5,24 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from handlers.understanding.decision import combine
+from handlers.understanding.frames import Emergency, FrameHit, Frames
 from handlers.understanding.lexicon import Lexicon
 from handlers.understanding.location import DEFAULT_PLACES, LocationExtractor
 from handlers.understanding.matcher import Hit, Matcher
+from handlers.understanding.model import (
+    DEFAULT_SETTINGS,
+    SHIPPED_MODEL,
+    LinearModel,
+    Opinion,
+    features,
+)
 from handlers.understanding.segmenter import Segmenter, normalize_text, shared_segmenter
 from handlers.understanding.types import Classification, Location
-from handlers.vocabulary import ROUTE_BY_CLASS
+from handlers.vocabulary import CLASS_LABELS, ROUTE_BY_CLASS
 
 _DEFAULT_THRESHOLDS = {
     "report": 2.0,
@@ -30,12 +40,21 @@ _NONE = Classification(klass="none", category="none", route=None)
 
 
 class Understanding:
-    """Message understanding: scores lexicon cues over jieba tokens and phrases, then decides."""
+    """Message understanding: lexicon rules, hazard frames and a learned model vote."""
 
-    def __init__(self, lexicon: Lexicon, segmenter: Segmenter) -> None:
-        """Use ``load`` unless a test needs to inject its own lexicon or segmenter."""
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        segmenter: Segmenter,
+        frames: Frames | None = None,
+        model: LinearModel | None = None,
+    ) -> None:
+        """Use ``load`` unless a test needs to inject its own parts."""
         self.lexicon = lexicon
         self._segmenter = segmenter
+        self.frames = frames or Frames.load()
+        self.model = model
+        self._settings = model.settings if model else dict(DEFAULT_SETTINGS)
         self._matcher = Matcher(lexicon)
         self._locations = LocationExtractor((*DEFAULT_PLACES, *lexicon.places))
         self._thresholds = {**_DEFAULT_THRESHOLDS, **lexicon.thresholds}
@@ -51,13 +70,21 @@ class Understanding:
 
     @classmethod
     def load(
-        cls, lexicon_files: Sequence[Path] = (), user_words: Sequence[str] = ()
+        cls,
+        lexicon_files: Sequence[Path] = (),
+        user_words: Sequence[str] = (),
+        frame_files: Sequence[Path] = (),
+        model_file: Path | None = SHIPPED_MODEL,
     ) -> Understanding:
-        """Shipped lexicon plus ``lexicon_files``; ``user_words`` teach jieba local names."""
+        """Shipped lexicon and frames plus extension files; ``model_file`` None: rules only.
+
+        ``user_words`` teach jieba local names.
+        """
         lexicon = Lexicon.load(lexicon_files)
         segmenter = shared_segmenter()
         segmenter.add_words(user_words)
-        return cls(lexicon, segmenter)
+        model = LinearModel.load(model_file) if model_file is not None else None
+        return cls(lexicon, segmenter, Frames.load(frame_files), model)
 
     def tokenize(self, text: str) -> list[str]:
         """Search tokens of a message: jieba tokens of the normalised text, minus stop words."""
@@ -67,15 +94,68 @@ class Understanding:
         """Only the location of a message (for commands that name a place)."""
         return self._locations.extract(normalize_text(text))
 
+    def emergency(self, text: str) -> Emergency | None:
+        """The emergency number and safety line for a report, from its hazard frames."""
+        return self.frames.emergency(normalize_text(text))
+
     def classify(self, text: str) -> Classification:
         """Understand one chat message; never raises on odd text."""
         norm = normalize_text(text)
         if not _CONTENT.search(norm):  # emoji, punctuation or nothing at all
             return _NONE
+        rule, found, feats = self.analyse(norm)
+        opinion = self.model.opinion(feats) if self.model is not None else None
+        decisive = any(h.decisive for h in found)
+        signs = frozenset(f[2:] for f in feats if f[:2] == "n:")
+        klass, category, maybe = combine(
+            rule.klass, rule.category, opinion, decisive, bool(found), self._settings, signs
+        )
+        if klass == rule.klass and category == rule.category and not maybe and not decisive:
+            return rule
+        return self._final(norm, rule, found, klass, category, maybe, opinion)
+
+    def analyse(self, norm: str) -> tuple[Classification, list[FrameHit], list[str]]:
+        """The rules' verdict, the hazard frames and the model's features of a normalised text."""
         tokens = self._segmenter.cut(norm)
         hits = self._matcher.match(norm, tokens)
         search_tokens = tuple(self._segmenter.search_tokens(tokens))
-        return self._decide(norm, hits, search_tokens)
+        found, signs = self.frames.scan(norm)
+        rule = self._decide(norm, hits, search_tokens)
+        return rule, found, features(norm, tokens, found, signs)
+
+    def _final(
+        self,
+        text: str,
+        rule: Classification,
+        found: list[FrameHit],
+        klass: str,
+        category: str,
+        maybe: bool,
+        opinion: Opinion | None,
+    ) -> Classification:
+        """The combined decision, with reasons people can read (急:老人+叫不应, 模型:急事83%)."""
+        if klass == "none":
+            return replace(rule, klass="none", category="none", route=None, maybe_urgent=False)
+        cues: list[str] = []
+        if klass == "urgent":
+            cues += [f"急:{h.cue()}"[: _MAX_CUE_CHARS + 2] for h in found if h.decisive][:2]
+        if klass != rule.klass and opinion is not None:
+            cues.append(f"模型:{CLASS_LABELS[klass]}{opinion.classes[klass]:.0%}")
+        if maybe:
+            seen = found[0].cue() if found else f"模型{opinion.urgent:.0%}" if opinion else ""
+            cues.append(f"可能急:{seen}"[: _MAX_CUE_CHARS + 4])
+        cues += [c for c in rule.cues if not c.startswith(("急:", "降:")) or klass == "urgent"]
+        location = rule.location if rule.is_report else self._locations.extract(text)
+        return Classification(
+            klass=klass,
+            category=category,
+            route=ROUTE_BY_CLASS[klass],
+            location=location,
+            responsible=self._responsible(category, text),
+            cues=tuple(dict.fromkeys(cues))[:6],
+            tokens=rule.tokens,
+            maybe_urgent=maybe,
+        )
 
     def _decide(self, text: str, hits: list[Hit], tokens: tuple[str, ...]) -> Classification:
         th = self._thresholds

@@ -1,76 +1,63 @@
-"""Accuracy of message understanding on labelled messages it was not written around."""
+"""Accuracy of message understanding: the shared sample, and a set nobody tuned on.
+
+``data/untouched-1.jsonl`` was written for this project by a separate author, in seven voices,
+and is never trained on nor used to choose settings: it is the honest held-out figure. Its
+first score (docs/eval/untouched-1-first-contact.txt) was class 0.925, urgent recall 0.965,
+chatter→ticket 0.071, category 0.863; the bars below sit a little under that so a regression
+fails. The shared dev sample is in the training data, so its figure is not a generalisation
+figure; it guards against breaking what is known.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from handlers.understanding import Understanding
+from handlers.understanding.evaluation import Scores, evaluate, read_labelled
+from handlers.understanding.training import TRAIN_DIR
+from tests.support.harness import shared_nlp
 
 # The shared sample lives beside the repository: <repo>/../shared/data/messages-dev.jsonl.
 DEV = Path(__file__).resolve().parents[3] / "shared/data/messages-dev.jsonl"
-# Written before the lexicon was tuned on it, in other words than the dev sample.
-HELDOUT = Path(__file__).resolve().parent / "data/messages-heldout.jsonl"
-
-
-@dataclass(frozen=True)
-class Scores:
-    """The four figures the bars are set on."""
-
-    class_accuracy: float
-    urgent_recall: float
-    none_false_tickets: float  # share of non-reports that would have opened a ticket
-    category_accuracy: float
+UNTOUCHED = Path(__file__).resolve().parent / "data/untouched-1.jsonl"
 
 
 def score(nlp: Understanding, path: Path) -> Scores:
     """Classify every labelled line of ``path`` and compare with its labels."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    results = [(row, nlp.classify(row["text"])) for row in rows]
-    urgent = [got for row, got in results if row["class"] == "urgent"]
-    nones = [got for row, got in results if row["class"] == "none"]
-    return Scores(
-        class_accuracy=sum(row["class"] == got.klass for row, got in results) / len(results),
-        urgent_recall=sum(got.klass == "urgent" for got in urgent) / len(urgent),
-        none_false_tickets=sum(got.is_report for got in nones) / len(nones),
-        category_accuracy=sum(row["category"] == got.category for row, got in results)
-        / len(results),
-    )
+    return evaluate(nlp.classify, read_labelled(path))
 
 
-@pytest.fixture(scope="module")
-def nlp() -> Understanding:
-    """One loaded understanding for the module."""
-    return Understanding.load()
-
-
-def test_dev_sample(nlp: Understanding) -> None:
-    """The shared sample: the project's stated quality bars."""
+def test_dev_sample() -> None:
+    """The shared sample (trained on): the project's stated quality bars."""
     if not DEV.is_file():
         pytest.skip(f"shared sample {DEV} is not checked out next to the repository")
-    got = score(nlp, DEV)
-    assert got.class_accuracy >= 0.90, got
-    assert got.urgent_recall >= 0.95, got
-    assert got.none_false_tickets <= 1 / 20, got
-    assert got.category_accuracy >= 0.85, got
+    got = score(shared_nlp(), DEV)
+    assert got.class_accuracy >= 0.95, got.figures()
+    assert got.urgent_recall >= 0.95, got.figures()
+    assert got.chatter_to_ticket <= 1 / 20, got.figures()
+    assert got.category_accuracy >= 0.90, got.figures()
 
 
-def test_heldout_messages(nlp: Understanding) -> None:
-    """Our own held-out set: tricky wording, notices, thanks, 紧急 on trivial things."""
-    got = score(nlp, HELDOUT)
-    assert got.class_accuracy >= 0.85, got
-    assert got.urgent_recall >= 0.90, got
-    assert got.none_false_tickets <= 1 / 20, got
-    assert got.category_accuracy >= 0.80, got
+def test_untouched_set() -> None:
+    """Messages nobody tuned on, in many voices: the honest figure, guarded."""
+    got = score(shared_nlp(), UNTOUCHED)
+    assert got.class_accuracy >= 0.90, got.figures()
+    assert got.urgent_recall >= 0.94, got.figures()
+    assert got.chatter_to_ticket <= 0.10, got.figures()
+    assert got.category_accuracy >= 0.83, got.figures()
 
 
-def test_heldout_covers_every_class_and_category() -> None:
-    """The held-out set exercises all classes and categories, and is big enough to mean much."""
-    rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines()]
-    assert len(rows) >= 80
-    assert {r["class"] for r in rows} == {"small", "urgent", "difficult", "none"}
-    assert len({r["category"] for r in rows}) == 14
-    assert len({r["id"] for r in rows}) == len(rows)
+def test_untouched_set_is_not_in_the_training_data() -> None:
+    """No line of the held-out set appears among the training lines."""
+    held = {row.text for row in read_labelled(UNTOUCHED)}
+    trained = {row.text for p in TRAIN_DIR.glob("*.jsonl") for row in read_labelled(p)}
+    assert len(held) >= 300 and not held & trained
+
+
+def test_the_rules_alone_still_work_without_a_model() -> None:
+    """With no model file the lexicon and frames decide, and still catch the obvious."""
+    rules = Understanding.load(model_file=None)
+    assert rules.classify("3栋电梯困人了").klass == "urgent"
+    assert rules.classify("谢谢大家").klass == "none"

@@ -11,7 +11,9 @@ import pytest
 from handlers.understanding import Understanding, normalize_text
 from handlers.understanding.segmenter import shared_segmenter
 
-HELDOUT = Path(__file__).resolve().parent / "data/messages-heldout.jsonl"
+HELDOUT = (
+    Path(__file__).resolve().parents[2] / "handlers/understanding/data/train/tuned_project.jsonl"
+)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.understanding.frames import Emergency
 from handlers.understanding.types import Classification
 
 
@@ -15,3 +16,7 @@ class NothingUnderstood:
     def tokenize(self, text: str) -> list[str]:
         """Characters as tokens, enough for search."""
         return [ch for ch in text if ch.isalnum()]
+
+    def emergency(self, text: str) -> Emergency | None:
+        """No danger is ever seen."""
+        return None

@@ -1,0 +1,117 @@
+"""``liufang learn``: retrain the learned model on the shipped data plus chat corrections."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from handlers.understanding import Understanding
+from handlers.understanding.evaluation import Labelled, Scores, evaluate
+from handlers.understanding.model import SHIPPED_MODEL, LinearModel, ModelError
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+_FIGURES = (
+    ("class_accuracy", "class accuracy"),
+    ("urgent_recall", "urgent recall"),
+    ("chatter_to_ticket", "chatter -> ticket"),
+    ("category_accuracy", "category accuracy"),
+)
+
+
+def corrections(settings: Settings, community: str | None = None) -> list[Labelled]:
+    """The 改为 corrections stored in the deployment's database, as labelled rows."""
+    from storage.corrections import labelled_examples
+
+    from bot.app import open_database
+
+    db = open_database(settings)
+    try:
+        with db.session() as session:
+            rows = labelled_examples(session, community)
+            return [
+                Labelled(r.text, r.klass, r.category, f"{r.community_code}:T{r.ticket_id}")
+                for r in rows
+            ]
+    finally:
+        db.dispose()
+
+
+def run_learn(
+    settings: Settings | None,
+    *,
+    out: Path | None,
+    community: str | None = None,
+    folds: int = 5,
+    extra: tuple[Path, ...] = (),
+) -> int:
+    """Train, print cross-validated figures before and after, write the model; 0 when done."""
+    from handlers.understanding.evaluation import LabelError, read_labelled
+    from handlers.understanding.training import learn, shipped_corpus
+
+    try:
+        rows = shipped_corpus()
+        for path in extra:
+            rows += read_labelled(path)
+    except LabelError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    local = corrections(settings, community) if settings is not None else []
+    target = out or (settings.model_file if settings is not None else SHIPPED_MODEL)
+    current = _current_model(target)
+    rules = Understanding.load(
+        settings.lexicon_files if settings else (),
+        settings.user_words if settings else (),
+        settings.frame_files if settings else (),
+        model_file=None,
+    )
+    print(f"training on {len(rows)} shipped lines + {len(local)} corrections, {folds}-fold CV …")
+    learned = learn(rules, rows + local, k=folds)
+    before = current.info.get("cv") if current else None
+    _table(
+        "cross-validated on lines the lexicon was not tuned on",
+        [
+            ("rules only", learned.rules_only.figures()),
+            ("model before", before if isinstance(before, dict) else None),
+            ("model after", learned.combined.figures()),
+        ],
+    )
+    if local:
+        after_nlp = Understanding(rules.lexicon, rules._segmenter, rules.frames, learned.model)
+        was = _on(current, rules, local)
+        now = evaluate(after_nlp.classify, local)
+        _table(
+            f"on the {len(local)} corrections (after: trained on them)",
+            [("model before", was.figures() if was else None), ("model after", now.figures())],
+        )
+    learned.model.save(target)
+    print(f"written {target} — the bot uses it after a restart")
+    return 0
+
+
+def _current_model(path: Path) -> LinearModel | None:
+    for candidate in (path, SHIPPED_MODEL):
+        try:
+            return LinearModel.load(candidate)
+        except ModelError:
+            continue
+    return None
+
+
+def _on(model: LinearModel | None, rules: Understanding, rows: list[Labelled]) -> Scores | None:
+    if model is None:
+        return None
+    nlp = Understanding(rules.lexicon, rules._segmenter, rules.frames, model)
+    return evaluate(nlp.classify, rows)
+
+
+def _table(title: str, lines: list[tuple[str, dict[str, float] | None]]) -> None:
+    print(f"\n{title}")
+    print(f"  {'':14}" + "".join(f"{label:>20}" for _, label in _FIGURES))
+    for name, figures in lines:
+        if figures is None:
+            print(f"  {name:14}" + f"{'-':>20}" * len(_FIGURES))
+            continue
+        print(f"  {name:14}" + "".join(f"{figures[key]:>20.3f}" for key, _ in _FIGURES))

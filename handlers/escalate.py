@@ -1,0 +1,52 @@
+"""「急」: the reporter of a 可能是急事 ticket says it is an emergency, and it is at once."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from handlers.commands.parser import Command
+from handlers.commands.reroute import reclass
+from handlers.context import Context
+from handlers.events import Reply
+from storage.models import Ticket
+
+# What a worried reporter types: 急, 急急急, 急！, 是急事, 很急, 紧急 (nothing else on the line).
+_URGENT_REPLY = re.compile(r"^\s*(?:是|很|真的|确实)?(?:急+|急事|紧急|有危险)\s*[!！。.~～]*\s*$")
+# How long after reporting a bare 急 still points at that report.
+WINDOW = timedelta(hours=24)
+
+
+class EscalateHandler:
+    """Turns the reporter's 「急」 into 改为 急事 on their latest 可能是急事 ticket."""
+
+    name = "escalate"
+
+    def handle(self, ctx: Context) -> list[Reply] | None:
+        """Escalate, or None when this is not a reporter answering the 可能是急事 question."""
+        if ctx.event.kind != "text" or not _URGENT_REPLY.match(ctx.text):
+            return None
+        ticket = self._pending(ctx)
+        if ticket is None or ticket.id is None:
+            return None
+        cmd = Command(verb="reclass", word="改为", tickets=(ticket.id,), rest="急事")
+        return reclass(ctx, cmd)
+
+    def _pending(self, ctx: Context) -> Ticket | None:
+        """The sender's newest open 可能是急事 ticket reported here in the last day."""
+        ev = ctx.event
+        stmt = (
+            select(Ticket)
+            .where(
+                Ticket.reporter_id == ev.sender_id,
+                col(Ticket.maybe_urgent).is_(True),
+                col(Ticket.state).notin_(("resolved", "closed", "merged", "rejected")),
+                Ticket.created_at >= ctx.now - WINDOW,
+            )
+            .order_by(col(Ticket.id).desc())
+        )
+        if not ev.is_private:
+            stmt = stmt.where(Ticket.room_id == ev.room_id)
+        return ctx.session.exec(stmt).first()

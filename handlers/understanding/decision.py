@@ -1,0 +1,60 @@
+"""The final decision: rules, hazard frames and the learned model vote on class and category."""
+
+from __future__ import annotations
+
+from handlers.understanding.evaluation import CLASSES
+from handlers.understanding.model import Opinion
+from handlers.vocabulary import CATEGORIES
+
+REPORT_CATEGORIES = tuple(c for c in CATEGORIES if c != "none")
+# Not-a-report signs (frames.toml [notreport]) that argue strongly, and those that only hint.
+STRONG_SIGNS = frozenset({"relayed", "resolved", "lostfound", "trade", "ticket"})
+WEAK_SIGNS = frozenset({"asking", "advice", "notice"})
+
+
+def combine(
+    rule_class: str,
+    rule_category: str,
+    opinion: Opinion | None,
+    decisive_frame: bool,
+    any_frame: bool,
+    s: dict[str, float],
+    signs: frozenset[str] = frozenset(),
+) -> tuple[str, str, bool]:
+    """Class, category and the 可能是急事 flag from the rules' verdict, frames and the model.
+
+    The class is the best of ``alpha`` × the model's probability + (1 − ``alpha``) × the rules'
+    vote, a decisive frame adding ``frame_boost`` to urgent and, without one, not-a-report
+    signs (relayed news, resolved, lost-and-found …) adding ``strong_sign``/``weak_sign`` to none.
+    A report that is not urgent is 可能是急事 when the model's urgency reaches ``maybe`` or a
+    frame saw danger; a seeming non-report whose urgency reaches ``maybe_none`` is filed as
+    one rather than dropped.
+    """
+    if opinion is None:  # no model: the rules, with decisive frames making reports urgent
+        klass = "urgent" if decisive_frame and rule_class != "none" else rule_class
+        maybe = any_frame and klass not in ("urgent", "none")
+        return klass, rule_category if klass != "none" else "none", maybe
+    alpha = s["alpha"]
+    votes = {
+        c: alpha * opinion.classes.get(c, 0.0) + (1 - alpha) * (c == rule_class) for c in CLASSES
+    }
+    if decisive_frame:
+        votes["urgent"] += s["frame_boost"]
+    elif signs:
+        votes["none"] += s["strong_sign"] * bool(signs & STRONG_SIGNS)
+        votes["none"] += s["weak_sign"] * bool(signs & WEAK_SIGNS)
+    klass = max(CLASSES, key=votes.__getitem__)
+    maybe = False
+    if klass == "none":
+        if opinion.urgent >= s["maybe_none"]:
+            klass, maybe = "small", True
+    elif klass != "urgent":
+        maybe = opinion.urgent >= s["maybe"] or any_frame
+    if klass == "none":
+        return klass, "none", maybe
+    beta = s["category_alpha"]
+    category = max(
+        REPORT_CATEGORIES,
+        key=lambda c: beta * opinion.categories.get(c, 0.0) + (1 - beta) * (c == rule_category),
+    )
+    return klass, category, maybe

@@ -1,0 +1,293 @@
+"""Hazard frames: danger composed of who or what is at risk × harm state × immediacy."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from handlers.understanding.textindex import aho_corasick
+
+SHIPPED_FRAMES = Path(__file__).resolve().parent / "data" / "frames.toml"
+_SENTENCE_END = frozenset("。！？!?;；\n")
+_NEGATORS = ("没有", "没", "不", "未", "莫得", "冒得", "并没")
+_DEFAULT_WINDOW = 10
+_DISTANCE_REACH = 12  # how far before a frame a distancing word (怕, 上次, 演练) still reaches
+_FRAME_KEYS = ("name", "emergency", "subjects", "states", "needs", "window")
+_TOP_KEYS = (
+    "version",
+    "immediacy",
+    "exposure",
+    "distance",
+    "subjects",
+    "frames",
+    "emergencies",
+    "notreport",
+)
+
+
+class FramesError(ValueError):
+    """A frames file that cannot be used; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: Sequence[str]) -> None:
+        """Keep each problem for ``liufang check-config``."""
+        super().__init__("\n".join(errors))
+        self.errors = list(errors)
+
+
+@dataclass(frozen=True, slots=True)
+class Emergency:
+    """What to do first: the number to call and a line of safety advice."""
+
+    kind: str
+    number: str
+    advice: str
+
+    def line(self) -> str:
+        """The short text added to the first urgent reply."""
+        return f"请立即拨打 {self.number}。{self.advice}"
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One hazard frame as declared in TOML."""
+
+    name: str
+    emergency: str
+    subjects: tuple[str, ...]  # subject group names; empty: the state alone is the danger
+    states: tuple[str, ...]
+    needs_now: bool = False
+    window: int = _DEFAULT_WINDOW
+
+
+class FrameHit(NamedTuple):
+    """A frame found in a message; ``decisive`` when it alone makes the message urgent."""
+
+    frame: str
+    emergency: str
+    subject: str
+    state: str
+    start: int
+    decisive: bool
+
+    def cue(self) -> str:
+        """The reason shown to people, e.g. ``老人+叫不应``."""
+        return f"{self.subject}+{self.state}" if self.subject else self.state
+
+
+class Frames:
+    """Compiled frames: one Aho-Corasick pass finds subjects, states and context words."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        """Build from merged TOML data (see ``load``)."""
+        self.frames = {f.name: f for f in _frames(data)}
+        self.emergencies = {
+            kind: Emergency(kind, str(t["number"]), str(t["advice"]))
+            for kind, t in data.get("emergencies", {}).items()
+        }
+        # Frames are tried in file order: the first decisive one names the emergency.
+        self._order = {name: i for i, name in enumerate(self.frames)}
+        phrases: dict[str, list[tuple[str, float]]] = {}
+
+        def add(word: str, tag: str) -> None:
+            entries = phrases.setdefault(word, [])
+            if (tag, 1.0) not in entries:
+                entries.append((tag, 1.0))
+
+        for tag in ("immediacy", "exposure", "distance"):
+            for word in data.get(tag, {}).get("words", []):
+                add(word, tag)
+        for group, words in data.get("subjects", {}).items():
+            for word in words:
+                add(word, "s:" + group)
+        for kind, words in data.get("notreport", {}).items():
+            for word in words:
+                add(word, "n:" + kind)
+        for frame in self.frames.values():
+            for word in frame.states:
+                add(word, "t:" + frame.name)
+        self._step, self._out = aho_corasick({k: tuple(v) for k, v in phrases.items()})
+
+    @classmethod
+    def load(cls, paths: Sequence[Path] = ()) -> Frames:
+        """The shipped frames, then ``paths`` in order (a frame of the same name replaces)."""
+        merged: dict[str, Any] = {}
+        errors: list[str] = []
+        for path in (SHIPPED_FRAMES, *paths):
+            data, problems = _read(Path(path))
+            errors += problems
+            if not problems:
+                _merge(merged, data)
+        if errors:
+            raise FramesError(errors)
+        return cls(merged)
+
+    def find(self, text: str) -> list[FrameHit]:
+        """Every frame in ``text`` (one hit per frame), decisive ones first."""
+        return self.scan(text)[0]
+
+    def scan(self, text: str) -> tuple[list[FrameHit], frozenset[str]]:
+        """The frames in ``text`` and the kinds of not-a-report signs (relayed, asking …)."""
+        found: dict[str, list[tuple[int, int, str]]] = {}  # tag → (start, end, word)
+        step, out = self._step, self._out
+        root = step[0]
+        state = 0
+        for i, ch in enumerate(text):
+            state = step[state].get(ch) or root.get(ch, 0)
+            if out[state]:
+                end = i + 1
+                for length, entries in out[state]:
+                    for tag, _ in entries:
+                        found.setdefault(tag, []).append(
+                            (end - length, end, text[end - length : end])
+                        )
+        signs = frozenset(tag[2:] for tag in found if tag[0] == "n")
+        if not any(tag[0] == "t" for tag in found):
+            return [], signs
+        now = bool(found.get("immediacy") or found.get("exposure"))
+        distance = [s for s, _, _ in found.get("distance", ())]
+        hits: list[FrameHit] = []
+        for tag, spans in found.items():
+            if tag[0] != "t":
+                continue
+            frame = self.frames[tag[2:]]
+            hit = self._place(frame, text, spans, found, distance)
+            if hit is not None:
+                decisive = now or not frame.needs_now
+                hits.append(hit._replace(decisive=decisive))
+        hits.sort(key=lambda h: (not h.decisive, self._order[h.frame]))
+        return hits, signs
+
+    def _place(
+        self,
+        frame: Frame,
+        text: str,
+        states: list[tuple[int, int, str]],
+        found: dict[str, list[tuple[int, int, str]]],
+        distance: list[int],
+    ) -> FrameHit | None:
+        """The first state of ``frame`` with a subject near it, not denied or distanced."""
+        # The longest subject word first: 娃儿, not the 娃 inside it.
+        subjects = sorted(
+            (s for g in frame.subjects for s in found.get("s:" + g, ())),
+            key=lambda s: s[0] - s[1],
+        )
+        for start, end, word in states:
+            if _negated(text, start) or _distanced(text, start, distance):
+                continue
+            if not frame.subjects:
+                return FrameHit(frame.name, frame.emergency, "", word, start, True)
+            for s_start, s_end, subject in subjects:
+                if s_start == start or (s_start < end and start < s_end):
+                    continue  # the subject word is part of the state word itself
+                lo, hi = (s_end, start) if s_end <= start else (end, s_start)
+                if hi - lo <= frame.window and not _SENTENCE_END.intersection(text[lo:hi]):
+                    return FrameHit(frame.name, frame.emergency, subject, word, start, True)
+        return None
+
+    def emergency(self, text: str) -> Emergency | None:
+        """The emergency advice of the first frame found in ``text``, if any."""
+        for hit in self.find(text):
+            if hit.decisive and hit.emergency in self.emergencies:
+                return self.emergencies[hit.emergency]
+        return None
+
+
+def _negated(text: str, start: int) -> bool:
+    """A negator right before the state word (没倒, 不冒烟) denies it."""
+    before = text[max(0, start - 2) : start]
+    return any(before.endswith(n) for n in _NEGATORS)
+
+
+def _distanced(text: str, start: int, distance: list[int]) -> bool:
+    """A distancing word (怕, 上次, 演练, 新闻) shortly before, in the same sentence."""
+    for d in distance:
+        if start - _DISTANCE_REACH <= d < start and not _SENTENCE_END.intersection(text[d:start]):
+            return True
+    return False
+
+
+def _frames(data: dict[str, Any]) -> list[Frame]:
+    return [
+        Frame(
+            name=f["name"],
+            emergency=f.get("emergency", ""),
+            subjects=tuple(f.get("subjects", ())),
+            states=tuple(f["states"]),
+            needs_now=f.get("needs") == "now",
+            window=int(f.get("window", _DEFAULT_WINDOW)),
+        )
+        for f in data.get("frames", [])
+    ]
+
+
+def _merge(merged: dict[str, Any], data: dict[str, Any]) -> None:
+    """Word lists are extended, frames replaced by name, emergencies by kind."""
+    for key in ("immediacy", "exposure", "distance"):
+        words = merged.setdefault(key, {}).setdefault("words", [])
+        words += [w for w in data.get(key, {}).get("words", []) if w not in words]
+    for section in ("subjects", "notreport"):
+        for group, words in data.get(section, {}).items():
+            have = merged.setdefault(section, {}).setdefault(group, [])
+            have += [w for w in words if w not in have]
+    frames = {f["name"]: f for f in merged.get("frames", [])}
+    frames.update({f["name"]: f for f in data.get("frames", [])})
+    merged["frames"] = list(frames.values())
+    merged.setdefault("emergencies", {}).update(data.get("emergencies", {}))
+
+
+def _read(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The TOML data of one frames file and the problems found in it."""
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        return {}, [f"{path}: file not found — check the frames path in the config"]
+    except OSError as exc:
+        return {}, [f"{path}: cannot read ({exc.strerror}) — check the file permissions"]
+    except tomllib.TOMLDecodeError as exc:
+        return {}, [f"{path}: not valid TOML ({exc}) — fix the syntax at that line"]
+    return data, _check(path, data)
+
+
+def _check(path: Path, data: dict[str, Any]) -> list[str]:
+    errors: list[str] = []
+    for key in data:
+        if key not in _TOP_KEYS:
+            errors.append(f"{path}: {key}: unknown key — use one of {', '.join(_TOP_KEYS)}")
+    groups = set(data.get("subjects", {}))
+    for i, frame in enumerate(data.get("frames", [])):
+        where = f"{path}: frames[{i}]"
+        if not isinstance(frame, dict) or not isinstance(frame.get("name"), str):
+            errors.append(f'{where}: needs name = "…" — write [[frames]] then name = "…"')
+            continue
+        where = f"{path}: frames.{frame['name']}"
+        for key in frame:
+            if key not in _FRAME_KEYS:
+                errors.append(f"{where}.{key}: unknown key — use one of {', '.join(_FRAME_KEYS)}")
+        states = frame.get("states")
+        if (
+            not isinstance(states, list)
+            or not states
+            or not all(isinstance(s, str) and s.strip() for s in states)
+        ):
+            errors.append(f'{where}.states: must be a list of words — write states = ["词"]')
+        for group in frame.get("subjects", []):
+            if group not in groups and group not in _shipped_groups(path):
+                errors.append(f"{where}.subjects: unknown group {group!r} — add it to [subjects]")
+        if frame.get("needs") not in (None, "now"):
+            errors.append(f'{where}.needs: only "now" is understood — write needs = "now"')
+    for kind, table in data.get("emergencies", {}).items():
+        if not isinstance(table, dict) or not {"number", "advice"} <= set(table):
+            errors.append(f"{path}: emergencies.{kind}: needs number and advice")
+    return errors
+
+
+def _shipped_groups(path: Path) -> set[str]:
+    """Subject groups of the shipped file, which an extension file may use."""
+    if path == SHIPPED_FRAMES:
+        return set()
+    with SHIPPED_FRAMES.open("rb") as fh:
+        return set(tomllib.load(fh).get("subjects", {}))

@@ -1,0 +1,151 @@
+"""The learned second opinion: a linear model over character n-grams, tokens and frames.
+
+Training (``handlers.understanding.training``) uses scikit-learn; using the model needs only
+numpy: the weights of the features present in a message are summed and soft-maxed.  The file
+is a compressed ``.npz`` holding the feature vocabulary, one weight matrix for class and
+category, and the decision settings chosen by cross-validation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from handlers.understanding.evaluation import CLASSES
+from handlers.understanding.frames import FrameHit
+from handlers.vocabulary import CATEGORIES
+
+SHIPPED_MODEL = Path(__file__).resolve().parent / "data" / "model.npz"
+FORMAT = 1
+_TICKET_REF = re.compile(r"(?<![A-Za-z])[Tt#]\s*\d{1,7}(?!\d)")
+# The decision settings, and their values when no model file says otherwise.
+DEFAULT_SETTINGS: dict[str, float] = {
+    "alpha": 0.6,  # weight of the model against the rules in the class vote
+    "frame_boost": 0.5,  # what a decisive hazard frame adds to urgent
+    "maybe": 0.25,  # model urgency that makes a non-urgent report 「可能是急事」
+    "maybe_none": 0.5,  # model urgency that files even a seeming non-report as 可能是急事
+    "category_alpha": 0.6,  # weight of the model against the lexicon for the category
+    "strong_sign": 0.0,  # what relayed news, resolved, lost-and-found … add to none
+    "weak_sign": 0.0,  # what asking, advice, a notice add to none
+}
+
+
+class ModelError(ValueError):
+    """A model file that cannot be used, with what to do about it."""
+
+
+def features(
+    text: str, tokens: Sequence[str], frames: Sequence[FrameHit], signs: Iterable[str] = ()
+) -> list[str]:
+    """The model's features: characters, pairs, triples, tokens, frames, not-a-report signs."""
+    padded = f"^{text}$"
+    out = [c for c in text if not c.isspace()]
+    out += [padded[i : i + 2] for i in range(len(padded) - 1)]
+    out += [padded[i : i + 3] for i in range(len(padded) - 2)]
+    out += ["w:" + t for t in tokens if len(t) > 1]
+    for hit in frames:
+        out.append("f:" + hit.frame)
+        out.append("f:decisive" if hit.decisive else "f:later")
+    out += ["n:" + sign for sign in signs]
+    if _TICKET_REF.search(text):
+        out.append("n:ticket")  # talk about an existing ticket (T12怎么样了)
+    if text.rstrip().endswith(("?", "？", "吗", "呢", "没")):
+        out.append("q:end")
+    if len(text) <= 4:
+        out.append("len:short")
+    return out
+
+
+@dataclass
+class Opinion:
+    """What the model thinks of one message: class and category probabilities."""
+
+    classes: dict[str, float]
+    categories: dict[str, float]
+
+    @property
+    def urgent(self) -> float:
+        """Probability that the message is urgent."""
+        return self.classes.get("urgent", 0.0)
+
+
+@dataclass
+class LinearModel:
+    """Multinomial logistic regressions for class and category, sharing one vocabulary."""
+
+    vocabulary: dict[str, int]
+    weights: np.ndarray  # (features, classes + categories), float32
+    bias: np.ndarray  # (classes + categories,)
+    classes: tuple[str, ...] = CLASSES
+    categories: tuple[str, ...] = tuple(CATEGORIES)
+    settings: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
+    info: dict[str, object] = field(default_factory=dict)  # how it was trained, CV figures
+
+    def opinion(self, feats: Sequence[str]) -> Opinion:
+        """Class and category probabilities for a message's features."""
+        get = self.vocabulary.get
+        # Presence, not counts, as in training: a feature repeated 2,000 times counts once.
+        rows = [i for i in map(get, set(feats)) if i is not None]
+        logits = self.weights[rows].sum(axis=0, dtype=np.float64) + self.bias
+        k = len(self.classes)
+        return Opinion(
+            dict(zip(self.classes, _softmax(logits[:k]), strict=True)),
+            dict(zip(self.categories, _softmax(logits[k:]), strict=True)),
+        )
+
+    def save(self, path: Path) -> None:
+        """Write the model as a compressed ``.npz`` (vocabulary, weights, settings, info)."""
+        vocab = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        meta = {
+            "format": FORMAT,
+            "classes": list(self.classes),
+            "categories": list(self.categories),
+            "settings": self.settings,
+            "info": self.info,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(
+            tmp,
+            vocabulary=np.array("\n".join(vocab)),
+            weights=self.weights.astype(np.float16),
+            bias=self.bias.astype(np.float32),
+            meta=np.array(json.dumps(meta, ensure_ascii=False)),
+        )
+        tmp.replace(path)  # a crash mid-write never leaves a broken model behind
+
+    @classmethod
+    def load(cls, path: Path) -> LinearModel:
+        """Read a model written by ``save``; a ``ModelError`` says what is wrong."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                vocab = str(data["vocabulary"]).split("\n")
+                weights = data["weights"].astype(np.float32)
+                bias = data["bias"].astype(np.float64)
+                meta = json.loads(str(data["meta"]))
+        except FileNotFoundError as exc:
+            raise ModelError(f"{path}: model file not found — run `liufang learn`") from exc
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise ModelError(f"{path}: not a liufang model ({exc}) — run `liufang learn`") from exc
+        if meta.get("format") != FORMAT or weights.shape != (len(vocab), len(bias)):
+            raise ModelError(f"{path}: model of another version — run `liufang learn` again")
+        return cls(
+            vocabulary={w: i for i, w in enumerate(vocab)},
+            weights=weights,
+            bias=bias,
+            classes=tuple(meta["classes"]),
+            categories=tuple(meta["categories"]),
+            settings={**DEFAULT_SETTINGS, **meta.get("settings", {})},
+            info=meta.get("info", {}),
+        )
+
+
+def _softmax(logits: np.ndarray) -> list[float]:
+    exp = np.exp(logits - logits.max())
+    return (exp / exp.sum()).tolist()

@@ -1,0 +1,119 @@
+"""Hazard frames: who or what is at risk × harm state × immediacy, and their emergency advice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from handlers.understanding.frames import Frames, FramesError
+
+
+@pytest.fixture(scope="module")
+def frames() -> Frames:
+    """The shipped frames."""
+    return Frames.load()
+
+
+@pytest.mark.parametrize(
+    ("text", "frame", "cue"),
+    [
+        ("楼下有个老头倒在地上喊他不答应", "person_down", "老头+倒在地"),
+        ("有个小孩坐在窗台上，家里没大人", "fall_risk", "小孩+坐在窗台"),
+        ("几个娃儿在河中间的冰上耍", "water_danger", "娃儿+河中间"),
+        ("一辆货车溜车了往下滑，没人在车上", "vehicle_runaway", "货车+溜车"),
+        ("救护车进不来，门口全是车", "access_blocked", "救护车+进不来"),
+        ("电梯门开了里面没轿厢", "lift_void", "电梯门+没轿厢"),
+        ("马蜂蜇了小孩，现在还在追人", "animal_attack", "马蜂+蜇"),
+        ("外墙在往下掉砖头，下面就是小孩在玩", "structure_failure", "外墙+往下掉"),
+    ],
+)
+def test_described_dangers_are_found(frames: Frames, text: str, frame: str, cue: str) -> None:
+    """Danger described by what is seen, with the words that composed it."""
+    hits = frames.find(text)
+    assert hits and hits[0].frame == frame and hits[0].decisive, hits
+    assert hits[0].cue() == cue
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "怕以后小孩爬到窗台外面",  # a worry, not an event
+        "消防演练，明天楼道里会有浓烟",  # a drill
+        "新闻说外地有老人倒在地上没人扶",  # elsewhere
+        "老人没有倒，只是坐着休息",  # denied
+        "3栋门口的路灯坏了",  # no danger at all
+    ],
+)
+def test_distanced_denied_or_harmless_text_has_no_frame(frames: Frames, text: str) -> None:
+    """Hypothetical, elsewhere, drills and denials do not count."""
+    assert [h for h in frames.find(text) if h.decisive] == []
+
+
+def test_a_failure_without_immediacy_is_only_a_hint(frames: Frames) -> None:
+    """A wall that is cracked is not urgent until it is happening now or people are below."""
+    (hit,) = frames.find("5栋外墙开裂了")
+    assert not hit.decisive
+    (hit,) = frames.find("5栋外墙开裂了，现在还在掉渣")
+    assert hit.decisive
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["电梯困人了", "有人困在电梯里了", "3栋电体困人", "电梯卡在两层中间，里面有人在喊救命"],
+)
+def test_every_way_of_saying_trapped_in_a_lift_gets_96333(frames: Frames, text: str) -> None:
+    """The advice follows the frame, whatever the words."""
+    emergency = frames.emergency(text)
+    assert emergency is not None and "96333" in emergency.number, (text, emergency)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("楼道里一股煤气味", "119"),
+        ("配电箱在冒烟还噼啪响", "95598"),
+        ("老人倒在楼梯口叫不应", "120"),
+        ("有人拿着刀在小区门口", "110"),
+        ("一个小孩站在窗台上", "110"),
+    ],
+)
+def test_each_kind_of_danger_brings_its_number(frames: Frames, text: str, number: str) -> None:
+    """Gas, electric, medical, violence, falls: each its own number and line."""
+    emergency = frames.emergency(text)
+    assert emergency is not None and number in emergency.number, (text, emergency)
+    assert emergency.line().startswith("请立即拨打")
+
+
+def test_not_a_report_signs(frames: Frames) -> None:
+    """Relayed news, resolved, lost-and-found are seen as signs."""
+    assert "relayed" in frames.scan("抖音刷到外地一个小区电梯掉下来了")[1]
+    assert "lostfound" in frames.scan("谁丢了一串钥匙，放在门卫室了")[1]
+    assert "resolved" in frames.scan("电梯修好了，谢谢物业")[1]
+
+
+def test_an_extension_file_replaces_a_frame_by_name(tmp_path: Path) -> None:
+    """A community's file can add words and replace a shipped frame."""
+    extra = tmp_path / "frames.toml"
+    extra.write_text(
+        'version = 1\n[subjects]\nperson = ["老革命"]\n'
+        '[[frames]]\nname = "person_down"\nemergency = "medical"\n'
+        'subjects = ["person"]\nstates = ["歇菜了"]\n',
+        encoding="utf-8",
+    )
+    frames = Frames.load([extra])
+    assert frames.find("楼下老革命歇菜了")[0].frame == "person_down"
+    assert not any(h.frame == "person_down" for h in frames.find("老人倒在地上叫不应"))
+
+
+def test_a_broken_frames_file_says_what_to_fix(tmp_path: Path) -> None:
+    """Unknown keys, missing states and unknown groups are reported together."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[[frames]]\nname = "x"\nsubjects = ["martians"]\nneeds = "later"\ncolour = 1\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(FramesError) as exc:
+        Frames.load([bad])
+    text = "\n".join(exc.value.errors)
+    assert "states" in text and "martians" in text and "needs" in text and "colour" in text
