@@ -16,6 +16,7 @@ from handlers.understanding.matcher import Hit, Matcher
 from handlers.understanding.model import (
     DEFAULT_SETTINGS,
     SHIPPED_MODEL,
+    Features,
     LinearModel,
     Opinion,
     features,
@@ -106,7 +107,7 @@ class Understanding:
         rule, found, feats = self.analyse(norm)
         opinion = self.model.opinion(feats) if self.model is not None else None
         decisive = any(h.decisive for h in found)
-        signs = frozenset(f[2:] for f in feats if f[:2] == "n:")
+        signs = feats.signs
         klass, category, maybe = combine(
             rule.klass, rule.category, opinion, decisive, bool(found), self._settings, signs
         )
@@ -114,7 +115,7 @@ class Understanding:
             return rule
         return self._final(norm, rule, found, klass, category, maybe, opinion)
 
-    def analyse(self, norm: str) -> tuple[Classification, list[FrameHit], list[str]]:
+    def analyse(self, norm: str) -> tuple[Classification, list[FrameHit], Features]:
         """The rules' verdict, the hazard frames and the model's features of a normalised text."""
         tokens = self._segmenter.cut(norm)
         hits = self._matcher.match(norm, tokens)

@@ -9,6 +9,7 @@ category, and the decision settings chosen by cross-validation.
 from __future__ import annotations
 
 import json
+import math
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -40,15 +41,37 @@ class ModelError(ValueError):
     """A model file that cannot be used, with what to do about it."""
 
 
+@dataclass(frozen=True, slots=True)
+class Features:
+    """A message's features: character 1–3-grams of ``text`` (implied) and the ``extra`` ones.
+
+    The n-grams are not listed until needed: ``LinearModel.opinion`` puts them straight into
+    the set it looks up, and training asks for ``strings()``.
+    """
+
+    text: str
+    extra: tuple[str, ...]
+
+    def strings(self) -> list[str]:
+        """Every feature as a string (for training): n-grams, then the extra features."""
+        text = self.text
+        padded = f"^{text}$"
+        out = [c for c in text if not c.isspace()]
+        out += [padded[i : i + 2] for i in range(len(padded) - 1)]
+        out += [padded[i : i + 3] for i in range(len(padded) - 2)]
+        return out + list(self.extra)
+
+    @property
+    def signs(self) -> frozenset[str]:
+        """The not-a-report signs among the features (relayed, asking, ticket …)."""
+        return frozenset(f[2:] for f in self.extra if f[:2] == "n:")
+
+
 def features(
     text: str, tokens: Sequence[str], frames: Sequence[FrameHit], signs: Iterable[str] = ()
-) -> list[str]:
+) -> Features:
     """The model's features: characters, pairs, triples, tokens, frames, not-a-report signs."""
-    padded = f"^{text}$"
-    out = [c for c in text if not c.isspace()]
-    out += [padded[i : i + 2] for i in range(len(padded) - 1)]
-    out += [padded[i : i + 3] for i in range(len(padded) - 2)]
-    out += ["w:" + t for t in tokens if len(t) > 1]
+    out = ["w:" + t for t in tokens if len(t) > 1]
     for hit in frames:
         out.append("f:" + hit.frame)
         out.append("f:decisive" if hit.decisive else "f:later")
@@ -59,7 +82,7 @@ def features(
         out.append("q:end")
     if len(text) <= 4:
         out.append("len:short")
-    return out
+    return Features(text, tuple(out))
 
 
 @dataclass
@@ -87,12 +110,23 @@ class LinearModel:
     settings: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
     info: dict[str, object] = field(default_factory=dict)  # how it was trained, CV figures
 
-    def opinion(self, feats: Sequence[str]) -> Opinion:
+    def opinion(self, feats: Features | Sequence[str]) -> Opinion:
         """Class and category probabilities for a message's features."""
         get = self.vocabulary.get
+        if isinstance(feats, Features):
+            # The n-gram strings go straight into a set: building the feature list first and
+            # looking it up in numpy measured two to three times slower for chat-sized texts.
+            text = feats.text
+            padded = f"^{text}$"
+            present = set(text)
+            present.update([padded[i : i + 2] for i in range(len(padded) - 1)])
+            present.update([padded[i : i + 3] for i in range(len(padded) - 2)])
+            present.update(feats.extra)
+        else:
+            present = set(feats)
         # Presence, not counts, as in training: a feature repeated 2,000 times counts once.
-        rows = [i for i in map(get, set(feats)) if i is not None]
-        logits = self.weights[rows].sum(axis=0, dtype=np.float64) + self.bias
+        rows = [i for i in map(get, present) if i is not None]
+        logits = (self.weights.take(rows, axis=0).sum(axis=0) + self.bias).tolist()
         k = len(self.classes)
         return Opinion(
             dict(zip(self.classes, _softmax(logits[:k]), strict=True)),
@@ -146,6 +180,8 @@ class LinearModel:
         )
 
 
-def _softmax(logits: np.ndarray) -> list[float]:
-    exp = np.exp(logits - logits.max())
-    return (exp / exp.sum()).tolist()
+def _softmax(logits: list[float]) -> list[float]:
+    top = max(logits)
+    exp = [math.exp(x - top) for x in logits]
+    total = sum(exp)
+    return [x / total for x in exp]

@@ -261,7 +261,7 @@ def learn(nlp: Understanding, rows: Sequence[Labelled], *, k: int = 5, c: float 
 def _analyser(nlp: Understanding) -> Analyse:
     def analyse(text: str) -> tuple[Classification, tuple[str, ...], bool, bool, frozenset[str]]:
         rule, found, feats = nlp.analyse(normalize_text(text))
-        signs = frozenset(f[2:] for f in feats if f.startswith("n:"))
-        return rule, tuple(feats), any(h.decisive for h in found), bool(found), signs
+        decisive = any(h.decisive for h in found)
+        return rule, tuple(feats.strings()), decisive, bool(found), feats.signs
 
     return analyse

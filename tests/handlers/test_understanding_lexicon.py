@@ -23,9 +23,13 @@ def test_shipped_lexicon_is_valid() -> None:
 
 
 def test_extension_adds_new_cues(tmp_path: Path) -> None:
-    """A local word the shipped lexicon does not know becomes a category and urgent cue."""
+    """A local word the shipped lexicon does not know becomes a category and urgent cue.
+
+    This is the rules' vote (no model): the learned model learns local words from corrections
+    (改为 …, then ``liufang learn``), not from lexicon files.
+    """
     text = "西区的光伏板着了，冒着火"
-    before = Understanding.load().classify("西区的光伏板松了")
+    before = Understanding.load(model_file=None).classify("西区的光伏板松了")
     assert before.category != "utilities"
     extra = write(
         tmp_path,
@@ -36,7 +40,7 @@ def test_extension_adds_new_cues(tmp_path: Path) -> None:
 words = ["西区"]
 """,
     )
-    nlp = Understanding.load([extra])
+    nlp = Understanding.load([extra], model_file=None)
     got = nlp.classify("西区的光伏板松了")
     assert got.category == "utilities"
     assert "类:光伏板" in got.cues

@@ -78,7 +78,20 @@ def test_a_broken_model_file_says_to_relearn(tmp_path: Path, content: bytes) -> 
 def test_features_cover_characters_tokens_and_signs() -> None:
     """Characters, pairs, triples, tokens and the not-a-report signs are all features."""
     feats = features("T3修了吗", ["T3", "修", "了", "吗"], [], {"asking"})
-    assert {"修", "修了", "^T3", "w:T3", "n:asking", "n:ticket", "q:end"} <= set(feats)
+    strings = set(feats.strings())
+    assert {"修", "修了", "^T3", "吗$", "w:T3", "n:asking", "n:ticket", "q:end"} <= strings
+    assert feats.signs == {"asking", "ticket"}
+
+
+def test_opinion_from_features_equals_opinion_from_their_strings() -> None:
+    """The fast path (n-grams straight into a set) gives what training saw."""
+    nlp = shared_nlp()
+    assert nlp.model is not None
+    for text in ("3栋2单元门口的路灯坏了", "谢谢", "T12怎么样了？", "老人倒在地上叫不应!!"):
+        feats = nlp.analyse(text)[2]
+        fast, slow = nlp.model.opinion(feats), nlp.model.opinion(feats.strings())
+        assert fast.classes == pytest.approx(slow.classes)
+        assert fast.categories == pytest.approx(slow.categories)
 
 
 def test_fit_on_a_small_file_learns_it() -> None:
