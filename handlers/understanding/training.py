@@ -62,7 +62,7 @@ def samples(
     return out
 
 
-def fit(train: Sequence[Sample], c: float = 4.0, min_count: int = 2) -> LinearModel:
+def fit(train: Sequence[Sample], c: float = 2.0, min_count: int = 2) -> LinearModel:
     """Fit the class and category regressions on ``train`` and pack them as one model."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
@@ -235,7 +235,7 @@ class Learned:
     rows: int
 
 
-def learn(nlp: Understanding, rows: Sequence[Labelled], *, k: int = 5, c: float = 4.0) -> Learned:
+def learn(nlp: Understanding, rows: Sequence[Labelled], *, k: int = 5, c: float = 2.0) -> Learned:
     """Cross-validate, choose the decision settings, then fit the model on all ``rows``."""
     data = samples(_analyser(nlp), rows, is_tuned)
     opinions = out_of_fold(data, k, c)
