@@ -215,6 +215,7 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
     frames = tuple(_resolve(path, p) for p in r.string_list("nlp.frame_files", nlp, "frame_files"))
     _check_frames(r, frames)
     model_file = _resolve(path, r.string("nlp.model_file", nlp, "model_file", "data/model.npz"))
+    _check_model(r, model_file)
     return Settings(
         path=path,
         bot_name=r.string("bot.name", bot, "name", "社区小助手", required=True),
@@ -296,6 +297,18 @@ def _check_frames(r: SchemaReader, files: tuple[Path, ...]) -> None:
             r.problem(
                 "nlp.frame_files", err, "按 handlers/understanding/data/frames.toml 的格式改正"
             )
+
+
+def _check_model(r: SchemaReader, model_file: Path) -> None:
+    """A model file that exists must load; a missing one means the shipped model is used."""
+    if not model_file.is_file():
+        return
+    from handlers.understanding.model import LinearModel, ModelError
+
+    try:
+        LinearModel.load(model_file)
+    except ModelError as exc:
+        r.problem("nlp.model_file", str(exc), "重新运行 liufang learn，或删除该文件改用发布的模型")
 
 
 def _communities(r: SchemaReader, raw: dict[str, Any]) -> tuple[CommunitySettings, ...]:

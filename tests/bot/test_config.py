@@ -114,3 +114,22 @@ def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["check-config", str(path)]) == 1
     out = capsys.readouterr().out
     assert "communities[0].members[4].role" in out and "1 problem" in out
+
+
+def test_nlp_files_are_checked(tmp_path: Path) -> None:
+    """A broken model file or frames file stops start-up with what to do; missing model is fine."""
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    (tmp_path / "bad.npz").write_bytes(b"not a model")
+    (tmp_path / "frames.toml").write_text('[[frames]]\nname = "x"\n', encoding="utf-8")
+    broken = text.replace('model_file = "data/model.npz"', 'model_file = "bad.npz"').replace(
+        "frame_files = []", 'frame_files = ["frames.toml"]'
+    )
+    path = tmp_path / "config.toml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(path)
+    problems = "\n".join(exc.value.problems)
+    assert "nlp.model_file" in problems and "liufang learn" in problems
+    assert "nlp.frame_files" in problems and "states" in problems
+    path.write_text(text.replace('model_file = "data/model.npz"', 'model_file = "none.npz"'))
+    assert load_settings(path).model_file == tmp_path / "none.npz"
