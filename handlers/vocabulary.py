@@ -33,6 +33,22 @@ CATEGORY_LABELS: Final = {
 }
 CATEGORIES: Final = tuple(CATEGORY_LABELS)
 
+# What people type to name a class or a category in a command (改为 急事 水电气 T12): the labels,
+# plus the short forms people use for the longer category labels. Never "none".
+CLASS_WORDS: Final = {label: code for code, label in CLASS_LABELS.items() if code != "none"}
+CATEGORY_WORDS: Final = {
+    **{label: code for code, label in CATEGORY_LABELS.items() if code != "none"},
+    "设施": "facility",
+    "卫生": "sanitation",
+    "安全": "safety",
+    "水电": "utilities",
+    "违建": "construction",
+    "装修": "construction",
+    "物业": "property",
+    "邻里": "neighbor",
+    "民生": "welfare",
+}
+
 STATES: Final = (
     "reported",
     "accepted",

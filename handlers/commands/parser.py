@@ -40,6 +40,37 @@ _LEAD_TICKET = re.compile(
 )
 # Words that may come before the ticket number: 改为 急事 T12, 评价 满意 T12.
 _LEAD_WORD = re.compile(r"[\s:：,，]*(急事|小事|难事|基本满意|不满意|满意)")
+# What people call each category (the labels, and the short forms typed on a phone).
+CATEGORY_WORDS: dict[str, str] = {
+    "公共设施": "facility",
+    "设施": "facility",
+    "环境卫生": "sanitation",
+    "卫生": "sanitation",
+    "停车": "parking",
+    "噪音": "noise",
+    "安全隐患": "safety",
+    "安全": "safety",
+    "水电气": "utilities",
+    "水电": "utilities",
+    "电梯": "elevator",
+    "违建装修": "construction",
+    "违建": "construction",
+    "装修": "construction",
+    "物业服务": "property",
+    "物业": "property",
+    "邻里纠纷": "neighbor",
+    "邻里": "neighbor",
+    "绿化": "greening",
+    "民生服务": "welfare",
+    "民生": "welfare",
+    "其他": "other",
+}
+# 改为 takes a class, a category or both, before or after the ticket number.
+_RECLASS_WORD = re.compile(
+    r"[\s:：,，]*(急事|小事|难事|"
+    + "|".join(sorted(map(re.escape, CATEGORY_WORDS), key=len, reverse=True))
+    + ")"
+)
 # After the verb: the end, a space or punctuation, or the start of a ticket number.
 _BOUNDARY = re.compile(r"^($|[\s:：,，]|[Tt#＃]\s*\d|\d)")
 # Verbs that take no argument: "统计一下大家的意见" is chatter, not the statistics command.
@@ -70,10 +101,12 @@ def parse(text: str) -> Command | None:
     if word != "改为" and not _BOUNDARY.match(after):
         return None
     tickets, words, pos = [], [], 0
+    # 改为 takes up to two words (a class and a category), 评价 one.
+    lead, most = (_RECLASS_WORD, 2) if word == "改为" else (_LEAD_WORD, word == "评价")
     while True:
         if m := _LEAD_TICKET.match(after, pos):
             tickets.append(int(m[1] or m[2]))
-        elif (m := _LEAD_WORD.match(after, pos)) and word in ("改为", "评价") and not words:
+        elif len(words) < most and (m := lead.match(after, pos)):
             words.append(m[1])
         else:
             break

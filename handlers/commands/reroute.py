@@ -7,13 +7,20 @@ import re
 from sqlmodel import col, select, update
 
 from handlers.commands.base import Refusal, find_ticket, one_ticket
-from handlers.commands.parser import Command
+from handlers.commands.parser import CATEGORY_WORDS, Command
 from handlers.commands.tickets import require_open
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
 from handlers.routing import card, responders, responsible_members, tell_parties, tell_reporters
-from handlers.vocabulary import CLASS_LABELS, ROLE_LABELS, ROUTE_BY_CLASS, ROUTE_LABELS
+from handlers.vocabulary import (
+    CATEGORY_LABELS,
+    CLASS_LABELS,
+    ROLE_LABELS,
+    ROUTE_BY_CLASS,
+    ROUTE_LABELS,
+)
+from storage.corrections import record_correction
 from storage.models import Member, Ticket, TicketReport
 
 # What people call each party; the codes are the design card's.
@@ -76,38 +83,96 @@ def transfer(ctx: Context, cmd: Command) -> list[Reply]:
     return replies + tell_parties(ctx, ticket, text, mentions)
 
 
+RECLASS_HINT = (
+    "急事、小事、难事，或类别：公共设施、环境卫生、停车、噪音、安全隐患、水电气、电梯、违建装修、"
+    "物业服务、邻里纠纷、绿化、民生服务、其他"
+)
+
+
+def _reclass_words(cmd: Command) -> tuple[str | None, str | None, str]:
+    """The class and category codes 改为 names, and the first word it did not understand."""
+    klass = category = None
+    for word in cmd.rest.split():
+        if word in CLASS_WORDS and klass is None:
+            klass = CLASS_WORDS[word]
+        elif word in CATEGORY_WORDS and category is None:
+            category = CATEGORY_WORDS[word]
+        else:
+            return klass, category, word
+    return klass, category, ""
+
+
 def reclass(ctx: Context, cmd: Command) -> list[Reply]:
-    """改为 急事|小事|难事 T12: correct the class and re-route the ticket."""
+    """改为 急事|小事|难事 and/or a category T12: correct the ticket and re-route it.
+
+    Every correction is kept as a labelled example of the community, for ``liufang learn``.
+    """
+    klass, category, unknown = _reclass_words(cmd)
+    number = f"T{cmd.tickets[0]}" if len(cmd.tickets) == 1 else "T12"
+    if unknown or (klass is None and category is None):
+        said = f"不认识“{unknown}”。" if unknown else ""
+        raise Refusal(
+            f"{said}请写改成什么，例如：改为 急事 {number}、改为 水电气 {number}（{RECLASS_HINT}）"
+        )
     ticket = one_ticket(ctx, cmd, "改为 急事 T12")
     require_open(ticket)
-    word = cmd.rest.split()[0] if cmd.rest else ""
-    klass = CLASS_WORDS.get(word)
-    if klass is None:
-        raise Refusal(f"请写改成哪一类，例如：改为 急事 T{ticket.id}（急事、小事或难事）")
-    if klass == ticket.klass:
-        return [answer(ctx, f"T{ticket.id} 本来就是{word}。")]
-    old = CLASS_LABELS[ticket.klass]
-    ticket.klass, ticket.route = klass, ROUTE_BY_CLASS[klass] or "online"
-    ticket.due_at = ctx.services.policy.deadlines.due(klass, ctx.now)
-    if klass == "urgent":
-        ticket.acknowledged_at = None  # the new urgency needs a fresh acknowledgement
-    ctx.record(ticket, "reclass", note=f"{old}改为{word}")
+    klass = klass or ticket.klass
+    category = category or ticket.category
+    if klass == ticket.klass and category == ticket.category:
+        ticket.maybe_urgent = False  # someone looked at it and kept it as it is
+        what = CLASS_LABELS[klass] if cmd.rest.split()[0] in CLASS_WORDS else _cat(category)
+        return [answer(ctx, f"T{ticket.id} 本来就是{what}。")]
+    was_klass, was_category = ticket.klass, ticket.category
+    changes = []
+    if klass != was_klass:
+        changes.append(f"{CLASS_LABELS[was_klass]}改为{CLASS_LABELS[klass]}")
+        ticket.klass, ticket.route = klass, ROUTE_BY_CLASS[klass] or "online"
+        ticket.due_at = ctx.services.policy.deadlines.due(klass, ctx.now)
+        if klass == "urgent":
+            ticket.acknowledged_at = None  # the new urgency needs a fresh acknowledgement
+    if category != was_category:
+        changes.append(f"类别由{_cat(was_category)}改为{_cat(category)}")
+        ticket.category = category
+    ticket.maybe_urgent = False  # confirmed urgent, or a person judged it not to be
+    ctx.record(ticket, "reclass", note="，".join(changes))
+    record_correction(
+        ctx.session,
+        ticket,
+        klass=klass,
+        category=category,
+        was_klass=was_klass,
+        was_category=was_category,
+        actor_id=ctx.event.sender_id,
+        at=ctx.now,
+    )
     ctx.session.flush()
     alerted = (
         responders(ctx.session, ticket)
-        if klass == "urgent"
-        else (responsible_members(ctx.session, ticket))
+        if klass == "urgent" and was_klass != "urgent"
+        else responsible_members(ctx.session, ticket)
     )
     mentions = tuple(m.contact_id for m in alerted)
-    head = f"T{ticket.id} 由{old}改为{word}（{ROUTE_LABELS[ticket.route]}）。\n"
-    text = head + card(ctx, ticket)
+    head = f"T{ticket.id} 由" + "，".join(changes).removeprefix("类别由")
+    if klass != was_klass:
+        head = f"T{ticket.id} 由{changes[0]}（{ROUTE_LABELS[ticket.route]}）"
+        if len(changes) > 1:
+            head += f"，{changes[1]}"
+    head += "。"
+    if klass == was_klass:
+        head += f"如需换负责方，请发 转交 T{ticket.id} 物业"
+    text = head + "\n" + card(ctx, ticket)
     replies = (
-        [answer(ctx, head.strip())]
+        [answer(ctx, head)]
         if ctx.event.is_private
         else [Reply(text=text, room_id=ctx.event.room_id, mention_ids=mentions)]
     )
     replies += tell_parties(ctx, ticket, text, mentions)
-    return replies + tell_reporters(ctx, ticket, text, mention=klass == "urgent")
+    urgent_now = klass == "urgent" and was_klass != "urgent"
+    return replies + tell_reporters(ctx, ticket, text, mention=urgent_now)
+
+
+def _cat(code: str) -> str:
+    return CATEGORY_LABELS.get(code, "其他")
 
 
 def merge(ctx: Context, cmd: Command) -> list[Reply]:
