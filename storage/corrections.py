@@ -52,7 +52,9 @@ def record_correction(
     return example
 
 
-def labelled_examples(session: Session, community_code: str | None = None) -> list[LabelledExample]:
+def labelled_examples(
+    session: Session, community_code: str | None = None
+) -> list[LabelledExample]:
     """The stored corrections of one community (all when None), oldest first.
 
     Oldest means first corrected: a row updated by a later correction keeps its place.

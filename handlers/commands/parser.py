@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from handlers.vocabulary import CATEGORY_WORDS, CLASS_WORDS
+
 # Longest first, so 我的工单 is not read as something shorter.
 VERBS: dict[str, str] = {
     "设置角色": "set_role",
@@ -40,37 +42,19 @@ _LEAD_TICKET = re.compile(
 )
 # Words that may come before the ticket number: 改为 急事 T12, 评价 满意 T12.
 _LEAD_WORD = re.compile(r"[\s:：,，]*(急事|小事|难事|基本满意|不满意|满意)")
-# What people call each category (the labels, and the short forms typed on a phone).
-CATEGORY_WORDS: dict[str, str] = {
-    "公共设施": "facility",
-    "设施": "facility",
-    "环境卫生": "sanitation",
-    "卫生": "sanitation",
-    "停车": "parking",
-    "噪音": "noise",
-    "安全隐患": "safety",
-    "安全": "safety",
-    "水电气": "utilities",
-    "水电": "utilities",
-    "电梯": "elevator",
-    "违建装修": "construction",
-    "违建": "construction",
-    "装修": "construction",
-    "物业服务": "property",
-    "物业": "property",
-    "邻里纠纷": "neighbor",
-    "邻里": "neighbor",
-    "绿化": "greening",
-    "民生服务": "welfare",
-    "民生": "welfare",
-    "其他": "other",
-}
-# 改为 takes a class, a category or both, before or after the ticket number.
-_RECLASS_WORD = re.compile(
-    r"[\s:：,，]*(急事|小事|难事|"
-    + "|".join(sorted(map(re.escape, CATEGORY_WORDS), key=len, reverse=True))
-    + ")"
+# 改为 takes a class, a category or both, glued or spaced, before or after the ticket number:
+# 改为 水电气 T2, 改为急事水电气T2, 改为 T2 水电气. A known word counts only where it ends (a
+# space, punctuation, a ticket number or another known word), so 物业费 is not read as 物业.
+_RECLASS_WORDS = "|".join(
+    re.escape(w) for w in sorted([*CLASS_WORDS, *CATEGORY_WORDS], key=len, reverse=True)
 )
+_RECLASS_WORD = re.compile(
+    rf"[\s:：,，、和]*({_RECLASS_WORDS})(?=$|[\s:：,，、和。.!！?？]|[Tt#＃]\s*\d|\d|{_RECLASS_WORDS})"
+)
+# Any other word before the ticket number is kept whole, so the refusal can name it.
+_OTHER_WORD = re.compile(r"[\s:：,，、]*((?:(?![Tt#＃]\s*\d|\d)[^\s:：,，、。.!！?？])+)")
+# Punctuation between 改为's words and numbers: 改为 急事！T12.
+_NOISE = re.compile(r"[\s:：,，、。.!！?？~～]+")
 # After the verb: the end, a space or punctuation, or the start of a ticket number.
 _BOUNDARY = re.compile(r"^($|[\s:：,，]|[Tt#＃]\s*\d|\d)")
 # Verbs that take no argument: "统计一下大家的意见" is chatter, not the statistics command.
@@ -101,12 +85,13 @@ def parse(text: str) -> Command | None:
     if word != "改为" and not _BOUNDARY.match(after):
         return None
     tickets, words, pos = [], [], 0
-    # 改为 takes up to two words (a class and a category), 评价 one.
-    lead, most = (_RECLASS_WORD, 2) if word == "改为" else (_LEAD_WORD, word == "评价")
     while True:
         if m := _LEAD_TICKET.match(after, pos):
             tickets.append(int(m[1] or m[2]))
-        elif len(words) < most and (m := lead.match(after, pos)):
+        elif word == "改为" and (m := _reclass_word(after, pos, before_ticket=not tickets)):
+            if m.re is not _NOISE:  # punctuation separates words; it is not one
+                words.append(m[1])
+        elif word == "评价" and not words and (m := _LEAD_WORD.match(after, pos)):
             words.append(m[1])
         else:
             break
@@ -116,6 +101,16 @@ def parse(text: str) -> Command | None:
         return None
     rest = " ".join([*words, *after[pos:].lstrip(" \t:：,，").split()])
     return Command(verb=VERBS[word], word=word, tickets=tuple(tickets), rest=rest)
+
+
+def _reclass_word(text: str, pos: int, *, before_ticket: bool) -> re.Match[str] | None:
+    """The next word of 改为 at ``pos``: a class or category, punctuation, or (before the
+    ticket number only) any other word; after the number, unknown text is left as it was."""
+    return (
+        _RECLASS_WORD.match(text, pos)
+        or (_OTHER_WORD.match(text, pos) if before_ticket else None)
+        or _NOISE.match(text, pos)
+    )
 
 
 def ticket_ref(number: int) -> str:

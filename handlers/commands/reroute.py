@@ -7,15 +7,24 @@ import re
 from sqlmodel import col, select, update
 
 from handlers.commands.base import Refusal, find_ticket, one_ticket
-from handlers.commands.parser import CATEGORY_WORDS, Command
+from handlers.commands.parser import Command
 from handlers.commands.tickets import require_open
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
-from handlers.routing import card, responders, responsible_members, tell_parties, tell_reporters
+from handlers.routing import (
+    card,
+    party_label,
+    responders,
+    responsible_members,
+    tell_parties,
+    tell_reporters,
+)
 from handlers.vocabulary import (
     CATEGORY_LABELS,
+    CATEGORY_WORDS,
     CLASS_LABELS,
+    CLASS_WORDS,
     ROLE_LABELS,
     ROUTE_BY_CLASS,
     ROUTE_LABELS,
@@ -35,7 +44,6 @@ ROLE_WORDS: dict[str, str] = {
     "物业公司": "property",
     "业委": "owners",
 }
-CLASS_WORDS = {label: code for code, label in CLASS_LABELS.items() if code != "none"}
 
 
 def _member_named(ctx: Context, ticket: Ticket, rest: str) -> Member | None:
@@ -83,23 +91,40 @@ def transfer(ctx: Context, cmd: Command) -> list[Reply]:
     return replies + tell_parties(ctx, ticket, text, mentions)
 
 
+# What 改为 accepts, briefly, for the refusals.
 RECLASS_HINT = (
-    "急事、小事、难事，或类别：公共设施、环境卫生、停车、噪音、安全隐患、水电气、电梯、违建装修、"
+    "类：急事、小事、难事；类别：公共设施、环境卫生、停车、噪音、安全隐患、水电气、电梯、违建装修、"
     "物业服务、邻里纠纷、绿化、民生服务、其他"
 )
 
 
-def _reclass_words(cmd: Command) -> tuple[str | None, str | None, str]:
-    """The class and category codes 改为 names, and the first word it did not understand."""
+def _cat(code: str) -> str:
+    """A category code in words."""
+    return CATEGORY_LABELS.get(code, "其他")
+
+
+def _reclass_words(cmd: Command, number: str) -> tuple[str | None, str | None]:
+    """The class and category codes 改为 names (None when not named), or a refusal."""
+    example = f"例如：改为 急事 {number}，改为 水电气 {number}，或 改为 急事 水电气 {number}。"
     klass = category = None
     for word in cmd.rest.split():
-        if word in CLASS_WORDS and klass is None:
-            klass = CLASS_WORDS[word]
-        elif word in CATEGORY_WORDS and category is None:
-            category = CATEGORY_WORDS[word]
+        if code := CLASS_WORDS.get(word):
+            if klass not in (None, code):
+                raise Refusal(f"一次只能改成一类，您写了{CLASS_LABELS[klass]}和{word}。{example}")
+            klass = code
+        elif code := CATEGORY_WORDS.get(word):
+            if category not in (None, code):
+                raise Refusal(f"一次只能改成一个类别，您写了{_cat(category)}和{word}。{example}")
+            category = code
+        elif klass is None and category is None:
+            raise Refusal(f"不认识“{word}”。请写改成什么，{example}{RECLASS_HINT}")
         else:
-            return klass, category, word
-    return klass, category, ""
+            # 改为 急事 T12 里面有人: what follows a understood correction is a note, and an
+            # urgent correction must never be refused for it.
+            break
+    if klass is None and category is None:
+        raise Refusal(f"请写改成什么（哪一类或哪个类别），{example}{RECLASS_HINT}")
+    return klass, category
 
 
 def reclass(ctx: Context, cmd: Command) -> list[Reply]:
@@ -107,22 +132,15 @@ def reclass(ctx: Context, cmd: Command) -> list[Reply]:
 
     Every correction is kept as a labelled example of the community, for ``liufang learn``.
     """
-    klass, category, unknown = _reclass_words(cmd)
     number = f"T{cmd.tickets[0]}" if len(cmd.tickets) == 1 else "T12"
-    if unknown or (klass is None and category is None):
-        said = f"不认识“{unknown}”。" if unknown else ""
-        raise Refusal(
-            f"{said}请写改成什么，例如：改为 急事 {number}、改为 水电气 {number}（{RECLASS_HINT}）"
-        )
+    named_klass, named_category = _reclass_words(cmd, number)
     ticket = one_ticket(ctx, cmd, "改为 急事 T12")
     require_open(ticket)
-    klass = klass or ticket.klass
-    category = category or ticket.category
-    if klass == ticket.klass and category == ticket.category:
-        ticket.maybe_urgent = False  # someone looked at it and kept it as it is
-        what = CLASS_LABELS[klass] if cmd.rest.split()[0] in CLASS_WORDS else _cat(category)
-        return [answer(ctx, f"T{ticket.id} 本来就是{what}。")]
     was_klass, was_category = ticket.klass, ticket.category
+    klass, category = named_klass or was_klass, named_category or was_category
+    if klass == was_klass and category == was_category:
+        named = {"klass": named_klass is not None, "category": named_category is not None}
+        return _already(ctx, ticket, **named)
     changes = []
     if klass != was_klass:
         changes.append(f"{CLASS_LABELS[was_klass]}改为{CLASS_LABELS[klass]}")
@@ -133,46 +151,63 @@ def reclass(ctx: Context, cmd: Command) -> list[Reply]:
     if category != was_category:
         changes.append(f"类别由{_cat(was_category)}改为{_cat(category)}")
         ticket.category = category
-    ticket.maybe_urgent = False  # confirmed urgent, or a person judged it not to be
+    # Confirmed urgent, or a person looked and judged it otherwise: 可能是急事 is settled.
+    ticket.maybe_urgent = False
     ctx.record(ticket, "reclass", note="，".join(changes))
-    record_correction(
-        ctx.session,
-        ticket,
-        klass=klass,
-        category=category,
-        was_klass=was_klass,
-        was_category=was_category,
-        actor_id=ctx.event.sender_id,
-        at=ctx.now,
-    )
+    _learn(ctx, ticket, was_klass, was_category)
     ctx.session.flush()
+    urgent_now = klass == "urgent" and was_klass != "urgent"
     alerted = (
-        responders(ctx.session, ticket)
-        if klass == "urgent" and was_klass != "urgent"
-        else responsible_members(ctx.session, ticket)
+        responders(ctx.session, ticket) if urgent_now else responsible_members(ctx.session, ticket)
     )
     mentions = tuple(m.contact_id for m in alerted)
-    head = f"T{ticket.id} 由" + "，".join(changes).removeprefix("类别由")
-    if klass != was_klass:
-        head = f"T{ticket.id} 由{changes[0]}（{ROUTE_LABELS[ticket.route]}）"
-        if len(changes) > 1:
-            head += f"，{changes[1]}"
-    head += "。"
-    if klass == was_klass:
-        head += f"如需换负责方，请发 转交 T{ticket.id} 物业"
-    text = head + "\n" + card(ctx, ticket)
+    if klass != was_klass:  # the class change comes first, with its new route
+        changes[0] = f"由{changes[0]}（{ROUTE_LABELS[ticket.route]}）"
+    head = f"T{ticket.id} " + "，".join(changes) + "。"
+    body = card(ctx, ticket)  # once: a hall card puts the ticket on a meeting's agenda
+    told = head + "\n" + body  # reporters cannot 转交: they get no hint
+    if category != was_category:
+        # A new category does not move the ticket to another party: say how to, if needed.
+        other = "居委" if ticket.responsible == "property" else "物业"
+        head += f"负责方仍是{party_label(ticket)}，如需换负责方，请发 转交 T{ticket.id} {other}。"
+    text = head + "\n" + body
     replies = (
         [answer(ctx, head)]
         if ctx.event.is_private
         else [Reply(text=text, room_id=ctx.event.room_id, mention_ids=mentions)]
     )
     replies += tell_parties(ctx, ticket, text, mentions)
-    urgent_now = klass == "urgent" and was_klass != "urgent"
-    return replies + tell_reporters(ctx, ticket, text, mention=urgent_now)
+    return replies + tell_reporters(ctx, ticket, told, mention=urgent_now)
 
 
-def _cat(code: str) -> str:
-    return CATEGORY_LABELS.get(code, "其他")
+def _already(ctx: Context, ticket: Ticket, *, klass: bool, category: bool) -> list[Reply]:
+    """改为 what the ticket already is (``klass``/``category``: which were named): a short
+    answer; on a 可能是急事 ticket it is also a decision, so the flag is settled and learned."""
+    if klass:
+        both = f"、{_cat(ticket.category)}" if category else ""
+        text = f"T{ticket.id} 本来就是{CLASS_LABELS[ticket.klass]}{both}。"
+    else:
+        text = f"T{ticket.id} 的类别本来就是{_cat(ticket.category)}。"
+    if ticket.maybe_urgent:
+        ticket.maybe_urgent = False
+        ctx.record(ticket, "reclass", note=f"核实为{CLASS_LABELS[ticket.klass]}，不是急事")
+        _learn(ctx, ticket, ticket.klass, ticket.category)
+        text += "已取消“可能是急事”。"
+    return [answer(ctx, text)]
+
+
+def _learn(ctx: Context, ticket: Ticket, was_klass: str, was_category: str) -> None:
+    """Keep the ticket's labels as people set them, for ``liufang learn``."""
+    record_correction(
+        ctx.session,
+        ticket,
+        klass=ticket.klass,
+        category=ticket.category,
+        was_klass=was_klass,
+        was_category=was_category,
+        actor_id=ctx.event.sender_id,
+        at=ctx.now,
+    )
 
 
 def merge(ctx: Context, cmd: Command) -> list[Reply]:
