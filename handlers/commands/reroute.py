@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from sqlmodel import col, select, update
 
@@ -177,7 +178,14 @@ def reclass(ctx: Context, cmd: Command) -> list[Reply]:
         else [Reply(text=text, room_id=ctx.event.room_id, mention_ids=mentions)]
     )
     replies += tell_parties(ctx, ticket, text, mentions)
-    return replies + tell_reporters(ctx, ticket, told, mention=urgent_now)
+    for note in tell_reporters(ctx, ticket, told, mention=urgent_now):
+        if note.room_id == ctx.event.room_id and replies[0].room_id == note.room_id:
+            # The reporter said it here (their 「急」): one message, the reporters @'d in it.
+            both = tuple(dict.fromkeys((*replies[0].mention_ids, *note.mention_ids)))
+            replies[0] = replace(replies[0], mention_ids=both)
+        else:
+            replies.append(note)
+    return replies
 
 
 def _already(ctx: Context, ticket: Ticket, *, klass: bool, category: bool) -> list[Reply]:

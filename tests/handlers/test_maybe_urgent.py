@@ -35,7 +35,9 @@ async def test_the_reporters_ji_makes_it_urgent_at_once(bot: TestBot) -> None:
     """「急」 from the reporter: urgent now, responders alerted, the flag cleared, learned."""
     await bot.say(f"{G1} 刘阿姨: {LEANING}")
     replies = await bot.say(f"{G1} 刘阿姨: 急！")
-    assert any("T1 由小事改为急事（现场议）" in r for r in replies)
+    here = [r for r in replies if r.startswith(G1)]
+    assert len(here) == 1 and "T1 由小事改为急事（现场议）" in here[0]  # said once, @ her too
+    assert "@刘阿姨" in here[0] and "@张经理" in here[0]
     assert any(r.startswith(SIX) and "请 " in r and "到场" in r for r in replies)
     t = ticket(bot, 1)
     assert (t.klass, t.route, t.maybe_urgent) == ("urgent", "onsite", False)
