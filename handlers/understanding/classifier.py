@@ -147,14 +147,28 @@ class Understanding:
             cues.append(f"可能急:{seen}"[: _MAX_CUE_CHARS + 4])
         cues += [c for c in rule.cues if not c.startswith(("急:", "降:")) or klass == "urgent"]
         location = rule.location if rule.is_report else self._locations.extract(text)
+        cues = list(dict.fromkeys(cues))[:6]
+        return self._report(text, klass, category, location, tuple(cues), rule.tokens, maybe)
+
+    def _report(
+        self,
+        text: str,
+        klass: str,
+        category: str,
+        location: Location,
+        cues: tuple[str, ...],
+        tokens: tuple[str, ...],
+        maybe: bool = False,
+    ) -> Classification:
+        """A report's classification: its route and responsible party follow class and category."""
         return Classification(
             klass=klass,
             category=category,
             route=ROUTE_BY_CLASS[klass],
             location=location,
             responsible=self._responsible(category, text),
-            cues=tuple(dict.fromkeys(cues))[:6],
-            tokens=rule.tokens,
+            cues=cues,
+            tokens=tokens,
             maybe_urgent=maybe,
         )
 
@@ -205,15 +219,7 @@ class Understanding:
         if klass != "urgent" and urgent >= th["urgent"] / 2:
             # Notable urgency words (紧急, !!!) that the content did not bear out.
             cues += _reasons(shown["urgent"], "降", 1)
-        return Classification(
-            klass=klass,
-            category=category,
-            route=ROUTE_BY_CLASS[klass],
-            location=location,
-            responsible=self._responsible(category, text),
-            cues=cues + negated,
-            tokens=tokens,
-        )
+        return self._report(text, klass, category, location, cues + negated, tokens)
 
     def _responsible(self, category: str, text: str) -> str | None:
         """Default role of the category unless a cue names a more specific party."""

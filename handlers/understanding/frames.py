@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from handlers.understanding.textindex import aho_corasick
+from handlers.understanding.textindex import aho_corasick, scan
 
 SHIPPED_FRAMES = Path(__file__).resolve().parent / "data" / "frames.toml"
 _SENTENCE_END = frozenset("。！？!?;；\n")
@@ -108,7 +108,7 @@ class Frames:
         for frame in self.frames.values():
             for word in frame.states:
                 add(word, "t:" + frame.name)
-        self._step, self._out = aho_corasick({k: tuple(v) for k, v in phrases.items()})
+        self._automaton = aho_corasick({k: tuple(v) for k, v in phrases.items()})
 
     @classmethod
     def load(cls, paths: Sequence[Path] = ()) -> Frames:
@@ -130,19 +130,10 @@ class Frames:
 
     def scan(self, text: str) -> tuple[list[FrameHit], frozenset[str]]:
         """The frames in ``text`` and the kinds of not-a-report signs (relayed, asking …)."""
-        found: dict[str, list[tuple[int, int, str]]] = {}  # tag → (start, end, word)
-        step, out = self._step, self._out
-        root = step[0]
-        state = 0
-        for i, ch in enumerate(text):
-            state = step[state].get(ch) or root.get(ch, 0)
-            if out[state]:
-                end = i + 1
-                for length, entries in out[state]:
-                    for tag, _ in entries:
-                        found.setdefault(tag, []).append(
-                            (end - length, end, text[end - length : end])
-                        )
+        found = {
+            tag: [(start, end, text[start:end]) for start, end, _ in spans]
+            for tag, spans in scan(self._automaton, text).items()
+        }  # tag → (start, end, word)
         signs = frozenset(tag[2:] for tag in found if tag[0] == "n")
         if not any(tag[0] == "t" for tag in found):
             return [], signs

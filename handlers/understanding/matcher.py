@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from handlers.understanding.lexicon import Lexicon
-from handlers.understanding.textindex import aho_corasick, clause_bound, required_chars
+from handlers.understanding.textindex import aho_corasick, clause_bound, required_chars, scan
 
 # Only danger and problem cues can be negated: "不是煤气味" is no danger, "没坏" no problem.
 # A category cue keeps its weight under negation because the message still talks about it.
@@ -52,7 +52,7 @@ class Matcher:
         # Validation guarantees a "*" cue names exactly one final character.
         self._token_keys = frozenset(self._tokens)
         self._head_keys = frozenset(self._heads)
-        self._step, self._out = aho_corasick(self._phrases)
+        self._automaton = aho_corasick(self._phrases)
         # Patterns are indexed by characters a match must contain (see ``required_chars``): a
         # message runs only patterns whose rarest required set it touches, then checks the
         # other sets with bit masks.  Rarity is estimated from the lexicon's own phrases.
@@ -89,18 +89,8 @@ class Matcher:
         """All cues in ``text`` (of cues nested in one section, only the heaviest counts)."""
         # Raw hits are plain (start, end, weight) tuples grouped by section: cheap to make, and
         # only the survivors become ``Hit`` objects.
-        groups: dict[str, list[tuple[int, int, float]]] = {}
         # One Aho-Corasick pass finds every phrase at every position, one step per character.
-        step, out = self._step, self._out
-        root = step[0]
-        state = 0
-        for i, ch in enumerate(text):
-            state = step[state].get(ch) or root.get(ch, 0)
-            if out[state]:
-                end = i + 1
-                for length, entries in out[state]:
-                    for section, weight in entries:
-                        groups.setdefault(section, []).append((end - length, end, weight))
+        groups = scan(self._automaton, text)
         # Token cues: set operations find the (rare) matching tokens without a Python loop
         # over every token; positions are worked out only when something matched.
         matched = set(self._token_keys.intersection(tokens))

@@ -48,6 +48,22 @@ def aho_corasick(phrases: dict[str, Entries]) -> Automaton:
     return step, out
 
 
+def scan(automaton: Automaton, text: str) -> dict[str, list[tuple[int, int, float]]]:
+    """Every phrase of ``automaton`` in ``text``, grouped by section: (start, end, weight)."""
+    step, out = automaton
+    root = step[0]
+    groups: dict[str, list[tuple[int, int, float]]] = {}
+    state = 0
+    for i, ch in enumerate(text):
+        state = step[state].get(ch) or root.get(ch, 0)
+        if out[state]:
+            end = i + 1
+            for length, entries in out[state]:
+                for section, weight in entries:
+                    groups.setdefault(section, []).append((end - length, end, weight))
+    return groups
+
+
 def _uncovered(
     own: tuple[tuple[int, Entries], ...], inherited: tuple[tuple[int, Entries], ...]
 ) -> tuple[tuple[int, Entries], ...]:

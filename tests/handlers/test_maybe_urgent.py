@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from storage.models import LabelledExample, Ticket
+from storage.models import LabelledExample
 from tests.support.harness import TestBot
 
 G1, SIX = "[毛塘路1网格]", "[毛塘路社区六方议事群]"
 # A wall piece that leans: a failure frame without anything saying it is happening now.
 LEANING = "5栋外墙有一块好像歪了"
-
-
-def ticket(bot: TestBot, number: int) -> Ticket:
-    with bot.db.session() as s:
-        t = s.get(Ticket, number)
-        assert t is not None
-        return t
 
 
 async def test_the_reporter_is_asked_and_the_on_duty_people_check(bot: TestBot) -> None:
@@ -27,7 +20,7 @@ async def test_the_reporter_is_asked_and_the_on_duty_people_check(bot: TestBot) 
     assert "如有人身危险请回复 急" in receipt
     (check,) = [r for r in replies if "【可能是急事 T1】" in r]
     assert check.startswith(SIX) and "改为 急事 T1" in check and "外墙" in check
-    t = ticket(bot, 1)
+    t = bot.ticket(1)
     assert t.maybe_urgent and t.klass == "small"
 
 
@@ -39,7 +32,7 @@ async def test_the_reporters_ji_makes_it_urgent_at_once(bot: TestBot) -> None:
     assert len(here) == 1 and "T1 由小事改为急事（现场议）" in here[0]  # said once, @ her too
     assert "@刘阿姨" in here[0] and "@张经理" in here[0]
     assert any(r.startswith(SIX) and "请 " in r and "到场" in r for r in replies)
-    t = ticket(bot, 1)
+    t = bot.ticket(1)
     assert (t.klass, t.route, t.maybe_urgent) == ("urgent", "onsite", False)
     with bot.db.session() as s:
         (example,) = s.exec(select(LabelledExample)).all()
@@ -50,10 +43,10 @@ async def test_ji_from_someone_else_or_later_changes_nothing(bot: TestBot) -> No
     """Only the reporter's own 急 escalates; a second 急 finds nothing pending."""
     await bot.say(f"{G1} 刘阿姨: {LEANING}")
     assert await bot.say(f"{G1} 李网格长: 急") == []
-    assert ticket(bot, 1).klass == "small"
+    assert bot.ticket(1).klass == "small"
     await bot.say(f"{G1} 刘阿姨: 急")
     assert await bot.say(f"{G1} 刘阿姨: 急") == []
-    assert ticket(bot, 1).klass == "urgent"
+    assert bot.ticket(1).klass == "urgent"
 
 
 async def test_a_party_confirms_with_gaiwei(bot: TestBot) -> None:
@@ -61,11 +54,11 @@ async def test_a_party_confirms_with_gaiwei(bot: TestBot) -> None:
     await bot.say(f"{G1} 刘阿姨: {LEANING}")
     replies = await bot.say(f"{SIX} 张经理: 改为 急事 T1")
     assert any("由小事改为急事" in r for r in replies)
-    assert not ticket(bot, 1).maybe_urgent
+    assert not bot.ticket(1).maybe_urgent
 
 
 async def test_a_plain_small_report_is_not_flagged(bot: TestBot) -> None:
     """An ordinary fault neither asks nor alerts."""
     replies = await bot.say(f"{G1} 刘阿姨: 3栋门口的路灯坏了")
     assert not any("可能是急事" in r or "回复 急" in r for r in replies)
-    assert not ticket(bot, 1).maybe_urgent
+    assert not bot.ticket(1).maybe_urgent

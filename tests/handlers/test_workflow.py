@@ -11,13 +11,6 @@ G1, G2, SIX = "[毛塘路1网格]", "[毛塘路2网格]", "[毛塘路社区六�
 GH1 = "[桂花巷1网格]"
 
 
-def ticket(bot: TestBot, number: int) -> Ticket:
-    with bot.db.session() as s:
-        t = s.get(Ticket, number)
-        assert t is not None
-        return t
-
-
 def events(bot: TestBot, number: int) -> list[str]:
     with bot.db.session() as s:
         rows = s.exec(select(TicketEvent).where(TicketEvent.ticket_id == number))
@@ -33,17 +26,17 @@ async def test_report_claim_progress_resolve_rate_and_query(bot: TestBot) -> Non
     [ok, told] = await bot.say(f"{SIX} 张经理: 认领 T1")
     assert "T1 由您负责" in ok
     assert told == f"{G1} T1 已由 张经理 认领，正在处理。"
-    assert ticket(bot, 1).state == "accepted"
+    assert bot.ticket(1).state == "accepted"
 
     [ok, told] = await bot.say(f"{SIX} 张经理: 进展 T1 已联系电工，明天上门")
     assert told.startswith(f"{G1} T1 进展：已联系电工") and "张经理" in told
-    assert ticket(bot, 1).state == "in_progress"
+    assert bot.ticket(1).state == "in_progress"
 
     [ok, told] = await bot.say(f"{SIX} 张经理: 办结 T1 已更换灯泡")
     assert "已通知反映人" in ok
     assert told.startswith(f"{G1} @李网格长 您反映的 T1 已办结：已更换灯泡")
     assert "评价 T1 满意" in told
-    assert ticket(bot, 1).state == "resolved"
+    assert bot.ticket(1).state == "resolved"
 
     [found] = await bot.say(f"{G1} 刘阿姨: 查询 路灯")
     assert "T1 3栋2单元门口的路灯" in found and "已办结" in found
@@ -51,7 +44,7 @@ async def test_report_claim_progress_resolve_rate_and_query(bot: TestBot) -> Non
 
     [thanks] = await bot.say(f"{G1} 李网格长: 评价 T1 满意")
     assert "已结案" in thanks
-    assert ticket(bot, 1).state == "closed"
+    assert bot.ticket(1).state == "closed"
     assert events(bot, 1) == ["reported", "claim", "progress", "resolve", "rate"]
 
 
@@ -60,7 +53,7 @@ async def test_resident_cannot_resolve_and_nothing_changes(bot: TestBot) -> None
     [refusal] = await bot.say(f"{G1} 刘阿姨: 办结 T1 修好了")
     assert "只有" in refusal and "物业" in refusal and "可以用「办结」" in refusal
     assert "查询" in refusal  # and what to type instead
-    assert ticket(bot, 1).state == "reported" and events(bot, 1) == ["reported"]
+    assert bot.ticket(1).state == "reported" and events(bot, 1) == ["reported"]
 
 
 async def test_two_claims_one_wins(bot: TestBot) -> None:
@@ -68,7 +61,7 @@ async def test_two_claims_one_wins(bot: TestBot) -> None:
     await bot.say(f"{SIX} 张经理: 认领 T1")
     [other] = await bot.say(f"{SIX} 赵主任: 受理 #1")
     assert other.endswith("T1 已由 张经理 认领，不用重复认领。")
-    assert ticket(bot, 1).assignee_name == "张经理"
+    assert bot.ticket(1).assignee_name == "张经理"
 
 
 async def test_urgent_arrival_tells_the_reporter_who_is_coming(bot: TestBot) -> None:
@@ -77,7 +70,7 @@ async def test_urgent_arrival_tells_the_reporter_who_is_coming(bot: TestBot) -> 
     assert "96333" in alert and "不要扒门" in alert
     replies = await bot.say(f"{SIX} 张经理: 到场 T1")
     assert any(r.startswith(f"{G2} @黄网格长 T1：张经理 已回复到场") for r in replies)
-    assert ticket(bot, 1).acknowledged_at is not None
+    assert bot.ticket(1).acknowledged_at is not None
 
 
 async def test_burst_pipe_reported_five_times_is_one_ticket(bot: TestBot) -> None:
@@ -111,7 +104,7 @@ async def test_command_on_another_communitys_ticket_is_refused(bot: TestBot) -> 
     await bot.say(f"{GH1} 唐网格长: 小区停车位太少，反映很多次一直没解决")
     [refusal] = await bot.say(f"{SIX} 张经理: 认领 T1")
     assert "不是本社区的工单" in refusal
-    assert ticket(bot, 1).state == "reported"
+    assert bot.ticket(1).state == "reported"
 
 
 async def test_transfer_reclass_merge_reject(bot: TestBot) -> None:
@@ -121,23 +114,23 @@ async def test_transfer_reclass_merge_reject(bot: TestBot) -> None:
 
     [moved] = await bot.say(f"{SIX} 王书记: 转交 T1 @城管刘队")
     assert moved.startswith(f"{SIX} @城管刘队 T1 已转交给 城管刘队")
-    assert ticket(bot, 1).assignee_id == "wx-mt-chengguan"
+    assert bot.ticket(1).assignee_id == "wx-mt-chengguan"
 
     replies = await bot.say(f"{SIX} 王书记: 改为 难事 T1")
     assert "由小事改为难事（会场议）" in replies[0] and "议事厅" in replies[0]
-    assert ticket(bot, 1).route == "hall"
+    assert bot.ticket(1).route == "hall"
 
     [merged, told] = await bot.say(f"{SIX} 赵主任: 合并 T3 T2")
     assert "已把 T3 并入 T2" in merged
     assert told.startswith(f"{G2} 您反映的 T3 和 T2 是同一个问题")
-    assert ticket(bot, 3).state == "merged" and ticket(bot, 2).plus_ones == 1
+    assert bot.ticket(3).state == "merged" and bot.ticket(2).plus_ones == 1
     [again] = await bot.say(f"{SIX} 赵主任: 认领 T3")
     assert "已合并" in again and "并入 T2" in again
 
     [rejected, *told] = await bot.say(f"{SIX} 赵主任: 驳回 T2 已由环卫所统一清运")
     assert "已驳回" in rejected and len(told) == 2  # both reporters' groups hear why
     assert all("原因：已由环卫所统一清运" in t for t in told)
-    assert ticket(bot, 2).state == "rejected"
+    assert bot.ticket(2).state == "rejected"
 
 
 async def test_unsatisfied_rating_reopens(bot: TestBot) -> None:
@@ -148,7 +141,7 @@ async def test_unsatisfied_rating_reopens(bot: TestBot) -> None:
     replies = await bot.say(f"{G1} 刘阿姨: 评价 T1 不满意 还是刷不开")
     assert "重新办理" in replies[0]
     assert any(r.startswith(f"{SIX} @张经理 T1 居民评价不满意：还是刷不开") for r in replies)
-    t = ticket(bot, 1)
+    t = bot.ticket(1)
     assert t.state == "reopened" and t.rating == "unsatisfied"
 
 

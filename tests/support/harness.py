@@ -15,6 +15,7 @@ from bot.delivery import OutboxSender
 from handlers.context import Classifier
 from handlers.events import Inbound
 from handlers.understanding import Understanding
+from storage.models import Ticket
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_CONFIG = REPO / "config.example.toml"
@@ -114,6 +115,13 @@ class TestBot:
     async def say(self, line: str) -> list[str]:
         """Say ``[group] name: text`` and return the bot's messages."""
         return await self.send(self.event(line))
+
+    def ticket(self, number: int) -> Ticket:
+        """Ticket ``number`` as stored (fails the test when there is none)."""
+        with self.db.session() as s:
+            t = s.get(Ticket, number)
+            assert t is not None, f"no ticket T{number}"
+            return t
 
     def close(self) -> None:
         """Release the database."""

@@ -14,13 +14,6 @@ LAMP = "3栋2单元门口的路灯坏了"  # small, 公共设施, 物业
 LEANING = "5栋外墙有一块好像歪了"
 
 
-def ticket(bot: TestBot, number: int) -> Ticket:
-    with bot.db.session() as s:
-        t = s.get(Ticket, number)
-        assert t is not None
-        return t
-
-
 def examples(bot: TestBot) -> list[LabelledExample]:
     with bot.db.session() as s:
         return list(s.exec(select(LabelledExample).order_by(LabelledExample.id)))
@@ -34,7 +27,7 @@ def notes(bot: TestBot, number: int) -> list[str]:
 
 async def reported(bot: TestBot, text: str = LAMP) -> Ticket:
     await bot.say(f"{G1} 刘阿姨: {text}")
-    t = ticket(bot, 1)
+    t = bot.ticket(1)
     assert (t.klass, t.category, t.responsible) == ("small", "facility", "property")
     return t
 
@@ -55,7 +48,7 @@ async def test_category_change_reposts_the_card_and_keeps_the_party(
     assert "【T1 小事·线上议】水电气" in here
     # The reporters' group sees the new card, without the hint they cannot use.
     assert [t.split("\n")[0] for t in told] == [f"{G1} T1 类别由公共设施改为水电气。"]
-    t = ticket(bot, 1)
+    t = bot.ticket(1)
     assert (t.klass, t.category, t.route, t.responsible) == (
         "small",
         "utilities",
@@ -83,7 +76,7 @@ async def test_class_and_category_at_once(bot: TestBot, line: str) -> None:
     )
     assert "，类别由公共设施改为水电气。负责方仍是物业" in here
     assert "【T1 急事·现场议】水电气" in here and "到场 T1" in here
-    t = ticket(bot, 1)
+    t = bot.ticket(1)
     assert (t.klass, t.category, t.route) == ("urgent", "utilities", "onsite")
     assert notes(bot, 1) == ["小事改为急事，类别由公共设施改为水电气"]
     (example,) = examples(bot)
@@ -116,7 +109,7 @@ async def test_a_word_it_does_not_know_is_refused_with_what_to_type(
     if "一次只能" not in refusal:
         assert "急事、小事、难事" in refusal and "公共设施" in refusal and "其他" in refusal
     assert len(refusal) < 200
-    assert ticket(bot, 1).category == "facility" and notes(bot, 1) == [] and examples(bot) == []
+    assert bot.ticket(1).category == "facility" and notes(bot, 1) == [] and examples(bot) == []
 
 
 @pytest.mark.parametrize("who", [f"{G1} 刘阿姨", f"{G1} 李网格长", f"{G1} 志愿者小杨"])
@@ -125,7 +118,7 @@ async def test_only_the_six_parties_may_correct(bot: TestBot, who: str) -> None:
     await reported(bot)
     (refusal,) = await bot.say(f"{who}: 改为 水电气 T1")
     assert "只有社区书记、居委、职能部门、辖区单位、物业、业委会可以用「改为」" in refusal
-    assert ticket(bot, 1).category == "facility" and examples(bot) == []
+    assert bot.ticket(1).category == "facility" and examples(bot) == []
 
 
 @pytest.mark.parametrize(
@@ -166,9 +159,9 @@ async def test_a_second_correction_updates_the_tickets_example(bot: TestBot) -> 
 async def test_a_correction_settles_maybe_urgent(bot: TestBot) -> None:
     """Any 改为 takes off 可能是急事: someone has looked at the ticket."""
     await bot.say(f"{G1} 刘阿姨: {LEANING}")
-    assert ticket(bot, 1).maybe_urgent
+    assert bot.ticket(1).maybe_urgent
     await bot.say(f"{SIX} 张经理: 改为 公共设施 T1")
-    t = ticket(bot, 1)
+    t = bot.ticket(1)
     assert (t.klass, t.category, t.maybe_urgent) == ("small", "facility", False)
     # The reporter's 急 no longer finds a ticket waiting for an answer.
     assert await bot.say(f"{G1} 刘阿姨: 急") == []
@@ -178,7 +171,7 @@ async def test_becoming_urgent_settles_maybe_urgent(bot: TestBot) -> None:
     """改为 急事 on a 可能是急事 ticket: urgent, the flag cleared, the example stored."""
     await bot.say(f"{G1} 刘阿姨: {LEANING}")
     await bot.say(f"{SIX} 王书记: 改为 急事 T1")
-    t = ticket(bot, 1)
+    t = bot.ticket(1)
     assert (t.klass, t.route, t.maybe_urgent) == ("urgent", "onsite", False)
     (example,) = examples(bot)
     assert (example.klass, example.was_klass, example.text) == ("urgent", "small", LEANING)
@@ -189,7 +182,7 @@ async def test_confirming_a_maybe_urgent_ticket_as_it_is_settles_it(bot: TestBot
     await bot.say(f"{G1} 刘阿姨: {LEANING}")
     (reply,) = await bot.say(f"{SIX} 张经理: 改为 小事 T1")
     assert reply == f"{SIX} @张经理 T1 本来就是小事。已取消“可能是急事”。"
-    assert not ticket(bot, 1).maybe_urgent
+    assert not bot.ticket(1).maybe_urgent
     assert notes(bot, 1) == ["核实为小事，不是急事"]
     (example,) = examples(bot)
     assert (example.klass, example.was_klass) == ("small", "small")
@@ -200,6 +193,6 @@ async def test_words_after_an_understood_correction_do_not_block_it(bot: TestBot
     await reported(bot)
     replies = await bot.say(f"{SIX} 张经理: 改为 急事 T1 灯杆倒了压着人")
     assert any("T1 由小事改为急事（现场议）" in r for r in replies)
-    assert ticket(bot, 1).klass == "urgent"
+    assert bot.ticket(1).klass == "urgent"
     [refusal] = await bot.say(f"{SIX} 张经理: 改为 大事 T1")
     assert "不认识“大事”" in refusal

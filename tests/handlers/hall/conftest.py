@@ -68,14 +68,6 @@ async def travel(bot: TestBot, to: datetime) -> list[str]:
     return await sweep(bot)
 
 
-def ticket(bot: TestBot, number: int) -> Ticket:
-    """Ticket ``number`` as stored."""
-    with bot.db.session() as s:
-        t = s.get(Ticket, number)
-        assert t is not None
-        return t
-
-
 def meetings(bot: TestBot) -> list[Meeting]:
     """Every meeting row, in time order."""
     with bot.db.session() as s:

@@ -22,7 +22,6 @@ from tests.handlers.hall.conftest import (
     meetings,
     notices,
     snapshot,
-    ticket,
 )
 from tests.support.harness import TestBot
 
@@ -85,11 +84,11 @@ async def test_convene_an_extra_meeting_takes_the_items(
     assert "以上议题已从原定会议移到本次会议" in done
     extra = meeting_at(bot, "maotang", starts)
     assert extra.kind == "extra" and extra.id is not None
-    assert ticket(bot, 1).meeting_id == ticket(bot, 2).meeting_id == extra.id
+    assert bot.ticket(1).meeting_id == bot.ticket(2).meeting_id == extra.id
     assert "meeting_notice_1h" in notices(bot, extra.id)
     # A new difficult report goes to the earliest meeting, the extra one.
     [receipt, _] = await bot.say(f"{G1} 李网格长: {DRAIN}")
-    assert ticket(bot, 3).meeting_id == extra.id and "临时" not in receipt
+    assert bot.ticket(3).meeting_id == extra.id and "临时" not in receipt
     assert f"列入 {done.split('时间：')[1].split('（')[0]}" in receipt
 
 
@@ -143,8 +142,8 @@ async def test_adjourn_rolls_unfinished_items_over(any_bot: TestBot) -> None:
         meeting_at(bot, "maotang", at(12, 3, 15)),
     )
     assert today.state == "adjourned" and nxt.state == "scheduled"
-    assert ticket(bot, 1).meeting_id == today.id  # decided here: stays in this meeting's record
-    assert ticket(bot, 2).meeting_id == nxt.id
+    assert bot.ticket(1).meeting_id == today.id  # decided here: stays in this meeting's record
+    assert bot.ticket(2).meeting_id == nxt.id
     [shown] = await bot.say(f"{G2} 黄网格长: 议程")
     assert "12月3日（周四）15:00" in shown and "1. T2" in shown and "T1" not in shown
     [again] = await bot.say(f"{SIX} 赵主任: 休会")

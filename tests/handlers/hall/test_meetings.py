@@ -21,7 +21,6 @@ from tests.handlers.hall.conftest import (
     notices,
     services,
     sweep,
-    ticket,
     travel,
 )
 from tests.support.harness import TestBot
@@ -33,7 +32,7 @@ async def test_a_morning_report_is_on_this_afternoons_meeting(any_bot: TestBot) 
     line = f"列入 11月26日（周四）15:00 议事厅会议议程（{PLACE}）"
     assert line in receipt and line in card and card.startswith(SIX)
     today = meeting_at(bot, "maotang", at(11, 26, 15))
-    assert ticket(bot, 1).meeting_id == today.id and today.kind == "regular"
+    assert bot.ticket(1).meeting_id == today.id and today.kind == "regular"
     # Created 6 hours ahead: the 3-day and 1-day notices are not sent late; the 1-hour one is.
     assert today.id is not None
     assert notices(bot, today.id) == {"meeting_notice_1h": (at(11, 26, 14), "")}
@@ -45,7 +44,7 @@ async def test_an_evening_report_is_on_next_weeks_meeting(any_bot: TestBot) -> N
     [receipt, _] = await bot.say(f"{G1} 李网格长: {ELEVATOR}")
     assert "列入 12月3日（周四）15:00 议事厅会议议程" in receipt
     nxt = meeting_at(bot, "maotang", at(12, 3, 15))
-    assert ticket(bot, 1).meeting_id == nxt.id and nxt.id is not None
+    assert bot.ticket(1).meeting_id == nxt.id and nxt.id is not None
     assert notices(bot, nxt.id) == {
         "meeting_notice_3d": (at(11, 30, 15), ""),
         "meeting_notice_1d": (at(12, 2, 15), ""),
@@ -55,10 +54,10 @@ async def test_an_evening_report_is_on_next_weeks_meeting(any_bot: TestBot) -> N
 
 async def test_small_tickets_stay_off_the_agenda_until_reclassed(bot: TestBot) -> None:
     await bot.say(f"{G1} 李网格长: {LAMP}")
-    assert ticket(bot, 1).meeting_id is None
+    assert bot.ticket(1).meeting_id is None
     replies = await bot.say(f"{SIX} 赵主任: 改为 难事 T1")
     assert "列入 11月26日（周四）15:00 议事厅会议议程" in replies[0]
-    assert ticket(bot, 1).meeting_id == meeting_at(bot, "maotang", at(11, 26, 15)).id
+    assert bot.ticket(1).meeting_id == meeting_at(bot, "maotang", at(11, 26, 15)).id
 
 
 async def test_plan_meetings_covers_every_community_once(any_bot: TestBot) -> None:
@@ -84,10 +83,10 @@ async def test_a_meeting_nobody_adjourned_rolls_its_items_over(bot: TestBot) -> 
     await bot.say(f"{G1} 李网格长: {ELEVATOR}")
     today = meeting_at(bot, "maotang", at(11, 26, 15))
     await travel(bot, at(11, 26, 20))  # under way or just over: left alone
-    assert ticket(bot, 1).meeting_id == today.id
+    assert bot.ticket(1).meeting_id == today.id
     await travel(bot, at(11, 27, 9))
     nxt = meeting_at(bot, "maotang", at(12, 3, 15))
-    assert ticket(bot, 1).meeting_id == nxt.id
+    assert bot.ticket(1).meeting_id == nxt.id
     assert meeting_at(bot, "maotang", at(11, 26, 15)).state == "adjourned"
     with bot.db.session() as s:
         kinds = [e.kind for e in s.exec(select(TicketEvent).where(TicketEvent.ticket_id == 1))]
@@ -103,7 +102,7 @@ async def test_tickets_without_a_meeting_are_placed(bot: TestBot) -> None:
         s.add(t)
         s.commit()
     await sweep(bot)
-    assert ticket(bot, 1).meeting_id == meeting_at(bot, "maotang", at(11, 26, 15)).id
+    assert bot.ticket(1).meeting_id == meeting_at(bot, "maotang", at(11, 26, 15)).id
 
 
 def test_notices_already_past_are_not_scheduled(bot: TestBot) -> None:

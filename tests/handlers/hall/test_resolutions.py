@@ -15,7 +15,6 @@ from tests.handlers.hall.conftest import (
     meeting_at,
     snapshot,
     sweep,
-    ticket,
 )
 from tests.support.harness import TestBot
 
@@ -38,7 +37,7 @@ async def test_resolution_assigns_sets_the_deadline_and_tells_the_reporter(
         f"{G1} @李网格长 您反映的 T1 经议事厅议定：同意动用维修基金加装电梯。"
         "责任方：物业，期限 12月20日（周日）18:00。"
     )
-    t = ticket(bot, 1)
+    t = bot.ticket(1)
     assert t.resolution == "同意动用维修基金加装电梯"
     assert (t.responsible, t.assignee_id, t.state) == ("property", None, "in_progress")
     assert t.due_at == at(12, 20, 18)
@@ -54,7 +53,7 @@ async def test_resolution_to_a_person_with_other_wording(bot: TestBot) -> None:
         f"{SIX} 赵主任: 决议 T1：先做业主意见征询，期限：2026-12-10前，责任方：@陈主任"
     )
     assert minuted.startswith(f"{SIX} @陈主任 T1 议事厅决议：先做业主意见征询")
-    t = ticket(bot, 1)
+    t = bot.ticket(1)
     assert (t.responsible, t.assignee_name) == ("owners", "陈主任")
     assert t.due_at == at(12, 10, 18)
     [minuted, _] = await bot.say(
@@ -64,7 +63,7 @@ async def test_resolution_to_a_person_with_other_wording(bot: TestBot) -> None:
     # Decided again at a later meeting: amended, and the card says so.
     [amended, _] = await bot.say(f"{SIX} 赵主任: 决议 T1 征询延期 责任方 业委会 期限 12月17日")
     assert "议事厅修改决议：征询延期" in amended
-    assert ticket(bot, 1).due_at == at(12, 17, 18) and ticket(bot, 1).assignee_id is None
+    assert bot.ticket(1).due_at == at(12, 17, 18) and bot.ticket(1).assignee_id is None
     [card] = await bot.say(f"{SIX} 赵主任: 转交 T1 物业")
     assert "议事厅已决议：征询延期，期限 12月17日（周四）18:00" in card
 
@@ -113,8 +112,8 @@ async def test_an_unsatisfied_reporter_sends_it_back_to_the_hall(bot: TestBot) -
     await bot.say(f"{SIX} 赵主任: 休会")
     await bot.say(f"{SIX} 张经理: 办结 T1 电梯已装好")
     await bot.say(f"{G1} 李网格长: 评价 T1 不满意 只装到五楼")
-    assert ticket(bot, 1).state == "reopened"
+    assert bot.ticket(1).state == "reopened"
     await sweep(bot)
-    assert ticket(bot, 1).meeting_id == meeting_at(bot, "maotang", at(12, 3, 15)).id
+    assert bot.ticket(1).meeting_id == meeting_at(bot, "maotang", at(12, 3, 15)).id
     [shown] = await bot.say(f"{SIX} 赵主任: 议程")
     assert "12月3日（周四）15:00" in shown and "1. T1 小区想加装电梯" in shown
