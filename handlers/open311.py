@@ -21,7 +21,7 @@ from handlers.context import Context
 from handlers.duplicates import find_duplicate
 from handlers.events import Reply
 from handlers.followups.notify import People
-from handlers.routing import card, six_party_room
+from handlers.routing import card, maybe_urgent_check, six_party_room
 from handlers.vocabulary import ROUTE_BY_CLASS
 from storage.models import Ticket, TicketReport
 from storage.tickets import create_ticket
@@ -79,6 +79,7 @@ class Open311Handler:
             responsible=responsible or "property",
             cues="|".join(("网上报事", *found.cues))[:1000],
             filed_on_request=not found.is_report,
+            maybe_urgent=found.maybe_urgent and klass != "urgent",
             created_at=ctx.now,
             updated_at=ctx.now,
             due_at=ctx.services.policy.deadlines.due(klass, ctx.now),
@@ -88,7 +89,10 @@ class Open311Handler:
             lon=_float(details.get("long")),
         )
         create_ticket(ctx.session, ticket, actor_id=SENDER_ID, actor_name=SENDER_NAME, note=text)
-        return [self._card(ctx, ticket)]
+        replies = [self._card(ctx, ticket)]
+        if ticket.maybe_urgent:  # nobody in a chat to answer 「急」: the on-duty people check
+            replies.append(maybe_urgent_check(ctx, ticket, replies[0].room_id))
+        return replies
 
     def _card(self, ctx: Context, ticket: Ticket) -> Reply:
         people = People(ctx.session, {ticket.community_code})

@@ -95,8 +95,15 @@ def card(ctx: Context, ticket: Ticket) -> str:
 MAYBE_URGENT_ASK = "如有人身危险请回复 急"
 
 
+def maybe_urgent_check(ctx: Context, ticket: Ticket, room_id: str | None) -> Reply:
+    """Danger was seen but not decided: one short check for the on-duty people, no ladder."""
+    people = People(ctx.session, {ticket.community_code})
+    duty = tuple(m.contact_id for m in people.responder_members(ticket))
+    return Reply(text=maybe_urgent_alert(ctx, ticket), room_id=room_id, mention_ids=duty)
+
+
 def maybe_urgent_alert(ctx: Context, ticket: Ticket) -> str:
-    """The short check asked of the on-duty people when danger was seen but not decided."""
+    """The text of that check: what was reported, where, why, and what to answer."""
     why = next((c.split(":", 1)[1] for c in ticket.cues.split("|") if c.startswith("可能急:")), "")
     seen = f"（{why}）" if why else ""
     return (
@@ -135,13 +142,7 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
     if six and six != ev.room_id:
         replies.append(Reply(text=card(ctx, ticket), room_id=six, mention_ids=alert_ids))
     if ticket.maybe_urgent:
-        # Danger was seen but not decided: one short check for the on-duty people, no ladder.
-        duty = tuple(m.contact_id for m in people.responder_members(ticket))
-        replies.append(
-            Reply(
-                text=maybe_urgent_alert(ctx, ticket), room_id=six or ev.room_id, mention_ids=duty
-            )
-        )
+        replies.append(maybe_urgent_check(ctx, ticket, six or ev.room_id))
     return replies
 
 

@@ -175,3 +175,16 @@ async def test_xml_post_response(live: LiveWeb) -> None:
         assert resp.status == 200
         body = await resp.text()
     assert "<service_requests><request><service_request_id>1</service_request_id>" in body
+
+
+async def test_a_request_that_may_be_an_emergency_asks_the_on_duty_people(
+    live: LiveWeb,
+) -> None:
+    """Nobody in a chat can answer 「急」 for a web request: the on-duty people are asked."""
+    leaning = {**LAMP, "service_code": "safety", "description": "5栋外墙有一块好像歪了"}
+    async with live.http.post(live.url(REQUESTS), data=leaning) as resp:
+        assert resp.status == 200
+    card, check = await sent_after(live, 0)
+    assert "【T1 小事·线上议】" in card
+    assert check.startswith(f"{SIX} @") and "【可能是急事 T1】" in check
+    assert "改为 急事 T1" in check
