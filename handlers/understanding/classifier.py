@@ -107,9 +107,8 @@ class Understanding:
         rule, found, feats = self.analyse(norm)
         opinion = self.model.opinion(feats) if self.model is not None else None
         decisive = any(h.decisive for h in found)
-        signs = feats.signs
         klass, category, maybe = combine(
-            rule.klass, rule.category, opinion, decisive, bool(found), self._settings, signs
+            rule.klass, rule.category, opinion, decisive, bool(found), self._settings, feats.signs
         )
         if klass == rule.klass and category == rule.category and not maybe and not decisive:
             return rule
@@ -118,11 +117,13 @@ class Understanding:
     def analyse(self, norm: str) -> tuple[Classification, list[FrameHit], Features]:
         """The rules' verdict, the hazard frames and the model's features of a normalised text."""
         tokens = self._segmenter.cut(norm)
-        hits = self._matcher.match(norm, tokens)
-        search_tokens = tuple(self._segmenter.search_tokens(tokens))
         found, signs = self.frames.scan(norm)
-        rule = self._decide(norm, hits, search_tokens)
-        return rule, found, features(norm, tokens, found, signs)
+        return self._rules(norm, tokens), found, features(norm, tokens, found, signs)
+
+    def _rules(self, norm: str, tokens: list[str]) -> Classification:
+        """The lexicon's verdict on a normalised, segmented text."""
+        hits = self._matcher.match(norm, tokens)
+        return self._decide(norm, hits, tuple(self._segmenter.search_tokens(tokens)))
 
     def _final(
         self,

@@ -12,28 +12,23 @@ STRONG_SIGNS = frozenset({"relayed", "resolved", "lostfound", "trade", "ticket"}
 WEAK_SIGNS = frozenset({"asking", "advice", "notice"})
 
 
-def combine(
+def decide_class(
     rule_class: str,
-    rule_category: str,
-    opinion: Opinion | None,
+    opinion: Opinion,
     decisive_frame: bool,
     any_frame: bool,
     s: dict[str, float],
     signs: frozenset[str] = frozenset(),
-) -> tuple[str, str, bool]:
-    """Class, category and the 可能是急事 flag from the rules' verdict, frames and the model.
+) -> tuple[str, bool]:
+    """The class and the 可能是急事 flag.
 
-    The class is the best of ``alpha`` × the model's probability + (1 − ``alpha``) × the rules'
-    vote, a decisive frame adding ``frame_boost`` to urgent and, without one, not-a-report
-    signs (relayed news, resolved, lost-and-found …) adding ``strong_sign``/``weak_sign`` to none.
-    A report that is not urgent is 可能是急事 when the model's urgency reaches ``maybe`` or a
-    frame saw danger; a seeming non-report whose urgency reaches ``maybe_none`` is filed as
-    one rather than dropped.
+    The best of ``alpha`` × the model's probability + (1 − ``alpha``) × the rules' vote
+    (``rule_class``), a decisive frame adding
+    ``frame_boost`` to urgent and, without one, not-a-report signs (relayed news, resolved,
+    lost-and-found …) adding ``strong_sign``/``weak_sign`` to none. A report that is not urgent
+    is 可能是急事 when the model's urgency reaches ``maybe`` or a frame saw danger; a seeming
+    non-report whose urgency reaches ``maybe_none`` is filed as one rather than dropped.
     """
-    if opinion is None:  # no model: the rules, with decisive frames making reports urgent
-        klass = "urgent" if decisive_frame and rule_class != "none" else rule_class
-        maybe = any_frame and klass not in ("urgent", "none")
-        return klass, rule_category if klass != "none" else "none", maybe
     alpha = s["alpha"]
     votes = {
         c: alpha * opinion.classes.get(c, 0.0) + (1 - alpha) * (c == rule_class) for c in CLASSES
@@ -44,17 +39,37 @@ def combine(
         votes["none"] += s["strong_sign"] * bool(signs & STRONG_SIGNS)
         votes["none"] += s["weak_sign"] * bool(signs & WEAK_SIGNS)
     klass = max(CLASSES, key=votes.__getitem__)
-    maybe = False
     if klass == "none":
         if opinion.urgent >= s["maybe_none"]:
-            klass, maybe = "small", True
-    elif klass != "urgent":
-        maybe = opinion.urgent >= s["maybe"] or any_frame
-    if klass == "none":
-        return klass, "none", maybe
+            return "small", True
+        return "none", False
+    return klass, klass != "urgent" and (opinion.urgent >= s["maybe"] or any_frame)
+
+
+def decide_category(rule_category: str, opinion: Opinion, s: dict[str, float]) -> str:
+    """A report's category: ``category_alpha`` × the model's + the rest × the lexicon's."""
     beta = s["category_alpha"]
-    category = max(
+    return max(
         REPORT_CATEGORIES,
         key=lambda c: beta * opinion.categories.get(c, 0.0) + (1 - beta) * (c == rule_category),
     )
-    return klass, category, maybe
+
+
+def combine(
+    rule_class: str,
+    rule_category: str,
+    opinion: Opinion | None,
+    decisive_frame: bool,
+    any_frame: bool,
+    s: dict[str, float],
+    signs: frozenset[str] = frozenset(),
+) -> tuple[str, str, bool]:
+    """Class, category and the 可能是急事 flag from the rules' verdict, frames and the model."""
+    if opinion is None:  # no model: the rules, with decisive frames making reports urgent
+        klass = "urgent" if decisive_frame and rule_class != "none" else rule_class
+        maybe = any_frame and klass not in ("urgent", "none")
+        return klass, rule_category if klass != "none" else "none", maybe
+    klass, maybe = decide_class(rule_class, opinion, decisive_frame, any_frame, s, signs)
+    if klass == "none":
+        return klass, "none", maybe
+    return klass, decide_category(rule_category, opinion, s), maybe

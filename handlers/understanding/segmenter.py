@@ -27,6 +27,9 @@ _INVISIBLE = re.compile(
     r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
     r"\ud800-\udfff]"  # lone surrogates (broken emoji from a bad decoder) cannot be re-encoded
 )
+# Terminal colour codes pasted from a console (ESC [ 31 m): the whole sequence goes, not only
+# the ESC, or "[31m" would stay in the text as noise.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 # WeChat renders its built-in emoticons as text codes such as [呲牙] or [捂脸] when relayed.
 _EMOTICON = re.compile(r"\[[\u4e00-\u9fff]{1,4}\]")
 _WHITESPACE = re.compile(r"\s+")
@@ -57,6 +60,8 @@ def normalize_text(text: str) -> str:
     if not isinstance(text, str):  # defensive: callers sometimes pass JSON values through
         text = str(text)
     text = _SPACE_LIKE.sub(" ", text)
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
     text = _INVISIBLE.sub("", text)
     text = text.translate(_HALF_WIDTH)
     if "[" in text:  # most messages carry no emoticon code; skip the regex for them

@@ -24,7 +24,7 @@ from handlers.understanding.segmenter import normalize_text
 from handlers.understanding.types import Classification
 
 _GRID = {
-    "alpha": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
+    "alpha": (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0),
     # A decisive hazard frame always counts for something: a missed emergency is the worst error.
     "frame_boost": (0.25, 0.5, 0.75),
     "maybe": (0.15, 0.2, 0.25, 0.3, 0.4),
