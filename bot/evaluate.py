@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -39,5 +40,8 @@ def run_eval(path: Path, config: str | None, *, show_all: bool = False) -> int:
         print(f"{path}: no labelled lines", file=sys.stderr)
         return 1
     scores = evaluate(nlp.classify, rows)
-    print(format_scores(scores, misses=None if show_all else 50))
+    try:
+        print(format_scores(scores, misses=None if show_all else 50), flush=True)
+    except BrokenPipeError:  # `liufang eval … | head`: the reader has what it wanted
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until the process ends
     return 0

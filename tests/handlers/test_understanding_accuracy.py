@@ -1,11 +1,10 @@
-"""Accuracy of message understanding: the shared sample, and a set nobody tuned on.
+"""Accuracy of message understanding: the shared sample, and two sets nobody tuned on.
 
-``data/untouched-1.jsonl`` was written for this project by a separate author, in seven voices,
-and is never trained on nor used to choose settings: it is the honest held-out figure. Its
-first score (docs/eval/untouched-1-first-contact.txt) was class 0.925, urgent recall 0.965,
-chatter→ticket 0.071, category 0.863; the bars below sit a little under that so a regression
-fails. The shared dev sample is in the training data, so its figure is not a generalisation
-figure; it guards against breaking what is known.
+``data/untouched-1.jsonl`` and ``data/untouched-2.jsonl`` were written for this project by
+separate authors, in many voices, and are never trained on nor used to choose settings: they
+are the honest held-out figures (docs/eval/final.txt: 0.944 / 0.976 / 0.014 / 0.912 and
+0.947 / 0.975 / 0.031 / 0.897). The bars are issue 9's. The shared dev sample is in the
+training data, so its figure is not a generalisation figure; it guards what is known.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from tests.support.harness import shared_nlp
 
 # The shared sample lives beside the repository: <repo>/../shared/data/messages-dev.jsonl.
 DEV = Path(__file__).resolve().parents[3] / "shared/data/messages-dev.jsonl"
-UNTOUCHED = Path(__file__).resolve().parent / "data/untouched-1.jsonl"
+HELD_OUT = Path(__file__).resolve().parent / "data"
 
 
 def score(nlp: Understanding, path: Path) -> Scores:
@@ -40,20 +39,30 @@ def test_dev_sample() -> None:
     assert got.category_accuracy >= 0.90, got.figures()
 
 
-def test_untouched_set() -> None:
-    """Messages nobody tuned on, in many voices: the honest figure, guarded."""
-    got = score(shared_nlp(), UNTOUCHED)
+@pytest.mark.parametrize("name", ["untouched-1.jsonl", "untouched-2.jsonl"])
+def test_untouched_sets(name: str) -> None:
+    """Messages nobody tuned on, in many voices: the honest figures, held to the bars."""
+    got = score(shared_nlp(), HELD_OUT / name)
     assert got.class_accuracy >= 0.90, got.figures()
-    assert got.urgent_recall >= 0.94, got.figures()
-    assert got.chatter_to_ticket <= 0.10, got.figures()
-    assert got.category_accuracy >= 0.83, got.figures()
+    assert got.urgent_recall >= 0.95, got.figures()
+    assert got.chatter_to_ticket <= 0.05, got.figures()
+    assert got.category_accuracy >= 0.85, got.figures()
 
 
 def test_untouched_set_is_not_in_the_training_data() -> None:
-    """No line of the held-out set appears among the training lines."""
-    held = {row.text for row in read_labelled(UNTOUCHED)}
+    """No line of the held-out sets appears among the training lines.
+
+    Acknowledgements of a few characters (收到, 👍👍👍) are in every chat and every set; they
+    are not leakage.
+    """
+    held = {
+        row.text
+        for p in HELD_OUT.glob("untouched-*.jsonl")
+        for row in read_labelled(p)
+        if len(row.text) > 4
+    }
     trained = {row.text for p in TRAIN_DIR.glob("*.jsonl") for row in read_labelled(p)}
-    assert len(held) >= 300 and not held & trained
+    assert len(held) >= 550 and not held & trained
 
 
 def test_the_rules_alone_still_work_without_a_model() -> None:
