@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlmodel import col, select
@@ -13,10 +14,15 @@ from handlers.context import Context
 from handlers.events import Reply
 from storage.models import Ticket
 
-# What a worried reporter types: 急, 急急急, 急！, 是急事, 很急, 紧急 (nothing else on the line).
-_URGENT_REPLY = re.compile(r"^\s*(?:是|很|真的|确实)?(?:急+|急事|紧急|有危险)\s*[!！。.~～]*\s*$")
+# What a worried reporter types: 急, 急急急, 急！, 是急事, 很急, 紧急 — alone or with the ticket
+# number the bot gave them (急 T12).
+_URGENT_REPLY = re.compile(
+    r"^\s*(?:是|很|真的|确实)?(?:急+|急事|紧急|有危险)\s*(?:[Tt#＃]\s*(\d{1,9}))?\s*[!！。.~～]*\s*$"
+)
 # How long after reporting a bare 急 still points at that report.
 WINDOW = timedelta(hours=24)
+# The reporter confirmed danger the bot could not name: the numbers that fit most dangers.
+SAFETY_LINE = "如有人受伤请拨打 120；起火或有人被困请拨打 119；遇到违法侵害请拨打 110。"
 
 
 class EscalateHandler:
@@ -26,15 +32,22 @@ class EscalateHandler:
 
     def handle(self, ctx: Context) -> list[Reply] | None:
         """Escalate, or None when this is not a reporter answering the 可能是急事 question."""
-        if ctx.event.kind != "text" or not _URGENT_REPLY.match(ctx.text):
+        if ctx.event.kind != "text":
             return None
-        ticket = self._pending(ctx)
+        said = _URGENT_REPLY.match(ctx.text)
+        if said is None:
+            return None
+        ticket = self._pending(ctx, int(said[1]) if said[1] else None)
         if ticket is None or ticket.id is None:
             return None
         cmd = Command(verb="reclass", word="改为", tickets=(ticket.id,), rest="急事")
-        return reclass(ctx, cmd)
+        replies = reclass(ctx, cmd)
+        if replies and ctx.services.nlp.emergency(ticket.text) is None:
+            first = replies[0]
+            replies[0] = replace(first, text=f"{first.text}\n{SAFETY_LINE}")
+        return replies
 
-    def _pending(self, ctx: Context) -> Ticket | None:
+    def _pending(self, ctx: Context, number: int | None) -> Ticket | None:
         """The sender's newest open 可能是急事 ticket reported here in the last day."""
         ev = ctx.event
         stmt = (
@@ -47,6 +60,8 @@ class EscalateHandler:
             )
             .order_by(col(Ticket.id).desc())
         )
+        if number is not None:
+            stmt = stmt.where(Ticket.id == number)
         if not ev.is_private:
             stmt = stmt.where(Ticket.room_id == ev.room_id)
         return ctx.session.exec(stmt).first()

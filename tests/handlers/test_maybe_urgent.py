@@ -62,3 +62,14 @@ async def test_a_plain_small_report_is_not_flagged(bot: TestBot) -> None:
     replies = await bot.say(f"{G1} 刘阿姨: 3栋门口的路灯坏了")
     assert not any("可能是急事" in r or "回复 急" in r for r in replies)
     assert not bot.ticket(1).maybe_urgent
+
+
+async def test_ji_with_the_ticket_number_and_the_safety_line(bot: TestBot) -> None:
+    """「急 T1」 names the ticket; with no named danger the reply gives the general numbers."""
+    await bot.say(f"{G1} 刘阿姨: {LEANING}")
+    await bot.say(f"{G1} 刘阿姨: 3栋门口的路灯坏了")
+    assert await bot.say(f"{G1} 刘阿姨: 急 T2") == []  # T2 is not 可能是急事
+    replies = await bot.say(f"{G1} 刘阿姨: 急 T1")
+    here = [r for r in replies if r.startswith(G1)]
+    assert "T1 由小事改为急事" in here[0] and "120" in here[0] and "119" in here[0]
+    assert bot.ticket(1).klass == "urgent" and bot.ticket(2).klass == "small"
