@@ -127,6 +127,7 @@ class LinearModel:
             present = set(feats)
         # Presence, not counts, as in training: a feature repeated 2,000 times counts once.
         rows = [i for i in map(get, present) if i is not None]
+        rows.sort()  # a set's order changes between processes; float sums must not
         logits = (self.weights.take(rows, axis=0).sum(axis=0) + self.bias).tolist()
         k = len(self.classes)
         return Opinion(
