@@ -23,9 +23,8 @@ _FIGURES = (
 
 def corrections(settings: Settings, community: str | None = None) -> list[Labelled]:
     """The 改为 corrections stored in the deployment's database, as labelled rows."""
-    from storage.corrections import labelled_examples
-
     from bot.app import open_database
+    from storage.corrections import labelled_examples
 
     db = open_database(settings)
     try:

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from storage.corrections import labelled_examples
 
 from bot.app import open_database
 from bot.cli import main
 from bot.config import load_settings
 from handlers.understanding.model import LinearModel
+from storage.corrections import labelled_examples
 from storage.models import LabelledExample
 from tests.support.harness import EXAMPLE_CONFIG
 
