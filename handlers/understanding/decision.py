@@ -8,7 +8,7 @@ from handlers.vocabulary import CATEGORIES
 
 REPORT_CATEGORIES = tuple(c for c in CATEGORIES if c != "none")
 # Not-a-report signs (frames.toml [notreport]) that argue strongly, and those that only hint.
-STRONG_SIGNS = frozenset({"relayed", "resolved", "lostfound", "trade", "ticket"})
+STRONG_SIGNS = frozenset({"relayed", "resolved", "lostfound", "trade", "ticket", "denied"})
 WEAK_SIGNS = frozenset({"asking", "advice", "notice"})
 
 
@@ -40,7 +40,8 @@ def decide_class(
         votes["none"] += s["weak_sign"] * bool(signs & WEAK_SIGNS)
     klass = max(CLASSES, key=votes.__getitem__)
     if klass == "none":
-        if opinion.urgent >= s["maybe_none"]:
+        # Filed all the same when the model fears danger, unless something says it is not one.
+        if opinion.urgent >= s["maybe_none"] and not signs & STRONG_SIGNS:
             return "small", True
         return "none", False
     return klass, klass != "urgent" and (opinion.urgent >= s["maybe"] or any_frame)

@@ -12,7 +12,7 @@ from handlers.understanding.textindex import aho_corasick, scan
 
 SHIPPED_FRAMES = Path(__file__).resolve().parent / "data" / "frames.toml"
 _SENTENCE_END = frozenset("。！？!?;；\n")
-_NEGATORS = ("没有", "没", "不", "未", "莫得", "冒得", "并没")
+_NEGATORS = ("不是", "不像", "没有", "没", "不", "未", "莫得", "冒得", "并没", "并非", "无")
 _DEFAULT_WINDOW = 10
 _DISTANCE_REACH = 12  # how far before a frame a distancing word (怕, 上次, 演练) still reaches
 _FRAME_KEYS = ("name", "emergency", "subjects", "states", "needs", "window")
@@ -137,6 +137,14 @@ class Frames:
         signs = frozenset(tag[2:] for tag in found if tag[0] == "n")
         if not any(tag[0] == "t" for tag in found):
             return [], signs
+        # A danger word with a negator right before it (不是煤气味, 没冒烟) is itself a sign.
+        if any(
+            _negated(text, st)
+            for tag, spans in found.items()
+            if tag[0] == "t"
+            for st, _, _ in spans
+        ):
+            signs |= {"denied"}
         now = bool(found.get("immediacy") or found.get("exposure"))
         distance = [s for s, _, _ in found.get("distance", ())]
         hits: list[FrameHit] = []
@@ -188,7 +196,7 @@ class Frames:
 
 def _negated(text: str, start: int) -> bool:
     """A negator right before the state word (没倒, 不冒烟) denies it."""
-    before = text[max(0, start - 2) : start]
+    before = text[max(0, start - 3) : start]
     return any(before.endswith(n) for n in _NEGATORS)
 
 

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from sqlmodel import select
 
 from storage.models import LabelledExample
-from tests.support.harness import TestBot
+from tests.support.fakes import Worried
+from tests.support.harness import TestBot, shared_nlp
 
 G1, SIX = "[毛塘路1网格]", "[毛塘路社区六方议事群]"
 # A wall piece that leans: a failure frame without anything saying it is happening now.
 LEANING = "5栋外墙有一块好像歪了"
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> Iterator[TestBot]:
+    """The demo bot; the leaning wall always comes out 可能是急事 (see ``Worried``)."""
+    b = TestBot.from_example(tmp_path, nlp=Worried(shared_nlp(), [LEANING]))
+    yield b
+    b.close()
 
 
 async def test_the_reporter_is_asked_and_the_on_duty_people_check(bot: TestBot) -> None:

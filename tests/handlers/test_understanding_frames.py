@@ -42,6 +42,7 @@ def test_described_dangers_are_found(frames: Frames, text: str, frame: str, cue:
         "消防演练，明天楼道里会有浓烟",  # a drill
         "新闻说外地有老人倒在地上没人扶",  # elsewhere
         "老人没有倒，只是坐着休息",  # denied
+        "刚才闻了一下，不是煤气味，是邻居家在炖肉",  # denied with 不是
         "3栋门口的路灯坏了",  # no danger at all
     ],
 )
@@ -86,7 +87,8 @@ def test_each_kind_of_danger_brings_its_number(frames: Frames, text: str, number
 
 
 def test_not_a_report_signs(frames: Frames) -> None:
-    """Relayed news, resolved, lost-and-found are seen as signs."""
+    """Relayed news, resolved, lost-and-found, a denied danger are seen as signs."""
+    assert "denied" in frames.scan("不是煤气味，是炖肉的味道")[1]
     assert "relayed" in frames.scan("抖音刷到外地一个小区电梯掉下来了")[1]
     assert "lostfound" in frames.scan("谁丢了一串钥匙，放在门卫室了")[1]
     assert "resolved" in frames.scan("电梯修好了，谢谢物业")[1]

@@ -21,6 +21,7 @@ from bot.clock import TravelClock
 from bot.config import load_settings
 from bot.config_rules import WebUser
 from bot.web.server import Setup, WebServer
+from handlers.context import Classifier
 from tests.support.harness import EXAMPLE_CONFIG, FakeClock, TestBot, shared_nlp
 from tests.support.web import DEMO_PASSWORDS, serve
 
@@ -46,6 +47,7 @@ class LiveWeb:
         api_key: str = API_KEY,
         features: Sequence[Setup] | None = None,
         clock: FakeClock | None = None,
+        nlp: Classifier | None = None,
     ) -> LiveWeb:
         """Serve the demo config (with ``api_key`` for Open311 POST) on 127.0.0.1:0."""
         settings = load_settings(
@@ -55,7 +57,7 @@ class LiveWeb:
         settings = dataclasses.replace(
             settings, web=dataclasses.replace(settings.web, open311_api_key=api_key)
         )
-        bot = TestBot(settings, clock=clock)
+        bot = TestBot(settings, clock=clock, nlp=nlp)
         server = await serve(bot, features)
         return cls(bot, server, aiohttp.ClientSession())
 

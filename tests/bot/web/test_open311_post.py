@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from storage.db import Database
+from tests.support.fakes import Worried
+from tests.support.harness import shared_nlp
 from tests.support.live_web import API_KEY, LiveWeb
 
 REQUESTS = "/open311/v2/requests.json"
@@ -28,6 +30,7 @@ LAMP = {
     "device_id": "device-42",
     "account_id": "acct-7",
 }
+LEANING = "5栋外墙有一块好像歪了"  # made 可能是急事 by ``Worried``
 PERSONAL = ("欧阳", "建国", "13987654321", "ouyang@example.com", "device-42", "acct-7")
 
 
@@ -178,13 +181,16 @@ async def test_xml_post_response(live: LiveWeb) -> None:
 
 
 async def test_a_request_that_may_be_an_emergency_asks_the_on_duty_people(
-    live: LiveWeb,
+    database: Database, tmp_path: Path
 ) -> None:
     """Nobody in a chat can answer 「急」 for a web request: the on-duty people are asked."""
-    leaning = {**LAMP, "service_code": "safety", "description": "5栋外墙有一块好像歪了"}
+    nlp = Worried(shared_nlp(), [LEANING])
+    live = await LiveWeb.start(tmp_path, database_url=database.url, nlp=nlp)
+    leaning = {**LAMP, "service_code": "safety", "description": LEANING}
     async with live.http.post(live.url(REQUESTS), data=leaning) as resp:
         assert resp.status == 200
     card, check = await sent_after(live, 0)
+    await live.close()
     assert "【T1 小事·线上议】" in card
     assert check.startswith(f"{SIX} @") and "【可能是急事 T1】" in check
     assert "改为 急事 T1" in check

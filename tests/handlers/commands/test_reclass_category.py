@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from sqlmodel import select
 
 from storage.models import LabelledExample, Ticket, TicketEvent
-from tests.support.harness import TestBot
+from tests.support.fakes import Worried
+from tests.support.harness import TestBot, shared_nlp
 
 G1, SIX = "[毛塘路1网格]", "[毛塘路社区六方议事群]"
 LAMP = "3栋2单元门口的路灯坏了"  # small, 公共设施, 物业
@@ -23,6 +27,14 @@ def notes(bot: TestBot, number: int) -> list[str]:
     with bot.db.session() as s:
         stmt = select(TicketEvent).where(TicketEvent.ticket_id == number)
         return [e.note for e in s.exec(stmt) if e.kind == "reclass"]
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> Iterator[TestBot]:
+    """The demo bot; the leaning wall always comes out 可能是急事 (see ``Worried``)."""
+    b = TestBot.from_example(tmp_path, nlp=Worried(shared_nlp(), [LEANING]))
+    yield b
+    b.close()
 
 
 async def reported(bot: TestBot, text: str = LAMP) -> Ticket:
