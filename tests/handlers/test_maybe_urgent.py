@@ -86,3 +86,12 @@ async def test_ji_with_the_ticket_number_and_the_safety_line(bot: TestBot) -> No
     here = [r for r in replies if r.startswith(G1)]
     assert "T1 由小事改为急事" in here[0] and "120" in here[0] and "119" in here[0]
     assert bot.ticket(1).klass == "urgent" and bot.ticket(2).klass == "small"
+
+
+async def test_ji_in_a_private_chat_reaches_the_reporters_ticket(bot: TestBot) -> None:
+    """The reporter may answer the bot privately; the groups still hear it is urgent now."""
+    await bot.say(f"{G1} 刘阿姨: {LEANING}")
+    replies = await bot.say("[私聊] 刘阿姨: 急")
+    assert any(r.startswith("[私聊→刘阿姨]") and "T1 由小事改为急事" in r for r in replies)
+    assert any(r.startswith(SIX) and "T1 由小事改为急事" in r for r in replies)
+    assert bot.ticket(1).klass == "urgent"

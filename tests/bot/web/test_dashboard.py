@@ -210,3 +210,23 @@ async def test_a_district_user_sees_every_community_and_can_filter(tmp_path: Pat
         assert "难事 1" in stats
     finally:
         await site.close()
+
+
+async def test_ticket_page_marks_a_maybe_urgent_ticket(dashboard: DashboardSite) -> None:
+    """A ticket flagged 可能是急事 says so on its page until someone settles it."""
+    number = dashboard.tickets["lamp"]
+    with dashboard.bot.db.session() as s:
+        ticket = s.get(Ticket, number)
+        assert ticket is not None
+        ticket.maybe_urgent = True
+        s.commit()
+    await dashboard.login("wangshuji")
+    _, page = await dashboard.get(f"/tickets/{number}")
+    assert "可能是急事·待核实" in page
+    with dashboard.bot.db.session() as s:
+        ticket = s.get(Ticket, number)
+        assert ticket is not None
+        ticket.maybe_urgent = False
+        s.commit()
+    _, page = await dashboard.get(f"/tickets/{number}")
+    assert "可能是急事" not in page
