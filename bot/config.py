@@ -282,7 +282,7 @@ def _check_lexicon(r: SchemaReader, where: str, lex: Path) -> None:
 
 
 def _check_frames(r: SchemaReader, files: tuple[Path, ...]) -> None:
-    from handlers.understanding.frames import Frames, FramesError
+    from handlers.understanding.frames import validate_frame_files
 
     for i, file in enumerate(files):
         if not file.is_file():
@@ -290,13 +290,8 @@ def _check_frames(r: SchemaReader, files: tuple[Path, ...]) -> None:
                 f"nlp.frame_files[{i}]", f"框架文件 {file} 不存在", "检查路径（相对于配置文件）"
             )
             return
-    try:
-        Frames.load(files)
-    except FramesError as exc:
-        for err in exc.errors:
-            r.problem(
-                "nlp.frame_files", err, "按 handlers/understanding/data/frames.toml 的格式改正"
-            )
+    for err in validate_frame_files(files):
+        r.problem("nlp.frame_files", err, "按 handlers/understanding/data/frames.toml 的格式改正")
 
 
 def _check_model(r: SchemaReader, model_file: Path) -> None:

@@ -27,10 +27,7 @@ def run_eval(path: Path, config: str | None, *, show_all: bool = False) -> int:
     try:
         rows = read_labelled(path)
         nlp = understanding_for(config)
-    except LabelError as exc:
-        print("\n".join(exc.problems), file=sys.stderr)
-        return 1
-    except ConfigError as exc:
+    except (LabelError, ConfigError) as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
     except (LexiconError, FramesError, ModelError) as exc:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.understanding import load_understanding
 from handlers.understanding import Understanding
 from handlers.understanding.evaluation import Labelled, Scores, evaluate
 from handlers.understanding.model import SHIPPED_MODEL, LinearModel, ModelError
@@ -60,12 +61,7 @@ def run_learn(
     local = corrections(settings, community) if settings is not None else []
     target = out or (settings.model_file if settings is not None else SHIPPED_MODEL)
     current = _current_model(target)
-    rules = Understanding.load(
-        settings.lexicon_files if settings else (),
-        settings.user_words if settings else (),
-        settings.frame_files if settings else (),
-        model_file=None,
-    )
+    rules = load_understanding(settings, model=False)
     print(f"training on {len(rows)} shipped lines + {len(local)} corrections, {folds}-fold CV …")
     learned = learn(rules, rows + local, k=folds)
     before = current.info.get("cv") if current else None
@@ -78,12 +74,14 @@ def run_learn(
         ],
     )
     if local:
-        after_nlp = Understanding(rules.lexicon, rules._segmenter, rules.frames, learned.model)
         was = _on(current, rules, local)
-        now = evaluate(after_nlp.classify, local)
+        now = _on(learned.model, rules, local)
         _table(
             f"on the {len(local)} corrections (after: trained on them)",
-            [("model before", was.figures() if was else None), ("model after", now.figures())],
+            [
+                ("model before", was.figures() if was else None),
+                ("model after", now.figures() if now else None),
+            ],
         )
     learned.model.save(target)
     print(f"written {target} — the bot uses it after a restart")
@@ -102,8 +100,7 @@ def _current_model(path: Path) -> LinearModel | None:
 def _on(model: LinearModel | None, rules: Understanding, rows: list[Labelled]) -> Scores | None:
     if model is None:
         return None
-    nlp = Understanding(rules.lexicon, rules._segmenter, rules.frames, model)
-    return evaluate(nlp.classify, rows)
+    return evaluate(rules.with_model(model).classify, rows)
 
 
 def _table(title: str, lines: list[tuple[str, dict[str, float] | None]]) -> None:

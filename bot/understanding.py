@@ -19,13 +19,14 @@ def model_path(settings: Settings | None) -> Path:
     return SHIPPED_MODEL
 
 
-def load_understanding(settings: Settings | None) -> Understanding:
-    """Understanding with the config's lexicons, words, frames and model (defaults: shipped)."""
+def load_understanding(settings: Settings | None, *, model: bool = True) -> Understanding:
+    """Understanding with the config's lexicons, words, frames and model (defaults: shipped).
+
+    ``model=False`` leaves the learned model out: the rules alone, as training needs them.
+    """
+    chosen = model_path(settings) if model else None
     if settings is None:
-        return Understanding.load()
+        return Understanding.load(model_file=chosen)
     return Understanding.load(
-        settings.lexicon_files,
-        settings.user_words,
-        settings.frame_files,
-        model_path(settings),
+        settings.lexicon_files, settings.user_words, settings.frame_files, chosen
     )

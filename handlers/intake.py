@@ -83,7 +83,7 @@ class IntakeHandler:
             responsible=found.responsible or "property",
             cues="|".join(cues)[:1000],
             filed_on_request=on_request,
-            maybe_urgent=found.maybe_urgent and klass != "urgent",
+            maybe_urgent=found.maybe_urgent,
             created_at=ctx.now,
             updated_at=ctx.now,
             due_at=ctx.services.policy.deadlines.due(klass, ctx.now),

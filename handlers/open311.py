@@ -79,7 +79,7 @@ class Open311Handler:
             responsible=responsible or "property",
             cues="|".join(("网上报事", *found.cues))[:1000],
             filed_on_request=not found.is_report,
-            maybe_urgent=found.maybe_urgent and klass != "urgent",
+            maybe_urgent=found.maybe_urgent,
             created_at=ctx.now,
             updated_at=ctx.now,
             due_at=ctx.services.policy.deadlines.due(klass, ctx.now),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -86,6 +87,13 @@ class Understanding:
         segmenter.add_words(user_words)
         model = LinearModel.load(model_file) if model_file is not None else None
         return cls(lexicon, segmenter, Frames.load(frame_files), model)
+
+    def with_model(self, model: LinearModel | None) -> Understanding:
+        """The same lexicon, frames and segmenter deciding with another model (or none)."""
+        other = copy.copy(self)  # the compiled matcher and frames are shared, not rebuilt
+        other.model = model
+        other._settings = model.settings if model else dict(DEFAULT_SETTINGS)
+        return other
 
     def tokenize(self, text: str) -> list[str]:
         """Search tokens of a message: jieba tokens of the normalised text, minus stop words."""

@@ -113,13 +113,7 @@ class Frames:
     @classmethod
     def load(cls, paths: Sequence[Path] = ()) -> Frames:
         """The shipped frames, then ``paths`` in order (a frame of the same name replaces)."""
-        merged: dict[str, Any] = {}
-        errors: list[str] = []
-        for path in (SHIPPED_FRAMES, *paths):
-            data, problems = _read(Path(path))
-            errors += problems
-            if not problems:
-                _merge(merged, data)
+        merged, errors = _read_all(paths)
         if errors:
             raise FramesError(errors)
         return cls(merged)
@@ -135,24 +129,18 @@ class Frames:
             for tag, spans in scan(self._automaton, text).items()
         }  # tag → (start, end, word)
         signs = frozenset(tag[2:] for tag in found if tag[0] == "n")
-        if not any(tag[0] == "t" for tag in found):
-            return [], signs
-        # A danger word with a negator right before it (不是煤气味, 没冒烟) is itself a sign.
-        if any(
-            _negated(text, st)
-            for tag, spans in found.items()
-            if tag[0] == "t"
-            for st, _, _ in spans
-        ):
-            signs |= {"denied"}
         now = bool(found.get("immediacy") or found.get("exposure"))
         distance = [s for s, _, _ in found.get("distance", ())]
         hits: list[FrameHit] = []
         for tag, spans in found.items():
             if tag[0] != "t":
                 continue
+            live = [span for span in spans if not _negated(text, span[0])]
+            if len(live) < len(spans):
+                # A danger word with a negator right before it (不是煤气味, 没冒烟) is a sign.
+                signs |= {"denied"}
             frame = self.frames[tag[2:]]
-            hit = self._place(frame, text, spans, found, distance)
+            hit = self._place(frame, text, live, found, distance)
             if hit is not None:
                 decisive = now or not frame.needs_now
                 hits.append(hit._replace(decisive=decisive))
@@ -167,14 +155,14 @@ class Frames:
         found: dict[str, list[tuple[int, int, str]]],
         distance: list[int],
     ) -> FrameHit | None:
-        """The first state of ``frame`` with a subject near it, not denied or distanced."""
+        """The first state of ``frame`` (not denied) with a subject near it, not distanced."""
         # The longest subject word first: 娃儿, not the 娃 inside it.
         subjects = sorted(
             (s for g in frame.subjects for s in found.get("s:" + g, ())),
             key=lambda s: s[0] - s[1],
         )
         for start, end, word in states:
-            if _negated(text, start) or _distanced(text, start, distance):
+            if _distanced(text, start, distance):
                 continue
             if not frame.subjects:
                 return FrameHit(frame.name, frame.emergency, "", word, start, True)
@@ -192,6 +180,23 @@ class Frames:
             if hit.decisive and hit.emergency in self.emergencies:
                 return self.emergencies[hit.emergency]
         return None
+
+
+def validate_frame_files(paths: Sequence[Path]) -> list[str]:
+    """Problems of the shipped frames with ``paths`` added; nothing is compiled."""
+    return _read_all(paths)[1]
+
+
+def _read_all(paths: Sequence[Path]) -> tuple[dict[str, Any], list[str]]:
+    """The shipped frames merged with ``paths``, and every problem found on the way."""
+    merged: dict[str, Any] = {}
+    errors: list[str] = []
+    for path in (SHIPPED_FRAMES, *paths):
+        data, problems = _read(Path(path))
+        errors += problems
+        if not problems:
+            _merge(merged, data)
+    return merged, errors
 
 
 def _negated(text: str, start: int) -> bool:
@@ -256,7 +261,7 @@ def _check(path: Path, data: dict[str, Any]) -> list[str]:
     for key in data:
         if key not in _TOP_KEYS:
             errors.append(f"{path}: {key}: unknown key — use one of {', '.join(_TOP_KEYS)}")
-    groups = set(data.get("subjects", {}))
+    groups = set(data.get("subjects", {})) | _shipped_groups(path)
     for i, frame in enumerate(data.get("frames", [])):
         where = f"{path}: frames[{i}]"
         if not isinstance(frame, dict) or not isinstance(frame.get("name"), str):
@@ -274,7 +279,7 @@ def _check(path: Path, data: dict[str, Any]) -> list[str]:
         ):
             errors.append(f'{where}.states: must be a list of words — write states = ["词"]')
         for group in frame.get("subjects", []):
-            if group not in groups and group not in _shipped_groups(path):
+            if group not in groups:
                 errors.append(f"{where}.subjects: unknown group {group!r} — add it to [subjects]")
         if frame.get("needs") not in (None, "now"):
             errors.append(f'{where}.needs: only "now" is understood — write needs = "now"')
@@ -285,7 +290,7 @@ def _check(path: Path, data: dict[str, Any]) -> list[str]:
 
 
 def _shipped_groups(path: Path) -> set[str]:
-    """Subject groups of the shipped file, which an extension file may use."""
+    """Subject groups of the shipped file, which an extension file may use (read once a file)."""
     if path == SHIPPED_FRAMES:
         return set()
     with SHIPPED_FRAMES.open("rb") as fh:

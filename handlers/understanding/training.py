@@ -174,10 +174,7 @@ def objective(scores: Scores) -> float:
 
 def choose_settings(data: Sequence[Sample], opinions: Sequence[Opinion]) -> dict[str, float]:
     """The grid point with the best objective on the honest rows' out-of-fold opinions."""
-    pairs = [(s, o) for s, o in zip(data, opinions, strict=True) if s.honest] or list(
-        zip(data, opinions, strict=True)
-    )
-    rows, ops = [p[0] for p in pairs], [p[1] for p in pairs]
+    rows, ops = _honest(data, opinions)
     # Coordinate ascent over the class settings, twice round: a full product grid of five
     # settings would take minutes, and the optimum moves little after the first round.
     best = dict(DEFAULT_SETTINGS)
@@ -194,6 +191,15 @@ def choose_settings(data: Sequence[Sample], opinions: Sequence[Opinion]) -> dict
     )
     best["maybe"] = _widest_quiet_band(rows, ops, best)
     return best
+
+
+def _honest(
+    data: Sequence[Sample], opinions: Sequence[Opinion]
+) -> tuple[list[Sample], list[Opinion]]:
+    """The rows the lexicon was not tuned on, with their opinions (all rows if there are none)."""
+    pairs = [(s, o) for s, o in zip(data, opinions, strict=True) if s.honest]
+    pairs = pairs or list(zip(data, opinions, strict=True))
+    return [s for s, _ in pairs], [o for _, o in pairs]
 
 
 def _widest_quiet_band(
@@ -245,10 +251,7 @@ def learn(nlp: Understanding, rows: Sequence[Labelled], *, k: int = 5, c: float 
     data = samples(_analyser(nlp), rows, is_tuned)
     opinions = out_of_fold(data, k, c)
     settings = choose_settings(data, opinions)
-    honest = [(s, o) for s, o in zip(data, opinions, strict=True) if s.honest]
-    if not honest:
-        honest = list(zip(data, opinions, strict=True))
-    hs, ho = [p[0] for p in honest], [p[1] for p in honest]
+    hs, ho = _honest(data, opinions)
     combined = score(hs, ho, settings)
     rules_only = score(hs, [None] * len(hs), settings)
     model = fit(data, c)
