@@ -9,7 +9,6 @@ from bot.app import build_engine, build_scheduler, build_services
 from bot.config import Settings, load_settings
 from bot.scheduler import Scheduler
 from handlers.context import Classifier
-from storage.models import Ticket
 from tests.support.harness import EXAMPLE_CONFIG, FakeClock, TestBot, shared_nlp
 
 
@@ -65,10 +64,3 @@ class FollowUpBot(TestBot):
         """Jump the clock to ``to`` and run what fell due."""
         self.clock.now = to
         return await self.run_due()
-
-    def ticket(self, number: int) -> Ticket:
-        """The ticket as stored now."""
-        with self.db.session() as session:
-            found = session.get(Ticket, number)
-            assert found is not None, f"no ticket T{number}"
-            return found
