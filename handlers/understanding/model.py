@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -116,14 +118,27 @@ class LinearModel:
     settings: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
     info: dict[str, object] = field(default_factory=dict)  # how it was trained, CV figures
 
+    def __post_init__(self) -> None:
+        # One zero row after the weights: an unknown feature looks up to it instead of being
+        # filtered out in Python, and adding zeros leaves every sum exactly as it was.
+        self._table = np.vstack([self.weights, np.zeros((1, self.weights.shape[1]), np.float32)])
+        self._unknown = len(self.weights)
+
     def opinion(self, feats: Features | Sequence[str]) -> Opinion:
         """Class and category probabilities for a message's features."""
-        get = self.vocabulary.get
-        present = set(feats.strings() if isinstance(feats, Features) else feats)
+        if isinstance(feats, Features):
+            # char_grams' strings, built without a Python loop (spaces are never in the
+            # vocabulary, so they need not be left out here).
+            text, padded = feats.text, f"^{feats.text}$"
+            present = set(text)
+            present.update(map(operator.add, padded, padded[1:]))
+            present.update(feats.extra)
+        else:
+            present = set(feats)
         # Presence, not counts, as in training: a feature repeated 2,000 times counts once.
-        rows = [i for i in map(get, present) if i is not None]
-        rows.sort()  # a set's order changes between processes; float sums must not
-        logits = (self.weights.take(rows, axis=0).sum(axis=0) + self.bias).tolist()
+        # Sorted: a set's order changes between processes; float sums must not.
+        rows = sorted(map(self.vocabulary.get, present, repeat(self._unknown)))
+        logits = (self._table.take(rows, axis=0).sum(axis=0) + self.bias).tolist()
         k = len(self.classes)
         return Opinion(
             dict(zip(self.classes, _softmax(logits[:k]), strict=True)),

@@ -2,65 +2,49 @@
 
 from __future__ import annotations
 
+import ahocorasick
+
 # In lexicon patterns "." stands for any character of the same clause: "电梯.{0,15}困" must not
 # join "电梯用了二十年" to "经常困人" across a comma.
 _IN_CLAUSE = r"[^,.!?;:，。！？；：\s]"
 
 Entries = tuple[tuple[str, float], ...]
-Automaton = tuple[list[dict[str, int]], list[tuple[tuple[int, Entries], ...]]]
+# Each phrase maps to (its length, what is reported when it is the longest phrase ending there).
+Automaton = ahocorasick.Automaton
 
 
 def aho_corasick(phrases: dict[str, Entries]) -> Automaton:
-    """Step and output tables of an Aho-Corasick automaton over ``phrases``.
+    """An Aho-Corasick automaton (pyahocorasick, in C) over ``phrases``.
 
-    Scanning a message is one table step per character, however many phrases there are; each
-    state's output lists (phrase length, entries) for every phrase ending there.
+    Scanning a message is one pass however many phrases there are.  Each phrase carries the
+    output of every phrase it ends with, folded once here (see ``_uncovered``), so a scan reads
+    only the longest phrase ending at each position.
     """
-    goto: list[dict[str, int]] = [{}]
-    out: list[tuple[tuple[int, Entries], ...]] = [()]
-    for phrase, entries in phrases.items():
-        state = 0
-        for ch in phrase:
-            nxt = goto[state].get(ch)
-            if nxt is None:
-                nxt = len(goto)
-                goto[state][ch] = nxt
-                goto.append({})
-                out.append(())
-            state = nxt
-        out[state] = ((len(phrase), entries),)
-    fail = [0] * len(goto)
-    queue = list(goto[0].values())
-    for state in queue:  # breadth first: a state's failure target is settled before it
-        for ch, nxt in goto[state].items():
-            queue.append(nxt)
-            back = fail[state]
-            while back and ch not in goto[back]:
-                back = fail[back]
-            fail[nxt] = goto[back].get(ch, 0)
-            out[nxt] = out[nxt] + _uncovered(out[nxt], out[fail[nxt]])
-    # Fold the failure links into each state's table (root moves excepted, they are looked up
-    # in goto[0] directly), so scanning never loops: state = step[state].get(ch) or root move.
-    step: list[dict[str, int]] = [goto[0]] + [{} for _ in goto[1:]]
-    for state in queue:  # breadth first again: step[fail[state]] is complete before state
-        back = fail[state]
-        step[state] = {**step[back], **goto[state]} if back else goto[state]
-    return step, out
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
+    folded: dict[str, tuple[tuple[int, Entries], ...]] = {}
+    for phrase in sorted(phrases, key=len):  # shorter first: a suffix is folded before its phrase
+        own = ((len(phrase), phrases[phrase]),)
+        suffix = next((phrase[i:] for i in range(1, len(phrase)) if phrase[i:] in folded), None)
+        folded[phrase] = own + _uncovered(own, folded[suffix]) if suffix else own
+        automaton.add_word(phrase, folded[phrase])
+    automaton.make_automaton()
+    return automaton
 
 
 def scan(automaton: Automaton, text: str) -> dict[str, list[tuple[int, int, float]]]:
     """Every phrase of ``automaton`` in ``text``, grouped by section: (start, end, weight)."""
-    step, out = automaton
-    root = step[0]
     groups: dict[str, list[tuple[int, int, float]]] = {}
-    state = 0
-    for i, ch in enumerate(text):
-        state = step[state].get(ch) or root.get(ch, 0)
-        if out[state]:
-            end = i + 1
-            for length, entries in out[state]:
-                for section, weight in entries:
-                    groups.setdefault(section, []).append((end - length, end, weight))
+    if automaton.kind != ahocorasick.AHOCORASICK:  # no phrases at all
+        return groups
+    last = -1
+    for end, outputs in automaton.iter(text):
+        if end == last:  # a shorter phrase ending where the longest one did: already folded in
+            continue
+        last = end
+        end += 1
+        for length, entries in outputs:
+            for section, weight in entries:
+                groups.setdefault(section, []).append((end - length, end, weight))
     return groups
 
 
