@@ -11,6 +11,7 @@ from handlers.context import Context
 from handlers.understanding.types import Classification
 from handlers.vocabulary import OPEN_STATES
 from storage.models import Ticket, TicketReport
+from storage.search import words_of
 
 _BUILDING = re.compile(r"(\d+)(?:栋|幢|号楼|座)")
 # The same building is strong evidence; the same building within hours of an urgent
@@ -64,7 +65,7 @@ def find_duplicate(ctx: Context, found: Classification, source_msg_id: str) -> T
         other = _building(location)
         if building and other and building != other:
             continue
-        score = similarity(tokens, set(search_text.split()))
+        score = similarity(tokens, set(words_of(search_text)))
         if building and building == other:
             score += SAME_BUILDING_BONUS
         recent = ctx.now - created_at <= URGENT_WINDOW

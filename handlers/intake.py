@@ -18,6 +18,7 @@ from handlers.vocabulary import (
     STATE_LABELS,
 )
 from storage.models import Ticket
+from storage.search import search_text_of
 from storage.tickets import create_ticket
 
 # 报事 may be followed by a colon or a space, half- or full-width (normalised to half-width).
@@ -88,7 +89,7 @@ class IntakeHandler:
             updated_at=ctx.now,
             due_at=ctx.services.policy.deadlines.due(klass, ctx.now),
             source_msg_id=source,
-            search_text=" ".join(tokens),
+            search_text=search_text_of(tokens),
         )
         return create_ticket(
             ctx.session, ticket, actor_id=ev.sender_id, actor_name=ev.sender_name, note=text

@@ -24,6 +24,7 @@ from handlers.followups.notify import People
 from handlers.routing import card, maybe_urgent_check, six_party_room
 from handlers.vocabulary import ROUTE_BY_CLASS
 from storage.models import Ticket, TicketReport
+from storage.search import search_text_of
 from storage.tickets import create_ticket
 
 KIND = "open311"
@@ -84,7 +85,7 @@ class Open311Handler:
             updated_at=ctx.now,
             due_at=ctx.services.policy.deadlines.due(klass, ctx.now),
             source_msg_id=source,
-            search_text=" ".join(tokens),
+            search_text=search_text_of(tokens),
             lat=_float(details.get("lat")),
             lon=_float(details.get("long")),
         )

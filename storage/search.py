@@ -54,6 +54,32 @@ _SQLITE_SEARCH = text(
 )
 
 
+# search_text is "<the message's words> | <their parts>": the parts (each character of a
+# Chinese word, the character pairs of a longer one) let 查询 灯 find 路灯 and 查询 电梯 find
+# 电梯困人. "|" is no word to FTS5 or to PostgreSQL's parser; the duplicate check reads only
+# the words before it.
+PARTS_MARK = " | "
+_HAN_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+
+
+def search_text_of(tokens: Sequence[str]) -> str:
+    """The indexed text of a ticket: its words, then the parts of its Chinese words."""
+    words = [w for token in tokens for w in _SEPARATORS.split(token) if w]
+    parts: dict[str, None] = {}
+    for word in words:
+        if _HAN_WORD.fullmatch(word):
+            parts.update(dict.fromkeys(word))
+            if len(word) > 2:
+                parts.update(dict.fromkeys(word[i : i + 2] for i in range(len(word) - 1)))
+    extra = [p for p in parts if p not in words]
+    return " ".join(words) + (PARTS_MARK + " ".join(extra) if extra else "")
+
+
+def words_of(search_text: str) -> list[str]:
+    """The message's own words of a search_text (without the indexed parts)."""
+    return search_text.split(PARTS_MARK, 1)[0].split()
+
+
 def query_terms(tokens: Sequence[str]) -> list[str]:
     """The distinct searchable words of user tokens, in order, at most ``MAX_QUERY_TERMS``.
 

@@ -22,7 +22,9 @@ from storage.search import (
     like_scan,
     query_terms,
     search_statement,
+    search_text_of,
     search_tickets,
+    words_of,
 )
 from tests.support.db import T0, seed_community, ticket
 
@@ -134,6 +136,53 @@ def test_upgrade_indexes_tickets_that_already_exist(database: Database) -> None:
         old = conn.execute(text("SELECT id FROM tickets WHERE source_msg_id = 'm-old'")).one()[0]
     database.upgrade()
     assert _search(database, ["路灯"]) == [old]
+
+
+def test_upgrade_adds_word_parts_to_existing_tickets_and_downgrade_removes_them(
+    database: Database,
+) -> None:
+    config = alembic_config()
+    with database.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0010")
+    seed_community(database)
+    old = _add(database, "3栋 路灯 坏", "电梯困人 5栋")
+    assert _search(database, ["灯"]) == []  # before 0011 only whole words were found
+    database.upgrade()
+    assert _search(database, ["灯"]) == [old[0]]
+    assert _search(database, ["电梯"]) == [old[1]]
+    with database.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0010")
+        rows = conn.execute(text("SELECT search_text FROM tickets ORDER BY id")).scalars().all()
+    assert rows == ["3栋 路灯 坏", "电梯困人 5栋"]
+
+
+def test_search_text_keeps_the_words_and_adds_their_parts() -> None:
+    text_ = search_text_of(["3栋", "路灯", "坏", "电梯困人", "A座", "路灯"])
+    assert words_of(text_) == ["3栋", "路灯", "坏", "电梯困人", "A座", "路灯"]
+    parts = text_.split(" | ")[1].split()
+    assert {"路", "灯", "电梯", "困人", "梯"} <= set(parts)
+    assert "栋" not in parts and "A" not in parts  # only all-Chinese words are taken apart
+    assert len(parts) == len(set(parts))
+    assert search_text_of(["坏", "了"]) == "坏 了"  # nothing to take apart: no mark
+
+
+def test_finds_a_part_of_a_word(database: Database, nlp: Understanding) -> None:
+    seed_community(database)
+    lamp, lift, other = _add(
+        database,
+        *(
+            search_text_of(nlp.tokenize(t))
+            for t in ("3栋楼道的路灯坏了", "5栋电梯困人了", "垃圾桶满了")
+        ),
+    )
+    assert _search(database, nlp.tokenize("灯")) == [lamp]
+    assert _search(database, nlp.tokenize("电梯")) == [lift]
+    assert _search(database, nlp.tokenize("困人")) == [lift]
+    assert _search(database, nlp.tokenize("路灯")) == [lamp]
+    assert _search(database, nlp.tokenize("灯 电梯")) == []  # every word must match
+    assert _search(database, nlp.tokenize("桶")) == [other]  # 垃圾桶 taken apart
 
 
 # -- finding ----------------------------------------------------------------------------------
