@@ -19,6 +19,7 @@ from bot.understanding import load_understanding
 from bot.web.server import WebContext, WebServer, build_web_app
 from handlers.commands.handler import CommandHandler
 from handlers.context import Classifier, Services
+from handlers.conversation import ConversationHandler
 from handlers.dispatcher import Dispatcher
 from handlers.escalate import EscalateHandler
 from handlers.events import Inbound, Reply
@@ -99,8 +100,9 @@ def build_dispatcher(
         EvidenceHandler(),
         CommandHandler(),
         EscalateHandler(),  # a reporter's 「急」 before it could be read as chatter
-        HelpHandler(),
-        IntakeHandler(),
+        ConversationHandler(),  # bare 满意, 「T1怎么样了」: before intake reads them as chatter
+        IntakeHandler(),  # group text, and 报事 in private
+        HelpHandler(),  # the rest of private talk, and media it cannot read
     ]
     return Dispatcher(db, services, handlers, planner=reconcile)
 

@@ -7,8 +7,8 @@ from handlers.events import Reply
 from handlers.replies import answer
 
 PRIVATE_HELP = (
-    "您好，我是{bot}。报事请在您所在的网格群里直接说问题和位置，"
-    "例如：3栋2单元门口的路灯坏了。急事请先打 110/119/120。"
+    "您好，我是{bot}。报事请在网格群里直接说问题和位置，"
+    "或在这里发：报事 3栋2单元门口的路灯坏了。急事请先打 110/119/120。"
 )
 NON_TEXT_HINT = "我只能看懂文字。报事请用文字写清问题和位置，例如：3栋2单元门口的路灯坏了"
 

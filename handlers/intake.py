@@ -7,24 +7,26 @@ import re
 from handlers.context import Context
 from handlers.duplicates import add_plus_one, find_duplicate
 from handlers.events import Reply
-from handlers.replies import answer
-from handlers.routing import route_new_ticket
+from handlers.private_report import private_report
+from handlers.replies import REPORT_USAGE, answer
+from handlers.routing import plain_reasons, reasons_line, route_new_ticket
 from handlers.understanding.types import Classification
 from handlers.vocabulary import (
     CATEGORY_LABELS,
     CLASS_LABELS,
     ROUTE_BY_CLASS,
     ROUTE_LABELS,
+    SIX_PARTIES,
     STATE_LABELS,
 )
-from storage.models import Ticket
+from storage.models import Group, Ticket
 from storage.search import search_text_of
 from storage.tickets import create_ticket
 
 # 报事 may be followed by a colon or a space, half- or full-width (normalised to half-width).
 _EXPLICIT = re.compile(r"^\s*报事\s*[:：,，]?\s*")
 
-USAGE = "报事请写清问题和位置，例如：报事 3栋2单元门口的路灯坏了"
+USAGE = REPORT_USAGE
 UNBOUND = (
     "本群还没有绑定社区，我暂时不登记报事。请社区书记在本群发："
     "绑定 社区名 六方群，或 绑定 社区名 网格 网格名"
@@ -39,13 +41,21 @@ class IntakeHandler:
     def handle(self, ctx: Context) -> list[Reply] | None:
         """File a ticket when the message is a report (or an explicit 报事)."""
         ev = ctx.event
-        if ev.is_private or ev.kind != "text":
+        if ev.kind != "text":
             return None
         explicit = _EXPLICIT.match(ctx.text)
         text = ctx.text[explicit.end() :] if explicit else ctx.text
+        if ev.is_private:
+            # 报事 always registers, also in private; other private talk gets the help line.
+            return private_report(ctx, text, self._report) if explicit else None
         if ctx.group is None:
             # An unbound group is not ours to speak in, unless someone asks the bot directly.
             return [answer(ctx, UNBOUND)] if ev.is_to_bot or explicit else []
+        return self._report(ctx, ctx.group, text, explicit=bool(explicit))
+
+    def _report(self, ctx: Context, group: Group, text: str, *, explicit: bool) -> list[Reply]:
+        """Classify ``text`` said in ``group`` and file it (or join it to the same problem)."""
+        ev = ctx.event
         if not text.strip():
             return [answer(ctx, USAGE)] if explicit or ev.is_to_bot else []
         found = ctx.services.nlp.classify(text)
@@ -58,7 +68,8 @@ class IntakeHandler:
             add_plus_one(ctx, same, text, source)
             return [answer(ctx, joined(same))]
         ticket = self._file(ctx, text, found, source, on_request=not found.is_report)
-        head, notes = receipt(ticket, truncated=ctx.truncated)
+        parties = group.kind == "six_party" or (ev.is_private and ctx.role in SIX_PARTIES)
+        head, notes = receipt(ticket, truncated=ctx.truncated, for_parties=parties)
         return route_new_ticket(ctx, ticket, head, notes)
 
     def _file(
@@ -101,8 +112,12 @@ def _source_key(ctx: Context) -> str:
     return f"{ctx.event.room_id}:{ctx.event.msg_id}"[:200]
 
 
-def receipt(ticket: Ticket, *, truncated: bool = False) -> tuple[str, str]:
-    """The reply to the reporter around the routing lines: what was filed, and why."""
+def receipt(ticket: Ticket, *, truncated: bool = False, for_parties: bool) -> tuple[str, str]:
+    """The reply to the reporter around the routing lines: what was filed, and why.
+
+    The six parties see the classifier's cues (依据：小:坏了、类:路灯); a grid group, where
+    residents read along, gets the same reason as a plain sentence.
+    """
     head = f"已登记 T{ticket.id}（{CLASS_LABELS[ticket.klass]}·{ROUTE_LABELS[ticket.route]}）"
     if ticket.filed_on_request:
         head += "，按您的要求登记"
@@ -112,12 +127,13 @@ def receipt(ticket: Ticket, *, truncated: bool = False) -> tuple[str, str]:
         f"位置：{ticket.location or '未写明，请补充楼栋、单元或地点'}",
     ]
     notes = []
-    cues = [c for c in ticket.cues.split("|") if c][:3]
-    if cues:
-        notes.append("依据：" + "、".join(cues))
+    if for_parties:
+        notes.append(reasons_line(ticket))
+    elif words := plain_reasons(ticket):
+        notes.append("因为提到" + "".join(f"“{w}”" for w in words) + "。")
     if truncated:
         notes.append(f"内容太长，只登记了前 {len(ticket.text)} 个字。")
-    return "\n".join(lines), "\n".join(notes)
+    return "\n".join(lines), "\n".join(n for n in notes if n)
 
 
 def joined(ticket: Ticket) -> str:

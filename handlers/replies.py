@@ -5,6 +5,8 @@ from __future__ import annotations
 from handlers.context import Context
 from handlers.events import Reply
 
+REPORT_USAGE = "报事请写清问题和位置，例如：报事 3栋2单元门口的路灯坏了"
+
 
 def answer(ctx: Context, text: str, *, mention_sender: bool = True) -> Reply:
     """A reply where the message came from: @ the sender in a group, privately otherwise."""

@@ -89,7 +89,30 @@ def card(ctx: Context, ticket: Ticket) -> str:
     ]
     if ticket.route == "onsite" and (emergency := ctx.services.nlp.emergency(ticket.text)):
         lines.append(emergency.line())
+    if reasons := reasons_line(ticket):
+        lines.append(reasons)
     return "\n".join(lines)
+
+
+def reasons_line(ticket: Ticket) -> str:
+    """Why the ticket was classified so, for the six parties: 「依据：小:坏了、类:路灯」."""
+    cues = [c for c in ticket.cues.split("|") if c][:3]
+    return "依据：" + "、".join(cues) if cues else ""
+
+
+def plain_reasons(ticket: Ticket) -> list[str]:
+    """The words of the message the judgement rests on, for a plain sentence to residents."""
+    words: list[str] = []
+    for cue in ticket.cues.split("|"):
+        mark, _, said = cue.partition(":")
+        if mark in _PLAIN_MARKS and not said.startswith("模型"):
+            words += [w for w in said.split("+") if w and w not in words]
+    return words[:3]
+
+
+# Cue marks that quote the message (急 小 难 类 可能急); 模型 (a percentage), 否 and 降 do not
+# explain a filing to a resident.
+_PLAIN_MARKS = frozenset({"急", "小", "难", "类", "可能急"})
 
 
 MAYBE_URGENT_ASK = "如有人身危险请回复 急"
@@ -124,7 +147,7 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
     lines = [receipt]
     if urgent:
         names = "、".join(m.name for m in alerted) or "值班人员"
-        lines.append(f"已通知 {names} 马上到场。")
+        lines.append(f"已通知{names}马上到场。")
         if emergency := ctx.services.nlp.emergency(ticket.text):
             lines.append(emergency.line())
     elif six and six != ev.room_id:

@@ -7,6 +7,7 @@ whole conversation can be scripted and its output checked.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import itertools
 import re
 import sys
@@ -20,6 +21,8 @@ from bot.config import Settings
 from handlers.events import Inbound
 
 PRIVATE = "私聊"
+_DIGITS = str.maketrans("一二两三四五六七八九", "1223456789")
+_NEW = "console-room:"  # room ids of groups typed in the console but not configured
 _LINE = re.compile(
     r"^\s*[\[【](?P<topic>[^\]】]+)[\]】]\s*(?P<name>[^:：]+?)\s*[:：]\s?(?P<text>.*)$"
 )
@@ -45,10 +48,23 @@ class ConsoleDirectory:
                 self.id_by_name.setdefault(m.name, m.id)
                 self.name_by_id[m.id] = m.name
 
+    def unknown_topic(self, topic: str) -> str | None:
+        """A line about a group name the config does not know (a typo, or a new group)."""
+        if topic in self.room_by_topic or topic == PRIVATE:
+            return None
+        known = [t for t in self.room_by_topic if not self.room_by_topic[t].startswith(_NEW)]
+        by_digits = {t.translate(_DIGITS): t for t in known}  # 一网格 is meant as 1网格
+        close = [
+            by_digits[c]
+            for c in difflib.get_close_matches(topic.translate(_DIGITS), by_digits, 1, 0.6)
+        ]
+        guess = f"您是不是要找“{close[0]}”？" if close else f"已有的群：{'、'.join(known[:6])}。"
+        return f"（配置里没有叫“{topic}”的群，按未绑定的新群处理。{guess}）"
+
     def room(self, topic: str) -> str:
         """Room id for a topic; a topic not in the config is an unbound group of its own."""
         if topic not in self.room_by_topic:
-            room_id = f"console-room:{topic}"
+            room_id = f"{_NEW}{topic}"
             self.room_by_topic[topic] = room_id
             self.topic_by_room[room_id] = topic
         return self.room_by_topic[topic]
@@ -142,11 +158,19 @@ class ConsoleChannel:
             if line.lstrip().startswith(("/time", "/advance")):
                 self._print(await self._time_command(line))
                 continue
+            note = self._unknown_topic_note(line)
             parsed = self.parse(line)
+            if note and isinstance(parsed, Inbound):
+                self._print(note)
             if isinstance(parsed, str):
                 self._print(parsed)
             elif parsed is not None:
                 await on_inbound(parsed)
+
+    def _unknown_topic_note(self, line: str) -> str | None:
+        """The note for the first line said in a group the config does not know."""
+        m = _LINE.match(line.rstrip("\r\n"))
+        return self.directory.unknown_topic(m["topic"].strip()) if m else None
 
     async def wait_closed(self) -> None:
         """Return at the end of input."""

@@ -121,7 +121,7 @@ def set_role(ctx: Context, cmd: Command) -> list[Reply]:
     member.role, member.grid = role, grid if role == "grid_leader" else None
     ctx.session.add(member)
     where = f"（{grid}）" if member.grid else ""
-    return [answer(ctx, f"好的，{name} 现在是{ROLE_LABELS[role]}{where}。")]
+    return [answer(ctx, f"好的，{name}现在是{ROLE_LABELS[role]}{where}。")]
 
 
 def roles(ctx: Context, cmd: Command) -> list[Reply]:

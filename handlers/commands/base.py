@@ -30,6 +30,8 @@ class Spec:
     roles: frozenset[str]
     action: Action
     example: str
+    explain: str = ""  # what it does, in a few words, for 帮助
+    admin: bool = False  # listed under 帮助 管理 rather than 帮助
     needs_ticket: bool = False
 
 
@@ -85,10 +87,9 @@ def find_ticket(ctx: Context, number: int, *, lock: bool = True) -> Ticket:
     serialised), so two people claiming at once are handled one after the other.
     """
     ticket = ctx.session.get(Ticket, number, with_for_update=lock or None)
-    if ticket is None:
+    # Another community's ticket answers as if it did not exist: its number says nothing.
+    if ticket is None or ticket.community_code != community_of(ctx):
         raise Refusal(f"没有找到工单 T{number}，请核对编号，或发「查询 关键词」找一找。")
-    if ticket.community_code != community_of(ctx):
-        raise Refusal(f"T{number} 不是本社区的工单，不能在这里处理。")
     return ticket
 
 

@@ -22,39 +22,55 @@ from handlers.replies import answer
 from handlers.vocabulary import ROLE_LABELS
 
 COMMANDS: dict[str, Spec] = {
-    "claim": Spec(PARTIES, tickets.claim, "认领 T12"),
-    "arrive": Spec(RESPONDERS, tickets.arrive, "到场 T12"),
-    "progress": Spec(STAFF, tickets.progress, "进展 T12 已联系电工，明天上门"),
-    "resolve": Spec(PARTIES, tickets.resolve, "办结 T12 已更换灯泡"),
-    "transfer": Spec(PARTIES, reroute.transfer, "转交 T12 物业"),
-    "reclass": Spec(PARTIES, reroute.reclass, "改为 急事 T12"),
-    "merge": Spec(PARTIES, reroute.merge, "合并 T12 T10"),
-    "reject": Spec(PARTIES, tickets.reject, "驳回 T12 不属于社区管理范围"),
-    "rate": Spec(EVERYONE, tickets.rate, "评价 T12 满意"),
-    "query": Spec(EVERYONE, queries.query, "查询 路灯"),
-    "mine": Spec(EVERYONE, queries.mine, "我的工单"),
-    "stats": Spec(STAFF, queries.stats, "统计"),
-    "bind": Spec(EVERYONE, admin.bind, "绑定 毛塘路社区 六方群"),  # checks the secretary itself
-    "unbind": Spec(EVERYONE, admin.unbind, "解绑"),
-    "set_role": Spec(SECRETARY, admin.set_role, "设置角色 @张经理 物业"),
-    "roles": Spec(STAFF, admin.roles, "角色"),
-    "agenda": Spec(EVERYONE, hall.show_agenda, "议程"),
-    "convene": Spec(hall.CHAIRS, hall.convene, "召开议事 12月3日 15:00"),
-    "decide": Spec(hall.CHAIRS, resolutions.decide, resolutions.EXAMPLE),
-    "adjourn": Spec(hall.CHAIRS, hall.adjourn, "休会"),
+    "claim": Spec(PARTIES, tickets.claim, "认领 T12", "接下这件事，由您负责"),
+    "arrive": Spec(RESPONDERS, tickets.arrive, "到场 T12", "急事：告诉大家您已到现场"),
+    "progress": Spec(STAFF, tickets.progress, "进展 T12 已联系电工，明天上门", "说说办到哪一步"),
+    "resolve": Spec(PARTIES, tickets.resolve, "办结 T12 已更换灯泡", "办好了，写上结果"),
+    "transfer": Spec(PARTIES, reroute.transfer, "转交 T12 物业", "交给更合适的一方"),
+    "reclass": Spec(PARTIES, reroute.reclass, "改为 急事 T12", "分错了就改：急事/小事/难事或类别"),
+    "merge": Spec(PARTIES, reroute.merge, "合并 T12 T10", "同一件事报了两次，并成一件"),
+    "reject": Spec(PARTIES, tickets.reject, "驳回 T12 不属于社区管理范围", "不受理，写上原因"),
+    "rate": Spec(EVERYONE, tickets.rate, "评价 T12 满意", "办结后打分：满意/基本满意/不满意"),
+    "query": Spec(EVERYONE, queries.query, "查询 路灯", "按关键词或工单号查进度"),
+    "mine": Spec(EVERYONE, queries.mine, "我的工单", "看您报的和您负责的事"),
+    "stats": Spec(STAFF, queries.stats, "统计", "本社区工单的数目和超期"),
+    # 绑定 checks the secretary itself (a group not yet bound has no community to ask).
+    "bind": Spec(EVERYONE, admin.bind, "绑定 毛塘路社区 六方群", "把本群接入社区", admin=True),
+    "unbind": Spec(EVERYONE, admin.unbind, "解绑", "本群不再接入", admin=True),
+    "set_role": Spec(
+        SECRETARY, admin.set_role, "设置角色 @张经理 物业", "定谁是哪一方", admin=True
+    ),
+    "roles": Spec(STAFF, admin.roles, "角色", "看本社区各方都有谁", admin=True),
+    "agenda": Spec(EVERYONE, hall.show_agenda, "议程", "看议事厅要议的事"),
+    "convene": Spec(
+        hall.CHAIRS, hall.convene, "召开议事 12月3日 15:00", "定议事厅的时间", admin=True
+    ),
+    "decide": Spec(hall.CHAIRS, resolutions.decide, resolutions.EXAMPLE, "记下决议", admin=True),
+    "adjourn": Spec(hall.CHAIRS, hall.adjourn, "休会", "结束本次议事", admin=True),
 }
+MORE = "管理"  # 帮助 管理: binding, roles and the deliberation hall
 
 
-def help_text(role: str) -> str:
-    """The commands this role may use, each with an example."""
-    lines = [f"您是{ROLE_LABELS.get(role, '居民')}，可以发："]
-    if role in {"resident", "volunteer", "grid_leader"}:
-        lines.append("报事：直接说问题和位置，如“3栋2单元门口路灯坏了”")
-    for spec in COMMANDS.values():
-        if spec.action in (admin.bind, admin.unbind) and role != "secretary":
-            continue
-        if not spec.roles or role in spec.roles:
-            lines.append(spec.example)
+def help_text(role: str, topic: str = "") -> str:
+    """The commands this role may use, each with what it does; 帮助 管理 shows the rest."""
+    management = topic.strip() == MORE
+    mine = [
+        spec
+        for spec in COMMANDS.values()
+        if (not spec.roles or role in spec.roles)
+        and spec.admin == management
+        and (role == "secretary" or spec.action not in (admin.bind, admin.unbind))
+    ]
+    you = ROLE_LABELS.get(role, "居民")
+    if management and not mine:
+        return f"您是{you}，管理命令由社区书记和居委使用。发「帮助」看您能用的命令。"
+    lines = [f"您是{you}，可以发："]
+    if not management and role in {"resident", "volunteer", "grid_leader"}:
+        lines.append("直接说问题和位置就是报事，如：3栋2单元门口路灯坏了")
+    lines += [f"「{spec.example}」{spec.explain}" for spec in mine]
+    has_more = any(s.admin and (not s.roles or role in s.roles) for s in COMMANDS.values())
+    if not management and has_more and role not in {"resident", "volunteer"}:
+        lines.append(f"更多命令：发「帮助 {MORE}」")
     return "\n".join(lines)
 
 
@@ -71,7 +87,7 @@ class CommandHandler:
         if cmd is None:
             return None
         if cmd.verb == "help":
-            return [answer(ctx, help_text(ctx.role))]
+            return [answer(ctx, help_text(ctx.role, cmd.rest))]
         if ctx.group is None and not ctx.event.is_private and cmd.verb != "bind":
             # An unbound group: stay quiet unless spoken to, as for reports.
             return None

@@ -59,13 +59,7 @@ def query(ctx: Context, cmd: Command) -> list[Reply]:
     if cmd.tickets:
         if len(cmd.tickets) > 1:
             raise Refusal("一次查一个工单号，例如：查询 T12")
-        ticket = find_ticket(ctx, cmd.tickets[0], lock=False)
-        lines = [summary_line(ctx, ticket)]
-        if ticket.due_at and ticket.state in OPEN_STATES:
-            lines.append(f"期限：{when(ticket.due_at, ctx.now.tzinfo)}")
-        if ticket.plus_ones:
-            lines.append(f"共 {ticket.plus_ones + 1} 人反映")
-        return [answer(ctx, "\n".join(lines))]
+        return [answer(ctx, status(ctx, cmd.tickets[0]))]
     keyword = cmd.rest.strip()[:MAX_KEYWORD_CHARS]
     tokens = ctx.services.nlp.tokenize(keyword) if keyword else []
     if not tokens:
@@ -75,6 +69,17 @@ def query(ctx: Context, cmd: Command) -> list[Reply]:
         return [answer(ctx, f"没有找到和“{keyword}”有关的工单。换个词试试，例如：查询 路灯")]
     head = f"和“{keyword}”有关的工单（最新 {len(found)} 条）："
     return [answer(ctx, "\n".join([head, *(summary_line(ctx, t) for t in found)]))]
+
+
+def status(ctx: Context, number: int) -> str:
+    """Where ticket ``number`` stands: summary, deadline, how many reported it."""
+    ticket = find_ticket(ctx, number, lock=False)
+    lines = [summary_line(ctx, ticket)]
+    if ticket.due_at and ticket.state in OPEN_STATES:
+        lines.append(f"期限：{when(ticket.due_at, ctx.now.tzinfo)}")
+    if ticket.plus_ones:
+        lines.append(f"共 {ticket.plus_ones + 1} 人反映")
+    return "\n".join(lines)
 
 
 def mine(ctx: Context, cmd: Command) -> list[Reply]:

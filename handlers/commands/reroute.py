@@ -85,10 +85,10 @@ def transfer(ctx: Context, cmd: Command) -> list[Reply]:
     ctx.record(ticket, "transfer", note=f"转交给{label}")
     ctx.session.flush()
     mentions = [m.contact_id for m in responsible_members(ctx.session, ticket)]
-    text = f"T{ticket.id} 已转交给 {label}，请跟进。\n" + card(ctx, ticket)
+    text = f"T{ticket.id} 已转交给{label}，请跟进。\n" + card(ctx, ticket)
     replies = [Reply(text=text, room_id=ctx.event.room_id, mention_ids=tuple(mentions))]
     if ctx.event.is_private:
-        replies = [answer(ctx, f"T{ticket.id} 已转交给 {label}。")]
+        replies = [answer(ctx, f"T{ticket.id} 已转交给{label}。")]
     return replies + tell_parties(ctx, ticket, text, mentions)
 
 

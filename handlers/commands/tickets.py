@@ -35,12 +35,12 @@ def claim(ctx: Context, cmd: Command) -> list[Reply]:
     if ticket.assignee_id == me:
         return [answer(ctx, f"您已经认领了 T{ticket.id}，办好后回复「办结 T{ticket.id} 结果」。")]
     if ticket.assignee_id:
-        return [answer(ctx, f"T{ticket.id} 已由 {ticket.assignee_name} 认领，不用重复认领。")]
+        return [answer(ctx, f"T{ticket.id} 已由{ticket.assignee_name}认领，不用重复认领。")]
     _assign_if_free(ctx, ticket)
     to_state = "accepted" if ticket.state in ("reported", "reopened") else None
     ctx.record(ticket, "claim", to_state)
     name = ctx.event.sender_name
-    text = f"T{ticket.id} 已由 {name} 认领，正在处理。"
+    text = f"T{ticket.id} 已由{name}认领，正在处理。"
     return [
         answer(ctx, f"好的，T{ticket.id} 由您负责。办好后回复「办结 T{ticket.id} 结果」。"),
         *tell_reporters(ctx, ticket, text, mention=False),
@@ -58,11 +58,11 @@ def arrive(ctx: Context, cmd: Command) -> list[Reply]:
     to_state = "accepted" if ticket.state in ("reported", "reopened") else None
     ctx.record(ticket, "arrive", to_state)
     name = ctx.event.sender_name
-    text = f"T{ticket.id}：{name} 已回复到场，正在赶来处理。"
+    text = f"T{ticket.id}：{name}已回复到场，正在赶来处理。"
     replies = [
         answer(
             ctx,
-            f"收到，{name} 负责 T{ticket.id} 现场处置。处理完请回复「办结 T{ticket.id} 结果」。",
+            f"收到，{name}负责 T{ticket.id} 现场处置。处理完请回复「办结 T{ticket.id} 结果」。",
         )
     ]
     replies += tell_reporters(ctx, ticket, text, mention=first)
@@ -96,7 +96,7 @@ def resolve(ctx: Context, cmd: Command) -> list[Reply]:
     ctx.record(ticket, "resolve", "resolved", cmd.rest)
     text = (
         f"您反映的 T{ticket.id} 已办结：{cmd.rest}（{ctx.event.sender_name}）\n"
-        f"请评价：回复「评价 T{ticket.id} 满意」「基本满意」或「不满意」。"
+        f"请评价：回复「满意」「基本满意」或「不满意」。"
     )
     replies = [answer(ctx, f"T{ticket.id} 已办结，已通知反映人。")]
     return replies + tell_reporters(ctx, ticket, text, mention=True)

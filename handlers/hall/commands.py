@@ -144,4 +144,4 @@ def _decided_line(ticket: Ticket, tz: object) -> str:
     if len(text) > DECIDED_TEXT_CHARS:
         text = text[: DECIDED_TEXT_CHARS - 1] + "…"
     due = f"，期限 {when(ticket.due_at, tz)}" if ticket.due_at else ""
-    return f"T{ticket.id} {text}——责任方 {party_label(ticket)}{due}"
+    return f"T{ticket.id} {text}——责任方：{party_label(ticket)}{due}"

@@ -92,7 +92,7 @@ def decide(ctx: Context, cmd: Command) -> list[Reply]:
     head = f"T{n} 议事厅{'修改' if amended else ''}决议：{decision}"
     text = f"{head}\n责任方：{label}\n期限：{when(due, tz)}\n到期前会催办，超期会在六方群通报。"
     if ctx.event.is_private:
-        replies = [answer(ctx, f"已记录 T{n} 的决议，责任方 {label}，期限 {when(due, tz)}。")]
+        replies = [answer(ctx, f"已记录 T{n} 的决议，责任方：{label}，期限：{when(due, tz)}。")]
     else:
         replies = [Reply(text=text, room_id=ctx.event.room_id, mention_ids=mentions)]
     told = f"您反映的 T{n} 经议事厅议定：{decision}。责任方：{label}，期限 {when(due, tz)}。"

@@ -64,3 +64,30 @@ async def test_replies_are_printed_in_console_form() -> None:
         "[毛塘路1网格] 社区小助手: @李网格长 已登记 T1",
         "[私聊→刘阿姨] 社区小助手: 您好",
     ]
+
+
+async def test_a_mistyped_group_name_gets_a_clear_line_once() -> None:
+    out = io.StringIO()
+    lines = "[毛塘路一网格] 李网格长: 3栋路灯坏了\n[毛塘路一网格] 李网格长: 还是不亮\n"
+    c = ConsoleChannel(
+        load_settings(EXAMPLE_CONFIG, env={}), FakeClock(), stdin=io.StringIO(lines), stdout=out
+    )
+    heard: list[Inbound] = []
+
+    async def on_inbound(ev: Inbound) -> None:
+        heard.append(ev)
+
+    await c.start(on_inbound)
+    await c.wait_closed()
+    assert out.getvalue().splitlines() == [
+        "（配置里没有叫“毛塘路一网格”的群，按未绑定的新群处理。您是不是要找“毛塘路1网格”？）"
+    ]
+    assert len(heard) == 2  # still said, in a group of its own (it can be bound there)
+
+
+def test_an_unknown_group_name_lists_the_groups_and_known_ones_say_nothing() -> None:
+    c = _console()
+    note = c.directory.unknown_topic("楼下麻将群")
+    assert note is not None and "已有的群：毛塘路社区六方议事群、毛塘路1网格" in note
+    assert c.directory.unknown_topic("毛塘路1网格") is None
+    assert c.directory.unknown_topic("私聊") is None

@@ -32,12 +32,13 @@ async def test_grid_leader_report_gets_ticket_card(bot: TestBot) -> None:
     assert len(replies) == 2
     reply, relayed = replies
     assert reply.startswith(f"{G1} @李网格长 已登记 T1（小事·线上议）")
-    assert "类别：公共设施" in reply and "位置：3栋2单元" in reply and "依据：" in reply
+    assert "类别：公共设施" in reply and "位置：3栋2单元" in reply and "因为提到" in reply
     assert "已转六方议事群" in reply and "认领 T1" in reply
     # Thursday 26 Nov 2026 + 3 working days = Tuesday 1 Dec, end of the working day.
     assert "期限 12月1日（周二）18:00" in reply
     assert relayed.startswith(f"{SIX} @张经理 【T1 小事·线上议】公共设施")
     assert "内容：3栋2单元门口的路灯坏了好几天了" in relayed and "（1网格）" in relayed
+    assert "依据：" in relayed
     [t] = _tickets(bot)
     assert (t.klass, t.route, t.category, t.state) == ("small", "online", "facility", "reported")
     assert (t.community_code, t.grid, t.reporter_id) == ("maotang", "1网格", "wx-mt-li")

@@ -61,7 +61,7 @@ async def test_set_role_and_list(bot: TestBot) -> None:
     [refusal] = await bot.say(f"{SIX} 张经理: 设置角色 @新保安 物业")
     assert "只有社区书记可以用「设置角色」" in refusal
     [done] = await bot.say(f"{SIX} 王书记: 设置角色 @新保安 物业")
-    assert "新保安 现在是物业" in done
+    assert "新保安现在是物业" in done
     [listing] = await bot.say(f"{SIX} 王书记: 角色")
     assert "物业：张经理、新保安" in listing and "网格长：李网格长（1网格）" in listing
     [leader] = await bot.say(f"{SIX} 王书记: 设置角色 @刘阿姨 网格长")

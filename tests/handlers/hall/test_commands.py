@@ -133,7 +133,7 @@ async def test_adjourn_rolls_unfinished_items_over(any_bot: TestBot) -> None:
     [closed] = await bot.say(f"{SIX} 赵主任: 休会")
     assert closed.startswith(
         f"{SIX} @赵主任 11月26日（周四）15:00 的议事厅会议已休会。\n已决议（1项）：\n"
-        "T1 同意动用维修基金加装电梯——责任方 物业，期限 12月20日（周日）18:00\n"
+        "T1 同意动用维修基金加装电梯——责任方：物业，期限 12月20日（周日）18:00\n"
         f"未议完（1项），转入下次会议 12月3日（周四）15:00（{PLACE}）：\n"
         "1. T2 小区停车位太少"
     ) and closed.endswith("要业委会和物业一起商量")
