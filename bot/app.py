@@ -24,7 +24,7 @@ from handlers.dispatcher import Dispatcher
 from handlers.escalate import EscalateHandler
 from handlers.events import Inbound, Reply
 from handlers.evidence import EvidenceHandler
-from handlers.followups.digests import post_due_digests
+from handlers.followups.digests import DigestStep
 from handlers.followups.engine import FollowUpEngine, enqueue_replies
 from handlers.followups.planner import reconcile
 from handlers.followups.registry import follow_up_kinds
@@ -35,6 +35,7 @@ from handlers.intake import IntakeHandler
 from handlers.membership import MembershipHandler
 from handlers.open311 import Open311Handler
 from handlers.understanding import Understanding
+from handlers.workdays import use_extra_days
 from storage.db import Database, redact_url
 from storage.directory import sync_directory
 from storage.models import Community, Group, Member
@@ -79,6 +80,7 @@ def open_database(settings: Settings) -> Database:
 
 def build_services(settings: Settings, clock: Callable[[], datetime], nlp: Classifier) -> Services:
     """The collaborators every handler is given."""
+    use_extra_days(settings.calendar)  # the country's calendar: one for the whole process
     return Services(
         clock=clock,
         nlp=nlp,
@@ -123,7 +125,7 @@ def build_scheduler(
     steps = [
         partial(plan_all, db, services),
         build_engine(db, services).sweep,
-        partial(post_due_digests, db, services),
+        DigestStep(db, services),
     ]
     return Scheduler(steps, timezone=settings.tz, after_run=after_run)
 

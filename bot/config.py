@@ -14,15 +14,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.config_rules import (
     DeliverySettings,
     WebSettings,
+    read_calendar,
     read_deadlines,
     read_delivery,
+    read_digests,
     read_followups,
     read_hall,
     read_web,
 )
 from bot.config_schema import SchemaReader
-from handlers.policy import Deadlines, FollowUpRules, HallSchedule, Policy
+from handlers.policy import Deadlines, DigestRules, FollowUpRules, HallSchedule, Policy
 from handlers.vocabulary import GROUP_KINDS, ROLE_LABELS, ROLES, SIX_PARTIES
+from handlers.workdays import ExtraDays
 
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "LIUFANG_DATABASE_URL": ("storage", "url"),
@@ -98,6 +101,8 @@ class Settings:
     duplicate_window_hours: int = 72
     duplicate_similarity: float = 0.34
     followups: FollowUpRules = field(default_factory=FollowUpRules)
+    digests: DigestRules = field(default_factory=DigestRules)
+    calendar: ExtraDays = field(default_factory=ExtraDays)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     web: WebSettings = field(default_factory=WebSettings)
     wechat: WechatSettings = field(default_factory=WechatSettings)
@@ -111,6 +116,7 @@ class Settings:
             duplicate_window_hours=self.duplicate_window_hours,
             duplicate_similarity=self.duplicate_similarity,
             followups=self.followups,
+            digests=self.digests,
         )
 
     @property
@@ -166,6 +172,8 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
             "duplicates",
             "followups",
             "quiet_hours",
+            "digests",
+            "calendar",
             "delivery",
             "district",
             "communities",
@@ -241,6 +249,8 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
         communities=_communities(r, raw),
         deadlines=read_deadlines(r, raw),
         followups=read_followups(r, raw),
+        digests=read_digests(r, raw),
+        calendar=read_calendar(r, raw),
         delivery=read_delivery(r, raw),
         wechat=_wechat(r, wechat),
         duplicate_window_hours=r.integer(

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.config_schema import SchemaReader
-from handlers.policy import Deadlines, FollowUpRules, HallSchedule
+from handlers.policy import (
+    DIGEST_DAYS,
+    HALL_HOLIDAY_RULES,
+    Deadlines,
+    DigestRules,
+    FollowUpRules,
+    HallSchedule,
+)
+from handlers.workdays import ExtraDays
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +55,69 @@ def read_deadlines(r: SchemaReader, raw: dict[str, Any]) -> Deadlines:
 
 
 def read_hall(r: SchemaReader, where: str, item: dict[str, Any]) -> HallSchedule:
-    h = r.table("hall", item, ("weekday", "time", "place"), where=f"{where}.hall")
+    h = r.table("hall", item, ("weekday", "time", "place", "on_holiday"), where=f"{where}.hall")
     return HallSchedule(
         weekday=r.integer(f"{where}.hall.weekday", h, "weekday", 4, 1, 7),
         at=r.clock_time(f"{where}.hall.time", h, "time", time(15, 0)),
         place=r.string(f"{where}.hall.place", h, "place", "社区议事厅") or "社区议事厅",
+        on_holiday=_choice(
+            r, f"{where}.hall.on_holiday", h, "on_holiday", "next_workday", HALL_HOLIDAY_RULES
+        ),
     )
+
+
+def read_digests(r: SchemaReader, raw: dict[str, Any]) -> DigestRules:
+    """The [digests] section: on which days the digests go out, what a long downtime is."""
+    d = r.table("digests", raw, ("daily", "weekly", "long_downtime_hours"))
+    return DigestRules(
+        daily=_choice(r, "digests.daily", d, "daily", "workdays", DIGEST_DAYS),
+        weekly=_choice(r, "digests.weekly", d, "weekly", "workdays", DIGEST_DAYS),
+        long_downtime=timedelta(
+            hours=r.integer("digests.long_downtime_hours", d, "long_downtime_hours", 24, 1, 720)
+        ),
+    )
+
+
+def read_calendar(r: SchemaReader, raw: dict[str, Any]) -> ExtraDays:
+    """The [calendar] section: holidays and adjusted working days the calendar package lacks."""
+    c = r.table("calendar", raw, ("holidays", "workdays"))
+    holidays = _dates(r, "calendar.holidays", c, "holidays")
+    workdays = _dates(r, "calendar.workdays", c, "workdays")
+    for day in sorted(holidays & workdays):
+        r.problem("calendar", f"{day} 同时写在 holidays 和 workdays 里", "只保留其中一处")
+    return ExtraDays(holidays=frozenset(holidays), workdays=frozenset(workdays))
+
+
+def _dates(r: SchemaReader, where: str, table: dict[str, Any], key: str) -> set[date]:
+    found: set[date] = set()
+    value = table.get(key, [])
+    if not isinstance(value, list):
+        r.problem(where, "应当是日期列表", f'写成 {key} = ["2027-02-05", "2027-02-06"]')
+        return found
+    for item in value:
+        if isinstance(item, date) and not isinstance(item, datetime):
+            found.add(item)
+            continue
+        try:
+            found.add(date.fromisoformat(str(item).strip()))
+        except ValueError:
+            r.problem(where, f"{item!r} 不是日期", '写成 "2027-02-05" 这样的格式')
+    return found
+
+
+def _choice(
+    r: SchemaReader,
+    where: str,
+    table: dict[str, Any],
+    key: str,
+    default: str,
+    allowed: tuple[str, ...],
+) -> str:
+    value = r.string(where, table, key, default) or default
+    if value not in allowed:
+        r.problem(where, f"{value!r} 不是可选的值", "写以下之一：" + "、".join(allowed))
+        return default
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from handlers.workdays import add_working_days
+from handlers.workdays import add_working_days, is_public_holiday, is_workday
 
 WEEKDAYS_CN = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
@@ -31,17 +31,47 @@ class Deadlines:
 
 @dataclass(frozen=True, slots=True)
 class HallSchedule:
-    """A community's recurring deliberation-hall (议事厅) meeting."""
+    """A community's recurring deliberation-hall (议事厅) meeting.
+
+    ``on_holiday`` says what happens when the regular day is a public holiday (by the Chinese
+    calendar; a hall that meets on Saturdays keeps its ordinary Saturdays): ``next_workday``
+    (the default) and ``previous_workday`` move the meeting to that working day, same time;
+    ``skip`` drops that week's meeting; ``keep`` holds it anyway.
+    """
 
     weekday: int = 4  # 1 = Monday … 7 = Sunday
     at: time = time(15, 0)
     place: str = "社区议事厅"
+    on_holiday: str = "next_workday"
 
     def next_meeting(self, now: datetime) -> datetime:
-        """The first meeting strictly after ``now``."""
+        """The first meeting strictly after ``now``, moved off non-working days by the rule."""
         days = (self.weekday - 1 - now.weekday()) % 7
-        meeting = datetime.combine(now.date() + timedelta(days=days), self.at, tzinfo=now.tzinfo)
-        return meeting if meeting > now else meeting + timedelta(days=7)
+        slot = datetime.combine(now.date() + timedelta(days=days), self.at, tzinfo=now.tzinfo)
+        if slot <= now:
+            slot += timedelta(days=7)
+        for _ in range(60):  # a long holiday can swallow a few weeks' slots, never a year
+            meeting = self.held_at(slot)
+            if meeting is not None and meeting > now:
+                return meeting
+            slot += timedelta(days=7)
+        return slot
+
+    def held_at(self, slot: datetime) -> datetime | None:
+        """When the meeting of the regular ``slot`` is held; None when it is skipped."""
+        if self.keeps(slot):
+            return slot
+        if self.on_holiday == "skip":
+            return None
+        step = timedelta(days=-1 if self.on_holiday == "previous_workday" else 1)
+        day = slot.date() + step
+        while not is_workday(day):
+            day += step
+        return datetime.combine(day, self.at, tzinfo=slot.tzinfo)
+
+    def keeps(self, starts_at: datetime) -> bool:
+        """False for a regular meeting on a public holiday that the rule moves or skips."""
+        return self.on_holiday == "keep" or not is_public_holiday(starts_at.date())
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +103,25 @@ class FollowUpRules:
         return end if end > dt else end + timedelta(days=1)
 
 
+DIGEST_DAYS = ("workdays", "every_day", "off")
+HALL_HOLIDAY_RULES = ("next_workday", "previous_workday", "skip", "keep")
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRules:
+    """On which days the daily brief and the weekly report go out, and what a long downtime is.
+
+    ``daily``: ``workdays`` (working days by the Chinese calendar), ``every_day`` or ``off``.
+    ``weekly``: ``workdays`` (a report day that is a holiday moves to the next working day),
+    ``every_day`` (always on the configured weekday) or ``off``. After ``long_downtime``
+    without running, the bot posts one short line instead of the digests it missed.
+    """
+
+    daily: str = "workdays"
+    weekly: str = "workdays"
+    long_downtime: timedelta = timedelta(hours=24)
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """All configurable service rules, injected into handlers."""
@@ -82,6 +131,7 @@ class Policy:
     duplicate_window_hours: int = 72
     duplicate_similarity: float = 0.34
     followups: FollowUpRules = field(default_factory=FollowUpRules)
+    digests: DigestRules = field(default_factory=DigestRules)
 
     def hall(self, community_code: str) -> HallSchedule:
         """The hall schedule of a community (the default when not configured)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import chinese_calendar
@@ -11,8 +12,44 @@ log = logging.getLogger(__name__)
 _warned_years: set[int] = set()
 
 
+@dataclass(frozen=True, slots=True)
+class ExtraDays:
+    """Holidays and adjusted working days from config, for years the package does not know yet.
+
+    The State Council publishes next year's holidays in the autumn; until a release of
+    ``chinesecalendar`` carries them, ``[calendar]`` in the config can.
+    """
+
+    holidays: frozenset[date] = field(default_factory=frozenset)
+    workdays: frozenset[date] = field(default_factory=frozenset)
+
+
+_extra = ExtraDays()
+_version = 0
+
+
+def use_extra_days(extra: ExtraDays) -> None:
+    """Make ``extra`` part of the calendar (it is the country's, so one for the process)."""
+    global _extra, _version
+    if extra != _extra:
+        _extra = extra
+        _version += 1
+
+
+def calendar_version() -> int:
+    """Changes whenever :func:`use_extra_days` changes the calendar (a key for caches)."""
+    return _version
+
+
 def is_workday(day: date) -> bool:
-    """True on a working day; beyond the calendar's known years, Monday to Friday."""
+    """True on a working day; beyond the calendar's known years, Monday to Friday.
+
+    Days in ``[calendar]`` of the config win over the package's own data.
+    """
+    if day in _extra.holidays:
+        return False
+    if day in _extra.workdays:
+        return True
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
@@ -22,6 +59,20 @@ def is_workday(day: date) -> bool:
             _warned_years.add(day.year)
             log.warning("no holiday data for %s; counting Monday–Friday as working days", day.year)
         return day.weekday() < 5
+
+
+def is_public_holiday(day: date) -> bool:
+    """True on a public holiday (National Day, Spring Festival…), weekend or not; False on an
+    ordinary weekend, and beyond the calendar's known years unless ``[calendar]`` lists it."""
+    if day in _extra.holidays:
+        return True
+    if day in _extra.workdays:
+        return False
+    try:
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return False
+    return bool(on_holiday and name)
 
 
 def add_working_days(start: datetime, days: int, end_of_day: time) -> datetime:

@@ -256,7 +256,7 @@ class Meeting(SQLModel, table=True):
     starts_at: datetime = Field(sa_type=UtcDateTime)
     place: str = Field(default="", max_length=200)
     kind: str = Field(default="regular", max_length=16)  # regular | extra
-    state: str = Field(default="scheduled", max_length=16)  # scheduled | adjourned
+    state: str = Field(default="scheduled", max_length=16)  # scheduled | adjourned | cancelled
     created_at: datetime = Field(sa_type=UtcDateTime)
 
 

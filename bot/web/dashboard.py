@@ -39,6 +39,7 @@ from bot.web.dashboard_ticket import ticket_page
 from bot.web.server import WEB
 from handlers.emergency import mask_phones
 from handlers.hall.meetings import agenda, current, is_live, upcoming
+from handlers.policy import Policy
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, STATE_LABELS
 
 SNIPPET_CHARS = 60
@@ -69,7 +70,7 @@ class Row:
     overdue: bool
 
 
-def list_row(t: ListItem, now: datetime, names: dict[str, str]) -> Row:
+def list_row(t: ListItem, now: datetime, names: dict[str, str], policy: Policy) -> Row:
     """The list line of ticket ``t``; times in ``now``'s zone."""
     tz = now.tzinfo
     assert t.id is not None
@@ -85,7 +86,7 @@ def list_row(t: ListItem, now: datetime, names: dict[str, str]) -> Row:
         state=STATE_LABELS.get(t.state, t.state),
         created=t.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
         due=t.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if t.due_at else "—",
-        overdue=is_overdue(t, now),
+        overdue=is_overdue(t, now, policy),
     )
 
 
@@ -129,7 +130,7 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
 
     tickets, more = await asyncio.to_thread(load)
     names = dict(visible)
-    rows = [list_row(t, now, names) for t in tickets]
+    rows = [list_row(t, now, names, context.services.policy) for t in tickets]
     return render(
         request,
         "list.html",

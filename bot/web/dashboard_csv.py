@@ -15,10 +15,11 @@ from aiohttp import web
 from bot.web.dashboard_query import ListQuery, Reader, batches
 from bot.web.server import WEB
 from handlers.emergency import mask_phones
+from handlers.followups.overdue import is_overdue
+from handlers.policy import Policy
 from handlers.vocabulary import (
     CATEGORY_LABELS,
     CLASS_LABELS,
-    OPEN_STATES,
     ROLE_LABELS,
     STATE_LABELS,
 )
@@ -52,13 +53,14 @@ def cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def row(ticket: Ticket, names: dict[str, str], now: datetime) -> list[str]:
+def row(ticket: Ticket, names: dict[str, str], now: datetime, policy: Policy) -> list[str]:
     """One CSV line of a ticket; times in the configured zone of ``now``."""
 
     def local(dt: datetime | None) -> str:
         return dt.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M") if dt else ""
 
-    overdue = ticket.state in OPEN_STATES and ticket.due_at is not None and ticket.due_at < now
+    assert now.tzinfo is not None
+    overdue = is_overdue(ticket, now, policy, now.tzinfo)
     return [
         f"T{ticket.id}",
         names.get(ticket.community_code, ticket.community_code),
@@ -106,6 +108,7 @@ async def stream(
     for load in batches(reader, query):
         tickets = await asyncio.to_thread(load)
         if tickets:
-            await response.write(encode([row(t, names, now) for t in tickets]))
+            policy = request.app[WEB].services.policy
+            await response.write(encode([row(t, names, now, policy) for t in tickets]))
     await response.write_eof()
     return response

@@ -14,13 +14,16 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from aiohttp import web
-from sqlalchemy import ColumnElement, Engine, Select, create_engine, event, literal_column
+from sqlalchemy import ColumnElement, Engine, Select, create_engine, event
 from sqlmodel import Session, col, select
 
 from bot.config_rules import WebUser
-from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, OPEN_STATES, STATES
+from handlers.followups import overdue
+from handlers.followups.overdue import overdue_where
+from handlers.policy import Policy
+from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, STATES
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
-from storage.models import Ticket, UtcDateTime
+from storage.models import Ticket
 from storage.search import newest_matching, query_terms
 
 PAGE_SIZE = 30
@@ -76,18 +79,6 @@ class ListFilters:
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
-def overdue(dialect: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
-    """Conditions of an open ticket whose deadline has passed."""
-    # SQLite keeps no statistics: offered ix_tickets_community_due it would walk every
-    # deadline ever passed (closed tickets included, all of history); the unary + (SQLite's
-    # documented way to keep a term off an index) makes it read the open tickets instead.
-    due = literal_column("+tickets.due_at", UtcDateTime) if dialect == "sqlite" else None
-    return (
-        col(Ticket.state).in_(sorted(OPEN_STATES)),
-        (due if due is not None else col(Ticket.due_at)) < now,
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class ListQuery:
     """The SQL of a filtered list: its WHERE conditions and its search words, if any."""
@@ -126,7 +117,7 @@ def conditions(
     if filters.state:
         where.append(col(Ticket.state) == filters.state)
     if filters.overdue:
-        where.extend(overdue(dialect, now))
+        where.extend(overdue_where(dialect, now))
     terms: tuple[str, ...] = ()
     if filters.q:
         terms = tuple(query_terms(tokenize(filters.q)))
@@ -148,6 +139,8 @@ class ListItem(Protocol):
     state: str
     created_at: datetime
     due_at: datetime | None
+    assignee_id: str | None
+    acknowledged_at: datetime | None
 
 
 # Only these columns are read for a list page: plain rows, no ORM objects to build and track.
@@ -162,12 +155,16 @@ LIST_COLUMNS = (
     col(Ticket.state),
     col(Ticket.created_at),
     col(Ticket.due_at),
+    col(Ticket.assignee_id),
+    col(Ticket.acknowledged_at),
 )
 
 
-def is_overdue(ticket: ListItem, now: datetime) -> bool:
-    """An open ticket whose deadline has passed."""
-    return ticket.state in OPEN_STATES and ticket.due_at is not None and ticket.due_at < now
+def is_overdue(ticket: ListItem, now: datetime, policy: Policy) -> bool:
+    """超期 as ``handlers.followups.overdue`` defines it, for a list line or a ticket."""
+    tz = now.tzinfo
+    assert tz is not None
+    return overdue.is_overdue(ticket, now, policy, tz)
 
 
 def list_page(session: Session, query: ListQuery | None, page: int) -> tuple[list[ListItem], bool]:

@@ -8,7 +8,6 @@ number of tickets.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,8 +18,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.web.charts import CLASS_COLORS, Bar, Series, hbars, stacked_bars
-from bot.web.dashboard_query import overdue
-from handlers.followups.rates import Rate, Rates, weekly_rates
+from handlers.followups.overdue import overdue_where
+from handlers.followups.rates import Rates, rates_of
 from handlers.policy import Policy
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, OPEN_STATES, ROLE_LABELS
 from storage.models import Ticket
@@ -127,7 +126,7 @@ def figures(
     open_ = (mine, col(Ticket.state).in_(sorted(OPEN_STATES)))
     late = session.exec(
         select(Ticket.responsible, func.count())
-        .where(mine, *overdue(session.get_bind().dialect.name, now))
+        .where(mine, *overdue_where(session.get_bind().dialect.name, now))
         .group_by(Ticket.responsible)
         .order_by(func.count().desc())
     ).all()
@@ -143,25 +142,10 @@ def figures(
         categories=[(c, n) for c, n in categories],
         overdue=[(r or "", n) for r, n in late],
         open_now=open_now,
-        rates={name: rates(session, codes, a, b, policy) for name, (a, b) in spans.items()},
+        rates={
+            name: rates_of(session, codes, a, b, policy, now) for name, (a, b) in spans.items()
+        },
     )
-
-
-def rates(
-    session: Session, codes: Sequence[str], start: datetime, end: datetime, policy: Policy
-) -> Rates:
-    """The three rates over several communities: hits and totals added up."""
-    parts = [weekly_rates(session, code, start, end, policy) for code in codes]
-
-    def total(pick: str) -> Rate:
-        hits = Counter[str]()
-        for r in parts:
-            rate: Rate = getattr(r, pick)
-            hits["hits"] += rate.hits
-            hits["total"] += rate.total
-        return Rate(hits["hits"], hits["total"])
-
-    return Rates(total("response"), total("resolution"), total("satisfaction"))
 
 
 def stats_charts(fig: Figures, with_overdue: bool = True) -> dict[str, Markup | None]:

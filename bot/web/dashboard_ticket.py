@@ -95,7 +95,7 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
         "ticket.html",
         {
             "t": t,
-            "overdue": is_overdue(t, request.app[WEB].clock()),
+            "overdue": is_overdue(t, request.app[WEB].clock(), request.app[WEB].services.policy),
             "next_step": next_step(t),
             "community_name": names.get(t.community_code, t.community_code),
             "events": view.events,

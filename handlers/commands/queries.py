@@ -13,6 +13,7 @@ from handlers.commands.parser import Command
 from handlers.context import Context
 from handlers.emergency import mask_phones
 from handlers.events import Reply
+from handlers.followups.overdue import overdue_where
 from handlers.policy import when
 from handlers.replies import answer
 from handlers.routing import party_label
@@ -126,8 +127,7 @@ def stats(ctx: Context, cmd: Command) -> list[Reply]:
         .select_from(Ticket)
         .where(
             Ticket.community_code == community,
-            col(Ticket.state).in_(OPEN_STATES),
-            col(Ticket.due_at) < ctx.now,
+            *overdue_where(ctx.session.get_bind().dialect.name, ctx.now),
         )
     ).one()
     total = sum(by_state.values())

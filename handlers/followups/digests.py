@@ -1,33 +1,44 @@
 """Digests for each six-party group: a short daily one and a Monday weekly report with rates.
 
 Timing comes from the injected clock (so console time travel and tests move through days): the
-scheduler only asks :func:`post_due_digests` often. Only the *current* period is ever posted —
+scheduler only asks :class:`DigestStep` often. Only the *current* period is ever posted —
 today's daily digest once its time has come, this week's report once its day and time have
-come — so after downtime a community gets the latest missed digest, not one per missed day. A
-``DigestRun(community, kind, period)`` row, unique and written in the same transaction as the
-message, makes a restart, a catch-up or a second worker post nothing twice.
+come — so after a short downtime a community gets the latest missed digest, not one per missed
+day. ``[digests]`` decides the days: by default the daily brief goes out on working days only
+(Chinese holidays and adjusted working weekends by ``handlers.workdays``), covering everything
+since the previous brief, and a weekly report whose day is a holiday waits for the next
+working day. A period with nothing to report (no reports, nothing open, no rates) is passed
+over in silence.
+
+The bot never opens with a catch-up: at its first start in a community the digests already due
+are marked done without a word, and when it starts after a long downtime
+(``long_downtime_hours``) it posts one short 「我回来了，期间有 N 件待办」 instead of them.
+A ``DigestRun(community, "seen", "last")`` row, updated on every run, remembers when the bot
+last ran. ``DigestRun`` rows, unique and written in the same transaction as the message, make a
+restart, a catch-up or a second worker post nothing twice.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from handlers.context import Services
 from handlers.events import Reply
+from handlers.followups.digest_texts import daily_text, weekly_text
 from handlers.followups.engine import enqueue_replies
-from handlers.followups.rates import Rates, weekly_rates
-from handlers.policy import WEEKDAYS_CN
-from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, OPEN_STATES
+from handlers.followups.rates import weekly_rates
+from handlers.vocabulary import OPEN_STATES
+from handlers.workdays import is_workday
 from storage.db import Database
 from storage.models import DigestRun, Group, Ticket
 
-SHOWN_IDS = 5  # ticket numbers listed per line; the rest are counted
-TOP = 3  # busiest categories and grids in the weekly report
+SEEN = ("seen", "last")  # the DigestRun kind and period that remember the last run
+BACK_LOOK = 31  # days searched for the previous working day (the longest holiday is 8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +53,25 @@ class Period:
 
 def due_periods(now: datetime, services: Services) -> list[Period]:
     """The digests whose time has come in the current day and week (local time)."""
-    rules = services.policy.followups
+    rules, days = services.policy.followups, services.policy.digests
     tz = now.tzinfo
     today = now.date()
     periods = []
     daily_at = datetime.combine(today, rules.daily_digest_at, tzinfo=tz)
-    if now >= daily_at:
-        periods.append(Period("daily", today.isoformat(), daily_at - timedelta(days=1), daily_at))
+    if now >= daily_at and _posts_on(today, days.daily):
+        since = today - timedelta(days=1)
+        if days.daily == "workdays":  # after a holiday: everything since the last brief
+            while not is_workday(since) and (today - since).days < BACK_LOOK:
+                since -= timedelta(days=1)
+        start = datetime.combine(since, rules.daily_digest_at, tzinfo=tz)
+        periods.append(Period("daily", today.isoformat(), start, daily_at))
     back = (today.weekday() - (rules.weekly_digest_weekday - 1)) % 7
     report_day = today - timedelta(days=back)
-    if now >= datetime.combine(report_day, rules.weekly_digest_at, tzinfo=tz):
+    posted_on = report_day
+    if days.weekly == "workdays":  # a holiday on report day: the next working day
+        while not is_workday(posted_on) and (posted_on - report_day).days < 6:
+            posted_on += timedelta(days=1)
+    if days.weekly != "off" and now >= datetime.combine(posted_on, rules.weekly_digest_at, tz):
         end = datetime.combine(report_day, datetime.min.time(), tzinfo=tz)
         start = end - timedelta(days=7)
         year, week, _ = start.date().isocalendar()
@@ -59,12 +79,33 @@ def due_periods(now: datetime, services: Services) -> list[Period]:
     return periods
 
 
-def post_due_digests(db: Database, services: Services) -> int:
-    """Post every digest that is due and not yet posted; returns how many were posted."""
+def _posts_on(day: date, rule: str) -> bool:
+    return rule == "every_day" or (rule == "workdays" and is_workday(day))
+
+
+class DigestStep:
+    """The scheduler's digest step; knows whether it is the first run since the bot started."""
+
+    def __init__(self, db: Database, services: Services) -> None:
+        """Nothing runs until the scheduler calls the step."""
+        self._db = db
+        self._services = services
+        self._started = False
+
+    def __call__(self) -> int:
+        """Post what is due (see :func:`post_due_digests`); returns how many messages."""
+        starting, self._started = not self._started, True
+        return post_due_digests(self._db, self._services, starting=starting)
+
+
+def post_due_digests(db: Database, services: Services, *, starting: bool = False) -> int:
+    """Post every digest that is due and not yet posted; returns how many were posted.
+
+    ``starting`` is the first run since the bot started: a long downtime before it turns the
+    due digests into one 「我回来了」 line. A community the bot has never run for gets nothing.
+    """
     now = services.clock()
     periods = due_periods(now, services)
-    if not periods:
-        return 0
     posted = 0
     with db.session() as session:
         rooms = dict(
@@ -72,10 +113,12 @@ def post_due_digests(db: Database, services: Services) -> int:
                 select(Group.community_code, Group.room_id).where(Group.kind == "six_party")
             ).all()
         )
+        last_seen = _last_seen(session)
+        keys = [p.key for p in periods]
         done = set(
             session.exec(
                 select(DigestRun.community_code, DigestRun.kind, DigestRun.period).where(
-                    col(DigestRun.period).in_([p.key for p in periods])
+                    col(DigestRun.period).in_(keys)
                 )
             ).all()
         )
@@ -83,109 +126,95 @@ def post_due_digests(db: Database, services: Services) -> int:
         # should not greet its groups with rows of zeros.
         active = set(session.exec(select(Ticket.community_code).distinct()).all())
         for community, room in sorted(rooms.items()):
-            if community not in active:
-                continue
+            seen = last_seen.get(community)
+            _mark_seen(session, community, seen, now)
+            away = now - seen if seen is not None else None
+            back = starting and away is not None and away >= services.policy.digests.long_downtime
+            if back and community in active:
+                enqueue_replies(
+                    session,
+                    [Reply(_back_text(session, community, away), room_id=room, followup=True)],
+                    now,
+                )
+                posted += 1
             for period in periods:
                 if (community, period.kind, period.key) in done:
                     continue
-                text = _text(session, community, period, now, services)
-                try:
-                    with session.begin_nested():
-                        session.add(
-                            DigestRun(
-                                community_code=community,
-                                kind=period.kind,
-                                period=period.key,
-                                at=now,
-                            )
-                        )
-                except IntegrityError:
+                text = None
+                if seen is not None and not back and community in active:
+                    text = _text(session, community, period, now, services)
+                if not _claim(session, community, period, now):
                     continue  # another worker posted it a moment ago
-                enqueue_replies(session, [Reply(text, room_id=room, followup=True)], now)
-                posted += 1
+                if text is not None:
+                    enqueue_replies(session, [Reply(text, room_id=room, followup=True)], now)
+                    posted += 1
         session.commit()
     return posted
 
 
-def _text(session: Session, community: str, period: Period, now: datetime, s: Services) -> str:
+def _last_seen(session: Session) -> dict[str, datetime]:
+    """When the bot last ran, per community: its "seen" row, else its latest digest."""
+    seen = dict(
+        session.exec(
+            select(DigestRun.community_code, func.max(DigestRun.at)).group_by(
+                col(DigestRun.community_code)
+            )
+        ).all()
+    )
+    return {code: at for code, at in seen.items() if at is not None}
+
+
+def _mark_seen(session: Session, community: str, seen: datetime | None, now: datetime) -> None:
+    if seen is not None and seen >= now:
+        return  # the console travelled back in time: keep the later mark
+    kind, period = SEEN
+    row = session.exec(
+        select(DigestRun).where(
+            DigestRun.community_code == community,
+            DigestRun.kind == kind,
+            DigestRun.period == period,
+        )
+    ).first()
+    if row is not None:
+        row.at = now
+        session.add(row)
+        return
+    try:
+        with session.begin_nested():
+            session.add(DigestRun(community_code=community, kind=kind, period=period, at=now))
+    except IntegrityError:
+        pass  # a second worker marked it at the same moment
+
+
+def _claim(session: Session, community: str, period: Period, now: datetime) -> bool:
+    """Record the period as done (posted, or passed over); False when another worker did."""
+    try:
+        with session.begin_nested():
+            session.add(
+                DigestRun(community_code=community, kind=period.kind, period=period.key, at=now)
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _back_text(session: Session, community: str, away: timedelta) -> str:
+    hours = int(away.total_seconds() // 3600)
+    span = f"{hours} 小时" if hours < 48 else f"{hours // 24} 天"
+    todo = session.exec(
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.community_code == community, col(Ticket.state).in_(OPEN_STATES))
+    ).one()
+    if not todo:
+        return f"我回来了（离线约 {span}），期间没有待办。"
+    return f"我回来了（离线约 {span}），期间有 {todo} 件待办，发「统计」查看。"
+
+
+def _text(
+    session: Session, community: str, period: Period, now: datetime, s: Services
+) -> str | None:
     if period.kind == "daily":
-        return daily_text(session, community, period, now)
-    rates = weekly_rates(session, community, period.start, period.end, s.policy)
-    return weekly_text(session, community, period, rates)
-
-
-def _day(d: date) -> str:
-    return f"{d.month}月{d.day}日（{WEEKDAYS_CN[d.weekday()]}）"
-
-
-def _numbers(ids: list[int]) -> str:
-    shown = "、".join(f"T{i}" for i in ids[:SHOWN_IDS])
-    return shown + (" 等" if len(ids) > SHOWN_IDS else "")
-
-
-def _by_class(counts: Counter[str]) -> str:
-    return "、".join(f"{CLASS_LABELS[k]} {counts[k]}" for k in ("urgent", "small", "difficult"))
-
-
-def daily_text(session: Session, community: str, period: Period, now: datetime) -> str:
-    """The morning digest: new since yesterday, open by class, overdue, due today."""
-    rows = session.exec(
-        select(Ticket.id, Ticket.klass, Ticket.state, Ticket.created_at, Ticket.due_at)
-        .where(
-            Ticket.community_code == community,
-            col(Ticket.state).in_(OPEN_STATES) | (col(Ticket.created_at) >= period.start),
-        )
-        .order_by(col(Ticket.due_at), col(Ticket.id))
-    ).all()
-    new: Counter[str] = Counter()
-    open_: Counter[str] = Counter()
-    overdue: list[int] = []
-    due_today: list[int] = []
-    tomorrow = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), now.tzinfo)
-    for ticket_id, klass, state, created_at, due_at in rows:
-        if period.start <= created_at < period.end:
-            new[klass] += 1
-        if state not in OPEN_STATES:
-            continue
-        open_[klass] += 1
-        if due_at is not None and due_at < now:
-            overdue.append(ticket_id)
-        elif due_at is not None and due_at < tomorrow:
-            due_today.append(ticket_id)
-    lines = [
-        f"【每日简报】{_day(now.date())}",
-        f"昨日新报事 {sum(new.values())} 件（{_by_class(new)}）",
-        f"未办结 {sum(open_.values())} 件（{_by_class(open_)}）",
-        f"超期 {len(overdue)} 件" + (f"：{_numbers(overdue)}" if overdue else ""),
-        f"今天到期 {len(due_today)} 件" + (f"：{_numbers(due_today)}" if due_today else ""),
-    ]
-    return "\n".join(lines)
-
-
-def weekly_text(session: Session, community: str, period: Period, rates: Rates) -> str:
-    """The Monday report: the week's reports, the three rates, the busiest categories and grids."""
-    rows = session.exec(
-        select(Ticket.klass, Ticket.category, Ticket.grid)
-        .where(
-            Ticket.community_code == community,
-            col(Ticket.created_at) >= period.start,
-            col(Ticket.created_at) < period.end,
-        )
-        .order_by(col(Ticket.id))  # ties in the top lists go to what was reported first
-    ).all()
-    classes = Counter(klass for klass, _c, _g in rows)
-    categories = Counter(CATEGORY_LABELS.get(c, "其他") for _k, c, _g in rows)
-    grids = Counter(g for _k, _c, g in rows if g)
-    last = period.end.date() - timedelta(days=1)
-    lines = [
-        f"【周报】{_day(period.start.date())}至{_day(last)}",
-        f"新报事 {len(rows)} 件（{_by_class(classes)}）",
-        f"响应率 {rates.response.label()}　解决率 {rates.resolution.label()}"
-        f"　满意率 {rates.satisfaction.label()}",
-    ]
-    if categories:
-        top = "、".join(f"{name} {n}" for name, n in categories.most_common(TOP))
-        lines.append(f"报事最多的类别：{top}")
-    if grids:
-        lines.append("报事最多的网格：" + "、".join(f"{g} {n}" for g, n in grids.most_common(TOP)))
-    return "\n".join(lines)
+        return daily_text(session, community, period.start, period.end, now, s.policy)
+    rates = weekly_rates(session, community, period.start, period.end, s.policy, now)
+    return weekly_text(session, community, period.start, period.end, rates)

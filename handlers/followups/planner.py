@@ -11,6 +11,8 @@ Kinds (see ``handlers/followups/tickets.py`` for what each sends):
 - ``remind``: 催办 ``remind_before_hours`` before a deadline — the first response of an
   unclaimed small ticket, and the resolution deadline ``due_at`` of small and difficult ones.
 - ``overdue``: at ``due_at`` of any open ticket (a difficult one has none until its 决议).
+- ``late``: at the first-response deadline (:func:`respond_by`) of a small or urgent ticket
+  nobody has answered; run by ``handlers/followups/overdue.py``.
 - ``realert``: an unacknowledged urgent ticket, every ``urgent_realert_minutes`` after it
   became urgent; periodic, so only the next one is ever pending.
 - ``visit``: 回访 on the working day after resolution, at ``visit_at``.
@@ -32,11 +34,11 @@ from sqlmodel import Session, col, select
 from handlers.context import Services
 from handlers.policy import Deadlines, Policy
 from handlers.vocabulary import OPEN_STATES
-from handlers.workdays import add_working_days
+from handlers.workdays import add_working_days, calendar_version
 from storage import followups
 from storage.models import FollowUp, Ticket
 
-TICKET_FOLLOWUPS = frozenset({"remind", "overdue", "realert", "visit", "autoclose"})
+TICKET_FOLLOWUPS = frozenset({"remind", "overdue", "late", "realert", "visit", "autoclose"})
 PERIODIC = frozenset({"realert"})
 
 
@@ -60,7 +62,7 @@ def plan_key(kind: str, due_at: datetime) -> tuple[str, datetime | None]:
 
 
 @lru_cache(maxsize=1024)
-def _working_days_after(day: date, days: int, at: time, tz: tzinfo) -> datetime:
+def _working_days_after(day: date, days: int, at: time, tz: tzinfo, _calendar: int) -> datetime:
     # add_working_days depends on the start's date alone; a sweep asks for the same few
     # dates thousands of times, and the holiday calendar lookups dominate its cost.
     return add_working_days(datetime.combine(day, time(0), tzinfo=tz), days, at)
@@ -68,7 +70,8 @@ def _working_days_after(day: date, days: int, at: time, tz: tzinfo) -> datetime:
 
 def working_days_after(start: datetime, days: int, at: time, tz: tzinfo) -> datetime:
     """``add_working_days`` from ``start`` counted on its date in ``tz`` (local working days)."""
-    return _working_days_after(start.astimezone(tz).date(), days, at, tz)
+    day = start.astimezone(tz).date()
+    return _working_days_after(day, days, at, tz, calendar_version())
 
 
 def response_deadline(ticket: Ticket, deadlines: Deadlines, tz: tzinfo) -> datetime:
@@ -83,6 +86,22 @@ def urgent_since(ticket: Ticket, deadlines: Deadlines) -> datetime:
     if ticket.due_at is None:
         return ticket.created_at
     return max(ticket.created_at, ticket.due_at - timedelta(hours=deadlines.urgent_resolve_hours))
+
+
+def respond_by(ticket: Ticket, policy: Policy, tz: tzinfo) -> datetime | None:
+    """The first-response deadline: working days for a small ticket, minutes after it became
+    urgent for an urgent one; None for a difficult ticket (the hall answers it)."""
+    if ticket.klass == "small":
+        return response_deadline(ticket, policy.deadlines, tz)
+    if ticket.klass == "urgent":
+        since = urgent_since(ticket, policy.deadlines)
+        return since + timedelta(minutes=policy.deadlines.urgent_ack_minutes)
+    return None
+
+
+def answered(ticket: Ticket) -> bool:
+    """True once someone took the ticket on (认领) or acknowledged it (到场/收到)."""
+    return ticket.assignee_id is not None or ticket.acknowledged_at is not None
 
 
 def plan(ticket: Ticket, policy: Policy, tz: tzinfo) -> list[Planned]:
@@ -101,6 +120,8 @@ def plan(ticket: Ticket, policy: Policy, tz: tzinfo) -> list[Planned]:
             wanted.append(Planned("realert", due, every))
     elif ticket.klass == "small" and ticket.assignee_id is None:
         wanted.append(Planned("remind", response_deadline(ticket, deadlines, tz) - before))
+    if not answered(ticket) and (late := respond_by(ticket, policy, tz)) is not None:
+        wanted.append(Planned("late", late))
     if ticket.due_at is not None:
         if ticket.klass != "urgent":  # an urgent ticket is chased by re-alerts instead
             wanted.append(Planned("remind", ticket.due_at - before))

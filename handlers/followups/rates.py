@@ -1,17 +1,24 @@
-"""The three rates of the 接诉即办 practice, for one community over one span of time.
+"""The three rates of the 接诉即办 practice, defined once for the digests, the dashboard and
+``/public/stats``.
 
-Definitions (``[start, end)`` is the reported week; times compared as instants):
+A ticket is counted only once its outcome is known: when it was answered (or resolved), or when
+its deadline has passed without that. A ticket whose deadline is still ahead and that nobody
+has answered yet is neither a success nor a failure, and is left out until it is one.
+``[start, end)`` is the span reported (a week, this week so far), ``now`` the moment of
+counting; times are compared as instants.
 
-- **响应率 response rate** = small and urgent tickets filed in the span, not merged into
-  another, whose first response came by their response deadline / all such tickets. The first
-  response is the earliest of ``acknowledged_at`` and the first 认领 / 到场 / 进展 / 办结 / 驳回
-  event; the deadline is ``small_response_days`` working days (at ``workday_end``) for a small
-  ticket and ``urgent_ack_minutes`` after filing for an urgent one. Difficult tickets go to the
-  hall and have no response deadline, so they are not counted.
-- **解决率 resolution rate** = tickets whose deadline ``due_at`` falls in the span, neither
-  merged nor rejected, that are resolved or closed with ``resolved_at`` no later than
-  ``due_at`` / all such tickets. A ticket reopened after an unsatisfied rating has no
-  ``resolved_at`` and counts as unresolved.
+- **响应率 response rate** = of the small and urgent tickets filed in the span (not merged
+  into another), those answered by their first-response deadline / those answered, or whose
+  deadline has passed by ``now``. The first response is the earliest of ``acknowledged_at``
+  and the first 认领 / 到场 / 进展 / 办结 / 驳回 event; the deadline is
+  :func:`handlers.followups.planner.respond_by` (``small_response_days`` working days, at
+  ``workday_end``, for a small ticket; ``urgent_ack_minutes`` for an urgent one). Difficult
+  tickets go to the hall and have no response deadline, so they are not counted.
+- **解决率 resolution rate** = of the tickets with a deadline ``due_at`` (neither merged nor
+  rejected) that were *settled* in the span, those resolved in time / all of them. A ticket is
+  settled when it is resolved by ``due_at`` (at ``resolved_at``, a success) or when ``due_at``
+  passes without that (a failure); a settling moment after ``now`` is not counted yet. A
+  ticket reopened after an unsatisfied rating has no ``resolved_at`` and counts as unresolved.
 - **满意率 satisfaction rate** = ratings given in the span (评价 events) that were 满意 or
   基本满意 (they closed the ticket) / all ratings given in the span (不满意 reopens it).
   A ticket rated twice counts twice; tickets closed without a rating are not counted.
@@ -19,13 +26,14 @@ Definitions (``[start, end)`` is the reported week; times compared as instants):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from handlers.followups.planner import response_deadline
+from handlers.followups.planner import respond_by
 from handlers.policy import Policy
 from storage.models import Ticket, TicketEvent
 
@@ -61,18 +69,46 @@ class Rates:
 
 
 def weekly_rates(
-    session: Session, community: str, start: datetime, end: datetime, policy: Policy
+    session: Session,
+    community: str,
+    start: datetime,
+    end: datetime,
+    policy: Policy,
+    now: datetime,
 ) -> Rates:
-    """The three rates of ``community`` over ``[start, end)``, in four queries."""
+    """The three rates of ``community`` over ``[start, end)``, counted at ``now``."""
     return Rates(
-        response=_response(session, community, start, end, policy),
-        resolution=_resolution(session, community, start, end),
+        response=_response(session, community, start, end, policy, now),
+        resolution=_resolution(session, community, start, end, now),
         satisfaction=_satisfaction(session, community, start, end),
     )
 
 
+def rates_of(
+    session: Session,
+    codes: Sequence[str],
+    start: datetime,
+    end: datetime,
+    policy: Policy,
+    now: datetime,
+) -> Rates:
+    """The three rates over several communities: hits and totals added up."""
+    parts = [weekly_rates(session, code, start, end, policy, now) for code in codes]
+
+    def total(pick: str) -> Rate:
+        rates: list[Rate] = [getattr(r, pick) for r in parts]
+        return Rate(sum(r.hits for r in rates), sum(r.total for r in rates))
+
+    return Rates(total("response"), total("resolution"), total("satisfaction"))
+
+
 def _response(
-    session: Session, community: str, start: datetime, end: datetime, policy: Policy
+    session: Session,
+    community: str,
+    start: datetime,
+    end: datetime,
+    policy: Policy,
+    now: datetime,
 ) -> Rate:
     filed = (
         col(Ticket.community_code) == community,
@@ -90,36 +126,47 @@ def _response(
             .group_by(col(TicketEvent.ticket_id))
         ).all()
     )
-    tz = start.tzinfo
+    tz = now.tzinfo
     assert tz is not None
-    hits = 0
+    hits = total = 0
     for t in tickets:
+        deadline = respond_by(t, policy, tz)
+        assert deadline is not None  # small and urgent tickets have one
         answers = [a for a in (t.acknowledged_at, first.get(t.id)) if a is not None]
-        if not answers:
-            continue
-        if t.klass == "urgent":
-            deadline = t.created_at + timedelta(minutes=policy.deadlines.urgent_ack_minutes)
-        else:
-            deadline = response_deadline(t, policy.deadlines, tz)
-        hits += min(answers) <= deadline
-    return Rate(hits, len(tickets))
+        if answers and min(answers) <= now:
+            total += 1
+            hits += min(answers) <= deadline
+        elif deadline <= now:
+            total += 1  # the deadline passed unanswered: a miss
+    return Rate(hits, total)
 
 
-def _resolution(session: Session, community: str, start: datetime, end: datetime) -> Rate:
+def _resolution(
+    session: Session, community: str, start: datetime, end: datetime, now: datetime
+) -> Rate:
     rows = session.exec(
         select(Ticket.state, Ticket.resolved_at, Ticket.due_at).where(
             Ticket.community_code == community,
-            col(Ticket.due_at) >= start,
-            col(Ticket.due_at) < end,
+            col(Ticket.due_at).is_not(None),
+            or_(
+                (col(Ticket.due_at) >= start) & (col(Ticket.due_at) < end),
+                (col(Ticket.resolved_at) >= start) & (col(Ticket.resolved_at) < end),
+            ),
             col(Ticket.state).not_in(("merged", "rejected")),
         )
     ).all()
-    hits = sum(
-        1
-        for state, resolved_at, due_at in rows
-        if state in ("resolved", "closed") and resolved_at is not None and resolved_at <= due_at
-    )
-    return Rate(hits, len(rows))
+    hits = total = 0
+    for state, resolved_at, due_at in rows:
+        assert due_at is not None
+        on_time = (
+            state in ("resolved", "closed") and resolved_at is not None and resolved_at <= due_at
+        )
+        settled = resolved_at if on_time else due_at
+        assert settled is not None
+        if start <= settled < end and settled <= now:
+            total += 1
+            hits += on_time
+    return Rate(hits, total)
 
 
 def _satisfaction(session: Session, community: str, start: datetime, end: datetime) -> Rate:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from handlers.followups import tickets
+from handlers.followups import overdue, tickets
 from handlers.followups.engine import BatchHandler
 
 TICKET_KINDS: Mapping[str, BatchHandler] = MappingProxyType(
     {
         "remind": tickets.remind,
         "overdue": tickets.overdue,
+        "late": overdue.late,
         "realert": tickets.realert,
         "visit": tickets.visit,
         "autoclose": tickets.autoclose,

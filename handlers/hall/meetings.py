@@ -200,6 +200,16 @@ def plan_meetings(session: Session, now: datetime, services: Services) -> None:
     for meeting in session.exec(stale).all():
         meeting.state = "adjourned"  # nobody typed 休会: its open items roll over below
         session.add(meeting)
+    regular = select(Meeting).where(
+        Meeting.state == "scheduled", Meeting.kind == "regular", col(Meeting.starts_at) > now
+    )
+    for meeting in session.exec(regular).all():
+        # Planned before a holiday was known (or by an older version): its items move on to
+        # the meeting the rule puts in its place, and no notice goes out for it.
+        local = meeting.starts_at.astimezone(now.tzinfo)
+        if not policy.hall(meeting.community_code).keeps(local):
+            meeting.state = "cancelled"
+            session.add(meeting)
     codes = list(session.exec(select(Community.code)))
     nexts = {code: upcoming(session, code, now, policy) for code in codes}
     ahead = select(Meeting).where(Meeting.state == "scheduled", col(Meeting.starts_at) > now)

@@ -1,0 +1,121 @@
+"""超期 (overdue), defined once: which tickets are overdue now, and the missed-response notice.
+
+A ticket is **overdue** while it is open and either
+
+- its resolution deadline ``due_at`` has passed, or
+- its first-response deadline (:func:`handlers.followups.planner.respond_by`: small tickets
+  ``small_response_days`` working days, urgent ones ``urgent_ack_minutes``) has passed and
+  nobody has answered it yet (no 认领, no 到场).
+
+The second case is a **late** ticket. When its response deadline passes, the sweep runs the
+``late`` follow-up: it records a ``late`` event on the ticket (so the missed deadline is part
+of its history, and SQL can find late tickets), and says so once in the six-party group. An
+urgent ticket gets the event but no extra message: its alarm ladder speaks at that moment.
+The event is written once per ticket, so neither the next sweep nor a restart repeats it.
+
+The daily brief, 统计, the dashboard, the CSV export and ``/public/stats`` all count 超期 with
+:func:`is_overdue` or :func:`overdue_where` from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+
+from sqlalchemy import ColumnElement, exists, literal_column, or_
+from sqlmodel import col, select
+
+from handlers.events import Reply
+from handlers.followups.engine import SweepContext
+from handlers.followups.notify import Notices, People, brief
+from handlers.followups.planner import answered, load_tickets, plan, plan_key, respond_by
+from handlers.policy import Policy, when
+from handlers.routing import party_label
+from handlers.vocabulary import OPEN_STATES
+from storage.models import FollowUp, Ticket, TicketEvent, UtcDateTime
+from storage.tickets import add_event
+
+LATE_EVENT = "late"
+BOT_ACTOR = "liufang"
+
+
+def is_late(ticket: Ticket, now: datetime, policy: Policy, tz: tzinfo) -> bool:
+    """Open, unanswered, and past its first-response deadline."""
+    if ticket.state not in OPEN_STATES or answered(ticket):
+        return False
+    deadline = respond_by(ticket, policy, tz)
+    return deadline is not None and deadline <= now
+
+
+def is_overdue(ticket: Ticket, now: datetime, policy: Policy, tz: tzinfo) -> bool:
+    """Open and past its resolution deadline, or late for its first response."""
+    if ticket.state not in OPEN_STATES:
+        return False
+    return (ticket.due_at is not None and ticket.due_at < now) or is_late(ticket, now, policy, tz)
+
+
+def overdue_where(dialect: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """SQL conditions of :func:`is_overdue`; a late ticket is found by its ``late`` event."""
+    # SQLite keeps no statistics: offered ix_tickets_community_due it would walk every
+    # deadline ever passed (closed tickets included, all of history); the unary + (SQLite's
+    # documented way to keep a term off an index) makes it read the open tickets instead.
+    due = literal_column("+tickets.due_at", UtcDateTime) if dialect == "sqlite" else None
+    late = exists(
+        select(TicketEvent.id).where(
+            col(TicketEvent.ticket_id) == col(Ticket.id), TicketEvent.kind == LATE_EVENT
+        )
+    )
+    return (
+        col(Ticket.state).in_(sorted(OPEN_STATES)),
+        or_(
+            (due if due is not None else col(Ticket.due_at)) < now,
+            col(Ticket.assignee_id).is_(None) & col(Ticket.acknowledged_at).is_(None) & late,
+        ),
+    )
+
+
+def late(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
+    """Record a missed first-response deadline and tell the six-party group, once per ticket."""
+    tz = ctx.now.tzinfo
+    assert tz is not None
+    policy = ctx.services.policy
+    tickets = load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
+    noted = set(
+        ctx.session.exec(
+            select(TicketEvent.ticket_id).where(
+                col(TicketEvent.ticket_id).in_(list(tickets)), TicketEvent.kind == LATE_EVENT
+            )
+        ).all()
+    )
+    due: list[Ticket] = []
+    for row in rows:
+        t = tickets.get(row.ticket_id or 0)
+        if t is None or t.id in noted:
+            continue
+        if plan_key(row.kind, row.due_at) in {p.key for p in plan(t, policy, tz)}:
+            noted.add(t.id or 0)
+            due.append(t)
+    people = People(ctx.session, {t.community_code for t in due})
+    notices = Notices()
+    for t in due:
+        deadline = respond_by(t, policy, tz)
+        assert deadline is not None  # planned only with a response deadline
+        add_event(
+            ctx.session,
+            t,
+            at=ctx.now,
+            actor_id=BOT_ACTOR,
+            actor_name=ctx.services.bot_name,
+            kind=LATE_EVENT,
+            note=f"超过首次响应期限 {when(deadline, tz)}，无人认领",
+        )
+        if t.klass == "urgent":
+            continue  # the alarm ladder speaks for an unanswered urgent ticket
+        boss, boss_ids = people.secretaries(t.community_code)
+        text = (
+            f"【超期】{brief(t)} 已过首次响应期限 {when(deadline, tz)}，仍无人认领。"
+            f"负责：{party_label(t)}，请回复「认领 T{t.id}」；请{boss}督办。"
+        )
+        mentions = [*people.responsible(t), *boss_ids]
+        notices.add(people.six_party(t.community_code), text, mentions)
+    return notices.replies()
