@@ -66,17 +66,32 @@ def due_periods(now: datetime, services: Services) -> list[Period]:
         start = datetime.combine(since, rules.daily_digest_at, tzinfo=tz)
         periods.append(Period("daily", today.isoformat(), start, daily_at))
     back = (today.weekday() - (rules.weekly_digest_weekday - 1)) % 7
-    report_day = today - timedelta(days=back)
-    posted_on = report_day
-    if days.weekly == "workdays":  # a holiday on report day: the next working day
-        while not is_workday(posted_on) and (posted_on - report_day).days < 6:
-            posted_on += timedelta(days=1)
-    if days.weekly != "off" and now >= datetime.combine(posted_on, rules.weekly_digest_at, tz):
+    this_week = today - timedelta(days=back)
+    for report_day in (this_week - timedelta(days=7), this_week):
+        posted_on = _report_date(report_day, days.weekly)
+        if posted_on is None or posted_on > today:
+            continue
+        if report_day < this_week and posted_on < this_week:
+            continue  # last week's report went out last week: only the current one is due
+        if now < datetime.combine(posted_on, rules.weekly_digest_at, tzinfo=tz):
+            continue
         end = datetime.combine(report_day, datetime.min.time(), tzinfo=tz)
         start = end - timedelta(days=7)
         year, week, _ = start.date().isocalendar()
         periods.append(Period("weekly", f"{year}-W{week:02d}", start, end))
     return periods
+
+
+def _report_date(report_day: date, rule: str) -> date | None:
+    """When the report due on ``report_day`` goes out: a holiday moves it to the next working
+    day (a week-long Spring Festival into the following week); None when reports are off."""
+    if rule == "off":
+        return None
+    day = report_day
+    if rule == "workdays":
+        while not is_workday(day) and (day - report_day).days < BACK_LOOK:
+            day += timedelta(days=1)
+    return day
 
 
 def _posts_on(day: date, rule: str) -> bool:
