@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
@@ -11,6 +11,7 @@ from sqlmodel import Session, col, or_, select
 from handlers.context import Services
 from handlers.policy import Policy, when
 from handlers.vocabulary import OPEN_STATES
+from handlers.workdays import is_public_holiday
 from storage import followups
 from storage.db import Database
 from storage.models import Community, FollowUp, Meeting, Ticket
@@ -30,6 +31,7 @@ STALE_AFTER = timedelta(hours=6)
 # 休会 may close a meeting that is about to start (people sometimes begin early).
 EARLY_START = timedelta(hours=1)
 BOT = ("liufang", "议事厅")  # actor id and name of the events the bot records itself
+BACK_LOOK = 31  # days a notice may move back off a holiday (the longest holiday is 8)
 
 
 def schedule_notices(
@@ -41,7 +43,7 @@ def schedule_notices(
     for kind, before in NOTICES:
         if kind in have:
             continue
-        due = meeting.starts_at - before
+        due = before_holiday(meeting.starts_at - before, now.tzinfo)
         if due <= now:
             if kind != last or meeting.starts_at <= now:
                 continue  # a notice whose time has passed is not sent late
@@ -54,6 +56,17 @@ def schedule_notices(
             now=now,
             meeting_id=meeting.id,
         )
+
+
+def before_holiday(due: datetime, tz: tzinfo | None) -> datetime:
+    """``due``, or the same time on the last day before it that is not a public holiday:
+    a notice that would fall in the National Day week goes out before the week begins."""
+    local = due.astimezone(tz)
+    for _ in range(BACK_LOOK):
+        if not is_public_holiday(local.date()):
+            break
+        local -= timedelta(days=1)
+    return local
 
 
 def ensure_meeting(

@@ -61,11 +61,18 @@ async def test_a_difficult_report_before_national_day_goes_to_the_first_working_
     await full_bot.run_due()
     [receipt, *_] = await full_bot.say(f"{G1} 刘阿姨: {ELEVATOR}")
     assert "10月8日（周四）15:00 议事厅" in receipt and "10月1日" not in receipt
-    sent = []
-    for day in range(30, 39):  # through the holiday to the meeting day
-        sent += await full_bot.travel(at(2026, 9, 1, 16) + timedelta(days=day))
-    notes = [m for m in sent if "议事厅会议" in m and m.startswith(SIX)]
+    sent, by_day = [], {}
+    for day in range(29, 38):  # 09-30 through the holiday to the meeting day, hour by hour
+        for hour in range(8, 20):
+            moment = at(2026, 9, 1, hour) + timedelta(days=day)
+            said = [m for m in await full_bot.travel(moment) if m.startswith(SIX)]
+            sent += said
+            by_day.setdefault(moment.date(), []).extend(m for m in said if "议事厅会议" in m)
+    notes = [m for m in sent if "议事厅会议" in m]
     assert notes and all("10月8日（周四）15:00" in m for m in notes)
+    # The notice due on 10-05 and the reminder due on 10-07 go out before the holiday, as one.
+    assert [len(by_day[date(2026, 9, 30)]), len(by_day[date(2026, 10, 8)])] == [1, 1]
+    assert not any(by_day[date(2026, 10, d)] for d in range(1, 8))
     assert not any("10月1日" in m for m in sent)
     with full_bot.db.session() as s:
         starts = [m.starts_at for m in s.exec(select(Meeting)) if m.state == "scheduled"]
