@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from aiohttp import web
 from markupsafe import Markup
-from sqlalchemy import func
+from sqlalchemy import func, literal_column
 from sqlmodel import Session, col, select
 
 from bot.web.charts import CLASS_COLORS, Bar, Series, hbars, stacked_bars
@@ -90,7 +90,10 @@ def _local_day(session: Session, now: datetime) -> object:
     offset = now.utcoffset() or timedelta(0)
     if session.get_bind().dialect.name == "sqlite":
         return func.date(col(Ticket.created_at), f"{int(offset.total_seconds()):+d} seconds")
-    return func.date(col(Ticket.created_at) + offset)
+    # A bound timedelta would be typed as the column (a datetime) and refused: an interval
+    # literal of whole seconds instead (an int, nothing to escape).
+    seconds = int(offset.total_seconds())
+    return func.date(col(Ticket.created_at) + literal_column(f"interval '{seconds} seconds'"))
 
 
 def figures(
