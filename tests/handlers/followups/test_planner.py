@@ -61,8 +61,9 @@ def test_reconcile_is_idempotent(database: Database) -> None:
         reconcile(s, ids, T0, SERVICES)
         s.commit()
         assert pending(s) == first
-    # Each ticket: a response reminder, a resolution reminder and the overdue notice.
-    assert sorted(kind for _, kind, _ in first) == ["overdue"] * 3 + ["remind"] * 6
+    # Each ticket: a response reminder, the late notice at the response deadline, a resolution
+    # reminder and the overdue notice.
+    assert sorted(kind for _, kind, _ in first) == ["late"] * 3 + ["overdue"] * 3 + ["remind"] * 6
 
 
 def test_duplicates_are_cancelled_and_other_features_rows_kept(database: Database) -> None:

@@ -29,6 +29,7 @@ async def test_deadlines_skip_national_day(bot: FollowUpBot) -> None:
     await bot.say(f"{G1} 李网格长: 3栋2单元门口的路灯坏了")
     assert bot.ticket(1).due_at == at(10, 10, 18)
     assert pending(bot) == [
+        ("late", at(10, 8, 18)),
         ("overdue", at(10, 10, 18)),
         ("remind", at(10, 8, 14)),
         ("remind", at(10, 10, 14)),
@@ -61,4 +62,4 @@ async def test_resolved_in_time_cancels_the_reminders(bot: FollowUpBot) -> None:
     assert kinds == ["visit"]
     with bot.db.session() as s:
         outcomes = {r.kind: r.outcome for r in s.exec(select(FollowUp)) if r.kind != "visit"}
-    assert outcomes == {"remind": "cancelled", "overdue": "cancelled"}
+    assert outcomes == {"remind": "cancelled", "overdue": "cancelled", "late": "cancelled"}
