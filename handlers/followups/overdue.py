@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, exists, literal_column, or_
 from sqlmodel import col, select
@@ -39,7 +40,18 @@ LATE_EVENT = "late"
 BOT_ACTOR = "liufang"
 
 
-def is_late(ticket: Ticket, now: datetime, policy: Policy, tz: tzinfo) -> bool:
+class Deadlined(Protocol):
+    """What the definition reads: a :class:`Ticket`, or a row of its columns (list pages)."""
+
+    klass: str
+    state: str
+    created_at: datetime
+    due_at: datetime | None
+    assignee_id: str | None
+    acknowledged_at: datetime | None
+
+
+def is_late(ticket: Deadlined, now: datetime, policy: Policy, tz: tzinfo) -> bool:
     """Open, unanswered, and past its first-response deadline."""
     if ticket.state not in OPEN_STATES or answered(ticket):
         return False
@@ -47,7 +59,7 @@ def is_late(ticket: Ticket, now: datetime, policy: Policy, tz: tzinfo) -> bool:
     return deadline is not None and deadline <= now
 
 
-def is_overdue(ticket: Ticket, now: datetime, policy: Policy, tz: tzinfo) -> bool:
+def is_overdue(ticket: Deadlined, now: datetime, policy: Policy, tz: tzinfo) -> bool:
     """Open and past its resolution deadline, or late for its first response."""
     if ticket.state not in OPEN_STATES:
         return False
