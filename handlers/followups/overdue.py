@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, exists, literal_column, or_
+from sqlalchemy import ColumnElement, exists, insert, literal_column, or_
 from sqlmodel import col, select
 
 from handlers.events import Reply
@@ -34,7 +34,6 @@ from handlers.policy import Policy, when
 from handlers.routing import party_label
 from handlers.vocabulary import OPEN_STATES
 from storage.models import FollowUp, Ticket, TicketEvent, UtcDateTime
-from storage.tickets import add_event
 
 LATE_EVENT = "late"
 BOT_ACTOR = "liufang"
@@ -109,17 +108,21 @@ def late(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
             due.append(t)
     people = People(ctx.session, {t.community_code for t in due})
     notices = Notices()
+    events = []
     for t in due:
         deadline = respond_by(t, policy, tz)
         assert deadline is not None  # planned only with a response deadline
-        add_event(
-            ctx.session,
-            t,
-            at=ctx.now,
-            actor_id=BOT_ACTOR,
-            actor_name=ctx.services.bot_name,
-            kind=LATE_EVENT,
-            note=f"超过首次响应期限 {when(deadline, tz)}，无人认领",
+        events.append(
+            {
+                "ticket_id": t.id,
+                "at": ctx.now,
+                "actor_id": BOT_ACTOR,
+                "actor_name": ctx.services.bot_name,
+                "kind": LATE_EVENT,
+                "from_state": t.state,
+                "to_state": t.state,
+                "note": f"超过首次响应期限 {when(deadline, tz)}，无人认领",
+            }
         )
         if t.klass == "urgent":
             continue  # the alarm ladder speaks for an unanswered urgent ticket
@@ -130,4 +133,8 @@ def late(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
         )
         mentions = [*people.responsible(t), *boss_ids]
         notices.add(people.six_party(t.community_code), text, mentions)
+    if events:
+        # One executemany, however many tickets came due at once (a catch-up after downtime).
+        # The ticket itself does not change: the event is its history, not a new state.
+        ctx.session.execute(insert(TicketEvent), events)
     return notices.replies()

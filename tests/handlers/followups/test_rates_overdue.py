@@ -71,9 +71,12 @@ async def test_a_missed_response_deadline_is_announced_once(bot: FollowUpBot) ->
     with bot.db.session() as s:
         kinds = [e.kind for e in s.exec(select(TicketEvent).where(TicketEvent.ticket_id == 1))]
     assert kinds.count("late") == 1
-    # Counted as 超期 until someone takes it on.
+    # Counted as 超期 until someone takes it on: in 统计 and on the dashboard alike.
     [stats] = await bot.say(f"{SIX} 王书记: 统计")
     assert "其中超期 1 件" in stats
+    with bot.db.session() as s:
+        fig = figures(s, ["maotang"], bot.clock.now, 4, bot.settings.policy)
+    assert fig.overdue == [("property", 1)]
     await bot.say(f"{SIX} 张经理: 认领 T1")
     [stats] = await bot.say(f"{SIX} 王书记: 统计")
     assert "其中超期 0 件" in stats
@@ -85,3 +88,15 @@ async def test_a_claim_in_time_stops_the_late_notice(bot: FollowUpBot) -> None:
     assert not any("【超期】" in m for m in await bot.travel(at(11, 27, 18, 30)))
     with bot.db.session() as s:
         assert not s.exec(select(TicketEvent).where(TicketEvent.kind == "late")).all()
+
+
+async def test_an_unanswered_urgent_ticket_is_late_without_an_extra_message(
+    bot: FollowUpBot,
+) -> None:
+    await bot.say(f"{G1} 刘阿姨: 5栋楼道里煤气味很重")
+    sent = await bot.advance(minutes=16)
+    assert not any("【超期】" in m for m in sent)  # its alarm speaks for it
+    with bot.db.session() as s:
+        late = s.exec(select(TicketEvent).where(TicketEvent.kind == "late")).all()
+        assert [e.ticket_id for e in late] == [1]
+        assert "超过首次响应期限" in late[0].note
