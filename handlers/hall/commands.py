@@ -22,6 +22,7 @@ from handlers.hall.notices import agenda_lines, item_line, meeting_head
 from handlers.policy import when
 from handlers.replies import answer
 from handlers.routing import party_label, six_party_room
+from handlers.workdays import is_public_holiday
 from storage import followups
 from storage.models import Meeting, Ticket
 
@@ -88,6 +89,8 @@ def convene(ctx: Context, cmd: Command) -> list[Reply]:
     session.flush()
     assert meeting.id is not None
     lines = ["已安排议事厅临时会议。", *meeting_head(meeting, now, tz)]
+    if is_public_holiday(at.date()):  # allowed (an emergency may need it), but say so
+        lines.append("注意：这天是法定节假日，请确认各方能到。")
     lines += agenda_lines(agenda(session, [meeting.id])[meeting.id])
     if moved and first.id == meeting.id:
         lines.append("以上议题已从原定会议移到本次会议。")

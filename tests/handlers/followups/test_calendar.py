@@ -79,6 +79,17 @@ async def test_a_difficult_report_before_national_day_goes_to_the_first_working_
     assert at(2026, 10, 1, 15) not in starts
 
 
+async def test_an_extra_meeting_on_a_holiday_is_allowed_with_a_note(
+    full_bot: FollowUpBot,
+) -> None:
+    full_bot.clock.now = at(2026, 9, 28, 10)
+    [reply, *_] = await full_bot.say(f"{SIX} 王书记: 召开议事 10月3日 10:00")
+    assert "已安排议事厅临时会议" in reply and "10月3日（周六）10:00" in reply
+    assert "注意：这天是法定节假日" in reply
+    [reply, *_] = await full_bot.say(f"{SIX} 王书记: 召开议事 10月9日 10:00")
+    assert "法定节假日" not in reply
+
+
 async def test_a_meeting_planned_on_a_holiday_is_cancelled_and_its_items_move(
     full_bot: FollowUpBot,
 ) -> None:
