@@ -42,7 +42,7 @@ async def test_report_card_claim_resolve_and_rating_in_private(wechat: WeChatBot
     assert card.text.startswith("@张经理 【T1") and "138****5678" in card.text
 
     [ok, told] = await wechat.say(SIX, "张经理", "认领 T1")
-    assert "T1 由您负责" in ok and told == f"[{G1}] T1 已由 张经理 认领，正在处理。"
+    assert "T1 由您负责" in ok and told == f"[{G1}] T1 已由张经理认领，正在处理。"
 
     [ok, told] = await wechat.say(SIX, "张经理", "办结 T1 已更换灯泡")
     assert told.startswith(f"[{G1}] @李网格长 您反映的 T1 已办结：已更换灯泡")
@@ -66,7 +66,7 @@ async def test_urgent_report_is_escalated_until_someone_arrives(wechat: WeChatBo
     assert wechat.puppet.sent, "no re-alert was sent"
     assert any("T1" in s.text and s.mention_ids for s in wechat.puppet.sent)
     replies = await wechat.say(SIX, "张经理", "到场 T1")
-    assert any(r.startswith(f"[{G2}] @黄网格长 T1：张经理 已回复到场") for r in replies)
+    assert any(r.startswith(f"[{G2}] @黄网格长 T1：张经理已回复到场") for r in replies)
 
 
 async def test_duplicate_report_joins_the_open_ticket(wechat: WeChatBot) -> None:
@@ -112,7 +112,7 @@ async def test_same_message_id_twice_makes_one_ticket(wechat: WeChatBot) -> None
 async def test_mentions_name_the_people_and_reach_the_bot(wechat: WeChatBot) -> None:
     await wechat.say(G1, "李网格长", "3栋楼顶有人违章搭建彩钢棚")
     [moved, *_] = await wechat.say(SIX, "王书记", "转交 T1 @城管刘队\u2005", mentions=["城管刘队"])
-    assert moved.startswith(f"[{SIX}] @城管刘队 T1 已转交给 城管刘队")
+    assert moved.startswith(f"[{SIX}] @城管刘队 T1 已转交给城管刘队")
     assert tickets(wechat)[0].assignee_id == "wx-mt-chengguan"
     [help_text] = await wechat.say(G1, "刘阿姨", "@社区小助手\u2005帮助", mentions=["bot"])
     assert "查询 路灯" in help_text
