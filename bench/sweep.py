@@ -88,6 +88,7 @@ def _rows(due: int, policy: Any) -> Iterator[tuple[tuple[Any, ...], list[tuple[s
             due_at=due_at,
             assignee_id="wx-mt-zhang" if claimed else None,
             acknowledged_at=None,
+            answered_at=None,
             alerts=0,
             resolved_at=None,
             visit_asked_at=None,

@@ -34,6 +34,7 @@ from handlers.help import HelpHandler
 from handlers.intake import IntakeHandler
 from handlers.membership import MembershipHandler
 from handlers.open311 import Open311Handler
+from handlers.quotes import QuoteHandler
 from handlers.understanding import Understanding
 from handlers.workdays import use_extra_days
 from storage.db import Database, redact_url
@@ -100,6 +101,7 @@ def build_dispatcher(
         Open311Handler(),  # web API requests only (kind "open311"); before the help handler
         MembershipHandler(),
         EvidenceHandler(),
+        QuoteHandler(),  # a quoted reply: only the reply reaches the handlers after it
         CommandHandler(),
         EscalateHandler(),  # a reporter's 「急」 before it could be read as chatter
         ConversationHandler(),  # bare 满意, 「T1怎么样了」: before intake reads them as chatter

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config_ladder import read_ladder
 from bot.config_rules import (
     DeliverySettings,
     WebSettings,
@@ -23,6 +24,7 @@ from bot.config_rules import (
     read_web,
 )
 from bot.config_schema import SchemaReader
+from handlers.ladder import AlarmLadder
 from handlers.policy import Deadlines, DigestRules, FollowUpRules, HallSchedule, Policy
 from handlers.vocabulary import GROUP_KINDS, ROLE_LABELS, ROLES, SIX_PARTIES
 from handlers.workdays import ExtraDays
@@ -103,6 +105,7 @@ class Settings:
     followups: FollowUpRules = field(default_factory=FollowUpRules)
     digests: DigestRules = field(default_factory=DigestRules)
     calendar: ExtraDays = field(default_factory=ExtraDays)
+    ladder: AlarmLadder = field(default_factory=AlarmLadder)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     web: WebSettings = field(default_factory=WebSettings)
     wechat: WechatSettings = field(default_factory=WechatSettings)
@@ -117,6 +120,7 @@ class Settings:
             duplicate_similarity=self.duplicate_similarity,
             followups=self.followups,
             digests=self.digests,
+            ladder=self.ladder,
         )
 
     @property
@@ -171,6 +175,7 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
             "deadlines",
             "duplicates",
             "followups",
+            "alarm_ladder",
             "quiet_hours",
             "digests",
             "calendar",
@@ -251,6 +256,7 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
         followups=read_followups(r, raw),
         digests=read_digests(r, raw),
         calendar=read_calendar(r, raw),
+        ladder=read_ladder(r, raw),
         delivery=read_delivery(r, raw),
         wechat=_wechat(r, wechat),
         duplicate_window_hours=r.integer(

@@ -201,7 +201,7 @@ def read_followups(r: SchemaReader, raw: dict[str, Any]) -> FollowUpRules:
         raw,
         (
             "remind_before_hours",
-            "urgent_realert_minutes",
+            "urgent_realert_minutes",  # the old name of [alarm_ladder] realert_minutes
             "visit_at",
             "autoclose_working_days",
             "daily_digest_at",
@@ -214,9 +214,6 @@ def read_followups(r: SchemaReader, raw: dict[str, Any]) -> FollowUpRules:
     return FollowUpRules(
         remind_before_hours=r.integer(
             "followups.remind_before_hours", f, "remind_before_hours", 4, 0, 72
-        ),
-        urgent_realert_minutes=r.integer(
-            "followups.urgent_realert_minutes", f, "urgent_realert_minutes", 15, 1, 240
         ),
         visit_at=r.clock_time("followups.visit_at", f, "visit_at", d.visit_at),
         autoclose_working_days=r.integer(

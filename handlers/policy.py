@@ -1,10 +1,12 @@
-"""Service rules from config: deadlines, the hall, duplicate merging, follow-ups, quiet hours."""
+"""Service rules from config: deadlines, the hall, duplicate merging, follow-ups, quiet hours,
+the alarm ladder."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from handlers.ladder import AlarmLadder
 from handlers.workdays import add_working_days, is_public_holiday, is_workday
 
 WEEKDAYS_CN = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -79,7 +81,6 @@ class FollowUpRules:
     """When the bot reminds, escalates, visits and stays quiet."""
 
     remind_before_hours: int = 4  # 催办 this long before a deadline
-    urgent_realert_minutes: int = 15  # re-alert an unacknowledged urgent ticket this often
     visit_at: time = time(9, 30)  # 回访 on the working day after resolution, at this time
     autoclose_working_days: int = 3  # no rating after the visit for this long: closed
     quiet_start: time = time(22, 0)  # no non-urgent follow-up from …
@@ -132,6 +133,7 @@ class Policy:
     duplicate_similarity: float = 0.34
     followups: FollowUpRules = field(default_factory=FollowUpRules)
     digests: DigestRules = field(default_factory=DigestRules)
+    ladder: AlarmLadder = field(default_factory=AlarmLadder)
 
     def hall(self, community_code: str) -> HallSchedule:
         """The hall schedule of a community (the default when not configured)."""

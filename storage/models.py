@@ -142,7 +142,7 @@ class Ticket(SQLModel, table=True):
     # Added in revision 0004 (follow-ups and the deliberation hall).
     meeting_id: int | None = Field(default=None, index=True)  # hall agenda it is on
     resolution: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    alerts: int = Field(default=0)  # urgent (re-)alerts sent without acknowledgement
+    alerts: int = Field(default=0)  # alarm-ladder slots used up (sent, or passed while down)
     visit_asked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # 回访
     # Added in revision 0007: coordinates (WGS84) given with an Open311 request.
     lat: float | None = Field(default=None)
@@ -150,6 +150,9 @@ class Ticket(SQLModel, table=True):
     # Added in revision 0010: danger seen that the decision did not call urgent (可能是急事);
     # cleared when someone confirms it (急 / 改为 急事) or it is handled.
     maybe_urgent: bool = Field(default=False)
+    # Added in revision 0012 (the alarm ladder): when a responder first answered the urgent
+    # alarm without 到场 (认领, 进展, a quoted reply); the ladder stops, the holder is nudged.
+    answered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class TicketEvent(SQLModel, table=True):

@@ -47,6 +47,10 @@ class ConsoleDirectory:
             for m in community.members:
                 self.id_by_name.setdefault(m.name, m.id)
                 self.name_by_id[m.id] = m.name
+        ladder = settings.ladder
+        if ladder.street_contact_id:  # the alarm ladder's last rung writes to them privately
+            self.name_by_id.setdefault(ladder.street_contact_id, ladder.street_contact_name)
+            self.id_by_name.setdefault(ladder.street_contact_name, ladder.street_contact_id)
 
     def unknown_topic(self, topic: str) -> str | None:
         """A line about a group name the config does not know (a typo, or a new group)."""

@@ -29,6 +29,8 @@ EVENT_LABELS = {
     "merge": "合并",
     "transfer": "转交",
     "reclass": "改类",
+    "reclass_request": "改类申请",
+    "answer": "回应急事",
     "evidence": "照片/视频",
     "agenda": "列入议程",
     "resolution": "议事决议",

@@ -116,3 +116,18 @@ def _reclass_word(text: str, pos: int, *, before_ticket: bool) -> re.Match[str] 
 def ticket_ref(number: int) -> str:
     """How a ticket number is shown: ``T12``."""
     return f"T{number}"
+
+
+def with_ticket(text: str, number: int) -> str | None:
+    """``text`` with ticket ``number`` put after its command word, when it is a command that
+    names no ticket (a reply quoting a ticket: 「到场」 → 「到场 T12」); else None."""
+    text = text.strip()
+    m = _VERB_RE.match(text)
+    if not m or not _BOUNDARY.match(text[m.end() :]):
+        return None
+    said = parse(text)
+    if said is not None and said.tickets:
+        return None
+    filled = f"{m[1]} T{number}{text[m.end() :]}"
+    cmd = parse(filled)
+    return filled if cmd is not None and cmd.tickets[:1] == (number,) else None

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from sqlmodel import col, select, update
 
+from handlers.commands import downgrade
 from handlers.commands.base import Refusal, find_ticket, one_ticket
 from handlers.commands.parser import Command
 from handlers.commands.tickets import require_open
@@ -82,6 +83,8 @@ def transfer(ctx: Context, cmd: Command) -> list[Reply]:
         ticket.responsible = role
         ticket.assignee_id = ticket.assignee_name = None
         label = ROLE_LABELS[role or ""]
+    if ticket.acknowledged_at is None:
+        ticket.answered_at = None  # nobody is on site: the new party must answer the alarm
     ctx.record(ticket, "transfer", note=f"转交给{label}")
     ctx.session.flush()
     mentions = [m.contact_id for m in responsible_members(ctx.session, ticket)]
@@ -139,6 +142,8 @@ def reclass(ctx: Context, cmd: Command) -> list[Reply]:
     require_open(ticket)
     was_klass, was_category = ticket.klass, ticket.category
     klass, category = named_klass or was_klass, named_category or was_category
+    if downgrade.needs_decision(ctx, ticket, klass):
+        return downgrade.ask(ctx, ticket, klass, cmd)
     if klass == was_klass and category == was_category:
         named = {"klass": named_klass is not None, "category": named_category is not None}
         return _already(ctx, ticket, **named)
@@ -148,7 +153,9 @@ def reclass(ctx: Context, cmd: Command) -> list[Reply]:
         ticket.klass, ticket.route = klass, ROUTE_BY_CLASS[klass] or "online"
         ticket.due_at = ctx.services.policy.deadlines.due(klass, ctx.now)
         if klass == "urgent":
-            ticket.acknowledged_at = None  # the new urgency needs a fresh acknowledgement
+            # The new urgency needs a fresh answer, and its alarm ladder starts at the bottom.
+            ticket.acknowledged_at = ticket.answered_at = None
+            ticket.alerts = 0
     if category != was_category:
         changes.append(f"类别由{_cat(was_category)}改为{_cat(category)}")
         ticket.category = category

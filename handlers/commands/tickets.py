@@ -21,10 +21,20 @@ def require_open(ticket: Ticket) -> None:
         raise Refusal(f"T{ticket.id} {STATE_LABELS[ticket.state]}{extra}，不能再操作。")
 
 
-def _assign_if_free(ctx: Context, ticket: Ticket) -> None:
+def assign_if_free(ctx: Context, ticket: Ticket) -> None:
+    """The sender holds the ticket from now on, unless somebody already does."""
     if not ticket.assignee_id:
         ticket.assignee_id = ctx.event.sender_id
         ticket.assignee_name = ctx.event.sender_name
+
+
+def answer_alarm(ctx: Context, ticket: Ticket) -> bool:
+    """A responder answered: an urgent ticket's alarm ladder stops for everyone (the holder
+    is nudged for 到场 instead). True when this was the first answer to the alarm."""
+    if ticket.klass != "urgent" or ticket.answered_at is not None:
+        return False
+    ticket.answered_at = ctx.now
+    return ticket.acknowledged_at is None
 
 
 def claim(ctx: Context, cmd: Command) -> list[Reply]:
@@ -36,15 +46,21 @@ def claim(ctx: Context, cmd: Command) -> list[Reply]:
         return [answer(ctx, f"您已经认领了 T{ticket.id}，办好后回复「办结 T{ticket.id} 结果」。")]
     if ticket.assignee_id:
         return [answer(ctx, f"T{ticket.id} 已由{ticket.assignee_name}认领，不用重复认领。")]
-    _assign_if_free(ctx, ticket)
+    assign_if_free(ctx, ticket)
+    answer_alarm(ctx, ticket)
     to_state = "accepted" if ticket.state in ("reported", "reopened") else None
     ctx.record(ticket, "claim", to_state)
     name = ctx.event.sender_name
     text = f"T{ticket.id} 已由{name}认领，正在处理。"
-    return [
-        answer(ctx, f"好的，T{ticket.id} 由您负责。办好后回复「办结 T{ticket.id} 结果」。"),
-        *tell_reporters(ctx, ticket, text, mention=False),
-    ]
+    if ticket.klass == "urgent" and ticket.acknowledged_at is None:
+        # 认领 is not 到场: the holder is asked for it (and gently reminded), nobody else.
+        mine = (
+            f"好的，T{ticket.id} 由您负责，群里的急事提醒已停止。"
+            f"这是急事，请马上到场，到了回复「到场 T{ticket.id}」。"
+        )
+    else:
+        mine = f"好的，T{ticket.id} 由您负责。办好后回复「办结 T{ticket.id} 结果」。"
+    return [answer(ctx, mine), *tell_reporters(ctx, ticket, text, mention=False)]
 
 
 def arrive(ctx: Context, cmd: Command) -> list[Reply]:
@@ -54,7 +70,8 @@ def arrive(ctx: Context, cmd: Command) -> list[Reply]:
     first = ticket.acknowledged_at is None
     if first:
         ticket.acknowledged_at = ctx.now
-    _assign_if_free(ctx, ticket)
+    answer_alarm(ctx, ticket)
+    assign_if_free(ctx, ticket)
     to_state = "accepted" if ticket.state in ("reported", "reopened") else None
     ctx.record(ticket, "arrive", to_state)
     name = ctx.event.sender_name
@@ -76,13 +93,14 @@ def progress(ctx: Context, cmd: Command) -> list[Reply]:
     require_open(ticket)
     if not cmd.rest:
         raise Refusal(f"请写上进展，例如：进展 T{ticket.id} 已联系电工，明天上门")
-    _assign_if_free(ctx, ticket)
+    assign_if_free(ctx, ticket)
+    stopped = answer_alarm(ctx, ticket)
     ctx.record(ticket, "progress", "in_progress", cmd.rest)
     text = f"T{ticket.id} 进展：{cmd.rest}（{ctx.event.sender_name}）"
-    return [
-        answer(ctx, f"已记下 T{ticket.id} 的进展。"),
-        *tell_reporters(ctx, ticket, text, mention=False),
-    ]
+    mine = f"已记下 T{ticket.id} 的进展。"
+    if stopped:
+        mine += f"群里的急事提醒已停止；到了现场请回复「到场 T{ticket.id}」。"
+    return [answer(ctx, mine), *tell_reporters(ctx, ticket, text, mention=False)]
 
 
 def resolve(ctx: Context, cmd: Command) -> list[Reply]:
@@ -91,7 +109,7 @@ def resolve(ctx: Context, cmd: Command) -> list[Reply]:
     require_open(ticket)
     if not cmd.rest:
         raise Refusal(f"请写上处理结果，例如：办结 T{ticket.id} 已更换灯泡")
-    _assign_if_free(ctx, ticket)
+    assign_if_free(ctx, ticket)
     ticket.resolved_at = ctx.now
     ctx.record(ticket, "resolve", "resolved", cmd.rest)
     text = (

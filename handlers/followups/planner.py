@@ -13,8 +13,9 @@ Kinds (see ``handlers/followups/tickets.py`` for what each sends):
 - ``overdue``: at ``due_at`` of any open ticket (a difficult one has none until its 决议).
 - ``late``: at the first-response deadline (:func:`respond_by`) of a small or urgent ticket
   nobody has answered; run by ``handlers/followups/overdue.py``.
-- ``realert``: an unacknowledged urgent ticket, every ``urgent_realert_minutes`` after it
-  became urgent; periodic, so only the next one is ever pending.
+- ``realert``: the alarm ladder of an urgent ticket nobody has answered (``handlers/ladder.py``);
+  periodic, so only the next rung is ever pending.
+- ``nudge``: an urgent ticket answered without 到场: a gentle reminder to whoever holds it.
 - ``visit``: 回访 on the working day after resolution, at ``visit_at``.
 - ``autoclose``: ``autoclose_working_days`` working days after the visit, at ``workday_end``.
 """
@@ -22,10 +23,10 @@ Kinds (see ``handlers/followups/tickets.py`` for what each sends):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from sqlalchemy import insert
 from sqlalchemy.orm.util import identity_key
@@ -38,17 +39,20 @@ from handlers.workdays import add_working_days, calendar_version
 from storage import followups
 from storage.models import FollowUp, Ticket
 
-TICKET_FOLLOWUPS = frozenset({"remind", "overdue", "late", "realert", "visit", "autoclose"})
+TICKET_FOLLOWUPS = frozenset(
+    {"remind", "overdue", "late", "realert", "nudge", "visit", "autoclose"}
+)
 PERIODIC = frozenset({"realert"})
 
 
 @dataclass(frozen=True, slots=True)
 class Planned:
-    """A follow-up a ticket should have; ``every`` is set for a periodic one."""
+    """A follow-up a ticket should have; ``resume`` is set for a periodic one: given a time,
+    it says when the first slot after it is (to add a missing row without replaying)."""
 
     kind: str
     due_at: datetime
-    every: timedelta | None = None
+    resume: Callable[[datetime], datetime] | None = None
 
     @property
     def key(self) -> tuple[str, datetime | None]:
@@ -115,9 +119,7 @@ def plan(ticket: Ticket, policy: Policy, tz: tzinfo) -> list[Planned]:
     wanted: list[Planned] = []
     if ticket.klass == "urgent":
         if ticket.acknowledged_at is None:
-            every = timedelta(minutes=rules.urgent_realert_minutes)
-            due = urgent_since(ticket, deadlines) + every * (ticket.alerts + 1)
-            wanted.append(Planned("realert", due, every))
+            wanted.extend(alarms(ticket, policy))
     elif ticket.klass == "small" and ticket.assignee_id is None:
         wanted.append(Planned("remind", response_deadline(ticket, deadlines, tz) - before))
     if not answered(ticket) and (late := respond_by(ticket, policy, tz)) is not None:
@@ -127,6 +129,17 @@ def plan(ticket: Ticket, policy: Policy, tz: tzinfo) -> list[Planned]:
             wanted.append(Planned("remind", ticket.due_at - before))
         wanted.append(Planned("overdue", ticket.due_at))
     return list({p.key: p for p in wanted}.values())  # two reminders may fall together
+
+
+def alarms(ticket: Ticket, policy: Policy) -> list[Planned]:
+    """An urgent ticket not yet 到场: the ladder's next rung, or, once a responder answered,
+    the gentle reminders to whoever holds it."""
+    ladder = policy.ladder
+    if ticket.answered_at is not None:
+        return [Planned("nudge", at) for at in ladder.nudges(ticket.answered_at)]
+    since = urgent_since(ticket, policy.deadlines)
+    due = since + timedelta(minutes=ladder.minute(ticket.alerts))
+    return [Planned("realert", due, partial(ladder.next_after, since))]
 
 
 def _after_resolution(ticket: Ticket, policy: Policy, tz: tzinfo) -> list[Planned]:
@@ -159,10 +172,9 @@ def first_due(planned: Planned, now: datetime) -> datetime | None:
     """
     if planned.due_at > now:
         return planned.due_at
-    if planned.every is None:
+    if planned.resume is None:
         return None
-    missed = (now - planned.due_at) // planned.every + 1
-    return planned.due_at + planned.every * missed
+    return planned.resume(now)
 
 
 def load_tickets(session: Session, ticket_ids: Iterable[int]) -> dict[int, Ticket]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from handlers.followups import overdue, tickets
+from handlers.followups import alarms, overdue, tickets
 from handlers.followups.engine import BatchHandler
 
 TICKET_KINDS: Mapping[str, BatchHandler] = MappingProxyType(
@@ -13,7 +13,8 @@ TICKET_KINDS: Mapping[str, BatchHandler] = MappingProxyType(
         "remind": tickets.remind,
         "overdue": tickets.overdue,
         "late": overdue.late,
-        "realert": tickets.realert,
+        "realert": alarms.realert,
+        "nudge": alarms.nudge,
         "visit": tickets.visit,
         "autoclose": tickets.autoclose,
     }

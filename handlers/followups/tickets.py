@@ -1,4 +1,5 @@
-"""Ticket follow-ups run by the sweep: remind, overdue, realert, visit, autoclose.
+"""Ticket follow-ups run by the sweep: remind, overdue, visit, autoclose (the urgent alarm is
+in ``alarms.py``).
 
 Each batch handler gets every due row of its kind, loads the tickets, people and rooms it needs
 in a few queries, skips rows the ticket no longer needs (its plan changed since), and returns
@@ -15,13 +16,7 @@ from sqlalchemy import insert
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
 from handlers.followups.notify import Notices, People, brief, reporter_rooms
-from handlers.followups.planner import (
-    load_tickets,
-    plan,
-    plan_key,
-    response_deadline,
-    urgent_since,
-)
+from handlers.followups.planner import load_tickets, plan, plan_key, response_deadline
 from handlers.policy import when
 from handlers.routing import party_label
 from storage.followups import note_touched
@@ -47,6 +42,23 @@ def still_planned(
             yield row, ticket
 
 
+def planned_by_ticket(
+    ctx: SweepContext, rows: Sequence[FollowUp], tickets: dict[int, Ticket]
+) -> dict[int, tuple[Ticket, list[FollowUp]]]:
+    """Every row its ticket still plans, grouped by ticket, earliest first."""
+    tz = ctx.now.tzinfo
+    assert tz is not None
+    found: dict[int, tuple[Ticket, list[FollowUp]]] = {}
+    for row in sorted(rows, key=lambda r: (r.due_at, r.id or 0)):
+        ticket = tickets.get(row.ticket_id or 0)
+        if ticket is None or ticket.id is None:
+            continue
+        keys = {p.key for p in plan(ticket, ctx.services.policy, tz)}
+        if plan_key(row.kind, row.due_at) in keys:
+            found.setdefault(ticket.id, (ticket, []))[1].append(row)
+    return found
+
+
 def _tickets(ctx: SweepContext, rows: Sequence[FollowUp]) -> dict[int, Ticket]:
     return load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
 
@@ -57,24 +69,32 @@ def _load(ctx: SweepContext, rows: Sequence[FollowUp]) -> tuple[dict[int, Ticket
 
 
 def remind(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
-    """催办 the responsible party before the response or resolution deadline."""
+    """催办 the responsible party before the response or resolution deadline.
+
+    After downtime a ticket's two reminders may be due at once: the one whose deadline is
+    still ahead is sent (the sooner one when both are), never a stale one in its place.
+    """
     tickets, people = _load(ctx, rows)
     tz, deadlines = ctx.now.tzinfo, ctx.services.policy.deadlines
     before = timedelta(hours=ctx.services.policy.followups.remind_before_hours)
     notices = Notices()
-    for row, t in still_planned(ctx, rows, tickets):
+    for t, due_rows in planned_by_ticket(ctx, rows, tickets).values():
         respond_by = response_deadline(t, deadlines, tz) if t.assignee_id is None else None
-        if respond_by is not None and row.due_at == respond_by - before:
-            if respond_by <= ctx.now:
-                continue  # caught up too late to matter: the deadline itself has passed
-            by = when(respond_by, tz)
-            text = f"【催办】{brief(t)} 还没有人认领，请在 {by} 前回复「认领 T{t.id}」。"
-        elif t.due_at is not None and t.due_at > ctx.now:
-            by = when(t.due_at, tz)
-            text = f"【催办】{brief(t)} 将于 {by} 到期，办好后回复「办结 T{t.id} 结果」。"
-        else:
-            continue  # the overdue notice, due too, takes over
-        notices.add(people.six_party(t.community_code), text, people.responsible(t))
+        texts = []
+        for row in due_rows:
+            if respond_by is not None and row.due_at == respond_by - before:
+                if respond_by > ctx.now:  # past it, the reminder is moot
+                    by = when(respond_by, tz)
+                    texts.append(
+                        f"【催办】{brief(t)} 还没有人认领，请在 {by} 前回复「认领 T{t.id}」。"
+                    )
+            elif t.due_at is not None and t.due_at > ctx.now:
+                by = when(t.due_at, tz)
+                texts.append(
+                    f"【催办】{brief(t)} 将于 {by} 到期，办好后回复「办结 T{t.id} 结果」。"
+                )
+        if texts:  # none: the overdue notice, due too, takes over
+            notices.add(people.six_party(t.community_code), texts[0], people.responsible(t))
     return notices.replies()
 
 
@@ -91,37 +111,6 @@ def overdue(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
         )
         mentions = [*people.responsible(t), *boss_ids]
         notices.add(people.six_party(t.community_code), text, mentions, urgent=t.klass == "urgent")
-    return notices.replies()
-
-
-def realert(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
-    """Re-alert the responders of an unacknowledged urgent ticket; from the second time on,
-    escalate to the secretary by name.
-    """
-    tickets, people = _load(ctx, rows)
-    deadlines = ctx.services.policy.deadlines
-    notices = Notices()
-    for _row, t in still_planned(ctx, rows, tickets):
-        assert t.id is not None
-        t.alerts += 1
-        ctx.session.add(t)
-        note_touched(ctx.session, t)  # so the planner queues the next re-alert
-        minutes = int((ctx.now - urgent_since(t, deadlines)).total_seconds() // 60)
-        mentions = people.responders(t)
-        if t.alerts >= 2:
-            boss, boss_ids = people.secretaries(t.community_code)
-            mentions += [i for i in boss_ids if i not in mentions]
-            text = (
-                f"【急事升级】{brief(t)} 已 {minutes} 分钟无人到场！请{boss}协调，"
-                f"到场后回复「到场 T{t.id}」。"
-            )
-        else:
-            text = (
-                f"【急事再提醒】{brief(t)} 已 {minutes} 分钟无人回复到场，"
-                f"请马上到场并回复「到场 T{t.id}」。"
-            )
-        for room in dict.fromkeys((people.six_party(t.community_code), t.room_id)):
-            notices.add(room, text, mentions, urgent=True)
     return notices.replies()
 
 

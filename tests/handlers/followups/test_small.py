@@ -63,3 +63,15 @@ async def test_resolved_in_time_cancels_the_reminders(bot: FollowUpBot) -> None:
     with bot.db.session() as s:
         outcomes = {r.kind: r.outcome for r in s.exec(select(FollowUp)) if r.kind != "visit"}
     assert outcomes == {"remind": "cancelled", "overdue": "cancelled", "late": "cancelled"}
+
+
+async def test_catch_up_sends_the_valid_reminder_not_the_stale_one(bot: FollowUpBot) -> None:
+    """Down over both reminders: the claim reminder's deadline is past, the 18:00 one is not."""
+    bot.clock.now = at(9, 30, 10)
+    await bot.say(f"{G1} 李网格长: 3栋2单元门口的路灯坏了")
+    caught_up = await bot.travel(at(10, 10, 15))  # both reminders fell due while down
+    reminders = [m for m in caught_up if "【催办】" in m]
+    assert len(reminders) == 1, caught_up
+    assert "10月10日（周六）18:00 到期" in reminders[0] and "还没有人认领" not in reminders[0]
+    assert [kind for kind, _ in pending(bot)] == ["overdue"]
+    assert not [m for m in await bot.travel(at(10, 10, 17)) if "【催办】" in m]
