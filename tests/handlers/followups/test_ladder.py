@@ -75,7 +75,7 @@ async def test_a_quoted_command_acts_on_the_quoted_ticket(bot: FollowUpBot) -> N
     await bot.say(GAS)
     await bot.advance(minutes=15)
     replies = await bot.say(f"{G1} 李网格长: {QUOTE}{DASHES}到场")
-    assert any("李网格长 负责 T1 现场处置" in r for r in replies), replies
+    assert any("李网格长负责 T1 现场处置" in r for r in replies), replies
     assert bot.ticket(1).acknowledged_at is not None
     assert await run_for(bot, 6) == []
 
@@ -87,7 +87,7 @@ async def test_the_holder_quotes_the_private_nudge_to_confirm(bot: FollowUpBot) 
     assert nudge.startswith("[私聊→张经理] 【到场提醒】")
     quoted = "「社区小助手：" + nudge.split("] ", 1)[1] + "」"
     [done, *_] = await bot.say(f"[私聊] 张经理: {quoted}{DASHES}到场")
-    assert done.startswith("[私聊→张经理] 收到，张经理 负责 T1 现场处置")
+    assert done.startswith("[私聊→张经理] 收到，张经理负责 T1 现场处置")
     assert bot.ticket(1).acknowledged_at is not None
 
 
