@@ -82,12 +82,12 @@ def realert(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     for _row, t in still_planned(ctx, rows, tickets):
         since = urgent_since(t, policy.deadlines)
         last = ladder.latest(ctx.now - since)
+        note_touched(ctx.session, t)  # so the planner queues the next rung
         if last is None or last < t.alerts:
             continue  # not due after all (the ticket changed since the row was planned)
         rung = ladder.rung(t.alerts, last)
         t.alerts = last + 1  # the slots missed while the bot was down are used up too
         ctx.session.add(t)
-        note_touched(ctx.session, t)  # so the planner queues the next rung
         boss, boss_ids = people.secretaries(t.community_code)
         waited = elapsed(int((ctx.now - since).total_seconds() // 60))
         text = _rung_text(t, rung, waited, boss, ladder)

@@ -6,7 +6,7 @@ ones) with a handful of queries however many tickets there are. The batch handle
 :func:`plan` again when a row falls due, so a row the ticket no longer needs is skipped even if
 a cancellation was missed.
 
-Kinds (see ``handlers/followups/tickets.py`` for what each sends):
+Kinds (see ``handlers/followups/tickets.py`` and ``alarms.py`` for what each sends):
 
 - ``remind``: 催办 ``remind_before_hours`` before a deadline — the first response of an
   unclaimed small ticket, and the resolution deadline ``due_at`` of small and difficult ones.
