@@ -107,8 +107,9 @@ def test_index_objects_exist_at_head(database: Database) -> None:
             assert PG_INDEX in indexes
             method = conn.execute(
                 text(
+                    # This test's own schema only: concurrent runs have indexes of that name.
                     "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
-                    "WHERE c.relname = :name"
+                    "WHERE c.relname = :name AND c.relnamespace = current_schema()::regnamespace"
                 ),
                 {"name": PG_INDEX},
             ).scalar_one()
