@@ -108,7 +108,13 @@ def build_dispatcher(
         IntakeHandler(),  # group text, and 报事 in private
         HelpHandler(),  # the rest of private talk, and media it cannot read
     ]
-    return Dispatcher(db, services, handlers, planner=reconcile)
+    return Dispatcher(
+        db,
+        services,
+        handlers,
+        planner=reconcile,
+        per_sender_per_minute=settings.delivery.per_sender_per_minute,
+    )
 
 
 def build_engine(db: Database, services: Services) -> FollowUpEngine:

@@ -59,6 +59,8 @@ class Context:
     truncated: bool
     group: Group | None
     member: Member | None
+    # Set when the message concerns an urgent ticket: its replies then jump the queues.
+    urgent: bool = False
 
     @property
     def community_code(self) -> str | None:
@@ -81,6 +83,11 @@ class Context:
             to_state=to_state,
             note=note,
         )
+
+    def concerns(self, ticket: Ticket) -> None:
+        """Note the ticket this message is about: an urgent one makes every reply urgent."""
+        if ticket.klass == "urgent":
+            self.urgent = True
 
     @property
     def role(self) -> str:

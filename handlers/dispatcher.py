@@ -17,6 +17,7 @@ from sqlmodel import Session
 from handlers.context import Context, Services
 from handlers.events import Inbound, Reply
 from handlers.followups.engine import Planner, enqueue_replies
+from handlers.sending import SenderLimits, prioritise
 from handlers.understanding import normalize_text
 from storage import directory, followups
 from storage.db import Database
@@ -46,12 +47,15 @@ class Dispatcher:
         services: Services,
         handlers: Sequence[Handler],
         planner: Planner | None = None,
+        *,
+        per_sender_per_minute: int = 0,
     ) -> None:
         self._db = db
         self._services = services
         self._handlers = tuple(handlers)
         self._planner = planner
         self._directory = directory.DirectoryCache()
+        self._senders = SenderLimits(per_sender_per_minute)
         # Messages are handled one at a time, in arrival order: a command must see the
         # ticket that the report just before it created.
         self._lock = asyncio.Lock()
@@ -107,7 +111,8 @@ class Dispatcher:
         for handler in self._handlers:
             replies = handler.handle(ctx)
             if replies is not None:
-                return replies
+                replies = prioritise(event, replies, ctx.urgent)
+                return self._senders.apply(event, replies, ctx.now, ctx.role)
         return []
 
     def _enqueue(self, session: Session, replies: Sequence[Reply]) -> None:

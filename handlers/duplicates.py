@@ -19,6 +19,8 @@ _BUILDING = re.compile(r"(\d+)(?:栋|幢|号楼|座)")
 SAME_BUILDING_BONUS = 0.25
 URGENT_BONUS = 0.15
 URGENT_WINDOW = timedelta(hours=6)
+# Who web-form (Open311) reports are from: the form names nobody, so each counts as a person.
+ANONYMOUS_REPORTER = "open311"
 CANDIDATES = 60  # the newest open tickets of the category: duplicates come close together
 
 
@@ -76,10 +78,25 @@ def find_duplicate(ctx: Context, found: Classification, source_msg_id: str) -> T
     return ctx.session.get(Ticket, best[1], with_for_update=True) if best else None
 
 
-def add_plus_one(ctx: Context, ticket: Ticket, text: str, source_msg_id: str) -> None:
-    """Record the new reporter on the existing ticket, with an event."""
+def has_reported(ctx: Context, ticket: Ticket, reporter_id: str) -> bool:
+    """True when this person already reported the ticket (first or as a +1)."""
+    if ticket.reporter_id == reporter_id:
+        return True
+    stmt = select(TicketReport.id).where(
+        TicketReport.ticket_id == ticket.id, TicketReport.reporter_id == reporter_id
+    )
+    return ctx.session.exec(stmt.limit(1)).first() is not None
+
+
+def add_plus_one(ctx: Context, ticket: Ticket, text: str, source_msg_id: str) -> bool:
+    """Record the report on the existing ticket, with an event; True for a new reporter.
+
+    Every report is kept (what people add is evidence), but ``plus_ones`` counts people:
+    one person repeating a report is still one reporter.
+    """
     ev = ctx.event
     assert ticket.id is not None
+    new = not has_reported(ctx, ticket, ev.sender_id)
     ctx.session.add(
         TicketReport(
             ticket_id=ticket.id,
@@ -91,6 +108,19 @@ def add_plus_one(ctx: Context, ticket: Ticket, text: str, source_msg_id: str) ->
             source_msg_id=source_msg_id,
         )
     )
-    ticket.plus_ones += 1
+    if new:
+        ticket.plus_ones += 1
     ctx.record(ticket, "plus_one", note=text)
     ctx.session.flush()
+    return new
+
+
+def reporters_besides_first(ctx: Context, ticket: Ticket, anonymous: str) -> int:
+    """How many people reported the ticket after its first reporter (its ``plus_ones``).
+
+    Reports from ``anonymous`` (the web form, which names nobody) count one each.
+    """
+    stmt = select(TicketReport.reporter_id).where(TicketReport.ticket_id == ticket.id)
+    ids = list(ctx.session.exec(stmt))
+    people = {i for i in ids if i not in (anonymous, ticket.reporter_id)}
+    return len(people) + sum(1 for i in ids if i == anonymous != ticket.reporter_id)

@@ -65,8 +65,8 @@ class IntakeHandler:
         # report, and the dispatcher drops it as already answered.
         source = _source_key(ctx)
         if found.is_report and (same := find_duplicate(ctx, found, source)) is not None:
-            add_plus_one(ctx, same, text, source)
-            return [answer(ctx, joined(same))]
+            new = add_plus_one(ctx, same, text, source)
+            return [answer(ctx, joined(same, again=not new))]
         ticket = self._file(ctx, text, found, source, on_request=not found.is_report)
         parties = group.kind == "six_party" or (ev.is_private and ctx.role in SIX_PARTIES)
         head, notes = receipt(ticket, truncated=ctx.truncated, for_parties=parties)
@@ -136,9 +136,9 @@ def receipt(ticket: Ticket, *, truncated: bool = False, for_parties: bool) -> tu
     return "\n".join(lines), "\n".join(n for n in notes if n)
 
 
-def joined(ticket: Ticket) -> str:
-    """The reply when a report joins an open ticket as a +1."""
-    return (
-        f"这个问题已经登记为 T{ticket.id}（{STATE_LABELS[ticket.state]}），"
-        f"共 {ticket.plus_ones + 1} 人反映。已把您记上，办结时会通知您。"
-    )
+def joined(ticket: Ticket, *, again: bool = False) -> str:
+    """The reply when a report joins an open ticket as a +1 (``again``: by the same person)."""
+    head = f"这个问题已经登记为 T{ticket.id}（{STATE_LABELS[ticket.state]}），"
+    if again:
+        return head + f"您反映过了，这次的内容也已记下。共 {ticket.plus_ones + 1} 人反映。"
+    return head + f"共 {ticket.plus_ones + 1} 人反映。已把您记上，办结时会通知您。"

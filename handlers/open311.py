@@ -18,7 +18,7 @@ The requester's name, phone and e-mail never reach this module.
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.duplicates import find_duplicate
+from handlers.duplicates import ANONYMOUS_REPORTER, find_duplicate
 from handlers.events import Reply
 from handlers.followups.notify import People
 from handlers.routing import card, maybe_urgent_check, six_party_room
@@ -28,7 +28,7 @@ from storage.search import search_text_of
 from storage.tickets import create_ticket
 
 KIND = "open311"
-SENDER_ID = "open311"
+SENDER_ID = ANONYMOUS_REPORTER
 SENDER_NAME = "网上报事（Open311）"
 CARD_HEAD = "【网上报事】市民通过 Open311 接口提交，群里没有报事人，进展请在本群跟进。"
 MAX_LOCATION = 200
@@ -90,6 +90,7 @@ class Open311Handler:
             lon=_float(details.get("long")),
         )
         create_ticket(ctx.session, ticket, actor_id=SENDER_ID, actor_name=SENDER_NAME, note=text)
+        ctx.concerns(ticket)  # an urgent request's card jumps the queues
         replies = [self._card(ctx, ticket)]
         if ticket.maybe_urgent:  # nobody in a chat to answer 「急」: the on-duty people check
             replies.append(maybe_urgent_check(ctx, ticket, replies[0].room_id))

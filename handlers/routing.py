@@ -14,6 +14,7 @@ from handlers.hall.meetings import place_on_agenda
 from handlers.policy import when
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, ROLE_LABELS, ROUTE_LABELS
 from storage.models import Group, Member, Ticket, TicketReport
+from storage.outbox import mention_chunks
 
 CARD_TEXT_CHARS = 80
 
@@ -122,7 +123,9 @@ def maybe_urgent_check(ctx: Context, ticket: Ticket, room_id: str | None) -> Rep
     """Danger was seen but not decided: one short check for the on-duty people, no ladder."""
     people = People(ctx.session, {ticket.community_code})
     duty = tuple(m.contact_id for m in people.responder_members(ticket))
-    return Reply(text=maybe_urgent_alert(ctx, ticket), room_id=room_id, mention_ids=duty)
+    # Danger was seen: the check must not wait behind routine traffic either.
+    text = maybe_urgent_alert(ctx, ticket)
+    return Reply(text=text, room_id=room_id, mention_ids=duty, urgent=True)
 
 
 def maybe_urgent_alert(ctx: Context, ticket: Ticket) -> str:
@@ -142,6 +145,7 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
     people = People(ctx.session, {ticket.community_code})
     six = people.six_party(ticket.community_code)
     urgent = ticket.route == "onsite"
+    ctx.concerns(ticket)  # an urgent ticket's receipt and card jump every room's queue
     alerted = people.responder_members(ticket) if urgent else people.responsible_members(ticket)
     alert_ids = tuple(m.contact_id for m in alerted if m.contact_id != ev.sender_id)
     lines = [receipt]
@@ -180,16 +184,49 @@ def reporter_rooms(session: Session, ticket: Ticket) -> dict[str | None, list[st
     return rooms
 
 
+# Beyond this many messages calling reporters, the rest are told by the count, not by name.
+MENTION_MESSAGES = 5
+
+
 def tell_reporters(ctx: Context, ticket: Ticket, text: str, *, mention: bool) -> list[Reply]:
-    """Post ``text`` back where the ticket was reported (unless that is here)."""
+    """Post ``text`` back where the ticket was reported (unless that is here, unmentioned).
+
+    A big incident's reporters are called in several messages (see :func:`call_people`).
+    """
     replies = []
     for room_id, ids in reporter_rooms(ctx.session, ticket).items():
         if room_id is None:
             continue
         if room_id == ctx.event.room_id and not mention:
             continue
+        if mention:
+            replies += call_people(ticket, text, room_id, ids)
+        else:
+            replies.append(Reply(text=text, room_id=room_id))
+    return replies
+
+
+def call_people(ticket: Ticket, text: str, room_id: str, ids: Sequence[str]) -> list[Reply]:
+    """``text`` @-mentioning ``ids`` in one room, in as many messages as that takes.
+
+    The first message carries the text and the first names; each further one calls more
+    people with a short pointer to it. Past :data:`MENTION_MESSAGES` messages the first one
+    names the count instead, so a thousand reporters never mean a thousand-name flood.
+    """
+    chunks = mention_chunks(ids)
+    called = chunks[:MENTION_MESSAGES]
+    n_called = sum(len(c) for c in called)
+    first = text
+    if n_called < len(ids):
+        first += f"\n（共 {len(ids)} 人反映，这里提醒了其中 {n_called} 位，其他各位请看本条。）"
+    replies = [Reply(text=first, room_id=room_id, mention_ids=called[0] if called else ())]
+    for chunk in called[1:]:
         replies.append(
-            Reply(text=text, room_id=room_id, mention_ids=tuple(ids) if mention else ())
+            Reply(
+                text=f"（接上条）T{ticket.id} 的消息，请以上各位查看。",
+                room_id=room_id,
+                mention_ids=chunk,
+            )
         )
     return replies
 

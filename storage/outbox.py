@@ -3,10 +3,11 @@
 A sender loop reads :func:`due` rows, delivers them through the channel and marks each one
 delivered or failed. Times are timezone-aware; they are stored as UTC and read back as UTC.
 
-``kind`` is ``reply`` (an answer to someone who just wrote) or ``followup`` (a reminder, notice or
-digest the bot sends by itself); only follow-ups may be merged or held back for quiet hours,
-and ``urgent`` ones never are held. ``sent_chars`` is how much of a long text already went out
-in parts.
+``kind`` is ``reply`` (an answer to the person who just wrote) or ``followup`` (a reminder,
+digest, or a notice told to other rooms or people); only follow-ups may be merged or held back
+for quiet hours, and ``urgent`` ones never are held. ``urgent`` is also the row's priority,
+set by whoever writes it: urgent rows are sent before every other row due for the same room.
+``sent_chars`` is how much of a long text already went out in parts.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from storage.models import OutboxMessage
 
 MENTION_SEPARATOR = ","
 _MENTIONS_MAX = 2000  # the column's length; PostgreSQL would refuse a longer value
+# The most people one message calls: WeChat refuses (and readers skip) a wall of @names.
+MENTIONS_PER_MESSAGE = 20
 _LAST_ERROR_MAX = 500  # the column's length: a long traceback must not fail the update
 
 
@@ -68,6 +71,23 @@ def enqueue(
     return row
 
 
+def mention_chunks(
+    mention_ids: Sequence[str], per_message: int = MENTIONS_PER_MESSAGE
+) -> list[tuple[str, ...]]:
+    """The ids split into groups one message can carry (by count and by the column's length)."""
+    chunks: list[tuple[str, ...]] = []
+    chunk: list[str] = []
+    for contact_id in mention_ids:
+        joined = len(MENTION_SEPARATOR.join((*chunk, contact_id)))
+        if chunk and (len(chunk) >= per_message or joined > _MENTIONS_MAX):
+            chunks.append(tuple(chunk))
+            chunk = []
+        chunk.append(contact_id)
+    if chunk:
+        chunks.append(tuple(chunk))
+    return chunks
+
+
 def due(
     session: Session,
     now: datetime,
@@ -76,7 +96,10 @@ def due(
     skip_rooms: Collection[str] = (),
     skip_contacts: Collection[str] = (),
 ) -> list[OutboxMessage]:
-    """Undelivered messages whose time has come, oldest first, except in the skipped rooms."""
+    """Undelivered messages whose time has come, urgent ones first, then oldest first.
+
+    Rooms and private recipients in ``skip_rooms``/``skip_contacts`` are left out.
+    """
     # The sender skips rooms (and private recipients) it cannot serve now, so that their
     # backlog does not fill the batch and hide the rows of other rooms behind it.
     statement = select(OutboxMessage).where(
@@ -92,7 +115,9 @@ def due(
             col(OutboxMessage.room_id).is_not(None)
             | col(OutboxMessage.to_id).not_in(skip_contacts)
         )
-    statement = statement.order_by(col(OutboxMessage.id)).limit(limit)
+    # Urgent first, so that an alarm is in the batch however long the routine backlog is.
+    statement = statement.order_by(col(OutboxMessage.urgent).desc(), col(OutboxMessage.id))
+    statement = statement.limit(limit)
     return list(session.exec(statement).all())
 
 

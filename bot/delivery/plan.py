@@ -1,9 +1,10 @@
 """Planning a flush: which due rows wait for the quiet hours, and how the rest are grouped.
 
 Pure functions over rows already loaded, so the rules are easy to test. Rows are grouped by
-recipient (a room, or a person for private messages) and keep their order there. A run of
-consecutive ``followup`` rows for one recipient becomes one message, joined by a blank line,
-as long as it fits the length limit; ``reply`` rows are never merged, they answer a person.
+recipient (a room, or a person for private messages); there urgent rows go first, and rows of
+the same priority keep their order. A run of consecutive ``followup`` rows of one priority for
+one recipient becomes one message, joined by a blank line, as long as it fits the length
+limit; ``reply`` rows are never merged, they answer a person.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 from bot.delivery.split import units
 from handlers.policy import FollowUpRules
 from storage.models import OutboxMessage
-from storage.outbox import mention_list
+from storage.outbox import MENTIONS_PER_MESSAGE, mention_list
 
 JOINER = "\n\n"
 
@@ -58,15 +59,18 @@ class Outgoing:
     def absorb(self, other: Outgoing, limit: int) -> bool:
         """Merge a later follow-up into this one if both are whole follow-ups and it fits."""
         mergeable = (
-            self.kind == other.kind == "followup" and self.sent_chars == other.sent_chars == 0
+            self.kind == other.kind == "followup"
+            and self.urgent == other.urgent
+            and self.sent_chars == other.sent_chars == 0
         )
         text = self.text + JOINER + other.text
-        if not mergeable or units(text) > limit:
+        mentions = self.mention_ids + [m for m in other.mention_ids if m not in self.mention_ids]
+        # Merging must not rebuild the wall of @names that the writer split up.
+        if not mergeable or units(text) > limit or len(mentions) > MENTIONS_PER_MESSAGE:
             return False
         self.text = text
-        self.mention_ids += [m for m in other.mention_ids if m not in self.mention_ids]
+        self.mention_ids = mentions
         self.row_ids += other.row_ids
-        self.urgent = self.urgent or other.urgent
         return True
 
     @property
@@ -104,7 +108,8 @@ def plan(
     """Defer what the quiet hours hold back, queue the rest per recipient and merge."""
     result = Plan()
     by_key: dict[str, list[Outgoing]] = {}
-    for row in sorted(rows, key=lambda r: r.id or 0):
+    # Urgent rows jump every room's queue; within a priority the order is the rows' order.
+    for row in sorted(rows, key=lambda r: (not r.urgent, r.id or 0)):
         assert row.id is not None
         if is_held_for_quiet(row, now, quiet):
             result.defer_ids.append(row.id)

@@ -2,6 +2,10 @@
 
 A window remembers when each recent message went out. It lives in memory: after a restart the
 bot starts with empty windows, so at worst one extra minute's allowance goes out then.
+
+Part of each window is reserved for urgent messages: routine traffic stops short of the limit
+by the reserve, so an alarm finds a free send at once however long the routine backlog is,
+and the limit itself is never exceeded.
 """
 
 from __future__ import annotations
@@ -38,9 +42,9 @@ class SlidingWindow:
             del self._sent[key]
         return times
 
-    def free(self, key: str, now: datetime) -> bool:
-        """True when one more message to ``key`` may go out at ``now``."""
-        return len(self._recent(key, now)) < self.limit
+    def free(self, key: str, now: datetime, spare: int = 0) -> bool:
+        """True when one more message to ``key`` may go out at ``now`` and leave ``spare``."""
+        return len(self._recent(key, now)) < self.limit - spare
 
     def next_free(self, key: str, now: datetime) -> datetime:
         """The first moment at or after ``now`` when ``key`` may send again."""
@@ -56,23 +60,37 @@ class SlidingWindow:
 
 
 class RateLimits:
-    """The per-room and the global window together; ``None`` limits mean no limit."""
+    """The per-room and the global window together; ``None`` limits mean no limit.
 
-    def __init__(self, per_room: int | None, overall: int | None) -> None:
+    ``reserve_room`` and ``reserve_global`` sends of each window are kept for urgent messages
+    (capped so that routine traffic keeps at least one send a minute).
+    """
+
+    def __init__(
+        self,
+        per_room: int | None,
+        overall: int | None,
+        reserve_room: int = 0,
+        reserve_global: int = 0,
+    ) -> None:
         self._room = SlidingWindow(per_room) if per_room else None
         self._all = SlidingWindow(overall) if overall else None
+        self._reserve_room = min(reserve_room, per_room - 1) if per_room else 0
+        self._reserve_all = min(reserve_global, overall - 1) if overall else 0
 
-    def room_free(self, key: str, now: datetime) -> bool:
+    def room_free(self, key: str, now: datetime, urgent: bool = False) -> bool:
         """True when the room (or private recipient) ``key`` may get a message now."""
-        return self._room is None or self._room.free(key, now)
+        spare = 0 if urgent else self._reserve_room
+        return self._room is None or self._room.free(key, now, spare)
 
-    def global_free(self, now: datetime) -> bool:
-        """True when the bot may send one more message anywhere now."""
-        return self._all is None or self._all.free(_ALL, now)
+    def global_free(self, now: datetime, urgent: bool = False) -> bool:
+        """True when the bot may send one more (urgent or routine) message anywhere now."""
+        spare = 0 if urgent else self._reserve_all
+        return self._all is None or self._all.free(_ALL, now, spare)
 
-    def free(self, key: str, now: datetime) -> bool:
+    def free(self, key: str, now: datetime, urgent: bool = False) -> bool:
         """True when both windows allow one more message to ``key`` now."""
-        return self.global_free(now) and self.room_free(key, now)
+        return self.global_free(now, urgent) and self.room_free(key, now, urgent)
 
     def record(self, key: str, now: datetime) -> None:
         """Count one message to ``key`` in both windows."""

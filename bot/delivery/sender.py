@@ -75,7 +75,12 @@ class OutboxSender:
         self.max_chars = min(settings.max_message_chars, channel_limit or 10**9)
         self.retry_cap = timedelta(minutes=settings.retry_max_minutes)
         self._limits = (
-            RateLimits(settings.per_room_per_minute, settings.global_per_minute)
+            RateLimits(
+                settings.per_room_per_minute,
+                settings.global_per_minute,
+                settings.urgent_reserve_per_room,
+                settings.urgent_reserve_global,
+            )
             if delivery is not None and is_rate_limited(channel)
             else RateLimits(None, None)
         )
@@ -90,7 +95,7 @@ class OutboxSender:
         async with self._lock:
             delivered = 0
             skip: set[str] = set()
-            while self._limits.global_free(self._clock()):
+            while self._limits.global_free(self._clock(), urgent=True):
                 now = self._clock()
                 rows = await asyncio.to_thread(self._due, now, skip)
                 if not rows:
@@ -99,8 +104,11 @@ class OutboxSender:
                 if work.defer_ids and work.defer_until is not None:
                     await asyncio.to_thread(self._defer, work.defer_ids, work.defer_until)
                 for queue in work.queues:
-                    if not self._limits.global_free(self._clock()):
-                        break
+                    # Urgent queues come first; once only the reserve is left, the routine
+                    # ones are skipped (not dropped) so the loop moves past them.
+                    if not self._limits.global_free(self._clock(), queue[0].urgent):
+                        skip.add(queue[0].key)
+                        continue
                     done, finished = await self._send_queue(queue)
                     delivered += done
                     if not finished:
@@ -132,7 +140,7 @@ class OutboxSender:
         start = message.sent_chars
         while True:
             now = self._clock()
-            if not self._limits.free(message.key, now):
+            if not self._limits.free(message.key, now, message.urgent):
                 return Sent.LIMITED
             part, nxt = next_part(message.text, start, self.max_chars)
             # Mentions go with the first part only: people are called once, not per part.

@@ -77,7 +77,9 @@ def one_ticket(ctx: Context, cmd: Command, example: str) -> Ticket:
     if len(cmd.tickets) > 1:
         refs = "、".join(f"T{n}" for n in cmd.tickets)
         raise Refusal(f"一次只能处理一个工单，您写了 {refs}。例如：{example}")
-    return find_ticket(ctx, cmd.tickets[0])
+    ticket = find_ticket(ctx, cmd.tickets[0])
+    ctx.concerns(ticket)  # what is said about an urgent ticket jumps the sending queues
+    return ticket
 
 
 def find_ticket(ctx: Context, number: int, *, lock: bool = True) -> Ticket:

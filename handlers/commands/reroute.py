@@ -12,6 +12,7 @@ from handlers.commands.base import Refusal, find_ticket, one_ticket
 from handlers.commands.parser import Command
 from handlers.commands.tickets import require_open
 from handlers.context import Context
+from handlers.duplicates import ANONYMOUS_REPORTER, reporters_besides_first
 from handlers.events import Reply
 from handlers.replies import answer
 from handlers.routing import (
@@ -162,6 +163,7 @@ def reclass(ctx: Context, cmd: Command) -> list[Reply]:
     # Confirmed urgent, or a person looked and judged it otherwise: 可能是急事 is settled.
     ticket.maybe_urgent = False
     ctx.record(ticket, "reclass", note="，".join(changes))
+    ctx.concerns(ticket)  # 改为 急事: the new card and alerts are urgent
     _learn(ctx, ticket, was_klass, was_category)
     ctx.session.flush()
     urgent_now = klass == "urgent" and was_klass != "urgent"
@@ -233,6 +235,8 @@ def merge(ctx: Context, cmd: Command) -> list[Reply]:
     if dup_no == main_no:
         raise Refusal("两个工单号是同一个，请写两个不同的工单，例如：合并 T12 T10")
     dup, main = find_ticket(ctx, dup_no), find_ticket(ctx, main_no)
+    ctx.concerns(dup)
+    ctx.concerns(main)
     require_open(dup)
     require_open(main)
     assert dup.id is not None and main.id is not None
@@ -253,7 +257,9 @@ def merge(ctx: Context, cmd: Command) -> list[Reply]:
             source_msg_id=f"merge:{dup.source_msg_id}"[:200],
         )
     )
-    main.plus_ones += 1 + dup.plus_ones
+    ctx.session.flush()
+    # People, not reports: whoever reported both is counted once.
+    main.plus_ones = reporters_besides_first(ctx, main, ANONYMOUS_REPORTER)
     dup.merged_into = main.id
     ctx.record(dup, "merge", "merged", f"并入 T{main.id}")
     ctx.record(main, "merge", note=f"T{dup.id} 并入")

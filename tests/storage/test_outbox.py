@@ -197,3 +197,16 @@ def test_defer_holds_back_without_counting_an_attempt(database: Database) -> Non
     assert _due_texts(database, morning) == ["夜里的提醒"]
     with database.session() as session:
         assert [(r.attempts, r.not_before) for r in pending(session)] == [(0, morning)]
+
+
+def test_urgent_rows_come_first_then_the_oldest(database: Database) -> None:
+    for i in range(150):
+        _put(database, f"闲聊{i}")
+    _put(database, "急一", urgent=True)
+    _put(database, "私聊", room_id=None, to_id="wx-b")
+    _put(database, "急二", room_id="r2", urgent=True)
+    # However long the backlog, the urgent rows are in the first batch, in their own order.
+    assert _due_texts(database, T0, limit=4) == ["急一", "急二", "闲聊0", "闲聊1"]
+    with database.session() as session:
+        skipped = due(session, T0, limit=3, skip_rooms=["r1"])
+        assert [r.text for r in skipped] == ["急二", "私聊"]

@@ -28,9 +28,10 @@ class FollowUpBot(TestBot):
         nlp: Classifier | None = None,
         *,
         digests: bool = True,
+        shipped_sender: bool = False,
     ) -> None:
         """Wire the scheduler as ``App`` does, with the sender flushing after each run."""
-        super().__init__(settings, clock, nlp)
+        super().__init__(settings, clock, nlp, shipped_sender=shipped_sender)
         services = build_services(settings, self.clock, nlp or shared_nlp())
         if digests:
             self.scheduler = build_scheduler(settings, self.db, services, self.sender.flush)
@@ -42,12 +43,17 @@ class FollowUpBot(TestBot):
 
     @classmethod
     def demo(
-        cls, tmp_path: Path, *, digests: bool = True, database_url: str | None = None
+        cls,
+        tmp_path: Path,
+        *,
+        digests: bool = True,
+        database_url: str | None = None,
+        shipped_sender: bool = False,
     ) -> FollowUpBot:
         """A bot on the demo config with its own database (SQLite unless a URL is given)."""
         url = database_url or f"sqlite:///{tmp_path / 'bot.db'}"
         settings = load_settings(EXAMPLE_CONFIG, env={"LIUFANG_DATABASE_URL": url})
-        return cls(settings, digests=digests)
+        return cls(settings, digests=digests, shipped_sender=shipped_sender)
 
     async def run_due(self) -> list[str]:
         """Run whatever is due now and return what the bot sent."""

@@ -78,26 +78,48 @@ class TestBot:
     __test__ = False  # not a pytest test class
 
     def __init__(
-        self, settings: Settings, clock: FakeClock | None = None, nlp: Classifier | None = None
+        self,
+        settings: Settings,
+        clock: FakeClock | None = None,
+        nlp: Classifier | None = None,
+        *,
+        shipped_sender: bool = False,
     ) -> None:
+        """``shipped_sender``: send as the app does (rate limits, quiet hours); by default
+        everything due goes out at once, so tests see whole conversations."""
         self.settings = settings
         self.clock = clock or FakeClock()
         self.db = open_database(settings)
         self.console = ConsoleChannel(settings, self.clock)
         self.channel = CapturingChannel(self.console)
         self.dispatcher = build_dispatcher(settings, self.db, self.clock, nlp or shared_nlp())
-        self.sender = OutboxSender(self.db, self.channel, self.clock)
+        self.sender = (
+            OutboxSender(
+                self.db,
+                self.channel,
+                self.clock,
+                delivery=settings.delivery,
+                quiet=settings.followups,
+            )
+            if shipped_sender
+            else OutboxSender(self.db, self.channel, self.clock)
+        )
 
     @classmethod
     def from_example(
-        cls, tmp_path: Path, database_url: str | None = None, nlp: Classifier | None = None
+        cls,
+        tmp_path: Path,
+        database_url: str | None = None,
+        nlp: Classifier | None = None,
+        *,
+        shipped_sender: bool = False,
     ) -> TestBot:
         """A bot on the demo config with its own database."""
         settings = load_settings(
             EXAMPLE_CONFIG,
             env={"LIUFANG_DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'bot.db'}"},
         )
-        return cls(settings, nlp=nlp)
+        return cls(settings, nlp=nlp, shipped_sender=shipped_sender)
 
     def event(self, line: str) -> Inbound:
         """Parse a console line into an Inbound (fails the test on a malformed line)."""
