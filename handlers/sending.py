@@ -4,9 +4,10 @@
   an urgent ticket (:meth:`Context.concerns`). Urgent rows jump every room's queue and are
   never held for the quiet hours.
 - **Answer or notice**: a reply to the room where the person just wrote (or privately to
-  them) answers them and goes at once; anything told to other rooms or people — the claim,
-  progress and resolved notices in the reporters' and the six parties' groups — is a notice,
-  held during the quiet hours and merged per room like a follow-up.
+  them) answers them and goes at once; anything else not urgent that is told to other rooms
+  or people — a small ticket's card, the claim, progress and resolved notices in the
+  reporters' and the six parties' groups — is a notice, held during the quiet hours and
+  merged per room like a follow-up.
 - **Floods**: one person may be answered at most ``per_minute`` times a minute in a group
   (the six parties and grid leaders, who work through the bot, are not limited). Past that
   their messages are still handled (reports filed, notices to others sent), but the routine
@@ -50,7 +51,8 @@ def prioritise(event: Inbound, replies: Sequence[Reply], urgent: bool) -> list[R
     for reply in replies:
         if urgent and not reply.urgent:
             reply = replace(reply, urgent=True)
-        if not reply.followup and not answers_sender(event, reply):
+        # Urgent notices stay whole messages of their own: they are never held or merged.
+        if not reply.followup and not reply.urgent and not answers_sender(event, reply):
             reply = replace(reply, followup=True)
         marked.append(reply)
     return marked
