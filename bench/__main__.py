@@ -6,7 +6,7 @@ import json
 import platform
 from pathlib import Path
 
-from bench import intake, search, sweep, web, wechaty_latency
+from bench import intake, search, sending, sweep, web, wechaty_latency
 
 TARGETS = {
     "ratio": (">=", 0.5),
@@ -14,6 +14,7 @@ TARGETS = {
     "classify_cold_start_s": ("<=", 2.0),
     "search_p95_ms": ("<=", 20),
     "sweep_s": ("<=", 1.0),
+    "sending_alert_latency_s": ("<=", 10.0),
     "wechat_p99_ms": ("<=", 50),
     "dashboard_list_p95_ms": ("<=", 100),
     "dashboard_filtered_p95_ms": ("<=", 100),
@@ -32,6 +33,10 @@ def main() -> int:
         ("cold start of liufang classify", intake.classify_cold_start),
         ("keyword search, 1,000,000 tickets in SQLite", search.search_vs_like),
         ("one follow-up sweep, 100,000 open tickets, 5,000 due", sweep.sweep_bench),
+        (
+            "sending: urgent alert behind 1,000 queued messages, shipped limits",
+            sending.sending_bench,
+        ),
         ("WeChat: room message to reply via real Wechaty, 50/s", wechaty_latency.wechaty_latency),
         ("web: dashboard list page, 100,000 tickets, 20 clients", web.dashboard_latency),
         ("web: Open311 requests.json, 100,000 tickets, 20 clients", web.open311_latency),
