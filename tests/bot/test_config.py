@@ -85,6 +85,18 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
             "grid",
         ),
         ('url = "sqlite:///data/liufang.db"', 'url = "mysql://x"', "storage.url", "sqlite"),
+        (
+            "urgent_reserve_per_room = 1",
+            "urgent_reserve_per_room = 6",  # routine traffic would never go out
+            "delivery.urgent_reserve_per_room",
+            "0 到 5",
+        ),
+        (
+            "per_sender_per_minute = 3",
+            "per_sender_per_minute = -1",
+            "delivery.per_sender_per_minute",
+            "0 到 60",
+        ),
     ],
 )
 def test_each_mistake_names_file_field_and_fix(

@@ -97,3 +97,14 @@ def test_a_reserve_never_takes_routine_traffic_s_last_send() -> None:
     assert limits.free("room:a", now)  # capped: a limit of one still lets routine rows go
     limits.record("room:a", now)
     assert not limits.free("room:a", now, urgent=True)
+
+
+async def test_merging_never_calls_more_than_twenty_people(sqlite_database: Database) -> None:
+    rig = Rig(sqlite_database)
+    people = [f"wx-resident-{i}" for i in range(30)]
+    rig.put("T1 已办结，请评价", kind="followup", mention_ids=people[:20])
+    rig.put("（接上条）T1", kind="followup", mention_ids=people[20:])
+    rig.put("催办：T3", kind="followup")
+    assert await rig.sender.flush() == 3
+    assert len(rig.channel.sent) == 2  # the second call is its own message (催办 joins it)
+    assert rig.channel.sent[1].endswith("（接上条）T1\n\n催办：T3")

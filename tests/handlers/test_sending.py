@@ -184,3 +184,14 @@ async def test_one_person_repeating_a_report_is_one_reporter(bot: TestBot) -> No
     assert bot.ticket(1).plus_ones == 1
     [status] = await bot.say(f"{G1} 刘阿姨: 查询 T1")
     assert "共 2 人反映" in status
+
+
+async def test_merging_tickets_counts_each_person_once(bot: TestBot) -> None:
+    await bot.say(f"{G1} 刘阿姨: 3栋门口的路灯坏了")
+    await bot.say(f"{G1} 孙大爷: 3栋门口的路灯坏了")
+    bot.clock.advance(minutes=1)
+    await bot.say(f"{G1} 孙大爷: 3栋门口垃圾堆了三天没人清")  # his second ticket
+    assert bot.ticket(2).reporter_name == "孙大爷"
+    [done, *_] = await bot.say(f"{SIX} 张经理: 合并 T2 T1")
+    assert "已把 T2 并入 T1，共 2 人反映" in done
+    assert bot.ticket(1).plus_ones == 1
