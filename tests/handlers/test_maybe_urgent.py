@@ -28,7 +28,7 @@ def bot(tmp_path: Path) -> Iterator[TestBot]:
 async def test_the_reporter_is_asked_and_the_on_duty_people_check(bot: TestBot) -> None:
     """The receipt asks one line; the six-party group gets a short check, once."""
     replies = await bot.say(f"{G1} 刘阿姨: {LEANING}")
-    (receipt,) = [r for r in replies if r.startswith(G1)]  # the check, urgent, may go first
+    receipt = replies[0]
     assert receipt.startswith(f"{G1} @刘阿姨 已登记 T1（小事")
     assert "如有人身危险请回复 急" in receipt
     (check,) = [r for r in replies if "【可能是急事 T1】" in r]
