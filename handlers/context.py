@@ -85,8 +85,11 @@ class Context:
         )
 
     def concerns(self, ticket: Ticket) -> None:
-        """Note the ticket this message is about: an urgent one makes every reply urgent."""
-        if ticket.klass == "urgent":
+        """Note the ticket this message is about: an urgent one makes every reply urgent.
+
+        So does a 可能是急事 one until it is settled: possible danger waits for nobody.
+        """
+        if ticket.klass == "urgent" or ticket.maybe_urgent:
             self.urgent = True
 
     @property

@@ -38,7 +38,7 @@ def private_report(ctx: Context, text: str, file_report: FileReport) -> list[Rep
         return [answer(ctx, REPORT_USAGE)]
     # The first reply is the receipt (or the +1 answer) to the reporter: it stays private.
     first, *rest = replies
-    return [answer(ctx, first.text), *rest]
+    return [replace(answer(ctx, first.text), urgent=first.urgent), *rest]
 
 
 def _grid_groups(ctx: Context) -> list[Group]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from sqlmodel import Session, select
 
@@ -145,7 +146,6 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
     people = People(ctx.session, {ticket.community_code})
     six = people.six_party(ticket.community_code)
     urgent = ticket.route == "onsite"
-    ctx.concerns(ticket)  # an urgent ticket's receipt and card jump every room's queue
     alerted = people.responder_members(ticket) if urgent else people.responsible_members(ticket)
     alert_ids = tuple(m.contact_id for m in alerted if m.contact_id != ev.sender_id)
     lines = [receipt]
@@ -170,6 +170,10 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
         replies.append(Reply(text=card(ctx, ticket), room_id=six, mention_ids=alert_ids))
     if ticket.maybe_urgent:
         replies.append(maybe_urgent_check(ctx, ticket, six or ev.room_id))
+    if urgent or ticket.maybe_urgent:
+        # Danger, or possible danger: the receipt and card jump every room's queue.
+        replies = [replace(r, urgent=True) for r in replies]
+    ctx.concerns(ticket)
     return replies
 
 
