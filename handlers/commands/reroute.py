@@ -187,8 +187,11 @@ def reclass(ctx: Context, cmd: Command) -> list[Reply]:
         else [Reply(text=text, room_id=ctx.event.room_id, mention_ids=mentions)]
     )
     replies += tell_parties(ctx, ticket, text, mentions)
+    joined_here = False
     for note in tell_reporters(ctx, ticket, told, mention=urgent_now):
-        if note.room_id == ctx.event.room_id and replies[0].room_id == note.room_id:
+        here = note.room_id == ctx.event.room_id and replies[0].room_id == note.room_id
+        if here and not joined_here:  # the first call only: further ones stay messages
+            joined_here = True
             # The reporter said it here (their 「急」): one message, the reporters @'d in it.
             both = tuple(dict.fromkeys((*replies[0].mention_ids, *note.mention_ids)))
             replies[0] = replace(replies[0], mention_ids=both)
