@@ -45,4 +45,4 @@ class Reply:
     to_id: str | None = None
     mention_ids: tuple[str, ...] = field(default=())
     followup: bool = False  # sent by a follow-up, not in answer to a message just received
-    urgent: bool = False  # may break the quiet hours
+    urgent: bool = False  # jumps every room's sending queue and is never held for quiet hours

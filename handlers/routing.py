@@ -173,7 +173,6 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
     if urgent or ticket.maybe_urgent:
         # Danger, or possible danger: the receipt and card jump every room's queue.
         replies = [replace(r, urgent=True) for r in replies]
-    ctx.concerns(ticket)
     return replies
 
 

@@ -100,6 +100,8 @@ class OutboxSender:
                 rows = await asyncio.to_thread(self._due, now, skip)
                 if not rows:
                     break
+                if not rows[0].urgent and not self._limits.global_free(now):
+                    break  # only the urgent reserve is left, and no urgent row is due
                 work = plan(rows, now, self._quiet, self.max_chars)
                 if work.defer_ids and work.defer_until is not None:
                     await asyncio.to_thread(self._defer, work.defer_ids, work.defer_until)

@@ -17,6 +17,7 @@ from storage.outbox import (
     mark_delivered,
     mark_failed,
     mark_progress,
+    mention_chunks,
     mention_list,
     pending,
 )
@@ -210,3 +211,13 @@ def test_urgent_rows_come_first_then_the_oldest(database: Database) -> None:
     with database.session() as session:
         skipped = due(session, T0, limit=3, skip_rooms=["r1"])
         assert [r.text for r in skipped] == ["急二", "私聊"]
+
+
+def test_mention_chunks_respect_the_count_and_the_column() -> None:
+    short = [f"wx-{i}" for i in range(45)]
+    assert [len(c) for c in mention_chunks(short)] == [20, 20, 5]
+    assert [i for c in mention_chunks(short) for i in c] == short  # every id, in order
+    long_ids = ["w" * 128 + str(i) for i in range(20)]  # 20 of them exceed the column
+    chunks = mention_chunks(long_ids)
+    assert len(chunks) == 2 and all(len(",".join(c)) <= 2000 for c in chunks)
+    assert mention_chunks([]) == []
