@@ -102,7 +102,9 @@ class OutboxSender:
                     break
                 if not rows[0].urgent and not self._limits.global_free(now):
                     break  # only the urgent reserve is left, and no urgent row is due
-                work = plan(rows, now, self._quiet, self.max_chars)
+                # The quiet hours are judged on the clock after the read, not before it: the
+                # console's clock can jump back into the night while a flush is reading.
+                work = plan(rows, self._clock(), self._quiet, self.max_chars)
                 if work.defer_ids and work.defer_until is not None:
                     await asyncio.to_thread(self._defer, work.defer_ids, work.defer_until)
                 for queue in work.queues:
