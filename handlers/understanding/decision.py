@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import repeat
+
 from handlers.understanding.evaluation import CLASSES
 from handlers.understanding.model import Opinion
 from handlers.vocabulary import CATEGORIES
@@ -10,6 +12,9 @@ REPORT_CATEGORIES = tuple(c for c in CATEGORIES if c != "none")
 # Not-a-report signs (frames.toml [notreport]) that argue strongly, and those that only hint.
 STRONG_SIGNS = frozenset({"relayed", "resolved", "lostfound", "trade", "ticket", "denied"})
 WEAK_SIGNS = frozenset({"asking", "advice", "notice"})
+_CLASS_INDEX = {c: i for i, c in enumerate(CLASSES)}
+_CATEGORY_INDEX = {c: i for i, c in enumerate(REPORT_CATEGORIES)}
+_URGENT, _NONE = _CLASS_INDEX["urgent"], _CLASS_INDEX["none"]
 
 
 def decide_class(
@@ -29,16 +34,19 @@ def decide_class(
     is 可能是急事 when the model's urgency reaches ``maybe`` or a frame saw danger; a seeming
     non-report whose urgency reaches ``maybe_none`` is filed as one rather than dropped.
     """
+    # A list in CLASSES order rather than a dict and a key function: this runs for every
+    # message.  The sums are the same floats (x + 0.0 is x), and index(max) keeps max's tie
+    # rule (the first class in CLASSES wins).
     alpha = s["alpha"]
-    votes = {
-        c: alpha * opinion.classes.get(c, 0.0) + (1 - alpha) * (c == rule_class) for c in CLASSES
-    }
+    votes = [alpha * p for p in map(opinion.classes.get, CLASSES, repeat(0.0))]
+    if rule_class in _CLASS_INDEX:
+        votes[_CLASS_INDEX[rule_class]] += 1 - alpha
     if decisive_frame:
-        votes["urgent"] += s["frame_boost"]
+        votes[_URGENT] += s["frame_boost"]
     elif signs:
-        votes["none"] += s["strong_sign"] * bool(signs & STRONG_SIGNS)
-        votes["none"] += s["weak_sign"] * bool(signs & WEAK_SIGNS)
-    klass = max(CLASSES, key=votes.__getitem__)
+        votes[_NONE] += s["strong_sign"] * bool(signs & STRONG_SIGNS)
+        votes[_NONE] += s["weak_sign"] * bool(signs & WEAK_SIGNS)
+    klass = CLASSES[votes.index(max(votes))]
     if klass == "none":
         # Filed all the same when the model fears danger, unless something says it is not one.
         if opinion.urgent >= s["maybe_none"] and not signs & STRONG_SIGNS:
@@ -50,10 +58,10 @@ def decide_class(
 def decide_category(rule_category: str, opinion: Opinion, s: dict[str, float]) -> str:
     """A report's category: ``category_alpha`` × the model's + the rest × the lexicon's."""
     beta = s["category_alpha"]
-    return max(
-        REPORT_CATEGORIES,
-        key=lambda c: beta * opinion.categories.get(c, 0.0) + (1 - beta) * (c == rule_category),
-    )
+    votes = [beta * p for p in map(opinion.categories.get, REPORT_CATEGORIES, repeat(0.0))]
+    if rule_category in _CATEGORY_INDEX:
+        votes[_CATEGORY_INDEX[rule_category]] += 1 - beta
+    return REPORT_CATEGORIES[votes.index(max(votes))]  # a tie: the first category, as max()
 
 
 def combine(

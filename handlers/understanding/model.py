@@ -126,23 +126,26 @@ class LinearModel:
 
     def opinion(self, feats: Features | Sequence[str]) -> Opinion:
         """Class and category probabilities for a message's features."""
+        # Presence, not counts, as in training: a feature repeated 2,000 times counts once, so
+        # the row numbers go into a set (ints hash for free; the strings are looked up once).
+        get, unknown = self.vocabulary.get, repeat(self._unknown)
         if isinstance(feats, Features):
             # char_grams' strings, built without a Python loop (spaces are never in the
             # vocabulary, so they need not be left out here).
             text, padded = feats.text, f"^{feats.text}$"
-            present = set(text)
-            present.update(map(operator.add, padded, padded[1:]))
-            present.update(feats.extra)
+            present = set(map(get, text, unknown))
+            present.update(map(get, map(operator.add, padded, padded[1:]), unknown))
+            present.update(map(get, feats.extra, unknown))
         else:
-            present = set(feats)
-        # Presence, not counts, as in training: a feature repeated 2,000 times counts once.
-        # Sorted: a set's order changes between processes; float sums must not.
-        rows = sorted(map(self.vocabulary.get, present, repeat(self._unknown)))
+            present = set(map(get, feats, unknown))
+        # Sorted: a set's order changes between processes; float sums must not.  Unknown
+        # features share the one zero row, last in this order, and adding zeros changes nothing.
+        rows = sorted(present)
         logits = (self._table.take(rows, axis=0).sum(axis=0) + self.bias).tolist()
         k = len(self.classes)
         return Opinion(
-            dict(zip(self.classes, _softmax(logits[:k]), strict=True)),
-            dict(zip(self.categories, _softmax(logits[k:]), strict=True)),
+            dict(zip(self.classes, _softmax(logits[:k]))),
+            dict(zip(self.categories, _softmax(logits[k:]))),
         )
 
     def save(self, path: Path) -> None:
@@ -193,7 +196,8 @@ class LinearModel:
 
 
 def _softmax(logits: list[float]) -> list[float]:
+    # map() over C functions rather than list comprehensions: the same floats, less time.
     top = max(logits)
-    exp = [math.exp(x - top) for x in logits]
+    exp = list(map(math.exp, map(operator.sub, logits, repeat(top))))
     total = sum(exp)
-    return [x / total for x in exp]
+    return list(map(operator.truediv, exp, repeat(total)))
