@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import re
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -183,36 +182,44 @@ class Understanding:
 
     def _decide(self, text: str, hits: list[Hit], tokens: tuple[str, ...]) -> Classification:
         th = self._thresholds
-        score: dict[str, float] = defaultdict(float)
-        shown: dict[str, list[Hit]] = defaultdict(list)  # positive cues per section, for reasons
+        # Plain dicts and explicit loops: this runs for every message, and the sums are added
+        # in hit order exactly as before (the same floats).
+        score: dict[str, float] = {}
+        shown: dict[str, list[Hit]] = {}  # positive cues per section, for reasons
         first: dict[str, int] = {}  # where each category is first mentioned, for ties
         danger = 0.0  # the strongest single danger cue: stacked hints (紧急, !!!) are not danger
+        denied = False
         for hit in hits:
             section, _, weight, start, _, negator = hit
             if negator is None:
-                score[section] += weight
+                score[section] = score.get(section, 0.0) + weight
                 if weight > 0:
-                    shown[section].append(hit)
+                    if section in shown:
+                        shown[section].append(hit)
+                    else:
+                        shown[section] = [hit]
                 if section == "urgent" and weight > danger:
                     danger = weight
                 elif section.startswith("cat:") and start < first.get(section, len(text)):
                     first[section] = start
             else:
                 # A denied danger ("不是煤气味") or denied fault ("没坏") argues against a report.
-                score["nonreport"] += weight if section == "urgent" else weight / 2
+                denied = True
+                score["nonreport"] = score.get("nonreport", 0.0) + (
+                    weight if section == "urgent" else weight / 2
+                )
+        category, category_score = "other", 0.0
         if first:
-            best = max(first, key=lambda c: (score[c], -first[c]))  # a tie: first mentioned
+            best = _first_strongest(first, score)
             category, category_score = best[4:], max(score[best], 0.0)
-        else:
-            category, category_score = "other", 0.0
-        urgent, difficult = score["urgent"], score["difficult"]
+        urgent, difficult = score.get("urgent", 0.0), score.get("difficult", 0.0)
         location = self._locations.extract(text)
-        report = score["small"] + max(urgent, 0) + max(difficult, 0)
+        report = score.get("small", 0.0) + max(urgent, 0) + max(difficult, 0)
         report += th["category_share"] * min(category_score, th["category_cap"])
         report += _location_bonus(location, th["location"])
-        negated = _negated(hits)
-        if report < th["report"] or report <= score["nonreport"]:
-            cues = _reasons(shown["nonreport"], "否", 3) + negated
+        negated = _negated(hits) if denied else ()
+        if report < th["report"] or report <= score.get("nonreport", 0.0):
+            cues = _reasons(shown.get("nonreport"), "否", 3) + negated
             return Classification(
                 klass="none", category="none", route=None, cues=cues, tokens=tokens
             )
@@ -222,12 +229,12 @@ class Understanding:
             klass = "difficult"
         else:
             klass = "small"
-        cues = _reasons(shown[klass], _CLASS_MARK[klass], 3)
+        cues = _reasons(shown.get(klass), _CLASS_MARK[klass], 3)
         if category != "other":
-            cues += _reasons(shown["cat:" + category], "类", 1)
+            cues += _reasons(shown.get("cat:" + category), "类", 1)
         if klass != "urgent" and urgent >= th["urgent"] / 2:
             # Notable urgency words (紧急, !!!) that the content did not bear out.
-            cues += _reasons(shown["urgent"], "降", 1)
+            cues += _reasons(shown.get("urgent"), "降", 1)
         return self._report(text, klass, category, location, cues + negated, tokens)
 
     def _responsible(self, category: str, text: str) -> str | None:
@@ -247,10 +254,22 @@ def _location_bonus(location: Location, bonus: float) -> float:
     return bonus / 2 if location.place or location.estate else 0.0
 
 
-def _reasons(hits: list[Hit], mark: str, limit: int) -> tuple[str, ...]:
+def _first_strongest(first: dict[str, int], score: dict[str, float]) -> str:
+    """The category with the highest score; a tie goes to the first mentioned (as ``max``)."""
+    best, top = "", None
+    for section, start in first.items():
+        key = (score[section], -start)
+        if top is None or key > top:
+            best, top = section, key
+    return best
+
+
+def _reasons(hits: list[Hit] | None, mark: str, limit: int) -> tuple[str, ...]:
     """The strongest of ``hits`` (positive cues of one section) as ``"急:煤气味"`` strings."""
     if not hits:
         return ()
+    if len(hits) == 1:
+        return (f"{mark}:{hits[0].text[:_MAX_CUE_CHARS]}",)
     shown: list[Hit] = []
     for hit in sorted(hits, key=_strongest_first):
         # Overlapping cues ("电梯困" and "困人") say the same thing; show it once.

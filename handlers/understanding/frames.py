@@ -124,54 +124,55 @@ class Frames:
 
     def scan(self, text: str) -> tuple[list[FrameHit], frozenset[str]]:
         """The frames in ``text`` and the kinds of not-a-report signs (relayed, asking …)."""
-        found = {
-            tag: [(start, end, text[start:end]) for start, end, _ in spans]
-            for tag, spans in scan(self._automaton, text).items()
-        }  # tag → (start, end, word)
-        signs = frozenset(tag[2:] for tag in found if tag[0] == "n")
-        now = bool(found.get("immediacy") or found.get("exposure"))
+        found = scan(self._automaton, text)  # tag → [(start, end, 1.0)], in text order
+        if not found:
+            return [], frozenset()
+        signs = {tag[2:] for tag in found if tag[0] == "n"}
+        now = "immediacy" in found or "exposure" in found
         distance = [s for s, _, _ in found.get("distance", ())]
         hits: list[FrameHit] = []
         for tag, spans in found.items():
             if tag[0] != "t":
                 continue
+            # A danger word with a negator right before it (不是煤气味, 没冒烟) is a sign.
             live = [span for span in spans if not _negated(text, span[0])]
             if len(live) < len(spans):
-                # A danger word with a negator right before it (不是煤气味, 没冒烟) is a sign.
-                signs |= {"denied"}
+                signs.add("denied")
             frame = self.frames[tag[2:]]
-            hit = self._place(frame, text, live, found, distance)
+            hit = self._place(frame, text, live, found, distance, now or not frame.needs_now)
             if hit is not None:
-                decisive = now or not frame.needs_now
-                hits.append(hit._replace(decisive=decisive))
-        hits.sort(key=lambda h: (not h.decisive, self._order[h.frame]))
-        return hits, signs
+                hits.append(hit)
+        if len(hits) > 1:
+            hits.sort(key=lambda h: (not h.decisive, self._order[h.frame]))
+        return hits, frozenset(signs)
 
     def _place(
         self,
         frame: Frame,
         text: str,
-        states: list[tuple[int, int, str]],
-        found: dict[str, list[tuple[int, int, str]]],
+        states: list[tuple[int, int, float]],
+        found: dict[str, list[tuple[int, int, float]]],
         distance: list[int],
+        decisive: bool,
     ) -> FrameHit | None:
         """The first state of ``frame`` (not denied) with a subject near it, not distanced."""
-        # The longest subject word first: 娃儿, not the 娃 inside it.
-        subjects = sorted(
-            (s for g in frame.subjects for s in found.get("s:" + g, ())),
-            key=lambda s: s[0] - s[1],
-        )
-        for start, end, word in states:
-            if _distanced(text, start, distance):
+        if not states:
+            return None
+        subjects = [s for g in frame.subjects for s in found.get("s:" + g, ())]
+        if len(subjects) > 1:
+            subjects.sort(key=_longest_first)  # the longest subject word first: 娃儿, not 娃
+        for start, end, _ in states:
+            if distance and _distanced(text, start, distance):
                 continue
             if not frame.subjects:
-                return FrameHit(frame.name, frame.emergency, "", word, start, True)
-            for s_start, s_end, subject in subjects:
+                return FrameHit(frame.name, frame.emergency, "", text[start:end], start, decisive)
+            for s_start, s_end, _ in subjects:
                 if s_start == start or (s_start < end and start < s_end):
                     continue  # the subject word is part of the state word itself
                 lo, hi = (s_end, start) if s_end <= start else (end, s_start)
-                if hi - lo <= frame.window and not _SENTENCE_END.intersection(text[lo:hi]):
-                    return FrameHit(frame.name, frame.emergency, subject, word, start, True)
+                if hi - lo <= frame.window and _SENTENCE_END.isdisjoint(text[lo:hi]):
+                    subject, state = text[s_start:s_end], text[start:end]
+                    return FrameHit(frame.name, frame.emergency, subject, state, start, decisive)
         return None
 
     def emergency(self, text: str) -> Emergency | None:
@@ -201,8 +202,11 @@ def _read_all(paths: Sequence[Path]) -> tuple[dict[str, Any], list[str]]:
 
 def _negated(text: str, start: int) -> bool:
     """A negator right before the state word (没倒, 不冒烟) denies it."""
-    before = text[max(0, start - 3) : start]
-    return any(before.endswith(n) for n in _NEGATORS)
+    return text[max(0, start - 3) : start].endswith(_NEGATORS)
+
+
+def _longest_first(span: tuple[int, int, float]) -> int:
+    return span[0] - span[1]
 
 
 def _distanced(text: str, start: int, distance: list[int]) -> bool:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from functools import reduce
+from itertools import repeat
+from operator import or_
 from typing import NamedTuple
 
 from handlers.understanding.lexicon import Lexicon
@@ -60,7 +63,7 @@ class Matcher:
         bits: dict[str, int] = {}
         self._patterns: list[tuple[str, re.Pattern[str], float, tuple[int, ...]]] = []
         self._always: list[int] = []
-        self._by_char: dict[str, list[int]] = defaultdict(list)
+        by_char: dict[str, list[int]] = defaultdict(list)
         for section, table in lexicon.patterns.items():
             for pattern, weight in table.items():
                 index = len(self._patterns)
@@ -71,12 +74,10 @@ class Matcher:
                 if not key:
                     self._always.append(index)
                 for ch in key:
-                    self._by_char[ch].append(index)
-        # One look-up per character of a message: its bit and the patterns it may start.
-        self._char_index = {
-            ch: (bits.get(ch, 0), tuple(self._by_char.get(ch, ())))
-            for ch in set(bits) | set(self._by_char)
-        }
+                    by_char[ch].append(index)
+        # Per character of a message: its bit, and the patterns it may start.
+        self._bits = bits
+        self._starts = {ch: tuple(numbers) for ch, numbers in by_char.items()}
         negators = sorted(set(lexicon.negators), key=len, reverse=True)
         self._negator_chars = frozenset("".join(negators))
         self._negation = (
@@ -112,13 +113,11 @@ class Matcher:
                 if len(token) > 1:
                     for section, weight in self._heads.get(token[-1], ()):
                         groups.setdefault(section, []).append((start, pos, weight))
-        index = self._char_index
-        mask, candidates = 0, set(self._always)
-        for ch in set(text):
-            entry = index.get(ch)
-            if entry is not None:
-                mask |= entry[0]
-                candidates.update(entry[1])
+        # The characters' bits and the patterns they may start, gathered by C loops (map,
+        # reduce, union) rather than a Python loop over the message's characters.
+        chars = set(text)
+        mask = reduce(or_, map(self._bits.get, chars, repeat(0)), 0)
+        candidates = set(self._always).union(*map(self._starts.get, chars, repeat(())))
         patterns = self._patterns
         for number in candidates:
             section, regex, weight, masks = patterns[number]
@@ -142,7 +141,8 @@ class Matcher:
             for start, end, weight in raw:
                 negator = self._negator_before(text, start) if negatable and start else None
                 recheck = recheck or negator is not None
-                kept.append(Hit(section, text[start:end], weight, start, end, negator))
+                # tuple.__new__ skips the NamedTuple's Python-level __new__ (several per message).
+                kept.append(_new_hit(Hit, (section, text[start:end], weight, start, end, negator)))
         if recheck:
             # "公告" inside "公告栏", "收到" inside "没收到": small talk inside a longer cue of
             # the subject is part of that subject.  Likewise a negated danger word inside a
@@ -164,6 +164,9 @@ class Matcher:
                 break
         m = self._negation.search(window)
         return m[0] if m else None
+
+
+_new_hit = tuple.__new__
 
 
 def _mask(chars: frozenset[str], bits: dict[str, int]) -> int:

@@ -9,7 +9,8 @@ import ahocorasick
 _IN_CLAUSE = r"[^,.!?;:，。！？；：\s]"
 
 Entries = tuple[tuple[str, float], ...]
-# Each phrase maps to (its length, what is reported when it is the longest phrase ending there).
+# Each phrase maps to what is reported when it is the longest phrase ending there:
+# (section, length, weight) for itself and for every shorter phrase it ends with.
 Automaton = ahocorasick.Automaton
 
 
@@ -26,7 +27,9 @@ def aho_corasick(phrases: dict[str, Entries]) -> Automaton:
         own = ((len(phrase), phrases[phrase]),)
         suffix = next((phrase[i:] for i in range(1, len(phrase)) if phrase[i:] in folded), None)
         folded[phrase] = own + _uncovered(own, folded[suffix]) if suffix else own
-        automaton.add_word(phrase, folded[phrase])
+        # Stored flat, (section, length, weight) per output: one loop per match in ``scan``.
+        flat = tuple((sec, length, w) for length, entries in folded[phrase] for sec, w in entries)
+        automaton.add_word(phrase, flat)
     automaton.make_automaton()
     return automaton
 
@@ -42,9 +45,11 @@ def scan(automaton: Automaton, text: str) -> dict[str, list[tuple[int, int, floa
             continue
         last = end
         end += 1
-        for length, entries in outputs:
-            for section, weight in entries:
-                groups.setdefault(section, []).append((end - length, end, weight))
+        for section, length, weight in outputs:
+            if section in groups:
+                groups[section].append((end - length, end, weight))
+            else:
+                groups[section] = [(end - length, end, weight)]
     return groups
 
 
