@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+import string
 import threading
 from collections.abc import Iterable
 from math import log
 from pathlib import Path
 
 import jieba
-from jieba import re_eng as _RE_ENG
 from jieba import re_han_default as _RE_HAN
 
 # jieba logs "Building prefix dict ..." at INFO on every start; the bot's log should not carry it.
@@ -51,6 +51,9 @@ _STOP_TEXT = (
 )
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 _PUNCT_TOKEN = re.compile(r"^[\W_]+$")
+# What jieba's re_eng ([a-zA-Z0-9]) matches in one character, as a set: a look-up, not a regex.
+_LATIN = frozenset(string.ascii_letters + string.digits)
+_UNSEEN = object()  # a fragment not yet looked up in the dictionary
 
 
 def normalize_text(text: str) -> str:
@@ -96,7 +99,9 @@ class Segmenter:
         # jieba scores a word by log(freq / total); adding a word changes total, so the cached
         # scores are dropped whenever the dictionary changes.  One tuple, swapped in a single
         # assignment, so a cut running meanwhile sees either the old or the new model whole.
-        self._model: tuple[dict[str, int], dict[str, float], float] = (
+        # The cache holds dictionary entries only (a word's score, None for a bare prefix), so
+        # it never outgrows the dictionary; it spares the big dictionary's look-ups.
+        self._model: tuple[dict[str, int], dict[str, float | None], float] = (
             self._tokenizer.FREQ,
             {},
             log(self._tokenizer.total),
@@ -138,12 +143,14 @@ class Segmenter:
             top, end = None, k + 1
             stop = k + 1
             frag = block[k]
-            while frag in freq:  # every dictionary word starting at k (prefixes have freq 0)
-                count = freq[frag]
-                if count:
-                    score = scores.get(frag)
-                    if score is None:
-                        score = scores[frag] = log(count) - log_total
+            while True:  # every dictionary word starting at k (prefixes have freq 0)
+                score = scores.get(frag, _UNSEEN)
+                if score is _UNSEEN:
+                    count = freq.get(frag)
+                    if count is None:  # not even a prefix: no longer word starts here
+                        break
+                    score = scores[frag] = log(count) - log_total if count else None
+                if score is not None:
                     score += best[stop]
                     if top is None or score >= top:  # a tie goes to the longer word
                         top, end = score, stop
@@ -158,7 +165,7 @@ class Segmenter:
         while start < size:
             end = step[start]
             word = block[start:end]
-            if end - start == 1 and _RE_ENG.match(word):  # runs of latin letters/digits join
+            if end - start == 1 and word in _LATIN:  # runs of latin letters/digits join
                 latin += word
             else:
                 if latin:
