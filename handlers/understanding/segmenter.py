@@ -22,10 +22,20 @@ COMMUNITY_DICT = DATA_DIR / "community_dict.txt"
 # Control and invisible format characters.  Line breaks and tabs become spaces (they separate
 # words in a chat message); the rest (NUL, bidi marks, zero-width joiners, BOM, lone
 # surrogates) are dropped.
-_SPACE_LIKE = re.compile(r"[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]")
-_INVISIBLE = re.compile(
-    r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
-    r"\ud800-\udfff]"  # lone surrogates (broken emoji from a bad decoder) cannot be re-encoded
+_SPACE_LIKE_RANGES = ((0x09, 0x0D), (0x1C, 0x1F), (0x85, 0x85), (0x2028, 0x2029))
+_INVISIBLE_RANGES = (
+    (0x00, 0x08),
+    (0x0E, 0x1B),
+    (0x7F, 0x84),
+    (0x86, 0x9F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0xFEFF, 0xFEFF),
+    (0xD800, 0xDFFF),  # lone surrogates (broken emoji from a bad decoder) cannot be re-encoded
+)
+_SPACE_LIKE = re.compile(
+    "[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in _SPACE_LIKE_RANGES) + "]"
 )
 # Terminal colour codes pasted from a console (ESC [ 31 m): the whole sequence goes, not only
 # the ESC, or "[31m" would stay in the text as noise.
@@ -43,6 +53,18 @@ _HALF_WIDTH = {
     for cp in range(0xFF01, 0xFF5F)
     if chr(cp - 0xFEE0).isalnum() or chr(cp - 0xFEE0) in "#@+-./%*'\"&_=<>[]{}|~^`$"
 } | {0x3000: 0x20}
+
+
+def _char_table(ranges: tuple[tuple[int, int], ...], to: int | None) -> dict[int, int | None]:
+    """Every code point of ``ranges`` (inclusive) mapped to ``to`` (None: dropped)."""
+    return {cp: to for a, b in ranges for cp in range(a, b + 1)}
+
+
+_CLEAN = {
+    **_char_table(_SPACE_LIKE_RANGES, 0x20),
+    **_char_table(_INVISIBLE_RANGES, None),
+    **_HALF_WIDTH,
+}
 
 # Tokens that carry no meaning for search: punctuation, particles, pronouns.
 _STOP_TEXT = (
@@ -62,11 +84,11 @@ def normalize_text(text: str) -> str:
         return ""
     if not isinstance(text, str):  # defensive: callers sometimes pass JSON values through
         text = str(text)
-    text = _SPACE_LIKE.sub(" ", text)
-    if "\x1b" in text:
-        text = _ANSI.sub("", text)
-    text = _INVISIBLE.sub("", text)
-    text = text.translate(_HALF_WIDTH)
+    if "\x1b" in text:  # rare: the escape sequence must go before its ESC is dropped
+        text = _ANSI.sub("", _SPACE_LIKE.sub(" ", text))
+    # One pass: space-like characters to spaces, invisible ones dropped, full-width to ASCII
+    # (the three sets are disjoint and no output is another's input, so one table does it).
+    text = text.translate(_CLEAN)
     if "[" in text:  # most messages carry no emoticon code; skip the regex for them
         text = _EMOTICON.sub(" ", text)
     text = _WHITESPACE.sub(" ", text).strip()
