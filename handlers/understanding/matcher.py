@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from functools import reduce
 from itertools import repeat
-from operator import or_
+from operator import itemgetter, or_
 from typing import NamedTuple
 
 from handlers.understanding.lexicon import Lexicon
@@ -95,10 +95,10 @@ class Matcher:
         # Token cues: set operations find the (rare) matching tokens without a Python loop
         # over every token; positions are worked out only when something matched.
         matched = set(self._token_keys.intersection(tokens))
-        if self._head_keys:
-            lasts = {t[-1] for t in tokens if len(t) > 1}
-            if not self._head_keys.isdisjoint(lasts):
-                matched.update(t for t in tokens if len(t) > 1 and t[-1] in self._head_keys)
+        # A "*" head cue needs a token of two or more characters ending in it: a set test on
+        # every token's last character (a C loop) rules most messages out first.
+        if not self._head_keys.isdisjoint(map(_last_char, tokens)):
+            matched.update(t for t in tokens if len(t) > 1 and t[-1] in self._head_keys)
         if matched:
             pos = 0
             for token in tokens:
@@ -167,6 +167,7 @@ class Matcher:
 
 
 _new_hit = tuple.__new__
+_last_char = itemgetter(-1)
 
 
 def _mask(chars: frozenset[str], bits: dict[str, int]) -> int:

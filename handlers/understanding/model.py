@@ -27,6 +27,7 @@ from handlers.vocabulary import CATEGORIES
 
 SHIPPED_MODEL = Path(__file__).resolve().parent / "data" / "model.npz"
 FORMAT = 1
+_second = operator.itemgetter(1)
 _TICKET_REF = re.compile(r"(?<![A-Za-z])[Tt#]\s*\d{1,7}(?!\d)")
 # The decision settings, and their values when no model file says otherwise.
 DEFAULT_SETTINGS: dict[str, float] = {
@@ -46,23 +47,22 @@ class ModelError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Features:
-    """A message's features: characters and pairs of ``text`` (implied) and the ``extra`` ones.
+    """A message's features: the n-grams of ``text`` and the words of ``tokens`` (implied),
+    and the ``extra`` ones (frames, not-a-report signs, question and length marks).
 
-    The n-grams are listed only when asked for (``strings()``), by one function for training
-    and for the bot alike.
+    The implied ones are listed only when asked for (``strings()``), by one function for
+    training and for the bot alike; the bot looks them up without building their strings.
     """
 
     text: str
+    tokens: tuple[str, ...]  # each token of two or more characters is the feature "w:" + token
     extra: tuple[str, ...]
+    signs: frozenset[str] = frozenset()  # the not-a-report signs (relayed, asking, ticket …)
 
     def strings(self) -> list[str]:
-        """Every feature as a string (for training): characters, pairs, then the extra ones."""
-        return char_grams(self.text) + list(self.extra)
-
-    @property
-    def signs(self) -> frozenset[str]:
-        """The not-a-report signs among the features (relayed, asking, ticket …)."""
-        return frozenset(f[2:] for f in self.extra if f[:2] == "n:")
+        """Every feature as a string (for training): characters, pairs, words, the rest."""
+        words = ["w:" + t for t in self.tokens if len(t) > 1]
+        return char_grams(self.text) + words + list(self.extra)
 
 
 def char_grams(text: str) -> list[str]:
@@ -80,18 +80,19 @@ def features(
 
     Character triples were tried: 5-fold figures were the same, the lookups a third dearer.
     """
-    out = ["w:" + t for t in tokens if len(t) > 1]
+    out = []
     for hit in frames:
         out.append("f:" + hit.frame)
         out.append("f:decisive" if hit.decisive else "f:later")
-    out += ["n:" + sign for sign in signs]
+    signs = set(signs)
     if _TICKET_REF.search(text):
-        out.append("n:ticket")  # talk about an existing ticket (T12怎么样了)
+        signs.add("ticket")  # talk about an existing ticket (T12怎么样了)
+    out += ["n:" + sign for sign in signs]
     if text.rstrip().endswith(("?", "？", "吗", "呢", "没")):
         out.append("q:end")
     if len(text) <= 4:
         out.append("len:short")
-    return Features(text, tuple(out))
+    return Features(text, tuple(tokens), tuple(out), frozenset(signs))
 
 
 @dataclass
@@ -133,6 +134,11 @@ class LinearModel:
                 self._grams.add_word(gram, row)
         if len(self._grams):
             self._grams.make_automaton()
+        # Word features by their token, so a message's tokens are looked up as they are (only
+        # tokens of two or more characters are features; shorter ones find nothing here).
+        self._words = {
+            f[2:]: row for f, row in self.vocabulary.items() if f[:2] == "w:" and len(f) > 3
+        }
 
     def opinion(self, feats: Features | Sequence[str]) -> Opinion:
         """Class and category probabilities for a message's features."""
@@ -146,9 +152,10 @@ class LinearModel:
             # pairs with the ^ and $ padding.  (Spaces are never in the vocabulary, so they
             # need not be left out here.)
             text = feats.text
-            present = {row for _, row in self._grams.iter(text)}
+            present = set(map(_second, self._grams.iter(text)))  # (end, row) pairs
             present.add(get(f"^{text[0]}", self._unknown))
             present.add(get(f"{text[-1]}$", self._unknown))
+            present.update(map(self._words.get, feats.tokens, unknown))  # 1 character: unknown
             present.update(map(get, feats.extra, unknown))
         else:
             present = set(map(get, feats.strings(), unknown))
