@@ -104,33 +104,43 @@ def required_chars(pattern: str) -> list[frozenset[str]]:
     """Character sets a match of ``pattern`` must each touch, from its literal parts.
 
     ``(煤气|燃气).{0,3}味`` → [{煤, 燃}, {味}]: a message without 煤 or 燃, or without 味, cannot
-    match.  Anything this simple reader does not understand contributes nothing; a top-level
-    ``|`` makes it give up (returns ``[]``, meaning "always run the regex").
+    match.  A plain class (``[?？]``) needs one of its characters; ``a|b`` at the top needs one
+    character of each branch.  Anything this simple reader does not understand contributes
+    nothing; ``[]`` means "always run the regex".
     """
+    branches = _split_options(pattern)
+    if len(branches) > 1:  # a top level "|": one character of each branch, or nothing known
+        picks = [min(needs, key=len) for needs in map(_required, branches) if needs]
+        return [frozenset().union(*picks)] if len(picks) == len(branches) else []
+    return _required(pattern)
+
+
+def _required(pattern: str) -> list[frozenset[str]]:
+    """``required_chars`` of a pattern without a top-level ``|``."""
     needs: list[frozenset[str]] = []
     i, size = 0, len(pattern)
     while i < size:
         ch = pattern[i]
-        if ch == "|":
-            return []
         if ch == "\\":
             i = _skip_quantifier(pattern, i + 2)
         elif ch == "[":
             close = pattern.find("]", i + 2)
             if close < 0:
                 return []
+            inner = pattern[i + 1 : close]
+            if not pattern.startswith(_OPTIONAL, close + 1) and _plain_class(inner):
+                needs.append(frozenset(inner))
             i = _skip_quantifier(pattern, close + 1)
         elif ch == "(":
             close = _closing(pattern, i)
             if close < 0:
                 return []
             after = _skip_quantifier(pattern, close + 1)
-            inner = pattern[i + 1 : close]
+            options = _split_options(pattern[i + 1 : close])
             optional = pattern.startswith(_OPTIONAL, close + 1)
-            if not optional and inner and not (_META - {"|"}).intersection(inner):
-                options = inner.split("|")
-                if all(options):
-                    needs.append(frozenset(o[0] for o in options))
+            firsts = [_first_literal(o) for o in options]
+            if not optional and all(firsts):
+                needs.append(frozenset(firsts))
             i = after
         elif ch in _META:
             i = _skip_quantifier(pattern, i + 1)
@@ -139,6 +149,44 @@ def required_chars(pattern: str) -> list[frozenset[str]]:
                 needs.append(frozenset(ch))
             i = _skip_quantifier(pattern, i + 1)
     return needs
+
+
+def _plain_class(inner: str) -> bool:
+    """A class of literal characters only: no negation, range, escape or nested class."""
+    return bool(inner) and inner[0] != "^" and not {"\\", "-", "[", "]"}.intersection(inner)
+
+
+def _first_literal(option: str) -> str:
+    """The literal character every match of ``option`` starts with, or "" when unsure."""
+    if not option or option[0] in _META or option[0] in "|)":
+        return ""
+    return "" if option.startswith(_OPTIONAL, 1) else option[0]
+
+
+def _split_options(pattern: str) -> list[str]:
+    """``pattern`` split at its top-level ``|`` (not inside a group or a class)."""
+    options, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern.startswith("]", i + 1):  # "[]" starts a class holding "]"
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            options.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    options.append(pattern[start:])
+    return options
 
 
 def _closing(pattern: str, open_at: int) -> int:
