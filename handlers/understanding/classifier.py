@@ -5,13 +5,12 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from handlers.understanding.decision import combine
 from handlers.understanding.frames import Emergency, FrameHit, Frames
 from handlers.understanding.lexicon import Lexicon
-from handlers.understanding.location import DEFAULT_PLACES, LocationExtractor
+from handlers.understanding.location import DEFAULT_PLACES, NOWHERE, LocationExtractor
 from handlers.understanding.matcher import Hit, Matcher
 from handlers.understanding.model import (
     DEFAULT_SETTINGS,
@@ -22,6 +21,7 @@ from handlers.understanding.model import (
     features,
 )
 from handlers.understanding.segmenter import Segmenter, normalize_text, shared_segmenter
+from handlers.understanding.textindex import Entries, aho_corasick, scan
 from handlers.understanding.types import Classification, Location
 from handlers.vocabulary import CLASS_LABELS, ROUTE_BY_CLASS
 
@@ -57,6 +57,8 @@ class Understanding:
         self.model = model
         self._settings = model.settings if model else dict(DEFAULT_SETTINGS)
         self._matcher = Matcher(lexicon)
+        # One automaton for the lexicon's phrases and the frames' words: one pass per message.
+        self._phrases = aho_corasick(_merged(self._matcher.phrases, self.frames.phrases))
         self._locations = LocationExtractor((*DEFAULT_PLACES, *lexicon.places))
         self._thresholds = {**_DEFAULT_THRESHOLDS, **lexicon.thresholds}
         # One alternation per category (longest cue first) finds the leftmost role cue at once.
@@ -124,13 +126,11 @@ class Understanding:
     def analyse(self, norm: str) -> tuple[Classification, list[FrameHit], Features]:
         """The rules' verdict, the hazard frames and the model's features of a normalised text."""
         tokens = self._segmenter.cut(norm)
-        found, signs = self.frames.scan(norm)
-        return self._rules(norm, tokens), found, features(norm, tokens, found, signs)
-
-    def _rules(self, norm: str, tokens: list[str]) -> Classification:
-        """The lexicon's verdict on a normalised, segmented text."""
-        hits = self._matcher.match(norm, tokens)
-        return self._decide(norm, hits, tuple(self._segmenter.search_tokens(tokens)))
+        words = scan(self._phrases, norm)  # the frames read theirs; the matcher adds its cues
+        found, signs = self.frames.scan(norm, words)
+        hits = self._matcher.match(norm, tokens, words)
+        rule = self._decide(norm, hits, tuple(self._segmenter.search_tokens(tokens)))
+        return rule, found, features(norm, tokens, found, signs)
 
     def _final(
         self,
@@ -144,7 +144,10 @@ class Understanding:
     ) -> Classification:
         """The combined decision, with reasons people can read (急:老人+叫不应, 模型:急事83%)."""
         if klass == "none":
-            return replace(rule, klass="none", category="none", route=None, maybe_urgent=False)
+            # The rule's place, party, cues and tokens stay (built directly: replace() is slow).
+            return Classification(
+                "none", "none", None, rule.location, rule.responsible, rule.cues, rule.tokens
+            )
         cues: list[str] = []
         if klass == "urgent":
             cues += [f"急:{h.cue()}"[: _MAX_CUE_CHARS + 2] for h in found if h.decisive][:2]
@@ -221,7 +224,7 @@ class Understanding:
         if report < th["report"] or report <= score.get("nonreport", 0.0):
             cues = _reasons(shown.get("nonreport"), "否", 3) + negated
             return Classification(
-                klass="none", category="none", route=None, cues=cues, tokens=tokens
+                klass="none", category="none", route=None, location=NOWHERE, cues=cues, tokens=tokens
             )
         if urgent >= th["urgent"] and danger >= th["urgent_cue"] and urgent >= difficult:
             klass = "urgent"
@@ -245,6 +248,15 @@ class Understanding:
             if m:
                 return by_cue[1][m[0]]
         return self.lexicon.responsible.get(category)
+
+
+def _merged(*tables: dict[str, Entries]) -> dict[str, Entries]:
+    """Phrase tables joined: a phrase in several keeps every table's entries."""
+    out: dict[str, Entries] = {}
+    for table in tables:
+        for phrase, entries in table.items():
+            out[phrase] = out.get(phrase, ()) + entries
+    return out
 
 
 def _location_bonus(location: Location, bonus: float) -> float:

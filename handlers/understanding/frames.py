@@ -108,7 +108,8 @@ class Frames:
         for frame in self.frames.values():
             for word in frame.states:
                 add(word, "t:" + frame.name)
-        self._automaton = aho_corasick({k: tuple(v) for k, v in phrases.items()})
+        self.phrases = {k: tuple(v) for k, v in phrases.items()}
+        self._automaton = aho_corasick(self.phrases)
 
     @classmethod
     def load(cls, paths: Sequence[Path] = ()) -> Frames:
@@ -122,17 +123,24 @@ class Frames:
         """Every frame in ``text`` (one hit per frame), decisive ones first."""
         return self.scan(text)[0]
 
-    def scan(self, text: str) -> tuple[list[FrameHit], frozenset[str]]:
-        """The frames in ``text`` and the kinds of not-a-report signs (relayed, asking …)."""
-        found = scan(self._automaton, text)  # tag → [(start, end, 1.0)], in text order
+    def scan(
+        self, text: str, found: dict[str, list[tuple[int, int, float]]] | None = None
+    ) -> tuple[list[FrameHit], frozenset[str]]:
+        """The frames in ``text`` and the kinds of not-a-report signs (relayed, asking …).
+
+        ``found``: the words already found by a shared automaton holding these ``phrases``
+        (other sections in it are ignored).
+        """
+        if found is None:
+            found = scan(self._automaton, text)  # tag → [(start, end, 1.0)], in text order
         if not found:
             return [], frozenset()
-        signs = {tag[2:] for tag in found if tag[0] == "n"}
+        signs = {tag[2:] for tag in found if tag[:2] == "n:"}
         now = "immediacy" in found or "exposure" in found
         distance = [s for s, _, _ in found.get("distance", ())]
         hits: list[FrameHit] = []
         for tag, spans in found.items():
-            if tag[0] != "t":
+            if tag[:2] != "t:":
                 continue
             # A danger word with a negator right before it (不是煤气味, 没冒烟) is a sign.
             live = [span for span in spans if not _negated(text, span[0])]

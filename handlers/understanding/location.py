@@ -48,7 +48,7 @@ _PLACE_WORDS = """
     电梯间 电梯厅 电梯 楼顶 天台 屋顶 顶楼 架空层 连廊 阳台 配电房 水泵房 垃圾中转站 垃圾房 垃圾站
     篮球场 羽毛球场 健身区 儿童乐园 游乐区 中心花园 小广场 广场 花坛 绿化带 草坪 凉亭 河边 池塘
     菜市场 物业办公室 居委会 消防通道 人行道 盲道 路口 马路 主干道"""
-_NOWHERE = Location()
+NOWHERE = Location()  # nothing understood: shared, as a Location is immutable
 # Longest first at the leftmost position: 地下车库 rather than 车库.
 DEFAULT_PLACES: tuple[str, ...] = tuple(_PLACE_WORDS.split())
 
@@ -120,7 +120,7 @@ class LocationExtractor:
                     room = f"{int(after[1])}室"
         estate, place = _estate(text), self._place_of(text)
         if not (estate or building or unit or floor or room or place):
-            return _NOWHERE  # most chat names no place: one shared empty Location
+            return NOWHERE  # most chat names no place: one shared empty Location
         return Location(
             estate=estate, building=building, unit=unit, floor=floor, room=room, place=place
         )

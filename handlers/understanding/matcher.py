@@ -47,7 +47,8 @@ class Matcher:
                     heads[cue[1:].strip()].append((section, weight))
                 else:
                     phrases[cue].append((section, weight))
-        self._phrases = {k: tuple(v) for k, v in phrases.items()}
+        self.phrases = {k: tuple(v) for k, v in phrases.items()}
+        self._sections = frozenset(lexicon.cues) | frozenset(lexicon.patterns)
         self._tokens = {k: tuple(v) for k, v in tokens.items()}
         # "*灯" matches any longer token ending in 灯 (路灯, 指示灯): the last character of a
         # Chinese compound noun names what it is, so unseen objects still find their category.
@@ -55,11 +56,11 @@ class Matcher:
         # Validation guarantees a "*" cue names exactly one final character.
         self._token_keys = frozenset(self._tokens)
         self._head_keys = frozenset(self._heads)
-        self._automaton = aho_corasick(self._phrases)
+        self._automaton = aho_corasick(self.phrases)
         # Patterns are indexed by characters a match must contain (see ``required_chars``): a
         # message runs only patterns whose rarest required set it touches, then checks the
         # other sets with bit masks.  Rarity is estimated from the lexicon's own phrases.
-        freq = Counter(ch for phrase in self._phrases for ch in phrase)
+        freq = Counter(ch for phrase in self.phrases for ch in phrase)
         bits: dict[str, int] = {}
         self._patterns: list[tuple[str, re.Pattern[str], float, tuple[int, ...]]] = []
         self._always: list[int] = []
@@ -86,12 +87,22 @@ class Matcher:
             else None
         )
 
-    def match(self, text: str, tokens: Sequence[str]) -> list[Hit]:
-        """All cues in ``text`` (of cues nested in one section, only the heaviest counts)."""
+    def match(
+        self,
+        text: str,
+        tokens: Sequence[str],
+        groups: dict[str, list[tuple[int, int, float]]] | None = None,
+    ) -> list[Hit]:
+        """All cues in ``text`` (of cues nested in one section, only the heaviest counts).
+
+        ``groups``: the phrases already found by a shared automaton holding this matcher's
+        ``phrases`` (other sections in it are left alone); added to in place.
+        """
         # Raw hits are plain (start, end, weight) tuples grouped by section: cheap to make, and
         # only the survivors become ``Hit`` objects.
         # One Aho-Corasick pass finds every phrase at every position, one step per character.
-        groups = scan(self._automaton, text)
+        if groups is None:
+            groups = scan(self._automaton, text)
         # Token cues: set operations find the (rare) matching tokens without a Python loop
         # over every token; positions are worked out only when something matched.
         matched = set(self._token_keys.intersection(tokens))
@@ -134,7 +145,10 @@ class Matcher:
         """Keep one cue per nest and section, each cue text once, and mark negations."""
         kept: list[Hit] = []
         recheck = "nonreport" in groups
+        sections = self._sections
         for section, raw in groups.items():
+            if section not in sections:  # another reader's words in a shared scan
+                continue
             if len(raw) > 1:
                 raw = _longest_per_span(text, raw)
             negatable = section in NEGATABLE
