@@ -115,7 +115,7 @@ class Understanding:
             return _NONE
         rule, found, feats = self.analyse(norm)
         opinion = self.model.opinion(feats) if self.model is not None else None
-        decisive = any(h.decisive for h in found)
+        decisive = bool(found) and found[0].decisive  # decisive frames are sorted first
         klass, category, maybe = combine(
             rule.klass, rule.category, opinion, decisive, bool(found), self._settings, feats.signs
         )

@@ -146,12 +146,14 @@ class Matcher:
         kept: list[Hit] = []
         recheck = "nonreport" in groups
         sections = self._sections
+        # No negator character anywhere: no cue of this message can be negated.
+        may_negate = self._negation is not None and not self._negator_chars.isdisjoint(text)
         for section, raw in groups.items():
             if section not in sections:  # another reader's words in a shared scan
                 continue
             if len(raw) > 1:
                 raw = _longest_per_span(text, raw)
-            negatable = section in NEGATABLE
+            negatable = may_negate and section in NEGATABLE
             for start, end, weight in raw:
                 negator = self._negator_before(text, start) if negatable and start else None
                 recheck = recheck or negator is not None

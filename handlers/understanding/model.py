@@ -29,6 +29,7 @@ SHIPPED_MODEL = Path(__file__).resolve().parent / "data" / "model.npz"
 FORMAT = 1
 _second = operator.itemgetter(1)
 _TICKET_REF = re.compile(r"(?<![A-Za-z])[Tt#]\s*\d{1,7}(?!\d)")
+_TICKET_CHARS = frozenset("Tt#")  # a set test spares most messages the regex
 # The decision settings, and their values when no model file says otherwise.
 DEFAULT_SETTINGS: dict[str, float] = {
     "alpha": 0.6,  # weight of the model against the rules in the class vote
@@ -85,7 +86,7 @@ def features(
         out.append("f:" + hit.frame)
         out.append("f:decisive" if hit.decisive else "f:later")
     signs = set(signs)
-    if _TICKET_REF.search(text):
+    if not _TICKET_CHARS.isdisjoint(text) and _TICKET_REF.search(text):
         signs.add("ticket")  # talk about an existing ticket (T12怎么样了)
     out += ["n:" + sign for sign in signs]
     if text.rstrip().endswith(("?", "？", "吗", "呢", "没")):
