@@ -142,10 +142,12 @@ class Segmenter:
     def cut(self, text: str) -> list[str]:
         """All jieba tokens of already-normalised text, spaces dropped."""
         out: list[str] = []
-        for block in _RE_HAN.split(text):
+        # split() with jieba's one capturing group alternates text between runs (even places)
+        # and the runs themselves (odd places): the parity says which is which, no re-match.
+        for i, block in enumerate(_RE_HAN.split(text)):
             if not block:
                 continue
-            if _RE_HAN.match(block):
+            if i % 2:
                 self._cut_block(block, out)
             else:  # punctuation and symbols: one token per character, as jieba does
                 out.extend(ch for ch in block if not ch.isspace())
