@@ -124,12 +124,7 @@ class LinearModel:
     def __post_init__(self) -> None:
         # One zero row after the weights: an unknown feature looks up to it instead of being
         # filtered out in Python, and adding zeros leaves every sum exactly as it was.
-        table = np.vstack([self.weights, np.zeros((1, self.weights.shape[1]), np.float32)])
-        # A model read from its file holds half-precision weights: kept as float16, the table
-        # is half the memory a message's rows are fetched from, and the sum (in float32, as
-        # before) is exactly the same.  Weights fresh from training stay float32.
-        half = table.astype(np.float16)
-        self._table = half if np.array_equal(half.astype(np.float32), table) else table
+        self._table = np.vstack([self.weights, np.zeros((1, self.weights.shape[1]), np.float32)])
         self._unknown = len(self.weights)
         # The characters and pairs of the vocabulary in one automaton (their strings are one or
         # two long; every other feature is longer): a message's n-gram rows come out of one C
@@ -168,7 +163,7 @@ class LinearModel:
         # Sorted: a set's order changes between processes; float sums must not.  Unknown
         # features share the one zero row, last in this order, and adding zeros changes nothing.
         rows = sorted(present)
-        logits = (self._table.take(rows, axis=0).sum(axis=0, dtype=np.float32) + self.bias).tolist()
+        logits = (self._table.take(rows, axis=0).sum(axis=0) + self.bias).tolist()
         k = len(self.classes)
         return Opinion(
             dict(zip(self.classes, _softmax(logits[:k]))),
