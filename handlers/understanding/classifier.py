@@ -224,7 +224,12 @@ class Understanding:
         if report < th["report"] or report <= score.get("nonreport", 0.0):
             cues = _reasons(shown.get("nonreport"), "否", 3) + negated
             return Classification(
-                klass="none", category="none", route=None, location=NOWHERE, cues=cues, tokens=tokens
+                klass="none",
+                category="none",
+                route=None,
+                location=NOWHERE,
+                cues=cues,
+                tokens=tokens,
             )
         if urgent >= th["urgent"] and danger >= th["urgent_cue"] and urgent >= difficult:
             klass = "urgent"

@@ -166,8 +166,8 @@ class LinearModel:
         logits = (self._table.take(rows, axis=0).sum(axis=0) + self.bias).tolist()
         k = len(self.classes)
         return Opinion(
-            dict(zip(self.classes, _softmax(logits[:k]))),
-            dict(zip(self.categories, _softmax(logits[k:]))),
+            dict(zip(self.classes, _softmax(logits[:k]), strict=True)),
+            dict(zip(self.categories, _softmax(logits[k:]), strict=True)),
         )
 
     def save(self, path: Path) -> None:

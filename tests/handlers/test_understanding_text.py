@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
 
-from handlers.understanding import Understanding, normalize_text
+from handlers.understanding import Understanding, normalize_text, segmenter
 from handlers.understanding.segmenter import shared_segmenter
 
 HELDOUT = (
@@ -37,6 +38,26 @@ HELDOUT = (
 def test_normalize(raw: str, clean: str) -> None:
     """Control characters, full-width ASCII, emoticon codes, whitespace and a leading @."""
     assert normalize_text(raw) == clean
+
+
+def test_the_one_translate_table_does_what_the_three_regex_steps_did() -> None:
+    """Space-like to space, invisible dropped, full width to ASCII: every code point checked."""
+    space_like = re.compile(r"[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]")
+    invisible = re.compile(
+        r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+        r"\ufeff\ud800-\udfff]"
+    )
+    half_width = {
+        cp: cp - 0xFEE0
+        for cp in range(0xFF01, 0xFF5F)
+        if chr(cp - 0xFEE0).isalnum() or chr(cp - 0xFEE0) in "#@+-./%*'\"&_=<>[]{}|~^`$"
+    } | {0x3000: 0x20}
+    text = "".join(chr(cp) for cp in range(0x30000) if cp != 0x1B)
+    steps = invisible.sub("", space_like.sub(" ", text)).translate(half_width)
+    assert text.translate(segmenter._CLEAN) == steps
+    # A terminal colour code goes whole, tabs inside it included.
+    assert normalize_text("\x1b[31m红色\x1b[0m 灯坏了") == "红色 灯坏了"
+    assert normalize_text("\x1b[31\tm灯\x1b") == "灯"  # the tab became a space first
 
 
 def test_normalize_long_text_is_quick() -> None:
