@@ -10,7 +10,12 @@ from pathlib import Path
 from handlers.understanding.decision import combine
 from handlers.understanding.frames import Emergency, FrameHit, Frames
 from handlers.understanding.lexicon import Lexicon
-from handlers.understanding.location import DEFAULT_PLACES, NOWHERE, LocationExtractor
+from handlers.understanding.location import (
+    DEFAULT_PLACES,
+    NOWHERE,
+    LocationExtractor,
+    location_bonus,
+)
 from handlers.understanding.matcher import Hit, Matcher
 from handlers.understanding.model import (
     DEFAULT_SETTINGS,
@@ -21,7 +26,7 @@ from handlers.understanding.model import (
     features,
 )
 from handlers.understanding.segmenter import Segmenter, normalize_text, shared_segmenter
-from handlers.understanding.textindex import Entries, aho_corasick, scan
+from handlers.understanding.textindex import aho_corasick, merge_phrases, scan
 from handlers.understanding.types import Classification, Location
 from handlers.vocabulary import CLASS_LABELS, ROUTE_BY_CLASS
 
@@ -58,7 +63,7 @@ class Understanding:
         self._settings = model.settings if model else dict(DEFAULT_SETTINGS)
         self._matcher = Matcher(lexicon)
         # One automaton for the lexicon's phrases and the frames' words: one pass per message.
-        self._phrases = aho_corasick(_merged(self._matcher.phrases, self.frames.phrases))
+        self._phrases = aho_corasick(merge_phrases(self._matcher.phrases, self.frames.phrases))
         self._locations = LocationExtractor((*DEFAULT_PLACES, *lexicon.places))
         self._thresholds = {**_DEFAULT_THRESHOLDS, **lexicon.thresholds}
         # One alternation per category (longest cue first) finds the leftmost role cue at once.
@@ -208,9 +213,8 @@ class Understanding:
             else:
                 # A denied danger ("不是煤气味") or denied fault ("没坏") argues against a report.
                 denied = True
-                score["nonreport"] = score.get("nonreport", 0.0) + (
-                    weight if section == "urgent" else weight / 2
-                )
+                against = weight if section == "urgent" else weight / 2
+                score["nonreport"] = score.get("nonreport", 0.0) + against
         category, category_score = "other", 0.0
         if first:
             best = _first_strongest(first, score)
@@ -219,7 +223,7 @@ class Understanding:
         location = self._locations.extract(text)
         report = score.get("small", 0.0) + max(urgent, 0) + max(difficult, 0)
         report += th["category_share"] * min(category_score, th["category_cap"])
-        report += _location_bonus(location, th["location"])
+        report += location_bonus(location, th["location"])
         negated = _negated(hits) if denied else ()
         if report < th["report"] or report <= score.get("nonreport", 0.0):
             cues = _reasons(shown.get("nonreport"), "否", 3) + negated
@@ -253,22 +257,6 @@ class Understanding:
             if m:
                 return by_cue[1][m[0]]
         return self.lexicon.responsible.get(category)
-
-
-def _merged(*tables: dict[str, Entries]) -> dict[str, Entries]:
-    """Phrase tables joined: a phrase in several keeps every table's entries."""
-    out: dict[str, Entries] = {}
-    for table in tables:
-        for phrase, entries in table.items():
-            out[phrase] = out.get(phrase, ()) + entries
-    return out
-
-
-def _location_bonus(location: Location, bonus: float) -> float:
-    """Naming a building, unit, floor or room is what people do when they report something."""
-    if location.building or location.unit or location.floor or location.room:
-        return bonus
-    return bonus / 2 if location.place or location.estate else 0.0
 
 
 def _first_strongest(first: dict[str, int], score: dict[str, float]) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from handlers.understanding.textindex import aho_corasick, scan
+from handlers.understanding.textindex import Found, aho_corasick, scan
 
 SHIPPED_FRAMES = Path(__file__).resolve().parent / "data" / "frames.toml"
 _SENTENCE_END = frozenset("。！？!?;；\n")
@@ -123,14 +123,8 @@ class Frames:
         """Every frame in ``text`` (one hit per frame), decisive ones first."""
         return self.scan(text)[0]
 
-    def scan(
-        self, text: str, found: dict[str, list[tuple[int, int, float]]] | None = None
-    ) -> tuple[list[FrameHit], frozenset[str]]:
-        """The frames in ``text`` and the kinds of not-a-report signs (relayed, asking …).
-
-        ``found``: the words already found by a shared automaton holding these ``phrases``
-        (other sections in it are ignored).
-        """
+    def scan(self, text: str, found: Found | None = None) -> tuple[list[FrameHit], frozenset[str]]:
+        """The frames in ``text`` and its not-a-report signs; ``found``: a shared scan's words."""
         if found is None:
             found = scan(self._automaton, text)  # tag → [(start, end, 1.0)], in text order
         if not found:
@@ -159,7 +153,7 @@ class Frames:
         frame: Frame,
         text: str,
         states: list[tuple[int, int, float]],
-        found: dict[str, list[tuple[int, int, float]]],
+        found: Found,
         distance: list[int],
         decisive: bool,
     ) -> FrameHit | None:
@@ -168,7 +162,7 @@ class Frames:
             return None
         subjects = [s for g in frame.subjects for s in found.get("s:" + g, ())]
         if len(subjects) > 1:
-            subjects.sort(key=_longest_first)  # the longest subject word first: 娃儿, not 娃
+            subjects.sort(key=lambda s: s[0] - s[1])  # the longest subject first: 娃儿, not 娃
         for start, end, _ in states:
             if distance and _distanced(text, start, distance):
                 continue
@@ -211,10 +205,6 @@ def _read_all(paths: Sequence[Path]) -> tuple[dict[str, Any], list[str]]:
 def _negated(text: str, start: int) -> bool:
     """A negator right before the state word (没倒, 不冒烟) denies it."""
     return text[max(0, start - 3) : start].endswith(_NEGATORS)
-
-
-def _longest_first(span: tuple[int, int, float]) -> int:
-    return span[0] - span[1]
 
 
 def _distanced(text: str, start: int, distance: list[int]) -> bool:

@@ -147,6 +147,13 @@ class LocationExtractor:
         return m[0] if m else None
 
 
+def location_bonus(location: Location, bonus: float) -> float:
+    """Naming a building, unit, floor or room is what people do when they report something."""
+    if location.building or location.unit or location.floor or location.room:
+        return bonus
+    return bonus / 2 if location.place or location.estate else 0.0
+
+
 def _estate(text: str) -> str | None:
     if not _ESTATE_HINT.search(text):
         return None

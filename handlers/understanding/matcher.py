@@ -11,7 +11,13 @@ from operator import itemgetter, or_
 from typing import NamedTuple
 
 from handlers.understanding.lexicon import Lexicon
-from handlers.understanding.textindex import aho_corasick, clause_bound, required_chars, scan
+from handlers.understanding.textindex import (
+    Found,
+    aho_corasick,
+    clause_bound,
+    required_chars,
+    scan,
+)
 
 # Only danger and problem cues can be negated: "不是煤气味" is no danger, "没坏" no problem.
 # A category cue keeps its weight under negation because the message still talks about it.
@@ -91,7 +97,7 @@ class Matcher:
         self,
         text: str,
         tokens: Sequence[str],
-        groups: dict[str, list[tuple[int, int, float]]] | None = None,
+        groups: Found | None = None,
     ) -> list[Hit]:
         """All cues in ``text`` (of cues nested in one section, only the heaviest counts).
 
@@ -141,7 +147,7 @@ class Matcher:
                     groups.setdefault(section, []).append((m.start(), m.end(), weight))
         return self._settle(text, groups)
 
-    def _settle(self, text: str, groups: dict[str, list[tuple[int, int, float]]]) -> list[Hit]:
+    def _settle(self, text: str, groups: Found) -> list[Hit]:
         """Keep one cue per nest and section, each cue text once, and mark negations."""
         kept: list[Hit] = []
         recheck = "nonreport" in groups

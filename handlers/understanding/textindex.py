@@ -12,6 +12,8 @@ Entries = tuple[tuple[str, float], ...]
 # Each phrase maps to what is reported when it is the longest phrase ending there:
 # (section, length, weight) for itself and for every shorter phrase it ends with.
 Automaton = ahocorasick.Automaton
+# What a scan finds: section → (start, end, weight) of each phrase, in text order.
+Found = dict[str, list[tuple[int, int, float]]]
 
 
 def aho_corasick(phrases: dict[str, Entries]) -> Automaton:
@@ -34,9 +36,18 @@ def aho_corasick(phrases: dict[str, Entries]) -> Automaton:
     return automaton
 
 
-def scan(automaton: Automaton, text: str) -> dict[str, list[tuple[int, int, float]]]:
+def merge_phrases(*tables: dict[str, Entries]) -> dict[str, Entries]:
+    """Phrase tables joined for one automaton: a phrase in several keeps all their entries."""
+    out: dict[str, Entries] = {}
+    for table in tables:
+        for phrase, entries in table.items():
+            out[phrase] = out.get(phrase, ()) + entries
+    return out
+
+
+def scan(automaton: Automaton, text: str) -> Found:
     """Every phrase of ``automaton`` in ``text``, grouped by section: (start, end, weight)."""
-    groups: dict[str, list[tuple[int, int, float]]] = {}
+    groups: Found = {}
     if automaton.kind != ahocorasick.AHOCORASICK:  # no phrases at all
         return groups
     last = -1
