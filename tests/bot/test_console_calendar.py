@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import App
-from bot.channels.console import ConsoleChannel
-from bot.clock import TravelClock
-from bot.config import load_settings
-from tests.support.harness import EXAMPLE_CONFIG, SHANGHAI, shared_nlp
+from tests.support.harness import SHANGHAI
+from tests.support.transcript import console_output
 
 SCRIPT = """\
 [毛塘路1网格] 刘阿姨: 小区想加装电梯，需要动用维修基金，业主意见不统一
@@ -19,17 +15,8 @@ SCRIPT = """\
 
 
 async def test_a_report_before_national_day_in_the_console(tmp_path: Path) -> None:
-    settings = load_settings(
-        EXAMPLE_CONFIG, env={"LIUFANG_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
-    )
-    clock = TravelClock(settings.tz)
-    clock.set(datetime(2026, 9, 29, 16, 0, tzinfo=SHANGHAI))
-    out = io.StringIO()
-    channel = ConsoleChannel(settings, clock, stdin=io.StringIO(SCRIPT), stdout=out)
-    app = App(settings, channel, clock=clock, nlp=shared_nlp())
-    channel.enable_time_travel(clock, app.travel_to)
-    await app.run()
-    lines = out.getvalue()
+    start = datetime(2026, 9, 29, 16, 0, tzinfo=SHANGHAI)
+    lines = await console_output(tmp_path, SCRIPT, start=start)
     # The receipt puts it on the first meeting after the holiday, not on 10月1日.
     assert "10月8日（周四）15:00 议事厅" in lines and "10月1日" not in lines
     assert "[时间] 现在是 2026-09-30 15:05（周三）" in lines

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from bot.app import App
-from bot.channels.console import ConsoleChannel
-from bot.clock import TravelClock
-from bot.config import load_settings
-from tests.support.harness import EXAMPLE_CONFIG, shared_nlp
+from tests.support.transcript import console_output
 
 NIGHT = """\
 /time 2026-11-26 23:00
@@ -23,20 +18,6 @@ NIGHT = """\
 """
 
 
-async def _transcript(tmp_path: Path, script: str) -> list[str]:
-    """Run the app on the console with ``script`` as its input; the lines it printed."""
-    settings = load_settings(
-        EXAMPLE_CONFIG, env={"LIUFANG_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
-    )
-    clock = TravelClock(settings.tz)
-    out = io.StringIO()
-    channel = ConsoleChannel(settings, clock, stdin=io.StringIO(script), stdout=out)
-    app = App(settings, channel, clock=clock, nlp=shared_nlp())
-    channel.enable_time_travel(clock, app.travel_to)
-    await app.run()
-    return out.getvalue().splitlines()
-
-
 def _between(lines: list[str], start: str, end: str | None) -> str:
     """What was printed after the line starting ``start`` and before the one starting ``end``."""
     i = next((n for n, line in enumerate(lines) if line.startswith(start)), None)
@@ -46,7 +27,7 @@ def _between(lines: list[str], start: str, end: str | None) -> str:
 
 
 async def test_a_night_in_the_console(tmp_path: Path) -> None:
-    lines = await _transcript(tmp_path, NIGHT)
+    lines = (await console_output(tmp_path, NIGHT)).splitlines()
     # A /time line prints what fell due on the way, then the new time.
     night = _between(lines, "[时间] 现在是 2026-11-26", "[时间] 现在是 2026-11-27 07:29")
     # Answers to the people who wrote, and everything about the gas leak, go at once.

@@ -22,12 +22,8 @@ NIGHT = datetime(2026, 11, 26, 23, 0, tzinfo=SHANGHAI)  # a Thursday
 MORNING = datetime(2026, 11, 27, 7, 30, tzinfo=SHANGHAI)
 
 
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[TestBot]:
-    """The demo bot; every queued message goes out at once, so tests see what was queued."""
-    b = TestBot.from_example(tmp_path)
-    yield b
-    b.close()
+# ``bot`` (tests/handlers/conftest.py): every queued message goes out at once, so tests see
+# what was queued.
 
 
 @pytest.fixture

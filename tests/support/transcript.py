@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 from pathlib import Path
 
 from bot.app import App
@@ -17,20 +18,33 @@ from tests.support.harness import EXAMPLE_CONFIG, shared_nlp
 _START = re.compile(r"^(\[[^\]]+\] \S+: |\[时间\] )")
 
 
-async def run_transcript(tmp_path: Path, script: str, config: Path = EXAMPLE_CONFIG) -> list[str]:
-    """Run ``script`` through the console channel of a real App; what it printed, one entry
-    per message (a message's continuation lines stay with it)."""
+async def console_output(
+    tmp_path: Path,
+    script: str,
+    config: Path = EXAMPLE_CONFIG,
+    start: datetime | None = None,
+) -> str:
+    """Run ``script`` through the console channel of a real App (its clock at ``start`` when
+    given, else now); everything it printed."""
     settings = load_settings(
         config, env={"LIUFANG_DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}"}
     )
     clock = TravelClock(settings.tz)
+    if start is not None:
+        clock.set(start)
     out = io.StringIO()
     channel = ConsoleChannel(settings, clock, stdin=io.StringIO(script), stdout=out)
     app = App(settings, channel, clock=clock, nlp=shared_nlp())
     channel.enable_time_travel(clock, app.travel_to)
     await app.run()
+    return out.getvalue()
+
+
+async def run_transcript(tmp_path: Path, script: str, config: Path = EXAMPLE_CONFIG) -> list[str]:
+    """What :func:`console_output` printed, one entry per message (a message's continuation
+    lines stay with it)."""
     messages: list[str] = []
-    for line in out.getvalue().splitlines():
+    for line in (await console_output(tmp_path, script, config)).splitlines():
         if _START.match(line) or not messages:
             messages.append(line)
         else:
