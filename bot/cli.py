@@ -59,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    from handlers.privacy import MaskingFilter
+
+    for handler in logging.getLogger().handlers:
+        # Personal data never reaches the log, whatever a message or an error quotes.
+        handler.addFilter(MaskingFilter())
     if args.command == "check-config":
         return _check_config(Path(args.file))
     if args.command == "hash-password":

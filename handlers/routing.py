@@ -8,11 +8,11 @@ from dataclasses import replace
 from sqlmodel import Session, select
 
 from handlers.context import Context
-from handlers.emergency import mask_phones
 from handlers.events import Reply
 from handlers.followups.notify import People
 from handlers.hall.meetings import place_on_agenda
 from handlers.policy import when
+from handlers.privacy import mask
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, ROLE_LABELS, ROUTE_LABELS
 from storage.models import Group, Member, Ticket, TicketReport
 from storage.outbox import mention_chunks
@@ -54,8 +54,8 @@ def party_label(ticket: Ticket) -> str:
 
 
 def short_text(ticket: Ticket) -> str:
-    """The ticket's text for a card: phone numbers masked, long texts cut."""
-    text = mask_phones(ticket.text)
+    """The ticket's text for a card: personal data masked, long texts cut."""
+    text = mask(ticket.text)
     return text if len(text) <= CARD_TEXT_CHARS else text[: CARD_TEXT_CHARS - 1] + "…"
 
 

@@ -37,17 +37,17 @@ from bot.web.dashboard_stats import (
 )
 from bot.web.dashboard_ticket import ticket_page
 from bot.web.server import WEB
-from handlers.emergency import mask_phones
 from handlers.hall.meetings import agenda, current, is_live, upcoming
 from handlers.policy import Policy
+from handlers.privacy import mask
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, STATE_LABELS
 
 SNIPPET_CHARS = 60
 
 
 def snippet(ticket: ListItem) -> str:
-    """The ticket's text for a list: phone numbers masked, cut short."""
-    text = mask_phones(ticket.text)
+    """The ticket's text for a list: personal data masked, cut short."""
+    text = mask(ticket.text)
     return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
 
 

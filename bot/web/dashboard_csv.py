@@ -14,9 +14,9 @@ from aiohttp import web
 
 from bot.web.dashboard_query import ListQuery, Reader, batches
 from bot.web.server import WEB
-from handlers.emergency import mask_phones
 from handlers.followups.overdue import is_overdue
 from handlers.policy import Policy
+from handlers.privacy import mask
 from handlers.vocabulary import (
     CATEGORY_LABELS,
     CLASS_LABELS,
@@ -68,8 +68,8 @@ def row(ticket: Ticket, names: dict[str, str], now: datetime, policy: Policy) ->
         CLASS_LABELS.get(ticket.klass, ticket.klass),
         CATEGORY_LABELS.get(ticket.category, ticket.category),
         STATE_LABELS.get(ticket.state, ticket.state),
-        cell(mask_phones(ticket.text)),
-        cell(mask_phones(ticket.location)),
+        cell(mask(ticket.text, reporter=(ticket.reporter_name,))),
+        cell(mask(ticket.location)),
         ROLE_LABELS.get(ticket.responsible or "", ""),
         cell(ticket.assignee_name or ""),
         str(ticket.plus_ones + 1),

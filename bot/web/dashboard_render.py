@@ -18,8 +18,8 @@ from aiohttp import web
 
 from bot.config_rules import WebUser
 from bot.web.server import WEB
-from handlers.emergency import mask_phones
 from handlers.policy import when
+from handlers.privacy import mask
 from handlers.vocabulary import (
     CATEGORY_LABELS,
     CLASS_LABELS,
@@ -63,7 +63,8 @@ def setup_templates(app: web.Application) -> jinja2.Environment:
 
     env.filters["local"] = local
     env.filters["when"] = lambda dt: when(dt, tz) if dt is not None else ""
-    env.filters["masked"] = mask_phones
+    env.filters["masked"] = mask
+    env.filters["personal"] = lambda text, full: (text or "") if full else mask(text)
     env.globals.update(
         CLASS_LABELS=CLASS_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,

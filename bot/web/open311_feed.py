@@ -18,7 +18,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.web.open311_format import request_fields
-from bot.web.open311_query import RequestQuery, load_rows, match_keys, notes_of
+from bot.web.open311_query import RequestQuery, load_rows, match_keys, member_names, notes_of
 
 CACHED = 20_000  # requests kept (about 12 MB); the oldest rendered go first
 
@@ -73,6 +73,7 @@ class RequestFeed:
     def _render(self, session: Session, ids: list[int]) -> dict[int, tuple[Any, str, bytes]]:
         rows = load_rows(session, ids)
         notes = notes_of(session, rows)
+        names = member_names(session, {r["community_code"] for r in rows})
         return {
             r["id"]: (
                 r["version"],
@@ -83,6 +84,7 @@ class RequestFeed:
                         self._communities.get(r["community_code"], ""),
                         self._tz,
                         notes.get(r["id"]),
+                        names.get(r["community_code"], ()),
                     )
                 ),
             )

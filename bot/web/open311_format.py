@@ -2,7 +2,7 @@
 
 Field names and formats follow http://wiki.open311.org/GeoReport_v2 so that existing clients
 work unchanged. One service per ticket category (``service_code`` = the category code).
-Nothing personal is published: no reporter, no contact details, phone numbers masked.
+Nothing personal is published: no reporter, and every text goes through handlers.privacy.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, tzinfo
 from typing import Any
 
-from handlers.emergency import mask_phones
+from handlers.privacy import mask
 from handlers.vocabulary import CATEGORY_LABELS, ROLE_LABELS, ROUTE_LABELS, STATE_LABELS
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
@@ -52,12 +52,10 @@ STATES_BY_STATUS = {
 }
 # Event kinds whose note says what was done: shown as status_notes (masked).
 NOTE_KINDS = ("progress", "resolve", "reject")
-_ROOM = re.compile(r"(?<!\d)\d{2,4}(?=\s*(?:室|号房|房间))")
 # Reports about a person's own circumstances or a quarrel between neighbours are published
 # without their text: the category, place and status say enough.
 PRIVATE_CATEGORIES = frozenset({"neighbor", "welfare"})
 WITHHELD = "（涉及个人情况，内容不公开）"
-_MOBILE_SPACED = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?\d{4}[\s-]?(\d{4})(?!\d)")
 
 
 class Open311Error(Exception):
@@ -121,17 +119,13 @@ def parse_w3c(name: str, value: str, tz: tzinfo) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
-def public_text(text: str, hide: Iterable[str] = ()) -> str:
-    """Text fit for the public: phone and room numbers masked, the names in ``hide`` replaced."""
-    text = _MOBILE_SPACED.sub(r"\1****\2", mask_phones(text))
-    text = _ROOM.sub("**", text)  # the building is public, the household is not
-    for name in hide:
-        if len(name) >= 2:
-            text = text.replace(name, "报事人")
-    return text
+def public_text(text: str, hide: Iterable[str] = (), members: Iterable[str] = ()) -> str:
+    """Text fit for the public: the privacy policy applied, the names in ``hide`` (the
+    reporter's) replaced by 报事人 and those in ``members`` (the directory's) hidden."""
+    return mask(text, reporter=hide, members=members)
 
 
-def status_notes(row: Mapping[str, Any], note: str | None) -> str:
+def status_notes(row: Mapping[str, Any], note: str | None, members: Iterable[str] = ()) -> str:
     """The state in words, with what was done or decided (masked)."""
     label = STATE_LABELS.get(row["state"], row["state"])
     if row["state"] == "merged" and row["merged_into"]:
@@ -141,7 +135,7 @@ def status_notes(row: Mapping[str, Any], note: str | None) -> str:
         detail = f"议事厅决议：{row['resolution']}"
     if not detail:
         return label
-    return f"{label}：{public_text(detail, (row['reporter_name'],))}"
+    return f"{label}：{public_text(detail, (row['reporter_name'],), members)}"
 
 
 def service_notice(row: Mapping[str, Any]) -> str:
@@ -152,25 +146,29 @@ def service_notice(row: Mapping[str, Any]) -> str:
 
 
 def request_fields(
-    row: Mapping[str, Any], community: str, tz: tzinfo, note: str | None = None
+    row: Mapping[str, Any],
+    community: str,
+    tz: tzinfo,
+    note: str | None = None,
+    members: Iterable[str] = (),
 ) -> dict[str, Any]:
     """One service request, with every field of the spec (``None`` where unknown)."""
     where = " ".join(p for p in (community, row["grid"] or "", row["location"] or "") if p)
     return {
         "service_request_id": row["id"],
         "status": STATUS_BY_STATE.get(row["state"], "open"),
-        "status_notes": status_notes(row, note),
+        "status_notes": status_notes(row, note, members),
         "service_name": CATEGORY_LABELS.get(row["category"], CATEGORY_LABELS["other"]),
         "service_code": row["category"],
         "description": WITHHELD
         if row["category"] in PRIVATE_CATEGORIES
-        else public_text(row["text"], (row["reporter_name"],)),
+        else public_text(row["text"], (row["reporter_name"],), members),
         "agency_responsible": f"{community}{ROLE_LABELS.get(row['responsible'] or '', '')}",
         "service_notice": service_notice(row),
         "requested_datetime": w3c(row["created_at"], tz),
         "updated_datetime": w3c(row["updated_at"], tz),
         "expected_datetime": w3c(row["due_at"], tz),
-        "address": public_text(where, (row["reporter_name"],)),
+        "address": public_text(where, (row["reporter_name"],), members),
         "address_id": None,
         "zipcode": None,
         "lat": row["lat"],

@@ -25,7 +25,7 @@ from bot.web.open311_format import (
     Open311Error,
     parse_w3c,
 )
-from storage.models import Ticket, TicketEvent
+from storage.models import Member, Ticket, TicketEvent
 
 MAX_RESULTS = 1000
 MAX_SPAN = timedelta(days=90)  # the spec: a date range may not span more than 90 days
@@ -180,3 +180,18 @@ def notes_of(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[int, s
         .order_by(col(TicketEvent.id))
     )
     return {ticket_id: note for ticket_id, note in session.exec(stmt) if note}
+
+
+def member_names(session: Session, communities: Collection[str]) -> dict[str, tuple[str, ...]]:
+    """The directory's member names by community: the feed hides them in published text."""
+    if not communities:
+        return {}
+    found: dict[str, list[str]] = {}
+    rows = session.exec(
+        select(Member.community_code, Member.name).where(
+            col(Member.community_code).in_(list(communities))
+        )
+    )
+    for code, name in rows:
+        found.setdefault(code, []).append(name)
+    return {code: tuple(names) for code, names in found.items()}

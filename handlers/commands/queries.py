@@ -11,10 +11,10 @@ from sqlmodel import col, select
 from handlers.commands.base import Refusal, community_of, find_ticket
 from handlers.commands.parser import Command
 from handlers.context import Context
-from handlers.emergency import mask_phones
 from handlers.events import Reply
 from handlers.followups.overdue import overdue_where
 from handlers.policy import when
+from handlers.privacy import mask
 from handlers.replies import answer
 from handlers.routing import party_label
 from handlers.vocabulary import CLASS_LABELS, OPEN_STATES, STATE_LABELS
@@ -43,7 +43,7 @@ def next_step(ticket: Ticket) -> str:
 
 def summary_line(ctx: Context, ticket: Ticket) -> str:
     """One line per ticket: number, short text, state, last update, next step."""
-    text = mask_phones(ticket.text)
+    text = mask(ticket.text)
     if len(text) > SNIPPET_CHARS:
         text = text[:SNIPPET_CHARS] + "…"
     updated = _day(ticket.updated_at, ctx.now)

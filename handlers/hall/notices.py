@@ -9,11 +9,11 @@ from datetime import datetime, tzinfo
 
 from sqlmodel import col, select
 
-from handlers.emergency import mask_phones
 from handlers.events import Reply
 from handlers.followups.engine import BatchHandler, SweepContext
 from handlers.hall.meetings import NOTICE_KINDS, agenda
 from handlers.policy import when
+from handlers.privacy import mask
 from handlers.routing import members_with_roles, six_party_room
 from handlers.vocabulary import SIX_PARTIES
 from storage import followups
@@ -26,8 +26,8 @@ EMPTY = "本次议事厅暂无议题。有需要多方商议的难事，可以�
 
 
 def item_line(number: int, ticket: Ticket) -> str:
-    """One agenda line: ``1. T12 short text（+2人反映）``, phone numbers masked."""
-    text = mask_phones(ticket.text)
+    """One agenda line: ``1. T12 short text（+2人反映）``, personal data masked."""
+    text = mask(ticket.text)
     if len(text) > AGENDA_TEXT_CHARS:
         text = text[: AGENDA_TEXT_CHARS - 1] + "…"
     more = f"（+{ticket.plus_ones}人反映）" if ticket.plus_ones else ""

@@ -1,0 +1,161 @@
+"""The one privacy policy: what personal data is hidden in text that leaves for other eyes.
+
+Every way out that a resident, the public or a log reader sees goes through ``mask``: cards to
+residents' groups, the Open311 feed (JSON and XML), the CSV, public stats, the dashboard for
+roles that may not see contact details, and log lines. The rules are data
+(``handlers/data/privacy.toml``); this module only applies them. Hidden: phones in every common
+form, ID and bank-card numbers, e-mail, WeChat and QQ ids, flat numbers (the building stays),
+names introduced by a role word (业主王小明 → 业主王某) or before an honorific
+(王秀英阿姨 → 王阿姨), and names the caller knows (the reporter, the directory's members).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+RULES_FILE = Path(__file__).resolve().parent / "data" / "privacy.toml"
+REPORTER = "报事人"  # what the reporter's own name becomes
+MEMBER = "[姓名]"  # what another known person's name becomes
+_PASSES = 4  # the rules run again until the text stops changing; this bounds the loop
+
+# Full-width digits, letters and the few signs of numbers map onto ASCII before matching, and
+# invisible characters go, so １３８００１３８０００ or 138\u200b0013\u200b8000 cannot slip by.
+_WIDE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp - 0xFEE0).isalnum()}
+_WIDE |= {ord("＋"): ord("+"), ord("－"): ord("-"), ord("（"): ord("("), ord("）"): ord(")")}
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One pattern of personal data and what replaces it."""
+
+    name: str
+    pattern: re.Pattern[str]
+    replace: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The rules, in order, and the name lists of the role-word rules."""
+
+    rules: tuple[Rule, ...]
+    role_name: re.Pattern[str]
+    honorific_name: re.Pattern[str]
+    not_names: frozenset[str]
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@cache
+def policy(path: Path = RULES_FILE) -> Policy:
+    """The policy read from ``path`` (once per process)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    lists = data["lists"]
+    rules = tuple(
+        Rule(r["name"], re.compile(r["pattern"]), r["replace"]) for r in data.get("rule", [])
+    )
+    surname = _alternation(lists["SURNAME"])
+    given = r"[\u4e00-\u9fff]{1,2}"
+    role_name = re.compile(
+        rf"({_alternation(lists['ROLE'])})\s*[:：]?\s*(?P<name>(?:{surname}){given})"
+    )
+    honorific_name = re.compile(
+        rf"(?P<surname>{surname})(?P<given>{given})"
+        rf"(?=(?:{_alternation(lists['HONORIFIC'])}))"
+    )
+    return Policy(rules, role_name, honorific_name, frozenset(lists["NOT_NAMES"]))
+
+
+def _surname_of(name: str, pol: Policy) -> str:
+    m = pol.honorific_name.match(name + "先生")
+    return m["surname"] if m else name[:1]
+
+
+def _mask_role_names(text: str, pol: Policy) -> str:
+    def role(m: re.Match[str]) -> str:
+        name = m["name"]
+        if name[:2] in pol.not_names or name in pol.not_names:
+            return m[0]
+        surname = _surname_of(name, pol)
+        # A given name of two characters whose second one starts the next word (业主王某说) is
+        # one character long: keep what follows when it reads as a verb or particle.
+        rest = name[len(surname) :]
+        tail = rest[1:] if len(rest) == 2 and rest[1] in _AFTER_NAME else ""
+        return m[0][: m.start("name") - m.start()] + surname + "某" + tail
+
+    text = pol.role_name.sub(role, text)
+
+    def honorific(m: re.Match[str]) -> str:
+        if (m["surname"] + m["given"])[:2] in pol.not_names:
+            return m[0]
+        return m["surname"]
+
+    return pol.honorific_name.sub(honorific, text)
+
+
+# Characters that end a name when they follow its first given character: verbs and particles.
+_AFTER_NAME = frozenset("说讲称反投在家的了和与跟及等也都又已要想来去找打是住报问请被把")
+
+
+def _mask_known(text: str, reporter: Iterable[str], members: Iterable[str]) -> str:
+    # Longest first, so 王小明 goes before a member called 王小.
+    names = {n.strip(): REPORTER for n in members if len(n.strip()) >= 2}
+    names |= {n.strip(): REPORTER for n in reporter if len(n.strip()) >= 2}
+    for name in list(names):
+        if name not in {r.strip() for r in reporter}:
+            names[name] = MEMBER
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, names[name])
+    return text
+
+
+def mask(
+    text: str | None,
+    reporter: Iterable[str] = (),
+    members: Iterable[str] = (),
+    pol: Policy | None = None,
+) -> str:
+    """``text`` with personal data hidden; the names in ``reporter`` become 报事人.
+
+    Idempotent: masking masked text changes nothing. One-character names are never replaced
+    (a lone 李 would blank every 李 in the text).
+    """
+    if not text:
+        return ""
+    pol = pol or policy()
+    text = _INVISIBLE.sub("", text.translate(_WIDE))
+    reporter, members = tuple(reporter), tuple(members)
+    for _ in range(_PASSES):
+        before = text
+        text = _mask_known(text, reporter, members)
+        for rule in pol.rules:
+            text = rule.pattern.sub(rule.replace, text)
+        text = _mask_role_names(text, pol)
+        if text == before:
+            break
+    return text
+
+
+def mask_phones(text: str) -> str:
+    """The whole policy under its old name (callers that only thought of phones get it all)."""
+    return mask(text)
+
+
+class MaskingFilter(logging.Filter):
+    """A log filter that masks every record's final message (a chat line quoted in an error)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the message with its masked form; never drops a record."""
+        message = record.getMessage()
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
