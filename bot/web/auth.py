@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import re
 import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
@@ -86,9 +87,13 @@ class SessionStore:
 
 
 class LoginLimiter:
-    """Failed log-ins counted per username and per address over a sliding window.
+    """Log-in attempts counted per username and per address over a sliding window.
 
-    An address gets more tries than a name: several people may share one office NAT.
+    An attempt is counted when it is admitted, before its password is checked, in one step
+    with the check of the limits: twenty guesses sent at once cannot all pass the check before
+    the first is counted. Once a name has used its tries, every further try is refused and the
+    lock holds for the window: a right password that was still being checked when the lock
+    fell is refused too. An address gets more tries than a name (an office shares one NAT).
     """
 
     def __init__(
@@ -101,35 +106,64 @@ class LoginLimiter:
         self.limits = {"user": per_user, "address": per_address}
         self.window = window_seconds
         self.now = now
-        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._attempts: dict[tuple[str, str], deque[float]] = {}
+        self._locked: dict[str, float] = {}  # username → when its last refusal was
+        self._checking: dict[str, asyncio.Lock] = {}
 
     def _recent(self, key: tuple[str, str]) -> int:
-        times = self._failures.get(key)
+        times = self._attempts.get(key)
         if not times:
             return 0
         while times and times[0] <= self.now() - self.window:
             times.popleft()
         if not times:
-            del self._failures[key]
+            del self._attempts[key]
         return len(times)
 
-    def blocked(self, username: str, address: str) -> bool:
-        """True while either the name or the address has used up its tries."""
-        return self._recent(("user", username)) >= self.limits["user"] or (
+    def locked(self, username: str) -> bool:
+        """True while a try of ``username`` was refused within the window."""
+        at = self._locked.get(username)
+        if at is None:
+            return False
+        if at <= self.now() - self.window:
+            del self._locked[username]
+            return False
+        return True
+
+    def admit(self, username: str, address: str) -> bool:
+        """Count one attempt against both, or refuse it (False) when either is used up.
+
+        Synchronous on purpose: no other request runs between the check and the count.
+        """
+        if len(self._attempts) > 10_000:  # bound the memory an attacker can make us use
+            for key in list(self._attempts):
+                self._recent(key)
+        over = self._recent(("user", username)) >= self.limits["user"] or (
             self._recent(("address", address)) >= self.limits["address"]
         )
-
-    def failed(self, username: str, address: str) -> None:
-        """Count one failure against both."""
-        if len(self._failures) > 10_000:  # bound the memory an attacker can make us use
-            for key in list(self._failures):
-                self._recent(key)
+        if over or self.locked(username):
+            self._locked[username] = self.now()
+            return False
         for key in (("user", username), ("address", address)):
-            self._failures.setdefault(key, deque()).append(self.now())
+            self._attempts.setdefault(key, deque()).append(self.now())
+        return True
 
-    def succeeded(self, username: str) -> None:
-        """A correct password clears the name's failures."""
-        self._failures.pop(("user", username), None)
+    def checking(self, username: str) -> asyncio.Lock:
+        """The lock that lets one password of ``username`` be checked at a time."""
+        lock = self._checking.get(username)
+        if lock is None:
+            if len(self._checking) > 10_000:
+                for name in [n for n, lk in self._checking.items() if not lk.locked()]:
+                    del self._checking[name]
+            lock = self._checking[username] = asyncio.Lock()
+        return lock
+
+    def succeeded(self, username: str) -> bool:
+        """A right password: True (and the name's tries cleared) unless the name is locked."""
+        if self.locked(username):
+            return False
+        self._attempts.pop(("user", username), None)
+        return True
 
 
 SESSIONS = web.AppKey("liufang.web.sessions", SessionStore)
@@ -160,11 +194,28 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
-def _safe_next(target: str | None) -> str:
-    # Only a local path: "//evil.example" or "https://…" would make /login an open redirect.
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/"
+# Browsers drop tabs and line breaks anywhere in a URL and trim spaces and controls around it,
+# so "/\t/evil.example" reaches them as "//evil.example": controls, format characters and
+# non-ASCII spaces go wherever they are, before the check.
+_URL_NOISE = re.compile(
+    r"[\x00-\x1f\x7f-\xa0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]"
+)
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after logging in: a same-origin path, else ``/``.
+
+    Only a path that starts with one ``/`` and has no backslash (browsers read ``\\`` as
+    ``/``) is kept; "//evil.example", "https://…" and "/\\evil" would make /login an open
+    redirect.
+    """
+    path = _URL_NOISE.sub("", target or "").strip(" ")
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return path
 
 
 async def _submitted_token(request: web.Request) -> str:
@@ -207,7 +258,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 def _login_form(request: web.Request, error: str = "", status: int = 200) -> web.Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
     request[CSRF] = token
-    nxt = _safe_next(request.query.get("next"))
+    nxt = safe_next(request.query.get("next"))
     response = render(request, "login.html", {"error": error, "next": nxt}, status=status)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", path="/login")
     return response
@@ -216,7 +267,7 @@ def _login_form(request: web.Request, error: str = "", status: int = 200) -> web
 async def login_page(request: web.Request) -> web.StreamResponse:
     """GET /login: the form (or straight on when already logged in)."""
     if request.app[SESSIONS].get(request.cookies.get(SESSION_COOKIE)) is not None:
-        raise web.HTTPFound(_safe_next(request.query.get("next")))
+        raise web.HTTPFound(safe_next(request.query.get("next")))
     return _login_form(request)
 
 
@@ -230,23 +281,24 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     password = str(form.get("password", ""))[:200]
     address = request.remote or "?"
     limiter = request.app[LIMITER]
-    if limiter.blocked(username, address):
-        log.warning("web: log-in refused for %r from %s: too many failures", username, address)
-        return _login_form(request, "尝试次数过多，请 15 分钟后再试", status=429)
+    if not limiter.admit(username, address):
+        return _too_many(request, username, address)
     users = {u.username: u for u in request.app[WEB].settings.web.users}
     user = users.get(username)
-    # scrypt takes tens of milliseconds: off the event loop, and as long for an unknown name.
+    # scrypt takes tens of milliseconds: off the event loop, and as long for an unknown name;
+    # one check per name at a time, so a lock that falls meanwhile is seen by the next.
     stored = user.password_hash if user else _DUMMY_HASH
-    ok = await asyncio.to_thread(verify_password, password, stored)
-    if user is None or not ok:
-        limiter.failed(username, address)
-        log.info("web: failed log-in for %r from %s", username, address)
-        return _login_form(request, GENERIC_FAILURE, status=401)
-    limiter.succeeded(username)
+    async with limiter.checking(username):
+        ok = await asyncio.to_thread(verify_password, password, stored)
+        if user is None or not ok:
+            log.info("web: failed log-in for %r from %s", username, address)
+            return _login_form(request, GENERIC_FAILURE, status=401)
+        if not limiter.succeeded(username):
+            return _too_many(request, username, address)
     store = request.app[SESSIONS]
     store.drop(request.cookies.get(SESSION_COOKIE))
     token, _ = store.create(user)
-    response = _see_other(_safe_next(request.query.get("next")))
+    response = _see_other(safe_next(request.query.get("next")))
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -259,6 +311,11 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
     log.info("web: %s logged in", username)
     return response
+
+
+def _too_many(request: web.Request, username: str, address: str) -> web.Response:
+    log.warning("web: log-in refused for %r from %s: too many failures", username, address)
+    return _login_form(request, "尝试次数过多，请 15 分钟后再试", status=429)
 
 
 def _see_other(location: str) -> web.Response:
