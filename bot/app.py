@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import gc
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from functools import partial
 
 from bot.channels.base import Channel
-from bot.clock import TravelClock
+from bot.clock import MAX_TRAVEL, TravelClock
 from bot.config import Settings
 from bot.delivery import OutboxSender
 from bot.scheduler import Scheduler
@@ -37,12 +38,12 @@ from handlers.open311 import Open311Handler
 from handlers.quotes import QuoteHandler
 from handlers.understanding import Understanding
 from handlers.workdays import use_extra_days
+from storage import followups
 from storage.db import Database, redact_url
 from storage.directory import sync_directory
 from storage.models import Community, Group, Member
 
 log = logging.getLogger(__name__)
-TRAVEL_STEP = timedelta(minutes=5)
 
 
 def system_clock(settings: Settings) -> Callable[[], datetime]:
@@ -206,18 +207,43 @@ class App:
         await self.sender.flush()
 
     async def travel_to(self, target: datetime) -> None:
-        """Move a TravelClock to ``target`` in steps, running what falls due at each step.
+        """Move a TravelClock to ``target``, stopping at each moment something falls due.
 
-        Steps of a few minutes make a scripted week read as it would have happened: an urgent
-        ticket is re-alerted at 15 and 30 minutes, not once at the end of the jump.
+        The stops are the pending follow-ups' due times (read again after every stop, so a
+        re-alert planned at one stop is a later stop), each local midnight and every time of
+        day the follow-up rules name (digests, visits, quiet hours): an urgent ticket is
+        re-alerted at 15 and 30 minutes, a digest posts at its hour, and a quiet month costs
+        about thirty stops instead of one every few minutes. Refused on a real chat channel
+        and beyond :data:`MAX_TRAVEL`.
         """
         clock = self.clock
         if not isinstance(clock, TravelClock):
             raise TypeError("time travel needs a TravelClock")
+        if getattr(self.channel, "real", False):
+            raise PermissionError("no time travel while a real chat channel is connected")
+        if target - clock() > MAX_TRAVEL:
+            raise ValueError(f"time travel is limited to {MAX_TRAVEL.days} days a step")
         while (now := clock()) < target:
-            clock.set(min(target, now + TRAVEL_STEP))
+            clock.set(min(target, await asyncio.to_thread(self._next_stop, now)))
             await self.scheduler.run_due()
         await self.sender.flush()
+
+    def _next_stop(self, now: datetime) -> datetime:
+        """The first moment after ``now`` at which something may fall due."""
+        with self.db.session() as session:
+            due = followups.next_due(session, now)
+        rules = self.services.policy.followups
+        times = {time(0, 0)} | {
+            value
+            for f in dataclasses.fields(rules)
+            if isinstance(value := getattr(rules, f.name), time)
+        }
+        local = now.astimezone(self.settings.tz)
+        stops = [due] if due is not None else []
+        for at in times:
+            moment = datetime.combine(local.date(), at, tzinfo=self.settings.tz)
+            stops.append(moment if moment > local else moment + timedelta(days=1))
+        return min(stops)
 
     async def on_inbound(self, event: Inbound) -> None:
         """Handle one received message and send what it produced."""

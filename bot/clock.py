@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from handlers.policy import WEEKDAYS_CN
 
 TimeTravel = Callable[[datetime], Awaitable[None]]
+MAX_TRAVEL = timedelta(days=30)  # the longest one /advance or /time may move the clock forward
 
 _DURATION = re.compile(r"(\d+)\s*(d|h|m|天|小时|分钟|分)", re.IGNORECASE)
 _UNITS = {
@@ -53,6 +54,8 @@ def parse_duration(text: str) -> timedelta | None:
         return None
     delta = timedelta()
     for number, unit in parts:
+        if len(number) > 7:  # 9999999999d is no duration: timedelta would overflow
+            return None
         delta += timedelta(**{_UNITS[unit.lower()]: int(number)})
     return delta or None
 
@@ -85,9 +88,14 @@ async def time_command(line: str, clock: TravelClock, travel: TimeTravel) -> str
         if delta is None:
             return "格式：/advance 2h（也可以 30m、1d、1d2h）"
         target = now + delta
+    if abs(target - now) > MAX_TRAVEL:
+        return f"一次最多调 {MAX_TRAVEL.days} 天；请分几次，例如 /advance 7d"
     if target < now:
         clock.set(target)  # going back runs nothing: what is done stays done
     else:
-        await travel(target)
+        try:
+            await travel(target)
+        except PermissionError:
+            return "已连接真实微信，不能调时间。"
     t = clock()
     return f"[时间] 现在是 {t:%Y-%m-%d %H:%M}（{WEEKDAYS_CN[t.weekday()]}）"

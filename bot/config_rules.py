@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -148,6 +149,8 @@ class WebSettings:
     session_minutes: int = 120
     open311_api_key: str = ""
     users: tuple[WebUser, ...] = ()
+    # How the public reaches the server (https://bot.example.org); Open311 discovery names it.
+    public_url: str = ""
 
 
 def read_web(
@@ -157,7 +160,16 @@ def read_web(
     w = r.table(
         "web",
         raw,
-        ("enabled", "host", "port", "session_minutes", "open311_api_key", "admin_token", "users"),
+        (
+            "enabled",
+            "host",
+            "port",
+            "public_url",
+            "session_minutes",
+            "open311_api_key",
+            "admin_token",
+            "users",
+        ),
     )
     enabled = w.get("enabled", True)
     if not isinstance(enabled, bool):
@@ -191,6 +203,14 @@ def read_web(
             )
         name = r.string(f"{where}.name", u, "name", "") or username
         users.append(WebUser(username, password_hash, name, role, community))
+    public_url = r.string("web.public_url", w, "public_url", "").strip()
+    if public_url and not re.fullmatch(r"https?://[^\s/?#@]+(?:/[^\s?#]*)?", public_url):
+        r.problem(
+            "web.public_url",
+            f"{public_url!r} 不是网址",
+            '写居民访问本服务的地址，例如 "https://bot.example.org"',
+        )
+        public_url = ""
     return WebSettings(
         enabled=enabled,
         host=r.string("web.host", w, "host", "127.0.0.1") or "127.0.0.1",
@@ -198,6 +218,7 @@ def read_web(
         session_minutes=r.integer("web.session_minutes", w, "session_minutes", 120, 5, 24 * 60),
         open311_api_key=r.string("web.open311_api_key", w, "open311_api_key", ""),
         users=tuple(users),
+        public_url=public_url,
     )
 
 

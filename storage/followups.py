@@ -106,6 +106,17 @@ def due(session: Session, now: datetime, limit: int) -> list[FollowUp]:
     return list(session.exec(stmt))
 
 
+def next_due(session: Session, after: datetime) -> datetime | None:
+    """When the earliest pending follow-up due after ``after`` falls due (None: none is)."""
+    stmt = (
+        select(FollowUp.due_at)
+        .where(col(FollowUp.done_at).is_(None), col(FollowUp.due_at) > after)
+        .order_by(col(FollowUp.due_at))
+        .limit(1)
+    )
+    return session.exec(stmt).first()
+
+
 def finish(session: Session, ids: Sequence[int], now: datetime, outcome: str) -> None:
     """Mark follow-ups done (``sent``, ``skipped`` or ``cancelled``) in one statement."""
     if not ids:

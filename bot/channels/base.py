@@ -16,7 +16,8 @@ class Channel(Protocol):
     A channel whose network caps the length of one message may set an attribute
     ``max_text_chars`` (in UTF-16 code units); the outbox sender splits longer texts to fit.
     A channel that cannot be flooded (a terminal) may set ``rate_limited = False``; every
-    other channel gets the configured sending limits.
+    other channel gets the configured sending limits. A real chat network (WeChat) sets
+    ``real = True``: the clock is never moved while it is connected.
     """
 
     name: str

@@ -63,6 +63,9 @@ class SimMember:
     grid: str | None
 
 
+NO_TRAVEL = "只有街道账号（管辖全部社区）可以调时间：时间是所有社区共用的。"
+
+
 class SimulatorChannel:
     """An in-memory chat network for the web simulator; no WeChat account needed."""
 
@@ -132,11 +135,15 @@ class SimulatorChannel:
         """The bot writes to one person."""
         await self._append(PRIVATE + contact_id, "bot", self.bot_name, text, (), "bot")
 
-    async def post(self, room: str, sender_id: str, sender_name: str, text: str) -> SimMessage:
+    async def post(
+        self, room: str, sender_id: str, sender_name: str, text: str, may_travel: bool = True
+    ) -> SimMessage:
         """A person says ``text`` in ``room`` (a group id or ``private:<id>``); the bot hears it.
 
         ``@bot name`` addresses the bot and is removed from what it reads; other ``@name``
         become mentions, as in WeChat. Returns once the bot has handled the message.
+        ``may_travel`` false refuses ``/time`` and ``/advance`` (the clock is every
+        community's: only a street-level account may move it).
         """
         if self._closed.is_set() or self._on_inbound is None:
             raise RuntimeError("the simulator is not running")
@@ -144,7 +151,8 @@ class SimulatorChannel:
         mentions = self._mentions(text)
         message = await self._append(room, sender_id, sender_name, text, mentions, "person")
         if text.strip().startswith(("/time", "/advance")):
-            await self._append(room, "system", "模拟器", await self._time(text), (), "system")
+            answer = await self._time(text) if may_travel else NO_TRAVEL
+            await self._append(room, "system", "模拟器", answer, (), "system")
             return message
         private = room.startswith(PRIVATE)
         at_bot = f"@{self.bot_name}"

@@ -95,6 +95,7 @@ class WechatyChannel:
     """WeChat groups and private chats through wechaty; reconnects by itself."""
 
     name = "wechat"
+    real = True  # a real chat network: no time travel while it is connected
     # Long texts are split by the outbox sender; this keeps each part well within one message.
     max_text_chars = 2000
 

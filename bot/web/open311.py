@@ -51,12 +51,17 @@ def _guarded(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.Respon
     """Run an endpoint; an :class:`Open311Error` becomes the spec's error body."""
 
     async def handler(request: web.Request) -> web.Response:
-        fmt = request.match_info.get("fmt", "json")
+        # An unknown path still answers in the format its name asks for (…/nothing.xml).
+        fmt = request.match_info.get("fmt") or request.path.rpartition(".")[2]
         fmt = fmt if fmt in FORMATS else "json"
         try:
             return await endpoint(request, _fmt(request))
         except Open311Error as exc:
             return respond(fmt, "errors", exc.body(), status=exc.status)
+        except web.HTTPRequestEntityTooLarge:
+            limit = request.app._client_max_size // 1024
+            error = Open311Error(413, f"request body is larger than {limit} KB")
+            return respond(fmt, "errors", error.body(), status=413)
 
     return handler
 
@@ -111,8 +116,24 @@ async def _post_request(request: web.Request, fmt: str) -> web.Response:
     return respond(fmt, "service_requests", await submit(request))
 
 
+def public_base(request: web.Request) -> str:
+    """The server's public address: ``[web] public_url``, else the socket it listens on.
+
+    Never the request's Host header: a client could make the answer point anywhere.
+    """
+    web_settings = request.app[WEB].settings.web
+    if web_settings.public_url:
+        return web_settings.public_url.rstrip("/")
+    host, port = web_settings.host, web_settings.port
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    if isinstance(sockname, tuple) and len(sockname) >= 2:
+        host, port = sockname[0], sockname[1]
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{port}"
+
+
 async def _discovery(request: web.Request, fmt: str) -> web.Response:
-    base = f"{request.scheme}://{request.host}{PREFIX}"
+    base = f"{public_base(request)}{PREFIX}"
     endpoint = {
         "specification": SPEC_URL,
         "url": base,
@@ -131,6 +152,18 @@ async def _discovery(request: web.Request, fmt: str) -> web.Response:
 
 async def _not_found(request: web.Request, fmt: str) -> web.Response:
     raise Open311Error(404, f"no such Open311 resource: {request.path}")
+
+
+def _not_allowed(allowed: tuple[str, ...]) -> Endpoint:
+    async def endpoint(request: web.Request, fmt: str) -> web.Response:
+        error = Open311Error(
+            405, f"{request.method} is not allowed here; use {', '.join(allowed)}"
+        )
+        response = respond(fmt, "errors", error.body(), status=405)
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    return endpoint
 
 
 def _reader(app: web.Application) -> Reader:
@@ -158,10 +191,20 @@ def setup(app: web.Application) -> None:
 
     app.on_cleanup.append(stop_pool)
     fmt = "{fmt:[a-z]+}"
-    app.router.add_get(f"/open311/discovery.{fmt}", _guarded(_discovery))
-    app.router.add_get(f"{PREFIX}/services.{fmt}", _guarded(_services))
-    app.router.add_get(f"{PREFIX}/services/{{code:[^/.]+}}.{fmt}", _guarded(_service))
-    app.router.add_get(f"{PREFIX}/requests.{fmt}", _guarded(_requests))
-    app.router.add_post(f"{PREFIX}/requests.{fmt}", _guarded(_post_request))
-    app.router.add_get(f"{PREFIX}/requests/{{id:[^/.]+}}.{fmt}", _guarded(_one_request))
+    routes: tuple[tuple[str, dict[str, Endpoint]], ...] = (
+        (f"/open311/discovery.{fmt}", {"GET": _discovery}),
+        (f"{PREFIX}/services.{fmt}", {"GET": _services}),
+        (f"{PREFIX}/services/{{code:[^/.]+}}.{fmt}", {"GET": _service}),
+        (f"{PREFIX}/requests.{fmt}", {"GET": _requests, "POST": _post_request}),
+        (f"{PREFIX}/requests/{{id:[^/.]+}}.{fmt}", {"GET": _one_request}),
+    )
+    for path, methods in routes:
+        resource = app.router.add_resource(path)
+        for method, endpoint in methods.items():
+            resource.add_route(method, _guarded(endpoint))
+        # Any other method on a known resource is the spec's 405, not a 404.
+        allowed = (*methods, "HEAD") if "GET" in methods else tuple(methods)
+        for method in ("PUT", "PATCH", "DELETE", "POST"):
+            if method not in methods:
+                resource.add_route(method, _guarded(_not_allowed(allowed)))
     app.router.add_route("*", "/open311/{tail:.*}", _guarded(_not_found))

@@ -19,12 +19,13 @@ from sqlmodel import Session
 
 from bot.web.open311_format import request_fields
 from bot.web.open311_query import RequestQuery, load_rows, match_keys, member_names, notes_of
+from bot.web.textsafe import xml_safe_data
 
 CACHED = 20_000  # requests kept (about 12 MB); the oldest rendered go first
 
 
 def _dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(xml_safe_data(data), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class RequestFeed:

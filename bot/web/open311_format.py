@@ -16,6 +16,7 @@ from handlers.privacy import mask
 from handlers.vocabulary import CATEGORY_LABELS, ROLE_LABELS, ROUTE_LABELS, STATE_LABELS
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
+MIN_YEAR, MAX_YEAR = 1970, 2200  # dates a query may name
 
 # category → (group, description, keywords): what a citizen reads when choosing a service.
 SERVICES: dict[str, tuple[str, str, str]] = {
@@ -116,6 +117,9 @@ def parse_w3c(name: str, value: str, tz: tzinfo) -> datetime:
         raise Open311Error(
             400, f"{name} must be a W3C datetime, e.g. 2026-11-01T00:00:00+08:00"
         ) from None
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        # 0001-01-01 or 9999-12-31 would overflow when moved to UTC or widened by 90 days.
+        raise Open311Error(400, f"{name} must be between {MIN_YEAR} and {MAX_YEAR}")
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 

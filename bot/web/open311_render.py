@@ -12,6 +12,8 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 
 from aiohttp import web
 
+from bot.web.textsafe import xml_safe, xml_safe_data
+
 FORMATS = {"json": "application/json", "xml": "text/xml"}
 # Child element names of lists, by the name of the list.
 _ITEM = {
@@ -27,7 +29,7 @@ _HEADERS = {"Access-Control-Allow-Origin": "*"}  # browser-based Open311 clients
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(xml_safe_data(data), ensure_ascii=False, separators=(",", ":"))
 
 
 def _text(value: Any) -> str:
@@ -35,7 +37,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return xml_safe(str(value))
 
 
 def _fill(parent: Element, name: str, value: Any) -> None:

@@ -15,6 +15,7 @@ Routes: ``GET /simulator`` (the page), ``GET /simulator/api/messages?room=&after
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
@@ -28,6 +29,7 @@ from handlers.vocabulary import ROLE_LABELS
 
 LONG_POLL = 20.0
 MAX_TEXT = 2000
+MAX_JSON_DEPTH = 8  # the API takes a flat object; deeper nesting is refused before parsing
 CUSTOM = "custom"  # the member choice "a resident not in the config"
 # The page's own script and its fetches come from this server; nothing from elsewhere.
 CSP = (
@@ -104,7 +106,7 @@ async def page(request: web.Request) -> web.Response:
         "communities": {code: names.get(code, code) for code in {r.community for r in rooms}},
         "role_labels": ROLE_LABELS,
         "bot_name": channel.bot_name,
-        "time_travel": channel.time_travel,
+        "time_travel": channel.time_travel and user.community == "*",
     }
     return _with_csp(render(request, "simulator.html", context))
 
@@ -143,8 +145,11 @@ async def send(request: web.Request) -> web.Response:
     channel = _channel(request)
     if channel is None or channel.closed:
         raise web.HTTPNotFound(text="模拟器没有运行")
+    raw = await request.text()
+    if json_depth(raw) > MAX_JSON_DEPTH:
+        raise web.HTTPBadRequest(text="请求的 JSON 嵌套太深")
     try:
-        body = await request.json()
+        body = json.loads(raw)
     except ValueError:
         raise web.HTTPBadRequest(text="请求不是 JSON") from None
     if not isinstance(body, dict):
@@ -158,8 +163,35 @@ async def send(request: web.Request) -> web.Response:
     text = str(body.get("text", "")).strip()
     if not text:
         raise web.HTTPBadRequest(text="消息是空的")
-    message = await channel.post(room, member.contact_id, member.name, text[:MAX_TEXT])
+    message = await channel.post(
+        room, member.contact_id, member.name, text[:MAX_TEXT], may_travel=user.community == "*"
+    )
     return web.json_response({"index": message.index, "room": room})
+
+
+def json_depth(raw: str) -> int:
+    """How deeply the arrays and objects of a JSON text nest (strings skipped), in one pass.
+
+    Checked before parsing: 100,000 nested brackets would exhaust the parser's recursion.
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def setup(app: web.Application) -> None:

@@ -48,6 +48,7 @@ class LiveWeb:
         features: Sequence[Setup] | None = None,
         clock: FakeClock | None = None,
         nlp: Classifier | None = None,
+        public_url: str = "",
     ) -> LiveWeb:
         """Serve the demo config (with ``api_key`` for Open311 POST) on 127.0.0.1:0."""
         settings = load_settings(
@@ -55,7 +56,8 @@ class LiveWeb:
             env={"LIUFANG_DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'bot.db'}"},
         )
         settings = dataclasses.replace(
-            settings, web=dataclasses.replace(settings.web, open311_api_key=api_key)
+            settings,
+            web=dataclasses.replace(settings.web, open311_api_key=api_key, public_url=public_url),
         )
         bot = TestBot(settings, clock=clock, nlp=nlp)
         server = await serve(bot, features)

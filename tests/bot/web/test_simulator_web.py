@@ -66,14 +66,20 @@ async def test_private_chat_and_a_resident_not_in_the_config(site: SimulatorSite
     assert receipt["mentions"][0]["name"] == "3栋王阿姨"
 
 
-async def test_time_travel_in_the_simulator(site: SimulatorSite) -> None:
-    await site.send(G1, "wx-mt-li", "3栋2单元门口的路灯坏了")
-    await site.send(SIX, "wx-mt-wang", "/advance 1d")
-    notes = [m for m in await site.messages(SIX) if m["kind"] == "system"]
-    assert notes[-1]["text"] == "[时间] 现在是 2026-11-27 09:00（周五）"
-    # What fell due in that day went out: the morning digest and the first-response reminder.
-    said = [m["text"] for m in await site.messages(SIX) if m["kind"] == "bot"]
-    assert len(said) >= 2
+async def test_time_travel_in_the_simulator(tmp_path: Path) -> None:
+    district = web_user("jiedao", "jiedaojiedao", "*", role="secretary")
+    site = await SimulatorSite.start(tmp_path, extra_users=[district])
+    try:
+        await site.login("jiedao")
+        await site.send(G1, "wx-mt-li", "3栋2单元门口的路灯坏了")
+        await site.send(SIX, "wx-mt-wang", "/advance 1d")
+        notes = [m for m in await site.messages(SIX) if m["kind"] == "system"]
+        assert notes[-1]["text"] == "[时间] 现在是 2026-11-27 09:00（周五）"
+        # What fell due that day went out: the morning digest and the first-response reminder.
+        said = [m["text"] for m in await site.messages(SIX) if m["kind"] == "bot"]
+        assert len(said) >= 2
+    finally:
+        await site.close()
 
 
 async def test_an_open311_request_shows_up_in_the_simulated_six_party_group(
