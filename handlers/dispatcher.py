@@ -7,6 +7,7 @@ it, so a crash can lose neither; the outbox sender is the one place that sends.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Protocol
@@ -18,7 +19,7 @@ from handlers.context import Context, Services
 from handlers.events import Inbound, Reply
 from handlers.followups.engine import Planner, enqueue_replies
 from handlers.sending import SenderLimits, prioritise
-from handlers.understanding import normalize_text
+from handlers.understanding import normalize_text, strip_invisible
 from storage import directory, followups
 from storage.db import Database
 from storage.tickets import is_duplicate_source_error
@@ -67,6 +68,12 @@ class Dispatcher:
 
     def process_sync(self, event: Inbound) -> list[Reply]:
         """Synchronous core of :meth:`process`, for benchmarks and batch tools."""
+        # A display name or group topic with bidi controls would reorder the cards it is in.
+        event = dataclasses.replace(
+            event,
+            sender_name=strip_invisible(event.sender_name),
+            room_topic=strip_invisible(event.room_topic),
+        )
         try:
             with self._db.session() as session:
                 replies = self._run(session, event)

@@ -32,6 +32,7 @@ from bot.web.open311_query import community_of
 from bot.web.server import WEB, WebContext
 from handlers.events import Inbound
 from handlers.open311 import KIND, SENDER_ID, SENDER_NAME, source_key
+from handlers.understanding import normalize_text
 from handlers.vocabulary import CATEGORY_LABELS
 from storage.models import Group, Ticket, TicketReport
 
@@ -129,7 +130,7 @@ async def submit(request: web.Request) -> list[dict[str, Any]]:
     description = _field(form, "description")
     if len(description) > MAX_DESCRIPTION:
         raise Open311Error(400, f"description is longer than {MAX_DESCRIPTION} characters")
-    address = _field(form, "address_string")[:MAX_ADDRESS]
+    address = normalize_text(_field(form, "address_string"))[:MAX_ADDRESS]
     lat, lon = _coordinates(form)
     if not address and lat is None:
         if _field(form, "address_id"):

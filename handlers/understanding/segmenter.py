@@ -20,17 +20,19 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 COMMUNITY_DICT = DATA_DIR / "community_dict.txt"
 
 # Control and invisible format characters.  Line breaks and tabs become spaces (they separate
-# words in a chat message); the rest (NUL, bidi marks, zero-width joiners, BOM, lone
-# surrogates) are dropped.
+# words in a chat message); the rest (NUL, every bidi control: the marks U+200E/U+200F/U+061C,
+# the embeddings and overrides U+202A–U+202E and the isolates U+2066–U+2069; zero-width joiners,
+# BOM, lone surrogates) are dropped.
 _SPACE_LIKE_RANGES = ((0x09, 0x0D), (0x1C, 0x1F), (0x85, 0x85), (0x2028, 0x2029))
 _INVISIBLE_RANGES = (
     (0x00, 0x08),
     (0x0E, 0x1B),
     (0x7F, 0x84),
     (0x86, 0x9F),
+    (0x061C, 0x061C),
     (0x200B, 0x200F),
     (0x202A, 0x202E),
-    (0x2060, 0x2064),
+    (0x2060, 0x2069),
     (0xFEFF, 0xFEFF),
     (0xD800, 0xDFFF),  # lone surrogates (broken emoji from a bad decoder) cannot be re-encoded
 )
@@ -60,6 +62,7 @@ def _char_table(ranges: tuple[tuple[int, int], ...], to: int | None) -> dict[int
     return {cp: to for a, b in ranges for cp in range(a, b + 1)}
 
 
+_DROP = _char_table(_INVISIBLE_RANGES, None)
 _CLEAN = {
     **_char_table(_SPACE_LIKE_RANGES, 0x20),
     **_char_table(_INVISIBLE_RANGES, None),
@@ -76,6 +79,14 @@ _PUNCT_TOKEN = re.compile(r"^[\W_]+$")
 # What jieba's re_eng ([a-zA-Z0-9]) matches in one character, as a set: a look-up, not a regex.
 _LATIN = frozenset(string.ascii_letters + string.digits)
 _UNSEEN = object()  # a fragment not yet looked up in the dictionary
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without control and invisible format characters (bidi controls included).
+
+    For names and topics, which keep their spacing and width as typed.
+    """
+    return _ANSI.sub("", text).translate(_DROP) if text else ""
 
 
 def normalize_text(text: str) -> str:

@@ -44,7 +44,7 @@ def test_the_one_translate_table_does_what_the_three_regex_steps_did() -> None:
     """Space-like to space, invisible dropped, full width to ASCII: every code point checked."""
     space_like = re.compile(r"[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]")
     invisible = re.compile(
-        r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+        r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069"
         r"\ufeff\ud800-\udfff]"
     )
     half_width = {
