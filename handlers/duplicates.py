@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import col, select
@@ -14,7 +16,40 @@ from storage.models import Ticket, TicketReport
 from storage.search import words_of
 
 _BUILDING = re.compile(r"(\d+)(?:栋|幢|号楼|座)")
-# The same building is strong evidence; the same building within hours of an urgent
+_UNIT = re.compile(r"(\d+)单元")
+_COORDINATES = re.compile(r"^坐标 ")
+NEAR_METRES = 80.0  # two reports this close (by coordinates) are about the same place
+# Spots every building has: without the building they say nothing about where (电梯 is in
+# every building), so they never make two reports the same place on their own.
+IN_EVERY_BUILDING = frozenset(
+    {
+        "单元门口",
+        "楼栋口",
+        "门口",
+        "楼道口",
+        "楼道",
+        "楼梯间",
+        "楼梯口",
+        "楼梯",
+        "电梯间",
+        "电梯厅",
+        "电梯",
+        "楼顶",
+        "天台",
+        "屋顶",
+        "顶楼",
+        "架空层",
+        "连廊",
+        "阳台",
+        "地下室",
+        "楼下",
+        "楼上",
+        "家门口",
+        "窗外",
+        "隔壁",
+    }
+)
+# The same place is strong evidence; the same place within hours of an urgent
 # report (a burst pipe, a gas smell) is nearly certain, whatever words people use.
 SAME_BUILDING_BONUS = 0.25
 URGENT_BONUS = 0.15
@@ -29,6 +64,57 @@ def _building(location: str) -> str | None:
     return m[1] if m else None
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a report is about, as far as duplicates go."""
+
+    building: str | None
+    unit: str | None
+    label: str  # the location as written when it names no building (东门, 地下车库)
+    lat: float | None
+    lon: float | None
+
+    @classmethod
+    def of(cls, location: str | None, lat: float | None = None, lon: float | None = None) -> Place:
+        """The place of a location label (and coordinates, when a request gave them)."""
+        text = (location or "").strip()
+        building = _building(text)
+        unit = m[1] if (m := _UNIT.search(text)) else None
+        spot = text and not building and not _COORDINATES.match(text)
+        label = text if spot and text not in IN_EVERY_BUILDING else ""
+        return cls(building, unit, label, lat, lon)
+
+    def known(self) -> bool:
+        """True when anything about the place is known."""
+        return bool(self.building or self.label or (self.lat is not None and self.lon is not None))
+
+
+def same_place(a: Place, b: Place) -> bool:
+    """Whether two reports are about the same place: an unknown place matches nothing.
+
+    The same building (and unit, when both name one), else coordinates within
+    :data:`NEAR_METRES`, else the same named spot of the estate (东门, 地下车库).
+    """
+    if not a.known() or not b.known():
+        return False
+    if a.building and b.building:
+        return a.building == b.building and (not a.unit or not b.unit or a.unit == b.unit)
+    if None not in (a.lat, a.lon, b.lat, b.lon):
+        return _metres(a, b) <= NEAR_METRES
+    if a.building or b.building:
+        return False  # a building against a spot or coordinates: cannot tell, keep apart
+    return bool(a.label) and a.label == b.label
+
+
+def _metres(a: Place, b: Place) -> float:
+    assert a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None
+    # An equirectangular approximation: exact enough over a few hundred metres.
+    mean = math.radians((a.lat + b.lat) / 2)
+    dx = math.radians(b.lon - a.lon) * math.cos(mean)
+    dy = math.radians(b.lat - a.lat)
+    return 6_371_000 * math.hypot(dx, dy)
+
+
 def similarity(a: set[str], b: set[str]) -> float:
     """Jaccard similarity of two token sets."""
     if not a or not b:
@@ -36,8 +122,14 @@ def similarity(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def find_duplicate(ctx: Context, found: Classification, source_msg_id: str) -> Ticket | None:
+def find_duplicate(
+    ctx: Context, found: Classification, source_msg_id: str, place: Place | None = None
+) -> Ticket | None:
     """The open ticket of this community that the new report most likely repeats.
+
+    Only a ticket about the same place (see :func:`same_place`) with a similar description
+    can be the one; ``place`` is where the new report is (by default: the location found in
+    its text).
 
     The ticket this very message made (when it is delivered again) is not a candidate: the
     unique ``source_msg_id`` then refuses the second ticket, and the dispatcher drops the
@@ -49,7 +141,15 @@ def find_duplicate(ctx: Context, found: Classification, source_msg_id: str) -> T
     # Only the columns the score needs: loading whole tickets for hundreds of candidates
     # would cost more than the scoring itself.
     stmt = (
-        select(Ticket.id, Ticket.location, Ticket.search_text, Ticket.klass, Ticket.created_at)
+        select(
+            Ticket.id,
+            Ticket.location,
+            Ticket.search_text,
+            Ticket.klass,
+            Ticket.created_at,
+            Ticket.lat,
+            Ticket.lon,
+        )
         .where(
             Ticket.community_code == ctx.group.community_code,
             Ticket.category == found.category,
@@ -60,16 +160,17 @@ def find_duplicate(ctx: Context, found: Classification, source_msg_id: str) -> T
         .order_by(col(Ticket.id).desc())
         .limit(CANDIDATES)
     )
+    here = place or Place.of(found.location.label())
+    if not here.known():
+        return None  # "no location" repeats nothing: it would swallow every report
     tokens = set(found.tokens)
-    building = _building(found.location.label())
     best: tuple[float, int] | None = None
-    for ticket_id, location, search_text, klass, created_at in ctx.session.exec(stmt):
-        other = _building(location)
-        if building and other and building != other:
+    for ticket_id, location, search_text, klass, created_at, lat, lon in ctx.session.exec(stmt):
+        there = Place.of(location, lat, lon)
+        if not same_place(here, there):
             continue
-        score = similarity(tokens, set(words_of(search_text)))
-        if building and building == other:
-            score += SAME_BUILDING_BONUS
+        # The same place (building, spot or a few metres) is strong evidence.
+        score = similarity(tokens, set(words_of(search_text))) + SAME_BUILDING_BONUS
         recent = ctx.now - created_at <= URGENT_WINDOW
         if found.klass == "urgent" and klass == "urgent" and recent:
             score += URGENT_BONUS

@@ -18,7 +18,7 @@ The requester's name, phone and e-mail never reach this module.
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.duplicates import ANONYMOUS_REPORTER, find_duplicate
+from handlers.duplicates import ANONYMOUS_REPORTER, Place, find_duplicate
 from handlers.events import Reply
 from handlers.followups.notify import People
 from handlers.routing import card, maybe_urgent_check, six_party_room
@@ -57,7 +57,10 @@ class Open311Handler:
         found = ctx.services.nlp.classify(text)
         found_here = found.is_report and found.category == category
         source = source_key(ev.msg_id)
-        if found_here and (same := find_duplicate(ctx, found, source)) is not None:
+        location = _location(details, found.location.label())
+        lat, lon = _float(details.get("lat")), _float(details.get("long"))
+        place = Place.of(location, lat, lon)
+        if found_here and (same := find_duplicate(ctx, found, source, place)) is not None:
             self._plus_one(ctx, same, text, source)
             return []
         klass = found.klass if found.is_report else "small"
@@ -76,7 +79,7 @@ class Open311Handler:
             klass=klass,
             category=category,
             route=ROUTE_BY_CLASS[klass] or "online",
-            location=_location(details, found.location.label()),
+            location=location,
             responsible=responsible or "property",
             cues="|".join(("网上报事", *found.cues))[:1000],
             filed_on_request=not found.is_report,
@@ -86,8 +89,8 @@ class Open311Handler:
             due_at=ctx.services.policy.deadlines.due(klass, ctx.now),
             source_msg_id=source,
             search_text=search_text_of(tokens),
-            lat=_float(details.get("lat")),
-            lon=_float(details.get("long")),
+            lat=lat,
+            lon=lon,
         )
         create_ticket(ctx.session, ticket, actor_id=SENDER_ID, actor_name=SENDER_NAME, note=text)
         ctx.concerns(ticket)  # an urgent request's card jumps the queues

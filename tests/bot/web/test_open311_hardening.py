@@ -225,3 +225,32 @@ async def test_security_headers_on_every_response(
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
         assert resp.headers["X-Frame-Options"] == "DENY"
         assert "default-src 'none'" in resp.headers["Content-Security-Policy"]
+
+
+async def test_a_request_with_coordinates_only_swallows_no_chat_report(tmp_path: Path) -> None:
+    live = await LiveWeb.start(tmp_path)
+    try:
+        form = {
+            "api_key": API_KEY,
+            "service_code": "elevator",
+            "description": "电梯坏了",
+            "lat": "30.274085",
+            "long": "120.155070",
+        }
+        status, body = await live.post_form(REQUESTS, form)
+        assert status == 200
+        first = body[0]["service_request_id"]
+        await live.bot.say("[毛塘路1网格] 李网格长: 50栋电梯坏了")
+        await live.bot.say("[毛塘路2网格] 黄网格长: 60栋电梯坏了")
+        assert live.bot.ticket(first).plus_ones == 0
+        _, found = await live.get_json(f"{V2}/requests.json")
+        assert len(found) == 3
+        # A second request a few metres away about the same thing is the same request.
+        near = {**form, "lat": "30.274300", "long": "120.155200", "description": "电梯又坏了"}
+        _, again = await live.post_form(REQUESTS, near)
+        assert again[0]["service_request_id"] == first
+        far = {**form, "lat": "30.290000", "long": "120.170000"}
+        _, other = await live.post_form(REQUESTS, far)
+        assert other[0]["service_request_id"] != first
+    finally:
+        await live.close()

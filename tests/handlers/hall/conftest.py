@@ -21,7 +21,7 @@ G1, G2, SIX = "[毛塘路1网格]", "[毛塘路2网格]", "[毛塘路社区六�
 GH_SIX = "[桂花巷社区六方议事群]"
 PLACE = "毛塘路社区党群服务中心二楼议事厅"
 # Difficult by the design card's rules: money, a vote, several parties, or long unresolved.
-ELEVATOR = "小区想加装电梯，需要动用维修基金，业主意见不统一，联系人13812345678"
+ELEVATOR = "8栋想加装电梯，需要动用维修基金，业主意见不统一，联系人13812345678"
 PARKING = "小区停车位太少，晚上车乱停，要业委会和物业一起商量"
 DRAIN = "5栋下水道反复堵塞，找了物业好几次一直没解决"
 LAMP = "3栋2单元门口的路灯坏了"

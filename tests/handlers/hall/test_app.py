@@ -25,7 +25,7 @@ async def test_the_scheduler_posts_notices_and_chases_the_resolution(fbot: Follo
     await fbot.say(f"{G1} 李网格长: {ELEVATOR}")
     sent = await fbot.travel(at(11, 26, 14))
     notice = [m for m in sent if m.startswith(SIX) and "【议事厅会议通知】" in m]
-    assert len(notice) == 1 and "1. T1 小区想加装电梯" in notice[0]
+    assert len(notice) == 1 and "1. T1 8栋想加装电梯" in notice[0]
 
     fbot.clock.now = at(11, 26, 15, 30)
     await fbot.say(f"{SIX} 王书记: 决议 T1 同意动用维修基金加装电梯 责任方 物业 期限 12月21日")

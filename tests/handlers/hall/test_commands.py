@@ -53,7 +53,7 @@ async def test_agenda_shows_the_next_meeting_to_anyone(bot: TestBot) -> None:
     [shown] = await bot.say(f"{G1} 刘阿姨: 议程")
     assert shown.startswith(
         f"{G1} @刘阿姨 下次议事厅会议：\n时间：11月26日（周四）15:00（今天）\n地点：{PLACE}\n"
-        "议程（1项）：\n1. T1 小区想加装电梯"
+        "议程（1项）：\n1. T1 8栋想加装电梯"
     )
     assert shown.endswith("联系人138****5678") and "T2" not in shown
     bot.clock.now = at(11, 26, 15, 20)

@@ -30,13 +30,13 @@ async def test_notice_and_reminders_carry_the_agenda(any_bot: TestBot) -> None:
     bot = any_bot
     bot.clock.now = at(11, 26, 16)  # after this week's meeting: the next is Thursday 12-03
     await bot.say(f"{G1} 李网格长: {ELEVATOR}")
-    await bot.say(f"{G1} 孙大爷: 加装电梯的事，维修基金怎么用业主意见不统一")  # a +1
+    await bot.say(f"{G1} 孙大爷: 8栋加装电梯的事，维修基金怎么用业主意见不统一")  # a +1
     assert maotang(await travel(bot, at(11, 30, 14, 59))) == []
 
     [notice] = maotang(await travel(bot, at(11, 30, 15)))
     assert notice.startswith(f"{SIX} {PARTIES}【议事厅会议通知】")
     assert "时间：12月3日（周四）15:00（3天后）" in notice and f"地点：{PLACE}" in notice
-    assert "议程（1项）：\n1. T1 小区想加装电梯" in notice and "（+1人反映）" in notice
+    assert "议程（1项）：\n1. T1 8栋想加装电梯" in notice and "（+1人反映）" in notice
     assert "138****5678" in notice and "13812345678" not in notice
     assert "决议 T1 决议内容 责任方" in notice
     assert maotang(await travel(bot, at(11, 30, 15, 5))) == []  # sent once

@@ -116,4 +116,4 @@ async def test_an_unsatisfied_reporter_sends_it_back_to_the_hall(bot: TestBot) -
     await sweep(bot)
     assert bot.ticket(1).meeting_id == meeting_at(bot, "maotang", at(12, 3, 15)).id
     [shown] = await bot.say(f"{SIX} 赵主任: 议程")
-    assert "12月3日（周四）15:00" in shown and "1. T1 小区想加装电梯" in shown
+    assert "12月3日（周四）15:00" in shown and "1. T1 8栋想加装电梯" in shown

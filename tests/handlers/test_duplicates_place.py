@@ -1,0 +1,59 @@
+"""Duplicates need the same place: an unknown place matches nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.duplicates import Place, same_place
+from tests.support.harness import TestBot
+
+G1, G2 = "[毛塘路1网格]", "[毛塘路2网格]"
+HERE = (30.274085, 120.155070)
+NEAR = (30.274400, 120.155300)  # about 40 m away
+FAR = (30.279000, 120.160000)  # about 700 m away
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (Place.of("50栋"), Place.of("50栋门口"), True),
+        (Place.of("50栋2单元"), Place.of("50栋"), True),
+        (Place.of("50栋2单元"), Place.of("50栋3单元"), False),
+        (Place.of("50栋"), Place.of("60栋"), False),
+        (Place.of("50栋"), Place.of("50栋"), True),
+        (Place.of("东门"), Place.of("东门"), True),
+        (Place.of("东门"), Place.of("西门"), False),
+        (Place.of("电梯"), Place.of("电梯"), False),  # in every building
+        (Place.of("楼道"), Place.of("楼道"), False),
+        (Place.of(""), Place.of(""), False),  # no place: never the same
+        (Place.of(""), Place.of("50栋"), False),
+        (Place.of("坐标 30.274085,120.155070", *HERE), Place.of("50栋"), False),
+        (Place.of("坐标 x", *HERE), Place.of("坐标 y", *NEAR), True),
+        (Place.of("电梯", *HERE), Place.of("电梯", *NEAR), True),
+        (Place.of("坐标 x", *HERE), Place.of("坐标 y", *FAR), False),
+        (Place.of("毛塘路50栋", *HERE), Place.of("50栋"), True),
+    ],
+)
+def test_same_place(a: Place, b: Place, same: bool) -> None:
+    assert same_place(a, b) is same
+    assert same_place(b, a) is same
+
+
+async def test_the_same_building_still_joins(bot: TestBot) -> None:
+    await bot.say(f"{G1} 李网格长: 50栋电梯坏了")
+    (joined,) = await bot.say(f"{G1} 刘阿姨: 50栋的电梯又坏了")
+    assert "T1" in joined and bot.ticket(1).plus_ones == 1
+
+
+async def test_reports_without_a_place_stay_apart(bot: TestBot) -> None:
+    await bot.say(f"{G1} 李网格长: 电梯坏了")
+    await bot.say(f"{G1} 刘阿姨: 电梯坏了")
+    assert bot.ticket(1).plus_ones == 0
+    assert bot.ticket(2).plus_ones == 0
+
+
+async def test_another_building_in_another_grid_stays_apart(bot: TestBot) -> None:
+    await bot.say(f"{G1} 李网格长: 50栋电梯坏了")
+    await bot.say(f"{G2} 黄网格长: 60栋电梯坏了")
+    assert bot.ticket(1).plus_ones == 0
+    assert bot.ticket(2).plus_ones == 0
