@@ -11,9 +11,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from storage.db import Database
 from tests.support.db import POSTGRES_SKIP_REASON, postgres_db, postgres_url, sqlite_db
+
+# Hypothesis: the same examples on every run (CI is reproducible; a failure is found again),
+# no example database written next to the code, no per-example deadline on a shared machine.
+# Each fuzz suite sets its own example budget; together they add well under a minute.
+settings.register_profile(
+    "liufang",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile("liufang")
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
