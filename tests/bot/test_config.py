@@ -97,6 +97,8 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
             "delivery.per_sender_per_minute",
             "0 到 60",
         ),
+        ('public_url = ""', 'public_url = "evil.example/x"', "web.public_url", "https://"),
+        ('public_url = ""', 'public_url = "https://a@evil.example"', "web.public_url", "网址"),
     ],
 )
 def test_each_mistake_names_file_field_and_fix(
@@ -145,3 +147,8 @@ def test_nlp_files_are_checked(tmp_path: Path) -> None:
     assert "nlp.frame_files" in problems and "states" in problems
     path.write_text(text.replace('model_file = "data/model.npz"', 'model_file = "none.npz"'))
     assert load_settings(path).model_file == tmp_path / "none.npz"
+
+
+def test_public_url_is_read(tmp_path: Path) -> None:
+    path = _broken(tmp_path, 'public_url = ""', 'public_url = "https://bot.example.org/liufang"')
+    assert load_settings(path, env={}).web.public_url == "https://bot.example.org/liufang"
