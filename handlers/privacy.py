@@ -74,6 +74,10 @@ def policy(path: Path = RULES_FILE) -> Policy:
     return Policy(rules, role_name, honorific_name, frozenset(lists["NOT_NAMES"]))
 
 
+# Characters that end a name when they follow its first given character: verbs and particles.
+_AFTER_NAME = frozenset("说讲称反投在家的了和与跟及等也都又已要想来去找打是住报问请被把")
+
+
 def _surname_of(name: str, pol: Policy) -> str:
     m = pol.honorific_name.match(name + "先生")
     return m["surname"] if m else name[:1]
@@ -101,17 +105,10 @@ def _mask_role_names(text: str, pol: Policy) -> str:
     return pol.honorific_name.sub(honorific, text)
 
 
-# Characters that end a name when they follow its first given character: verbs and particles.
-_AFTER_NAME = frozenset("说讲称反投在家的了和与跟及等也都又已要想来去找打是住报问请被把")
-
-
 def _mask_known(text: str, reporter: Iterable[str], members: Iterable[str]) -> str:
-    # Longest first, so 王小明 goes before a member called 王小.
-    names = {n.strip(): REPORTER for n in members if len(n.strip()) >= 2}
+    names = {n.strip(): MEMBER for n in members if len(n.strip()) >= 2}
     names |= {n.strip(): REPORTER for n in reporter if len(n.strip()) >= 2}
-    for name in list(names):
-        if name not in {r.strip() for r in reporter}:
-            names[name] = MEMBER
+    # Longest first, so 王小明 goes before a member called 王小.
     for name in sorted(names, key=len, reverse=True):
         text = text.replace(name, names[name])
     return text
@@ -142,11 +139,6 @@ def mask(
         if text == before:
             break
     return text
-
-
-def mask_phones(text: str) -> str:
-    """The whole policy under its old name (callers that only thought of phones get it all)."""
-    return mask(text)
 
 
 class MaskingFilter(logging.Filter):
