@@ -299,3 +299,8 @@ class OutboxMessage(SQLModel, table=True):
     # Added in revision 0005: characters of ``text`` already delivered, when a long text goes
     # out in parts; a retry resumes from here and never resends a part.
     sent_chars: int = Field(default=0)
+
+
+# The volunteer teams and the time bank keep their tables in their own module; importing it
+# here registers them wherever the schema is (migrations, tests comparing it).
+from storage.volunteers import models as _volunteers  # noqa: E402,F401

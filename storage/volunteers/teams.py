@@ -1,0 +1,154 @@
+"""Teams, their members, building duties and the catalogue: seeded from the configuration.
+
+As with the directory, syncing inserts and updates what the configuration names and never
+deletes: a catalogue item's stock is set by the configuration only when the item is new, so a
+restart does not give back what was redeemed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from storage.volunteers.models import BuildingDuty, CatalogueItem, Team, TeamMember
+
+
+@dataclass(frozen=True, slots=True)
+class TeamSeed:
+    """A team as the configuration gives it."""
+
+    community_code: str
+    field: str
+    name: str
+    colour: str
+    leader: tuple[str, str] | None  # (contact id, name)
+    members: tuple[tuple[str, str], ...]
+    words: tuple[str, ...] = ()
+
+
+def sync_teams(session: Session, seeds: Sequence[TeamSeed]) -> None:
+    """Upsert the configured teams and their members (flushes; the caller commits)."""
+    for seed in seeds:
+        team = team_of_field(session, seed.community_code, seed.field)
+        if team is None:
+            team = Team(
+                community_code=seed.community_code,
+                field=seed.field,
+                name=seed.name,
+                colour=seed.colour,
+            )
+        team.name, team.colour = seed.name, seed.colour
+        team.leader_id, team.leader_name = seed.leader if seed.leader else (None, "")
+        team.words = "|".join(seed.words)
+        session.add(team)
+        session.flush()
+        assert team.id is not None
+        people = [seed.leader] if seed.leader else []
+        for contact_id, name in [*people, *seed.members]:
+            join_team(session, team.id, contact_id, name)
+    session.flush()
+
+
+def join_team(session: Session, team_id: int, contact_id: str, name: str) -> TeamMember:
+    """Add a person to a team (or update their name); idempotent."""
+    found = session.exec(
+        select(TeamMember).where(
+            TeamMember.team_id == team_id, TeamMember.contact_id == contact_id
+        )
+    ).first()
+    if found is None:
+        found = TeamMember(team_id=team_id, contact_id=contact_id, name=name)
+    found.name = name
+    session.add(found)
+    session.flush()
+    return found
+
+
+def sync_buildings(session: Session, duties: Sequence[BuildingDuty]) -> None:
+    """Upsert who is responsible for which building (包保楼栋)."""
+    for duty in duties:
+        found = session.exec(
+            select(BuildingDuty).where(
+                BuildingDuty.community_code == duty.community_code,
+                BuildingDuty.building == duty.building,
+            )
+        ).first()
+        if found is None:
+            found = BuildingDuty(
+                community_code=duty.community_code,
+                building=duty.building,
+                contact_id=duty.contact_id,
+                name=duty.name,
+            )
+        found.contact_id, found.name = duty.contact_id, duty.name
+        session.add(found)
+        session.flush()
+
+
+def sync_catalogue(session: Session, items: Sequence[CatalogueItem]) -> None:
+    """Upsert catalogue items; the configured stock is the starting stock of a new item only."""
+    for item in items:
+        found = session.exec(
+            select(CatalogueItem).where(
+                CatalogueItem.community_code == item.community_code,
+                CatalogueItem.name == item.name,
+            )
+        ).first()
+        if found is None:
+            found = CatalogueItem(
+                community_code=item.community_code,
+                name=item.name,
+                stock=item.stock,
+                halves=item.halves,
+            )
+        found.kind, found.halves, found.provider = item.kind, item.halves, item.provider
+        session.add(found)
+        session.flush()
+
+
+def teams_of(session: Session, community: str) -> list[Team]:
+    """The community's teams, in a stable order."""
+    return list(
+        session.exec(
+            select(Team).where(Team.community_code == community).order_by(col(Team.id))
+        ).all()
+    )
+
+
+def team_of_field(session: Session, community: str, field: str) -> Team | None:
+    """The community's team for one field."""
+    return session.exec(
+        select(Team).where(Team.community_code == community, Team.field == field)
+    ).first()
+
+
+def members_of(session: Session, team_id: int) -> list[TeamMember]:
+    """A team's members, in the order they joined."""
+    return list(
+        session.exec(
+            select(TeamMember).where(TeamMember.team_id == team_id).order_by(col(TeamMember.id))
+        ).all()
+    )
+
+
+def is_member(session: Session, team_id: int, contact_id: str) -> bool:
+    """Whether the person is in the team."""
+    return (
+        session.exec(
+            select(TeamMember.id).where(
+                TeamMember.team_id == team_id, TeamMember.contact_id == contact_id
+            )
+        ).first()
+        is not None
+    )
+
+
+def duty_for(session: Session, community: str, building: str) -> BuildingDuty | None:
+    """Who is responsible for this building, if anyone."""
+    return session.exec(
+        select(BuildingDuty).where(
+            BuildingDuty.community_code == community, BuildingDuty.building == building
+        )
+    ).first()
