@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.delivery import OutboxSender
 from bot.scheduler import Scheduler
 from bot.understanding import load_understanding
+from bot.volunteers import seed_volunteers
 from bot.web.server import WebContext, WebServer, build_web_app
 from handlers.commands.handler import CommandHandler
 from handlers.context import Classifier, Services
@@ -36,6 +37,8 @@ from handlers.intake import IntakeHandler
 from handlers.membership import MembershipHandler
 from handlers.open311 import Open311Handler
 from handlers.quotes import QuoteHandler
+from handlers.teams.buildings import notify_building
+from handlers.teams.offers import offer_to_team
 from handlers.understanding import Understanding
 from handlers.workdays import use_extra_days
 from storage import followups
@@ -76,6 +79,7 @@ def open_database(settings: Settings) -> Database:
     db.upgrade()
     with db.session() as session:
         sync_directory(session, *directory_rows(settings))
+        seed_volunteers(session, settings)
         session.commit()
     return db
 
@@ -106,7 +110,7 @@ def build_dispatcher(
         CommandHandler(),
         EscalateHandler(),  # a reporter's 「急」 before it could be read as chatter
         ConversationHandler(),  # bare 满意, 「T1怎么样了」: before intake reads them as chatter
-        IntakeHandler(),  # group text, and 报事 in private
+        IntakeHandler(after_filing=[offer_to_team, notify_building]),  # and 报事 in private
         HelpHandler(),  # the rest of private talk, and media it cannot read
     ]
     return Dispatcher(

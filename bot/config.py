@@ -24,6 +24,12 @@ from bot.config_rules import (
     read_web,
 )
 from bot.config_schema import SchemaReader
+from bot.config_teams import (
+    BuildingSettings,
+    CatalogueSettings,
+    TeamSettings,
+    read_volunteers,
+)
 from handlers.ladder import AlarmLadder
 from handlers.policy import Deadlines, DigestRules, FollowUpRules, HallSchedule, Policy
 from handlers.vocabulary import GROUP_KINDS, ROLE_LABELS, ROLES, SIX_PARTIES
@@ -68,6 +74,9 @@ class CommunitySettings:
     groups: tuple[GroupSettings, ...]
     members: tuple[MemberSettings, ...]
     hall: HallSchedule = field(default_factory=HallSchedule)
+    teams: tuple[TeamSettings, ...] = ()
+    buildings: tuple[BuildingSettings, ...] = ()
+    catalogue: tuple[CatalogueSettings, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,7 +343,11 @@ def _communities(r: SchemaReader, raw: dict[str, Any]) -> tuple[CommunitySetting
     result = []
     for i, item in enumerate(items):
         where = f"communities[{i}]"
-        r.known_keys(where, item, ("code", "name", "groups", "members", "hall"))
+        r.known_keys(
+            where,
+            item,
+            ("code", "name", "groups", "members", "hall", "teams", "buildings", "catalogue"),
+        )
         code = r.string(f"{where}.code", item, "code", "", required=True)
         if code and not _CODE_RE.match(code):
             r.problem(
@@ -350,7 +363,12 @@ def _communities(r: SchemaReader, raw: dict[str, Any]) -> tuple[CommunitySetting
         groups = _groups(r, where, item, seen_rooms)
         grids = {g.grid for g in groups if g.kind == "grid"}
         members = _members(r, where, item, grids)
-        result.append(CommunitySettings(code, name, groups, members, read_hall(r, where, item)))
+        teams, buildings, shop = read_volunteers(r, where, item, {m.id for m in members})
+        result.append(
+            CommunitySettings(
+                code, name, groups, members, read_hall(r, where, item), teams, buildings, shop
+            )
+        )
     return tuple(result)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
 from handlers.context import Context
 from handlers.duplicates import add_plus_one, find_duplicate
@@ -33,10 +34,17 @@ UNBOUND = (
 )
 
 
+AfterFiling = Callable[[Context, Ticket], list[Reply]]
+
+
 class IntakeHandler:
     """Turns reports in bound groups into tickets; stays silent on chatter."""
 
     name = "intake"
+
+    def __init__(self, after_filing: Sequence[AfterFiling] = ()) -> None:
+        """``after_filing`` features see each new ticket and may add replies (服务单, 包保楼栋)."""
+        self._after_filing = tuple(after_filing)
 
     def handle(self, ctx: Context) -> list[Reply] | None:
         """File a ticket when the message is a report (or an explicit 报事)."""
@@ -70,7 +78,10 @@ class IntakeHandler:
         ticket = self._file(ctx, text, found, source, on_request=not found.is_report)
         parties = group.kind == "six_party" or (ev.is_private and ctx.role in SIX_PARTIES)
         head, notes = receipt(ticket, truncated=ctx.truncated, for_parties=parties)
-        return route_new_ticket(ctx, ticket, head, notes)
+        replies = route_new_ticket(ctx, ticket, head, notes)
+        for feature in self._after_filing:
+            replies += feature(ctx, ticket)
+        return replies
 
     def _file(
         self, ctx: Context, text: str, found: Classification, source: str, *, on_request: bool

@@ -19,6 +19,7 @@ from handlers.events import Reply
 from handlers.hall import commands as hall
 from handlers.hall import resolutions
 from handlers.replies import answer
+from handlers.teams import account, board, correct, orders, redeem, roster
 from handlers.vocabulary import ROLE_LABELS
 
 COMMANDS: dict[str, Spec] = {
@@ -47,6 +48,17 @@ COMMANDS: dict[str, Spec] = {
     ),
     "decide": Spec(hall.CHAIRS, resolutions.decide, resolutions.EXAMPLE, "记下决议", admin=True),
     "adjourn": Spec(hall.CHAIRS, hall.adjourn, "休会", "结束本次议事", admin=True),
+    # 五彩先锋服务队 and 时间银行: who may take or confirm is checked against the order itself.
+    "teams": Spec(EVERYONE, roster.show_teams, "服务队", "看五支先锋服务队和怎么加入"),
+    "take": Spec(EVERYONE, orders.take, orders.TAKE, "队员接下服务单"),
+    "serve": Spec(EVERYONE, orders.serve, orders.SERVE, "接单的人报服务时长和内容"),
+    "confirm": Spec(EVERYONE, orders.confirm, orders.CONFIRM, "被服务的人或六方确认，时长才入账"),
+    "account": Spec(EVERYONE, account.show_account, "时间账户", "看我的服务时长余额和明细"),
+    "board": Spec(EVERYONE, board.show_board, "排行榜", "本月服务时长排名；加「总榜」看累计"),
+    "redeem": Spec(EVERYONE, redeem.exchange, "兑换 理发", "私聊里用时长兑换服务或物品"),
+    "correct": Spec(
+        SECRETARY, correct.correct, correct.EXAMPLE, "更正志愿者时长（留痕）", admin=True
+    ),
 }
 MORE = "管理"  # 帮助 管理: binding, roles and the deliberation hall
 

@@ -32,9 +32,18 @@ VERBS: dict[str, str] = {
     "召开议事": "convene",
     "决议": "decide",
     "休会": "adjourn",
+    # The volunteer teams and the time bank (handlers/teams).
+    "接单": "take",
+    "服务": "serve",
+    "确认": "confirm",
+    "时间账户": "account",
+    "排行榜": "board",
+    "服务队": "teams",
+    "兑换": "redeem",
+    "更正时间": "correct",
 }
 # Verbs that are also everyday words: only a command when a ticket number follows.
-NEEDS_TICKET_TO_BE_A_COMMAND = frozenset({"收到", "到场", "进展", "评价"})
+NEEDS_TICKET_TO_BE_A_COMMAND = frozenset({"收到", "到场", "进展", "评价", "接单", "服务", "确认"})
 _VERB_RE = re.compile("^(" + "|".join(sorted(VERBS, key=len, reverse=True)) + ")")
 # A ticket number at the head of the arguments; free text after it may hold other numbers.
 _LEAD_TICKET = re.compile(
@@ -58,7 +67,7 @@ _NOISE = re.compile(r"[\s:：,，、。.!！?？~～]+")
 # After the verb: the end, a space or punctuation, or the start of a ticket number.
 _BOUNDARY = re.compile(r"^($|[\s:：,，]|[Tt#＃]\s*\d|\d)")
 # Verbs that take no argument: "统计一下大家的意见" is chatter, not the statistics command.
-_ALONE = frozenset({"我的工单", "统计", "角色", "解绑", "议程", "休会"})
+_ALONE = frozenset({"我的工单", "统计", "角色", "解绑", "议程", "休会", "时间账户", "服务队"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,39 @@
+"""服务单: a filed report that fits a team is offered to its members, next to the six-party route."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.events import Reply
+from handlers.replies import answer
+from handlers.teams.matching import team_for
+from storage.models import Ticket
+from storage.volunteers.models import ServiceOrder
+from storage.volunteers.teams import members_of, teams_of
+
+
+def offer_to_team(ctx: Context, ticket: Ticket) -> list[Reply]:
+    """Open a 服务单 for the ticket when a team takes such matters, and tell its members."""
+    assert ticket.id is not None
+    team = team_for(ticket, teams_of(ctx.session, ticket.community_code))
+    if team is None or team.id is None:
+        return []
+    people = [m for m in members_of(ctx.session, team.id) if m.contact_id != ticket.reporter_id]
+    if not people:
+        return []
+    ctx.session.add(
+        ServiceOrder(
+            ticket_id=ticket.id,
+            community_code=ticket.community_code,
+            team_id=team.id,
+            offered_at=ctx.now,
+        )
+    )
+    ctx.record(ticket, "note", note=f"服务单派给{team.name}")
+    where = f"\n位置：{ticket.location}" if ticket.location else ""
+    offer = (
+        f"【服务单】T{ticket.id}（{team.name}）\n{ticket.text}{where}\n"
+        f"能去帮忙的请回复「接单 T{ticket.id}」，服务完发「服务 T{ticket.id} 1小时 做了什么」。"
+    )
+    replies = [Reply(text=offer, to_id=m.contact_id) for m in people]
+    replies.append(answer(ctx, f"T{ticket.id} 也派给了{team.name}的志愿者，有人接单会告诉您。"))
+    return replies
