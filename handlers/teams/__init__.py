@@ -1,1 +1,1 @@
-"""五彩先锋服务队 and 时间银行: teams take matters as 服务单, hours are banked, ranked, redeemed."""
+"""五彩先锋服务队 and 时间银行: teams take 服务单; hours are banked, ranked and redeemed."""

@@ -6,12 +6,16 @@ One function, so the privacy module can take it over in one place.
 from __future__ import annotations
 
 VOLUNTEER = "志愿者"
+TITLES = ("志愿者", "党员", "队员")  # words a display name may start with before the surname
 
 
 def masked_name(name: str) -> str:
-    """Surname plus 志愿者: 王奶奶 → 王志愿者 (a display name starting 志愿者 keeps the next
-    character: 志愿者小杨 → 小志愿者)."""
-    core = name.removeprefix(VOLUNTEER).strip() or name
+    """Surname plus 志愿者: 王奶奶 → 王志愿者, 党员吴姐 → 吴志愿者 (a leading title is not a
+    surname; 小杨 → 小志愿者 shows no more than that)."""
+    core = name.strip()
+    for title in TITLES:
+        core = core.removeprefix(title).strip()
+    core = core or name
     return f"{core[:1]}{VOLUNTEER}"
 
 

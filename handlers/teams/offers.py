@@ -1,4 +1,4 @@
-"""服务单: a filed report that fits a team is offered to its members, next to the six-party route."""
+"""服务单: a report that fits a team is offered to its members, next to the six-party route."""
 
 from __future__ import annotations
 

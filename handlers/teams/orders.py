@@ -57,13 +57,15 @@ def take(ctx: Context, cmd: Command) -> list[Reply]:
         answer(
             ctx,
             f"接单成功：T{ticket.id}。{ticket.text}\n"
-            f"服务完请发「服务 T{ticket.id} 几小时 做了什么」，例如：服务 T{ticket.id} 1小时 代买菜",
+            f"服务完请发「服务 T{ticket.id} 几小时 做了什么」，"
+            f"例如：服务 T{ticket.id} 1小时 代买菜",
         )
     ]
     if ticket.reporter_id != me:
         replies.append(
             Reply(
-                text=f"{team.name}的{ctx.event.sender_name}接了您的事 T{ticket.id}，会尽快来帮您。",
+                text=f"{team.name}的{ctx.event.sender_name}接了您的事 T{ticket.id}，"
+                "会尽快来帮您。",
                 to_id=ticket.reporter_id,
             )
         )
