@@ -36,6 +36,7 @@ EVENT_LABELS = {
     "resolution": "议事决议",
     "visit": "回访",
     "autoclose": "自动结案",
+    "service": "服务单",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.web import auth, dashboard, open311, public, simulator
+from bot.web import auth, dashboard, open311, public, simulator, volunteers
 from bot.web.server import Setup
 
 
@@ -12,6 +12,7 @@ def default_features() -> list[Setup]:
     features: list[Setup] = [
         auth.setup,
         dashboard.setup,
+        volunteers.setup,
         public.setup,
         open311.setup,
         simulator.setup,

@@ -8,6 +8,8 @@ one-minute cache, so an anonymous crowd cannot make the database count all day.
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -16,6 +18,8 @@ from bot.web.dashboard_query import READER
 from bot.web.dashboard_render import render, setup_templates
 from bot.web.dashboard_stats import FIGURES, Figures, figures, stats_charts
 from bot.web.server import WEB
+from handlers.teams.hours import hours_text
+from storage.volunteers.ledger import served_by_community
 
 WEEKS = 12
 
@@ -26,6 +30,26 @@ class CommunityFigures:
 
     name: str
     figures: Figures
+    service_hours: str  # confirmed volunteer hours ever (时间银行), e.g. "12.5小时"
+
+
+class HoursCache:
+    """The per-community volunteer hours, recomputed at most once a minute."""
+
+    def __init__(self, seconds: float = 60.0) -> None:
+        self.seconds = seconds
+        self._at = -seconds
+        self._hours: dict[str, int] = {}
+
+    def get(self, codes: list[str], compute: Callable[[], dict[str, int]]) -> dict[str, int]:
+        """The cached figures, or ``compute()`` when stale or missing a community."""
+        now = time.monotonic()
+        if now - self._at >= self.seconds or any(c not in self._hours for c in codes):
+            self._hours, self._at = compute(), now
+        return self._hours
+
+
+HOURS = web.AppKey("liufang.web.public_hours", HoursCache)
 
 
 async def public_stats(request: web.Request) -> web.StreamResponse:
@@ -44,11 +68,20 @@ async def public_stats(request: web.Request) -> web.StreamResponse:
 
         return cache.get(codes, WEEKS, compute)
 
-    def load() -> tuple[Figures, list[CommunityFigures]]:
-        district = of([code for code, _ in communities])
-        return district, [CommunityFigures(name, of([code])) for code, name in communities]
+    def served() -> dict[str, int]:
+        with reader.session() as session:
+            return served_by_community(session, [code for code, _ in communities])
 
-    district, each = await asyncio.to_thread(load)
+    def load() -> tuple[Figures, list[CommunityFigures], int]:
+        district = of([code for code, _ in communities])
+        hours = request.app[HOURS].get([code for code, _ in communities], served)
+        each = [
+            CommunityFigures(name, of([code]), hours_text(hours.get(code, 0)))
+            for code, name in communities
+        ]
+        return district, each, sum(hours.values())
+
+    district, each, total = await asyncio.to_thread(load)
     return render(
         request,
         "public_stats.html",
@@ -58,6 +91,7 @@ async def public_stats(request: web.Request) -> web.StreamResponse:
             "span": list(district.rates)[-1],
             "figures": district,
             "per_community": each,
+            "service_hours": hours_text(total),
             "charts": stats_charts(district, with_overdue=False),
         },
     )
@@ -67,4 +101,5 @@ def setup(app: web.Application) -> None:
     """The public statistics page (after ``bot.web.dashboard.setup``, whose cache it shares;
     ``bot.web.auth`` lets ``/public/`` through without login)."""
     setup_templates(app)
+    app[HOURS] = HoursCache()
     app.router.add_get("/public/stats", public_stats)

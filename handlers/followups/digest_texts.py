@@ -10,8 +10,10 @@ from sqlmodel import Session, col, select
 from handlers.followups.overdue import is_overdue
 from handlers.followups.rates import Rates
 from handlers.policy import WEEKDAYS_CN, Policy
+from handlers.teams.hours import hours_text
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, OPEN_STATES
 from storage.models import Ticket
+from storage.volunteers.ledger import served_between
 
 SHOWN_IDS = 5  # ticket numbers listed per line; the rest are counted
 TOP = 3  # busiest categories and grids in the weekly report
@@ -91,8 +93,11 @@ def weekly_text(
     classes = Counter(klass for klass, _c, _g in rows)
     categories = Counter(CATEGORY_LABELS.get(c, "其他") for _k, c, _g in rows)
     grids = Counter(g for _k, _c, g in rows if g)
-    if not rows and not any(
-        r.total for r in (rates.response, rates.resolution, rates.satisfaction)
+    served, services = served_between(session, community, start, end)
+    if (
+        not rows
+        and not services
+        and not any(r.total for r in (rates.response, rates.resolution, rates.satisfaction))
     ):
         return None  # a quiet week: no rows of zeros
     last = end.date() - timedelta(days=1)
@@ -107,4 +112,6 @@ def weekly_text(
         lines.append(f"报事最多的类别：{top}")
     if grids:
         lines.append("报事最多的网格：" + "、".join(f"{g} {n}" for g, n in grids.most_common(TOP)))
+    if services:
+        lines.append(f"志愿服务 {hours_text(served)}（{services} 次，已确认）")
     return "\n".join(lines)

@@ -28,7 +28,7 @@ def offer_to_team(ctx: Context, ticket: Ticket) -> list[Reply]:
             offered_at=ctx.now,
         )
     )
-    ctx.record(ticket, "note", note=f"服务单派给{team.name}")
+    ctx.record(ticket, "service", note=f"服务单派给{team.name}")
     where = f"\n位置：{ticket.location}" if ticket.location else ""
     offer = (
         f"【服务单】T{ticket.id}（{team.name}）\n{ticket.text}{where}\n"

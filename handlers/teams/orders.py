@@ -52,7 +52,7 @@ def take(ctx: Context, cmd: Command) -> list[Reply]:
     order.state, order.taken_at = "taken", ctx.now
     order.volunteer_id, order.volunteer_name = me, ctx.event.sender_name
     ctx.session.add(order)
-    ctx.record(ticket, "note", note=f"{ctx.event.sender_name}接单（{team.name}）")
+    ctx.record(ticket, "service", note=f"{ctx.event.sender_name}接单（{team.name}）")
     replies = [
         answer(
             ctx,
@@ -91,7 +91,7 @@ def serve(ctx: Context, cmd: Command) -> list[Reply]:
         raise Refusal(f"请写上做了什么，例如：{SERVE.replace('T12', f'T{ticket.id}')}")
     order.state, order.served_at, order.halves, order.note = "served", ctx.now, halves, note
     ctx.session.add(order)
-    ctx.record(ticket, "note", note=f"服务 {hours_text(halves)}：{note}")
+    ctx.record(ticket, "service", note=f"服务 {hours_text(halves)}：{note}")
     replies = [
         answer(
             ctx,
@@ -146,7 +146,7 @@ def confirm(ctx: Context, cmd: Command) -> list[Reply]:
         ctx.event.sender_name,
     )
     ctx.session.add(order)
-    ctx.record(ticket, "note", note=f"确认服务 {hours_text(order.halves)}")
+    ctx.record(ticket, "service", note=f"确认服务 {hours_text(order.halves)}")
     hours = hours_text(order.halves)
     return [
         answer(

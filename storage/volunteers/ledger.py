@@ -199,3 +199,14 @@ def _refuse_rewrites(session: Session, _context: object, _instances: object) -> 
     for obj in (*session.dirty, *session.deleted):
         if isinstance(obj, LedgerEntry) and (obj in session.deleted or session.is_modified(obj)):
             raise PermissionError("ledger entries are immutable; add a correction instead")
+
+
+def served_by_community(session: Session, codes: list[str]) -> dict[str, int]:
+    """Half-hours of confirmed service ever, per community (0 for a community without any)."""
+    rows = session.exec(
+        select(LedgerEntry.community_code, func.sum(LedgerEntry.halves))
+        .where(col(LedgerEntry.community_code).in_(codes), LedgerEntry.kind == "credit")
+        .group_by(col(LedgerEntry.community_code))
+    ).all()
+    found = {code: int(total or 0) for code, total in rows}
+    return {code: found.get(code, 0) for code in codes}
