@@ -6,7 +6,7 @@ import json
 import platform
 from pathlib import Path
 
-from bench import intake, search, sending, sweep, web, wechaty_latency
+from bench import intake, search, sending, sweep, timebank, web, wechaty_latency
 
 TARGETS = {
     "ratio": (">=", 0.5),
@@ -21,6 +21,11 @@ TARGETS = {
     "open311_requests_p95_ms": ("<=", 100),
     "open311_filtered_p95_ms": ("<=", 100),
     "open311_ids_p95_ms": ("<=", 100),
+    "timebank_board_p95_ms": ("<=", 20),
+    "timebank_month_p95_ms": ("<=", 20),
+    "timebank_balance_p95_ms": ("<=", 20),
+    "timebank_audit_p95_ms": ("<=", 20),
+    "timebank_board_speedup": (">=", 1.0),
 }
 
 
@@ -40,6 +45,7 @@ def main() -> int:
         ("WeChat: room message to reply via real Wechaty, 50/s", wechaty_latency.wechaty_latency),
         ("web: dashboard list page, 100,000 tickets, 20 clients", web.dashboard_latency),
         ("web: Open311 requests.json, 100,000 tickets, 20 clients", web.open311_latency),
+        ("时间银行: 排行榜 and balance, 100,000 ledger entries", timebank.timebank_bench),
     ):
         print(f"== {name}", flush=True)
         figures = fn()
