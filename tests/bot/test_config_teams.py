@@ -69,7 +69,8 @@ def test_a_restart_keeps_redeemed_stock_and_team_members(tmp_path: Path) -> None
     again = TestBot.from_example(tmp_path)  # seeding runs again at start-up
     try:
         with again.db.session() as s:
-            assert s.exec(select(CatalogueItem).where(CatalogueItem.name == "理发")).one().stock == 3
+            item = s.exec(select(CatalogueItem).where(CatalogueItem.name == "理发")).one()
+            assert item.stock == 3
             assert len(s.exec(select(TeamMember)).all()) == members
             assert len(s.exec(select(Team)).all()) == 5
     finally:
