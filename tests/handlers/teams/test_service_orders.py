@@ -9,7 +9,7 @@ from storage.volunteers.models import ServiceOrder, TimeAccount
 from tests.support.harness import TestBot
 
 G1, SIX = "[毛塘路1网格]", "[毛塘路社区六方议事群]"
-GROCERIES = "3栋2单元王奶奶独居，腿脚不便，想请人帮忙买菜"
+GROCERIES = "15栋2单元王奶奶独居，腿脚不便，想请人帮忙买菜"
 
 
 def _balance(bot: TestBot, contact_id: str) -> int | None:
@@ -112,7 +112,7 @@ async def test_other_fields_go_to_their_teams_and_plain_repairs_to_none(bot: Tes
 
 
 async def test_building_report_tells_the_party_member_who_looks_after_it(bot: TestBot) -> None:
-    sent = await bot.say(f"{G1} 刘阿姨: 5栋楼道灯坏了")
-    assert any(m.startswith("[私聊→党员吴姐] 【包保楼栋】您包保的5栋有报事 T1") for m in sent)
+    sent = await bot.say(f"{G1} 刘阿姨: 16号楼楼道灯坏了")
+    assert any(m.startswith("[私聊→党员吴姐] 【包保楼栋】您包保的16栋有报事 T1") for m in sent)
     quiet = await bot.say(f"{G1} 刘阿姨: 7栋楼道灯坏了")
     assert not any("包保楼栋" in m for m in quiet)
