@@ -19,7 +19,7 @@ from handlers.events import Reply
 from handlers.hall import commands as hall
 from handlers.hall import resolutions
 from handlers.replies import answer
-from handlers.teams import account, board, correct, orders, redeem, roster
+from handlers.teams import account, board, correct, membership, orders, redeem, roster
 from handlers.vocabulary import ROLE_LABELS
 
 COMMANDS: dict[str, Spec] = {
@@ -56,6 +56,10 @@ COMMANDS: dict[str, Spec] = {
     "account": Spec(EVERYONE, account.show_account, "时间账户", "看我的服务时长余额和明细"),
     "board": Spec(EVERYONE, board.show_board, "排行榜", "本月服务时长排名；加「总榜」看累计"),
     "redeem": Spec(EVERYONE, redeem.exchange, "兑换 理发", "私聊里用时长兑换服务或物品"),
+    "team_join": Spec(SECRETARY, membership.join, membership.JOIN, "把人加入服务队", admin=True),
+    "team_leave": Spec(
+        SECRETARY, membership.leave, membership.LEAVE, "把人移出服务队", admin=True
+    ),
     "correct": Spec(
         SECRETARY, correct.correct, correct.EXAMPLE, "更正志愿者时长（留痕）", admin=True
     ),

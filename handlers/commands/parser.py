@@ -41,6 +41,8 @@ VERBS: dict[str, str] = {
     "服务队": "teams",
     "兑换": "redeem",
     "更正时间": "correct",
+    "加入服务队": "team_join",
+    "移出服务队": "team_leave",
 }
 # Verbs that are also everyday words: only a command when a ticket number follows.
 NEEDS_TICKET_TO_BE_A_COMMAND = frozenset({"收到", "到场", "进展", "评价", "接单", "服务", "确认"})

@@ -25,5 +25,8 @@ def show_teams(ctx: Context, cmd: Command) -> list[Reply]:
         brand = f" {field.brand}" if field else ""
         leader = f"，队长{t.leader_name}" if t.leader_name else ""
         lines.append(f"{t.colour}·{t.name}{brand}{leader}，{len(members_of(ctx.session, t.id))}人")
-    lines.append("想加入哪个队，请告诉队长或社区书记。服务经确认后按小时存入时间账户。")
+    lines.append(
+        "想加入哪个队，请告诉队长或社区书记（书记发「加入服务队 @您 队名」）。"
+        "服务经确认后按小时存入时间账户。"
+    )
     return [answer(ctx, "\n".join(lines))]

@@ -140,3 +140,21 @@ async def test_help_lists_the_time_bank_commands(bot: TestBot) -> None:
         assert word in help_
     [more] = await bot.say("[私聊] 王书记: 帮助 管理")
     assert "更正时间" in more
+
+
+async def test_secretary_adds_and_removes_team_members_in_chat(bot: TestBot) -> None:
+    [refused] = await bot.say(f"{SIX} 张经理: 加入服务队 @李网格长 民生救助")
+    assert "只有社区书记可以用「加入服务队」" in refused
+    [added, told] = await bot.say(f"{SIX} 王书记: 加入服务队 @李网格长 民生救助")
+    assert "李网格长加入了民生救助服务队" in added
+    assert told.startswith("[私聊→李网格长] 您已加入民生救助服务队")
+    filed = await bot.say(f"{G1} 孙大爷: 独居老人想请人帮忙送药")
+    assert any(m.startswith("[私聊→李网格长] 【服务单】T1") for m in filed)
+    [took, _told] = await bot.say("[私聊] 李网格长: 接单 T1")
+    assert "接单成功：T1" in took
+    [removed] = await bot.say(f"{SIX} 王书记: 移出服务队 @李网格长 黄")
+    assert "李网格长已移出民生救助服务队" in removed
+    filed = await bot.say(f"{G1} 孙大爷: 7栋独居老人想请人陪诊")
+    assert not any(m.startswith("[私聊→李网格长] 【服务单】") for m in filed)
+    [unknown] = await bot.say(f"{SIX} 王书记: 加入服务队 @李网格长 篮球")
+    assert "没有“篮球”服务队" in unknown

@@ -1,0 +1,77 @@
+"""加入服务队 / 移出服务队: the secretary manages team members in chat, as roles are managed."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from handlers.commands.base import Refusal
+from handlers.commands.parser import Command
+from handlers.context import Context
+from handlers.events import Reply
+from handlers.replies import answer
+from handlers.teams.fields import FIELD_WORDS, FIELDS
+from storage.models import Member
+from storage.volunteers.models import Team, TeamMember
+from storage.volunteers.teams import join_team, team_of_field
+
+JOIN = "加入服务队 @志愿者小杨 民生救助"
+LEAVE = "移出服务队 @志愿者小杨 民生救助"
+_ARGS = re.compile(r"^@?(\S+)\s+(\S+)$")
+
+
+def _team(ctx: Context, word: str) -> Team:
+    """The community's team named by its field (民生救助, 民生救助服务队) or colour (黄)."""
+    assert ctx.community_code is not None
+    word = word.removesuffix("服务队")
+    colours = {f.colour: code for code, f in FIELDS.items()}
+    field = FIELD_WORDS.get(word) or colours.get(word)
+    team = team_of_field(ctx.session, ctx.community_code, field) if field else None
+    if team is None or team.id is None:
+        names = "、".join(name for name in FIELD_WORDS)
+        raise Refusal(f"没有“{word}”服务队。可以写：{names}")
+    return team
+
+
+def _person(ctx: Context, name: str) -> tuple[str, str]:
+    """(contact id, name) of the @-mentioned person, or of the one member of that name."""
+    if ctx.event.mentions:
+        return ctx.event.mentions[0], name
+    found = ctx.session.exec(
+        select(Member).where(Member.community_code == ctx.community_code, Member.name == name)
+    ).all()
+    if len(found) != 1:
+        raise Refusal(f"请用 @ 选中{name}，我才知道是哪一位。")
+    return found[0].contact_id, found[0].name
+
+
+def join(ctx: Context, cmd: Command) -> list[Reply]:
+    """Add someone to a team; they will be offered its 服务单 from now on."""
+    m = _ARGS.match(cmd.rest)
+    if not m:
+        raise Refusal(f"请这样写：{JOIN}")
+    team = _team(ctx, m[2])
+    contact_id, name = _person(ctx, m[1])
+    assert team.id is not None
+    join_team(ctx.session, team.id, contact_id, name)
+    text = f"好的，{name}加入了{team.name}，以后这个队的服务单会私聊发给{name}。"
+    return [answer(ctx, text), Reply(text=f"您已加入{team.name}。{text[3:]}", to_id=contact_id)]
+
+
+def leave(ctx: Context, cmd: Command) -> list[Reply]:
+    """Take someone off a team (their banked hours stay theirs)."""
+    m = _ARGS.match(cmd.rest)
+    if not m:
+        raise Refusal(f"请这样写：{LEAVE}")
+    team = _team(ctx, m[2])
+    contact_id, name = _person(ctx, m[1])
+    row = ctx.session.exec(
+        select(TeamMember).where(
+            TeamMember.team_id == team.id, TeamMember.contact_id == contact_id
+        )
+    ).first()
+    if row is None:
+        raise Refusal(f"{name}不在{team.name}里。发「服务队」看各队。")
+    ctx.session.delete(row)
+    return [answer(ctx, f"好的，{name}已移出{team.name}，已存的时长不受影响。")]
