@@ -83,6 +83,11 @@ def _surname_of(name: str, pol: Policy) -> str:
     return m["surname"] if m else name[:1]
 
 
+def surname(name: str) -> str:
+    """The surname of a name as the masking rules read it: 欧阳娜娜 → 欧阳, 王秀英 → 王."""
+    return _surname_of(name.strip(), policy()) if name.strip() else ""
+
+
 def _mask_role_names(text: str, pol: Policy) -> str:
     def role(m: re.Match[str]) -> str:
         name = m["name"]
