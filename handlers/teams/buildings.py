@@ -6,6 +6,7 @@ import re
 
 from handlers.context import Context
 from handlers.events import Reply
+from handlers.privacy import mask
 from storage.models import Ticket
 from storage.volunteers.teams import duty_for
 
@@ -32,7 +33,7 @@ def notify_building(ctx: Context, ticket: Ticket) -> list[Reply]:
     if duty is None or duty.contact_id == ticket.reporter_id:
         return []
     text = (
-        f"【包保楼栋】您包保的{building}有报事 T{ticket.id}：{ticket.text}\n"
+        f"【包保楼栋】您包保的{building}有报事 T{ticket.id}：{mask(ticket.text)}\n"
         f"请留意，方便时去看看。发「查询 T{ticket.id}」看进度。"
     )
     return [Reply(text=text, to_id=duty.contact_id)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.context import Context
 from handlers.events import Reply
+from handlers.privacy import mask
 from handlers.replies import answer
 from handlers.teams.matching import team_for
 from storage.models import Ticket
@@ -12,7 +13,11 @@ from storage.volunteers.teams import members_of, teams_of
 
 
 def offer_to_team(ctx: Context, ticket: Ticket) -> list[Reply]:
-    """Open a 服务单 for the ticket when a team takes such matters, and tell its members."""
+    """Open a 服务单 for the ticket when a team takes such matters, and tell its members.
+
+    The offer goes to the whole team, so its text is masked (phones, flat numbers); whoever
+    takes it is given the full text and the reporter's name.
+    """
     assert ticket.id is not None
     team = team_for(ticket, teams_of(ctx.session, ticket.community_code))
     if team is None or team.id is None:
@@ -29,9 +34,9 @@ def offer_to_team(ctx: Context, ticket: Ticket) -> list[Reply]:
         )
     )
     ctx.record(ticket, "service", note=f"服务单派给{team.name}")
-    where = f"\n位置：{ticket.location}" if ticket.location else ""
+    where = f"\n位置：{mask(ticket.location)}" if ticket.location else ""
     offer = (
-        f"【服务单】T{ticket.id}（{team.name}）\n{ticket.text}{where}\n"
+        f"【服务单】T{ticket.id}（{team.name}）\n{mask(ticket.text)}{where}\n"
         f"能去帮忙的请回复「接单 T{ticket.id}」，服务完发「服务 T{ticket.id} 1小时 做了什么」。"
     )
     replies = [Reply(text=offer, to_id=m.contact_id) for m in people]

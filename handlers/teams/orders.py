@@ -56,7 +56,7 @@ def take(ctx: Context, cmd: Command) -> list[Reply]:
     replies = [
         answer(
             ctx,
-            f"接单成功：T{ticket.id}。{ticket.text}\n"
+            f"接单成功：T{ticket.id}。{ticket.text}\n报事人：{ticket.reporter_name}\n"
             f"服务完请发「服务 T{ticket.id} 几小时 做了什么」，"
             f"例如：服务 T{ticket.id} 1小时 代买菜",
         )

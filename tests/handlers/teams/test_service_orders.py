@@ -116,3 +116,11 @@ async def test_building_report_tells_the_party_member_who_looks_after_it(bot: Te
     assert any(m.startswith("[私聊→党员吴姐] 【包保楼栋】您包保的16栋有报事 T1") for m in sent)
     quiet = await bot.say(f"{G1} 刘阿姨: 7栋楼道灯坏了")
     assert not any("包保楼栋" in m for m in quiet)
+
+
+async def test_offer_is_masked_and_the_taker_gets_the_details(bot: TestBot) -> None:
+    filed = await bot.say(f"{G1} 孙大爷: 15栋302室王奶奶独居想请人帮忙买菜，电话13812345678")
+    [offer] = [m for m in filed if m.startswith("[私聊→志愿者小杨] 【服务单】T1")]
+    assert "13812345678" not in offer and "302" not in offer and "15栋" in offer
+    [took, _told] = await bot.say("[私聊] 志愿者小杨: 接单 T1")
+    assert "13812345678" in took and "报事人：孙大爷" in took
