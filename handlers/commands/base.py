@@ -31,7 +31,7 @@ class Spec:
     action: Action
     example: str
     explain: str = ""  # what it does, in a few words, for 帮助
-    admin: bool = False  # listed under 帮助 管理 rather than 帮助
+    topic: str = ""  # listed under 帮助 <topic> (管理, 服务队) rather than plain 帮助
     needs_ticket: bool = False
 
 

@@ -22,6 +22,10 @@ from handlers.replies import answer
 from handlers.teams import account, board, correct, membership, orders, redeem, roster
 from handlers.vocabulary import ROLE_LABELS
 
+# 帮助 管理: binding, roles, the hall and team records; 帮助 服务队: volunteers and the time bank.
+MANAGE, TEAMS = "管理", "服务队"
+TOPICS = {MANAGE: "绑定、角色、议事厅", TEAMS: "服务队、时间账户、兑换"}
+
 COMMANDS: dict[str, Spec] = {
     "claim": Spec(PARTIES, tickets.claim, "认领 T12", "接下这件事，由您负责"),
     "arrive": Spec(RESPONDERS, tickets.arrive, "到场 T12", "急事：告诉大家您已到现场"),
@@ -36,57 +40,69 @@ COMMANDS: dict[str, Spec] = {
     "mine": Spec(EVERYONE, queries.mine, "我的工单", "看您报的和您负责的事"),
     "stats": Spec(STAFF, queries.stats, "统计", "本社区工单的数目和超期"),
     # 绑定 checks the secretary itself (a group not yet bound has no community to ask).
-    "bind": Spec(EVERYONE, admin.bind, "绑定 毛塘路社区 六方群", "把本群接入社区", admin=True),
-    "unbind": Spec(EVERYONE, admin.unbind, "解绑", "本群不再接入", admin=True),
+    "bind": Spec(EVERYONE, admin.bind, "绑定 毛塘路社区 六方群", "把本群接入社区", topic=MANAGE),
+    "unbind": Spec(EVERYONE, admin.unbind, "解绑", "本群不再接入", topic=MANAGE),
     "set_role": Spec(
-        SECRETARY, admin.set_role, "设置角色 @张经理 物业", "定谁是哪一方", admin=True
+        SECRETARY, admin.set_role, "设置角色 @张经理 物业", "定谁是哪一方", topic=MANAGE
     ),
-    "roles": Spec(STAFF, admin.roles, "角色", "看本社区各方都有谁", admin=True),
+    "roles": Spec(STAFF, admin.roles, "角色", "看本社区各方都有谁", topic=MANAGE),
     "agenda": Spec(EVERYONE, hall.show_agenda, "议程", "看议事厅要议的事"),
     "convene": Spec(
-        hall.CHAIRS, hall.convene, "召开议事 12月3日 15:00", "定议事厅的时间", admin=True
+        hall.CHAIRS, hall.convene, "召开议事 12月3日 15:00", "定议事厅的时间", topic=MANAGE
     ),
-    "decide": Spec(hall.CHAIRS, resolutions.decide, resolutions.EXAMPLE, "记下决议", admin=True),
-    "adjourn": Spec(hall.CHAIRS, hall.adjourn, "休会", "结束本次议事", admin=True),
+    "decide": Spec(hall.CHAIRS, resolutions.decide, resolutions.EXAMPLE, "记下决议", topic=MANAGE),
+    "adjourn": Spec(hall.CHAIRS, hall.adjourn, "休会", "结束本次议事", topic=MANAGE),
     # 五彩先锋服务队 and 时间银行: who may take or confirm is checked against the order itself.
-    "teams": Spec(EVERYONE, roster.show_teams, "服务队", "看五支先锋服务队和怎么加入"),
-    "take": Spec(EVERYONE, orders.take, orders.TAKE, "队员接下服务单"),
-    "serve": Spec(EVERYONE, orders.serve, orders.SERVE, "接单的人报服务时长和内容"),
-    "confirm": Spec(EVERYONE, orders.confirm, orders.CONFIRM, "被服务的人或六方确认，时长才入账"),
-    "account": Spec(EVERYONE, account.show_account, "时间账户", "看我的服务时长余额和明细"),
-    "board": Spec(EVERYONE, board.show_board, "排行榜", "本月服务时长排名；加「总榜」看累计"),
-    "redeem": Spec(EVERYONE, redeem.exchange, "兑换 理发", "私聊里用时长兑换服务或物品"),
-    "team_join": Spec(SECRETARY, membership.join, membership.JOIN, "把人加入服务队", admin=True),
+    "teams": Spec(
+        EVERYONE, roster.show_teams, "服务队", "看五支先锋服务队和怎么加入", topic=TEAMS
+    ),
+    "take": Spec(EVERYONE, orders.take, orders.TAKE, "队员接下服务单", topic=TEAMS),
+    "serve": Spec(EVERYONE, orders.serve, orders.SERVE, "接单的人报服务时长和内容", topic=TEAMS),
+    "confirm": Spec(
+        EVERYONE, orders.confirm, orders.CONFIRM, "被服务的人或六方确认，时长才入账", topic=TEAMS
+    ),
+    "account": Spec(
+        EVERYONE, account.show_account, "时间账户", "看我的服务时长余额和明细", topic=TEAMS
+    ),
+    "board": Spec(
+        EVERYONE, board.show_board, "排行榜", "本月服务时长排名；加「总榜」看累计", topic=TEAMS
+    ),
+    "redeem": Spec(
+        EVERYONE, redeem.exchange, "兑换 理发", "私聊里用时长兑换服务或物品", topic=TEAMS
+    ),
+    "team_join": Spec(SECRETARY, membership.join, membership.JOIN, "把人加入服务队", topic=MANAGE),
     "team_leave": Spec(
-        SECRETARY, membership.leave, membership.LEAVE, "把人移出服务队", admin=True
+        SECRETARY, membership.leave, membership.LEAVE, "把人移出服务队", topic=MANAGE
     ),
     "correct": Spec(
-        SECRETARY, correct.correct, correct.EXAMPLE, "更正志愿者时长（留痕）", admin=True
+        SECRETARY, correct.correct, correct.EXAMPLE, "更正志愿者时长（留痕）", topic=MANAGE
     ),
 }
-MORE = "管理"  # 帮助 管理: binding, roles and the deliberation hall
 
 
 def help_text(role: str, topic: str = "") -> str:
-    """The commands this role may use, each with what it does; 帮助 管理 shows the rest."""
-    management = topic.strip() == MORE
-    mine = [
+    """The commands this role may use, each with what it does; 帮助 管理 / 帮助 服务队 show
+    the rest, so the first answer stays short."""
+    topic = topic.strip() if topic.strip() in TOPICS else ""
+    usable = [
         spec
         for spec in COMMANDS.values()
         if (not spec.roles or role in spec.roles)
-        and spec.admin == management
         and (role == "secretary" or spec.action not in (admin.bind, admin.unbind))
     ]
     you = ROLE_LABELS.get(role, "居民")
-    if management and not mine:
-        return f"您是{you}，管理命令由社区书记和居委使用。发「帮助」看您能用的命令。"
+    # A volunteer's daily work is the team's: their first answer lists those commands too.
+    shown = {topic} if topic or role != "volunteer" else {"", TEAMS}
+    mine = [spec for spec in usable if spec.topic in shown]
+    if topic and not mine:
+        return f"您是{you}，{topic}的命令由社区书记和居委使用。发「帮助」看您能用的命令。"
     lines = [f"您是{you}，可以发："]
-    if not management and role in {"resident", "volunteer", "grid_leader"}:
+    if not topic and role in {"resident", "volunteer", "grid_leader"}:
         lines.append("直接说问题和位置就是报事，如：3栋2单元门口路灯坏了")
     lines += [f"「{spec.example}」{spec.explain}" for spec in mine]
-    has_more = any(s.admin and (not s.roles or role in s.roles) for s in COMMANDS.values())
-    if not management and has_more and role not in {"resident", "volunteer"}:
-        lines.append(f"更多命令：发「帮助 {MORE}」")
+    if not topic:
+        more = [t for t in TOPICS if t not in shown and any(spec.topic == t for spec in usable)]
+        lines += [f"{TOPICS[t]}：发「帮助 {t}」" for t in more]
     return "\n".join(lines)
 
 

@@ -175,13 +175,16 @@ async def test_help_is_per_role_with_what_each_command_does(bot: TestBot) -> Non
     assert "「查询 路灯」按关键词或工单号查进度" in resident
     assert "认领" not in resident and "帮助 管理" not in resident
     [manager] = await bot.say(f"{SIX} 张经理: 帮助")
-    assert "「认领 T12」接下这件事" in manager and "绑定" not in manager
+    assert "「认领 T12」接下这件事" in manager and "「绑定" not in manager
     [secretary] = await bot.say(f"{SIX} 王书记: 帮助")
-    assert "更多命令：发「帮助 管理」" in secretary and "召开议事" not in secretary
+    assert "绑定、角色、议事厅：发「帮助 管理」" in secretary and "召开议事" not in secretary
+    assert "服务队、时间账户、兑换：发「帮助 服务队」" in resident and "「接单" not in resident
     for text in (resident, manager, secretary):
         commands = [line for line in text.splitlines() if line.startswith("「")]
         assert commands and all(not line.endswith("」") for line in commands)  # explained
     [more] = await bot.say(f"{SIX} 王书记: 帮助 管理")
     assert "「绑定 毛塘路社区 六方群」把本群接入社区" in more and "「召开议事" in more
     [not_yours] = await bot.say(f"{G1} 刘阿姨: 帮助 管理")
-    assert "管理命令由社区书记和居委使用" in not_yours
+    assert "管理的命令由社区书记和居委使用" in not_yours
+    [team] = await bot.say(f"{G1} 刘阿姨: 帮助 服务队")
+    assert "「接单 T12」" in team and "「时间账户」" in team
