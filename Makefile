@@ -1,40 +1,53 @@
-# liufang — make run | make chat | make test | make bench | make lint
+# liufang — make run | make chat | make test | make bench | make lint | make backup
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+# Two install sets: the runtime alone (make run, chat, backup) and the runtime with the test
+# and lint tools (make test, lint, bench). Running the bot never installs the test tools.
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
 CONFIG ?= $(if $(wildcard config.toml),config.toml,config.example.toml)
 
-.PHONY: run chat test bench lint check-config model clean
+.PHONY: run chat test bench lint check-config model backup clean
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(RUNTIME): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q --disable-pip-version-check -e .
+	touch $(RUNTIME)
+
+$(DEV): pyproject.toml $(RUNTIME)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,lint]'
+	touch $(DEV)
+
+run: $(RUNTIME)
 	$(PY) -m bot run --config $(CONFIG)
 
-chat: $(STAMP)
+chat: $(RUNTIME)
 	$(PY) -m bot chat --config $(CONFIG)
 
-test: $(STAMP)
+check-config: $(RUNTIME)
+	$(PY) -m bot check-config $(CONFIG)
+
+# A copy of the database under backups/ (SQLite online backup, or pg_dump for PostgreSQL).
+backup: $(RUNTIME)
+	$(PY) -m bot backup --config $(CONFIG)
+
+test: $(DEV)
 	$(PY) -m pytest -q -rs
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(PY) -m bench
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 # Rebuild the shipped model from handlers/understanding/data/train (reproducible: fixed folds).
-model: $(STAMP)
+# Training needs scikit-learn, which is part of the runtime set.
+model: $(RUNTIME)
 	$(PY) -m bot learn --out handlers/understanding/data/model.npz
-
-check-config: $(STAMP)
-	$(PY) -m bot check-config $(CONFIG)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

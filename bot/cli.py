@@ -1,4 +1,5 @@
-"""Command line: ``liufang run | chat | check-config | classify | eval | learn``.
+"""Command line: ``liufang run | chat | check-config | classify | eval | learn``, and
+``liufang backup | restore``.
 
 Also ``python -m bot``.
 
@@ -48,22 +49,22 @@ def _parser() -> argparse.ArgumentParser:
     learn.add_argument("--out", default=None, help="write the model here instead")
     learn.add_argument("--folds", type=int, default=5, help="cross-validation folds (2-10)")
     learn.add_argument("--data", action="append", default=[], help="more labelled JSONL")
+    backup = sub.add_parser("backup", help="copy the database to a file (safe while running)")
+    backup.add_argument("--config", default=DEFAULT_CONFIG, help="TOML configuration file")
+    backup.add_argument("--out", default=None, help="the file to write (default: backups/…)")
+    restore = sub.add_parser("restore", help="replace the database with a backup (bot stopped)")
+    restore.add_argument("file", help="a file written by liufang backup")
+    restore.add_argument("--config", default=DEFAULT_CONFIG, help="TOML configuration file")
+    restore.add_argument("--yes", action="store_true", help="really replace the database")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command; returns the exit status."""
-    args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    from handlers.privacy import MaskingFilter
+    from bot.logs import setup_logging
 
-    for handler in logging.getLogger().handlers:
-        # Personal data never reaches the log, whatever a message or an error quotes.
-        handler.addFilter(MaskingFilter())
+    args = _parser().parse_args(argv)
+    setup_logging(logging.INFO if args.verbose else logging.WARNING)
     if args.command == "check-config":
         return _check_config(Path(args.file))
     if args.command == "hash-password":
@@ -76,7 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         return run_eval(Path(args.file), args.config, show_all=args.all)
     if args.command == "learn":
         return _learn(args)
-    return _run(Path(args.config), force_console=args.command == "chat")
+    if args.command in ("backup", "restore"):
+        from bot.backup_cli import run_backup, run_restore
+
+        if args.command == "backup":
+            return run_backup(Path(args.config), args.out)
+        return run_restore(Path(args.config), Path(args.file), confirmed=args.yes)
+    return _run(Path(args.config), force_console=args.command == "chat", verbose=args.verbose)
 
 
 def _check_config(path: Path) -> int:
@@ -157,8 +164,9 @@ def _learn(args: argparse.Namespace) -> int:
     )
 
 
-def _run(config: Path, *, force_console: bool) -> int:
+def _run(config: Path, *, force_console: bool, verbose: bool = False) -> int:
     from bot.config import ConfigError, load_settings
+    from bot.logs import setup_logging
 
     try:
         settings = load_settings(config)
@@ -167,6 +175,15 @@ def _run(config: Path, *, force_console: bool) -> int:
         for line in exc.problems:
             print(f"  - {line}", file=sys.stderr)
         return 1
+    logs = settings.logging
+    setup_logging(
+        logging.INFO if verbose else logging.WARNING,
+        settings.tz,
+        file=logs.file,
+        file_level=logging.getLevelName(logs.level.upper()),
+        max_bytes=logs.max_mb * 1024 * 1024,
+        backups=logs.backups,
+    )
     if settings.uses_wechat and not force_console:
         return _run_wechat(config, settings)
     if force_console or not settings.web.enabled:
@@ -215,7 +232,12 @@ def _demo_accounts(config: Path) -> str:
 
 
 def _serve(app: App, announce: str) -> int:
-    """Run ``app`` with its web server until Ctrl-C; ``announce`` is printed once it is up."""
+    """Run ``app`` with its web server until Ctrl-C or SIGTERM (systemd, docker stop);
+    ``announce`` is printed once it is up."""
+    import signal
+
+    # SIGTERM stops like Ctrl-C: the app shuts down in order instead of dying mid-send.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(app.run(lambda: print(announce, file=sys.stderr, flush=True)))

@@ -12,6 +12,17 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config_ladder import read_ladder
+from bot.config_ops import (
+    STALL_KEYS,
+    AlertSettings,
+    HaSettings,
+    LogSettings,
+    StallSettings,
+    read_alerts,
+    read_ha,
+    read_logging,
+    read_stall,
+)
 from bot.config_rules import (
     DeliverySettings,
     WebSettings,
@@ -41,6 +52,8 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "WECHATY_PUPPET_SERVICE_ENDPOINT": ("wechat", "puppet_service_endpoint"),
     "LIUFANG_WEB_ADMIN_TOKEN": ("web", "admin_token"),
     "LIUFANG_OPEN311_API_KEY": ("web", "open311_api_key"),
+    "LIUFANG_ALERT_WEBHOOK_URL": ("alerts", "webhook_url"),
+    "LIUFANG_SMTP_PASSWORD": ("alerts", "smtp_password"),
 }
 _CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
@@ -87,6 +100,7 @@ class WechatSettings:
     reconnect_max_seconds: int = 300  # longest wait between reconnection attempts
     offline_notice_minutes: int = 10  # offline longer than this: tell the secretaries
     media_dir: Path = Path("data/media")
+    stall: StallSettings = field(default_factory=StallSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +132,9 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     web: WebSettings = field(default_factory=WebSettings)
     wechat: WechatSettings = field(default_factory=WechatSettings)
+    logging: LogSettings = field(default_factory=LogSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    ha: HaSettings = field(default_factory=HaSettings)
 
     @property
     def policy(self) -> Policy:
@@ -191,6 +208,9 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
             "delivery",
             "district",
             "communities",
+            "logging",
+            "alerts",
+            "ha",
         ),
     )
     bot = r.table("bot", raw, ("name", "timezone", "max_text_chars"))
@@ -205,6 +225,7 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
             "reconnect_max_seconds",
             "offline_notice_minutes",
             "media_dir",
+            *STALL_KEYS,
         ),
     )
     web = raw.get("web", {}) if isinstance(raw.get("web", {}), dict) else {}
@@ -268,6 +289,9 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
         ladder=read_ladder(r, raw),
         delivery=read_delivery(r, raw),
         wechat=_wechat(r, wechat),
+        logging=read_logging(r, raw, path.parent),
+        alerts=read_alerts(r, raw),
+        ha=read_ha(r, raw),
         duplicate_window_hours=r.integer(
             "duplicates.window_hours", duplicates, "window_hours", 72, 0, 24 * 90
         ),
@@ -288,6 +312,7 @@ def _wechat(r: SchemaReader, wechat: dict[str, Any]) -> WechatSettings:
         reconnect_max_seconds=number("reconnect_max_seconds", 300, 5, 3600),
         offline_notice_minutes=number("offline_notice_minutes", 10, 0, 24 * 60),
         media_dir=Path(media),
+        stall=read_stall(r, wechat),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Dialect, Index, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -299,6 +299,18 @@ class OutboxMessage(SQLModel, table=True):
     # Added in revision 0005: characters of ``text`` already delivered, when a long text goes
     # out in parts; a retry resumes from here and never resends a part.
     sent_chars: int = Field(default=0)
+
+
+class Leadership(SQLModel, table=True):
+    """Which process may send (revision 0012); see storage.leader. One row, ``main``."""
+
+    __tablename__ = "leadership"
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    epoch: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
+    expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    acquired_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 # The volunteer teams and the time bank keep their tables in their own module; importing it
