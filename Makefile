@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 # and lint tools (make test, lint, bench). Running the bot never installs the test tools.
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
+LEARN := $(VENV)/.learn-installed
 CONFIG ?= $(if $(wildcard config.toml),config.toml,config.example.toml)
 
 .PHONY: run chat test bench lint check-config model backup clean
@@ -16,6 +17,11 @@ $(VENV)/bin/python:
 $(RUNTIME): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install -q --disable-pip-version-check -e .
 	touch $(RUNTIME)
+
+# Retraining the model (make model, liufang learn) needs scikit-learn on top of the runtime.
+$(LEARN): pyproject.toml $(RUNTIME)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[learn]'
+	touch $(LEARN)
 
 $(DEV): pyproject.toml $(RUNTIME)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,lint]'
@@ -45,8 +51,7 @@ lint: $(DEV)
 	$(VENV)/bin/ruff format --check .
 
 # Rebuild the shipped model from handlers/understanding/data/train (reproducible: fixed folds).
-# Training needs scikit-learn, which is part of the runtime set.
-model: $(RUNTIME)
+model: $(LEARN)
 	$(PY) -m bot learn --out handlers/understanding/data/model.npz
 
 clean:

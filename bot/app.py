@@ -11,10 +11,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, timedelta
 from functools import partial
 
-from bot.channels.base import Channel
+from bot.alerts import AlertMonitor, AlertSender
+from bot.channels.base import Channel, channel_status
 from bot.clock import MAX_TRAVEL, TravelClock
 from bot.config import Settings
 from bot.delivery import OutboxSender
+from bot.health import Health
+from bot.leader import EXIT_DEPOSED, LeaseLeadership, SoloLeadership
+from bot.metrics import Metrics
 from bot.scheduler import Scheduler
 from bot.understanding import load_understanding
 from bot.volunteers import seed_volunteers
@@ -44,9 +48,11 @@ from handlers.workdays import use_extra_days
 from storage import followups
 from storage.db import Database, redact_url
 from storage.directory import sync_directory
+from storage.leader import startup_lock
 from storage.models import Community, Group, Member
 
 log = logging.getLogger(__name__)
+HEALTH_EVERY_SECONDS = 30.0  # how often the app looks at its own health to alert people
 
 
 def system_clock(settings: Settings) -> Callable[[], datetime]:
@@ -74,13 +80,18 @@ def directory_rows(settings: Settings) -> tuple[list[Community], list[Group], li
 
 
 def open_database(settings: Settings) -> Database:
-    """Open the configured database, bring its schema up to date and load the directory."""
+    """Open the configured database, bring its schema up to date and load the directory.
+
+    On PostgreSQL several processes may start at once: the start-up lock makes them take
+    turns, so the migrations and the directory sync never race (no IntegrityError).
+    """
     db = Database(settings.database_url)
-    db.upgrade()
-    with db.session() as session:
-        sync_directory(session, *directory_rows(settings))
-        seed_volunteers(session, settings)
-        session.commit()
+    with startup_lock(db):
+        db.upgrade()
+        with db.session() as session:
+            sync_directory(session, *directory_rows(settings))
+            seed_volunteers(session, settings)
+            session.commit()
     return db
 
 
@@ -164,14 +175,31 @@ def build_web(app: App) -> WebServer:
         dispatcher=app.dispatcher,
         sender=app.sender,
         clock=app.clock,
-        extras={"channel": app.channel},  # the simulator pages talk to the simulator channel
+        extras={
+            "channel": app.channel,  # the simulator pages talk to the simulator channel
+            "health": app.health,
+            "metrics": app.metrics,
+            "channel_status": app.channel_badge,
+        },
     )
     web = app.settings.web
     return WebServer(build_web_app(context, default_features()), web.host, web.port)
 
 
+class LeadershipLost(RuntimeError):
+    """This process led and lost the lease: it stopped sending and must restart as standby."""
+
+    exit_status = EXIT_DEPOSED
+
+
 class App:
-    """The running bot: start/stop lifecycle around one channel, and the web server if any."""
+    """The running bot: start/stop lifecycle around one channel, and the web server if any.
+
+    Only the leader connects the channel, sends and runs the scheduler (bot/leader.py); on
+    SQLite that is always this process, on PostgreSQL whichever holds the lease. Every process
+    serves the web pages; a standby's writes (Open311, the simulator) go into the outbox for
+    the leader to send.
+    """
 
     def __init__(
         self,
@@ -186,18 +214,63 @@ class App:
         self.channel = channel
         self.clock = clock or system_clock(settings)
         self.nlp = nlp or load_understanding(settings)
+        self.leadership: SoloLeadership | LeaseLeadership
+        probe = Database(settings.database_url)
+        if probe.dialect == "sqlite":
+            # Refuse a second process before touching the file (raises LeaderBusy).
+            self.leadership = SoloLeadership(probe)
+        probe.dispose()
         self.db = open_database(settings)
+        if self.db.dialect != "sqlite":
+            self.leadership = LeaseLeadership(self.db, settings.ha)
         self.dispatcher = build_dispatcher(settings, self.db, self.clock, self.nlp)
+        self.metrics = Metrics(
+            self.db, channel, self.clock, is_leader=lambda: self.leadership.is_leader
+        )
         self.sender = OutboxSender(
-            self.db, channel, self.clock, delivery=settings.delivery, quiet=settings.followups
+            self.db,
+            channel,
+            self.clock,
+            delivery=settings.delivery,
+            quiet=settings.followups,
+            may_send=lambda: self.leadership.is_leader,
+            observer=self.metrics,
         )
         self._sender_task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self.services = build_services(settings, self.clock, self.nlp)
         self.scheduler = build_scheduler(settings, self.db, self.services, self.sender.flush)
+        self.scheduler.on_run = self.metrics.sweep.observe
+        self.health = Health(
+            self.db,
+            channel,
+            self.clock,
+            role=lambda: self.leadership.role,
+            last_run=lambda: self.scheduler.last_run,
+            run_interval=self.scheduler.interval,
+            stuck_after_s=settings.alerts.outbox_stuck_minutes * 60,
+        )
+        self.alerts = AlertMonitor(
+            AlertSender(settings.alerts, settings.bot_name), settings.alerts, self.clock
+        )
         if hasattr(channel, "notify"):
             channel.notify = self.queue_replies  # e.g. WeChat's "was offline" note
+        if hasattr(channel, "lost_listeners"):
+            channel.lost_listeners.append(self._channel_lost)
+        self.leading = False  # the channel, sender and scheduler are running here
+        self.deposed = False
+        self._finished = asyncio.Event()
         # ``[web] enabled = false`` turns the web server off even where one is wanted.
         self.web = build_web(self) if serve_web and settings.web.enabled else None
+
+    def channel_badge(self) -> tuple[str, str]:
+        """The header's channel status: (css class, 已连接 / 已掉线 N 分钟 / 需要扫码)."""
+        if not self.leadership.is_leader:
+            return "standby", "备用实例（主实例在发送）"
+        status = channel_status(self.channel)
+        if status.logged_in:
+            return "ok", status.label
+        return ("scan" if status.needs_scan else "down"), status.label
 
     async def queue_replies(self, replies: Sequence[Reply]) -> None:
         """Queue messages no received message caused (a channel's notices), then send."""
@@ -251,19 +324,18 @@ class App:
 
     async def on_inbound(self, event: Inbound) -> None:
         """Handle one received message and send what it produced."""
+        self.metrics.messages_in.labels(kind=event.kind).inc()
         await self.dispatcher.process(event)
         await self.sender.flush()
 
     async def start(self) -> None:
-        """Deliver what is pending from before, then connect the channel."""
+        """Serve the web pages and compete for leadership; the leader connects and sends."""
         log.info("database: %s", redact_url(self.settings.database_url))
-        await self.sender.flush()
-        # Catch up on what fell due while the bot was down, then keep checking periodically.
-        await self.scheduler.run_due()
-        freeze_startup_heap()
-        self.scheduler.start()
-        self._sender_task = asyncio.create_task(self.sender.run())
-        await self.channel.start(self.on_inbound)
+        if self.leadership.solo:
+            await self._lead()
+        else:
+            self._spawn(self.leadership.run(self._lead, self._lose))
+        self._spawn(self._watch_health())
         if self.web is not None:
             try:
                 await self.web.start()
@@ -271,29 +343,94 @@ class App:
                 await self.stop()
                 raise
 
+    def _spawn(self, work: Awaitable[None]) -> None:
+        self._tasks.append(asyncio.ensure_future(work))
+
+    async def _lead(self) -> None:
+        """Become the leader: deliver what is pending, catch up, connect the channel."""
+        self.leading = True
+        if not self.leadership.solo and self.leadership.previous_holder:
+            await self.alerts.event(
+                "takeover",
+                "备用实例已接替",
+                f"主实例（{self.leadership.previous_holder}）停止响应，"
+                f"本实例已接管微信发送和定时任务（第 {self.leadership.epoch} 任）。"
+                "请检查原主实例所在的机器。",
+            )
+        await self.sender.flush()
+        # Catch up on what fell due while the bot was down, then keep checking periodically.
+        await self.scheduler.run_due()
+        freeze_startup_heap()
+        self.scheduler.start()
+        self._sender_task = asyncio.create_task(self.sender.run())
+        await self.channel.start(self.on_inbound)
+        self._spawn(self._watch_channel())
+
+    async def _lose(self) -> None:
+        """The lease slipped: sending already stopped (the fence); leave so a supervisor
+        restarts this process as a standby."""
+        self.deposed = True
+        self._finished.set()
+
+    async def _watch_channel(self) -> None:
+        await self.channel.wait_closed()
+        self._finished.set()
+
+    def _channel_lost(self, reason: str) -> None:
+        """The channel dropped its connection; a half-dead stream is worth an alert."""
+        if reason.startswith("half dead"):
+            self._spawn(
+                self.alerts.event(
+                    "half_dead",
+                    "微信收不到消息，已重连",
+                    f"网关有心跳但一直没有新消息（{reason}），机器人已重新连接。"
+                    "这段时间群里的报事可能没有收到，请在群里提醒大家重发。",
+                )
+            )
+
+    async def check_health(self) -> None:
+        """Look at the health report once and alert people about what needs them."""
+        report = await asyncio.to_thread(self.health.check)
+        await self.alerts.observe(report)
+
+    async def _watch_health(self) -> None:
+        while True:
+            await asyncio.sleep(HEALTH_EVERY_SECONDS)
+            try:
+                await self.check_health()
+            except Exception:
+                log.exception("health check failed")
+
     async def stop(self) -> None:
         """Disconnect, stop serving, deliver what is left, and close the database."""
         await self.scheduler.shutdown()
         # The channel first: the simulator wakes the pages that wait for a message, so the
         # web server does not wait for their long polls to time out.
-        await self.channel.stop()
+        if self.leading:
+            await self.channel.stop()
         if self.web is not None:
             await self.web.stop()
-        if self._sender_task is not None:
-            self._sender_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sender_task
-        await self.sender.flush()
+        for task in [self._sender_task, *self._tasks]:
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if self.leading and not self.deposed:
+            await self.sender.flush()
+        await self.leadership.stop()  # a clean stop hands the lease over at once
         self.db.dispose()
         gc.unfreeze()  # what start-up loaded may be collected again (tests start many apps)
 
     async def run(self, on_started: Callable[[], None] | None = None) -> None:
         """Run until the channel ends (end of console input) or the task is cancelled;
-        ``on_started`` is called once everything is up (to print where to find it)."""
+        ``on_started`` is called once everything is up (to print where to find it).
+        Raises LeadershipLost when this process led and lost the lease."""
         await self.start()
         if on_started is not None:
             on_started()
         try:
-            await self.channel.wait_closed()
+            await self._finished.wait()
         finally:
             await self.stop()
+        if self.deposed:
+            raise LeadershipLost("lost the leadership lease; restart as a standby")

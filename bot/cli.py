@@ -184,11 +184,17 @@ def _run(config: Path, *, force_console: bool, verbose: bool = False) -> int:
         max_bytes=logs.max_mb * 1024 * 1024,
         backups=logs.backups,
     )
-    if settings.uses_wechat and not force_console:
-        return _run_wechat(config, settings)
-    if force_console or not settings.web.enabled:
-        return _run_console(config, settings)
-    return _run_simulator(config, settings)
+    from storage.leader import LeaderBusy
+
+    try:
+        if settings.uses_wechat and not force_console:
+            return _run_wechat(config, settings)
+        if force_console or not settings.web.enabled:
+            return _run_console(config, settings)
+        return _run_simulator(config, settings)
+    except LeaderBusy as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
 
 
 def _run_console(config: Path, settings: Settings) -> int:
@@ -237,10 +243,15 @@ def _serve(app: App, announce: str) -> int:
     import signal
 
     # SIGTERM stops like Ctrl-C: the app shuts down in order instead of dying mid-send.
+    from bot.app import LeadershipLost
+
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(app.run(lambda: print(announce, file=sys.stderr, flush=True)))
+    except LeadershipLost as exc:
+        print(f"已失去主实例身份，停止发送后退出，等待重启为备用实例 / {exc}", file=sys.stderr)
+        return exc.exit_status
     except OSError as exc:
         web = app.settings.web
         print(

@@ -48,6 +48,16 @@ def run_learn(
     extra: tuple[Path, ...] = (),
 ) -> int:
     """Train, print cross-validated figures before and after, write the model; 0 when done."""
+    import importlib.util
+
+    if importlib.util.find_spec("sklearn") is None:
+        # Training needs scikit-learn (and scipy, ~200 MB), which the running bot does not.
+        print(
+            "重新学习需要 scikit-learn：请运行 make model，或 .venv/bin/pip install '.[learn]'\n"
+            "liufang learn needs scikit-learn: run `make model` or pip install '.[learn]'",
+            file=sys.stderr,
+        )
+        return 1
     from handlers.understanding.evaluation import LabelError, read_labelled
     from handlers.understanding.training import learn, shipped_corpus
 

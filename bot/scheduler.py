@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import tzinfo
 
@@ -41,6 +42,13 @@ class Scheduler:
         # The periodic job, start-up catch-up and console time travel share one lock: a step
         # never runs twice at the same time, whoever asked for it.
         self._lock = asyncio.Lock()
+        self.last_run: float | None = None  # time.monotonic() when the last run finished
+        self.on_run: Callable[[float], None] | None = None  # told each run's duration (metrics)
+
+    @property
+    def interval(self) -> float:
+        """Seconds between periodic runs."""
+        return self._interval
 
     @property
     def running(self) -> bool:
@@ -72,6 +80,7 @@ class Scheduler:
     async def run_due(self) -> int:
         """Run everything due by the injected clock now; returns how many things were done."""
         async with self._lock:
+            started = time.monotonic()
             done = 0
             for step in self._steps:
                 try:
@@ -84,6 +93,9 @@ class Scheduler:
                     await self._after_run()
                 except Exception:
                     log.exception("after-run hook failed")
+            self.last_run = time.monotonic()
+            if self.on_run is not None:
+                self.on_run(self.last_run - started)
             return done
 
     async def _tick(self) -> None:

@@ -6,6 +6,12 @@ It knows nothing of WeChat. The channel gives it a ``connect`` coroutine returni
 quiet for half the allowed time is probed (the channel sends a ding); one quiet for the whole
 time is dropped and replaced. That catches a stream that died without a word, which is what a
 restarted puppet-service gateway does to wechaty.
+
+A stream can also be half dead: heartbeats keep coming, messages do not. With a
+:class:`StallCheck`, a link on which no message (:meth:`Watchdog.message`) arrived for
+``stall.seconds`` while ``stall.active()`` says people are awake gets a self-test (the channel
+posts in a test room; the bot's own message must come back as a message event within
+``stall.echo_seconds``). No echo, or no self-test configured, and the link is replaced.
 """
 
 from __future__ import annotations
@@ -49,6 +55,16 @@ class WatchdogTimes:
         return max(0.01, min(self.quiet / 8, 5.0))
 
 
+@dataclass(frozen=True, slots=True)
+class StallCheck:
+    """Half-dead stream detection: how long without a message, when, and how to self-test."""
+
+    seconds: float  # no message for this long (during active hours): self-test
+    active: Callable[[], bool]  # whether messages are expected now (people are awake)
+    self_test: Callable[[], Awaitable[None]] | None = None  # post a message that must echo
+    echo_seconds: float = 60.0
+
+
 class Watchdog:
     """Keeps one link alive until :meth:`stop`; never raises out of :meth:`run`."""
 
@@ -59,12 +75,16 @@ class Watchdog:
         *,
         on_lost: Callable[[str], None] | None = None,
         now: Callable[[], float] = time.monotonic,
+        stall: StallCheck | None = None,
     ) -> None:
         self._connect = connect
         self.times = times
         self._on_lost = on_lost
         self._now = now
+        self.stall = stall
         self.last_sign = now()
+        self.last_message = self.last_sign
+        self.stalls = 0  # links dropped as half dead
         self.connects = 0  # links opened, the first one included
         self._signs = 0
         self._failure: str | None = None
@@ -75,6 +95,11 @@ class Watchdog:
         """Record a sign of life from the current link."""
         self.last_sign = self._now()
         self._signs += 1
+
+    def message(self) -> None:
+        """Record that a message arrived (the bot's own echo included): the stream carries them."""
+        self.last_message = self._now()
+        self.alive()
 
     def fail(self, reason: str) -> None:
         """Drop the current link now (the puppet reported an error or its stream ended)."""
@@ -101,7 +126,7 @@ class Watchdog:
                 attempt += 1
                 continue
             self.connects += 1
-            self.last_sign = self._now()
+            self.last_sign = self.last_message = self._now()
             reason = await self._watch(link)
             await self._close(link)
             if self._stopping:
@@ -120,12 +145,36 @@ class Watchdog:
     async def _watch(self, link: Link) -> str:
         """Wait until the link has to go; returns why."""
         probed_at: float | None = None
+        testing_since: float | None = None  # a self-test was sent and its echo is awaited
         while True:
             if self._stopping:
                 return "stopped"
             if self._failure is not None:
                 return self._failure
             now = self._now()
+            stall = self.stall
+            if testing_since is not None and self.last_message >= testing_since:
+                testing_since = None  # the echo came back: the stream carries messages
+            if stall is not None and testing_since is not None:
+                if now - testing_since >= stall.echo_seconds:
+                    self.stalls += 1
+                    return (
+                        f"half dead: the self-test did not come back in {stall.echo_seconds:.0f}s"
+                    )
+            elif stall is not None and now - self.last_message >= stall.seconds and stall.active():
+                quiet = now - self.last_message
+                if stall.self_test is None:
+                    self.stalls += 1
+                    return f"half dead: heartbeats but no message for {quiet:.0f}s"
+                log.warning("WeChat: no message for %.0fs; sending a self-test", quiet)
+                testing_since = now
+                try:
+                    await asyncio.wait_for(stall.self_test(), stall.echo_seconds)
+                except Exception as exc:
+                    self.stalls += 1
+                    return (
+                        f"half dead: the self-test could not be sent ({exc or type(exc).__name__})"
+                    )
             idle = now - self.last_sign
             if idle >= self.times.quiet:
                 return f"no event or heartbeat for {idle:.1f}s"

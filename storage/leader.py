@@ -24,9 +24,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.engine import make_url
 
 from storage.db import Database
@@ -121,11 +121,14 @@ class LeaseState:
 _ENSURE = text(
     "INSERT INTO leadership (name, holder, epoch) VALUES (:name, '', 0) ON CONFLICT DO NOTHING"
 )
+# The previous holder is read in the same statement: '' after a clean release or the first
+# start, a name when a leader died or lost its connection (the standby "took over").
 _TAKE = text(
-    "UPDATE leadership SET holder = :me, epoch = epoch + 1, acquired_at = now(),"
+    "UPDATE leadership AS l SET holder = :me, epoch = l.epoch + 1, acquired_at = now(),"
     " expires_at = now() + make_interval(secs => :lease)"
-    " WHERE name = :name AND (expires_at IS NULL OR expires_at < now())"
-    " RETURNING epoch"
+    " FROM (SELECT holder FROM leadership WHERE name = :name FOR UPDATE) AS p"
+    " WHERE l.name = :name AND (l.expires_at IS NULL OR l.expires_at < now())"
+    " RETURNING l.epoch, p.holder"
 )
 _RENEW = text(
     "UPDATE leadership SET expires_at = now() + make_interval(secs => :lease)"
@@ -133,7 +136,7 @@ _RENEW = text(
     " RETURNING epoch"
 )
 _RELEASE = text(
-    "UPDATE leadership SET expires_at = now() - interval '1 second'"
+    "UPDATE leadership SET holder = '', expires_at = now() - interval '1 second'"
     " WHERE name = :name AND holder = :me AND epoch = :epoch RETURNING epoch"
 )
 _STATE = text(
@@ -160,6 +163,7 @@ class Lease:
         self.me = me or holder_id()
         self._monotonic = monotonic
         self.epoch: int | None = None
+        self.previous_holder = ""
         self._valid_until = 0.0
 
     @property
@@ -168,13 +172,13 @@ class Lease:
         whatever the database would say)."""
         return self.epoch is not None and self._monotonic() < self._valid_until
 
-    def _call(self, statement: object, **params: object) -> int | None:
-        """Run one lease statement in its own transaction; the epoch it returned, if any."""
+    def _call(self, statement: Any, **params: object) -> Row[Any] | None:
+        """Run one lease statement in its own transaction; the row it returned, if any."""
         with self._db.engine.connect() as conn:
             conn.execute(_ENSURE, {"name": LEASE_NAME})
             row = conn.execute(statement, {"name": LEASE_NAME, "me": self.me, **params}).first()
             conn.commit()
-            return None if row is None else int(row[0])
+            return row
 
     def step(self) -> bool:
         """Take the lease if it is free, or renew it if it is ours; whether we hold it now.
@@ -185,12 +189,12 @@ class Lease:
         started = self._monotonic()
         try:
             if self.epoch is not None:
-                epoch = self._call(_RENEW, lease=self.lease_seconds, epoch=self.epoch)
-                if epoch is None:  # someone else has it: we were deposed
-                    self.epoch = None
+                if self._call(_RENEW, lease=self.lease_seconds, epoch=self.epoch) is None:
+                    self.epoch = None  # someone else has it: we were deposed
             else:
-                epoch = self._call(_TAKE, lease=self.lease_seconds)
-                self.epoch = epoch
+                row = self._call(_TAKE, lease=self.lease_seconds)
+                if row is not None:
+                    self.epoch, self.previous_holder = int(row[0]), str(row[1] or "")
         except Exception:
             return self.held
         if self.epoch is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from handlers.events import Inbound
@@ -52,3 +53,32 @@ def text_limit(channel: object) -> int | None:
 def is_rate_limited(channel: object) -> bool:
     """Whether the sending limits apply to the channel (they do unless it opts out)."""
     return bool(getattr(channel, "rate_limited", True))
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelStatus:
+    """Whether the channel can speak now, for /healthz, alerts and the dashboard header."""
+
+    kind: str
+    logged_in: bool
+    needs_scan: bool = False  # logged out: someone must scan the QR code again
+    offline_seconds: float | None = None  # how long it has been unable to send
+    last_event_age_s: float | None = None  # since the last event or heartbeat
+
+    @property
+    def label(self) -> str:
+        """已连接 / 已掉线 N 分钟 / 需要扫码, as the dashboard header shows it."""
+        if self.logged_in:
+            return "已连接"
+        if self.needs_scan:
+            return "需要扫码"
+        minutes = int((self.offline_seconds or 0) // 60)
+        return f"已掉线 {minutes} 分钟"
+
+
+def channel_status(channel: object) -> ChannelStatus:
+    """The channel's own status when it reports one; channels that cannot drop are connected."""
+    status = getattr(channel, "status", None)
+    if callable(status):
+        return status()
+    return ChannelStatus(kind=str(getattr(channel, "name", "unknown")), logged_in=True)

@@ -22,16 +22,17 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from datetime import time as dt_time
 from typing import TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.channels import wechaty_compat  # noqa: F401  (must run before wechaty is imported)
-from bot.channels.base import InboundCallback
+from bot.channels.base import ChannelStatus, InboundCallback
 from bot.channels.wechaty_events import EventMapper
 from bot.channels.wechaty_session import Session, sent_once, track_sends
 from bot.config import Settings
-from bot.watchdog import Watchdog, WatchdogTimes
+from bot.watchdog import StallCheck, Watchdog, WatchdogTimes
 from handlers.events import Reply
 
 from wechaty import Contact, Room, Wechaty, WechatyOptions  # isort: skip
@@ -55,6 +56,11 @@ logging.getLogger("wechaty.plugin").setLevel(logging.ERROR)
 
 PuppetFactory = Callable[[], Puppet | Awaitable[Puppet]]
 Notify = Callable[[Sequence[Reply]], Awaitable[object]]
+
+
+def within(moment: dt_time, start: dt_time, end: dt_time) -> bool:
+    """Whether a time of day falls in [start, end); a window past midnight wraps."""
+    return start <= moment < end if start <= end else moment >= start or moment < end
 
 
 def reset_pools() -> None:
@@ -121,7 +127,13 @@ class WechatyChannel:
         self.events.offline_notice_seconds = offline_notice_seconds
         self.events.notify_private = self._notify
         self.notify: Notify | None = None  # the app routes notices through its outbox
-        self.watchdog = Watchdog(self._connect, self._times, on_lost=self.events.lost)
+        self._clock = clock
+        self._stall_settings = w.stall
+        # Told why each connection was dropped (the app alerts on a half-dead stream).
+        self.lost_listeners: list[Callable[[str], None]] = []
+        self.watchdog = Watchdog(
+            self._connect, self._times, on_lost=self._lost, stall=self._stall_check()
+        )
         self.events.watchdog = self.watchdog
         self.session: Session | None = None
         self.stats: Counter[str] = self.events.stats
@@ -130,6 +142,7 @@ class WechatyChannel:
         self._consumer: asyncio.Task[None] | None = None
         self._closed = asyncio.Event()
         self._stopping = False
+        self._born = time.monotonic()  # offline since start-up until the first log-in
 
     async def start(self, on_inbound: InboundCallback) -> None:
         """Begin connecting (in the background) and feeding messages to ``on_inbound``."""
@@ -171,6 +184,48 @@ class WechatyChannel:
         contact = self._online_bot().Contact.load(contact_id)
         await contact.ready()
         await sent_once(contact.say(text))
+
+    def _lost(self, reason: str) -> None:
+        self.events.lost(reason)
+        for listener in self.lost_listeners:
+            try:
+                listener(reason)
+            except Exception:
+                log.exception("WeChat: a connection-lost listener failed")
+
+    def _stall_check(self) -> StallCheck | None:
+        """Half-dead stream detection from ``[wechat] stall_minutes`` (0: off)."""
+        stall = self._stall_settings
+        if stall.minutes <= 0:
+            return None
+        return StallCheck(
+            seconds=stall.minutes * 60,
+            active=lambda: within(self._clock().time(), stall.active_from, stall.active_until),
+            self_test=self._self_test if stall.self_test_room else None,
+            echo_seconds=stall.echo_seconds,
+        )
+
+    async def _self_test(self) -> None:
+        """Post a short line in the test room; it must come back as a message event."""
+        bot = self._online_bot()
+        room = bot.Room.load(self._stall_settings.self_test_room)
+        await room.ready()
+        await sent_once(room.say(f"【自检】连接检查 {self._clock():%H:%M}，无需回复"))
+
+    def status(self) -> ChannelStatus:
+        """Logged in or not, since when, and how long since the gateway last said anything."""
+        events, now = self.events, time.monotonic()
+        offline = None
+        if not events.online:
+            since = events.offline_since if events.offline_since is not None else self._born
+            offline = max(0.0, now - since)
+        return ChannelStatus(
+            kind=self.name,
+            logged_in=events.online,
+            needs_scan=events.needs_scan,
+            offline_seconds=offline,
+            last_event_age_s=max(0.0, now - self.watchdog.last_sign),
+        )
 
     def _online_bot(self) -> Wechaty:
         if self.session is None or not self.events.online:

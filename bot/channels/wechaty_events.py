@@ -55,6 +55,8 @@ class EventMapper:
         self.self_id = ""
         self.self_name = ""
         self.offline_since: float | None = None
+        self.needs_scan = False  # logged out (or never logged in): a QR code must be scanned
+        self.last_message = time.monotonic()  # the last message received (half-dead check)
         self.offline_notice_seconds = 600.0
         self.watchdog: Watchdog | None = None
         self.notify_private: Callable[[Sequence[Reply]], Awaitable[None]] | None = None
@@ -97,6 +99,10 @@ class EventMapper:
 
     def _on_scan(self, qrcode: str, status: Any, data: str | None = None) -> None:
         self._alive()
+        if not self.online:
+            self.needs_scan = True
+            if self.offline_since is None:
+                self.offline_since = time.monotonic()
         if int(getattr(status, "value", status)) in (SCAN_WAITING, SCAN_TIMEOUT) and qrcode:
             self._print(f"请用机器人的微信号扫码登录 / scan to log in: {qr_link(qrcode)}")
 
@@ -107,7 +113,7 @@ class EventMapper:
             await contact.ready()
         self.self_id, self.self_name = payload.contact_id, contact.name or self._bot_name
         was_offline, self.online = self.offline_since, True
-        self.offline_since = None
+        self.offline_since, self.needs_scan = None, False
         self._print(f"微信已登录 / logged in: {self.self_name} ({self.self_id})")
         if was_offline is not None:
             gone = time.monotonic() - was_offline
@@ -120,7 +126,7 @@ class EventMapper:
 
     def _on_logout(self, payload: Any) -> None:
         self._alive()
-        self.online = False
+        self.online, self.needs_scan = False, True
         if self.offline_since is None:
             self.offline_since = time.monotonic()
         self._print("微信已退出登录，等待重新扫码 / logged out; waiting for a new scan")
@@ -134,6 +140,9 @@ class EventMapper:
 
     def _on_message(self, msg: Any) -> None:
         self._alive()
+        self.last_message = time.monotonic()
+        if self.watchdog is not None:
+            self.watchdog.message()
         self._enqueue(self._message_inbound(msg))
 
     async def _message_inbound(self, msg: Any) -> Inbound | None:

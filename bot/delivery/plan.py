@@ -39,6 +39,7 @@ class Outgoing:
     kind: str
     urgent: bool
     sent_chars: int = 0  # progress through ``text`` (single rows only; merged ones start at 0)
+    created_at: datetime | None = None  # the oldest row's, for the alert latency metric
 
     @classmethod
     def of(cls, row: OutboxMessage) -> Outgoing:
@@ -54,6 +55,7 @@ class Outgoing:
             kind=row.kind,
             urgent=row.urgent,
             sent_chars=row.sent_chars,
+            created_at=row.created_at,
         )
 
     def absorb(self, other: Outgoing, limit: int) -> bool:

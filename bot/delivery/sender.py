@@ -8,6 +8,8 @@ Nothing is ever dropped: a row that cannot go now (rate limit, quiet hours, a fa
 waiting for its retry) stays pending.
 
 One sender per database: two processes flushing the same outbox would both send a row.
+``may_send`` is the leadership fence (bot/leader.py): it is asked before every part, so a
+process that lost the lease stops at once, even in the middle of a batch.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Protocol
 
 from bot.channels.base import Channel, is_rate_limited, text_limit
 from bot.config_rules import DeliverySettings
@@ -37,6 +40,18 @@ def backoff(attempts: int, cap: timedelta) -> timedelta:
     """How long to wait after the attempt numbered ``attempts`` (from 0) failed."""
     # The exponent is bounded so that a row failing for days cannot overflow the delay.
     return min(FIRST_RETRY * 2 ** min(attempts, 30), cap)
+
+
+class DeliveryObserver(Protocol):
+    """Told of each delivered message and each failed attempt (the metrics)."""
+
+    def delivered(self, message: Outgoing, now: datetime) -> None:
+        """``message`` (one or more merged rows) went out."""
+        ...
+
+    def failed(self) -> None:
+        """A send attempt failed."""
+        ...
 
 
 class Sent(Enum):
@@ -64,8 +79,12 @@ class OutboxSender:
         *,
         delivery: DeliverySettings | None = None,
         quiet: FollowUpRules | None = None,
+        may_send: Callable[[], bool] | None = None,
+        observer: DeliveryObserver | None = None,
     ) -> None:
         self._db = db
+        self._may_send = may_send or (lambda: True)
+        self.observer = observer
         self._channel = channel
         self._clock = clock
         self._batch = batch
@@ -95,7 +114,7 @@ class OutboxSender:
         async with self._lock:
             delivered = 0
             skip: set[str] = set()
-            while self._limits.global_free(self._clock(), urgent=True):
+            while self._may_send() and self._limits.global_free(self._clock(), urgent=True):
                 now = self._clock()
                 rows = await asyncio.to_thread(self._due, now, skip)
                 if not rows:
@@ -144,6 +163,8 @@ class OutboxSender:
         start = message.sent_chars
         while True:
             now = self._clock()
+            if not self._may_send():
+                return Sent.LIMITED  # fenced: no longer the leader; the row stays pending
             if not self._limits.free(message.key, now, message.urgent):
                 return Sent.LIMITED
             part, nxt = next_part(message.text, start, self.max_chars)
@@ -156,11 +177,15 @@ class OutboxSender:
                     assert message.to_id is not None
                     await self._channel.say_private(message.to_id, part)
             except Exception as exc:
+                if self.observer is not None:
+                    self.observer.failed()
                 await self._failed(message, exc)
                 return Sent.FAILED
             self._limits.record(message.key, now)
             if nxt >= len(message.text):
                 await asyncio.to_thread(self._mark_delivered, message.row_ids)
+                if self.observer is not None:
+                    self.observer.delivered(message, self._clock())
                 return Sent.DONE
             await asyncio.to_thread(self._mark_progress, message.row_ids[0], nxt)
             start = message.sent_chars = nxt

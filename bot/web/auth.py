@@ -1,10 +1,10 @@
 """Dashboard security: log-in, server-side sessions, CSRF tokens and who may see which community.
 
-Every path needs a logged-in session except ``/login``, ``/static/``, ``/public/`` and
-``/open311/`` (whose POST checks its own API key). A request without a session is sent to
-``/login`` (GET) or refused with 403 (any other method). Every unsafe request of a session
-must carry the session's CSRF token, as the form field ``csrf_token`` or the header
-``X-CSRF-Token`` (for scripts), else 403.
+Every path needs a logged-in session except ``/login``, ``/healthz``, ``/metrics``,
+``/static/``, ``/public/`` and ``/open311/`` (whose POST checks its own API key). A request
+without a session is sent to ``/login`` (GET) or refused with 403 (any other method). Every
+unsafe request of a session must carry the session's CSRF token, as the form field
+``csrf_token`` or the header ``X-CSRF-Token`` (for scripts), else 403.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ SESSION_COOKIE = "liufang_session"
 LOGIN_CSRF_COOKIE = "liufang_login_csrf"  # the login form has no session yet: double submit
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-PUBLIC_PATHS = frozenset({"/login"})
+PUBLIC_PATHS = frozenset({"/login", "/healthz", "/metrics"})  # health checks and Prometheus
 PUBLIC_PREFIXES = ("/static/", "/public/", "/open311/")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 GENERIC_FAILURE = "用户名或密码不正确"

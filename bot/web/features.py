@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.web import auth, dashboard, open311, public, simulator, volunteers
+from bot.web import auth, dashboard, health, open311, public, simulator, volunteers
 from bot.web.server import Setup
 
 
@@ -16,5 +16,6 @@ def default_features() -> list[Setup]:
         public.setup,
         open311.setup,
         simulator.setup,
+        health.setup,
     ]
     return features

@@ -8,6 +8,7 @@ import tomllib
 from tests.support.harness import REPO
 
 TOOLS = ("pytest", "pytest-asyncio", "ruff", "playwright", "hypothesis", "aiosmtpd")
+TRAINING = ("scikit-learn", "scipy")  # `liufang learn` only: ~200 MB the bot never imports
 
 
 def _name(requirement: str) -> str:
@@ -18,10 +19,13 @@ def test_runtime_dependencies_have_no_test_or_lint_tools() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     runtime = {_name(r) for r in project["dependencies"]}
     assert not runtime & set(TOOLS)
+    assert not runtime & set(TRAINING)
     assert "prometheus-client" in runtime  # /metrics is part of running the bot
     extras = project["optional-dependencies"]
     assert {_name(r) for r in extras["test"]} >= {"pytest", "playwright", "aiosmtpd"}
     assert {_name(r) for r in extras["lint"]} == {"ruff"}
+    assert {_name(r) for r in extras["learn"]} == {"scikit-learn"}
+    assert "scikit-learn" in {_name(r) for r in extras["test"]}  # the learn tests need it
 
 
 def _targets() -> dict[str, tuple[list[str], list[str]]]:
@@ -47,6 +51,7 @@ def test_make_run_installs_the_runtime_set_and_make_test_adds_the_tools() -> Non
     assert "install" in runtime_recipe and "-e ." in runtime_recipe and "[" not in runtime_recipe
     assert targets["test"][0] == ["$(DEV)"] and targets["lint"][0] == ["$(DEV)"]
     assert "'.[test,lint]'" in " ".join(targets["$(DEV)"][1])
+    assert targets["model"][0] == ["$(LEARN)"]
 
 
 def test_the_ci_script_runs_lint_and_tests_through_make() -> None:

@@ -1,0 +1,122 @@
+"""Leadership at run time: which process owns the chat account, the sender and the scheduler.
+
+SQLite (:class:`SoloLeadership`): the one process allowed on the file is the leader from the
+start. PostgreSQL (:class:`LeaseLeadership`): every process serves the web pages; the one
+holding the lease (``storage.leader.Lease``) also connects WeChat, sends and runs the
+scheduler. A standby checks every ``[ha] check_seconds`` and takes over once the leader's lease
+has run out (a dead leader: at most ``lease_seconds`` plus one check). A leader that can no
+longer renew stops sending at its local deadline, before the lease could pass to anyone, and
+then leaves the process (exit status 75) so that its supervisor starts it again as a standby.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from bot.config_ops import HaSettings
+from storage.db import Database
+from storage.leader import Lease, SqliteLock
+
+log = logging.getLogger(__name__)
+
+EXIT_DEPOSED = 75  # EX_TEMPFAIL: "try again", which is what the supervisor should do
+
+Hook = Callable[[], Awaitable[None]]
+
+
+class SoloLeadership:
+    """SQLite: this process is the only one on the database file, so it always leads."""
+
+    solo = True
+    epoch = 0
+    previous_holder = ""
+
+    def __init__(self, db: Database) -> None:
+        self._lock = SqliteLock(db)
+        self._lock.acquire()  # raises LeaderBusy with a clear message for a second process
+
+    @property
+    def is_leader(self) -> bool:
+        """Always: nobody else may run on this file."""
+        return True
+
+    @property
+    def role(self) -> str:
+        """leader."""
+        return "leader"
+
+    async def run(self, on_elected: Hook, on_lost: Hook) -> None:
+        """Lead at once; never lose it."""
+        await on_elected()
+
+    async def stop(self) -> None:
+        """Let another process open the file."""
+        self._lock.release()
+
+
+class LeaseLeadership:
+    """PostgreSQL: compete for the lease, lead while holding it, fence when it slips."""
+
+    solo = False
+
+    def __init__(
+        self,
+        db: Database,
+        ha: HaSettings,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.lease = Lease(db, ha.lease_seconds, monotonic=monotonic)
+        self.check_seconds = ha.check_seconds
+        self.elected_at: float | None = None
+        self._stopping = False
+
+    @property
+    def is_leader(self) -> bool:
+        """Whether this process may send now (checked before every send: the fence)."""
+        return self.lease.held
+
+    @property
+    def role(self) -> str:
+        """leader or standby."""
+        return "leader" if self.is_leader else "standby"
+
+    @property
+    def epoch(self) -> int:
+        """The current term's fencing token (0 when not leading)."""
+        return self.lease.epoch or 0
+
+    @property
+    def previous_holder(self) -> str:
+        """Who held the lease before this process took it ('' after a clean hand-over)."""
+        return self.lease.previous_holder
+
+    async def run(self, on_elected: Hook, on_lost: Hook) -> None:
+        """Check the lease until stopped; call ``on_elected`` once, ``on_lost`` if it slips."""
+        leading = False
+        while not self._stopping:
+            held = await asyncio.to_thread(self.lease.step)
+            if held and not leading:
+                leading = True
+                self.elected_at = time.monotonic()
+                log.warning("leadership: this process leads now (term %d)", self.lease.epoch)
+                await on_elected()
+            elif leading and not held:
+                log.error("leadership: lost the lease; stopped sending")
+                await on_lost()
+                return
+            await asyncio.sleep(self._next_check(leading))
+
+    def _next_check(self, leading: bool) -> float:
+        """Renew well inside the local deadline; a standby checks at the configured pace."""
+        return self.check_seconds
+
+    async def stop(self) -> None:
+        """Stop checking and hand the lease over at once (a clean stop)."""
+        self._stopping = True
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self.lease.release)
