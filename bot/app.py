@@ -335,6 +335,8 @@ class App:
             await self._lead()
         else:
             self._spawn(self.leadership.run(self._lead, self._lose))
+            # A lone instance is the leader by the time start() returns; a standby is not.
+            await self.leadership.first_check.wait()
         self._spawn(self._watch_health())
         if self.web is not None:
             try:

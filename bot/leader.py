@@ -53,6 +53,13 @@ class SoloLeadership:
         """Lead at once; never lose it."""
         await on_elected()
 
+    @property
+    def first_check(self) -> asyncio.Event:
+        """Already decided: this process leads."""
+        done = asyncio.Event()
+        done.set()
+        return done
+
     async def stop(self) -> None:
         """Let another process open the file."""
         self._lock.release()
@@ -73,6 +80,7 @@ class LeaseLeadership:
         self.lease = Lease(db, ha.lease_seconds, monotonic=monotonic)
         self.check_seconds = ha.check_seconds
         self.elected_at: float | None = None
+        self.first_check = asyncio.Event()  # set once the first check (and election) is done
         self._stopping = False
 
     @property
@@ -104,16 +112,16 @@ class LeaseLeadership:
                 leading = True
                 self.elected_at = time.monotonic()
                 log.warning("leadership: this process leads now (term %d)", self.lease.epoch)
-                await on_elected()
+                try:
+                    await on_elected()
+                finally:
+                    self.first_check.set()
             elif leading and not held:
                 log.error("leadership: lost the lease; stopped sending")
                 await on_lost()
                 return
-            await asyncio.sleep(self._next_check(leading))
-
-    def _next_check(self, leading: bool) -> float:
-        """Renew well inside the local deadline; a standby checks at the configured pace."""
-        return self.check_seconds
+            self.first_check.set()
+            await asyncio.sleep(self.check_seconds)
 
     async def stop(self) -> None:
         """Stop checking and hand the lease over at once (a clean stop)."""
