@@ -35,7 +35,7 @@ class AlertSettings:
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
-    email_from: str = ""
+    email_from: str = "liufang@localhost"
     email_to: tuple[str, ...] = ()
     gateway_down_minutes: int = 5
     outbox_stuck_minutes: int = 10
