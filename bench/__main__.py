@@ -6,7 +6,7 @@ import json
 import platform
 from pathlib import Path
 
-from bench import intake, search, sending, sweep, timebank, web, wechaty_latency
+from bench import intake, search, sending, soak, sweep, timebank, web, wechaty_latency
 
 TARGETS = {
     "ratio": (">=", 0.5),
@@ -26,6 +26,10 @@ TARGETS = {
     "timebank_balance_p95_ms": ("<=", 20),
     "timebank_audit_p95_ms": ("<=", 20),
     "timebank_board_speedup": (">=", 1.0),
+    "soak_reports_lost": ("<=", 0),
+    "soak_duplicate_tickets": ("<=", 0),
+    "soak_duplicate_sends": ("<=", 0),
+    "soak_takeover_max_s": ("<=", 30),
 }
 
 
@@ -46,6 +50,7 @@ def main() -> int:
         ("web: dashboard list page, 100,000 tickets, 20 clients", web.dashboard_latency),
         ("web: Open311 requests.json, 100,000 tickets, 20 clients", web.open311_latency),
         ("时间银行: 排行榜 and balance, 100,000 ledger entries", timebank.timebank_bench),
+        ("soak: two instances on PostgreSQL, leader SIGKILLed every 30 s", soak.soak),
     ):
         print(f"== {name}", flush=True)
         figures = fn()

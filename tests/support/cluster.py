@@ -42,10 +42,11 @@ def node_config(directory: Path, name: str, port: int, lease: int, check: int) -
     for old, new in (
         ("port = 8080", f"port = {port}"),
         ('open311_api_key = ""', f'open311_api_key = "{API_KEY}"'),
+        ("lease_seconds = 15", f"lease_seconds = {lease}"),
+        ("check_seconds = 3", f"check_seconds = {check}"),
     ):
         assert text.count(old) == 1, old
         text = text.replace(old, new)
-    text += f"\n[ha]\nlease_seconds = {lease}\ncheck_seconds = {check}\n"
     path = directory / f"{name}.toml"
     path.write_text(text, encoding="utf-8")
     return path
