@@ -89,9 +89,9 @@ class SendJournal:
         """About to hand ``text[start:end]`` of these rows to the channel."""
         for row_id in row_ids:
             self._run(
-                "INSERT INTO outbox_sends (row_id, start_at, end_at, state, at) VALUES (?, ?, ?, 'begun', ?)"
-                " ON CONFLICT (row_id, start_at) DO UPDATE SET end_at = excluded.end_at,"
-                " state = 'begun', at = excluded.at",
+                "INSERT INTO outbox_sends (row_id, start_at, end_at, state, at)"
+                " VALUES (?, ?, ?, 'begun', ?) ON CONFLICT (row_id, start_at)"
+                " DO UPDATE SET end_at = excluded.end_at, state = 'begun', at = excluded.at",
                 (row_id, start, end, time.time()),
             )
 
@@ -120,7 +120,8 @@ class SendJournal:
         return [
             (int(r[0]), int(r[1]), int(r[2]), str(r[3]))
             for r in self._run(
-                "SELECT row_id, start_at, end_at, state FROM outbox_sends ORDER BY row_id, start_at"
+                "SELECT row_id, start_at, end_at, state FROM outbox_sends"
+                " ORDER BY row_id, start_at"
             )
         ]
 
