@@ -64,6 +64,7 @@ class Stream:
     """Posts reports to whichever node answers, retrying on another when one is down."""
 
     cluster: Cluster
+    interval: float = INTERVAL
     posted: list[Posted] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -87,7 +88,9 @@ class Stream:
                 if item.ticket is None:
                     time.sleep(0.2)
             item.accepted_at = time.time() if item.ticket is not None else None
-            self.stop.wait(max(0.0, INTERVAL - (time.monotonic() - started)))
+            if self.stop.is_set():
+                break
+            self.stop.wait(max(0.0, self.interval - (time.monotonic() - started)))
 
 
 def _leader(cluster: Cluster, timeout: float = 60.0) -> Node:

@@ -103,3 +103,17 @@ def test_a_clean_stop_hands_over_at_once(cluster: Cluster) -> None:
     assert a.proc.wait(30) == 0
     cluster.wait(b, "leader", timeout=10)
     assert time.monotonic() - stopped < 6  # released: no waiting out the 6 s lease
+
+
+def test_sqlite_refuses_a_second_process_with_a_clear_message(tmp_path: Path) -> None:
+    cluster = Cluster(tmp_path, f"sqlite:///{tmp_path / 'db' / 'liufang.db'}")
+    try:
+        first = cluster.start("first")
+        assert cluster.wait(first, "leader")["role"] == "leader"
+        second = cluster.start("second")
+        assert second.proc.wait(60) == 1
+        said = second.log.read_text(encoding="utf-8")
+        assert "SQLite 只能由一个进程运行" in said and f"pid {first.proc.pid}" in said
+        assert first.alive() and (first.healthz() or {}).get("status") == "ok"
+    finally:
+        cluster.stop_all()

@@ -20,6 +20,7 @@ from bot.app import App, LeadershipLost, system_clock
 from bot.channels.base import InboundCallback
 from bot.config import load_settings
 from bot.logs import setup_logging
+from storage.leader import LeaderBusy
 
 
 class FileChannel:
@@ -63,7 +64,11 @@ def main(argv: list[str]) -> int:
     config, sent = Path(argv[0]), Path(argv[1])
     settings = load_settings(config)
     setup_logging(logging.WARNING, settings.tz)
-    app = App(settings, FileChannel(sent), clock=system_clock(settings), serve_web=True)
+    try:
+        app = App(settings, FileChannel(sent), clock=system_clock(settings), serve_web=True)
+    except LeaderBusy as exc:  # as the CLI does: say why, exit 1
+        print(exc, file=sys.stderr)
+        return 1
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with contextlib.suppress(KeyboardInterrupt):
