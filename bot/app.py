@@ -50,9 +50,12 @@ from storage.db import Database, redact_url
 from storage.directory import sync_directory
 from storage.leader import startup_lock
 from storage.models import Community, Group, Member
+from storage.outbox import Claimant
+from storage.sendlog import SendJournal
 
 log = logging.getLogger(__name__)
 HEALTH_EVERY_SECONDS = 30.0  # how often the app looks at its own health to alert people
+CLAIM_LEASE = timedelta(minutes=2)  # a sender's claim on rows; a new term takes them at once
 
 
 def system_clock(settings: Settings) -> Callable[[], datetime]:
@@ -235,6 +238,8 @@ class App:
             quiet=settings.followups,
             may_send=lambda: self.leadership.is_leader,
             observer=self.metrics,
+            claimant=self._claimant,
+            journal=SendJournal(self.db),
         )
         self._sender_task: asyncio.Task[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -262,6 +267,10 @@ class App:
         self._finished = asyncio.Event()
         # ``[web] enabled = false`` turns the web server off even where one is wanted.
         self.web = build_web(self) if serve_web and settings.web.enabled else None
+
+    def _claimant(self) -> Claimant:
+        """Outbox claims are made under this process's leadership term."""
+        return Claimant(self.leadership.holder, self.leadership.epoch, CLAIM_LEASE)
 
     def channel_badge(self) -> tuple[str, str]:
         """The header's channel status: (css class, 已连接 / 已掉线 N 分钟 / 需要扫码)."""
@@ -359,6 +368,7 @@ class App:
                 f"本实例已接管微信发送和定时任务（第 {self.leadership.epoch} 任）。"
                 "请检查原主实例所在的机器。",
             )
+        await self.sender.recover()  # what a killed predecessor left half-sent
         await self.sender.flush()
         # Catch up on what fell due while the bot was down, then keep checking periodically.
         await self.scheduler.run_due()
@@ -420,6 +430,8 @@ class App:
         if self.leading and not self.deposed:
             await self.sender.flush()
         await self.leadership.stop()  # a clean stop hands the lease over at once
+        if self.sender.journal is not None:
+            self.sender.journal.close()
         self.db.dispose()
         gc.unfreeze()  # what start-up loaded may be collected again (tests start many apps)
 

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.config_ops import HaSettings
 from storage.db import Database
-from storage.leader import Lease, SqliteLock
+from storage.leader import Lease, SqliteLock, holder_id
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +32,14 @@ class SoloLeadership:
     """SQLite: this process is the only one on the database file, so it always leads."""
 
     solo = True
-    epoch = 0
     previous_holder = ""
 
     def __init__(self, db: Database) -> None:
         self._lock = SqliteLock(db)
         self._lock.acquire()  # raises LeaderBusy with a clear message for a second process
+        self.holder = holder_id()
+        # Each run is a new term, so the outbox claims of a killed run are taken over at once.
+        self.epoch = time.time_ns() // 1_000_000
 
     @property
     def is_leader(self) -> bool:
@@ -97,6 +99,11 @@ class LeaseLeadership:
     def epoch(self) -> int:
         """The current term's fencing token (0 when not leading)."""
         return self.lease.epoch or 0
+
+    @property
+    def holder(self) -> str:
+        """This process's name in the lease and in outbox claims."""
+        return self.lease.me
 
     @property
     def previous_holder(self) -> str:

@@ -299,6 +299,12 @@ class OutboxMessage(SQLModel, table=True):
     # Added in revision 0005: characters of ``text`` already delivered, when a long text goes
     # out in parts; a retry resumes from here and never resends a part.
     sent_chars: int = Field(default=0)
+    # Added in revision 0013: the sender's claim on the row while it sends it (storage.outbox).
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claim_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    claim_epoch: int = Field(
+        default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"}
+    )
 
 
 class Leadership(SQLModel, table=True):

@@ -13,10 +13,12 @@ set by whoever writes it: urgent rows are sent before every other row due for th
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import OutboxMessage
 
@@ -100,6 +102,14 @@ def due(
 
     Rooms and private recipients in ``skip_rooms``/``skip_contacts`` are left out.
     """
+    statement = _due_statement(now, skip_rooms, skip_contacts).limit(limit)
+    return list(session.exec(statement).all())
+
+
+def _due_statement(
+    now: datetime, skip_rooms: Collection[str], skip_contacts: Collection[str]
+) -> SelectOfScalar[OutboxMessage]:
+    """The due rows in sending order, without a limit (shared by :func:`due` and :func:`claim`)."""
     # The sender skips rooms (and private recipients) it cannot serve now, so that their
     # backlog does not fill the batch and hide the rows of other rooms behind it.
     statement = select(OutboxMessage).where(
@@ -116,9 +126,55 @@ def due(
             | col(OutboxMessage.to_id).not_in(skip_contacts)
         )
     # Urgent first, so that an alarm is in the batch however long the routine backlog is.
-    statement = statement.order_by(col(OutboxMessage.urgent).desc(), col(OutboxMessage.id))
-    statement = statement.limit(limit)
-    return list(session.exec(statement).all())
+    return statement.order_by(col(OutboxMessage.urgent).desc(), col(OutboxMessage.id))
+
+
+@dataclass(frozen=True, slots=True)
+class Claimant:
+    """Who claims rows: the process, its leadership term (fencing token), for how long."""
+
+    holder: str
+    epoch: int
+    lease: timedelta
+
+
+def claim(
+    session: Session,
+    now: datetime,
+    claimant: Claimant,
+    limit: int = 100,
+    *,
+    skip_rooms: Collection[str] = (),
+    skip_contacts: Collection[str] = (),
+) -> list[OutboxMessage]:
+    """Claim the rows :func:`due` would return that nobody else holds, and return them.
+
+    A row is free when it was never claimed, its claim ran out, it was claimed under an
+    earlier leadership term (that leader is fenced), or it is ours. On PostgreSQL the rows are
+    locked ``FOR UPDATE SKIP LOCKED``: a row another transaction is claiming is passed over,
+    never waited for. The caller commits, which makes the claim visible.
+    """
+    free = (
+        col(OutboxMessage.claimed_by).is_(None)
+        | (col(OutboxMessage.claim_until) < now)
+        | (col(OutboxMessage.claim_epoch) < claimant.epoch)
+        | (col(OutboxMessage.claimed_by) == claimant.holder)
+    )
+    statement = _due_statement(now, skip_rooms, skip_contacts).where(free).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    rows = list(session.exec(statement).all())
+    if rows:
+        session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_([r.id for r in rows]))
+            .values(
+                claimed_by=claimant.holder,
+                claim_until=now + claimant.lease,
+                claim_epoch=claimant.epoch,
+            )
+        )
+    return rows
 
 
 def pending(session: Session) -> list[OutboxMessage]:

@@ -1,9 +1,12 @@
 """The outbox sender: the one place that sends, with limits, splitting, merging and retries.
 
-Exactly once, and the one window where it is not: a part is marked (delivered, or its
-progress through a long text) in its own transaction right after the channel accepted it.
-A crash after the channel accepted a part and before that commit is the only way a part can
-go out twice; a crash anywhere else leaves the row pending and it is sent once on restart.
+Exactly once, as far as the chat network allows: rows are claimed (storage.outbox.claim,
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL, under the leadership term) before they are sent;
+each part is recorded in the send journal (storage.sendlog) as begun before it is handed to
+the channel and as done the instant the channel returns, with no ``await`` in between, and
+only then marked in the outbox in its own transaction. After a crash, :meth:`recover` marks
+what the journal saw done and resends only the parts whose send is unknown (begun, never
+done: the process died while the network had them) — the one way a part can go out twice.
 Nothing is ever dropped: a row that cannot go now (rate limit, quiet hours, a failed room
 waiting for its retry) stays pending.
 
@@ -30,10 +33,12 @@ from handlers.policy import FollowUpRules
 from storage import outbox
 from storage.db import Database
 from storage.models import OutboxMessage
+from storage.sendlog import SendJournal
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(seconds=2)
+COMPLETE = -1  # a journal part that finished its message
 
 
 def backoff(attempts: int, cap: timedelta) -> timedelta:
@@ -81,8 +86,12 @@ class OutboxSender:
         quiet: FollowUpRules | None = None,
         may_send: Callable[[], bool] | None = None,
         observer: DeliveryObserver | None = None,
+        claimant: Callable[[], outbox.Claimant] | None = None,
+        journal: SendJournal | None = None,
     ) -> None:
         self._db = db
+        self._claimant = claimant
+        self.journal = journal
         self._may_send = may_send or (lambda: True)
         self.observer = observer
         self._channel = channel
@@ -168,8 +177,15 @@ class OutboxSender:
             if not self._limits.free(message.key, now, message.urgent):
                 return Sent.LIMITED
             part, nxt = next_part(message.text, start, self.max_chars)
+            last = nxt >= len(message.text)
             # Mentions go with the first part only: people are called once, not per part.
             mentions = message.mention_ids if start == 0 else []
+            journal = self.journal
+            if journal is not None:
+                # A part that ends the message settles every row merged into it; one that
+                # does not is progress on the first row, as _mark_progress records it.
+                rows = message.row_ids if last else message.row_ids[:1]
+                journal.begin(rows, start, COMPLETE if last else nxt)
             try:
                 if message.room_id:
                     await self._channel.say(message.room_id, part, mentions)
@@ -177,12 +193,16 @@ class OutboxSender:
                     assert message.to_id is not None
                     await self._channel.say_private(message.to_id, part)
             except Exception as exc:
+                if journal is not None:
+                    journal.failed(rows, start)
                 if self.observer is not None:
                     self.observer.failed()
                 await self._failed(message, exc)
                 return Sent.FAILED
+            if journal is not None:
+                journal.done(rows, start)  # no await since the channel returned
             self._limits.record(message.key, now)
-            if nxt >= len(message.text):
+            if last:
                 await asyncio.to_thread(self._mark_delivered, message.row_ids)
                 if self.observer is not None:
                     self.observer.delivered(message, self._clock())
@@ -201,9 +221,55 @@ class OutboxSender:
         rooms = {k.removeprefix("room:") for k in skip if k.startswith("room:")}
         contacts = {k.removeprefix("to:") for k in skip if k.startswith("to:")}
         with self._db.session() as session:
-            return outbox.due(
-                session, now, limit=self._batch, skip_rooms=rooms, skip_contacts=contacts
+            if self._claimant is None:
+                return outbox.due(
+                    session, now, limit=self._batch, skip_rooms=rooms, skip_contacts=contacts
+                )
+            rows = outbox.claim(
+                session,
+                now,
+                self._claimant(),
+                limit=self._batch,
+                skip_rooms=rooms,
+                skip_contacts=contacts,
             )
+            session.commit()
+            return rows
+
+    async def recover(self) -> int:
+        """Settle what the journal knows from before a crash; returns the unknown parts.
+
+        Parts the channel accepted are marked in the outbox (never sent again); parts handed
+        over without an answer are left pending, so they are sent again, and counted.
+        """
+        if self.journal is None:
+            return 0
+        return await asyncio.to_thread(self._recover)
+
+    def _recover(self) -> int:
+        assert self.journal is not None
+        lines = self.journal.pending()
+        unknown = 0
+        with self._db.session() as session:
+            for row_id, start, end, state in lines:
+                row = session.get(OutboxMessage, row_id)
+                if row is None or row.delivered_at is not None or start < row.sent_chars:
+                    continue  # already recorded in the outbox
+                if state != "done":
+                    unknown += 1
+                elif end == COMPLETE:
+                    outbox.mark_all_delivered(session, [row_id], self._clock())
+                elif row.sent_chars < end <= len(row.text):
+                    outbox.mark_progress(session, row_id, end)
+            session.commit()
+        self.journal.forget([line[0] for line in lines])
+        if unknown:
+            log.warning(
+                "outbox: send unknown: %d part(s) were handed to the chat network when the last"
+                " process stopped, with no answer; they are sent again",
+                unknown,
+            )
+        return unknown
 
     def _defer(self, row_ids: list[int], until: datetime) -> None:
         with self._db.session() as session:
@@ -214,6 +280,8 @@ class OutboxSender:
         with self._db.session() as session:
             outbox.mark_all_delivered(session, row_ids, self._clock())
             session.commit()
+        if self.journal is not None:
+            self.journal.forget(row_ids)  # the outbox knows now
 
     def _mark_progress(self, row_id: int, sent_chars: int) -> None:
         with self._db.session() as session:
