@@ -3,9 +3,10 @@ journal knows, so the restart does not send it again; a send whose outcome is un
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
+
+import pytest
 
 from bot.delivery import OutboxSender
 from storage.db import Database
@@ -19,15 +20,13 @@ CLAIMS = Claimant("host:1:a", 1, timedelta(minutes=2))
 
 
 class Network:
-    """Accepts every message; can hang after accepting, as a process about to be killed."""
+    """Accepts every message."""
 
     def __init__(self) -> None:
         self.sent: list[str] = []
-        self.accepted = asyncio.Event()
 
     async def say(self, room_id: str, text: str, mention_ids: Sequence[str] = ()) -> None:
         self.sent.append(text)
-        self.accepted.set()
 
     async def say_private(self, contact_id: str, text: str) -> None:
         await self.say(contact_id, text)
@@ -57,10 +56,13 @@ async def test_killed_after_the_network_accepted_is_not_sent_again(database: Dat
     row_id = _put(database, "已登记 T1")
     network = Network()
     first = _sender(database, network)
-    flushing = asyncio.create_task(first.flush())
-    await network.accepted.wait()
-    flushing.cancel()  # dies before the outbox could record the send
-    await asyncio.gather(flushing, return_exceptions=True)
+
+    def killed(row_ids: list[int]) -> None:
+        raise SystemExit("killed before the outbox could record the send")
+
+    first._mark_delivered = killed  # type: ignore[method-assign]
+    with pytest.raises(SystemExit):
+        await first.flush()
     assert not _delivered(database, row_id) and network.sent == ["已登记 T1"]
     first.journal.close()  # type: ignore[union-attr]
 

@@ -20,6 +20,7 @@ def started(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[App]:
     async def run(self: App, on_started: object = None) -> None:  # only the choice is tested
         apps.append(self)
         self.db.dispose()
+        await self.leadership.stop()  # let the next command open the same SQLite file
 
     monkeypatch.setattr(App, "run", run)
     monkeypatch.setenv("LIUFANG_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
