@@ -6,7 +6,7 @@ import json
 import platform
 from pathlib import Path
 
-from bench import intake, search, sending, soak, sweep, timebank, web, wechaty_latency
+from bench import intake, killloop, search, sending, soak, sweep, timebank, web, wechaty_latency
 
 TARGETS = {
     "ratio": (">=", 0.5),
@@ -30,6 +30,10 @@ TARGETS = {
     "soak_duplicate_tickets": ("<=", 0),
     "soak_duplicate_sends": ("<=", 0),
     "soak_takeover_max_s": ("<=", 30),
+    "killloop_sqlite_duplicates_per_100_kills": ("<=", 1),
+    "killloop_postgres_duplicates_per_100_kills": ("<=", 0),
+    "killloop_sqlite_lost": ("<=", 0),
+    "killloop_postgres_lost": ("<=", 0),
 }
 
 
@@ -51,6 +55,7 @@ def main() -> int:
         ("web: Open311 requests.json, 100,000 tickets, 20 clients", web.open311_latency),
         ("时间银行: 排行榜 and balance, 100,000 ledger entries", timebank.timebank_bench),
         ("soak: two instances on PostgreSQL, leader SIGKILLed every 30 s", soak.soak),
+        ("SIGKILL loop: duplicate sends on SQLite and PostgreSQL", killloop.kill_loop),
     ):
         print(f"== {name}", flush=True)
         figures = fn()

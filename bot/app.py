@@ -227,6 +227,8 @@ class App:
         if self.db.dialect != "sqlite":
             self.leadership = LeaseLeadership(self.db, settings.ha)
         self.dispatcher = build_dispatcher(settings, self.db, self.clock, self.nlp)
+        # Roles and bindings are cached only while this process is the one that changes them.
+        self.dispatcher.owns_directory = lambda: self.leadership.is_leader
         self.metrics = Metrics(
             self.db, channel, self.clock, is_leader=lambda: self.leadership.is_leader
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
@@ -57,6 +57,10 @@ class Dispatcher:
         self._planner = planner
         self._directory = directory.DirectoryCache()
         self._senders = SenderLimits(per_sender_per_minute)
+        # Whether this process alone writes the directory (the leader): only then may the
+        # cache outlive a message. A standby reads it afresh; the leader may change it.
+        self.owns_directory: Callable[[], bool] = lambda: True
+        self._owned = True
         # Messages are handled one at a time, in arrival order: a command must see the
         # ticket that the report just before it created.
         self._lock = asyncio.Lock()
@@ -74,6 +78,10 @@ class Dispatcher:
             sender_name=strip_invisible(event.sender_name),
             room_topic=strip_invisible(event.room_topic),
         )
+        owner = self.owns_directory()
+        if not (owner and self._owned):  # a standby, or the first message as the leader
+            self._directory.forget()
+        self._owned = owner
         try:
             with self._db.session() as session:
                 replies = self._run(session, event)

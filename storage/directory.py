@@ -131,7 +131,7 @@ class DirectoryCache:
     Every message needs its group and its sender's roles; they change only through binding
     and role commands (and the config at start-up). Copies are handed to each session with
     ``merge(load=False)``: attached objects, without a query. Valid for one process writing
-    the directory, which is how the bot runs (one process owns the chat account).
+    the directory: the leader (it owns the chat account); a standby forgets it every message.
     """
 
     def __init__(self) -> None:
@@ -159,8 +159,12 @@ class DirectoryCache:
     def after_commit(self, session: Session) -> None:
         """Forget everything when the transaction just committed wrote the directory."""
         if session.info.pop(_CHANGED, False):
-            self._groups.clear()
-            self._members.clear()
+            self.forget()
+
+    def forget(self) -> None:
+        """Drop every copy (another process may have written the directory)."""
+        self._groups.clear()
+        self._members.clear()
 
 
 _Row = TypeVar("_Row", bound=SQLModel)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from pathlib import Path
+
+from sqlalchemy import event, update
+from sqlmodel import col
 
 from storage.db import Database
 from storage.directory import DirectoryCache, sync_directory
 from storage.models import Community, Group, Member
+from tests.support.harness import TestBot
 
 
 def _seed(db: Database) -> None:
@@ -44,3 +48,33 @@ def test_second_lookup_needs_no_query_and_a_write_clears_it(database: Database) 
         group = cache.group(s, "r1")
         assert group is not None and group.topic == "一网格（新）"
         assert cache.group(s, "nowhere") is None
+
+
+def _roles_seen(bot: TestBot, contact_id: str) -> list[str]:
+    """The roles the dispatcher's directory holds for ``contact_id`` after one message."""
+    bot.dispatcher.process_sync(bot.event("[毛塘路1网格] 李网格长: 大家好"))
+    cached = bot.dispatcher._directory._members.get(contact_id, [])
+    return [m.role for m in cached]
+
+
+def _change_role_elsewhere(bot: TestBot, contact_id: str, role: str) -> None:
+    """Another process (the leader) changes a role: this one's cache is not told."""
+    with bot.db.engine.begin() as conn:
+        conn.execute(update(Member).where(col(Member.contact_id) == contact_id).values(role=role))
+
+
+def test_a_standby_reads_roles_afresh_and_the_leader_keeps_its_copy(tmp_path: Path) -> None:
+    bot = TestBot.from_example(tmp_path)
+    try:
+        leads = [False]
+        bot.dispatcher.owns_directory = lambda: leads[0]
+        assert _roles_seen(bot, "wx-mt-li") == ["grid_leader"]
+        _change_role_elsewhere(bot, "wx-mt-li", "volunteer")
+        assert _roles_seen(bot, "wx-mt-li") == ["volunteer"]  # a standby sees the change
+        leads[0] = True
+        _change_role_elsewhere(bot, "wx-mt-li", "grid_leader")
+        assert _roles_seen(bot, "wx-mt-li") == ["grid_leader"]  # fresh on taking over
+        _change_role_elsewhere(bot, "wx-mt-li", "resident")
+        assert _roles_seen(bot, "wx-mt-li") == ["grid_leader"]  # the leader trusts its copy
+    finally:
+        bot.close()
