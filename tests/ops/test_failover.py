@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cluster import Cluster
+from tests.support.cluster import AlertInbox, Cluster
 from tests.support.db import POSTGRES_SKIP_REASON, postgres_db, postgres_url
 
 pytestmark = pytest.mark.skipif(
@@ -26,13 +26,21 @@ TAKEOVER_BAR_S = 45.0
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
+def inbox() -> Iterator[AlertInbox]:
+    receiver = AlertInbox()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, inbox: AlertInbox) -> Iterator[Cluster]:
     url = postgres_url()
     if url is None:
         pytest.skip(POSTGRES_SKIP_REASON)
     # A blank schema: the two nodes start together on it and must not race the migrations.
     with postgres_db(url, upgrade=False) as db:
-        c = Cluster(tmp_path, db.url, lease=6, check=1)
+        env = {"LIUFANG_ALERT_WEBHOOK_URL": inbox.url}
+        c = Cluster(tmp_path, db.url, lease=6, check=1, env=env)
         try:
             yield c
         finally:
@@ -46,7 +54,9 @@ def _cards(cluster: Cluster) -> Counter[str]:
     )
 
 
-def test_one_leader_one_standby_and_a_takeover_after_sigkill(cluster: Cluster) -> None:
+def test_one_leader_one_standby_and_a_takeover_after_sigkill(
+    cluster: Cluster, inbox: AlertInbox
+) -> None:
     a, b = cluster.start("a"), cluster.start("b")  # at the same time, on an empty database
     first = {n.name: cluster.wait(n)["role"] for n in (a, b)}
     deadline = time.monotonic() + 20
@@ -79,6 +89,14 @@ def test_one_leader_one_standby_and_a_takeover_after_sigkill(cluster: Cluster) -
     takeover = time.monotonic() - killed
     assert takeover < TAKEOVER_BAR_S
     assert takeover >= 1.0  # not before the dead leader's lease could have run out locally
+    # The people are told out of band (the WeCom robot), naming the instance that died.
+    deadline = time.monotonic() + 10
+    while not inbox.alerts and time.monotonic() < deadline:
+        time.sleep(0.1)
+    ((alerted_at, alert),) = inbox.alerts
+    content = alert["text"]["content"]
+    assert "备用实例已接替" in content and f":{leader.proc.pid}:" in content
+    assert alerted_at - killed < TAKEOVER_BAR_S
 
     # The new leader files and sends; nothing from before is sent again.
     assert standby.report("小区东门口那个井盖松了，踩上去咣当响，麻烦安排修一下") == 2
@@ -93,7 +111,7 @@ def test_one_leader_one_standby_and_a_takeover_after_sigkill(cluster: Cluster) -
     assert second[0]["pid"] == standby.proc.pid
 
 
-def test_a_clean_stop_hands_over_at_once(cluster: Cluster) -> None:
+def test_a_clean_stop_hands_over_at_once(cluster: Cluster, inbox: AlertInbox) -> None:
     a = cluster.start("a")
     assert cluster.wait(a, "leader")["role"] == "leader"
     b = cluster.start("b")
@@ -103,6 +121,8 @@ def test_a_clean_stop_hands_over_at_once(cluster: Cluster) -> None:
     assert a.proc.wait(30) == 0
     cluster.wait(b, "leader", timeout=10)
     assert time.monotonic() - stopped < 6  # released: no waiting out the 6 s lease
+    time.sleep(0.5)
+    assert inbox.alerts == []  # a hand-over is not a failure: nobody is alarmed
 
 
 def test_sqlite_refuses_a_second_process_with_a_clear_message(tmp_path: Path) -> None:

@@ -15,11 +15,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +118,7 @@ class Cluster:
     database_url: str
     lease: int = 6
     check: int = 1
+    env: dict[str, str] = field(default_factory=dict)  # more environment for every node
     nodes: list[Node] = field(default_factory=list)
 
     @property
@@ -129,7 +132,7 @@ class Cluster:
         config = node_config(self.directory, name, port, self.lease, self.check)
         log = self.directory / f"{name}.log"
         env = dict(os.environ)
-        env |= {"LIUFANG_DATABASE_URL": self.database_url, "PYTHONPATH": str(REPO)}
+        env |= {"LIUFANG_DATABASE_URL": self.database_url, "PYTHONPATH": str(REPO), **self.env}
         env.pop("WECHATY_PUPPET_SERVICE_TOKEN", None)
         cmd = [
             sys.executable,
@@ -179,3 +182,34 @@ class Cluster:
             return []
         lines = self.sent_file.read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
+
+
+class AlertInbox:
+    """A local webhook receiver (the WeCom robot's place) recording each alert and when."""
+
+    def __init__(self) -> None:
+        self.alerts: list[tuple[float, dict[str, Any]]] = []
+        inbox = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                inbox.alerts.append((time.monotonic(), json.loads(body)))
+                answer = b'{"errcode": 0, "errmsg": "ok"}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/cgi-bin/webhook/send"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop listening."""
+        self._server.shutdown()
+        self._server.server_close()
