@@ -266,6 +266,7 @@ class App:
             channel.lost_listeners.append(self._channel_lost)
         self.leading = False  # the channel, sender and scheduler are running here
         self.deposed = False
+        self._failure: BaseException | None = None
         self._finished = asyncio.Event()
         # ``[web] enabled = false`` turns the web server off even where one is wanted.
         self.web = build_web(self) if serve_web and settings.web.enabled else None
@@ -357,7 +358,18 @@ class App:
                 raise
 
     def _spawn(self, work: Awaitable[None]) -> None:
-        self._tasks.append(asyncio.ensure_future(work))
+        task = asyncio.ensure_future(work)
+        task.add_done_callback(self._task_done)
+        self._tasks.append(task)
+
+    def _task_done(self, task: asyncio.Future[None]) -> None:
+        """A background task that fails (say, the channel cannot start on taking over) ends
+        the run loudly instead of leaving a leader that does nothing."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error("background task failed; stopping", exc_info=task.exception())
+        self._failure = task.exception()
+        self._finished.set()
 
     async def _lead(self) -> None:
         """Become the leader: deliver what is pending, catch up, connect the channel."""
@@ -448,5 +460,7 @@ class App:
             await self._finished.wait()
         finally:
             await self.stop()
+        if self._failure is not None:
+            raise self._failure
         if self.deposed:
             raise LeadershipLost("lost the leadership lease; restart as a standby")
