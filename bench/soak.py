@@ -4,8 +4,9 @@ Two real bot processes (``tests.support.cluster``: the App with its web server a
 leadership, on a file channel standing in for WeChat) share one PostgreSQL schema with the
 shipped lease timing (15 s lease, checks every 3 s). Reports arrive through the Open311 API
 of whichever instance answers, one every ``INTERVAL`` seconds, every tenth an urgent one.
-First a baseline without kills; then the leader is SIGKILLed every 30 s for five minutes and
-started again at once, as systemd or docker would, so a standby is always there.
+First a baseline without kills; then, for five minutes, the leader is SIGKILLed 30 s after
+the previous takeover and started again at once, as systemd or docker would, so a standby is
+always there (about seven kills with the shipped 15 s lease).
 
 Printed and written to bench/results.json: reports lost (accepted but no ticket, or a ticket
 whose card never went out), duplicate tickets, duplicate sends (a message sent more than once),
