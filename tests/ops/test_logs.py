@@ -72,3 +72,13 @@ def test_a_second_setup_replaces_the_first(tmp_path: Path, restore_root: None) -
     ours = [h for h in logging.getLogger().handlers if getattr(h, "_liufang_handler", False)]
     assert len(ours) == 2
     assert any(getattr(h, "baseFilename", "").endswith("b.log") for h in ours)
+
+
+def test_phone_numbers_are_masked_in_the_file_too(tmp_path: Path, restore_root: None) -> None:
+    log_file = tmp_path / "liufang.log"
+    handlers = setup_logging(logging.WARNING, file=log_file)
+    logging.getLogger("liufang.test").warning("居民说：我的电话 13812345678，快来")
+    for handler in handlers:
+        handler.flush()
+    text = log_file.read_text(encoding="utf-8")
+    assert "13812345678" not in text and "138****5678" in text
