@@ -299,7 +299,7 @@ class OutboxMessage(SQLModel, table=True):
     # Added in revision 0005: characters of ``text`` already delivered, when a long text goes
     # out in parts; a retry resumes from here and never resends a part.
     sent_chars: int = Field(default=0)
-    # Added in revision 0014: the sender's claim on the row while it sends it (storage.outbox).
+    # Added in revision 0015: the sender's claim on the row while it sends it (storage.outbox).
     claimed_by: str | None = Field(default=None, max_length=200)
     claim_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     claim_epoch: int = Field(
@@ -308,7 +308,7 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class Leadership(SQLModel, table=True):
-    """Which process may send (revision 0013); see storage.leader. One row, ``main``."""
+    """Which process may send (revision 0014); see storage.leader. One row, ``main``."""
 
     __tablename__ = "leadership"
 

@@ -5,8 +5,8 @@ leadership term (the fencing token) it was made under: a row claimed by a live c
 same or a later term is skipped by other senders (``FOR UPDATE SKIP LOCKED`` on PostgreSQL);
 a claim of an earlier term, or an expired one, is taken over.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

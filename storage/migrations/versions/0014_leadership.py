@@ -4,8 +4,8 @@ The leader renews ``expires_at`` (the database's clock) well before it passes; a
 the row over only once it has passed. ``epoch`` rises with every new leader: it is the fencing
 token the outbox claims carry, so a deposed leader's late writes are refused.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-01
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
