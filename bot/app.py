@@ -312,8 +312,14 @@ class App:
             raise PermissionError("no time travel while a real chat channel is connected")
         if target - clock() > MAX_TRAVEL:
             raise ValueError(f"time travel is limited to {MAX_TRAVEL.days} days a step")
-        while (now := clock()) < target:
-            clock.set(min(target, await asyncio.to_thread(self._next_stop, now)))
+        stop = clock()
+        while stop < target:
+            # Stops are counted from the last stop, not from the clock after its sweep: a row
+            # falling due while that sweep ran (the travel clock runs on with real time) is
+            # still a stop of its own, not skipped to a later one that would merge its rung.
+            upcoming = await asyncio.to_thread(self._next_stop, stop)
+            stop = max(clock(), min(target, upcoming))
+            clock.set(stop)
             await self.scheduler.run_due()
         await self.sender.flush()
 
