@@ -9,7 +9,7 @@ import pytest
 from bot.cli import main
 from bot.config import ConfigError, load_settings
 from handlers.vocabulary import ROLES
-from tests.support.harness import EXAMPLE_CONFIG
+from tests.support.harness import EXAMPLE_CONFIG, edited_config
 
 
 def test_example_config_has_two_communities_with_every_role() -> None:
@@ -55,14 +55,6 @@ def test_environment_overrides_secrets() -> None:
     assert s.web_admin_token == "admin"
 
 
-def _broken(tmp_path: Path, old: str, new: str) -> Path:
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    assert old in text
-    p = tmp_path / "config.toml"
-    p.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return p
-
-
 @pytest.mark.parametrize(
     ("old", "new", "field", "fix"),
     [
@@ -104,7 +96,7 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
 def test_each_mistake_names_file_field_and_fix(
     tmp_path: Path, old: str, new: str, field: str, fix: str
 ) -> None:
-    path = _broken(tmp_path, old, new)
+    path = edited_config(tmp_path, old, new)
     with pytest.raises(ConfigError) as info:
         load_settings(path, env={})
     matching = [p for p in info.value.problems if f": {field}: " in p]
@@ -124,7 +116,7 @@ def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
 def test_check_config_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check-config", str(EXAMPLE_CONFIG)]) == 0
     assert "2 个社区" in capsys.readouterr().out
-    path = _broken(tmp_path, 'role = "property"', 'role = "boss"')
+    path = edited_config(tmp_path, 'role = "property"', 'role = "boss"')
     assert main(["check-config", str(path)]) == 1
     out = capsys.readouterr().out
     assert "communities[0].members[4].role" in out and "1 problem" in out
@@ -150,5 +142,7 @@ def test_nlp_files_are_checked(tmp_path: Path) -> None:
 
 
 def test_public_url_is_read(tmp_path: Path) -> None:
-    path = _broken(tmp_path, 'public_url = ""', 'public_url = "https://bot.example.org/liufang"')
+    path = edited_config(
+        tmp_path, 'public_url = ""', 'public_url = "https://bot.example.org/liufang"'
+    )
     assert load_settings(path, env={}).web.public_url == "https://bot.example.org/liufang"

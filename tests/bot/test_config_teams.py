@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.config import ConfigError, load_settings
 from storage.volunteers.models import CatalogueItem, Team, TeamMember
-from tests.support.harness import EXAMPLE_CONFIG, TestBot
+from tests.support.harness import EXAMPLE_CONFIG, TestBot, edited_config
 
 
 def test_demo_config_has_the_five_teams_and_a_catalogue() -> None:
@@ -29,14 +29,6 @@ def test_demo_config_has_the_five_teams_and_a_catalogue() -> None:
     assert {b.building for b in maotang.buildings} == {"15栋", "16栋"}
 
 
-def _broken(tmp_path: Path, old: str, new: str) -> Path:
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    assert old in text
-    p = tmp_path / "config.toml"
-    p.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return p
-
-
 @pytest.mark.parametrize(
     ("old", "new", "field", "fix"),
     [
@@ -52,7 +44,7 @@ def test_each_mistake_names_field_and_fix(
     tmp_path: Path, old: str, new: str, field: str, fix: str
 ) -> None:
     with pytest.raises(ConfigError) as info:
-        load_settings(_broken(tmp_path, old, new), env={})
+        load_settings(edited_config(tmp_path, old, new), env={})
     matching = [p for p in info.value.problems if f": {field}: " in p]
     assert matching and fix in matching[0], info.value.problems
 

@@ -148,3 +148,12 @@ class TestBot:
     def close(self) -> None:
         """Release the database."""
         self.db.dispose()
+
+
+def edited_config(tmp_path: Path, old: str, new: str) -> Path:
+    """The example config with its first ``old`` replaced by ``new``, written under tmp_path."""
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "config.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
