@@ -25,13 +25,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 
-from bot.app import build_engine, directory_rows
+from bot.app import build_engine
 from bot.config import load_settings
+from bot.directory import start_directory
 from handlers.context import Services
 from handlers.followups.planner import plan
 from handlers.understanding.types import Classification
 from storage.db import Database
-from storage.directory import sync_directory
 from storage.models import Ticket
 
 REPO = Path(__file__).resolve().parents[1]
@@ -137,7 +137,7 @@ def build(path: Path, due: int) -> tuple[Database, Services]:
     db = Database(settings.database_url)
     db.upgrade()
     with db.session() as session:
-        sync_directory(session, *directory_rows(settings))
+        start_directory(session, settings, NOW)
         session.commit()
     services = Services(clock=lambda: NOW, nlp=_NoNlp(), policy=settings.policy)
     tickets, follow = [], []

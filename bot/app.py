@@ -16,6 +16,7 @@ from bot.channels.base import Channel, channel_status
 from bot.clock import MAX_TRAVEL, TravelClock
 from bot.config import Settings
 from bot.delivery import OutboxSender
+from bot.directory import start_directory
 from bot.health import Health
 from bot.leader import EXIT_DEPOSED, LeaseLeadership, SoloLeadership
 from bot.metrics import Metrics
@@ -47,9 +48,7 @@ from handlers.understanding import Understanding
 from handlers.workdays import use_extra_days
 from storage import followups
 from storage.db import Database, redact_url
-from storage.directory import sync_directory
 from storage.leader import startup_lock
-from storage.models import Community, Group, Member
 from storage.outbox import Claimant
 from storage.sendlog import SendJournal
 
@@ -64,37 +63,24 @@ def system_clock(settings: Settings) -> Callable[[], datetime]:
     return lambda: datetime.now(tz)
 
 
-def directory_rows(settings: Settings) -> tuple[list[Community], list[Group], list[Member]]:
-    """The config's communities, groups and members as storage rows."""
-    communities, groups, members = [], [], []
-    for c in settings.communities:
-        communities.append(Community(code=c.code, name=c.name, district=settings.district))
-        groups.extend(
-            Group(
-                room_id=g.room_id, topic=g.topic, kind=g.kind, community_code=c.code, grid=g.grid
-            )
-            for g in c.groups
-        )
-        members.extend(
-            Member(contact_id=m.id, name=m.name, role=m.role, community_code=c.code, grid=m.grid)
-            for m in c.members
-        )
-    return communities, groups, members
+def open_database(settings: Settings, now: datetime | None = None) -> Database:
+    """Open the configured database, bring its schema up to date, seed or check the directory.
 
-
-def open_database(settings: Settings) -> Database:
-    """Open the configured database, bring its schema up to date and load the directory.
-
-    On PostgreSQL several processes may start at once: the start-up lock makes them take
-    turns, so the migrations and the directory sync never race (no IntegrityError).
+    The configuration seeds the directory at the first start only; later it is compared, and
+    a difference is logged as one hint (the database wins: see ``bot.directory``). ``now``
+    dates the seed (the real clock unless given). On PostgreSQL several processes may start
+    at once: the start-up lock makes them take turns, so the migrations and the seed never
+    race (no IntegrityError).
     """
     db = Database(settings.database_url)
     with startup_lock(db):
         db.upgrade()
         with db.session() as session:
-            sync_directory(session, *directory_rows(settings))
+            hint = start_directory(session, settings, now or datetime.now(settings.tz))
             seed_volunteers(session, settings)
             session.commit()
+    if hint:
+        log.warning("%s", hint)
     return db
 
 

@@ -1,5 +1,5 @@
-"""Command line: ``liufang run | chat | check-config | classify | eval | learn``, and
-``liufang backup | restore``.
+"""Command line: ``liufang run | chat | check-config | classify | eval | learn``,
+``liufang backup | restore`` and ``liufang import-config | export-config``.
 
 Also ``python -m bot``.
 
@@ -37,6 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate a configuration file")
     check.add_argument("file", nargs="?", default=DEFAULT_CONFIG)
     sub.add_parser("hash-password", help="hash a dashboard password for [[web.users]]")
+    imp = sub.add_parser(
+        "import-config", help="apply the config's members, groups and users to the database"
+    )
+    imp.add_argument("--config", default=DEFAULT_CONFIG, help="TOML configuration file")
+    imp.add_argument("--yes", action="store_true", help="apply without asking")
+    imp.add_argument("--dry-run", action="store_true", help="only show the differences")
+    exp = sub.add_parser("export-config", help="write the config with the database's directory")
+    exp.add_argument("--config", default=DEFAULT_CONFIG, help="TOML configuration file")
+    exp.add_argument("--out", default=None, help="the file to write (default: standard output)")
     classify = sub.add_parser("classify", help="classify JSON or text lines from stdin")
     classify.add_argument("--config", default=None, help="use this config's extra lexicons")
     evaluate = sub.add_parser("eval", help="score understanding on a labelled JSONL file")
@@ -69,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         return _check_config(Path(args.file))
     if args.command == "hash-password":
         return _hash_password()
+    if args.command in ("import-config", "export-config"):
+        from bot.directory_cli import run_export, run_import
+
+        if args.command == "export-config":
+            return run_export(Path(args.config), Path(args.out) if args.out else None)
+        return run_import(Path(args.config), yes=args.yes, dry_run=args.dry_run)
     if args.command == "classify":
         return _classify(args.config)
     if args.command == "eval":
@@ -102,6 +117,11 @@ def _check_config(path: Path) -> int:
         f"{path}: 配置正确 / OK — {len(settings.communities)} 个社区, {groups} 个群, "
         f"{members} 名成员"
     )
+    from bot.directory_cli import stored_differs
+
+    hint = stored_differs(settings)
+    if hint:
+        print(hint)
     return 0
 
 

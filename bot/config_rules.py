@@ -137,6 +137,7 @@ class WebUser:
     name: str
     role: str  # secretary | committee | … (the six parties)
     community: str  # community code; "*" for the district (every community)
+    disabled: bool = False  # kept on record, may not log in
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +179,9 @@ def read_web(
     users = []
     for i, u in enumerate(r.table_list("web.users", w, key="users")):
         where = f"web.users[{i}]"
-        r.known_keys(where, u, ("username", "password_hash", "name", "role", "community"))
+        r.known_keys(
+            where, u, ("username", "password_hash", "name", "role", "community", "disabled")
+        )
         username = r.string(f"{where}.username", u, "username", "", required=True)
         password_hash = r.string(f"{where}.password_hash", u, "password_hash", "", required=True)
         if password_hash and not password_hash.startswith("scrypt$"):
@@ -202,7 +205,11 @@ def read_web(
                 '写社区的 code，或 "*"（全街道）',
             )
         name = r.string(f"{where}.name", u, "name", "") or username
-        users.append(WebUser(username, password_hash, name, role, community))
+        disabled = u.get("disabled", False)
+        if not isinstance(disabled, bool):
+            r.problem(f"{where}.disabled", f"{disabled!r} 不是 true/false", "写 true 或删掉这一行")
+            disabled = False
+        users.append(WebUser(username, password_hash, name, role, community, disabled))
     public_url = r.string("web.public_url", w, "public_url", "").strip()
     if public_url and not re.fullmatch(r"https?://[^\s/?#@]+(?:/[^\s?#]*)?", public_url):
         r.problem(

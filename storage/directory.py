@@ -1,7 +1,9 @@
-"""The directory: communities, their groups and members, as the configuration defines them.
+"""The directory: communities, their groups and members, and the dashboard users.
 
-The configuration is the source of truth for what it names, but rows added another way (by a
-command, say) are left alone: syncing only inserts and updates, it never deletes.
+The database is the source of truth. The configuration seeds it once (``bot.directory``) and
+``liufang import-config`` applies it again on request; chat commands and the web pages write
+through the ``save_*``/``remove_*`` functions here. Each flushes and leaves the commit (and
+the audit of who changed what) to the caller.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import make_transient_to_detached
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
-from storage.models import Community, Group, Member
+from storage.models import Community, DashboardUser, Group, Member
 
 
 def sync_directory(
@@ -22,69 +24,128 @@ def sync_directory(
     groups: Sequence[Group],
     members: Sequence[Member],
 ) -> None:
-    """Upsert the configured directory; idempotent, flushes but leaves the commit to the caller.
+    """Upsert these rows; idempotent, flushes but leaves the commit to the caller.
 
     Communities match by code, groups by room id, members by (contact id, community code).
     The given objects are copied, never attached, so a caller may pass the same ones again.
     """
-    for community in communities:
-        row = session.get(Community, community.code)
-        if row is None:
-            session.add(
-                Community(code=community.code, name=community.name, district=community.district)
-            )
-            # Flushed one by one so a code listed twice updates the row instead of clashing.
-            session.flush()
-            continue
-        row.name = community.name
-        row.district = community.district
-    # Groups and members refer to communities: those rows must exist before their children.
-    session.flush()
+    for c in communities:
+        save_community(session, c.code, c.name, c.district)
+    for g in groups:
+        save_group(session, g.room_id, g.topic, g.kind, g.community_code, g.grid)
+    for m in members:
+        save_member(session, m.contact_id, m.community_code, m.name, m.role, m.grid)
 
-    for group in groups:
-        existing = session.get(Group, group.room_id)
-        if existing is None:
-            session.add(
-                Group(
-                    room_id=group.room_id,
-                    topic=group.topic,
-                    kind=group.kind,
-                    community_code=group.community_code,
-                    grid=group.grid,
-                )
-            )
-            session.flush()
-            continue
-        existing.topic = group.topic
-        existing.kind = group.kind
-        existing.community_code = group.community_code
-        existing.grid = group.grid
 
-    for member in members:
-        found = session.exec(
-            select(Member).where(
-                Member.contact_id == member.contact_id,
-                Member.community_code == member.community_code,
-            )
-        ).first()
-        if found is None:
-            session.add(
-                Member(
-                    contact_id=member.contact_id,
-                    name=member.name,
-                    role=member.role,
-                    community_code=member.community_code,
-                    grid=member.grid,
-                )
-            )
-            # Flush now so a repeated (contact, community) later in the list updates this row
-            # instead of inserting a second one that the unique constraint would reject.
-            session.flush()
-            continue
-        found.name = member.name
-        found.role = member.role
-        found.grid = member.grid
+def save_community(session: Session, code: str, name: str, district: str = "") -> Community:
+    """Add the community ``code`` or update its name and district (flushed)."""
+    row = session.get(Community, code) or Community(code=code, name=name)
+    row.name, row.district = name, district
+    return _flushed(session, row)
+
+
+def save_group(
+    session: Session,
+    room_id: str,
+    topic: str,
+    kind: str,
+    community_code: str,
+    grid: str | None = None,
+) -> Group:
+    """Bind the room ``room_id`` (kind ``six_party`` or ``grid``), or change its binding."""
+    row = session.get(Group, room_id) or Group(
+        room_id=room_id, topic=topic, kind=kind, community_code=community_code
+    )
+    row.topic, row.kind, row.community_code = topic, kind, community_code
+    row.grid = grid if kind == "grid" else None
+    return _flushed(session, row)
+
+
+def save_member(
+    session: Session,
+    contact_id: str,
+    community_code: str,
+    name: str,
+    role: str,
+    grid: str | None = None,
+) -> Member:
+    """Give ``contact_id`` this name, role and grid in the community (added if new)."""
+    row = member_in(session, contact_id, community_code) or Member(
+        contact_id=contact_id, community_code=community_code, name=name, role=role
+    )
+    row.name, row.role, row.grid = name, role, grid
+    return _flushed(session, row)
+
+
+def save_user(
+    session: Session,
+    username: str,
+    password_hash: str,
+    name: str,
+    role: str,
+    community: str,
+    *,
+    disabled: bool = False,
+) -> DashboardUser:
+    """Add the dashboard user ``username`` or update every field of it (flushed)."""
+    row = session.get(DashboardUser, username) or DashboardUser(
+        username=username, password_hash=password_hash, name=name, role=role, community=community
+    )
+    row.password_hash, row.name, row.role = password_hash, name, role
+    row.community, row.disabled = community, disabled
+    return _flushed(session, row)
+
+
+def remove_group(session: Session, room_id: str) -> bool:
+    """Unbind the room; False when it was not bound. Its tickets keep their room id."""
+    return _deleted(session, session.get(Group, room_id))
+
+
+def remove_member(session: Session, contact_id: str, community_code: str) -> bool:
+    """Forget the person's role in the community; False when they had none."""
+    return _deleted(session, member_in(session, contact_id, community_code))
+
+
+def remove_user(session: Session, username: str) -> bool:
+    """Delete the dashboard user; False when there was none (disabling keeps the record)."""
+    return _deleted(session, session.get(DashboardUser, username))
+
+
+def member_in(session: Session, contact_id: str, community_code: str) -> Member | None:
+    """The person's row in this community, if any."""
+    statement = select(Member).where(
+        Member.contact_id == contact_id, Member.community_code == community_code
+    )
+    return session.exec(statement).first()
+
+
+def dashboard_user(session: Session, username: str) -> DashboardUser | None:
+    """The dashboard user with this name (disabled ones too), if any."""
+    return session.get(DashboardUser, username)
+
+
+def dashboard_users(session: Session) -> list[DashboardUser]:
+    """Every dashboard user, by name."""
+    return list(session.exec(select(DashboardUser).order_by(col(DashboardUser.username))).all())
+
+
+_Saved = TypeVar("_Saved", bound=SQLModel)
+
+
+def _flushed(session: Session, row: _Saved) -> _Saved:
+    # Flushed one by one so a key listed twice updates the row instead of clashing, and
+    # children (groups, members) find the community they refer to.
+    session.add(row)
     session.flush()
+    return row
+
+
+def _deleted(session: Session, row: SQLModel | None) -> bool:
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
 
 
 def community_by_code(session: Session, code: str) -> Community | None:

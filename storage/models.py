@@ -1,4 +1,4 @@
-"""sqlmodel tables: the directory (communities, groups, members), tickets, events, outbox."""
+"""sqlmodel tables: the directory (communities, groups, members, users), tickets, outbox."""
 
 from __future__ import annotations
 
@@ -83,6 +83,35 @@ class Member(SQLModel, table=True):
     role: str = Field(max_length=32)
     community_code: str = Field(foreign_key="communities.code", max_length=64)
     grid: str | None = Field(default=None, max_length=100)
+
+
+class DashboardUser(SQLModel, table=True):
+    """Someone who may log in to the web pages, for one community or the street (``*``)."""
+
+    __tablename__ = "dashboard_users"
+
+    username: str = Field(primary_key=True, max_length=100)
+    password_hash: str = Field(max_length=300)  # scrypt$…, never the password
+    name: str = Field(max_length=100)
+    role: str = Field(max_length=32)
+    community: str = Field(max_length=64)  # a community code, or "*" for the whole street
+    disabled: bool = Field(default=False)
+
+
+class DirectoryImport(SQLModel, table=True):
+    """One time the configuration was written into the directory: the seed, then imports.
+
+    The first row marks the directory as seeded: from then on the database is the source of
+    truth and a start-up never applies the configuration again by itself.
+    """
+
+    __tablename__ = "directory_imports"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # seed | import
+    source: str = Field(default="", max_length=500)  # the configuration file
+    changes: int = Field(default=0)
+    at: datetime = Field(sa_type=UtcDateTime)
 
 
 class Ticket(SQLModel, table=True):

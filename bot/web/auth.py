@@ -26,6 +26,8 @@ from bot.config_rules import WebUser
 from bot.web.dashboard_render import CSRF, USER, render, setup_templates
 from bot.web.passwords import hash_password, verify_password
 from bot.web.server import WEB
+from storage.db import Database
+from storage.directory import dashboard_user
 
 log = logging.getLogger(__name__)
 
@@ -271,6 +273,15 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     return _login_form(request)
 
 
+def stored_user(db: Database, username: str) -> WebUser | None:
+    """The dashboard user ``username`` as stored (the database, not the file); None if disabled."""
+    with db.session() as session:
+        row = dashboard_user(session, username)
+        if row is None or row.disabled:
+            return None
+        return WebUser(row.username, row.password_hash, row.name, row.role, row.community)
+
+
 async def login_submit(request: web.Request) -> web.StreamResponse:
     """POST /login: check the password, start a session, go where the user was going."""
     form = await request.post()
@@ -283,8 +294,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     limiter = request.app[LIMITER]
     if not limiter.admit(username, address):
         return _too_many(request, username, address)
-    users = {u.username: u for u in request.app[WEB].settings.web.users}
-    user = users.get(username)
+    user = await asyncio.to_thread(stored_user, request.app[WEB].db, username)
     # scrypt takes tens of milliseconds: off the event loop, and as long for an unknown name;
     # one check per name at a time, so a lock that falls meanwhile is seen by the next.
     stored = user.password_hash if user else _DUMMY_HASH
