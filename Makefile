@@ -43,8 +43,9 @@ backup: $(RUNTIME)
 test: $(DEV)
 	$(PY) -m pytest -q -rs
 
+# ONLY=web (or ONLY=intake,sweep) runs some groups; see python -m bench --help.
 bench: $(DEV)
-	$(PY) -m bench
+	$(PY) -m bench $(if $(ONLY),--only $(ONLY))
 
 lint: $(DEV)
 	$(VENV)/bin/ruff check .

@@ -26,7 +26,9 @@ from storage.db import Database
 from tests.support.cluster import Cluster
 from tests.support.db import postgres_db
 
-KILLS = int(os.environ.get("LIUFANG_KILLS", "40"))
+# 10 kills per backend keep ``make bench`` within ten minutes on two cores; the counts (lost,
+# duplicates, unknown at restart) stay counts. LIUFANG_KILLS=40 for the longer run.
+KILLS = int(os.environ.get("LIUFANG_KILLS", "10"))
 
 
 def _loop(cluster: Cluster, db: Database, kills: int, seed: int) -> dict[str, float]:
@@ -101,7 +103,9 @@ def _backend(name: str, kills: int) -> dict[str, float]:
         except Exception as exc:
             print(f"   PostgreSQL skipped: {type(exc).__name__}")
             return {}
-        cluster = Cluster(directory, pg.url, lease=15, check=3)
+        # The tests' short lease (6 s, as on SQLite): the loop counts duplicate sends, which do
+        # not depend on the lease; the soak measures takeovers with the shipped 15 s lease.
+        cluster = Cluster(directory, pg.url)
         try:
             return _loop(cluster, pg, kills, seed=2)
         finally:

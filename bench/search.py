@@ -1,5 +1,8 @@
 """Keyword search benchmark: ``search_tickets`` (FTS5) against a LIKE scan, 1,000,000 tickets.
 
+The same-run baselines: the LIKE scan (what the index saves) and a raw FTS5 MATCH, the same SQL
+with the same LIMIT through a plain sqlite3 connection (what the ORM and the session cost).
+
 The database is generated once (seeded, so always the same rows) into the system temp folder
 and reused by later runs: its name carries the generator version, the schema revision and a
 hash of how the tokenizer cuts the template parts, so any change to one of them regenerates it.
@@ -24,7 +27,14 @@ from sqlmodel import Session
 
 from handlers.understanding import Understanding
 from storage.db import Database
-from storage.search import like_scan, search_text_of, search_tickets
+from storage.search import (
+    _SQLITE_SEARCH,
+    fts5_query,
+    like_scan,
+    query_terms,
+    search_text_of,
+    search_tickets,
+)
 
 GENERATOR_VERSION = 2  # bump on any change to what the generator writes (2: word parts)
 N_TICKETS = 1_000_000
@@ -298,6 +308,29 @@ def _p(values: Sequence[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
+def _raw_fts(path: Path, queries: list[tuple[str, list[str]]]) -> list[float]:
+    """Milliseconds of each query as a raw FTS5 MATCH: the same SQL and LIMIT as
+    ``search_tickets`` through one plain sqlite3 connection, rows as tuples (the baseline)."""
+    conn = sqlite3.connect(path)
+    try:
+        sql = str(_SQLITE_SEARCH)
+        args = [
+            {"query": fts5_query(query_terms(tokens)), "community": code, "limit": 5}
+            for code, tokens in queries
+            if query_terms(tokens)
+        ]
+        for arg in args[:20]:  # warm the page cache, as for search_tickets
+            conn.execute(sql, arg).fetchall()
+        times = []
+        for arg in args:
+            start = time.perf_counter()
+            conn.execute(sql, arg).fetchall()
+            times.append((time.perf_counter() - start) * 1000)
+    finally:
+        conn.close()
+    return times
+
+
 def search_vs_like() -> dict[str, float]:
     """p50/p95 ms of ``search_tickets`` and of ``like_scan`` over 1,000,000 SQLite tickets."""
     nlp = Understanding.load()
@@ -314,6 +347,7 @@ def search_vs_like() -> dict[str, float]:
         like = [_time_ms(db, like_scan, c, tokens[0]) for c, tokens in queries if tokens]
     finally:
         db.dispose()
+    raw = _raw_fts(path, queries)
     slowest = sorted(zip(search, queries, strict=True), reverse=True)[:3]
     shown = ", ".join(f"{' '.join(tokens)}@{code} {ms:.1f} ms" for ms, (code, tokens) in slowest)
     print(f"   {len(search)} queries; slowest searches: {shown}")
@@ -324,6 +358,8 @@ def search_vs_like() -> dict[str, float]:
         "like_p50_ms": _p(like, 50),
         "like_p95_ms": _p(like, 95),
         "like_over_search_p50": _p(like, 50) / _p(search, 50),
+        "search_raw_p50_ms": _p(raw, 50),
+        "search_raw_p95_ms": _p(raw, 95),
         "search_db_generate_s": generate_s,
         "search_db_reused": float(reused),
     }

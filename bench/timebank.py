@@ -9,7 +9,8 @@ without the accounts' running totals). ``timebank_board_speedup`` is baseline p9
 
 Figures: ``timebank_board_p95_ms`` (all-time), ``timebank_month_p95_ms`` (this month),
 ``timebank_balance_p95_ms``, ``timebank_audit_p95_ms`` (one account's ledger sum),
-``timebank_baseline_p95_ms`` and ``timebank_board_speedup``; the target is p95 ≤ 20 ms each.
+``timebank_baseline_p95_ms`` and ``timebank_board_speedup``; the targets are the boards'
+speedups over the naive board (bench/targets.py), the other p95s are kept for the record.
 """
 
 from __future__ import annotations
@@ -87,10 +88,10 @@ def _fill(path: Path) -> None:
     con.close()
 
 
-def _p95(fn: Callable[[], object]) -> float:
+def _p95(fn: Callable[[], object], runs: int = RUNS) -> float:
     fn()  # warm the page cache and the statement cache
     times = []
-    for _ in range(RUNS):
+    for _ in range(runs):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
@@ -123,7 +124,9 @@ def timebank_bench() -> dict[str, float]:
                     ).all()
 
                 figures = {
-                    "timebank_baseline_p95_ms": _p95(naive_board),
+                    # Each naive board reads the whole ledger: 40 runs tell its p95 well
+                    # enough, and 300 would take minutes on a busy machine.
+                    "timebank_baseline_p95_ms": _p95(naive_board, 40),
                     "timebank_board_p95_ms": _p95(lambda: board_all_time(s, "c1")),
                     "timebank_month_p95_ms": _p95(lambda: board_between(s, "c1", *MONTH)),
                     "timebank_balance_p95_ms": _p95(

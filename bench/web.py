@@ -10,6 +10,10 @@ The Open311 scenario (:func:`open311_latency`) asks ``requests.json`` for 90-day
 the newest 1,000 of about 8,200 tickets, the largest answer the API gives), the same narrowed
 by status and service, and single requests by id (mostly never asked before, so rendered
 afresh); plus, one client alone, the time of a 1,000-request window nobody asked for yet.
+
+The same-run baseline of every scenario: a trivial aiohttp handler in the same child process
+and event loop, served by the same :class:`WebServer` settings, answering pre-rendered bodies
+of the same sizes as the scenario's real answers, under the same clients (``*_trivial_*``).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 import aiohttp
+from aiohttp import web
 
 from bench.search import _rows, _tokenized_parts  # the seeded generator of search texts
 from bot.config import Settings, load_settings
@@ -94,8 +99,27 @@ def seed(path: Path, n: int = N_TICKETS) -> float:
     return time.perf_counter() - start
 
 
+def trivial_app() -> web.Application:
+    """The baseline: one handler answering ``/<html|json>/<size>`` with a body of that many
+    bytes, rendered once and then served from memory."""
+    bodies: dict[tuple[str, int], bytes] = {}
+
+    async def handler(request: web.Request) -> web.Response:
+        kind, size = request.match_info["kind"], int(request.match_info["size"])
+        body = bodies.get((kind, size))
+        if body is None:
+            body = bodies[kind, size] = b"x" * size
+        content_type = "text/html" if kind == "html" else "application/json"
+        return web.Response(body=body, content_type=content_type, charset="utf-8")
+
+    app = web.Application()
+    app.router.add_get("/{kind}/{size}", handler)
+    return app
+
+
 def _serve(path: Path, pipe: Connection) -> None:
-    """Child process: the real web app over the database at ``path`` until told to stop."""
+    """Child process: the real web app over the database at ``path`` until told to stop,
+    and beside it, on the same event loop and server settings, the trivial app."""
     from bot.app import build_dispatcher, build_services, freeze_startup_heap, system_clock
     from bot.web.features import default_features
     from bot.web.server import WebContext, WebServer, build_web_app
@@ -115,10 +139,13 @@ def _serve(path: Path, pipe: Connection) -> None:
             clock=clock,
         )
         server = WebServer(build_web_app(context, default_features()), "127.0.0.1", 0)
+        trivial = WebServer(trivial_app(), "127.0.0.1", 0)
         await server.start()
+        await trivial.start()
         freeze_startup_heap()  # as App.start does before serving
-        pipe.send(server.url)
+        pipe.send((server.url, trivial.url))
         await asyncio.get_running_loop().run_in_executor(None, pipe.recv)  # the stop signal
+        await trivial.stop()
         await server.stop()
         db.dispose()
 
@@ -126,15 +153,17 @@ def _serve(path: Path, pipe: Connection) -> None:
 
 
 @contextmanager
-def served(path: Path) -> Iterator[str]:
-    """The base URL of the real server over ``path``, running in a child process."""
+def served(path: Path) -> Iterator[tuple[str, str]]:
+    """The base URLs of the real server over ``path`` and of the trivial one, running in a
+    child process."""
     parent, child = multiprocessing.get_context("spawn").Pipe()
     process = multiprocessing.get_context("spawn").Process(target=_serve, args=(path, child))
     process.start()
     try:
         if not parent.poll(60):
             raise RuntimeError("the web server did not start within 60 s")
-        yield str(parent.recv()).rstrip("/")
+        real, trivial = parent.recv()
+        yield str(real).rstrip("/"), str(trivial).rstrip("/")
     finally:
         parent.send("stop")
         process.join(10)
@@ -153,9 +182,14 @@ async def login(http: aiohttp.ClientSession, base: str, username: str, password:
 
 
 async def measure(
-    http: aiohttp.ClientSession, base: str, paths: Sequence[str], n: int = REQUESTS
+    http: aiohttp.ClientSession,
+    base: str,
+    paths: Sequence[str],
+    n: int = REQUESTS,
+    sizes: dict[str, str] | None = None,
 ) -> list[float]:
-    """Milliseconds of ``n`` GETs cycling through ``paths``, :data:`CLIENTS` at a time."""
+    """Milliseconds of ``n`` GETs cycling through ``paths``, :data:`CLIENTS` at a time; into
+    ``sizes``, the trivial app's path for a body like each one's (kind and size)."""
     todo = itertools.cycle(paths)
     left = [n]
     times: list[float] = []
@@ -166,9 +200,12 @@ async def measure(
             path = next(todo)
             start = time.perf_counter()
             async with http.get(base + path) as resp:
-                await resp.read()
+                body = await resp.read()
                 assert resp.status == 200, (path, resp.status)
             times.append((time.perf_counter() - start) * 1000)
+            if sizes is not None:
+                kind = "json" if "json" in resp.content_type else "html"
+                sizes[path] = f"/{kind}/{len(body)}"
 
     await asyncio.gather(*(client() for _ in range(CLIENTS)))
     return times
@@ -178,13 +215,35 @@ def _p(values: Sequence[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
+async def scenario(
+    http: aiohttp.ClientSession, bases: tuple[str, str], name: str, paths: Sequence[str]
+) -> dict[str, float]:
+    """p50, p95 and requests/s of ``paths`` on the real server, then the same of the trivial
+    server answering bodies of the same sizes, under the same clients."""
+    figures: dict[str, float] = {}
+    sizes: dict[str, str] = {}
+    start = time.perf_counter()
+    times = await measure(http, bases[0], paths, sizes=sizes)
+    figures[f"{name}_p50_ms"] = _p(times, 50)
+    figures[f"{name}_p95_ms"] = _p(times, 95)
+    figures[f"{name}_per_s"] = len(times) / (time.perf_counter() - start)
+    trivial = [sizes[p] for p in paths if p in sizes]
+    await measure(http, bases[1], trivial, WARMUP)
+    times = await measure(http, bases[1], trivial)
+    figures[f"{name}_trivial_p50_ms"] = _p(times, 50)
+    figures[f"{name}_trivial_p95_ms"] = _p(times, 95)
+    figures[f"{name}_kb"] = statistics.mean(int(p.rsplit("/", 1)[1]) for p in trivial) / 1000
+    return figures
+
+
 # A secretary of 毛塘路 (65% of the tickets): the first page, and a page narrowed by filters.
 LIST_PATHS = ("/",)
 FILTERED_PATHS = ("/?klass=urgent&state=reported", "/?grid=2网格&category=facility&page=2")
 SEARCH_PATHS = ("/?q=路灯", "/?q=漏水&state=in_progress", "/?q=马蜂窝")
 
 
-async def _dashboard(base: str) -> dict[str, float]:
+async def _dashboard(bases: tuple[str, str]) -> dict[str, float]:
+    base = bases[0]
     connector = aiohttp.TCPConnector(limit=CLIENTS)
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(connector=connector, cookie_jar=jar) as http:
@@ -196,11 +255,7 @@ async def _dashboard(base: str) -> dict[str, float]:
             ("filtered", FILTERED_PATHS),
             ("search", SEARCH_PATHS),
         ):
-            start = time.perf_counter()
-            times = await measure(http, base, paths)
-            figures[f"dashboard_{name}_p50_ms"] = _p(times, 50)
-            figures[f"dashboard_{name}_p95_ms"] = _p(times, 95)
-            figures[f"dashboard_{name}_per_s"] = len(times) / (time.perf_counter() - start)
+            figures.update(await scenario(http, bases, f"dashboard_{name}", paths))
     return figures
 
 
@@ -210,8 +265,8 @@ def dashboard_latency() -> dict[str, float]:
         path = Path(tmp) / "web.db"
         seconds = seed(path)
         print(f"   {N_TICKETS:,} tickets seeded in {seconds:.1f} s", flush=True)
-        with served(path) as base:
-            figures = asyncio.run(_dashboard(base))
+        with served(path) as bases:
+            figures = asyncio.run(_dashboard(bases))
     print(f"   {CLIENTS} clients, {REQUESTS} requests per scenario", flush=True)
     return {**figures, "web_seed_s": seconds}
 
@@ -245,7 +300,8 @@ def _id_paths(n: int = 200, seed: int = 311) -> tuple[str, ...]:
     return tuple(itertools.chain.from_iterable(zip(one, many, strict=True)))
 
 
-async def _open311(base: str) -> dict[str, float]:
+async def _open311(bases: tuple[str, str]) -> dict[str, float]:
+    base = bases[0]
     connector = aiohttp.TCPConnector(limit=CLIENTS)
     async with aiohttp.ClientSession(connector=connector) as http:
         cold = []
@@ -263,11 +319,7 @@ async def _open311(base: str) -> dict[str, float]:
             ("filtered", OPEN311_FILTERED),
             ("ids", ids),
         ):
-            start = time.perf_counter()
-            times = await measure(http, base, paths)
-            figures[f"open311_{name}_p50_ms"] = _p(times, 50)
-            figures[f"open311_{name}_p95_ms"] = _p(times, 95)
-            figures[f"open311_{name}_per_s"] = len(times) / (time.perf_counter() - start)
+            figures.update(await scenario(http, bases, f"open311_{name}", paths))
     return figures
 
 
@@ -277,7 +329,7 @@ def open311_latency() -> dict[str, float]:
         path = Path(tmp) / "web.db"
         seconds = seed(path)
         print(f"   {N_TICKETS:,} tickets seeded in {seconds:.1f} s", flush=True)
-        with served(path) as base:
-            figures = asyncio.run(_open311(base))
+        with served(path) as bases:
+            figures = asyncio.run(_open311(bases))
     print(f"   {CLIENTS} clients, {REQUESTS} requests per scenario", flush=True)
     return figures
