@@ -74,6 +74,8 @@ class People:
 
     def responsible(self, ticket: Ticket) -> list[str]:
         """Contact ids of :meth:`responsible_members`."""
+        if ticket.assignee_id:  # the claimant alone: no Member object for thousands of tickets
+            return [ticket.assignee_id]
         return [m.contact_id for m in self.responsible_members(ticket)]
 
     def responder_members(self, ticket: Ticket) -> list[Member]:
