@@ -44,10 +44,7 @@ def _groups() -> dict[str, tuple[tuple[str, Bench], ...]]:
             ),
         ),
         "wechat": (("WeChat: room message to reply via real Wechaty, 50/s", wechaty_latency),),
-        "web": (
-            ("web: dashboard, 100,000 tickets, 20 clients", web.dashboard_latency),
-            ("web: Open311 requests.json, 100,000 tickets, 20 clients", web.open311_latency),
-        ),
+        "web": (("web: dashboard and Open311, 100,000 tickets, 20 clients", web.web_latency),),
         "timebank": (("时间银行: 排行榜 and balance, 100,000 entries", timebank.timebank_bench),),
         "soak": (("soak: two instances on PostgreSQL, leader SIGKILLed every 30 s", soak.soak),),
         "killloop": (("SIGKILL loop: duplicates on SQLite and PostgreSQL", killloop.kill_loop),),

@@ -53,7 +53,7 @@ def _settings(path: Path) -> Settings:
     )
 
 
-def intake_sqlite(n: int = 3000) -> dict[str, float]:
+def intake_sqlite(n: int = 2000) -> dict[str, float]:
     """Messages/s through the dispatcher with tickets persisted to a fresh SQLite file, and of
     the same rows inserted with plain sqlite3 (the baseline, :mod:`bench.intake_raw`)."""
     tz = ZoneInfo("Asia/Shanghai")
