@@ -13,6 +13,7 @@ import os
 import platform
 import sqlite3
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,11 +101,17 @@ def run(groups: Sequence[str]) -> dict[str, Any]:
     table = _groups()
     figures: dict[str, float] = {}
     seconds: dict[str, float] = {}
+    failed: list[str] = []
     for group in groups:
         start = time.perf_counter()
         for title, fn in table[group]:
             print(f"== [{group}] {title}", flush=True)
-            measured = fn()
+            try:
+                measured = fn()
+            except Exception as exc:  # one broken benchmark must not lose the others' figures
+                traceback.print_exc()
+                failed.append(f"{group}: {title}: {type(exc).__name__}: {exc}")
+                measured = {}
             _print_figures(measured)
             figures.update(measured)
         seconds[group] = round(time.perf_counter() - start, 1)
@@ -115,7 +122,7 @@ def run(groups: Sequence[str]) -> dict[str, Any]:
             for v in mine:
                 print(v.row())
         print(f"   ({group}: {seconds[group]:.0f} s)", flush=True)
-    return {"figures": figures, "seconds": seconds}
+    return {"figures": figures, "seconds": seconds, "failed": failed}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -138,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(v.row())
     missed = sum(not v.met for v in verdicts)
     print(f"{len(verdicts) - missed} of {len(verdicts)} targets met; {total:.0f} s in all")
+    for failure in measured["failed"]:
+        print(f"FAILED {failure}")
     print(f"written {RESULTS}")
     return 0
 
@@ -179,6 +188,7 @@ def write_results(
         "wall_seconds": round(total, 1) if len(groups) == len(GROUP_NAMES) else None,
         "runs": runs,
         "verdicts": verdicts,
+        "failed": measured.get("failed", []),
         "figures": figures,
     }
     if old.get("wall_seconds") and len(groups) < len(GROUP_NAMES):
