@@ -104,6 +104,7 @@ def run(groups: Sequence[str]) -> dict[str, Any]:
     failed: list[str] = []
     for group in groups:
         start = time.perf_counter()
+        group_figures: dict[str, float] = {}
         for title, fn in table[group]:
             print(f"== [{group}] {title}", flush=True)
             try:
@@ -113,10 +114,10 @@ def run(groups: Sequence[str]) -> dict[str, Any]:
                 failed.append(f"{group}: {title}: {type(exc).__name__}: {exc}")
                 measured = {}
             _print_figures(measured)
-            figures.update(measured)
+            group_figures.update(measured)
+        figures.update(group_figures)
         seconds[group] = round(time.perf_counter() - start, 1)
-        verdicts = judge_all(TARGETS, figures)
-        mine = [v for v in verdicts if v.target.figure in measured or v.target.name in measured]
+        mine = judge_all(TARGETS, group_figures)
         if mine:
             print(HEADER)
             for v in mine:
