@@ -1,7 +1,7 @@
 """The intake benchmark's baseline: the rows the dispatcher writes, inserted with plain sqlite3.
 
-An untimed pass runs the same messages through the dispatcher on a scratch file and notes,
-after each message, the rows it added to every table (by rowid): the ticket, its events,
+The timed run of the dispatcher notes, between messages (outside the timed calls), the rows
+each message added to every table (by rowid): the ticket, its events,
 reports, meeting, follow-ups and outbox messages. The baseline inserts exactly those rows into
 a fresh database of the same schema (so the insert triggers keep the search index, as for the
 dispatcher), one transaction per message, through one sqlite3 connection with the
@@ -53,8 +53,9 @@ def _tables(conn: sqlite3.Connection) -> list[str]:
     return ordered
 
 
-def record(path: Path, messages: Sequence[Callable[[], object]]) -> list[Writes]:
-    """Run each of ``messages`` (one dispatcher call each) and note the rows it added."""
+def record(path: Path, messages: Sequence[Callable[[], object]]) -> tuple[list[Writes], float]:
+    """Run each of ``messages`` (one dispatcher call each) and note the rows it added; also
+    the seconds spent in the calls themselves (the rowid look-ups between them excluded)."""
     conn = _connect(path)
     try:
         tables = _tables(conn)
@@ -67,9 +68,12 @@ def record(path: Path, messages: Sequence[Callable[[], object]]) -> list[Writes]
             }
 
         per_message: list[Writes] = []
+        busy = 0.0
         before = marks()
         for process in messages:
+            start = time.perf_counter()
             process()
+            busy += time.perf_counter() - start
             after = marks()
             writes: Writes = []
             for t in tables:
@@ -87,7 +91,7 @@ def record(path: Path, messages: Sequence[Callable[[], object]]) -> list[Writes]
             before = after
     finally:
         conn.close()
-    return per_message
+    return per_message, busy
 
 
 def insert(path: Path, per_message: Sequence[Writes]) -> float:

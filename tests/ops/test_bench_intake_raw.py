@@ -56,7 +56,7 @@ def test_the_baseline_writes_the_same_rows_per_message(tmp_path: Path) -> None:
         lambda: report(3, "漏水 楼道"),
         lambda: report(4, "路灯 不亮"),
     ]
-    writes = intake_raw.record(bot, messages)
+    writes, _ = intake_raw.record(bot, messages)
     conn.close()
     assert [sum(len(rows) for _, rows in w) for w in writes] == [2, 0, 2, 2]
     assert [sql.split('"')[1] for sql, _ in writes[0]] == ["tickets", "ticket_events"]
