@@ -49,7 +49,7 @@ class Verdict:
         else:
             judged, goal = f"{'':9}", f"{t.op} {t.goal:g} ({t.kind})"
         return (
-            f"   {t.name:34} {self.value:12.3f} {base:>12} {judged} {goal:>20}"
+            f"   {t.name:42} {self.value:12.3f} {base:>12} {judged} {goal:>20}"
             f"   {'met' if self.met else 'MISSED'}"
         )
 
@@ -81,7 +81,7 @@ def judge_all(targets: tuple[Target, ...], figures: Mapping[str, float]) -> list
     return [v for t in targets if (v := judge(t, figures)) is not None]
 
 
-HEADER = f"   {'target':34} {'figure':>12} {'baseline':>12} {'ratio':>9} {'goal':>20}   verdict"
+HEADER = f"   {'target':42} {'figure':>12} {'baseline':>12} {'ratio':>9} {'goal':>20}   verdict"
 
 
 def _ratio(name: str, figure: str, baseline: str, op: Literal[">=", "<="], goal: float,
