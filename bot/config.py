@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.config_ladder import read_ladder
 from bot.config_ops import (
@@ -24,17 +24,15 @@ from bot.config_ops import (
     read_stall,
 )
 from bot.config_rules import (
-    DeliverySettings,
     WebSettings,
     read_calendar,
-    read_deadlines,
-    read_delivery,
     read_digests,
     read_followups,
     read_hall,
     read_web,
 )
 from bot.config_schema import SchemaReader
+from bot.config_sections import CoreSections, DeliverySettings, read_core
 from bot.config_teams import (
     BuildingSettings,
     CatalogueSettings,
@@ -46,8 +44,8 @@ from handlers.policy import Deadlines, DigestRules, FollowUpRules, HallSchedule,
 from handlers.vocabulary import GROUP_KINDS, ROLE_LABELS, ROLES, SIX_PARTIES
 from handlers.workdays import ExtraDays
 
+# The sections not yet declared as models (bot.config_sections) keep their overrides here.
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
-    "LIUFANG_DATABASE_URL": ("storage", "url"),
     "WECHATY_PUPPET_SERVICE_TOKEN": ("wechat", "puppet_service_token"),
     "WECHATY_PUPPET_SERVICE_ENDPOINT": ("wechat", "puppet_service_endpoint"),
     "LIUFANG_WEB_ADMIN_TOKEN": ("web", "admin_token"),
@@ -182,13 +180,14 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
         if env.get(var):
             raw.setdefault(section, {})[key] = env[var]
     reader = SchemaReader(str(path))
-    settings = _read(reader, raw, path)
+    core, reader.problems = read_core(raw, str(path), env)
+    settings = _read(reader, raw, path, core)
     if reader.problems:
         raise ConfigError(reader.problems)
     return settings
 
 
-def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
+def _read(r: SchemaReader, raw: dict[str, Any], path: Path, core: CoreSections) -> Settings:
     r.known_keys(
         "",
         raw,
@@ -213,8 +212,6 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
             "ha",
         ),
     )
-    bot = r.table("bot", raw, ("name", "timezone", "max_text_chars"))
-    storage = r.table("storage", raw, ("url",))
     wechat = r.table(
         "wechat",
         raw,
@@ -231,20 +228,6 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
     web = raw.get("web", {}) if isinstance(raw.get("web", {}), dict) else {}
     nlp = r.table("nlp", raw, ("lexicon_files", "user_words", "frame_files", "model_file"))
     district = r.table("district", raw, ("name",))
-    duplicates = r.table("duplicates", raw, ("window_hours", "min_similarity"))
-
-    timezone = r.string("bot.timezone", bot, "timezone", "Asia/Shanghai")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        r.problem("bot.timezone", f"未知时区 {timezone!r}", '写 "Asia/Shanghai"')
-    url = r.string("storage.url", storage, "url", "sqlite:///data/liufang.db")
-    if not url.startswith(("sqlite:///", "postgresql", "postgres://")):
-        r.problem(
-            "storage.url",
-            f"不支持的数据库地址 {url.split('://')[0]!r}",
-            '用 "sqlite:///data/liufang.db" 或 "postgresql+psycopg://user@host:5432/db"',
-        )
     endpoint = r.string("wechat.puppet_service_endpoint", wechat, "puppet_service_endpoint", "")
     if endpoint and not re.fullmatch(r"[\w.\-\[\]:]+:\d{1,5}", endpoint):
         r.problem(
@@ -261,10 +244,10 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
     _check_model(r, model_file)
     return Settings(
         path=path,
-        bot_name=r.string("bot.name", bot, "name", "社区小助手", required=True),
-        timezone=timezone,
-        max_text_chars=r.integer("bot.max_text_chars", bot, "max_text_chars", 2000, 50, 20000),
-        database_url=url,
+        bot_name=core.bot.name,
+        timezone=core.bot.timezone,
+        max_text_chars=core.bot.max_text_chars,
+        database_url=core.storage.url,
         puppet_service_token=r.string(
             "wechat.puppet_service_token", wechat, "puppet_service_token", ""
         ),
@@ -282,23 +265,18 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path) -> Settings:
         model_file=model_file,
         district=r.string("district.name", district, "name", ""),
         communities=_communities(r, raw),
-        deadlines=read_deadlines(r, raw),
+        deadlines=core.deadlines.rules(),
         followups=read_followups(r, raw),
         digests=read_digests(r, raw),
         calendar=read_calendar(r, raw),
         ladder=read_ladder(r, raw),
-        delivery=read_delivery(r, raw),
+        delivery=core.delivery,
         wechat=_wechat(r, wechat),
         logging=read_logging(r, raw, path.parent),
         alerts=read_alerts(r, raw),
         ha=read_ha(r, raw),
-        duplicate_window_hours=r.integer(
-            "duplicates.window_hours", duplicates, "window_hours", 72, 0, 24 * 90
-        ),
-        duplicate_similarity=r.integer(
-            "duplicates.min_similarity", duplicates, "min_similarity", 34, 1, 100
-        )
-        / 100,
+        duplicate_window_hours=core.duplicates.window_hours,
+        duplicate_similarity=core.duplicates.min_similarity / 100,
     )
 
 

@@ -8,58 +8,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.config_schema import SchemaReader
+from bot.config_sections import DeliverySettings as DeliverySettings  # where callers look
 from handlers.policy import (
     DIGEST_DAYS,
     HALL_HOLIDAY_RULES,
-    Deadlines,
     DigestRules,
     FollowUpRules,
     HallSchedule,
 )
 from handlers.workdays import ExtraDays
-
-
-@dataclass(frozen=True, slots=True)
-class DeliverySettings:
-    """How fast the bot may send, so the WeChat account is not restricted for flooding."""
-
-    per_room_per_minute: int = 6
-    global_per_minute: int = 20
-    max_message_chars: int = 1500
-    retry_max_minutes: int = 10
-    # Of each one-minute window, the sends only urgent messages may use: routine traffic can
-    # never fill a room (or the account) so full that an alarm has to wait for the minute.
-    urgent_reserve_per_room: int = 1
-    urgent_reserve_global: int = 3
-    # Answers to one person in one group per minute; beyond it they get one line saying they
-    # are sending too fast (what they sent is still handled). 0: no limit.
-    per_sender_per_minute: int = 3
-
-
-def read_deadlines(r: SchemaReader, raw: dict[str, Any]) -> Deadlines:
-    keys = (
-        "small_response_days",
-        "small_resolve_days",
-        "urgent_ack_minutes",
-        "urgent_resolve_hours",
-        "workday_end",
-    )
-    d = r.table("deadlines", raw, keys)
-    return Deadlines(
-        small_response_days=r.integer(
-            "deadlines.small_response_days", d, "small_response_days", 1, 0, 30
-        ),
-        small_resolve_days=r.integer(
-            "deadlines.small_resolve_days", d, "small_resolve_days", 3, 1, 60
-        ),
-        urgent_ack_minutes=r.integer(
-            "deadlines.urgent_ack_minutes", d, "urgent_ack_minutes", 15, 1, 240
-        ),
-        urgent_resolve_hours=r.integer(
-            "deadlines.urgent_resolve_hours", d, "urgent_resolve_hours", 24, 1, 240
-        ),
-        workday_end=r.clock_time("deadlines.workday_end", d, "workday_end", time(18, 0)),
-    )
 
 
 def read_hall(r: SchemaReader, where: str, item: dict[str, Any]) -> HallSchedule:
@@ -266,43 +223,3 @@ def read_followups(r: SchemaReader, raw: dict[str, Any]) -> FollowUpRules:
             "followups.weekly_digest_at", f, "weekly_digest_at", d.weekly_digest_at
         ),
     )
-
-
-def read_delivery(r: SchemaReader, raw: dict[str, Any]) -> DeliverySettings:
-    """The [delivery] section."""
-    d = r.table(
-        "delivery",
-        raw,
-        (
-            "per_room_per_minute",
-            "global_per_minute",
-            "max_message_chars",
-            "retry_max_minutes",
-            "urgent_reserve_per_room",
-            "urgent_reserve_global",
-            "per_sender_per_minute",
-        ),
-    )
-    per_room = r.integer("delivery.per_room_per_minute", d, "per_room_per_minute", 6, 1, 60)
-    overall = r.integer("delivery.global_per_minute", d, "global_per_minute", 20, 1, 600)
-    return DeliverySettings(
-        per_room_per_minute=per_room,
-        global_per_minute=overall,
-        max_message_chars=r.integer(
-            "delivery.max_message_chars", d, "max_message_chars", 1500, 100, 10000
-        ),
-        retry_max_minutes=r.integer(
-            "delivery.retry_max_minutes", d, "retry_max_minutes", 10, 1, 1440
-        ),
-        urgent_reserve_per_room=_reserve(r, d, "urgent_reserve_per_room", 1, per_room),
-        urgent_reserve_global=_reserve(r, d, "urgent_reserve_global", 3, overall),
-        per_sender_per_minute=r.integer(
-            "delivery.per_sender_per_minute", d, "per_sender_per_minute", 3, 0, 60
-        ),
-    )
-
-
-def _reserve(r: SchemaReader, d: dict[str, Any], key: str, default: int, limit: int) -> int:
-    """A share of a sending limit kept for urgent messages; routine traffic keeps at least one."""
-    # Routine traffic must keep at least one send a minute, or it would never go out.
-    return r.integer(f"delivery.{key}", d, key, min(default, limit - 1), 0, limit - 1)

@@ -1,0 +1,93 @@
+"""The declared sections: pydantic's errors read as before, defaults and env overrides once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+from bot.config_sections import CoreSections, DeadlinesSection, DeliverySettings, read_core
+from handlers.policy import Deadlines
+from tests.support.harness import EXAMPLE_CONFIG, edited_config
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        (
+            "small_response_days = 1",
+            "small_response_days = 99",
+            "deadlines.small_response_days: 99 超出范围 — 取 0 到 30 之间的数",
+        ),
+        (
+            "small_response_days = 1",
+            'small_response_days = "1"',  # strict: TOML text is not a number
+            "deadlines.small_response_days: 应当是整数，现在是 '1' — 写成 small_response_days = 1",
+        ),
+        (
+            "small_response_days = 1",
+            "small_respons_days = 1",
+            "deadlines.small_respons_days: 未知字段 — 是不是想写 'small_response_days'？",
+        ),
+        (
+            'workday_end = "18:00"',
+            "workday_end = 18:00:00",  # a TOML time literal: only "HH:MM" text is read
+            'deadlines.workday_end: datetime.time(18, 0) 不是时间 — 写成 workday_end = "18:00"',
+        ),
+        (
+            "max_text_chars = 2000",
+            "max_text_chars = true",
+            "bot.max_text_chars: 应当是整数，现在是 True — 写成 max_text_chars = 2000",
+        ),
+        (
+            'name = "社区小助手"',
+            'name = "  "',
+            'bot.name: 不能为空 — 填写 name = "..."',
+        ),
+        (
+            'url = "sqlite:///data/liufang.db"',
+            "url = 5",
+            'storage.url: 应当是文字，现在是 int — 用引号括起来：url = "..."',
+        ),
+        (
+            "urgent_reserve_per_room = 1",
+            "urgent_reserve_per_room = -1",
+            "delivery.urgent_reserve_per_room: -1 超出范围 — 取 0 到 5 之间的数",
+        ),
+    ],
+)
+def test_validation_errors_keep_their_wording(
+    tmp_path: Path, old: str, new: str, line: str
+) -> None:
+    path = edited_config(tmp_path, old, new)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, env={})
+    assert info.value.problems == [f"{path}: {line}"]
+
+
+def test_defaults_are_the_handlers_rules() -> None:
+    assert DeadlinesSection().rules() == Deadlines()
+    assert load_settings(EXAMPLE_CONFIG, env={}).deadlines == Deadlines()
+
+
+def test_an_unset_reserve_follows_its_limit() -> None:
+    core, problems = read_core({"delivery": {"per_room_per_minute": 1}}, "x.toml")
+    assert problems == []
+    assert core.delivery.urgent_reserve_per_room == 0  # routine traffic keeps its one send
+    assert core.delivery.urgent_reserve_global == 3
+    assert DeliverySettings(per_room_per_minute=2).urgent_reserve_per_room == 1
+
+
+def test_environment_override_is_declared_on_the_field() -> None:
+    raw: dict[str, object] = {}
+    core, _ = read_core(raw, "x.toml", {"LIUFANG_DATABASE_URL": "postgresql://db/x"})
+    assert core.storage.url == "postgresql://db/x"
+    core, _ = read_core({}, "x.toml", {"LIUFANG_DATABASE_URL": ""})  # empty: not set
+    assert core.storage.url == CoreSections().storage.url
+
+
+def test_sections_are_frozen() -> None:
+    core, _ = read_core({}, "x.toml")
+    with pytest.raises(ValueError, match="frozen"):
+        core.delivery.per_room_per_minute = 1  # type: ignore[misc]
