@@ -18,8 +18,6 @@ from bot.config_ops import (
     HaSettings,
     LogSettings,
     StallSettings,
-    read_alerts,
-    read_ha,
     read_logging,
     read_stall,
 )
@@ -50,8 +48,6 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "WECHATY_PUPPET_SERVICE_ENDPOINT": ("wechat", "puppet_service_endpoint"),
     "LIUFANG_WEB_ADMIN_TOKEN": ("web", "admin_token"),
     "LIUFANG_OPEN311_API_KEY": ("web", "open311_api_key"),
-    "LIUFANG_ALERT_WEBHOOK_URL": ("alerts", "webhook_url"),
-    "LIUFANG_SMTP_PASSWORD": ("alerts", "smtp_password"),
 }
 _CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
@@ -273,8 +269,8 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path, core: CoreSections) 
         delivery=core.delivery,
         wechat=_wechat(r, wechat),
         logging=read_logging(r, raw, path.parent),
-        alerts=read_alerts(r, raw),
-        ha=read_ha(r, raw),
+        alerts=core.alerts,
+        ha=core.ha,
         duplicate_window_hours=core.duplicates.window_hours,
         duplicate_similarity=core.duplicates.min_similarity / 100,
     )

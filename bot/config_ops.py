@@ -1,4 +1,8 @@
-"""Readers for the operations sections of the config: [logging], [alerts] and [ha]."""
+"""The operations sections of the config: [logging], [alerts], [ha] and [wechat]'s stall keys.
+
+[alerts] and [ha] are declared models (read with the other declared sections, see
+``bot.config_sections``); [logging] and the stall keys still use the hand-written reader.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,11 @@ import re
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Self
 
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from bot.config_model import Section, env_field, problem
 from bot.config_schema import SchemaReader
 
 ALERT_FORMATS = ("wecom", "json")
@@ -24,22 +31,62 @@ class LogSettings:
     level: str = "info"
 
 
-@dataclass(frozen=True, slots=True)
-class AlertSettings:
-    """Out-of-band alerts for when the bot cannot speak in WeChat itself."""
+def _addresses(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return value
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise problem("应当是文字列表", '写成 email_to = ["...", "..."]')
+    return tuple(v.strip() for v in value if v.strip())
 
-    webhook_url: str = ""
+
+class AlertSettings(Section):
+    """[alerts]: out-of-band alerts for when the bot cannot speak in WeChat itself."""
+
+    webhook_url: str = env_field("LIUFANG_ALERT_WEBHOOK_URL", "")
     webhook_format: str = "wecom"  # wecom (group robot) | json (a generic POST)
     smtp_host: str = ""
-    smtp_port: int = 25
+    smtp_port: int = Field(25, ge=1, le=65535)
     smtp_user: str = ""
-    smtp_password: str = ""
+    smtp_password: str = env_field("LIUFANG_SMTP_PASSWORD", "")
     smtp_starttls: bool = False
     email_from: str = "liufang@localhost"
-    email_to: tuple[str, ...] = ()
-    gateway_down_minutes: int = 5
-    outbox_stuck_minutes: int = 10
-    repeat_minutes: int = 60  # the same problem is alerted again at most this often
+    email_to: Annotated[tuple[str, ...], BeforeValidator(_addresses)] = ()
+    gateway_down_minutes: int = Field(5, ge=1, le=24 * 60)
+    outbox_stuck_minutes: int = Field(10, ge=1, le=24 * 60)
+    repeat_minutes: int = Field(60, ge=1, le=7 * 24 * 60)  # the same problem at most this often
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _url(cls, url: str) -> str:
+        if url and not url.startswith(("http://", "https://")):
+            raise problem(f"{url!r} 不是网址", "写 https://… 开头的完整地址")
+        return url
+
+    @field_validator("webhook_format")
+    @classmethod
+    def _format(cls, fmt: str) -> str:
+        if fmt not in ALERT_FORMATS:
+            raise problem(f"{fmt!r} 不是告警格式", '企业微信群机器人写 "wecom"，其他系统写 "json"')
+        return fmt
+
+    @field_validator("email_from")
+    @classmethod
+    def _sender(cls, sender: str) -> str:
+        return sender or "liufang@localhost"
+
+    @field_validator("email_to")
+    @classmethod
+    def _valid_addresses(cls, to: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [repr(a) for a in to if not _EMAIL_RE.match(a)]
+        if bad:
+            raise problem(f"{'、'.join(bad)} 不是邮箱地址", "写成 name@example.com")
+        return to
+
+    @model_validator(mode="after")
+    def _someone_to_mail(self) -> Self:
+        if self.smtp_host and not self.email_to:
+            raise problem("配置了邮件服务器却没有收件人", '写 email_to = ["…"]', "email_to")
+        return self
 
     @property
     def enabled(self) -> bool:
@@ -58,12 +105,21 @@ class StallSettings:
     echo_seconds: int = 60  # how long the self-test may take to come back
 
 
-@dataclass(frozen=True, slots=True)
-class HaSettings:
-    """Leadership between processes on one PostgreSQL database."""
+class HaSettings(Section):
+    """[ha]: leadership between processes on one PostgreSQL database."""
 
-    lease_seconds: int = 15  # the leader renews within this; a dead one is replaced after it
-    check_seconds: int = 3
+    lease_seconds: int = Field(15, ge=3, le=300)  # renewed within this; a dead leader after it
+    check_seconds: int = Field(3, ge=1, le=60)
+
+    @model_validator(mode="after")
+    def _check_often(self) -> Self:
+        if self.check_seconds * 2 > self.lease_seconds:
+            raise problem(
+                f"{self.check_seconds} 秒太长",
+                f"不超过 lease_seconds 的一半（{self.lease_seconds // 2}）",
+                "check_seconds",
+            )
+        return self
 
 
 def _boolean(r: SchemaReader, where: str, table: dict[str, Any], key: str, default: bool) -> bool:
@@ -93,62 +149,6 @@ def read_logging(r: SchemaReader, raw: dict[str, Any], base: Path) -> LogSetting
     )
 
 
-def read_alerts(r: SchemaReader, raw: dict[str, Any]) -> AlertSettings:
-    """The [alerts] section."""
-    keys = (
-        "webhook_url",
-        "webhook_format",
-        "smtp_host",
-        "smtp_port",
-        "smtp_user",
-        "smtp_password",
-        "smtp_starttls",
-        "email_from",
-        "email_to",
-        "gateway_down_minutes",
-        "outbox_stuck_minutes",
-        "repeat_minutes",
-    )
-    t = r.table("alerts", raw, keys)
-    url = r.string("alerts.webhook_url", t, "webhook_url", "")
-    if url and not url.startswith(("http://", "https://")):
-        r.problem("alerts.webhook_url", f"{url!r} 不是网址", "写 https://… 开头的完整地址")
-    fmt = r.string("alerts.webhook_format", t, "webhook_format", "wecom")
-    if fmt not in ALERT_FORMATS:
-        r.problem(
-            "alerts.webhook_format",
-            f"{fmt!r} 不是告警格式",
-            '企业微信群机器人写 "wecom"，其他系统写 "json"',
-        )
-        fmt = "wecom"
-    to = tuple(r.string_list("alerts.email_to", t, "email_to"))
-    for address in to:
-        if not _EMAIL_RE.match(address):
-            r.problem("alerts.email_to", f"{address!r} 不是邮箱地址", "写成 name@example.com")
-    host = r.string("alerts.smtp_host", t, "smtp_host", "")
-    if host and not to:
-        r.problem("alerts.email_to", "配置了邮件服务器却没有收件人", '写 email_to = ["…"]')
-    sender = r.string("alerts.email_from", t, "email_from", "")
-    return AlertSettings(
-        webhook_url=url,
-        webhook_format=fmt,
-        smtp_host=host,
-        smtp_port=r.integer("alerts.smtp_port", t, "smtp_port", 25, 1, 65535),
-        smtp_user=r.string("alerts.smtp_user", t, "smtp_user", ""),
-        smtp_password=r.string("alerts.smtp_password", t, "smtp_password", ""),
-        smtp_starttls=_boolean(r, "alerts.smtp_starttls", t, "smtp_starttls", False),
-        email_from=sender or "liufang@localhost",
-        email_to=to,
-        gateway_down_minutes=r.integer(
-            "alerts.gateway_down_minutes", t, "gateway_down_minutes", 5, 1, 24 * 60
-        ),
-        outbox_stuck_minutes=r.integer(
-            "alerts.outbox_stuck_minutes", t, "outbox_stuck_minutes", 10, 1, 24 * 60
-        ),
-        repeat_minutes=r.integer("alerts.repeat_minutes", t, "repeat_minutes", 60, 1, 7 * 24 * 60),
-    )
-
-
 def read_stall(r: SchemaReader, wechat: dict[str, Any]) -> StallSettings:
     """The half-dead stream keys of [wechat] (the caller checks that the keys are known)."""
     return StallSettings(
@@ -169,16 +169,3 @@ STALL_KEYS = (
     "self_test_room",
     "self_test_seconds",
 )
-
-
-def read_ha(r: SchemaReader, raw: dict[str, Any]) -> HaSettings:
-    """The [ha] section (PostgreSQL leadership)."""
-    t = r.table("ha", raw, ("lease_seconds", "check_seconds"))
-    lease = r.integer("ha.lease_seconds", t, "lease_seconds", 15, 3, 300)
-    check = r.integer("ha.check_seconds", t, "check_seconds", 3, 1, 60)
-    if check * 2 > lease:
-        r.problem(
-            "ha.check_seconds", f"{check} 秒太长", f"不超过 lease_seconds 的一半（{lease // 2}）"
-        )
-        check = max(1, lease // 3)
-    return HaSettings(lease_seconds=lease, check_seconds=check)

@@ -1,4 +1,6 @@
-"""The config sections declared as models: [bot], [storage], [duplicates], [deadlines], [delivery].
+"""Config sections declared as models: [bot], [storage], [duplicates], [deadlines], [delivery].
+
+[alerts] and [ha] are declared next to their settings in ``bot.config_ops``.
 
 Each field carries its default, its bounds and (for secrets) its environment variable; the
 handlers' rules keep their own frozen dataclasses (handlers/ imports no pydantic), and the
@@ -21,6 +23,7 @@ from pydantic import (
 )
 
 from bot.config_model import ClockTime, Section, apply_env, env_field, problem, problems
+from bot.config_ops import AlertSettings, HaSettings
 from handlers.policy import Deadlines
 
 _DEADLINES = Deadlines()
@@ -134,6 +137,8 @@ class CoreSections(BaseModel):
     duplicates: DuplicatesSection = DuplicatesSection()
     deadlines: DeadlinesSection = DeadlinesSection()
     delivery: DeliverySettings = DeliverySettings()
+    alerts: AlertSettings = AlertSettings()
+    ha: HaSettings = HaSettings()
 
 
 def read_core(
