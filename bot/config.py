@@ -13,13 +13,10 @@ from zoneinfo import ZoneInfo
 
 from bot.config_ladder import read_ladder
 from bot.config_ops import (
-    STALL_KEYS,
     AlertSettings,
     HaSettings,
     LogSettings,
-    StallSettings,
     read_logging,
-    read_stall,
 )
 from bot.config_rules import (
     WebSettings,
@@ -30,7 +27,7 @@ from bot.config_rules import (
     read_web,
 )
 from bot.config_schema import SchemaReader
-from bot.config_sections import CoreSections, DeliverySettings, read_core
+from bot.config_sections import CoreSections, DeliverySettings, WechatSettings, read_core
 from bot.config_teams import (
     BuildingSettings,
     CatalogueSettings,
@@ -44,8 +41,6 @@ from handlers.workdays import ExtraDays
 
 # The sections not yet declared as models (bot.config_sections) keep their overrides here.
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
-    "WECHATY_PUPPET_SERVICE_TOKEN": ("wechat", "puppet_service_token"),
-    "WECHATY_PUPPET_SERVICE_ENDPOINT": ("wechat", "puppet_service_endpoint"),
     "LIUFANG_WEB_ADMIN_TOKEN": ("web", "admin_token"),
     "LIUFANG_OPEN311_API_KEY": ("web", "open311_api_key"),
 }
@@ -84,17 +79,6 @@ class CommunitySettings:
     teams: tuple[TeamSettings, ...] = ()
     buildings: tuple[BuildingSettings, ...] = ()
     catalogue: tuple[CatalogueSettings, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class WechatSettings:
-    """How the WeChat channel stays connected and where it keeps received photos."""
-
-    watchdog_seconds: int = 120  # no event or heartbeat for this long: reconnect
-    reconnect_max_seconds: int = 300  # longest wait between reconnection attempts
-    offline_notice_minutes: int = 10  # offline longer than this: tell the secretaries
-    media_dir: Path = Path("data/media")
-    stall: StallSettings = field(default_factory=StallSettings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,27 +192,9 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path, core: CoreSections) 
             "ha",
         ),
     )
-    wechat = r.table(
-        "wechat",
-        raw,
-        (
-            "puppet_service_token",
-            "puppet_service_endpoint",
-            "watchdog_seconds",
-            "reconnect_max_seconds",
-            "offline_notice_minutes",
-            "media_dir",
-            *STALL_KEYS,
-        ),
-    )
     web = raw.get("web", {}) if isinstance(raw.get("web", {}), dict) else {}
     nlp = r.table("nlp", raw, ("lexicon_files", "user_words", "frame_files", "model_file"))
     district = r.table("district", raw, ("name",))
-    endpoint = r.string("wechat.puppet_service_endpoint", wechat, "puppet_service_endpoint", "")
-    if endpoint and not re.fullmatch(r"[\w.\-\[\]:]+:\d{1,5}", endpoint):
-        r.problem(
-            "wechat.puppet_service_endpoint", f"{endpoint!r} 不是 host:port", '写 "127.0.0.1:8788"'
-        )
     lexicons = tuple(
         _resolve(path, p) for p in r.string_list("nlp.lexicon_files", nlp, "lexicon_files")
     )
@@ -244,10 +210,8 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path, core: CoreSections) 
         timezone=core.bot.timezone,
         max_text_chars=core.bot.max_text_chars,
         database_url=core.storage.url,
-        puppet_service_token=r.string(
-            "wechat.puppet_service_token", wechat, "puppet_service_token", ""
-        ),
-        puppet_service_endpoint=endpoint,
+        puppet_service_token=core.wechat.puppet_service_token,
+        puppet_service_endpoint=core.wechat.puppet_service_endpoint,
         web_admin_token=r.string("web.admin_token", web, "admin_token", ""),
         web=read_web(
             r,
@@ -266,27 +230,13 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path, core: CoreSections) 
         digests=read_digests(r, raw),
         calendar=read_calendar(r, raw),
         ladder=read_ladder(r, raw),
-        delivery=core.delivery,
-        wechat=_wechat(r, wechat),
+        delivery=core.delivery.settings(),
+        wechat=core.wechat.settings(),
         logging=read_logging(r, raw, path.parent),
         alerts=core.alerts,
         ha=core.ha,
         duplicate_window_hours=core.duplicates.window_hours,
         duplicate_similarity=core.duplicates.min_similarity / 100,
-    )
-
-
-def _wechat(r: SchemaReader, wechat: dict[str, Any]) -> WechatSettings:
-    def number(key: str, default: int, low: int, high: int) -> int:
-        return r.integer(f"wechat.{key}", wechat, key, default, low, high)
-
-    media = r.string("wechat.media_dir", wechat, "media_dir", "data/media") or "data/media"
-    return WechatSettings(
-        watchdog_seconds=number("watchdog_seconds", 120, 10, 3600),
-        reconnect_max_seconds=number("reconnect_max_seconds", 300, 5, 3600),
-        offline_notice_minutes=number("offline_notice_minutes", 10, 0, 24 * 60),
-        media_dir=Path(media),
-        stall=read_stall(r, wechat),
     )
 
 

@@ -147,25 +147,3 @@ def read_logging(r: SchemaReader, raw: dict[str, Any], base: Path) -> LogSetting
         backups=r.integer("logging.backups", t, "backups", 5, 0, 100),
         level=level,
     )
-
-
-def read_stall(r: SchemaReader, wechat: dict[str, Any]) -> StallSettings:
-    """The half-dead stream keys of [wechat] (the caller checks that the keys are known)."""
-    return StallSettings(
-        minutes=r.integer("wechat.stall_minutes", wechat, "stall_minutes", 0, 0, 24 * 60),
-        active_from=r.clock_time("wechat.active_from", wechat, "active_from", time(7, 0)),
-        active_until=r.clock_time("wechat.active_until", wechat, "active_until", time(22, 0)),
-        self_test_room=r.string("wechat.self_test_room", wechat, "self_test_room", ""),
-        echo_seconds=r.integer(
-            "wechat.self_test_seconds", wechat, "self_test_seconds", 60, 5, 600
-        ),
-    )
-
-
-STALL_KEYS = (
-    "stall_minutes",
-    "active_from",
-    "active_until",
-    "self_test_room",
-    "self_test_seconds",
-)

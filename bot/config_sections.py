@@ -1,15 +1,18 @@
-"""Config sections declared as models: [bot], [storage], [duplicates], [deadlines], [delivery].
+"""Config sections declared as models: [bot], [storage], [wechat], [duplicates], [deadlines],
+[delivery]; [alerts] and [ha] are declared next to their settings in ``bot.config_ops``.
 
-[alerts] and [ha] are declared next to their settings in ``bot.config_ops``.
-
-Each field carries its default, its bounds and (for secrets) its environment variable; the
-handlers' rules keep their own frozen dataclasses (handlers/ imports no pydantic), and the
-sections take their defaults from them, so every default is written once.
+Each field carries its default, its bounds and (for secrets) its environment variable. The
+values handed on stay plain frozen dataclasses (the handlers' rules — handlers/ imports no
+pydantic —, the sender's limits, the channel's settings) and the sections take their defaults
+from them, so every default is written once.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,10 +26,11 @@ from pydantic import (
 )
 
 from bot.config_model import ClockTime, Section, apply_env, env_field, problem, problems
-from bot.config_ops import AlertSettings, HaSettings
+from bot.config_ops import AlertSettings, HaSettings, StallSettings
 from handlers.policy import Deadlines
 
 _DEADLINES = Deadlines()
+_STALL = StallSettings()
 
 
 class BotSection(Section):
@@ -83,20 +87,36 @@ class DeadlinesSection(Section):
         return Deadlines(**self.model_dump())
 
 
-class DeliverySettings(Section):
-    """[delivery]: how fast the bot may send, so the WeChat account is not restricted."""
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    """How fast the bot may send, so the WeChat account is not restricted for flooding."""
 
-    per_room_per_minute: int = Field(6, ge=1, le=60)
-    global_per_minute: int = Field(20, ge=1, le=600)
-    max_message_chars: int = Field(1500, ge=100, le=10000)
-    retry_max_minutes: int = Field(10, ge=1, le=1440)
+    per_room_per_minute: int = 6
+    global_per_minute: int = 20
+    max_message_chars: int = 1500
+    retry_max_minutes: int = 10
     # Of each one-minute window, the sends only urgent messages may use: routine traffic can
     # never fill a room (or the account) so full that an alarm has to wait for the minute.
-    urgent_reserve_per_room: int = 1  # 0 to per_room_per_minute - 1
-    urgent_reserve_global: int = 3  # 0 to global_per_minute - 1
+    urgent_reserve_per_room: int = 1
+    urgent_reserve_global: int = 3
     # Answers to one person in one group per minute; beyond it they get one line saying they
     # are sending too fast (what they sent is still handled). 0: no limit.
-    per_sender_per_minute: int = Field(3, ge=0, le=60)
+    per_sender_per_minute: int = 3
+
+
+_DELIVERY = DeliverySettings()
+
+
+class DeliverySection(Section):
+    """[delivery]: the sending limits, defaults from :class:`DeliverySettings`."""
+
+    per_room_per_minute: int = Field(_DELIVERY.per_room_per_minute, ge=1, le=60)
+    global_per_minute: int = Field(_DELIVERY.global_per_minute, ge=1, le=600)
+    max_message_chars: int = Field(_DELIVERY.max_message_chars, ge=100, le=10000)
+    retry_max_minutes: int = Field(_DELIVERY.retry_max_minutes, ge=1, le=1440)
+    urgent_reserve_per_room: int = _DELIVERY.urgent_reserve_per_room  # 0 to per room - 1
+    urgent_reserve_global: int = _DELIVERY.urgent_reserve_global  # 0 to global - 1
+    per_sender_per_minute: int = Field(_DELIVERY.per_sender_per_minute, ge=0, le=60)
 
     @model_validator(mode="before")
     @classmethod
@@ -120,11 +140,68 @@ class DeliverySettings(Section):
                 raise problem(f"{value} 超出范围", f"取 0 到 {limit - 1} 之间的数", key)
         return self
 
+    def settings(self) -> DeliverySettings:
+        """The plain settings the sender is given."""
+        return DeliverySettings(**self.model_dump())
+
 
 _RESERVES = {
     "urgent_reserve_per_room": "per_room_per_minute",
     "urgent_reserve_global": "global_per_minute",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class WechatSettings:
+    """How the WeChat channel stays connected and where it keeps received photos."""
+
+    watchdog_seconds: int = 120  # no event or heartbeat for this long: reconnect
+    reconnect_max_seconds: int = 300  # longest wait between reconnection attempts
+    offline_notice_minutes: int = 10  # offline longer than this: tell the secretaries
+    media_dir: Path = Path("data/media")
+    stall: StallSettings = field(default_factory=StallSettings)
+
+
+_WECHAT = WechatSettings()
+
+
+class WechatSection(Section):
+    """[wechat]: the puppet-service gateway, reconnection, media, the half-dead stream check."""
+
+    puppet_service_token: str = env_field("WECHATY_PUPPET_SERVICE_TOKEN", "")
+    puppet_service_endpoint: str = env_field("WECHATY_PUPPET_SERVICE_ENDPOINT", "")
+    watchdog_seconds: int = Field(_WECHAT.watchdog_seconds, ge=10, le=3600)
+    reconnect_max_seconds: int = Field(_WECHAT.reconnect_max_seconds, ge=5, le=3600)
+    offline_notice_minutes: int = Field(_WECHAT.offline_notice_minutes, ge=0, le=24 * 60)
+    media_dir: str = str(_WECHAT.media_dir)
+    stall_minutes: int = Field(_STALL.minutes, ge=0, le=24 * 60)
+    active_from: ClockTime = _STALL.active_from
+    active_until: ClockTime = _STALL.active_until
+    self_test_room: str = _STALL.self_test_room
+    self_test_seconds: int = Field(_STALL.echo_seconds, ge=5, le=600)
+
+    @field_validator("puppet_service_endpoint")
+    @classmethod
+    def _host_port(cls, endpoint: str) -> str:
+        if endpoint and not re.fullmatch(r"[\w.\-\[\]:]+:\d{1,5}", endpoint):
+            raise problem(f"{endpoint!r} 不是 host:port", '写 "127.0.0.1:8788"')
+        return endpoint
+
+    def settings(self) -> WechatSettings:
+        """The channel's settings (an empty media_dir means the default)."""
+        return WechatSettings(
+            watchdog_seconds=self.watchdog_seconds,
+            reconnect_max_seconds=self.reconnect_max_seconds,
+            offline_notice_minutes=self.offline_notice_minutes,
+            media_dir=Path(self.media_dir) if self.media_dir else _WECHAT.media_dir,
+            stall=StallSettings(
+                minutes=self.stall_minutes,
+                active_from=self.active_from,
+                active_until=self.active_until,
+                self_test_room=self.self_test_room,
+                echo_seconds=self.self_test_seconds,
+            ),
+        )
 
 
 class CoreSections(BaseModel):
@@ -136,7 +213,8 @@ class CoreSections(BaseModel):
     storage: StorageSection = StorageSection()
     duplicates: DuplicatesSection = DuplicatesSection()
     deadlines: DeadlinesSection = DeadlinesSection()
-    delivery: DeliverySettings = DeliverySettings()
+    delivery: DeliverySection = DeliverySection()
+    wechat: WechatSection = WechatSection()
     alerts: AlertSettings = AlertSettings()
     ha: HaSettings = HaSettings()
 

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.config_sections import CoreSections, DeadlinesSection, DeliverySettings, read_core
+from bot.config_sections import (
+    CoreSections,
+    DeadlinesSection,
+    DeliverySection,
+    DeliverySettings,
+    read_core,
+)
 from handlers.policy import Deadlines
 from tests.support.harness import EXAMPLE_CONFIG, edited_config
 
@@ -76,7 +82,8 @@ def test_an_unset_reserve_follows_its_limit() -> None:
     assert problems == []
     assert core.delivery.urgent_reserve_per_room == 0  # routine traffic keeps its one send
     assert core.delivery.urgent_reserve_global == 3
-    assert DeliverySettings(per_room_per_minute=2).urgent_reserve_per_room == 1
+    assert DeliverySection(per_room_per_minute=2).urgent_reserve_per_room == 1
+    assert DeliverySection().settings() == DeliverySettings()  # the defaults, written once
 
 
 def test_environment_override_is_declared_on_the_field() -> None:
