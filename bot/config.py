@@ -24,7 +24,6 @@ from bot.config_rules import (
     read_digests,
     read_followups,
     read_hall,
-    read_web,
 )
 from bot.config_schema import SchemaReader
 from bot.config_sections import CoreSections, DeliverySettings, WechatSettings, read_core
@@ -36,14 +35,9 @@ from bot.config_teams import (
 )
 from handlers.ladder import AlarmLadder
 from handlers.policy import Deadlines, DigestRules, FollowUpRules, HallSchedule, Policy
-from handlers.vocabulary import GROUP_KINDS, ROLE_LABELS, ROLES, SIX_PARTIES
+from handlers.vocabulary import GROUP_KINDS, ROLE_LABELS, ROLES
 from handlers.workdays import ExtraDays
 
-# The sections not yet declared as models (bot.config_sections) keep their overrides here.
-ENV_OVERRIDES: dict[str, tuple[str, str]] = {
-    "LIUFANG_WEB_ADMIN_TOKEN": ("web", "admin_token"),
-    "LIUFANG_OPEN311_API_KEY": ("web", "open311_api_key"),
-}
 _CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 
@@ -156,9 +150,6 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
         raise ConfigError([f"{path}: 文件不存在 — 复制 config.example.toml 为 {path}"]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError([f"{path}: TOML 格式错误（{exc}）— 检查引号、括号和等号"]) from None
-    for var, (section, key) in ENV_OVERRIDES.items():
-        if env.get(var):
-            raw.setdefault(section, {})[key] = env[var]
     reader = SchemaReader(str(path))
     core, reader.problems = read_core(raw, str(path), env)
     settings = _read(reader, raw, path, core)
@@ -192,7 +183,6 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path, core: CoreSections) 
             "ha",
         ),
     )
-    web = raw.get("web", {}) if isinstance(raw.get("web", {}), dict) else {}
     nlp = r.table("nlp", raw, ("lexicon_files", "user_words", "frame_files", "model_file"))
     district = r.table("district", raw, ("name",))
     lexicons = tuple(
@@ -212,13 +202,8 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path, core: CoreSections) 
         database_url=core.storage.url,
         puppet_service_token=core.wechat.puppet_service_token,
         puppet_service_endpoint=core.wechat.puppet_service_endpoint,
-        web_admin_token=r.string("web.admin_token", web, "admin_token", ""),
-        web=read_web(
-            r,
-            raw,
-            {c.get("code", "") for c in raw.get("communities", []) if isinstance(c, dict)},
-            set(SIX_PARTIES),
-        ),
+        web_admin_token=core.web.admin_token,
+        web=core.web.settings(),
         lexicon_files=lexicons,
         user_words=tuple(r.string_list("nlp.user_words", nlp, "user_words")),
         frame_files=frames,

@@ -12,7 +12,7 @@ import difflib
 import re
 from collections.abc import Iterator, Mapping
 from datetime import time
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin
 
 from annotated_types import Ge, Le
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -91,6 +91,8 @@ def _models(model: type[BaseModel], loc: tuple[Any, ...]) -> Iterator[type[BaseM
             continue
         f = current.model_fields.get(part)
         inner = f.annotation if f is not None else None
+        if get_origin(inner) in (list, tuple):  # [[tables]]: the model of one item
+            inner = get_args(inner)[0]
         current = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
 
 
@@ -122,8 +124,13 @@ def _wording(err: Any, loc: tuple[Any, ...], info: Any, keys: list[str]) -> tupl
         close = difflib.get_close_matches(key, keys, n=1)
         hint = f"是不是想写 {close[0]!r}？" if close else f"可用的字段：{', '.join(keys)}"
         return "未知字段", hint
+    if kind == "list_type" or (kind == "model_type" and loc and isinstance(loc[-1], int)):
+        table = _where(tuple(p for p in loc if not isinstance(p, int)))
+        return "应当是 [[...]] 表数组", f"每一项写成 [[{table}]] 段"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return "应当是一个表", f"写成 [{_where(loc)}] 段"
+    if kind == "missing":
+        return "不能为空", f'填写 {key} = "..."'
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"应当是整数，现在是 {value!r}", f"写成 {key} = {default}"
     if kind in ("greater_than_equal", "less_than_equal"):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.config_schema import SchemaReader
 from bot.config_sections import DeliverySettings as DeliverySettings  # where callers look
+from bot.config_web import WebSettings as WebSettings
+from bot.config_web import WebUser as WebUser
 from handlers.policy import (
     DIGEST_DAYS,
     HALL_HOLIDAY_RULES,
@@ -83,107 +83,6 @@ def _choice(
         r.problem(where, f"{value!r} 不是可选的值", "写以下之一：" + "、".join(allowed))
         return default
     return value
-
-
-@dataclass(frozen=True, slots=True)
-class WebUser:
-    """A person who may log in to the dashboard."""
-
-    username: str
-    password_hash: str  # scrypt$… from `liufang hash-password`
-    name: str
-    role: str  # secretary | committee | … (the six parties)
-    community: str  # community code; "*" for the district (every community)
-    disabled: bool = False  # kept on record, may not log in
-
-
-@dataclass(frozen=True, slots=True)
-class WebSettings:
-    """The web server: where it listens, who may log in, the Open311 key."""
-
-    enabled: bool = True
-    host: str = "127.0.0.1"
-    port: int = 8080
-    session_minutes: int = 120
-    open311_api_key: str = ""
-    users: tuple[WebUser, ...] = ()
-    # How the public reaches the server (https://bot.example.org); Open311 discovery names it.
-    public_url: str = ""
-
-
-def read_web(
-    r: SchemaReader, raw: dict[str, Any], communities: set[str], roles: set[str]
-) -> WebSettings:
-    """The [web] section and its [[web.users]]."""
-    w = r.table(
-        "web",
-        raw,
-        (
-            "enabled",
-            "host",
-            "port",
-            "public_url",
-            "session_minutes",
-            "open311_api_key",
-            "admin_token",
-            "users",
-        ),
-    )
-    enabled = w.get("enabled", True)
-    if not isinstance(enabled, bool):
-        r.problem("web.enabled", f"{enabled!r} 不是 true/false", "写 enabled = true 或 false")
-        enabled = True
-    users = []
-    for i, u in enumerate(r.table_list("web.users", w, key="users")):
-        where = f"web.users[{i}]"
-        r.known_keys(
-            where, u, ("username", "password_hash", "name", "role", "community", "disabled")
-        )
-        username = r.string(f"{where}.username", u, "username", "", required=True)
-        password_hash = r.string(f"{where}.password_hash", u, "password_hash", "", required=True)
-        if password_hash and not password_hash.startswith("scrypt$"):
-            r.problem(
-                f"{where}.password_hash",
-                "不是密码哈希（不要写明文密码）",
-                "用 liufang hash-password 生成后粘贴",
-            )
-        role = r.string(f"{where}.role", u, "role", "committee")
-        if role not in roles:
-            r.problem(
-                f"{where}.role",
-                f"{role!r} 不能登录后台",
-                f"写以下之一：{', '.join(sorted(roles))}",
-            )
-        community = r.string(f"{where}.community", u, "community", "", required=True)
-        if community and community != "*" and community not in communities:
-            r.problem(
-                f"{where}.community",
-                f"没有代码为 {community!r} 的社区",
-                '写社区的 code，或 "*"（全街道）',
-            )
-        name = r.string(f"{where}.name", u, "name", "") or username
-        disabled = u.get("disabled", False)
-        if not isinstance(disabled, bool):
-            r.problem(f"{where}.disabled", f"{disabled!r} 不是 true/false", "写 true 或删掉这一行")
-            disabled = False
-        users.append(WebUser(username, password_hash, name, role, community, disabled))
-    public_url = r.string("web.public_url", w, "public_url", "").strip()
-    if public_url and not re.fullmatch(r"https?://[^\s/?#@]+(?:/[^\s?#]*)?", public_url):
-        r.problem(
-            "web.public_url",
-            f"{public_url!r} 不是网址",
-            '写居民访问本服务的地址，例如 "https://bot.example.org"',
-        )
-        public_url = ""
-    return WebSettings(
-        enabled=enabled,
-        host=r.string("web.host", w, "host", "127.0.0.1") or "127.0.0.1",
-        port=r.integer("web.port", w, "port", 8080, 0, 65535),
-        session_minutes=r.integer("web.session_minutes", w, "session_minutes", 120, 5, 24 * 60),
-        open311_api_key=r.string("web.open311_api_key", w, "open311_api_key", ""),
-        users=tuple(users),
-        public_url=public_url,
-    )
 
 
 def read_followups(r: SchemaReader, raw: dict[str, Any]) -> FollowUpRules:

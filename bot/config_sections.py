@@ -27,6 +27,7 @@ from pydantic import (
 
 from bot.config_model import ClockTime, Section, apply_env, env_field, problem, problems
 from bot.config_ops import AlertSettings, HaSettings, StallSettings
+from bot.config_web import WebSection, community_codes
 from handlers.policy import Deadlines
 
 _DEADLINES = Deadlines()
@@ -215,6 +216,7 @@ class CoreSections(BaseModel):
     deadlines: DeadlinesSection = DeadlinesSection()
     delivery: DeliverySection = DeliverySection()
     wechat: WechatSection = WechatSection()
+    web: WebSection = WebSection()
     alerts: AlertSettings = AlertSettings()
     ha: HaSettings = HaSettings()
 
@@ -226,6 +228,6 @@ def read_core(
     if env:
         apply_env(CoreSections, raw, env)
     try:
-        return CoreSections.model_validate(raw), []
+        return CoreSections.model_validate(raw, context={"communities": community_codes(raw)}), []
     except ValidationError as exc:
         return CoreSections(), problems(filename, CoreSections, exc)
