@@ -16,17 +16,14 @@ from bot.config_ops import (
     AlertSettings,
     HaSettings,
     LogSettings,
-    read_logging,
 )
 from bot.config_rules import (
     WebSettings,
-    read_calendar,
-    read_digests,
-    read_followups,
     read_hall,
 )
 from bot.config_schema import SchemaReader
 from bot.config_sections import CoreSections, DeliverySettings, WechatSettings, read_core
+from bot.config_service import follow_up_rules
 from bot.config_teams import (
     BuildingSettings,
     CatalogueSettings,
@@ -211,13 +208,13 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path, core: CoreSections) 
         district=r.string("district.name", district, "name", ""),
         communities=_communities(r, raw),
         deadlines=core.deadlines.rules(),
-        followups=read_followups(r, raw),
-        digests=read_digests(r, raw),
-        calendar=read_calendar(r, raw),
+        followups=follow_up_rules(core.followups, core.quiet_hours),
+        digests=core.digests.rules(),
+        calendar=core.calendar.days(),
         ladder=read_ladder(r, raw),
         delivery=core.delivery.settings(),
         wechat=core.wechat.settings(),
-        logging=read_logging(r, raw, path.parent),
+        logging=core.logging.settings(path.parent),
         alerts=core.alerts,
         ha=core.ha,
         duplicate_window_hours=core.duplicates.window_hours,

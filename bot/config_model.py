@@ -30,9 +30,13 @@ def env_field(var: str, default: Any, **kwargs: Any) -> Any:
     return Field(default, json_schema_extra={"env": var}, **kwargs)
 
 
-def problem(what: str, fix: str, field: str = "") -> PydanticCustomError:
-    """A validation error carrying its own wording (``field``: a key of the section, if any)."""
-    return PydanticCustomError("liufang", "{what}", {"what": what, "fix": fix, "field": field})
+def problem(
+    what: str, fix: str, field: str = "", *, list_item: bool = False
+) -> PydanticCustomError:
+    """A validation error with its own wording: ``field`` names a key of the section the error
+    is raised on, ``list_item`` reports an item under its list; ``{key}`` in ``fix`` is the key."""
+    ctx = {"what": what, "fix": fix, "field": field, "list_item": list_item}
+    return PydanticCustomError("liufang", "{what}", ctx)
 
 
 def _clock(value: Any) -> Any:
@@ -69,6 +73,8 @@ def problems(filename: str, model: type[BaseModel], exc: ValidationError) -> lis
         ctx = err.get("ctx") or {}
         if err["type"] == "liufang" and ctx.get("field"):
             loc = (*loc, ctx["field"])
+        while err["type"] == "liufang" and ctx.get("list_item") and isinstance(loc[-1], int):
+            loc = loc[:-1]
         where = _where(loc)
         what, fix = _wording(err, loc, _field_info(model, loc), _siblings(model, loc))
         lines.append(f"{filename}: {where}: {what} — {fix}")
@@ -119,7 +125,7 @@ def _wording(err: Any, loc: tuple[Any, ...], info: Any, keys: list[str]) -> tupl
     ctx = err.get("ctx") or {}
     default = getattr(info, "default", None)
     if kind == "liufang":
-        return str(ctx["what"]), str(ctx["fix"])
+        return str(ctx["what"]), str(ctx["fix"]).replace("{key}", key)
     if kind == "extra_forbidden":
         close = difflib.get_close_matches(key, keys, n=1)
         hint = f"是不是想写 {close[0]!r}？" if close else f"可用的字段：{', '.join(keys)}"

@@ -94,6 +94,9 @@ class AlertSettings(Section):
         return bool(self.webhook_url or (self.smtp_host and self.email_to))
 
 
+_LOGS = LogSettings()
+
+
 @dataclass(frozen=True, slots=True)
 class StallSettings:
     """Half-dead stream detection: heartbeats arrive but no message does."""
@@ -130,20 +133,24 @@ def _boolean(r: SchemaReader, where: str, table: dict[str, Any], key: str, defau
     return value
 
 
-def read_logging(r: SchemaReader, raw: dict[str, Any], base: Path) -> LogSettings:
-    """The [logging] section."""
-    t = r.table("logging", raw, ("file", "max_mb", "backups", "level"))
-    file = r.string("logging.file", t, "file", "")
-    level = r.string("logging.level", t, "level", "info").lower()
-    if level not in ("debug", "info", "warning", "error"):
-        r.problem("logging.level", f"{level!r} 不是日志级别", '写 "info"、"warning" 或 "debug"')
-        level = "info"
-    path = None
-    if file:
-        path = Path(file) if Path(file).is_absolute() else base / file
-    return LogSettings(
-        file=path,
-        max_mb=r.integer("logging.max_mb", t, "max_mb", 10, 1, 1024),
-        backups=r.integer("logging.backups", t, "backups", 5, 0, 100),
-        level=level,
-    )
+class LoggingSection(Section):
+    """[logging]: an optional rotating log file (relative to the config file)."""
+
+    file: str = ""
+    max_mb: int = Field(_LOGS.max_mb, ge=1, le=1024)
+    backups: int = Field(_LOGS.backups, ge=0, le=100)
+    level: str = _LOGS.level
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, level: str) -> str:
+        if level.lower() not in ("debug", "info", "warning", "error"):
+            raise problem(f"{level.lower()!r} 不是日志级别", '写 "info"、"warning" 或 "debug"')
+        return level.lower()
+
+    def settings(self, base: Path) -> LogSettings:
+        """The log settings, the file resolved against ``base`` (the config's folder)."""
+        path = None
+        if self.file:
+            path = Path(self.file) if Path(self.file).is_absolute() else base / self.file
+        return LogSettings(path, self.max_mb, self.backups, self.level)

@@ -26,7 +26,13 @@ from pydantic import (
 )
 
 from bot.config_model import ClockTime, Section, apply_env, env_field, problem, problems
-from bot.config_ops import AlertSettings, HaSettings, StallSettings
+from bot.config_ops import AlertSettings, HaSettings, LoggingSection, StallSettings
+from bot.config_service import (
+    CalendarSection,
+    DigestsSection,
+    FollowUpsSection,
+    QuietHoursSection,
+)
 from bot.config_web import WebSection, community_codes
 from handlers.policy import Deadlines
 
@@ -217,6 +223,11 @@ class CoreSections(BaseModel):
     delivery: DeliverySection = DeliverySection()
     wechat: WechatSection = WechatSection()
     web: WebSection = WebSection()
+    followups: FollowUpsSection = FollowUpsSection()
+    quiet_hours: QuietHoursSection = QuietHoursSection()
+    digests: DigestsSection = DigestsSection()
+    calendar: CalendarSection = CalendarSection()
+    logging: LoggingSection = LoggingSection()
     alerts: AlertSettings = AlertSettings()
     ha: HaSettings = HaSettings()
 
