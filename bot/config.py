@@ -180,16 +180,12 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path, core: CoreSections) 
             "ha",
         ),
     )
-    nlp = r.table("nlp", raw, ("lexicon_files", "user_words", "frame_files", "model_file"))
-    district = r.table("district", raw, ("name",))
-    lexicons = tuple(
-        _resolve(path, p) for p in r.string_list("nlp.lexicon_files", nlp, "lexicon_files")
-    )
+    lexicons = tuple(_resolve(path, p) for p in core.nlp.lexicon_files)
     for i, lex in enumerate(lexicons):
         _check_lexicon(r, f"nlp.lexicon_files[{i}]", lex)
-    frames = tuple(_resolve(path, p) for p in r.string_list("nlp.frame_files", nlp, "frame_files"))
+    frames = tuple(_resolve(path, p) for p in core.nlp.frame_files)
     _check_frames(r, frames)
-    model_file = _resolve(path, r.string("nlp.model_file", nlp, "model_file", "data/model.npz"))
+    model_file = _resolve(path, core.nlp.model_file)
     _check_model(r, model_file)
     return Settings(
         path=path,
@@ -202,10 +198,10 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path, core: CoreSections) 
         web_admin_token=core.web.admin_token,
         web=core.web.settings(),
         lexicon_files=lexicons,
-        user_words=tuple(r.string_list("nlp.user_words", nlp, "user_words")),
+        user_words=core.nlp.user_words,
         frame_files=frames,
         model_file=model_file,
-        district=r.string("district.name", district, "name", ""),
+        district=core.district.name,
         communities=_communities(r, raw),
         deadlines=core.deadlines.rules(),
         followups=follow_up_rules(core.followups, core.quiet_hours),

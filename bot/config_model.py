@@ -50,6 +50,17 @@ def _clock(value: Any) -> Any:
 ClockTime = Annotated[time, BeforeValidator(_clock)]  # written "HH:MM"
 
 
+def _strings(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return value
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise problem("应当是文字列表", '写成 {key} = ["...", "..."]')
+    return tuple(v.strip() for v in value if v.strip())
+
+
+Strings = Annotated[tuple[str, ...], BeforeValidator(_strings)]  # blank items dropped
+
+
 def apply_env(model: type[BaseModel], raw: dict[str, Any], env: Mapping[str, str]) -> None:
     """Write the set environment overrides declared on ``model``'s section fields into ``raw``."""
     for name, section in model.model_fields.items():

@@ -10,11 +10,11 @@ import re
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Any, Self
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from bot.config_model import Section, env_field, problem
+from bot.config_model import Section, Strings, env_field, problem
 from bot.config_schema import SchemaReader
 
 ALERT_FORMATS = ("wecom", "json")
@@ -31,14 +31,6 @@ class LogSettings:
     level: str = "info"
 
 
-def _addresses(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return value
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise problem("应当是文字列表", '写成 email_to = ["...", "..."]')
-    return tuple(v.strip() for v in value if v.strip())
-
-
 class AlertSettings(Section):
     """[alerts]: out-of-band alerts for when the bot cannot speak in WeChat itself."""
 
@@ -50,7 +42,7 @@ class AlertSettings(Section):
     smtp_password: str = env_field("LIUFANG_SMTP_PASSWORD", "")
     smtp_starttls: bool = False
     email_from: str = "liufang@localhost"
-    email_to: Annotated[tuple[str, ...], BeforeValidator(_addresses)] = ()
+    email_to: Strings = ()
     gateway_down_minutes: int = Field(5, ge=1, le=24 * 60)
     outbox_stuck_minutes: int = Field(10, ge=1, le=24 * 60)
     repeat_minutes: int = Field(60, ge=1, le=7 * 24 * 60)  # the same problem at most this often

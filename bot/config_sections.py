@@ -25,7 +25,15 @@ from pydantic import (
     model_validator,
 )
 
-from bot.config_model import ClockTime, Section, apply_env, env_field, problem, problems
+from bot.config_model import (
+    ClockTime,
+    Section,
+    Strings,
+    apply_env,
+    env_field,
+    problem,
+    problems,
+)
 from bot.config_ops import AlertSettings, HaSettings, LoggingSection, StallSettings
 from bot.config_service import (
     CalendarSection,
@@ -211,6 +219,24 @@ class WechatSection(Section):
         )
 
 
+class NlpSection(Section):
+    """[nlp]: extra lexicons, words and hazard frames; this deployment's model file.
+
+    The paths are relative to the config file; ``bot.config`` resolves and checks them.
+    """
+
+    lexicon_files: Strings = ()
+    user_words: Strings = ()
+    frame_files: Strings = ()
+    model_file: str = "data/model.npz"  # written by `liufang learn`; the shipped one until then
+
+
+class DistrictSection(Section):
+    """[district]: the street (街道) the communities belong to."""
+
+    name: str = ""
+
+
 class CoreSections(BaseModel):
     """The sections read declaratively; the others are read by the older per-section readers."""
 
@@ -223,6 +249,8 @@ class CoreSections(BaseModel):
     delivery: DeliverySection = DeliverySection()
     wechat: WechatSection = WechatSection()
     web: WebSection = WebSection()
+    nlp: NlpSection = NlpSection()
+    district: DistrictSection = DistrictSection()
     followups: FollowUpsSection = FollowUpsSection()
     quiet_hours: QuietHoursSection = QuietHoursSection()
     digests: DigestsSection = DigestsSection()
