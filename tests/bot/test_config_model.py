@@ -98,3 +98,28 @@ def test_sections_are_frozen() -> None:
     core, _ = read_core({}, "x.toml")
     with pytest.raises(ValueError, match="frozen"):
         core.delivery.per_room_per_minute = 1  # type: ignore[misc]
+
+
+def test_every_secret_can_come_from_the_environment() -> None:
+    env = {
+        "LIUFANG_DATABASE_URL": "postgresql://db/x",
+        "WECHATY_PUPPET_SERVICE_TOKEN": "tok",
+        "WECHATY_PUPPET_SERVICE_ENDPOINT": "127.0.0.1:8788",
+        "LIUFANG_WEB_ADMIN_TOKEN": "admin",
+        "LIUFANG_OPEN311_API_KEY": "key",
+        "LIUFANG_ALERT_WEBHOOK_URL": "https://hook.example/x",
+        "LIUFANG_SMTP_PASSWORD": "pw",
+    }
+    s = load_settings(EXAMPLE_CONFIG, env=env)
+    got = (
+        s.database_url,
+        s.puppet_service_token,
+        s.puppet_service_endpoint,
+        s.web_admin_token,
+        s.web.open311_api_key,
+        s.alerts.webhook_url,
+        s.alerts.smtp_password,
+    )
+    assert got == tuple(env.values())
+    with pytest.raises(ConfigError, match=r"wechat\.puppet_service_endpoint"):
+        load_settings(EXAMPLE_CONFIG, env={"WECHATY_PUPPET_SERVICE_ENDPOINT": "nohost"})
