@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config_ladder import read_ladder
 from bot.config_ops import (
     AlertSettings,
     HaSettings,
@@ -207,7 +206,7 @@ def _read(r: SchemaReader, raw: dict[str, Any], path: Path, core: CoreSections) 
         followups=follow_up_rules(core.followups, core.quiet_hours),
         digests=core.digests.rules(),
         calendar=core.calendar.days(),
-        ladder=read_ladder(r, raw),
+        ladder=core.alarm_ladder.ladder(),
         delivery=core.delivery.settings(),
         wechat=core.wechat.settings(),
         logging=core.logging.settings(path.parent),

@@ -1,112 +1,117 @@
-"""The [alarm_ladder] section: when an unanswered urgent ticket is alarmed again, and to whom."""
+"""The [alarm_ladder] section, declared: when an unanswered urgent ticket is alarmed again.
+
+Defaults are ``handlers.ladder.AlarmLadder``'s. ``[followups] urgent_realert_minutes`` is the
+old name of the first rung: :func:`move_old_name` moves it here before validation, and
+:func:`old_name_where` reports its mistakes under the name the file uses.
+"""
 
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Any
+from typing import Any, Self
 
-from bot.config_schema import SchemaReader
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from bot.config_model import Section, problem
 from handlers.ladder import DAY_MINUTES, AlarmLadder
 
-LADDER_KEYS = (
-    "realert_minutes",
-    "secretary_minutes",
-    "street_minutes",
-    "repeat_minutes",
-    "daily_cap",
-    "claimed_remind_minutes",
-    "claimed_reminders",
-    "claimed_remind",
-    "street_contact_id",
-    "street_contact_name",
-)
-# The old name of realert_minutes, still read from [followups].
+_D = AlarmLadder()
+_DAY = DAY_MINUTES - 1
 OLD_REALERT = ("followups", "urgent_realert_minutes")
 REMIND_WAYS = {"private": True, "group": False}
+RUNGS = ("realert_minutes", "secretary_minutes", "street_minutes")
 
 
-def read_ladder(r: SchemaReader, raw: dict[str, Any]) -> AlarmLadder:
-    """The [alarm_ladder] section; ``[followups] urgent_realert_minutes`` is its old first rung."""
-    a = r.table("alarm_ladder", raw, LADDER_KEYS)
-    d = AlarmLadder()
-    old_section = raw.get(OLD_REALERT[0], {})
-    first_key = "alarm_ladder.realert_minutes"
-    if isinstance(old_section, dict) and OLD_REALERT[1] in old_section:
-        if "realert_minutes" in a:
-            r.problem(
-                "followups.urgent_realert_minutes",
+class AlarmLadderSection(Section):
+    """[alarm_ladder]: three rungs that grow later, then reminders, capped per day."""
+
+    realert_minutes: int = Field(_D.realert_minutes, ge=1, le=_DAY)
+    secretary_minutes: int = Field(_D.secretary_minutes, ge=1, le=_DAY)
+    street_minutes: int = Field(_D.street_minutes, ge=1, le=_DAY)
+    repeat_minutes: int = Field(_D.repeat_minutes, ge=30, le=DAY_MINUTES)
+    daily_cap: int = Field(_D.daily_cap, ge=3, le=24)
+    claimed_remind_minutes: int = Field(_D.claimed_remind_minutes, ge=5, le=DAY_MINUTES)
+    claimed_reminders: int = Field(_D.claimed_reminders, ge=0, le=5)
+    claimed_remind: str = "private"
+    street_contact_id: str = _D.street_contact_id
+    street_contact_name: str = ""
+
+    @field_validator("daily_cap", mode="before")
+    @classmethod
+    def _enough(cls, cap: Any) -> Any:
+        if isinstance(cap, int) and not isinstance(cap, bool) and cap < 3:
+            raise problem(
+                f"每天 {cap} 次太少，第一天的三级（再提醒、升级到书记、上报街道）发不全",
+                "取 3 到 24 之间的数，默认 6",
+            )
+        return cap
+
+    @field_validator("claimed_remind")
+    @classmethod
+    def _way(cls, way: str) -> str:
+        if way not in REMIND_WAYS:
+            raise problem(
+                f"{way!r} 不是提醒方式",
+                '写 "private"（私聊接手的人）或 "group"（在六方群里 @ 他）',
+            )
+        return way
+
+    @model_validator(mode="after")
+    def _rungs_grow(self, info: ValidationInfo) -> Self:
+        old_name = bool((info.context or {}).get(OLD_REALERT[1]))
+        for low_key, high_key in pairwise(RUNGS):
+            low, high = getattr(self, low_key), getattr(self, high_key)
+            if high <= low:
+                moved = old_name and low_key == RUNGS[0]
+                where = ".".join(OLD_REALERT) if moved else f"alarm_ladder.{low_key}"
+                raise problem(
+                    f"{high} 分钟不晚于 {where} 的 {low} 分钟",
+                    "三级依次变晚：再提醒 < 升级到书记 < 上报街道，例如 15、30、60",
+                    high_key,
+                )
+        if self.street_contact_id and not self.street_contact_name:
+            raise problem(
+                "写了联系人 id 却没有名称", '例如 "街道应急值班室"', "street_contact_name"
+            )
+        return self
+
+    def ladder(self) -> AlarmLadder:
+        """The handlers' alarm ladder."""
+        return AlarmLadder(
+            realert_minutes=self.realert_minutes,
+            secretary_minutes=self.secretary_minutes,
+            street_minutes=self.street_minutes,
+            repeat_minutes=self.repeat_minutes,
+            daily_cap=self.daily_cap,
+            claimed_remind_minutes=self.claimed_remind_minutes,
+            claimed_reminders=self.claimed_reminders,
+            claimed_remind_private=REMIND_WAYS[self.claimed_remind],
+            street_contact_id=self.street_contact_id,
+            street_contact_name=self.street_contact_name or _D.street_contact_name,
+        )
+
+
+def move_old_name(raw: dict[str, Any]) -> tuple[bool, list[tuple[str, str, str]]]:
+    """Move ``[followups] urgent_realert_minutes`` into [alarm_ladder]: whether it was moved,
+    and the problem ``(where, what, fix)`` to report when both are given."""
+    old = raw.get(OLD_REALERT[0])
+    if not isinstance(old, dict) or OLD_REALERT[1] not in old:
+        return False, []
+    ladder = raw.get("alarm_ladder", {})
+    if not isinstance(ladder, dict):
+        return False, []
+    if "realert_minutes" in ladder:
+        return False, [
+            (
+                ".".join(OLD_REALERT),
                 "和 alarm_ladder.realert_minutes 重复",
                 "删掉 [followups] 里的这一行，只写 [alarm_ladder] realert_minutes",
             )
-        else:
-            a = {**a, "realert_minutes": old_section[OLD_REALERT[1]]}
-            first_key = "followups.urgent_realert_minutes"
-
-    def minutes(key: str, where: str, default: int, low: int, high: int) -> int:
-        return r.integer(where, a, key, default, low, high)
-
-    day = DAY_MINUTES - 1
-    realert = minutes("realert_minutes", first_key, d.realert_minutes, 1, day)
-    secretary = minutes(
-        "secretary_minutes", "alarm_ladder.secretary_minutes", d.secretary_minutes, 1, day
-    )
-    street = minutes("street_minutes", "alarm_ladder.street_minutes", d.street_minutes, 1, day)
-    rungs = [
-        (first_key, realert),
-        ("alarm_ladder.secretary_minutes", secretary),
-        ("alarm_ladder.street_minutes", street),
-    ]
-    for (low_key, low), (high_key, high) in pairwise(rungs):
-        if high <= low:
-            r.problem(
-                high_key,
-                f"{high} 分钟不晚于 {low_key} 的 {low} 分钟",
-                "三级依次变晚：再提醒 < 升级到书记 < 上报街道，例如 15、30、60",
-            )
-    way = r.string("alarm_ladder.claimed_remind", a, "claimed_remind", "private")
-    if way not in REMIND_WAYS:
-        r.problem(
-            "alarm_ladder.claimed_remind",
-            f"{way!r} 不是提醒方式",
-            '写 "private"（私聊接手的人）或 "group"（在六方群里 @ 他）',
-        )
-    contact = r.string("alarm_ladder.street_contact_id", a, "street_contact_id", "")
-    name = r.string("alarm_ladder.street_contact_name", a, "street_contact_name", "")
-    if contact and not name:
-        r.problem(
-            "alarm_ladder.street_contact_name", "写了联系人 id 却没有名称", '例如 "街道应急值班室"'
-        )
-    return AlarmLadder(
-        realert_minutes=realert,
-        secretary_minutes=secretary,
-        street_minutes=street,
-        repeat_minutes=minutes(
-            "repeat_minutes", "alarm_ladder.repeat_minutes", d.repeat_minutes, 30, DAY_MINUTES
-        ),
-        daily_cap=_daily_cap(r, a, d.daily_cap),
-        claimed_remind_minutes=minutes(
-            "claimed_remind_minutes",
-            "alarm_ladder.claimed_remind_minutes",
-            d.claimed_remind_minutes,
-            5,
-            DAY_MINUTES,
-        ),
-        claimed_reminders=minutes(
-            "claimed_reminders", "alarm_ladder.claimed_reminders", d.claimed_reminders, 0, 5
-        ),
-        claimed_remind_private=REMIND_WAYS.get(way, True),
-        street_contact_id=contact,
-        street_contact_name=name or d.street_contact_name,
-    )
+        ]
+    raw["alarm_ladder"] = {**ladder, "realert_minutes": old[OLD_REALERT[1]]}
+    return True, []
 
 
-def _daily_cap(r: SchemaReader, a: dict[str, Any], default: int) -> int:
-    cap = a.get("daily_cap", default)
-    if isinstance(cap, int) and not isinstance(cap, bool) and cap < 3:
-        r.problem(
-            "alarm_ladder.daily_cap",
-            f"每天 {cap} 次太少，第一天的三级（再提醒、升级到书记、上报街道）发不全",
-            "取 3 到 24 之间的数，默认 6",
-        )
-        return default
-    return r.integer("alarm_ladder.daily_cap", a, "daily_cap", default, 3, 24)
+def old_name_where(line: str) -> str:
+    """A problem line about the moved first rung, under the name the file uses."""
+    return line.replace(": alarm_ladder.realert_minutes: ", f": {'.'.join(OLD_REALERT)}: ", 1)

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.config_ladder import OLD_REALERT, AlarmLadderSection, move_old_name, old_name_where
 from bot.config_model import (
     ClockTime,
     Section,
@@ -249,6 +250,7 @@ class CoreSections(BaseModel):
     delivery: DeliverySection = DeliverySection()
     wechat: WechatSection = WechatSection()
     web: WebSection = WebSection()
+    alarm_ladder: AlarmLadderSection = AlarmLadderSection()
     nlp: NlpSection = NlpSection()
     district: DistrictSection = DistrictSection()
     followups: FollowUpsSection = FollowUpsSection()
@@ -266,7 +268,13 @@ def read_core(
     """The declared sections of ``raw`` (env overrides applied), and their problems if any."""
     if env:
         apply_env(CoreSections, raw, env)
+    moved, found = move_old_name(raw)
+    lines = [f"{filename}: {where}: {what} — {fix}" for where, what, fix in found]
+    context = {"communities": community_codes(raw), OLD_REALERT[1]: moved}
     try:
-        return CoreSections.model_validate(raw, context={"communities": community_codes(raw)}), []
+        core = CoreSections.model_validate(raw, context=context)
     except ValidationError as exc:
-        return CoreSections(), problems(filename, CoreSections, exc)
+        core = CoreSections()
+        errors = problems(filename, CoreSections, exc)
+        lines += [old_name_where(line) for line in errors] if moved else errors
+    return core, lines
