@@ -20,7 +20,7 @@ from handlers.events import Inbound, Reply
 from handlers.followups.engine import Planner, enqueue_replies
 from handlers.sending import SenderLimits, prioritise
 from handlers.understanding import normalize_text, strip_invisible
-from storage import directory, followups
+from storage import audit, directory, followups
 from storage.db import Database
 from storage.tickets import is_duplicate_source_error
 
@@ -84,6 +84,10 @@ class Dispatcher:
         self._owned = owner
         try:
             with self._db.session() as session:
+                if owner and self._db.dialect != "sqlite":
+                    # Several processes serve the dashboard: a role changed in another one
+                    # shows here as a newer audit row, and this process's copy is stale.
+                    self._directory.check_version(audit.latest_id(session))
                 replies = self._run(session, event)
                 touched = followups.take_touched(session)
                 if touched and self._planner is not None:

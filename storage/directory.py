@@ -8,6 +8,7 @@ the audit of who changed what) to the caller.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -175,6 +176,8 @@ def members_by_name(session: Session, name: str) -> list[Member]:
 
 
 _CHANGED = "liufang.directory_changed"
+_generation = [0]  # bumped by every commit that wrote the directory, in any session
+_generation_lock = threading.Lock()
 
 
 @event.listens_for(Session, "before_flush")
@@ -184,6 +187,24 @@ def _note_directory_change(session: Session, _context: object, _instances: objec
         if isinstance(obj, Community | Group | Member):
             session.info[_CHANGED] = True
             return
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_generation(session: Session) -> None:
+    # The dashboard writes in its own sessions: every cache of this process must hear of it.
+    if session.info.pop(_CHANGED, False):
+        with _generation_lock:
+            _generation[0] += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_change(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def generation() -> int:
+    """How many committed transactions of this process have written the directory so far."""
+    return _generation[0]
 
 
 class DirectoryCache:
@@ -199,9 +220,18 @@ class DirectoryCache:
         """Start empty."""
         self._groups: dict[str, Group | None] = {}
         self._members: dict[str, list[Member]] = {}
+        self._generation = generation()
+        self._version = -1  # see check_version
+
+    def _check(self) -> None:
+        # Any directory write committed in this process since the copies were read (a role
+        # set in the dashboard, say) makes them stale.
+        if self._generation != generation():
+            self.forget()
 
     def group(self, session: Session, room_id: str) -> Group | None:
         """The group bound to ``room_id``, attached to ``session``."""
+        self._check()
         if room_id not in self._groups:
             found = group_by_room(session, room_id)
             self._groups[room_id] = _detached_copy(found) if found else None
@@ -211,6 +241,7 @@ class DirectoryCache:
 
     def member_roles(self, session: Session, contact_id: str) -> list[Member]:
         """Every role this contact holds, attached to ``session``."""
+        self._check()
         if contact_id not in self._members:
             found = member_roles(session, contact_id)
             self._members[contact_id] = [_detached_copy(m) for m in found]
@@ -221,11 +252,20 @@ class DirectoryCache:
         """Forget everything when the transaction just committed wrote the directory."""
         if session.info.pop(_CHANGED, False):
             self.forget()
+        self._check()
+
+    def check_version(self, version: int) -> None:
+        """Forget everything when ``version`` (the newest audit row: every change made in the
+        dashboard writes one, in whichever process served it) moved since the last call."""
+        if version != self._version:
+            self._version = version
+            self.forget()
 
     def forget(self) -> None:
         """Drop every copy (another process may have written the directory)."""
         self._groups.clear()
         self._members.clear()
+        self._generation = generation()
 
 
 _Row = TypeVar("_Row", bound=SQLModel)

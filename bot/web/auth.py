@@ -82,6 +82,13 @@ class SessionStore:
         if token:
             self._sessions.pop(token, None)
 
+    def drop_user(self, username: str, keep: str | None = None) -> int:
+        """End every session of ``username`` but ``keep`` (a disabled account, a new password)."""
+        ended = [t for t, s in self._sessions.items() if s.user.username == username and t != keep]
+        for token in ended:
+            del self._sessions[token]
+        return len(ended)
+
     def _purge(self) -> None:
         now = self.now()
         for token in [t for t, s in self._sessions.items() if s.expires <= now]:

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from bot.web import auth, dashboard, health, open311, public, simulator, volunteers
+from bot.web import (
+    accounts,
+    audit,
+    auth,
+    dashboard,
+    health,
+    open311,
+    people,
+    public,
+    simulator,
+    volunteers,
+)
 from bot.web.server import Setup
 
 
@@ -13,6 +24,9 @@ def default_features() -> list[Setup]:
         auth.setup,
         dashboard.setup,
         volunteers.setup,
+        people.setup,
+        accounts.setup,
+        audit.setup,
         public.setup,
         open311.setup,
         simulator.setup,

@@ -13,6 +13,15 @@ from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
 from handlers.vocabulary import ROLE_LABELS, ROLES
+from storage import audit
+from storage.directory_edit import (
+    DirectoryError,
+    bind_group,
+    group_state,
+    member_state,
+    set_member,
+    unbind_group,
+)
 from storage.models import Community, Group, Member
 
 BIND_USAGE = "绑定六方群：绑定 毛塘路社区 六方群；绑定网格群：绑定 毛塘路社区 网格 1网格"
@@ -59,27 +68,39 @@ def bind(ctx: Context, cmd: Command) -> list[Reply]:
             raise Refusal(
                 f"{community.name}已有六方群「{existing.topic}」，请先在那个群里发「解绑」。"
             )
-        group = Group(
-            room_id=ev.room_id,
-            topic=ev.room_topic,
-            kind="six_party",
-            community_code=community.code,
-        )
+        kind, grid = "six_party", None
         done = f"好的，本群已绑定为{community.name}六方议事群。新工单会发到这里。"
     else:
-        grid = re.sub(r"^网格群?\s*", "", rest).strip()
+        grid = re.sub(r"^网格群?\s*", "", rest).strip()[:100]
         if not rest.startswith("网格") or not grid:
             raise Refusal(BIND_USAGE)
-        group = Group(
-            room_id=ev.room_id,
-            topic=ev.room_topic,
-            kind="grid",
-            community_code=community.code,
-            grid=grid[:100],
-        )
+        kind = "grid"
         done = f"好的，本群已绑定为{community.name}{grid}网格群。居民可以直接在群里报事。"
-    ctx.session.add(group)
+    try:
+        group = bind_group(
+            ctx.session, community.code, ev.room_id, ev.room_topic or ev.room_id, kind, grid
+        )
+    except DirectoryError as exc:
+        raise Refusal(str(exc)) from exc
+    _audit(ctx, community.code, "group.bind", group.topic, None, group_state(group))
     return [answer(ctx, done)]
+
+
+def _audit(
+    ctx: Context, community: str, action: str, target: str, before: object, after: object
+) -> None:
+    """The chat's directory changes join the dashboard's in the audit trail (操作记录)."""
+    audit.record(
+        ctx.session,
+        ctx.event.sender_id,
+        community,
+        action,
+        target,
+        before,
+        after,
+        actor_name=ctx.event.sender_name,
+        at=ctx.now,
+    )
 
 
 def unbind(ctx: Context, cmd: Command) -> list[Reply]:
@@ -88,7 +109,9 @@ def unbind(ctx: Context, cmd: Command) -> list[Reply]:
         raise Refusal("本群没有绑定，不用解绑。")
     if not _secretary_of(ctx, ctx.group.community_code):
         raise Refusal("只有本社区的社区书记可以解绑群。")
-    ctx.session.delete(ctx.group)
+    group = ctx.group
+    before = unbind_group(ctx.session, group)
+    _audit(ctx, group.community_code, "group.unbind", group.topic, before, None)
     return [answer(ctx, "本群已解绑，我不再登记本群的报事。以前的工单照常办理。")]
 
 
@@ -114,12 +137,15 @@ def set_role(ctx: Context, cmd: Command) -> list[Reply]:
             (Member.contact_id == contact_id) if contact_id else (Member.name == name),
         )
     ).first()
-    if member is None:
-        if contact_id is None:
-            raise Refusal(f"请用 @ 选中{name}，我才知道是群里哪一位。")
-        member = Member(contact_id=contact_id, name=name, role=role, community_code=community)
-    member.role, member.grid = role, grid if role == "grid_leader" else None
-    ctx.session.add(member)
+    if member is None and contact_id is None:
+        raise Refusal(f"请用 @ 选中{name}，我才知道是群里哪一位。")
+    who, known = (member.contact_id, member.name) if member else (contact_id or "", name)
+    try:
+        before, member = set_member(ctx.session, community, who, known, role, grid)
+    except DirectoryError as exc:
+        raise Refusal(str(exc)) from exc
+    action = "member.add" if before is None else "member.role"
+    _audit(ctx, community, action, f"{member.name}（{who}）", before, member_state(member))
     where = f"（{grid}）" if member.grid else ""
     return [answer(ctx, f"好的，{name}现在是{ROLE_LABELS[role]}{where}。")]
 

@@ -80,7 +80,7 @@ class People:
 
     def responder_members(self, ticket: Ticket) -> list[Member]:
         """On-duty responders of an urgent ticket: grid leader, the responsible party, property,
-        department, secretary — each once, in that order."""
+        department, secretary, then the community's on-duty roster — each once, in that order."""
         key = (ticket.community_code, ticket.grid, ticket.responsible)
         if key not in self._responders:  # many tickets share a community, grid and party
             roles = ("grid_leader", ticket.responsible or "property", "property", "department")
@@ -89,6 +89,9 @@ class People:
                 if role == "grid_leader" and not ticket.grid:
                     continue  # a report made in the six-party group has no grid of its own
                 for m in self.with_role(ticket.community_code, role, grid=ticket.grid):
+                    found.setdefault(m.contact_id, m)
+            for m in self._members[ticket.community_code]:
+                if m.on_duty:  # the roster set in the dashboard, whatever their role
                     found.setdefault(m.contact_id, m)
             self._responders[key] = list(found.values())
         return list(self._responders[key])
