@@ -1,10 +1,10 @@
-"""Changes to the directory: members, roles, phones, the on-duty roster and group bindings.
+"""Checked changes to the directory: members, roles, phones, the on-duty roster, bindings.
 
-The one implementation behind the chat commands (设置角色, 绑定, 解绑) and the dashboard's
-people pages. Each function changes rows in the caller's session and returns the row's state
-before and after as small dicts, for the audit trail; the caller commits both together.
-A change that cannot be made raises :class:`DirectoryError` with a Chinese reason and leaves
-the session untouched.
+What the chat commands (设置角色, 绑定, 解绑) and the dashboard's people pages both call: the
+checks and the before/after states for the audit trail live here, the writes themselves are
+``storage.directory``'s ``save_*``/``remove_*``. Each function changes rows in the caller's
+session; the caller commits them together with its audit row. A change that cannot be made
+raises :class:`DirectoryError` with a Chinese reason before anything is written.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from storage.models import Group, Member
+from storage import directory
+from storage.models import DashboardUser, Group, Member
 
 GRID_ROLE = "grid_leader"
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,30}$")
@@ -99,18 +100,14 @@ def set_member(
         phone = phone.strip()
         if phone and not _PHONE.match(phone):
             raise DirectoryError("电话号码只能写数字（可以带 + 和 -），例如 13812345678。")
-    member = session.exec(
-        select(Member).where(Member.community_code == community, Member.contact_id == contact_id)
-    ).first()
-    before = member_state(member)
-    if member is None:
-        member = Member(contact_id=contact_id, name=name, role=role, community_code=community)
-    member.name, member.role = name, role
-    member.grid = grid if role == GRID_ROLE else None
-    if phone is not None:
+    before = member_state(directory.member_in(session, contact_id, community))
+    member = directory.save_member(
+        session, contact_id, community, name, role, grid if role == GRID_ROLE else None
+    )
+    if phone is not None and phone != member.phone:
         member.phone = phone
-    session.add(member)
-    session.flush()
+        session.add(member)
+        session.flush()
     return before, member
 
 
@@ -126,8 +123,7 @@ def set_on_duty(session: Session, member: Member, on_duty: bool) -> Snapshot:
 def remove_member(session: Session, member: Member) -> Snapshot:
     """Delete the member (their tickets keep their names); returns the state before."""
     before = member_state(member)
-    session.delete(member)
-    session.flush()
+    directory.remove_member(session, member.contact_id, member.community_code)
     return before
 
 
@@ -153,21 +149,24 @@ def bind_group(
         ).first()
         if six is not None:
             raise DirectoryError(f"本社区已有六方群「{six.topic}」，请先解绑那个群。")
-    group = Group(
-        room_id=room_id,
-        topic=topic,
-        kind=kind,
-        community_code=community,
-        grid=grid if kind == "grid" else None,
-    )
-    session.add(group)
-    session.flush()
-    return group
+    return directory.save_group(session, room_id, topic, kind, community, grid)
 
 
 def unbind_group(session: Session, group: Group) -> Snapshot:
     """The room is no longer the community's; returns the binding it had."""
     before = group_state(group)
-    session.delete(group)
-    session.flush()
+    directory.remove_group(session, group.room_id)
     return before
+
+
+def user_state(row: DashboardUser | None) -> Snapshot:
+    """What the audit keeps of a dashboard user: never the password hash."""
+    if row is None:
+        return None
+    return {
+        "username": row.username,
+        "name": row.name,
+        "role": row.role,
+        "community": row.community,
+        "disabled": row.disabled,
+    }

@@ -83,7 +83,7 @@ class Member(SQLModel, table=True):
     role: str = Field(max_length=32)
     community_code: str = Field(foreign_key="communities.code", max_length=64)
     grid: str | None = Field(default=None, max_length=100)
-    # Added in revision 0016: a phone (shown masked in the dashboard) and the on-duty roster
+    # Added in revision 0017: a phone (shown masked in the dashboard) and the on-duty roster
     # (called on every urgent alert of the community, whatever the role).
     phone: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
     on_duty: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
@@ -352,9 +352,8 @@ class Leadership(SQLModel, table=True):
     acquired_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
-# The volunteer teams and the time bank, the audit trail and the dashboard accounts (revision
-# 0016) keep their tables in their own modules; importing them here registers them wherever
-# the schema is (migrations, tests comparing it).
+# The volunteer teams and the time bank, and the audit trail (revision 0017), keep their tables
+# in their own modules; importing them here registers them wherever the schema is (migrations,
+# tests comparing it).
 from storage import audit as _audit  # noqa: E402,F401
-from storage import webusers as _webusers  # noqa: E402,F401
 from storage.volunteers import models as _volunteers  # noqa: E402,F401

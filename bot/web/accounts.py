@@ -1,9 +1,9 @@
 """Dashboard accounts: list, create, disable or enable, reset a password; change one's own.
 
-Accounts live in the database (``storage.webusers``). A community's secretary manages its
-accounts, a district user (``*``) every one; each change writes an audit row in the same
-transaction, without the password. Disabling an account or setting its password ends its
-other sessions at once.
+Accounts live in the database (``dashboard_users``, written through ``storage.directory``).
+A community's secretary manages its accounts, a district user (``*``) every one; each change
+writes an audit row in the same transaction, without the password. Disabling an account or
+setting its password ends its other sessions at once.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from bot.web import manage
 from bot.web.auth import SESSION_COOKIE, SESSIONS, current_user
 from bot.web.dashboard_render import render, setup_templates
 from bot.web.passwords import hash_password, verify_password
-from bot.web.server import WEB
 from handlers.vocabulary import ROLE_LABELS, SIX_PARTIES
-from storage import webusers
-from storage.webusers import WebAccount
+from storage import directory
+from storage.directory_edit import user_state
+from storage.models import DashboardUser
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 MIN_PASSWORD, MAX_PASSWORD = 8, 200
@@ -44,13 +44,20 @@ def _check_password(new: str, again: str) -> str:
     return hash_password(new)
 
 
+def _accounts(session: Session, scope: list[str] | None) -> list[DashboardUser]:
+    rows = directory.dashboard_users(session)
+    if scope is not None:
+        rows = [r for r in rows if r.community in scope]
+    return sorted(rows, key=lambda r: (r.community, r.username))
+
+
 async def _page(
     request: web.Request, *, error: str = "", form: dict[str, str] | None = None, status: int = 200
 ) -> web.Response:
     user = current_user(request)
     names = manage.visible(request)
     scope = None if user.community == "*" else [user.community]
-    rows = await manage.read(request, lambda s: webusers.accounts(s, scope))
+    rows = await manage.read(request, lambda s: _accounts(s, scope))
     homes = ({"*": "全街道"} if user.community == "*" else {}) | names
     return render(
         request,
@@ -82,7 +89,6 @@ async def create_user(request: web.Request) -> web.StreamResponse:
     if home != "*":
         manage.community_or_404(request, home)
     manage.require_manager(request, home)
-    now = request.app[WEB].clock()
 
     def work(session: Session) -> None:
         username, name, role = form.get("username", ""), form.get("name", ""), form.get("role")
@@ -93,11 +99,10 @@ async def create_user(request: web.Request) -> web.StreamResponse:
         if role not in SIX_PARTIES:
             raise manage.FormError("请从列表里选一个角色。")
         password_hash = _check_password(form.get("password", ""), form.get("password2", ""))
-        if webusers.account(session, username) is not None:
+        if directory.dashboard_user(session, username) is not None:
             raise manage.FormError(f"用户名 {username} 已经有人用了，请换一个。")
-        row = webusers.create(session, username, password_hash, name, role, home, now)
-        state = webusers.account_state(row)
-        manage.note(session, request, home, "user.add", username, None, state)
+        row = directory.save_user(session, username, password_hash, name, role, home)
+        manage.note(session, request, home, "user.add", username, None, user_state(row))
 
     try:
         await manage.in_transaction(request, work)
@@ -106,8 +111,23 @@ async def create_user(request: web.Request) -> web.StreamResponse:
     return manage.see_other("/users?done=created")
 
 
-def _account_to_manage(request: web.Request, session: Session) -> WebAccount:
-    row = webusers.account(session, request.match_info["username"])
+def _save(
+    session: Session, row: DashboardUser, *, disabled: bool | None = None, password_hash: str = ""
+) -> None:
+    """One field changed, every other kept, through the directory's one write of a user."""
+    directory.save_user(
+        session,
+        row.username,
+        password_hash or row.password_hash,
+        row.name,
+        row.role,
+        row.community,
+        disabled=row.disabled if disabled is None else disabled,
+    )
+
+
+def _account_to_manage(request: web.Request, session: Session) -> DashboardUser:
+    row = directory.dashboard_user(session, request.match_info["username"])
     user = current_user(request)
     if row is None or not (user.community == "*" or row.community == user.community):
         raise web.HTTPNotFound(text="没有这个账号。")
@@ -119,24 +139,15 @@ def _account_to_manage(request: web.Request, session: Session) -> WebAccount:
 async def set_disabled(request: web.Request) -> web.StreamResponse:
     """POST /users/{username}/disable or /enable: stop or allow the account's log-ins."""
     disable = request.match_info["what"] == "disable"
-    now = request.app[WEB].clock()
     if disable and request.match_info["username"] == current_user(request).username:
         return await _page(request, error="不能停用自己的账号。", status=400)
 
     def work(session: Session) -> None:
         row = _account_to_manage(request, session)
-        before = webusers.account_state(row)
-        webusers.set_disabled(session, row, disable, now)
+        before = user_state(row)
+        _save(session, row, disabled=disable)
         action = "user.disable" if disable else "user.enable"
-        manage.note(
-            session,
-            request,
-            row.community,
-            action,
-            row.username,
-            before,
-            webusers.account_state(row),
-        )
+        manage.note(session, request, row.community, action, row.username, before, user_state(row))
 
     await manage.in_transaction(request, work)
     if disable:
@@ -147,12 +158,11 @@ async def set_disabled(request: web.Request) -> web.StreamResponse:
 async def reset_password(request: web.Request) -> web.StreamResponse:
     """POST /users/{username}/password: set a new password (twice) for another account."""
     form = await manage.form_of(request)
-    now = request.app[WEB].clock()
 
     def work(session: Session) -> None:
         row = _account_to_manage(request, session)
         password_hash = _check_password(form.get("password", ""), form.get("password2", ""))
-        webusers.set_password(session, row, password_hash, now)
+        _save(session, row, password_hash=password_hash)
         manage.note(session, request, row.community, "user.password", row.username, None, None)
 
     try:
@@ -178,16 +188,15 @@ async def change_own_password(request: web.Request) -> web.StreamResponse:
     """POST /account/password: the current password, then the new one twice."""
     user = current_user(request)
     form = await manage.form_of(request)
-    now = request.app[WEB].clock()
 
     def work(session: Session) -> None:
-        row = webusers.account(session, user.username)
+        row = directory.dashboard_user(session, user.username)
         if row is None or row.disabled:
             raise web.HTTPForbidden(text="这个账号已停用。")
         if not verify_password(form.get("old", ""), row.password_hash):
             raise manage.FormError("当前密码不对。")
         password_hash = _check_password(form.get("password", ""), form.get("password2", ""))
-        webusers.set_password(session, row, password_hash, now)
+        _save(session, row, password_hash=password_hash)
         manage.note(session, request, row.community, "user.password", row.username, None, None)
 
     try:

@@ -8,8 +8,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from storage.audit import AuditEvent
-from storage.models import Group, Member
-from storage.webusers import WebAccount
+from storage.models import DashboardUser, Group, Member
 from tests.support.harness import TestBot
 
 
@@ -18,7 +17,7 @@ def counts(bot: TestBot) -> tuple[int, int, int, int]:
     with bot.db.session() as s:
         return tuple(  # type: ignore[return-value]
             s.exec(select(func.count()).select_from(table)).one()
-            for table in (Member, Group, WebAccount, AuditEvent)
+            for table in (Member, Group, DashboardUser, AuditEvent)
         )
 
 

@@ -158,11 +158,6 @@ async def test_bad_member_input_says_why_and_writes_nothing(
         await site.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="waits for config13: until the database is the source of truth after the first "
-    "start, the config sets 刘阿姨 back to 居民 at every start",
-)
 async def test_a_configured_members_role_changed_in_the_web_survives_a_restart(
     tmp_path: Path,
 ) -> None:

@@ -1,11 +1,11 @@
-"""The audit trail, dashboard accounts in the database, members' phones and the on-duty roster.
+"""The audit trail, members' phones and the on-duty roster.
 
-``audit_events`` keeps every change made from the dashboard (who, when, before, after);
-``web_users`` holds the dashboard accounts (seeded from the config once); ``members`` gains
-``phone`` (shown masked) and ``on_duty`` (called on every urgent alert of its community).
+``audit_events`` keeps every change made from the dashboard or by a directory command in the
+chat (who, when, before, after); ``members`` gains ``phone`` (shown masked) and ``on_duty``
+(called on every urgent alert of its community).
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-01
 """
 
@@ -16,14 +16,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016"
-down_revision: str | None = "0015"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Create the two tables and add the two member columns."""
+    """Create the audit table and add the two member columns."""
     op.create_table(
         "audit_events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -40,19 +40,6 @@ def upgrade() -> None:
     op.create_index(
         "ix_audit_events_community_id", "audit_events", ["community_code", "id"], unique=False
     )
-    op.create_table(
-        "web_users",
-        sa.Column("username", sa.String(length=100), nullable=False),
-        sa.Column("password_hash", sa.String(length=300), nullable=False),
-        sa.Column("name", sa.String(length=100), nullable=False),
-        sa.Column("role", sa.String(length=32), nullable=False),
-        sa.Column("community", sa.String(length=64), nullable=False),
-        sa.Column("disabled", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("username", name=op.f("pk_web_users")),
-    )
-    op.create_index("ix_web_users_community", "web_users", ["community", "username"], unique=False)
     op.add_column(
         "members", sa.Column("phone", sa.String(length=32), nullable=False, server_default="")
     )
@@ -66,7 +53,5 @@ def downgrade() -> None:
     with op.batch_alter_table("members") as batch:
         batch.drop_column("on_duty")
         batch.drop_column("phone")
-    op.drop_index("ix_web_users_community", table_name="web_users")
-    op.drop_table("web_users")
     op.drop_index("ix_audit_events_community_id", table_name="audit_events")
     op.drop_table("audit_events")
