@@ -103,3 +103,19 @@ async def test_the_other_pages_fit_a_phone(browser: Any, tmp_path: Path, path: s
         assert page.errors == []
     finally:
         await site.close()
+
+
+async def test_another_communitys_people_are_not_found_in_the_browser(
+    browser: Any, tmp_path: Path
+) -> None:
+    site = await SimulatorSite.start(tmp_path)
+    try:
+        page = await new_page(browser)
+        await log_in(page, site.base, "/people/guihua", "linshuji")
+        response = await page.goto(site.base + "/people/maotang")
+        assert response is not None and response.status == 404
+        assert "王书记" not in await page.content()
+        await page.goto(site.base + "/users")
+        assert "wangshuji" not in await page.inner_text("main")
+    finally:
+        await site.close()

@@ -157,3 +157,14 @@ async def test_a_role_set_in_chat_is_on_the_audit_page(site: DashboardSite) -> N
     await site.login("juwei", "juwei-pass")  # anyone of the community may read the log
     _, log = await site.get("/audit")
     assert "设置角色" in log and "王书记" in log and "居民" in log and "志愿者" in log
+
+
+async def test_the_edit_link_fills_the_form_with_the_member(site: DashboardSite) -> None:
+    await site.login("wangshuji")
+    li = member(site.bot, "wx-mt-li")
+    assert li is not None
+    status, page = await site.get(f"/people/maotang?edit={li.id}")
+    assert status == 200
+    assert 'name="contact_id" value="wx-mt-li"' in page
+    assert 'name="grid" value="1网格"' in page
+    assert '<option value="grid_leader" selected>' in page
