@@ -35,15 +35,22 @@ def _rate(fn, items: list[str], rounds: int = 3) -> float:
     return len(items) / best
 
 
-def classify_vs_jieba(n: int = 5000) -> dict[str, float]:
-    """Messages/s of our classifier and of raw ``jieba.lcut`` on the same messages."""
+def classify_vs_jieba(n: int = 5000, rounds: int = 5) -> dict[str, float]:
+    """Messages/s of our classifier and of raw ``jieba.lcut`` on the same messages.
+
+    The two take turns, round by round, and each keeps its best round: on a shared machine a
+    burst of load then falls on both alike instead of on whichever happened to run during it.
+    """
     messages = generate(n)
     nlp = Understanding.load()
     jieba.setLogLevel(60)
     jieba.initialize()
     nlp.classify(messages[0])
-    ours = _rate(nlp.classify, messages)
-    raw = _rate(jieba.lcut, messages)
+    jieba.lcut(messages[0])
+    ours = raw = 0.0
+    for _ in range(rounds):
+        ours = max(ours, _rate(nlp.classify, messages, rounds=1))
+        raw = max(raw, _rate(jieba.lcut, messages, rounds=1))
     return {"classify_msgs_per_s": ours, "jieba_lcut_msgs_per_s": raw, "ratio": ours / raw}
 
 

@@ -140,6 +140,15 @@ class LinearModel:
         self._words = {
             f[2:]: row for f, row in self.vocabulary.items() if f[:2] == "w:" and len(f) > 3
         }
+        # The pairs with the ^ and $ padding by their character: no pair string per message.
+        self._first = {
+            f[1]: row for f, row in self.vocabulary.items() if len(f) == 2 and f[0] == "^"
+        }
+        self._last = {
+            f[0]: row for f, row in self.vocabulary.items() if len(f) == 2 and f[1] == "$"
+        }
+        # np.add.reduce itself: ndarray.sum goes through a Python-level wrapper on every call.
+        self._reduce = np.add.reduce
 
     def opinion(self, feats: Features | Sequence[str]) -> Opinion:
         """Class and category probabilities for a message's features."""
@@ -154,8 +163,8 @@ class LinearModel:
             # need not be left out here.)
             text = feats.text
             present = set(map(_second, self._grams.iter(text)))  # (end, row) pairs
-            present.add(get(f"^{text[0]}", self._unknown))
-            present.add(get(f"{text[-1]}$", self._unknown))
+            present.add(self._first.get(text[0], self._unknown))
+            present.add(self._last.get(text[-1], self._unknown))
             present.update(map(self._words.get, feats.tokens, unknown))  # 1 character: unknown
             present.update(map(get, feats.extra, unknown))
         else:
@@ -163,7 +172,7 @@ class LinearModel:
         # Sorted: a set's order changes between processes; float sums must not.  Unknown
         # features share the one zero row, last in this order, and adding zeros changes nothing.
         rows = sorted(present)
-        logits = (self._table.take(rows, axis=0).sum(axis=0) + self.bias).tolist()
+        logits = (self._reduce(self._table.take(rows, 0), 0) + self.bias).tolist()
         k = len(self.classes)
         return Opinion(
             dict(zip(self.classes, _softmax(logits[:k]), strict=True)),
