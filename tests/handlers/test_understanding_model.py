@@ -87,7 +87,10 @@ def test_opinion_from_features_equals_opinion_from_their_strings() -> None:
     """The fast path (n-grams straight into a set) gives what training saw."""
     nlp = shared_nlp()
     assert nlp.model is not None
-    for text in ("3栋2单元门口的路灯坏了", "谢谢", "T12怎么样了？", "老人倒在地上叫不应!!"):
+    # The padded pairs (^x, x$) are looked up by character: texts that start or end with the
+    # padding characters themselves, or are one character long, must agree too.
+    odd = ("$", "^", "^^", "$$", "^路灯坏了$", "$5块", "路", "好的^")
+    for text in ("3栋2单元门口的路灯坏了", "谢谢", "T12怎么样了？", "老人倒在地上叫不应!!", *odd):
         feats = nlp.analyse(text)[2]
         fast, slow = nlp.model.opinion(feats), nlp.model.opinion(feats.strings())
         assert fast.classes == pytest.approx(slow.classes)

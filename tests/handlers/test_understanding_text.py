@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -123,3 +126,25 @@ def test_user_words_and_tokenize() -> None:
     assert "锦绣华庭" in tokens and "路灯" in tokens
     assert not {"的", "，", "？", "请问"} & set(tokens)
     assert nlp.classify("锦绣华庭的路灯坏了").tokens == ("锦绣华庭", "路灯", "坏")
+
+
+def test_jieba_loads_without_pkg_resources_and_reads_its_dictionary(tmp_path: Path) -> None:
+    """A fresh process (no jieba cache yet) imports jieba without pkg_resources and still cuts."""
+    code = (
+        "import sys\n"
+        "from handlers.understanding.segmenter import Segmenter\n"
+        "assert 'pkg_resources' not in sys.modules, 'jieba imported pkg_resources'\n"
+        "print('/'.join(Segmenter().cut('楼道灯坏了')))\n"
+        "import pkg_resources  # still importable by anyone else\n"
+    )
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "楼道灯/坏/了"
+    assert (tmp_path / "jieba.cache").is_file()  # built from jieba's dictionary via open()
