@@ -74,6 +74,15 @@ def _sqlite_on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class ProjectSession(Session):
+    """A session opened by :class:`Database`: storage/'s flush listeners watch these only.
+
+    The listeners (the directory cache's change note, the append-only ledger) are registered on
+    this class rather than on every sqlmodel ``Session`` in the process, so a library or test
+    opening its own plain sessions is not affected by them.
+    """
+
+
 class Database:
     """One database: its engine, sessions and schema migrations.
 
@@ -122,9 +131,9 @@ class Database:
         if self.dialect == "sqlite" and not self.is_memory and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
-    def session(self) -> Session:
+    def session(self) -> ProjectSession:
         """A new session; objects stay readable after commit (expire_on_commit=False)."""
-        return Session(self.engine, expire_on_commit=False)
+        return ProjectSession(self.engine, expire_on_commit=False)
 
     def upgrade(self) -> None:
         """Migrate the schema to the latest revision; a no-op when it is already there."""

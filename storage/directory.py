@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel, col, select
 
+from storage.db import ProjectSession
 from storage.models import Community, DashboardUser, Group, Member
 
 
@@ -180,7 +181,7 @@ _generation = [0]  # bumped by every commit that wrote the directory, in any ses
 _generation_lock = threading.Lock()
 
 
-@event.listens_for(Session, "before_flush")
+@event.listens_for(ProjectSession, "before_flush")
 def _note_directory_change(session: Session, _context: object, _instances: object) -> None:
     # Any write to the directory makes every process-local copy of it stale.
     for obj in (*session.new, *session.dirty, *session.deleted):

@@ -9,6 +9,7 @@ from sqlalchemy import event, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import ProjectSession
 from storage.volunteers.models import LedgerEntry, TimeAccount
 
 EARNING = ("credit", "correction")  # what the 排行榜 counts: hours served, and fixes to them
@@ -193,7 +194,7 @@ def served_between(
     return int(halves), int(count)
 
 
-@event.listens_for(Session, "before_flush")
+@event.listens_for(ProjectSession, "before_flush")
 def _refuse_rewrites(session: Session, _context: object, _instances: object) -> None:
     # The ledger is append-only: a mistake is fixed by a correction entry, never an edit.
     for obj in (*session.dirty, *session.deleted):

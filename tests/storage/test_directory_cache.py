@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import event, update
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from storage.db import Database
 from storage.directory import DirectoryCache, sync_directory
@@ -48,6 +48,24 @@ def test_second_lookup_needs_no_query_and_a_write_clears_it(database: Database) 
         group = cache.group(s, "r1")
         assert group is not None and group.topic == "一网格（新）"
         assert cache.group(s, "nowhere") is None
+
+
+def test_only_the_projects_sessions_note_a_directory_write(database: Database) -> None:
+    # The listener is scoped to Database.session(): a plain Session elsewhere in the process
+    # (a library's, a script's) is not watched, and so carries no note.
+    _seed(database)
+    with Session(database.engine) as plain:
+        community = plain.get(Community, "c1")
+        assert community is not None
+        community.name = "改名"
+        plain.flush()
+        assert "liufang.directory_changed" not in plain.info
+    with database.session() as ours:
+        community = ours.get(Community, "c1")
+        assert community is not None
+        community.name = "改名"
+        ours.flush()
+        assert ours.info.get("liufang.directory_changed") is True
 
 
 def _roles_seen(bot: TestBot, contact_id: str) -> list[str]:
