@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from functools import lru_cache
 
 from handlers.understanding.types import Location
+
+log = logging.getLogger(__name__)
 
 _CN = "零〇一二两三四五六七八九十百"
 _NUM = rf"(?:\d{{1,4}}|[{_CN}]{{1,5}})"
@@ -77,11 +80,14 @@ class LocationExtractor:
         self._place = re.compile("|".join(map(re.escape, words))) if words else None
 
     def extract(self, text: str) -> Location:
-        """The location mentioned in ``text``; never raises, empty ``Location`` when none."""
+        """The location mentioned in ``text``; empty ``Location`` when none (or unreadable)."""
         try:
             return self._extract(text or "")
-        except Exception:  # a location is a nicety: odd input must never break classification
-            return Location()
+        except ValueError as error:
+            # Numbers are parsed from what the patterns matched; should one still not parse, a
+            # location is a nicety and must not break classification, but it is not hidden.
+            log.warning("location not read from %r: %s", (text or "")[:80], error)
+            return NOWHERE
 
     def _extract(self, text: str) -> Location:
         building = unit = floor = room = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from handlers.understanding import Location, LocationExtractor
@@ -71,9 +73,42 @@ def test_numbers_that_are_not_places(text: str) -> None:
 @pytest.mark.parametrize(
     "text", ["", "🌹", "[[[", "栋栋栋", "零栋", "十百千万亿栋", "9" * 5000 + "栋", "-" * 300]
 )
-def test_odd_input_never_raises(text: str) -> None:
-    """Anything at all comes back as a Location."""
-    assert isinstance(EXTRACT(text), Location)
+def test_odd_input_is_read_without_falling_back(
+    text: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Odd input is read by the parser itself: no exception reaches extract's fallback."""
+    with caplog.at_level(logging.WARNING, logger="handlers.understanding.location"):
+        got = EXTRACT(text)
+    assert isinstance(got, Location)
+    assert caplog.records == []  # the fallback logs: none means the parser coped on its own
+
+
+def test_a_parse_error_is_logged_and_reads_as_no_location(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Should a number still fail to parse, the message is classified without a location."""
+
+    class Broken(LocationExtractor):
+        def _extract(self, text: str) -> Location:
+            raise ValueError("bad numeral")
+
+    with caplog.at_level(logging.WARNING, logger="handlers.understanding.location"):
+        got = Broken().extract("3栋门口")
+    assert got == Location()
+    assert [r.getMessage() for r in caplog.records] == [
+        "location not read from '3栋门口': bad numeral"
+    ]
+
+
+def test_other_errors_are_not_swallowed() -> None:
+    """Only a parse error is a fallback; a bug (any other exception) surfaces."""
+
+    class Buggy(LocationExtractor):
+        def _extract(self, text: str) -> Location:
+            raise TypeError("a bug")
+
+    with pytest.raises(TypeError):
+        Buggy().extract("3栋门口")
 
 
 def test_numerals() -> None:
