@@ -35,6 +35,7 @@ from bot.channels.console import ConsoleChannel
 from bot.config import Settings, load_settings
 from bot.delivery.split import next_part, split_text, units
 from handlers.events import Inbound
+from handlers.workdays import ExtraDays, use_extra_days
 from storage import outbox
 from storage.db import Database
 from storage.models import FollowUp, OutboxMessage
@@ -48,7 +49,8 @@ LIMIT = 1500  # the example config's max_message_chars
 LONG = "\n".join(
     f"长消息第{i:02d}段：" + "居民反映的情况已经转交物业处理。" * 4 for i in range(22)
 )
-TIMEOUT = 8.0
+TIMEOUT = 30.0  # a bound for a failure only: a loaded machine starts the bot in 10 s
+WEEK_DAYS = 7  # the ticket was reported this many days before the runs
 ROWS: list[tuple[str | None, str | None, str, str, bool, tuple[str, ...]]] = [
     (SIX, None, "回复一：已登记为 T1", "reply", False, ("wx-mt-liu",)),
     (GRID, None, "回复二：已登记为 T2", "reply", False, ()),
@@ -80,12 +82,25 @@ class Runs:
     seeded: Seeded
 
 
-def _config(tmp: Path, name: str, quiet_from: datetime) -> Path:
-    """The example config with quiet hours from ``quiet_from`` for three hours."""
+def _every_day_works(now: datetime) -> str:
+    """A ``[calendar]`` line making each day around ``now`` a working day.
+
+    The child runs on the real clock, so the real date would decide whether the report of a
+    week ago is overdue yet (a holiday week has no working days): with every day of the span
+    declared a working day, it is overdue by five working days whatever today is.
+    """
+    start = now.date() - timedelta(days=WEEK_DAYS + 3)
+    days = [start + timedelta(days=i) for i in range(WEEK_DAYS + 6)]
+    return "workdays = [" + ", ".join(f'"{d.isoformat()}"' for d in days) + "]"
+
+
+def _config(tmp: Path, name: str, quiet_from: datetime, now: datetime) -> Path:
+    """The example config: quiet hours from ``quiet_from`` for three hours, every day working."""
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
     for old, new in (
         ('start = "22:00"', f'start = "{quiet_from:%H:%M}"'),
         ('end = "07:30"', f'end = "{quiet_from + timedelta(hours=3):%H:%M}"'),
+        ("workdays = []", _every_day_works(now)),
     ):
         assert text.count(old) == 1, old
         text = text.replace(old, new)
@@ -114,7 +129,7 @@ def _seed(db: Database, settings: Settings, now: datetime) -> Seeded:
         long_id = long.id
     # A real report a week ago: the ticket, its replies and its follow-ups, all written by the
     # dispatcher; its deadline passed days ago, so the overdue notice is due.
-    week_ago = now - timedelta(days=7)
+    week_ago = now - timedelta(days=WEEK_DAYS)
     clock = lambda: week_ago  # noqa: E731
     dispatcher = build_dispatcher(settings, db, clock, shared_nlp())
     event = ConsoleChannel(settings, clock).parse(
@@ -187,8 +202,8 @@ def _expected(rows: list[OutboxMessage], seeded: Seeded) -> Counter[str]:
 def _run_both(tmp: Path, now: datetime) -> Runs:
     """Seed, run in the quiet hours, SIGKILL, run after them; what each run printed."""
     db_url = f"sqlite:///{tmp / 'bot.db'}"
-    night = _config(tmp, "night.toml", now - timedelta(hours=1))
-    day = _config(tmp, "day.toml", now + timedelta(hours=3))
+    night = _config(tmp, "night.toml", now - timedelta(hours=1), now)
+    day = _config(tmp, "day.toml", now + timedelta(hours=3), now)
     settings = load_settings(night, env={"LIUFANG_DATABASE_URL": db_url})
     db = open_database(settings)
     try:
@@ -216,6 +231,7 @@ def _run_both(tmp: Path, now: datetime) -> Runs:
         rows = _rows(db)
     finally:
         db.dispose()
+        use_extra_days(ExtraDays())  # seeding set this process's calendar: put it back
     read = lambda name: (tmp / name).read_text(encoding="utf-8")  # noqa: E731
     return Runs(read("run1.out"), read("run2.out"), rows, seeded)
 
@@ -232,6 +248,7 @@ def test_killed_bot_delivers_everything_once_after_restart(tmp_path: Path) -> No
     assert "回复一" not in second  # nothing of run 1 was sent again
     # What the sweep and the digests wrote after the start: each non-urgent one waited for
     # the morning and then went out once (the counts above).
+    assert seeded.planned, "the report planned no follow-ups"
     swept = [r for r in runs.rows if (r.id or 0) > seeded.last_id]
-    assert swept or not seeded.planned, "the due follow-ups sent nothing"
+    assert swept, "the due follow-ups sent nothing"
     assert all(r.text not in first for r in swept if not r.urgent)
