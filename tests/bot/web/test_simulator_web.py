@@ -75,9 +75,17 @@ async def test_time_travel_in_the_simulator(tmp_path: Path) -> None:
         await site.send(SIX, "wx-mt-wang", "/advance 1d")
         notes = [m for m in await site.messages(SIX) if m["kind"] == "system"]
         assert notes[-1]["text"] == "[时间] 现在是 2026-11-27 09:00（周五）"
-        # What fell due that day went out: the morning digest and the first-response reminder.
+        # What fell due that day went out, after the card: the meeting notice of the 26th
+        # (an hour before the meeting) and the morning brief of the 27th.
         said = [m["text"] for m in await site.messages(SIX) if m["kind"] == "bot"]
-        assert len(said) >= 2
+        card, *fell_due = said
+        assert card.startswith("【T1 小事·线上议】")
+        assert [text.splitlines()[0] for text in fell_due] == [
+            "【议事厅会议通知】",
+            "【每日简报】11月27日（周五）",
+        ]
+        assert "时间：11月26日（周四）15:00（1小时后）" in fell_due[0]
+        assert "昨日新报事 1 件（急事 0、小事 1、难事 0）" in fell_due[1]
     finally:
         await site.close()
 
