@@ -26,6 +26,16 @@ from typing import Protocol
 
 log = logging.getLogger(__name__)
 
+# Waits until the event is set or the seconds have passed on the watchdog's clock, whichever
+# comes first; injected with ``now`` so that tests move time instead of sleeping through it.
+Wait = Callable[[asyncio.Event, float], Awaitable[None]]
+
+
+async def wait_or_timeout(event: asyncio.Event, seconds: float) -> None:
+    """Return when ``event`` is set or ``seconds`` of real (monotonic) time have passed."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
+
 
 class Link(Protocol):
     """One live connection that the watchdog looks after."""
@@ -75,12 +85,15 @@ class Watchdog:
         *,
         on_lost: Callable[[str], None] | None = None,
         now: Callable[[], float] = time.monotonic,
+        wait: Wait = wait_or_timeout,
         stall: StallCheck | None = None,
     ) -> None:
+        """Watch links from ``connect``; ``now`` and ``wait`` are its clock (real by default)."""
         self._connect = connect
         self.times = times
         self._on_lost = on_lost
         self._now = now
+        self._wait = wait
         self.stall = stall
         self.last_sign = now()
         self.last_message = self.last_sign
@@ -178,15 +191,15 @@ class Watchdog:
             idle = now - self.last_sign
             if idle >= self.times.quiet:
                 return f"no event or heartbeat for {idle:.1f}s"
-            if idle >= self.times.quiet / 2 and (probed_at is None or probed_at < self.last_sign):
+            # <=: an answer may come at the very reading the probe went out (a coarse clock).
+            if idle >= self.times.quiet / 2 and (probed_at is None or probed_at <= self.last_sign):
                 probed_at = now
                 try:
                     await asyncio.wait_for(link.probe(), self.times.quiet / 4)
                 except Exception as exc:
                     return f"probe failed: {exc or type(exc).__name__}"
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.times.tick)
+            await self._wait(self._wake, self.times.tick)
 
     async def _close(self, link: Link) -> None:
         try:
@@ -199,8 +212,7 @@ class Watchdog:
         deadline = self._now() + seconds
         while not self._stopping and (left := deadline - self._now()) > 0:
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), left)
+            await self._wait(self._wake, left)
         # A failure reported while waiting belonged to the link already dropped.
         self._failure = None
 

@@ -9,19 +9,10 @@ import pytest
 
 from bot.channels.wechaty import within
 from bot.watchdog import StallCheck, Watchdog, WatchdogTimes
+from tests.support.manual_time import ManualTime
 from tests.support.wechat import until
 
 TIMES = WatchdogTimes(quiet=0.4, backoff_first=0.01, backoff_max=0.02, close_timeout=0.2)
-
-
-class Ticks:
-    """The watchdog's monotonic clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Link:
@@ -41,7 +32,7 @@ class Stream:
     """A watchdog over fake links, a moved clock, and a self-test that echoes or not."""
 
     def __init__(self, *, echo: bool = True, test: bool = True, awake: bool = True) -> None:
-        self.ticks = Ticks()
+        self.ticks = ManualTime()
         self.links: list[Link] = []
         self.lost: list[str] = []
         self.tests = 0
@@ -53,7 +44,12 @@ class Stream:
             echo_seconds=60,
         )
         self.dog = Watchdog(
-            self._connect, TIMES, on_lost=self.lost.append, now=self.ticks, stall=stall
+            self._connect,
+            TIMES,
+            on_lost=self.lost.append,
+            now=self.ticks,
+            wait=self.ticks.wait,
+            stall=stall,
         )
 
     async def _connect(self) -> Link:
@@ -70,7 +66,7 @@ class Stream:
         for _ in range(int(minutes * 60 / step)):
             self.ticks.now += step
             self.dog.alive()
-            await asyncio.sleep(0.055)  # more than one watchdog tick
+            await self.ticks.advance(0)  # every wait due by now ends: the watchdog looks
 
 
 @pytest.fixture
@@ -104,15 +100,19 @@ async def test_no_echo_means_half_dead_and_a_reconnect(stream_factory) -> None: 
     await s.pass_minutes(31)
     assert s.tests == 1 and len(s.links) == 1  # waiting for the echo
     await s.pass_minutes(1.5)
-    await until(lambda: len(s.links) == 2)
+    await s.ticks.advance(TIMES.backoff_max)  # the backoff before the new link
+    assert len(s.links) == 2
     assert s.lost == ["half dead: the self-test did not come back in 60s"]
     assert s.links[0].closed and s.dog.stalls == 1
 
 
 async def test_without_a_test_room_a_quiet_stream_is_replaced(stream_factory) -> None:  # type: ignore[no-untyped-def]
     s = await stream_factory(test=False)
-    await s.pass_minutes(31)
-    await until(lambda: len(s.links) == 2)
+    await s.pass_minutes(29)
+    assert s.lost == []  # heartbeats, and messages are not overdue yet
+    await s.pass_minutes(2)
+    await s.ticks.advance(TIMES.backoff_max)  # the backoff before the new link
+    assert len(s.links) == 2
     assert s.lost[0].startswith("half dead: heartbeats but no message for")
 
 

@@ -66,6 +66,9 @@ async def test_an_error_event_reconnects(wechat: WeChatBot) -> None:
     wechat.puppet.error("puppet service is down")
     await reconnected(wechat, starts=2)
     assert wechat.puppet.stops >= 1
+    replies = await wechat.say(G1, "李网格长", "3栋2单元门口的路灯坏了")  # on the new link
+    assert any("已登记 T1" in r for r in replies)
+    assert ticket_count(wechat) == 1
 
 
 async def test_a_gateway_that_is_down_is_retried_with_backoff(wechat: WeChatBot) -> None:
