@@ -80,6 +80,48 @@ def test_the_limiter_counts_before_the_check_and_the_lock_outlives_a_late_succes
     assert limiter.admit("a", "1.2.3.4") and limiter.succeeded("a")
 
 
+WINDOW = 15 * 60.0
+JUST = 0.001  # a millisecond either side of the window's end
+
+
+def test_a_name_lock_holds_until_the_window_has_passed_since_the_last_refusal() -> None:
+    clock = [0.0]
+    limiter = LoginLimiter(per_user=2, per_address=10, now=lambda: clock[0])
+    assert limiter.admit("a", "1.2.3.4") and limiter.admit("a", "1.2.3.4")
+    clock[0] = 60.0
+    assert not limiter.admit("a", "1.2.3.4")  # refused at 60 s: locked from then
+    clock[0] = 60.0 + WINDOW - JUST
+    assert limiter.locked("a") and not limiter.succeeded("a")  # just before: still locked
+    clock[0] = 60.0 + WINDOW + JUST
+    assert not limiter.locked("a")  # just after: open again, its old tries gone too
+    assert limiter.admit("a", "1.2.3.4") and limiter.succeeded("a")
+
+
+def test_a_refusal_while_locked_starts_the_window_again() -> None:
+    clock = [0.0]
+    limiter = LoginLimiter(per_user=1, per_address=10, now=lambda: clock[0])
+    assert limiter.admit("a", "1.2.3.4")
+    assert not limiter.admit("a", "1.2.3.4")  # locked at 0
+    clock[0] = WINDOW - JUST
+    assert not limiter.admit("a", "1.2.3.4")  # a guess just before the end: locked again
+    clock[0] = WINDOW + JUST
+    assert limiter.locked("a")  # the window now runs from the last refusal
+    clock[0] = 2 * WINDOW
+    assert limiter.admit("a", "1.2.3.4")
+
+
+def test_an_address_is_limited_across_names_and_other_addresses_are_not() -> None:
+    clock = [0.0]
+    limiter = LoginLimiter(per_user=5, per_address=3, now=lambda: clock[0])
+    assert all(limiter.admit(f"user{i}", "10.0.0.1") for i in range(3))
+    assert not limiter.admit("user3", "10.0.0.1")  # a fresh name from a used-up address
+    assert limiter.admit("user4", "10.0.0.2")  # another address is unaffected
+    clock[0] = WINDOW - JUST
+    assert not limiter.admit("user5", "10.0.0.1")  # just before the first tries age out
+    clock[0] = WINDOW + JUST
+    assert limiter.admit("user6", "10.0.0.1")  # just after: the address has tries again
+
+
 ON_SITE = ["/", "/tickets/1", "/?klass=urgent&q=路灯", "/hall"]
 OFF_SITE = [
     "//evil.example",
