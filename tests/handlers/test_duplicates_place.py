@@ -57,3 +57,30 @@ async def test_another_building_in_another_grid_stays_apart(bot: TestBot) -> Non
     await bot.say(f"{G2} 黄网格长: 60栋电梯坏了")
     assert bot.ticket(1).plus_ones == 0
     assert bot.ticket(2).plus_ones == 0
+
+
+WINDOW_HOURS = 72  # the example config's duplicate_window_hours
+
+
+@pytest.mark.parametrize(
+    ("after", "joins"),
+    [
+        ({"hours": WINDOW_HOURS, "minutes": -1}, True),  # just inside the window
+        ({"hours": WINDOW_HOURS}, True),  # at its edge: still inside
+        ({"hours": WINDOW_HOURS, "minutes": 1}, False),  # just outside: a ticket of its own
+    ],
+    ids=["a-minute-inside", "at-the-edge", "a-minute-outside"],
+)
+async def test_the_duplicate_window_is_72_hours(
+    bot: TestBot, after: dict[str, float], joins: bool
+) -> None:
+    await bot.say(f"{G1} 李网格长: 50栋电梯坏了")
+    bot.clock.advance(**after)
+    replies = await bot.say(f"{G1} 刘阿姨: 50栋的电梯又坏了")
+    assert bot.ticket(1).state == "reported"  # still open: only the window decides
+    if joins:
+        (joined,) = replies
+        assert "T1" in joined and bot.ticket(1).plus_ones == 1
+    else:
+        receipt, _card = replies
+        assert "已登记 T2" in receipt and bot.ticket(1).plus_ones == 0
