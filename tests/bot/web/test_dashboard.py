@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
+
+from sqlmodel import func, select
 
 from storage.db import Database
 from storage.models import Ticket
@@ -230,3 +233,18 @@ async def test_ticket_page_marks_a_maybe_urgent_ticket(dashboard: DashboardSite)
         s.commit()
     _, page = await dashboard.get(f"/tickets/{number}")
     assert "可能是急事" not in page
+
+
+async def test_the_ticket_page_counts_photos_and_videos(dashboard: DashboardSite) -> None:
+    bot = dashboard.bot
+    await bot.say("[毛塘路1网格] 刘阿姨: 9栋门口的井盖松了，一踩就晃")
+    with bot.db.session() as session:
+        newest = session.exec(select(func.max(Ticket.id))).one()
+    for kind, path, msg_id in (("image", "/m/p.jpg", "p1"), ("video", "/m/v.mp4", "v1")):
+        event = bot.event("[毛塘路1网格] 刘阿姨: x")
+        await bot.send(replace(event, kind=kind, text=path, msg_id=msg_id))
+    await dashboard.login("wangshuji")
+    _, page = await dashboard.get(f"/tickets/{newest}")
+    assert "<dt>照片/视频</dt><dd>2 件</dd>" in page
+    _, without = await dashboard.get(f"/tickets/{dashboard.tickets['lamp']}")
+    assert "照片/视频</dt>" not in without  # no evidence: no line at all
