@@ -6,6 +6,8 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
+from handlers import open311
+from handlers.events import Inbound
 from storage.models import FollowUp, TicketEvent
 from tests.support.followups import FollowUpBot
 from tests.support.harness import SHANGHAI
@@ -101,3 +103,35 @@ async def test_unsatisfied_before_the_deadline_keeps_it(bot: FollowUpBot) -> Non
     await bot.say(f"{G1} 李网格长: 评价 T1 不满意")
     assert bot.ticket(1).due_at == at(12, 1, 18)
     assert pending(bot) == [("overdue", at(12, 1, 18)), ("remind", at(12, 1, 14))]
+
+
+async def test_an_open311_ticket_closes_three_working_days_after_resolution_not_before(
+    bot: FollowUpBot,
+) -> None:
+    # A web request has no reporter in any group: no visit is sent, but the visit step still
+    # starts the three working days, after which the unrated ticket closes by itself.
+    bot.clock.now = at(11, 27, 16)  # Friday
+    web = Inbound(
+        msg_id="web-1",
+        room_id=bot.event(f"{SIX} 张经理: x").room_id,
+        room_topic="",
+        sender_id=open311.SENDER_ID,
+        sender_name=open311.SENDER_NAME,
+        text="3栋2单元门口的路灯坏了，晚上很黑",
+        at=bot.clock.now,
+        kind=open311.KIND,
+        details=(("service_code", "facility"), ("address", "毛塘路3栋2单元门口")),
+    )
+    [posted] = await bot.send(web)
+    assert posted.startswith(f"{SIX} @张经理 {open311.CARD_HEAD}\n【T1 小事·线上议】")
+    assert bot.ticket(1).room_id is None
+    await bot.say(f"{SIX} 张经理: 办结 T1 已更换灯泡")
+    assert pending(bot) == [("visit", at(11, 30, 9, 30))]
+    assert await bot.travel(at(11, 30, 9, 30)) == []  # the visit: nobody to ask
+    assert bot.ticket(1).visit_asked_at == at(11, 30, 9, 30)
+    assert pending(bot) == [("autoclose", at(12, 3, 18))]
+    assert await bot.travel(at(12, 3, 17, 59)) == []
+    assert bot.ticket(1).state == "resolved"  # a minute before: still waiting for a rating
+    assert await bot.travel(at(12, 3, 18)) == []  # nobody to tell in the chat either
+    assert bot.ticket(1).state == "closed"
+    assert events(bot, 1)[-2:] == ["visit", "autoclose"]
