@@ -27,7 +27,6 @@ from storage.tickets import create_ticket
 # 报事 may be followed by a colon or a space, half- or full-width (normalised to half-width).
 _EXPLICIT = re.compile(r"^\s*报事\s*[:：,，]?\s*")
 
-USAGE = REPORT_USAGE
 UNBOUND = (
     "本群还没有绑定社区，我暂时不登记报事。请社区书记在本群发："
     "绑定 社区名 六方群，或 绑定 社区名 网格 网格名"
@@ -65,10 +64,10 @@ class IntakeHandler:
         """Classify ``text`` said in ``group`` and file it (or join it to the same problem)."""
         ev = ctx.event
         if not text.strip():
-            return [answer(ctx, USAGE)] if explicit or ev.is_to_bot else []
+            return [answer(ctx, REPORT_USAGE)] if explicit or ev.is_to_bot else []
         found = ctx.services.nlp.classify(text)
         if not found.is_report and not explicit:
-            return [answer(ctx, "没看出要报的问题。" + USAGE)] if ev.is_to_bot else []
+            return [answer(ctx, "没看出要报的问题。" + REPORT_USAGE)] if ev.is_to_bot else []
         # A redelivered message is refused by the unique source_msg_id of its ticket or +1
         # report, and the dispatcher drops it as already answered.
         source = _source_key(ctx)

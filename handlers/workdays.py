@@ -93,8 +93,3 @@ def add_working_days(start: datetime, days: int, end_of_day: time) -> datetime:
         while not is_workday(day):
             day += timedelta(days=1)
     return datetime.combine(day, end_of_day, tzinfo=start.tzinfo)
-
-
-def next_working_day(start: datetime, at: time) -> datetime:
-    """The first working day strictly after ``start``'s date, at ``at``."""
-    return add_working_days(start, 1, at)

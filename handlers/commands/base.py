@@ -32,7 +32,6 @@ class Spec:
     example: str
     explain: str = ""  # what it does, in a few words, for 帮助
     topic: str = ""  # listed under 帮助 <topic> (管理, 服务队) rather than plain 帮助
-    needs_ticket: bool = False
 
 
 class Refusal(Exception):

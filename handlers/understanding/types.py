@@ -24,10 +24,6 @@ class Location:
             out += part[_overlap(out, part) :]
         return out
 
-    def is_empty(self) -> bool:
-        """True when no part of a location was found."""
-        return not self.label()
-
 
 def _overlap(left: str, right: str) -> int:
     """Length of the longest word (2+ chars) that ``left`` ends with and ``right`` starts with.
