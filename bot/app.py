@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from functools import partial
 
 from bot.alerts import AlertMonitor, AlertSender
-from bot.channels.base import Channel, channel_status
+from bot.channels.base import Channel, SelfReporting, channel_status
 from bot.clock import MAX_TRAVEL, TravelClock
 from bot.config import Settings
 from bot.delivery import OutboxSender
@@ -164,12 +164,10 @@ def build_web(app: App) -> WebServer:
         dispatcher=app.dispatcher,
         sender=app.sender,
         clock=app.clock,
-        extras={
-            "channel": app.channel,  # the simulator pages talk to the simulator channel
-            "health": app.health,
-            "metrics": app.metrics,
-            "channel_status": app.channel_badge,
-        },
+        channel=app.channel,
+        health=app.health,
+        metrics=app.metrics,
+        channel_status=app.channel_badge,
     )
     web = app.settings.web
     return WebServer(build_web_app(context, default_features()), web.host, web.port)
@@ -246,9 +244,8 @@ class App:
         self.alerts = AlertMonitor(
             AlertSender(settings.alerts, settings.bot_name), settings.alerts, self.clock
         )
-        if hasattr(channel, "notify"):
+        if isinstance(channel, SelfReporting):
             channel.notify = self.queue_replies  # e.g. WeChat's "was offline" note
-        if hasattr(channel, "lost_listeners"):
             channel.lost_listeners.append(self._channel_lost)
         self.leading = False  # the channel, sender and scheduler are running here
         self.deposed = False

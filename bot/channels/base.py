@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from handlers.events import Inbound
+from handlers.events import Inbound, Reply
 
 InboundCallback = Callable[[Inbound], Awaitable[None]]
+Notify = Callable[[Sequence[Reply]], Awaitable[object]]
 
 
 class Channel(Protocol):
@@ -42,6 +43,18 @@ class Channel(Protocol):
     async def say_private(self, contact_id: str, text: str) -> None:
         """Send ``text`` to one person privately; raise when it was not sent."""
         ...
+
+
+@runtime_checkable
+class SelfReporting(Protocol):
+    """A channel that speaks up by itself and drops connections (WeChat); the app wires both.
+
+    ``notify`` is set by the app to queue the channel's own notices (the "was offline" note)
+    through the outbox; ``lost_listeners`` are told why each connection was dropped.
+    """
+
+    notify: Notify | None
+    lost_listeners: list[Callable[[str], None]]
 
 
 def text_limit(channel: object) -> int | None:

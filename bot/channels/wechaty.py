@@ -28,7 +28,7 @@ from typing import TextIO
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.channels import wechaty_compat  # noqa: F401  (must run before wechaty is imported)
-from bot.channels.base import ChannelStatus, InboundCallback
+from bot.channels.base import ChannelStatus, InboundCallback, Notify
 from bot.channels.wechaty_events import EventMapper
 from bot.channels.wechaty_session import Session, sent_once, track_sends
 from bot.config import Settings
@@ -55,7 +55,6 @@ logging.getLogger("Wechaty").addFilter(_HarmlessScanAssert())
 logging.getLogger("wechaty.plugin").setLevel(logging.ERROR)
 
 PuppetFactory = Callable[[], Puppet | Awaitable[Puppet]]
-Notify = Callable[[Sequence[Reply]], Awaitable[object]]
 
 
 def within(moment: dt_time, start: dt_time, end: dt_time) -> bool:

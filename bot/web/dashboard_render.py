@@ -86,9 +86,9 @@ def render(
     request: web.Request, name: str, context: Mapping[str, Any], status: int = 200
 ) -> web.Response:
     """Render template ``name`` with the page's user and CSRF token added."""
-    badge = request.app[WEB].extras.get("channel_status")
+    badge = request.app[WEB].channel_status
     values = {
-        "channel_status": badge() if callable(badge) and request.get(USER) else None,
+        "channel_status": badge() if badge is not None and request.get(USER) else None,
         "user": request.get(USER),
         "csrf_token": request.get(CSRF, ""),
         "path": request.path,

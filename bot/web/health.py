@@ -10,8 +10,7 @@ import asyncio
 
 from aiohttp import web
 
-from bot.health import Health
-from bot.metrics import CONTENT_TYPE, Metrics
+from bot.metrics import CONTENT_TYPE
 from bot.web.server import WEB
 
 CHECK_TIMEOUT = 5.0
@@ -19,8 +18,8 @@ CHECK_TIMEOUT = 5.0
 
 async def healthz(request: web.Request) -> web.Response:
     """The health report; 200 when ok or degraded-but-serving, 503 when down."""
-    health = request.app[WEB].extras.get("health")
-    if not isinstance(health, Health):
+    health = request.app[WEB].health
+    if health is None:
         return web.json_response({"status": "ok", "role": "leader"})
     try:
         report = await asyncio.wait_for(asyncio.to_thread(health.check), CHECK_TIMEOUT)
@@ -35,8 +34,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     """Every ``liufang_`` series in the Prometheus text format."""
-    registry = request.app[WEB].extras.get("metrics")
-    if not isinstance(registry, Metrics):
+    registry = request.app[WEB].metrics
+    if registry is None:
         raise web.HTTPNotFound()
     body = await asyncio.to_thread(registry.render)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -20,6 +21,11 @@ from bot.delivery import OutboxSender
 from handlers.context import Services
 from handlers.dispatcher import Dispatcher
 from storage.db import Database
+
+if TYPE_CHECKING:  # the runtime parts the app hands in; the web package needs no import of them
+    from bot.channels.base import Channel, ChannelStatus
+    from bot.health import Health
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +42,11 @@ class WebContext:
     dispatcher: Dispatcher
     sender: OutboxSender | None
     clock: Callable[[], datetime]
-    extras: dict[str, object] = field(default_factory=dict)  # per-feature state
+    # What the running app adds for some pages; absent (None) in tests and benchmarks.
+    channel: Channel | None = None  # the simulator pages talk to the simulator channel
+    health: Health | None = None  # /healthz
+    metrics: Metrics | None = None  # /metrics
+    channel_status: Callable[[], ChannelStatus] | None = None  # the dashboard header's badge
 
 
 WEB = web.AppKey("liufang.web", WebContext)

@@ -39,7 +39,7 @@ CSP = (
 
 
 def _channel(request: web.Request) -> SimulatorChannel | None:
-    channel = request.app[WEB].extras.get("channel")
+    channel = request.app[WEB].channel
     return channel if isinstance(channel, SimulatorChannel) else None
 
 
@@ -199,5 +199,5 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/simulator", page)
     app.router.add_get("/simulator/api/messages", messages)
     app.router.add_post("/simulator/api/send", send)
-    if isinstance(app[WEB].extras.get("channel"), SimulatorChannel):
+    if isinstance(app[WEB].channel, SimulatorChannel):
         add_nav_link(app, "/simulator", "聊天模拟器")

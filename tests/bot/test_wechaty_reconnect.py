@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.channels.base import SelfReporting
+from bot.channels.console import ConsoleChannel
 from storage.models import Ticket
 from tests.support.wechat import FAST, WeChatBot, running_bot, until
 
@@ -140,3 +142,11 @@ async def test_logout_then_a_new_scan_in_the_same_connection(wechat: WeChatBot) 
     assert wechat.puppet.starts == 1
     replies = await wechat.say(G1, "李网格长", "3栋2单元门口的路灯坏了")
     assert any("已登记 T1" in r for r in replies)
+
+
+async def test_the_app_wires_the_channels_notices_and_losses(wechat: WeChatBot) -> None:
+    # WeChat speaks by itself and drops links: the app queues its notices and hears of losses.
+    assert isinstance(wechat.channel, SelfReporting)
+    assert wechat.channel.notify == wechat.app.queue_replies
+    assert wechat.channel.lost_listeners == [wechat.app._channel_lost]
+    assert not isinstance(ConsoleChannel(wechat.settings, wechat.clock), SelfReporting)
