@@ -8,9 +8,9 @@ from dataclasses import replace
 from sqlmodel import col, select, update
 
 from handlers.commands import downgrade
-from handlers.commands.base import Refusal, find_ticket, one_ticket
+from handlers.commands.base import Refusal, find_ticket
 from handlers.commands.parser import Command
-from handlers.commands.tickets import require_open
+from handlers.commands.tickets import open_ticket, require_open
 from handlers.context import Context
 from handlers.duplicates import ANONYMOUS_REPORTER, reporters_besides_first
 from handlers.events import Reply
@@ -64,8 +64,7 @@ def _member_named(ctx: Context, ticket: Ticket, rest: str) -> Member | None:
 
 def transfer(ctx: Context, cmd: Command) -> list[Reply]:
     """转交 T12 物业|@某人: hand the ticket to another party or person."""
-    ticket = one_ticket(ctx, cmd, "转交 T12 物业")
-    require_open(ticket)
+    ticket = open_ticket(ctx, cmd, "转交 T12 物业")
     target = cmd.rest.strip()
     if not target:
         raise Refusal(f"请写转交给谁，例如：转交 T{ticket.id} 物业，或 转交 T{ticket.id} @张经理")
@@ -139,8 +138,7 @@ def reclass(ctx: Context, cmd: Command) -> list[Reply]:
     """
     number = f"T{cmd.tickets[0]}" if len(cmd.tickets) == 1 else "T12"
     named_klass, named_category = _reclass_words(cmd, number)
-    ticket = one_ticket(ctx, cmd, "改为 急事 T12")
-    require_open(ticket)
+    ticket = open_ticket(ctx, cmd, "改为 急事 T12")
     was_klass, was_category = ticket.klass, ticket.category
     klass, category = named_klass or was_klass, named_category or was_category
     if downgrade.needs_decision(ctx, ticket, klass):

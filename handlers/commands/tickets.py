@@ -28,6 +28,26 @@ def assign_if_free(ctx: Context, ticket: Ticket) -> None:
         ticket.assignee_name = ctx.event.sender_name
 
 
+def open_ticket(ctx: Context, cmd: Command, example: str, *, needs: str = "") -> Ticket:
+    """The command's ticket, refused unless open; with ``needs``, words after it are required.
+
+    ``example`` is the command as typed (with T12); a missing text is asked for with it.
+    """
+    ticket = one_ticket(ctx, cmd, example)
+    require_open(ticket)
+    if needs and not cmd.rest:
+        raise Refusal(f"请写上{needs}，例如：{example.replace('T12', f'T{ticket.id}', 1)}")
+    return ticket
+
+
+def take_on(ctx: Context, ticket: Ticket, kind: str) -> None:
+    """The sender takes the ticket on (``kind``: claim, arrive): held, alarm answered, accepted."""
+    assign_if_free(ctx, ticket)
+    answer_alarm(ctx, ticket)
+    to_state = "accepted" if ticket.state in ("reported", "reopened") else None
+    ctx.record(ticket, kind, to_state)
+
+
 def answer_alarm(ctx: Context, ticket: Ticket) -> bool:
     """A responder answered: an urgent ticket's alarm ladder stops for everyone (the holder
     is nudged for 到场 instead). True when this was the first answer to the alarm."""
@@ -39,17 +59,13 @@ def answer_alarm(ctx: Context, ticket: Ticket) -> bool:
 
 def claim(ctx: Context, cmd: Command) -> list[Reply]:
     """认领/受理 T12: the sender takes the ticket; only one person can hold it."""
-    ticket = one_ticket(ctx, cmd, "认领 T12")
-    require_open(ticket)
+    ticket = open_ticket(ctx, cmd, "认领 T12")
     me = ctx.event.sender_id
     if ticket.assignee_id == me:
         return [answer(ctx, f"您已经认领了 T{ticket.id}，办好后回复「办结 T{ticket.id} 结果」。")]
     if ticket.assignee_id:
         return [answer(ctx, f"T{ticket.id} 已由{ticket.assignee_name}认领，不用重复认领。")]
-    assign_if_free(ctx, ticket)
-    answer_alarm(ctx, ticket)
-    to_state = "accepted" if ticket.state in ("reported", "reopened") else None
-    ctx.record(ticket, "claim", to_state)
+    take_on(ctx, ticket, "claim")
     name = ctx.event.sender_name
     text = f"T{ticket.id} 已由{name}认领，正在处理。"
     if ticket.klass == "urgent" and ticket.acknowledged_at is None:
@@ -65,15 +81,11 @@ def claim(ctx: Context, cmd: Command) -> list[Reply]:
 
 def arrive(ctx: Context, cmd: Command) -> list[Reply]:
     """到场/收到 T12: someone acknowledges an urgent ticket and is on the way or there."""
-    ticket = one_ticket(ctx, cmd, "到场 T12")
-    require_open(ticket)
+    ticket = open_ticket(ctx, cmd, "到场 T12")
     first = ticket.acknowledged_at is None
     if first:
         ticket.acknowledged_at = ctx.now
-    answer_alarm(ctx, ticket)
-    assign_if_free(ctx, ticket)
-    to_state = "accepted" if ticket.state in ("reported", "reopened") else None
-    ctx.record(ticket, "arrive", to_state)
+    take_on(ctx, ticket, "arrive")
     name = ctx.event.sender_name
     text = f"T{ticket.id}：{name}已回复到场，正在赶来处理。"
     replies = [
@@ -89,10 +101,7 @@ def arrive(ctx: Context, cmd: Command) -> list[Reply]:
 
 def progress(ctx: Context, cmd: Command) -> list[Reply]:
     """进展 T12 <text>: a progress note; the reporter's group hears of it."""
-    ticket = one_ticket(ctx, cmd, "进展 T12 已联系电工，明天上门")
-    require_open(ticket)
-    if not cmd.rest:
-        raise Refusal(f"请写上进展，例如：进展 T{ticket.id} 已联系电工，明天上门")
+    ticket = open_ticket(ctx, cmd, "进展 T12 已联系电工，明天上门", needs="进展")
     assign_if_free(ctx, ticket)
     stopped = answer_alarm(ctx, ticket)
     ctx.record(ticket, "progress", "in_progress", cmd.rest)
@@ -105,10 +114,7 @@ def progress(ctx: Context, cmd: Command) -> list[Reply]:
 
 def resolve(ctx: Context, cmd: Command) -> list[Reply]:
     """办结 T12 <result>: resolved; every reporter is @-mentioned and asked to rate."""
-    ticket = one_ticket(ctx, cmd, "办结 T12 已更换灯泡")
-    require_open(ticket)
-    if not cmd.rest:
-        raise Refusal(f"请写上处理结果，例如：办结 T{ticket.id} 已更换灯泡")
+    ticket = open_ticket(ctx, cmd, "办结 T12 已更换灯泡", needs="处理结果")
     assign_if_free(ctx, ticket)
     ticket.resolved_at = ctx.now
     ctx.record(ticket, "resolve", "resolved", cmd.rest)
@@ -122,10 +128,7 @@ def resolve(ctx: Context, cmd: Command) -> list[Reply]:
 
 def reject(ctx: Context, cmd: Command) -> list[Reply]:
     """驳回 T12 <reason>: not taken on, with the reason told to the reporter."""
-    ticket = one_ticket(ctx, cmd, "驳回 T12 不属于社区管理范围")
-    require_open(ticket)
-    if not cmd.rest:
-        raise Refusal(f"请写上驳回原因，例如：驳回 T{ticket.id} 不属于社区管理范围")
+    ticket = open_ticket(ctx, cmd, "驳回 T12 不属于社区管理范围", needs="驳回原因")
     ctx.record(ticket, "reject", "rejected", cmd.rest)
     text = f"T{ticket.id} 未受理，原因：{cmd.rest}。如有疑问请联系社区居委。"
     return [

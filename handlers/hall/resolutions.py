@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.commands.base import Refusal, one_ticket
+from handlers.commands.base import Refusal
 from handlers.commands.parser import Command
 from handlers.commands.reroute import ROLE_WORDS, _member_named
-from handlers.commands.tickets import require_open
+from handlers.commands.tickets import open_ticket
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.hall.dates import parse_deadline
@@ -64,8 +64,7 @@ def _assign(ctx: Context, ticket: Ticket, party: str) -> str:
 
 def decide(ctx: Context, cmd: Command) -> list[Reply]:
     """Record the resolution, assign the party, set the deadline, and tell the reporters."""
-    ticket = one_ticket(ctx, cmd, EXAMPLE)
-    require_open(ticket)
+    ticket = open_ticket(ctx, cmd, EXAMPLE)
     n = ticket.id or 0
     if ticket.klass != "difficult":
         raise Refusal(
