@@ -20,6 +20,7 @@ from bot.web.dashboard_query import (
     READER,
     ListFilters,
     ListItem,
+    ListQuery,
     Reader,
     conditions,
     is_overdue,
@@ -112,19 +113,41 @@ def _grids(request: web.Request, community: str) -> list[str]:
     return sorted(grids)
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What the list page and its CSV share: who sees what, with which filters, and when."""
+
+    visible: list[tuple[str, str]]  # (code, name) of the user's communities
+    filters: ListFilters
+    scope: list[str] | None  # None for a district user: every ticket, no IN (…)
+    now: datetime
+
+    @classmethod
+    def of(cls, request: web.Request) -> Listing:
+        """The listing the request asks for, within what its user may see."""
+        user = current_user(request)
+        visible = _visible(request)
+        codes = [code for code, _ in visible]
+        filters = ListFilters.parse(request.query, user, codes)
+        scope = None if user.community == "*" else codes
+        return cls(visible, filters, scope, request.app[WEB].clock())
+
+    def conditions(self, app: web.Application) -> ListQuery | None:
+        """The SQL conditions of the listing (runs a tokenizer: call it off the event loop)."""
+        reader, context = app[READER], app[WEB]
+        tokenize = context.services.nlp.tokenize
+        return conditions(self.filters, self.scope, self.now, reader.dialect, tokenize)
+
+
 async def ticket_list(request: web.Request) -> web.StreamResponse:
     """GET /: the filtered list, newest first, overdue tickets highlighted."""
-    user = current_user(request)
     context = request.app[WEB]
     reader = request.app[READER]
-    visible = _visible(request)
-    codes = [code for code, _ in visible]
-    filters = ListFilters.parse(request.query, user, codes)
-    scope = None if user.community == "*" else codes  # "*" sees every ticket: no IN (…)
-    now = context.clock()
+    listing = Listing.of(request)
+    filters, visible, now = listing.filters, listing.visible, listing.now
 
     def load() -> tuple[list[ListItem], bool]:
-        query = conditions(filters, scope, now, reader.dialect, context.services.nlp.tokenize)
+        query = listing.conditions(request.app)
         with reader.session() as session:
             return list_page(session, query, filters.page)
 
@@ -149,18 +172,10 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
 
 async def tickets_csv(request: web.Request) -> web.StreamResponse:
     """GET /tickets.csv: the whole filtered list as CSV (no reporter, no phone numbers)."""
-    user = current_user(request)
-    context = request.app[WEB]
+    listing = Listing.of(request)
+    query = await asyncio.to_thread(listing.conditions, request.app)
     reader = request.app[READER]
-    visible = _visible(request)
-    codes = [code for code, _ in visible]
-    filters = ListFilters.parse(request.query, user, codes)
-    scope = None if user.community == "*" else codes  # "*" sees every ticket: no IN (…)
-    now = context.clock()
-    query = await asyncio.to_thread(
-        conditions, filters, scope, now, reader.dialect, context.services.nlp.tokenize
-    )
-    return await dashboard_csv.stream(request, reader, query, dict(visible), now)
+    return await dashboard_csv.stream(request, reader, query, dict(listing.visible), listing.now)
 
 
 async def hall_page(request: web.Request) -> web.StreamResponse:
