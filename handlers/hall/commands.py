@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
 from handlers.commands.base import Refusal, community_of
 from handlers.commands.parser import Command
 from handlers.context import Context
@@ -24,7 +22,8 @@ from handlers.replies import answer
 from handlers.routing import party_label, six_party_room
 from handlers.workdays import is_public_holiday
 from storage import followups
-from storage.models import Meeting, Ticket
+from storage import meetings as stored
+from storage.models import Ticket
 
 CHAIRS = frozenset({"secretary", "committee"})  # who calls, minutes and closes meetings
 CONVENE_FORMS = (
@@ -78,13 +77,8 @@ def convene(ctx: Context, cmd: Command) -> list[Reply]:
     if not created:
         raise Refusal(f"{when(at, tz)} 已经有议事厅会议了，发「议程」看议程。")
     first = upcoming(session, code, now, ctx.services.policy)
-    later = select(Meeting.id).where(
-        Meeting.community_code == code,
-        Meeting.state == "scheduled",
-        col(Meeting.starts_at) > now,
-        Meeting.id != first.id,
-    )
-    waiting = [t for items in agenda(session, list(session.exec(later))).values() for t in items]
+    later = stored.other_scheduled_after(session, code, now, but=first.id)
+    waiting = [t for items in agenda(session, later).values() for t in items]
     moved = move_items(session, waiting, first, now, agenda_note(first, now))
     session.flush()
     assert meeting.id is not None
@@ -116,15 +110,7 @@ def adjourn(ctx: Context, cmd: Command) -> list[Reply]:
     pending = followups.pending_for_meetings(session, [meeting.id])
     followups.finish(session, [p.id for p in pending if p.id is not None], now, "cancelled")
     todo = agenda(session, [meeting.id])[meeting.id]
-    decided = session.exec(
-        select(Ticket)
-        .where(
-            Ticket.meeting_id == meeting.id,
-            Ticket.resolution != "",
-            Ticket.state != "reopened",
-        )
-        .order_by(col(Ticket.id))
-    ).all()
+    decided = stored.decided_items(session, meeting.id)
     nxt = upcoming(session, code, now, ctx.services.policy)
     move_items(session, todo, nxt, now, "休会未议完，" + agenda_note(nxt, now))
     session.flush()

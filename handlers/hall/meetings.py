@@ -6,15 +6,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session
 
 from handlers.context import Services
 from handlers.policy import Policy, when
 from handlers.vocabulary import OPEN_STATES
 from handlers.workdays import is_public_holiday
-from storage import followups
+from storage import followups, meetings
 from storage.db import Database
-from storage.models import Community, FollowUp, Meeting, Ticket
+from storage.models import Meeting, Ticket
 from storage.tickets import add_event
 
 # Notice kinds and how long before the meeting each one goes out; the last is the one that is
@@ -73,8 +73,7 @@ def ensure_meeting(
     session: Session, code: str, at: datetime, place: str, now: datetime, kind: str = "regular"
 ) -> tuple[Meeting, bool]:
     """The meeting of ``code`` at ``at``, created with its notices when missing; and if new."""
-    stmt = select(Meeting).where(Meeting.community_code == code, Meeting.starts_at == at)
-    if (found := session.exec(stmt).first()) is not None:
+    if (found := meetings.meeting_at(session, code, at)) is not None:
         return found, False
     meeting = Meeting(
         community_code=code,
@@ -89,7 +88,10 @@ def ensure_meeting(
             session.add(meeting)
             session.flush()
     except IntegrityError:
-        return session.exec(stmt).one(), False
+        raced = meetings.meeting_at(session, code, at)
+        if raced is None:  # the clash was about something else: not ours to hide
+            raise
+        return raced, False
     schedule_notices(session, meeting, now)
     return meeting, True
 
@@ -104,32 +106,12 @@ def upcoming(session: Session, code: str, now: datetime, policy: Policy) -> Meet
             break
         at = hall.next_meeting(at)
         regular, _ = ensure_meeting(session, code, at, hall.place, now)
-    stmt = (
-        select(Meeting)
-        .where(
-            Meeting.community_code == code,
-            Meeting.state == "scheduled",
-            col(Meeting.starts_at) > now,
-        )
-        .order_by(col(Meeting.starts_at))
-        .limit(1)
-    )
-    return session.exec(stmt).first() or regular
+    return meetings.first_scheduled_after(session, code, now) or regular
 
 
 def current(session: Session, code: str, now: datetime) -> Meeting | None:
     """The meeting under way (or the last one nobody adjourned), if any."""
-    stmt = (
-        select(Meeting)
-        .where(
-            Meeting.community_code == code,
-            Meeting.state == "scheduled",
-            col(Meeting.starts_at) <= now + EARLY_START,
-        )
-        .order_by(col(Meeting.starts_at).desc())
-        .limit(1)
-    )
-    return session.exec(stmt).first()
+    return meetings.last_scheduled_by(session, code, now + EARLY_START)
 
 
 def is_live(meeting: Meeting | None, now: datetime) -> bool:
@@ -153,29 +135,12 @@ def place_on_agenda(session: Session, ticket: Ticket, now: datetime, policy: Pol
     return meeting
 
 
-def _unfinished() -> tuple[object, ...]:
-    """Filters for agenda items: open difficult tickets the hall has yet to decide.
-
-    A reopened one (the reporter was not satisfied) goes back to the hall to be decided anew.
-    """
-    return (
-        Ticket.route == "hall",
-        col(Ticket.state).in_(OPEN_STATES),
-        or_(Ticket.resolution == "", Ticket.state == "reopened"),
-    )
-
-
 def agenda(session: Session, meeting_ids: Sequence[int]) -> dict[int, list[Ticket]]:
     """The unfinished items of each meeting, by ticket number (one query)."""
     found: dict[int, list[Ticket]] = {m: [] for m in meeting_ids}
     if not meeting_ids:
         return found
-    stmt = (
-        select(Ticket)
-        .where(col(Ticket.meeting_id).in_(list(meeting_ids)), *_unfinished())
-        .order_by(col(Ticket.id))
-    )
-    for ticket in session.exec(stmt):
+    for ticket in meetings.agenda_items(session, meeting_ids, OPEN_STATES):
         found[ticket.meeting_id or 0].append(ticket)
     return found
 
@@ -207,44 +172,25 @@ def plan_meetings(session: Session, now: datetime, services: Services) -> None:
     """Every community's next regular meeting and its notices; stale meetings closed; every
     open difficult ticket placed on a live meeting. Idempotent; never commits."""
     policy = services.policy
-    stale = select(Meeting).where(
-        Meeting.state == "scheduled", col(Meeting.starts_at) <= now - STALE_AFTER
-    )
-    for meeting in session.exec(stale).all():
+    for meeting in meetings.scheduled_starting_by(session, now - STALE_AFTER):
         meeting.state = "adjourned"  # nobody typed 休会: its open items roll over below
         session.add(meeting)
-    regular = select(Meeting).where(
-        Meeting.state == "scheduled", Meeting.kind == "regular", col(Meeting.starts_at) > now
-    )
-    for meeting in session.exec(regular).all():
+    for meeting in meetings.scheduled_after(session, now, kind="regular"):
         # Planned before a holiday was known (or by an older version): its items move on to
         # the meeting the rule puts in its place, and no notice goes out for it.
         local = meeting.starts_at.astimezone(now.tzinfo)
         if not policy.hall(meeting.community_code).keeps(local):
             meeting.state = "cancelled"
             session.add(meeting)
-    codes = list(session.exec(select(Community.code)))
+    codes = meetings.community_codes(session)
     nexts = {code: upcoming(session, code, now, policy) for code in codes}
-    ahead = select(Meeting).where(Meeting.state == "scheduled", col(Meeting.starts_at) > now)
-    meetings = list(session.exec(ahead))
-    have: dict[int, set[str]] = {}
-    notices = select(FollowUp).where(
-        col(FollowUp.meeting_id).in_([m.id for m in meetings]),
-        col(FollowUp.kind).in_(NOTICE_KINDS),
-    )
-    for row in session.exec(notices):
-        have.setdefault(row.meeting_id or 0, set()).add(row.kind)
-    for meeting in meetings:
+    ahead = meetings.scheduled_after(session, now)
+    have = meetings.notice_kinds_of(session, [m.id for m in ahead], NOTICE_KINDS)
+    for meeting in ahead:
         if len(have.get(meeting.id or 0, ())) < len(NOTICES):
             schedule_notices(session, meeting, now, have.get(meeting.id or 0, set()))
-    live = select(Meeting.id).where(
-        Meeting.state == "scheduled", col(Meeting.starts_at) > now - STALE_AFTER
-    )
-    adrift = select(Ticket).where(
-        *_unfinished(),
-        or_(col(Ticket.meeting_id).is_(None), col(Ticket.meeting_id).not_in(live)),
-    )
-    for ticket in session.exec(adrift).all():
+    adrift = meetings.adrift_items(session, now - STALE_AFTER, OPEN_STATES)
+    for ticket in adrift:
         meeting = nexts.get(ticket.community_code)
         if meeting is not None:
             move_items(session, [ticket], meeting, now, agenda_note(meeting, now))

@@ -7,8 +7,6 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from sqlmodel import col, select
-
 from handlers.events import Reply
 from handlers.followups.engine import BatchHandler, SweepContext
 from handlers.hall.meetings import NOTICE_KINDS, agenda
@@ -17,6 +15,7 @@ from handlers.privacy import mask
 from handlers.routing import members_with_roles, six_party_room
 from handlers.vocabulary import SIX_PARTIES
 from storage import followups
+from storage import meetings as stored
 from storage.models import FollowUp, Meeting, Ticket
 
 log = logging.getLogger(__name__)
@@ -75,12 +74,8 @@ def send_notices(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     """Post the due notices; skip those overtaken by a later one, or of a past/closed meeting."""
     session, now = ctx.session, ctx.now
     ids = sorted({r.meeting_id for r in rows if r.meeting_id is not None})
-    meetings = {m.id: m for m in session.exec(select(Meeting).where(col(Meeting.id).in_(ids)))}
-    siblings = session.exec(
-        select(FollowUp).where(
-            col(FollowUp.meeting_id).in_(ids), col(FollowUp.kind).in_(NOTICE_KINDS)
-        )
-    ).all()
+    meetings = stored.meetings_by_id(session, ids)
+    siblings = stored.notices_of(session, ids, NOTICE_KINDS)
     sent = {s.meeting_id for s in siblings if s.outcome == "sent"}
     items = agenda(session, ids)
     replies: list[Reply] = []
