@@ -23,9 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from handlers.context import Services
 from handlers.events import Reply
@@ -34,8 +33,9 @@ from handlers.followups.engine import enqueue_replies
 from handlers.followups.rates import weekly_rates
 from handlers.vocabulary import OPEN_STATES
 from handlers.workdays import is_workday
+from storage import digests as digest_runs
 from storage.db import Database
-from storage.models import DigestRun, Group, Ticket
+from storage.models import DigestRun
 
 SEEN = ("seen", "last")  # the DigestRun kind and period that remember the last run
 BACK_LOOK = 31  # days searched for the previous working day (the longest holiday is 8)
@@ -123,23 +123,13 @@ def post_due_digests(db: Database, services: Services, *, starting: bool = False
     periods = due_periods(now, services)
     posted = 0
     with db.session() as session:
-        rooms = dict(
-            session.exec(
-                select(Group.community_code, Group.room_id).where(Group.kind == "six_party")
-            ).all()
-        )
+        rooms = digest_runs.six_party_rooms(session)
         last_seen = _last_seen(session)
         keys = [p.key for p in periods]
-        done = set(
-            session.exec(
-                select(DigestRun.community_code, DigestRun.kind, DigestRun.period).where(
-                    col(DigestRun.period).in_(keys)
-                )
-            ).all()
-        )
+        done = digest_runs.runs_done(session, keys)
         # A community that has never had a ticket has nothing to report: a fresh install
         # should not greet its groups with rows of zeros.
-        active = set(session.exec(select(Ticket.community_code).distinct()).all())
+        active = digest_runs.communities_with_tickets(session)
         for community, room in sorted(rooms.items()):
             seen = last_seen.get(community)
             _mark_seen(session, community, seen, now)
@@ -169,27 +159,14 @@ def post_due_digests(db: Database, services: Services, *, starting: bool = False
 
 def _last_seen(session: Session) -> dict[str, datetime]:
     """When the bot last ran, per community: its "seen" row, else its latest digest."""
-    seen = dict(
-        session.exec(
-            select(DigestRun.community_code, func.max(DigestRun.at)).group_by(
-                col(DigestRun.community_code)
-            )
-        ).all()
-    )
-    return {code: at for code, at in seen.items() if at is not None}
+    return digest_runs.latest_run_at(session)
 
 
 def _mark_seen(session: Session, community: str, seen: datetime | None, now: datetime) -> None:
     if seen is not None and seen >= now:
         return  # the console travelled back in time: keep the later mark
     kind, period = SEEN
-    row = session.exec(
-        select(DigestRun).where(
-            DigestRun.community_code == community,
-            DigestRun.kind == kind,
-            DigestRun.period == period,
-        )
-    ).first()
+    row = digest_runs.run_of(session, community, kind, period)
     if row is not None:
         row.at = now
         session.add(row)
@@ -216,11 +193,7 @@ def _claim(session: Session, community: str, period: Period, now: datetime) -> b
 def _back_text(session: Session, community: str, away: timedelta) -> str:
     hours = int(away.total_seconds() // 3600)
     span = f"{hours} 小时" if hours < 48 else f"{hours // 24} 天"
-    todo = session.exec(
-        select(func.count())
-        .select_from(Ticket)
-        .where(Ticket.community_code == community, col(Ticket.state).in_(OPEN_STATES))
-    ).one()
+    todo = digest_runs.open_ticket_count(session, community, OPEN_STATES)
     if not todo:
         return f"我回来了（离线约 {span}），期间没有待办。"
     return f"我回来了（离线约 {span}），期间有 {todo} 件待办，发「统计」查看。"
