@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import Session, col, select
-
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
-from storage.models import Ticket, TicketEvidence, TicketReport
+from storage import evidence as stored
+from storage.models import Ticket, TicketEvidence
 
 WINDOW = timedelta(minutes=10)
 MEDIA_KINDS = {"image": "照片", "video": "视频"}
@@ -48,7 +47,7 @@ class EvidenceHandler:
         if not may_speak:
             return []  # an unbound group is not ours to speak in
         source = f"{ev.room_id}:{ev.msg_id}"[:200]
-        if _seen(ctx.session, source):
+        if stored.is_attached(ctx.session, source):
             return []  # redelivered: attached the first time
         ticket = recent_ticket(ctx)
         if ticket is None or ticket.id is None:
@@ -76,16 +75,8 @@ def recent_ticket(ctx: Context) -> Ticket | None:
     In a group only reports made in that group count; privately, any of the sender's.
     """
     ev, since = ctx.event, ctx.now - WINDOW
-    own = select(Ticket.created_at, Ticket.id).where(
-        Ticket.reporter_id == ev.sender_id, col(Ticket.created_at) >= since
-    )
-    plus = select(TicketReport.at, TicketReport.ticket_id).where(
-        TicketReport.reporter_id == ev.sender_id, col(TicketReport.at) >= since
-    )
-    if not ev.is_private:
-        own = own.where(Ticket.room_id == ev.room_id)
-        plus = plus.where(TicketReport.room_id == ev.room_id)
-    found = [*ctx.session.exec(own), *ctx.session.exec(plus)]
+    room = None if ev.is_private else ev.room_id
+    found = stored.reports_since(ctx.session, ev.sender_id, since, room)
     if not found:
         return None
     target = ctx.session.get(Ticket, max(found)[1])
@@ -97,14 +88,3 @@ def recent_ticket(ctx: Context) -> Ticket | None:
     if target is None or target.state in CLOSED_STATES:
         return None
     return target
-
-
-def _seen(session: Session, source: str) -> bool:
-    found = select(TicketEvidence.id).where(TicketEvidence.source_msg_id == source)
-    return session.exec(found).first() is not None
-
-
-def evidence_of(session: Session, ticket_id: int) -> list[TicketEvidence]:
-    """The pictures and videos attached to a ticket, oldest first."""
-    rows = select(TicketEvidence).where(TicketEvidence.ticket_id == ticket_id)
-    return list(session.exec(rows.order_by(col(TicketEvidence.at), col(TicketEvidence.id))))

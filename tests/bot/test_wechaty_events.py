@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from handlers.evidence import evidence_of
+from storage.evidence import evidence_of
 from storage.models import Group, OutboxMessage, TicketEvent
 from tests.conftest import BACKENDS
 from tests.support.puppet import BOT_ID
