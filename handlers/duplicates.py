@@ -7,11 +7,10 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel import col, select
-
 from handlers.context import Context
 from handlers.understanding.types import Classification
 from handlers.vocabulary import OPEN_STATES
+from storage import duplicates as stored
 from storage.models import Ticket, TicketReport
 from storage.search import words_of
 
@@ -138,34 +137,21 @@ def find_duplicate(
     assert ctx.group is not None
     policy = ctx.services.policy
     since = ctx.now - timedelta(hours=policy.duplicate_window_hours)
-    # Only the columns the score needs: loading whole tickets for hundreds of candidates
-    # would cost more than the scoring itself.
-    stmt = (
-        select(
-            Ticket.id,
-            Ticket.location,
-            Ticket.search_text,
-            Ticket.klass,
-            Ticket.created_at,
-            Ticket.lat,
-            Ticket.lon,
-        )
-        .where(
-            Ticket.community_code == ctx.group.community_code,
-            Ticket.category == found.category,
-            col(Ticket.state).in_(OPEN_STATES),
-            col(Ticket.created_at) >= since,
-            Ticket.source_msg_id != source_msg_id,
-        )
-        .order_by(col(Ticket.id).desc())
-        .limit(CANDIDATES)
-    )
     here = place or Place.of(found.location.label())
     if not here.known():
         return None  # "no location" repeats nothing: it would swallow every report
     tokens = set(found.tokens)
     best: tuple[float, int] | None = None
-    for ticket_id, location, search_text, klass, created_at, lat, lon in ctx.session.exec(stmt):
+    rows = stored.candidates(
+        ctx.session,
+        community=ctx.group.community_code,
+        category=found.category,
+        open_states=OPEN_STATES,
+        since=since,
+        source_msg_id=source_msg_id,
+        limit=CANDIDATES,
+    )
+    for ticket_id, location, search_text, klass, created_at, lat, lon in rows:
         there = Place.of(location, lat, lon)
         if not same_place(here, there):
             continue
@@ -183,10 +169,7 @@ def has_reported(ctx: Context, ticket: Ticket, reporter_id: str) -> bool:
     """True when this person already reported the ticket (first or as a +1)."""
     if ticket.reporter_id == reporter_id:
         return True
-    stmt = select(TicketReport.id).where(
-        TicketReport.ticket_id == ticket.id, TicketReport.reporter_id == reporter_id
-    )
-    return ctx.session.exec(stmt.limit(1)).first() is not None
+    return stored.has_report_from(ctx.session, ticket.id, reporter_id)
 
 
 def add_plus_one(ctx: Context, ticket: Ticket, text: str, source_msg_id: str) -> bool:
@@ -221,7 +204,6 @@ def reporters_besides_first(ctx: Context, ticket: Ticket, anonymous: str) -> int
 
     Reports from ``anonymous`` (the web form, which names nobody) count one each.
     """
-    stmt = select(TicketReport.reporter_id).where(TicketReport.ticket_id == ticket.id)
-    ids = list(ctx.session.exec(stmt))
+    ids = stored.report_senders(ctx.session, ticket.id)
     people = {i for i in ids if i not in (anonymous, ticket.reporter_id)}
     return len(people) + sum(1 for i in ids if i == anonymous != ticket.reporter_id)

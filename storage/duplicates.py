@@ -1,0 +1,73 @@
+"""Queries of the duplicate check: recent open tickets like a new report, and who reported."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlmodel import Session, col, select
+
+from storage.models import Ticket, TicketReport
+
+
+class Candidate(NamedTuple):
+    """The columns of a ticket that the duplicate score needs."""
+
+    id: int
+    location: str
+    search_text: str
+    klass: str
+    created_at: datetime
+    lat: float | None
+    lon: float | None
+
+
+def candidates(
+    session: Session,
+    *,
+    community: str,
+    category: str,
+    open_states: Collection[str],
+    since: datetime,
+    source_msg_id: str,
+    limit: int,
+) -> list[Candidate]:
+    """The newest open tickets of a community and category created since ``since``, but the
+    one ``source_msg_id`` made; only the columns the score needs (loading whole tickets for
+    hundreds of candidates would cost more than the scoring itself)."""
+    stmt = (
+        select(
+            Ticket.id,
+            Ticket.location,
+            Ticket.search_text,
+            Ticket.klass,
+            Ticket.created_at,
+            Ticket.lat,
+            Ticket.lon,
+        )
+        .where(
+            Ticket.community_code == community,
+            Ticket.category == category,
+            col(Ticket.state).in_(list(open_states)),
+            col(Ticket.created_at) >= since,
+            Ticket.source_msg_id != source_msg_id,
+        )
+        .order_by(col(Ticket.id).desc())
+        .limit(limit)
+    )
+    return [Candidate(*row) for row in session.exec(stmt) if row[0] is not None]
+
+
+def has_report_from(session: Session, ticket_id: int | None, reporter_id: str) -> bool:
+    """True when ``reporter_id`` added a report (a +1) to the ticket."""
+    stmt = select(TicketReport.id).where(
+        TicketReport.ticket_id == ticket_id, TicketReport.reporter_id == reporter_id
+    )
+    return session.exec(stmt.limit(1)).first() is not None
+
+
+def report_senders(session: Session, ticket_id: int | None) -> list[str]:
+    """The reporter of each report added to the ticket (repeats included)."""
+    stmt = select(TicketReport.reporter_id).where(TicketReport.ticket_id == ticket_id)
+    return list(session.exec(stmt))
