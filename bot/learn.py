@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.understanding import load_understanding
+from handlers.commands.parser import ticket_ref
 from handlers.understanding import Understanding
 from handlers.understanding.evaluation import Labelled, Scores, evaluate
 from handlers.understanding.model import SHIPPED_MODEL, LinearModel, ModelError
@@ -32,7 +33,9 @@ def corrections(settings: Settings, community: str | None = None) -> list[Labell
         with db.session() as session:
             rows = labelled_examples(session, community)
             return [
-                Labelled(r.text, r.klass, r.category, f"{r.community_code}:T{r.ticket_id}")
+                Labelled(
+                    r.text, r.klass, r.category, f"{r.community_code}:{ticket_ref(r.ticket_id)}"
+                )
                 for r in rows
             ]
     finally:

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from handlers.commands import queries, tickets
 from handlers.commands.base import Refusal, community_of
-from handlers.commands.parser import Command
+from handlers.commands.parser import Command, ticket_ref
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
@@ -80,12 +80,12 @@ def _rate(ctx: Context, word: str, reason: str) -> list[Reply] | None:
     if not waiting:
         return None  # 「满意」 about something else: ordinary talk
     if len(waiting) > 1:
-        refs = "、".join(f"T{n}" for n in waiting[:5])
+        refs = "、".join(f"{ticket_ref(n)}" for n in waiting[:5])
         return [
             answer(
                 ctx,
                 f"您有 {len(waiting)} 件事等您评价：{refs}。"
-                f"请写上工单号，例如：评价 T{waiting[0]} {word}",
+                f"请写上工单号，例如：评价 {ticket_ref(waiting[0])} {word}",
             )
         ]
     cmd = Command("rate", "评价", (waiting[0],), f"{word} {reason}".strip())

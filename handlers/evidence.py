@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from handlers.commands.parser import ticket_ref
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
@@ -66,7 +67,7 @@ class EvidenceHandler:
             )
         )
         ctx.record(ticket, "evidence", note=f"{what}：{ref}")
-        return [answer(ctx, f"已把{what}附到 T{ticket.id}")]
+        return [answer(ctx, f"已把{what}附到 {ticket_ref(ticket.id)}")]
 
 
 def recent_ticket(ctx: Context) -> Ticket | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from handlers.commands.parser import ticket_ref
 from handlers.context import Context
 from handlers.duplicates import add_plus_one, find_duplicate
 from handlers.events import Reply
@@ -128,7 +129,10 @@ def receipt(ticket: Ticket, *, truncated: bool = False, for_parties: bool) -> tu
     The six parties see the classifier's cues (依据：小:坏了、类:路灯); a grid group, where
     residents read along, gets the same reason as a plain sentence.
     """
-    head = f"已登记 T{ticket.id}（{CLASS_LABELS[ticket.klass]}·{ROUTE_LABELS[ticket.route]}）"
+    head = (
+        f"已登记 {ticket_ref(ticket.id)}（{CLASS_LABELS[ticket.klass]}"
+        f"·{ROUTE_LABELS[ticket.route]}）"
+    )
     if ticket.filed_on_request:
         head += "，按您的要求登记"
     lines = [
@@ -148,7 +152,7 @@ def receipt(ticket: Ticket, *, truncated: bool = False, for_parties: bool) -> tu
 
 def joined(ticket: Ticket, *, again: bool = False) -> str:
     """The reply when a report joins an open ticket as a +1 (``again``: by the same person)."""
-    head = f"这个问题已经登记为 T{ticket.id}（{STATE_LABELS[ticket.state]}），"
+    head = f"这个问题已经登记为 {ticket_ref(ticket.id)}（{STATE_LABELS[ticket.state]}），"
     if again:
         return head + f"您反映过了，这次的内容也已记下。共 {ticket.plus_ones + 1} 人反映。"
     return head + f"共 {ticket.plus_ones + 1} 人反映。已把您记上，办结时会通知您。"

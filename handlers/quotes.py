@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from handlers.commands.base import RESPONDERS, Refusal, find_ticket
-from handlers.commands.parser import with_ticket
+from handlers.commands.parser import ticket_ref, with_ticket
 from handlers.commands.tickets import answer_alarm, assign_if_free
 from handlers.context import Context
 from handlers.events import Reply
@@ -51,7 +51,7 @@ class QuoteHandler:
         if ctx.role in RESPONDERS and (replies := _answer_alarm(ctx, number)) is not None:
             return replies
         # Words about a ticket, not a new report: the person hears where it stands.
-        ctx.text = f"查询 T{number}"
+        ctx.text = f"查询 {ticket_ref(number)}"
         return None
 
 
@@ -70,8 +70,8 @@ def _answer_alarm(ctx: Context, number: int) -> list[Reply] | None:
     name = ctx.event.sender_name
     holder = ticket.assignee_name or name
     mine = (
-        f"收到，群里的急事提醒已停止，T{ticket.id} 由{holder}跟进。"
-        f"到了现场请回复「到场 T{ticket.id}」。"
+        f"收到，群里的急事提醒已停止，{ticket_ref(ticket.id)} 由{holder}跟进。"
+        f"到了现场请回复「到场 {ticket_ref(ticket.id)}」。"
     )
-    told = f"T{ticket.id}：{name}已回应，正在处理。"
+    told = f"{ticket_ref(ticket.id)}：{name}已回应，正在处理。"
     return [answer(ctx, mine), *tell_reporters(ctx, ticket, told, mention=False)]

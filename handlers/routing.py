@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from sqlmodel import Session, select
 
+from handlers.commands.parser import ticket_ref
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.followups.notify import People
@@ -72,8 +73,11 @@ def plan_line(ctx: Context, ticket: Ticket) -> str:
         return f"难事会场议：列入 {at} 议事厅会议议程（{meeting.place}）。"
     if ticket.route == "onsite":
         minutes = ctx.services.policy.deadlines.urgent_ack_minutes
-        return f"急事现场议：请 {minutes} 分钟内到场，到场后回复「到场 T{ticket.id}」{due}。"
-    return f"小事线上议：请{party_label(ticket)}回复「认领 T{ticket.id}」接单{due}。"
+        return (
+            f"急事现场议：请 {minutes}"
+            f" 分钟内到场，到场后回复「到场 {ticket_ref(ticket.id)}」{due}。"
+        )
+    return f"小事线上议：请{party_label(ticket)}回复「认领 {ticket_ref(ticket.id)}」接单{due}。"
 
 
 def card(ctx: Context, ticket: Ticket) -> str:
@@ -82,7 +86,7 @@ def card(ctx: Context, ticket: Ticket) -> str:
     if ticket.grid:
         where += f"（{ticket.grid}）"
     lines = [
-        f"【T{ticket.id} {CLASS_LABELS[ticket.klass]}·{ROUTE_LABELS[ticket.route]}】"
+        f"【{ticket_ref(ticket.id)} {CLASS_LABELS[ticket.klass]}·{ROUTE_LABELS[ticket.route]}】"
         f"{CATEGORY_LABELS.get(ticket.category, '其他')}",
         f"位置：{where}",
         f"内容：{short_text(ticket)}",
@@ -134,9 +138,9 @@ def maybe_urgent_alert(ctx: Context, ticket: Ticket) -> str:
     why = next((c.split(":", 1)[1] for c in ticket.cues.split("|") if c.startswith("可能急:")), "")
     seen = f"（{why}）" if why else ""
     return (
-        f"【可能是急事 T{ticket.id}】{short_text(ticket)}\n"
+        f"【可能是急事 {ticket_ref(ticket.id)}】{short_text(ticket)}\n"
         f"位置：{ticket.location or '未写明'}{seen}\n"
-        f"请值班人员尽快核实；确属急事请回复「改为 急事 T{ticket.id}」。"
+        f"请值班人员尽快核实；确属急事请回复「改为 急事 {ticket_ref(ticket.id)}」。"
     )
 
 
@@ -226,7 +230,7 @@ def call_people(ticket: Ticket, text: str, room_id: str, ids: Sequence[str]) -> 
     for chunk in called[1:]:
         replies.append(
             Reply(
-                text=f"（接上条）T{ticket.id} 的消息，请以上各位查看。",
+                text=f"（接上条）{ticket_ref(ticket.id)} 的消息，请以上各位查看。",
                 room_id=room_id,
                 mention_ids=chunk,
             )

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.web.dashboard_query import ListQuery, Reader, batches
 from bot.web.server import WEB
+from handlers.commands.parser import ticket_ref
 from handlers.followups.overdue import is_overdue
 from handlers.policy import Policy
 from handlers.privacy import mask
@@ -62,7 +63,7 @@ def row(ticket: Ticket, names: dict[str, str], now: datetime, policy: Policy) ->
     assert now.tzinfo is not None
     overdue = is_overdue(ticket, now, policy, now.tzinfo)
     return [
-        f"T{ticket.id}",
+        f"{ticket_ref(ticket.id)}",
         names.get(ticket.community_code, ticket.community_code),
         cell(ticket.grid or ""),
         CLASS_LABELS.get(ticket.klass, ticket.klass),

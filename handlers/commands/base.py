@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
-from handlers.commands.parser import Command
+from handlers.commands.parser import Command, ticket_ref
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
@@ -74,7 +74,7 @@ def one_ticket(ctx: Context, cmd: Command, example: str) -> Ticket:
     if not cmd.tickets:
         raise Refusal(f"请写上工单号，例如：{example}")
     if len(cmd.tickets) > 1:
-        refs = "、".join(f"T{n}" for n in cmd.tickets)
+        refs = "、".join(f"{ticket_ref(n)}" for n in cmd.tickets)
         raise Refusal(f"一次只能处理一个工单，您写了 {refs}。例如：{example}")
     ticket = find_ticket(ctx, cmd.tickets[0])
     ctx.concerns(ticket)  # what is said about an urgent ticket jumps the sending queues
@@ -90,7 +90,9 @@ def find_ticket(ctx: Context, number: int, *, lock: bool = True) -> Ticket:
     ticket = ctx.session.get(Ticket, number, with_for_update=lock or None)
     # Another community's ticket answers as if it did not exist: its number says nothing.
     if ticket is None or ticket.community_code != community_of(ctx):
-        raise Refusal(f"没有找到工单 T{number}，请核对编号，或发「查询 关键词」找一找。")
+        raise Refusal(
+            f"没有找到工单 {ticket_ref(number)}，请核对编号，或发「查询 关键词」找一找。"
+        )
     return ticket
 
 

@@ -7,7 +7,7 @@ and the alarm goes on until one of them agrees.
 
 from __future__ import annotations
 
-from handlers.commands.parser import Command
+from handlers.commands.parser import Command, ticket_ref
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.followups.notify import People, brief
@@ -33,7 +33,7 @@ def ask(ctx: Context, ticket: Ticket, klass: str, cmd: Command) -> list[Reply]:
     deciders = [m for role in ("secretary", "committee") for m in people.with_role(code, role)]
     names = "、".join(m.name for m in deciders) or "社区书记或居委"
     what = CLASS_LABELS[klass]
-    typed = f"改为 {' '.join(changes)} T{ticket.id}"
+    typed = f"改为 {' '.join(changes)} {ticket_ref(ticket.id)}"
     because = f"（原因：{reason}）" if reason else ""
     ctx.record(ticket, "reclass_request", note=f"申请急事改为{what}{because}")
     me = ctx.event.sender_name

@@ -139,6 +139,6 @@ def with_ticket(text: str, number: int) -> str | None:
     said = parse(text)
     if said is not None and said.tickets:
         return None
-    filled = f"{m[1]} T{number}{text[m.end() :]}"
+    filled = f"{m[1]} {ticket_ref(number)}{text[m.end() :]}"
     cmd = parse(filled)
     return filled if cmd is not None and cmd.tickets[:1] == (number,) else None

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 
 from handlers.commands.base import Refusal, community_of, find_ticket
-from handlers.commands.parser import Command
+from handlers.commands.parser import Command, ticket_ref
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.followups.overdue import overdue_where
@@ -36,7 +36,7 @@ def next_step(ticket: Ticket) -> str:
         "reopened": f"{party}重新处理",
         "resolved": "请反映人评价",
         "closed": "已结束",
-        "merged": f"看 T{ticket.merged_into}",
+        "merged": f"看 {ticket_ref(ticket.merged_into)}",
         "rejected": "已结束",
     }.get(ticket.state, "")
 
@@ -47,7 +47,10 @@ def summary_line(ctx: Context, ticket: Ticket) -> str:
     if len(text) > SNIPPET_CHARS:
         text = text[:SNIPPET_CHARS] + "…"
     updated = _day(ticket.updated_at, ctx.now)
-    return f"T{ticket.id} {text}｜{STATE_LABELS[ticket.state]}｜{updated}更新｜{next_step(ticket)}"
+    return (
+        f"{ticket_ref(ticket.id)} {text}｜{STATE_LABELS[ticket.state]}"
+        f"｜{updated}更新｜{next_step(ticket)}"
+    )
 
 
 def _day(dt: datetime, now: datetime) -> str:

@@ -9,7 +9,7 @@ from sqlmodel import col, select, update
 
 from handlers.commands import downgrade
 from handlers.commands.base import Refusal, find_ticket
-from handlers.commands.parser import Command
+from handlers.commands.parser import Command, ticket_ref
 from handlers.commands.tickets import open_ticket, require_open
 from handlers.context import Context
 from handlers.duplicates import ANONYMOUS_REPORTER, reporters_besides_first
@@ -67,7 +67,10 @@ def transfer(ctx: Context, cmd: Command) -> list[Reply]:
     ticket = open_ticket(ctx, cmd, "转交 T12 物业")
     target = cmd.rest.strip()
     if not target:
-        raise Refusal(f"请写转交给谁，例如：转交 T{ticket.id} 物业，或 转交 T{ticket.id} @张经理")
+        raise Refusal(
+            f"请写转交给谁，例如：转交 {ticket_ref(ticket.id)}"
+            f" 物业，或 转交 {ticket_ref(ticket.id)} @张经理"
+        )
     role = ROLE_WORDS.get(target)
     member = None if role else _member_named(ctx, ticket, target)
     if role is None and member is None:
@@ -88,10 +91,10 @@ def transfer(ctx: Context, cmd: Command) -> list[Reply]:
     ctx.record(ticket, "transfer", note=f"转交给{label}")
     ctx.session.flush()
     mentions = [m.contact_id for m in responsible_members(ctx.session, ticket)]
-    text = f"T{ticket.id} 已转交给{label}，请跟进。\n" + card(ctx, ticket)
+    text = f"{ticket_ref(ticket.id)} 已转交给{label}，请跟进。\n" + card(ctx, ticket)
     replies = [Reply(text=text, room_id=ctx.event.room_id, mention_ids=tuple(mentions))]
     if ctx.event.is_private:
-        replies = [answer(ctx, f"T{ticket.id} 已转交给{label}。")]
+        replies = [answer(ctx, f"{ticket_ref(ticket.id)} 已转交给{label}。")]
     return replies + tell_parties(ctx, ticket, text, mentions)
 
 
@@ -136,7 +139,7 @@ def reclass(ctx: Context, cmd: Command) -> list[Reply]:
 
     Every correction is kept as a labelled example of the community, for ``liufang learn``.
     """
-    number = f"T{cmd.tickets[0]}" if len(cmd.tickets) == 1 else "T12"
+    number = f"{ticket_ref(cmd.tickets[0])}" if len(cmd.tickets) == 1 else "T12"
     named_klass, named_category = _reclass_words(cmd, number)
     ticket = open_ticket(ctx, cmd, "改为 急事 T12")
     was_klass, was_category = ticket.klass, ticket.category
@@ -171,13 +174,16 @@ def reclass(ctx: Context, cmd: Command) -> list[Reply]:
     mentions = tuple(m.contact_id for m in alerted)
     if klass != was_klass:  # the class change comes first, with its new route
         changes[0] = f"由{changes[0]}（{ROUTE_LABELS[ticket.route]}）"
-    head = f"T{ticket.id} " + "，".join(changes) + "。"
+    head = f"{ticket_ref(ticket.id)} " + "，".join(changes) + "。"
     body = card(ctx, ticket)  # once: a hall card puts the ticket on a meeting's agenda
     told = head + "\n" + body  # reporters cannot 转交: they get no hint
     if category != was_category:
         # A new category does not move the ticket to another party: say how to, if needed.
         other = "居委" if ticket.responsible == "property" else "物业"
-        head += f"负责方仍是{party_label(ticket)}，如需换负责方，请发 转交 T{ticket.id} {other}。"
+        head += (
+            f"负责方仍是{party_label(ticket)}"
+            f"，如需换负责方，请发 转交 {ticket_ref(ticket.id)} {other}。"
+        )
     text = head + "\n" + body
     replies = (
         [answer(ctx, head)]
@@ -203,9 +209,9 @@ def _already(ctx: Context, ticket: Ticket, *, klass: bool, category: bool) -> li
     answer; on a 可能是急事 ticket it is also a decision, so the flag is settled and learned."""
     if klass:
         both = f"、{_cat(ticket.category)}" if category else ""
-        text = f"T{ticket.id} 本来就是{CLASS_LABELS[ticket.klass]}{both}。"
+        text = f"{ticket_ref(ticket.id)} 本来就是{CLASS_LABELS[ticket.klass]}{both}。"
     else:
-        text = f"T{ticket.id} 的类别本来就是{_cat(ticket.category)}。"
+        text = f"{ticket_ref(ticket.id)} 的类别本来就是{_cat(ticket.category)}。"
     if ticket.maybe_urgent:
         ticket.maybe_urgent = False
         ctx.record(ticket, "reclass", note=f"核实为{CLASS_LABELS[ticket.klass]}，不是急事")
@@ -241,7 +247,10 @@ def merge(ctx: Context, cmd: Command) -> list[Reply]:
     require_open(dup)
     require_open(main)
     assert dup.id is not None and main.id is not None
-    text = f"您反映的 T{dup.id} 和 T{main.id} 是同一个问题，已合并，请关注 T{main.id}。"
+    text = (
+        f"您反映的 {ticket_ref(dup.id)} 和 {ticket_ref(main.id)}"
+        f" 是同一个问题，已合并，请关注 {ticket_ref(main.id)}。"
+    )
     told = tell_reporters(ctx, dup, text, mention=False)
     # The reporters of the duplicate become +1s of the main ticket, so they hear of it.
     ctx.session.execute(
@@ -262,8 +271,10 @@ def merge(ctx: Context, cmd: Command) -> list[Reply]:
     # People, not reports: whoever reported both is counted once.
     main.plus_ones = reporters_besides_first(ctx, main, ANONYMOUS_REPORTER)
     dup.merged_into = main.id
-    ctx.record(dup, "merge", "merged", f"并入 T{main.id}")
-    ctx.record(main, "merge", note=f"T{dup.id} 并入")
+    ctx.record(dup, "merge", "merged", f"并入 {ticket_ref(main.id)}")
+    ctx.record(main, "merge", note=f"{ticket_ref(dup.id)} 并入")
     ctx.session.flush()
-    done = f"已把 T{dup.id} 并入 T{main.id}，共 {main.plus_ones + 1} 人反映。"
+    done = (
+        f"已把 {ticket_ref(dup.id)} 并入 {ticket_ref(main.id)}，共 {main.plus_ones + 1} 人反映。"
+    )
     return [answer(ctx, done), *told]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.commands.base import Refusal, one_ticket
-from handlers.commands.parser import Command
+from handlers.commands.parser import Command, ticket_ref
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
@@ -17,8 +17,8 @@ RATINGS = {"满意": "satisfied", "基本满意": "mostly", "不满意": "unsati
 def require_open(ticket: Ticket) -> None:
     """Refuse to act on a ticket that is finished, merged or rejected."""
     if ticket.state not in OPEN_STATES:
-        extra = f"（已并入 T{ticket.merged_into}）" if ticket.merged_into else ""
-        raise Refusal(f"T{ticket.id} {STATE_LABELS[ticket.state]}{extra}，不能再操作。")
+        extra = f"（已并入 {ticket_ref(ticket.merged_into)}）" if ticket.merged_into else ""
+        raise Refusal(f"{ticket_ref(ticket.id)} {STATE_LABELS[ticket.state]}{extra}，不能再操作。")
 
 
 def assign_if_free(ctx: Context, ticket: Ticket) -> None:
@@ -36,7 +36,7 @@ def open_ticket(ctx: Context, cmd: Command, example: str, *, needs: str = "") ->
     ticket = one_ticket(ctx, cmd, example)
     require_open(ticket)
     if needs and not cmd.rest:
-        raise Refusal(f"请写上{needs}，例如：{example.replace('T12', f'T{ticket.id}', 1)}")
+        raise Refusal(f"请写上{needs}，例如：{example.replace('T12', ticket_ref(ticket.id), 1)}")
     return ticket
 
 
@@ -62,20 +62,33 @@ def claim(ctx: Context, cmd: Command) -> list[Reply]:
     ticket = open_ticket(ctx, cmd, "认领 T12")
     me = ctx.event.sender_id
     if ticket.assignee_id == me:
-        return [answer(ctx, f"您已经认领了 T{ticket.id}，办好后回复「办结 T{ticket.id} 结果」。")]
+        return [
+            answer(
+                ctx,
+                (
+                    f"您已经认领了 {ticket_ref(ticket.id)}"
+                    f"，办好后回复「办结 {ticket_ref(ticket.id)} 结果」。"
+                ),
+            )
+        ]
     if ticket.assignee_id:
-        return [answer(ctx, f"T{ticket.id} 已由{ticket.assignee_name}认领，不用重复认领。")]
+        return [
+            answer(ctx, f"{ticket_ref(ticket.id)} 已由{ticket.assignee_name}认领，不用重复认领。")
+        ]
     take_on(ctx, ticket, "claim")
     name = ctx.event.sender_name
-    text = f"T{ticket.id} 已由{name}认领，正在处理。"
+    text = f"{ticket_ref(ticket.id)} 已由{name}认领，正在处理。"
     if ticket.klass == "urgent" and ticket.acknowledged_at is None:
         # 认领 is not 到场: the holder is asked for it (and gently reminded), nobody else.
         mine = (
-            f"好的，T{ticket.id} 由您负责，群里的急事提醒已停止。"
-            f"这是急事，请马上到场，到了回复「到场 T{ticket.id}」。"
+            f"好的，{ticket_ref(ticket.id)} 由您负责，群里的急事提醒已停止。"
+            f"这是急事，请马上到场，到了回复「到场 {ticket_ref(ticket.id)}」。"
         )
     else:
-        mine = f"好的，T{ticket.id} 由您负责。办好后回复「办结 T{ticket.id} 结果」。"
+        mine = (
+            f"好的，{ticket_ref(ticket.id)}"
+            f" 由您负责。办好后回复「办结 {ticket_ref(ticket.id)} 结果」。"
+        )
     return [answer(ctx, mine), *tell_reporters(ctx, ticket, text, mention=False)]
 
 
@@ -87,11 +100,14 @@ def arrive(ctx: Context, cmd: Command) -> list[Reply]:
         ticket.acknowledged_at = ctx.now
     take_on(ctx, ticket, "arrive")
     name = ctx.event.sender_name
-    text = f"T{ticket.id}：{name}已回复到场，正在赶来处理。"
+    text = f"{ticket_ref(ticket.id)}：{name}已回复到场，正在赶来处理。"
     replies = [
         answer(
             ctx,
-            f"收到，{name}负责 T{ticket.id} 现场处置。处理完请回复「办结 T{ticket.id} 结果」。",
+            (
+                f"收到，{name}负责 {ticket_ref(ticket.id)}"
+                f" 现场处置。处理完请回复「办结 {ticket_ref(ticket.id)} 结果」。"
+            ),
         )
     ]
     replies += tell_reporters(ctx, ticket, text, mention=first)
@@ -105,10 +121,10 @@ def progress(ctx: Context, cmd: Command) -> list[Reply]:
     assign_if_free(ctx, ticket)
     stopped = answer_alarm(ctx, ticket)
     ctx.record(ticket, "progress", "in_progress", cmd.rest)
-    text = f"T{ticket.id} 进展：{cmd.rest}（{ctx.event.sender_name}）"
-    mine = f"已记下 T{ticket.id} 的进展。"
+    text = f"{ticket_ref(ticket.id)} 进展：{cmd.rest}（{ctx.event.sender_name}）"
+    mine = f"已记下 {ticket_ref(ticket.id)} 的进展。"
     if stopped:
-        mine += f"群里的急事提醒已停止；到了现场请回复「到场 T{ticket.id}」。"
+        mine += f"群里的急事提醒已停止；到了现场请回复「到场 {ticket_ref(ticket.id)}」。"
     return [answer(ctx, mine), *tell_reporters(ctx, ticket, text, mention=False)]
 
 
@@ -119,10 +135,10 @@ def resolve(ctx: Context, cmd: Command) -> list[Reply]:
     ticket.resolved_at = ctx.now
     ctx.record(ticket, "resolve", "resolved", cmd.rest)
     text = (
-        f"您反映的 T{ticket.id} 已办结：{cmd.rest}（{ctx.event.sender_name}）\n"
+        f"您反映的 {ticket_ref(ticket.id)} 已办结：{cmd.rest}（{ctx.event.sender_name}）\n"
         f"请评价：回复「满意」「基本满意」或「不满意」。"
     )
-    replies = [answer(ctx, f"T{ticket.id} 已办结，已通知反映人。")]
+    replies = [answer(ctx, f"{ticket_ref(ticket.id)} 已办结，已通知反映人。")]
     return replies + tell_reporters(ctx, ticket, text, mention=True)
 
 
@@ -130,9 +146,9 @@ def reject(ctx: Context, cmd: Command) -> list[Reply]:
     """驳回 T12 <reason>: not taken on, with the reason told to the reporter."""
     ticket = open_ticket(ctx, cmd, "驳回 T12 不属于社区管理范围", needs="驳回原因")
     ctx.record(ticket, "reject", "rejected", cmd.rest)
-    text = f"T{ticket.id} 未受理，原因：{cmd.rest}。如有疑问请联系社区居委。"
+    text = f"{ticket_ref(ticket.id)} 未受理，原因：{cmd.rest}。如有疑问请联系社区居委。"
     return [
-        answer(ctx, f"T{ticket.id} 已驳回，已告知反映人。"),
+        answer(ctx, f"{ticket_ref(ticket.id)} 已驳回，已告知反映人。"),
         *tell_reporters(ctx, ticket, text, mention=True),
     ]
 
@@ -143,22 +159,27 @@ def rate(ctx: Context, cmd: Command) -> list[Reply]:
     words = cmd.rest.split(maxsplit=1)
     rating = RATINGS.get(words[0]) if words else None
     if rating is None:
-        raise Refusal(f"请这样评价：评价 T{ticket.id} 满意（或 基本满意、不满意）")
+        raise Refusal(f"请这样评价：评价 {ticket_ref(ticket.id)} 满意（或 基本满意、不满意）")
     if not _is_reporter(ctx, ticket):
-        raise Refusal(f"只有反映 T{ticket.id} 的居民可以评价它。")
+        raise Refusal(f"只有反映 {ticket_ref(ticket.id)} 的居民可以评价它。")
     if ticket.state != "resolved":
-        raise Refusal(f"T{ticket.id} 现在{STATE_LABELS[ticket.state]}，办结以后才能评价。")
+        raise Refusal(
+            f"{ticket_ref(ticket.id)} 现在{STATE_LABELS[ticket.state]}，办结以后才能评价。"
+        )
     reason = words[1] if len(words) > 1 else ""
     ticket.rating = rating
     if rating != "unsatisfied":
         ctx.record(ticket, "rate", "closed", words[0])
-        return [answer(ctx, f"谢谢您的评价！T{ticket.id} 已结案。")]
+        return [answer(ctx, f"谢谢您的评价！{ticket_ref(ticket.id)} 已结案。")]
     ticket.resolved_at = None
     ctx.record(ticket, "rate", "reopened", f"不满意：{reason}".rstrip("："))
     party = (ticket.assignee_id,) if ticket.assignee_id else ()
-    note = f"T{ticket.id} 居民评价不满意{('：' + reason) if reason else ''}，已重新办理，请跟进。"
+    note = (
+        f"{ticket_ref(ticket.id)}"
+        f" 居民评价不满意{('：' + reason) if reason else ''}，已重新办理，请跟进。"
+    )
     return [
-        answer(ctx, f"收到，T{ticket.id} 已重新办理，我们会继续跟进。"),
+        answer(ctx, f"收到，{ticket_ref(ticket.id)} 已重新办理，我们会继续跟进。"),
         *tell_parties(ctx, ticket, note, party),
     ]
 

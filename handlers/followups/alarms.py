@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
+from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
 from handlers.followups.notify import Notices, People, brief
@@ -53,11 +54,12 @@ class Private:
 
 
 def _rung_text(t: Ticket, rung: str, waited: str, boss: str, ladder: AlarmLadder) -> str:
-    arrive = f"到场后回复「到场 T{t.id}」。"
+    arrive = f"到场后回复「到场 {ticket_ref(t.id)}」。"
     if rung == REALERT:
         return (
-            f"【急事再提醒】{brief(t)} 已 {waited}无人回应。请马上到场并回复「到场 T{t.id}」；"
-            f"已在处理的请回复「认领 T{t.id}」。"
+            f"【急事再提醒】{brief(t)} 已 {waited}"
+            f"无人回应。请马上到场并回复「到场 {ticket_ref(t.id)}」；"
+            f"已在处理的请回复「认领 {ticket_ref(t.id)}」。"
         )
     if rung == SECRETARY:
         return f"【急事升级】{brief(t)} 已 {waited}无人回应！请{boss}协调，{arrive}"
@@ -122,7 +124,10 @@ def nudge(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     ladder = ctx.services.policy.ladder
     notices, private = Notices(), Private()
     for _row, t in still_planned(ctx, rows, tickets):
-        ask = f"到了现场请回复「到场 T{t.id}」；办好了请回复「办结 T{t.id} 结果」。"
+        ask = (
+            f"到了现场请回复「到场 {ticket_ref(t.id)}」；"
+            f"办好了请回复「办结 {ticket_ref(t.id)} 结果」。"
+        )
         if ladder.claimed_remind_private and t.assignee_id:
             text = f"【到场提醒】您接手的急事 {brief(t)} 还没有回复到场。{ask}"
             private.add(t.assignee_id, text)

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from handlers.commands.parser import ticket_ref
 from handlers.followups.overdue import is_overdue
 from handlers.followups.rates import Rates
 from handlers.policy import WEEKDAYS_CN, Policy
@@ -24,7 +25,7 @@ def day_label(d: date) -> str:
 
 
 def _numbers(ids: list[int]) -> str:
-    shown = "、".join(f"T{i}" for i in ids[:SHOWN_IDS])
+    shown = "、".join(f"{ticket_ref(i)}" for i in ids[:SHOWN_IDS])
     return shown + (" 等" if len(ids) > SHOWN_IDS else "")
 
 

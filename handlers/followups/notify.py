@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
+from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from storage.models import Group, Member, Ticket, TicketReport
 
@@ -22,7 +23,7 @@ def brief(ticket: Ticket) -> str:
     """``T12 路灯坏了…（3栋2单元）``: enough to recognise the ticket in one line."""
     text = ticket.text if len(ticket.text) <= BRIEF_CHARS else ticket.text[:BRIEF_CHARS] + "…"
     where = f"（{ticket.location}）" if ticket.location else ""
-    return f"T{ticket.id} {text}{where}"
+    return f"{ticket_ref(ticket.id)} {text}{where}"
 
 
 class People:

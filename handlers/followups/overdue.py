@@ -26,6 +26,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, exists, insert, literal_column, or_
 from sqlmodel import col, select
 
+from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
 from handlers.followups.notify import Notices, People, brief
@@ -129,7 +130,7 @@ def late(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
         boss, boss_ids = people.secretaries(t.community_code)
         text = (
             f"【超期】{brief(t)} 已过首次响应期限 {when(deadline, tz)}，仍无人认领。"
-            f"负责：{party_label(t)}，请回复「认领 T{t.id}」；请{boss}督办。"
+            f"负责：{party_label(t)}，请回复「认领 {ticket_ref(t.id)}」；请{boss}督办。"
         )
         mentions = [*people.responsible(t), *boss_ids]
         notices.add(people.six_party(t.community_code), text, mentions)

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
+from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
 from handlers.followups.notify import Notices, People, brief, reporter_rooms
@@ -86,12 +87,14 @@ def remind(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
                 if respond_by > ctx.now:  # past it, the reminder is moot
                     by = when(respond_by, tz)
                     texts.append(
-                        f"【催办】{brief(t)} 还没有人认领，请在 {by} 前回复「认领 T{t.id}」。"
+                        f"【催办】{brief(t)} 还没有人认领，请在 {by}"
+                        f" 前回复「认领 {ticket_ref(t.id)}」。"
                     )
             elif t.due_at is not None and t.due_at > ctx.now:
                 by = when(t.due_at, tz)
                 texts.append(
-                    f"【催办】{brief(t)} 将于 {by} 到期，办好后回复「办结 T{t.id} 结果」。"
+                    f"【催办】{brief(t)} 将于 {by}"
+                    f" 到期，办好后回复「办结 {ticket_ref(t.id)} 结果」。"
                 )
         if texts:  # none: the overdue notice, due too, takes over
             notices.add(people.six_party(t.community_code), texts[0], people.responsible(t))
@@ -126,7 +129,7 @@ def visit(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     _bot_events(ctx, asked.values(), "visit", None, "回访，请反映人评价")
     for ticket_id, t in asked.items():
         text = (
-            f"【回访】{brief(t)} 已办结，您满意吗？请回复「评价 T{ticket_id} 满意」"
+            f"【回访】{brief(t)} 已办结，您满意吗？请回复「评价 {ticket_ref(ticket_id)} 满意」"
             f"「基本满意」或「不满意 原因」。{days} 个工作日内未评价将自动结案。"
         )
         for room, ids in rooms[ticket_id].items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.commands.base import Refusal, community_of
-from handlers.commands.parser import Command
+from handlers.commands.parser import Command, ticket_ref
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.hall.dates import parse_moment
@@ -133,4 +133,4 @@ def _decided_line(ticket: Ticket, tz: object) -> str:
     if len(text) > DECIDED_TEXT_CHARS:
         text = text[: DECIDED_TEXT_CHARS - 1] + "…"
     due = f"，期限 {when(ticket.due_at, tz)}" if ticket.due_at else ""
-    return f"T{ticket.id} {text}——责任方：{party_label(ticket)}{due}"
+    return f"{ticket_ref(ticket.id)} {text}——责任方：{party_label(ticket)}{due}"

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
+from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from handlers.followups.engine import BatchHandler, SweepContext
 from handlers.hall.meetings import NOTICE_KINDS, agenda
@@ -30,7 +31,7 @@ def item_line(number: int, ticket: Ticket) -> str:
     if len(text) > AGENDA_TEXT_CHARS:
         text = text[: AGENDA_TEXT_CHARS - 1] + "…"
     more = f"（+{ticket.plus_ones}人反映）" if ticket.plus_ones else ""
-    return f"{number}. T{ticket.id} {text}{more}"
+    return f"{number}. {ticket_ref(ticket.id)} {text}{more}"
 
 
 def agenda_lines(items: Sequence[Ticket]) -> list[str]:
@@ -65,7 +66,8 @@ def notice_text(meeting: Meeting, items: Sequence[Ticket], now: datetime, *, fir
     lines = [title, *meeting_head(meeting, now, now.tzinfo), *agenda_lines(items)]
     if items:
         lines.append(
-            f"请各方准时参加。会上议定后发：决议 T{items[0].id} 决议内容 责任方 物业 期限 12月20日"
+            f"请各方准时参加。会上议定后发：决议 {ticket_ref(items[0].id)}"
+            f" 决议内容 责任方 物业 期限 12月20日"
         )
     return "\n".join(lines)
 

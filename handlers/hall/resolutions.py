@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers.commands.base import Refusal
-from handlers.commands.parser import Command
+from handlers.commands.parser import Command, ticket_ref
 from handlers.commands.reroute import ROLE_WORDS, _member_named
 from handlers.commands.tickets import open_ticket
 from handlers.context import Context
@@ -23,7 +23,7 @@ _TRIM = " \t,，;；:：。"
 
 
 def _format(number: int) -> str:
-    return f"请按格式写：决议 T{number} 决议内容 责任方 物业（或 @某人） 期限 12月20日"
+    return f"请按格式写：决议 {ticket_ref(number)} 决议内容 责任方 物业（或 @某人） 期限 12月20日"
 
 
 def decision_parts(rest: str, number: int) -> tuple[str, str, str]:
@@ -68,8 +68,8 @@ def decide(ctx: Context, cmd: Command) -> list[Reply]:
     n = ticket.id or 0
     if ticket.klass != "difficult":
         raise Refusal(
-            f"T{n} 是{CLASS_LABELS[ticket.klass]}，不上议事厅，不用决议。"
-            f"如需上会，先发「改为 难事 T{n}」。"
+            f"{ticket_ref(n)} 是{CLASS_LABELS[ticket.klass]}，不上议事厅，不用决议。"
+            f"如需上会，先发「改为 难事 {ticket_ref(n)}」。"
         )
     decision, party, day_text = decision_parts(cmd.rest, n)
     now, tz = ctx.now, ctx.now.tzinfo
@@ -88,13 +88,18 @@ def decide(ctx: Context, cmd: Command) -> list[Reply]:
     )
     ctx.session.flush()
     mentions = tuple(m.contact_id for m in responsible_members(ctx.session, ticket))
-    head = f"T{n} 议事厅{'修改' if amended else ''}决议：{decision}"
+    head = f"{ticket_ref(n)} 议事厅{'修改' if amended else ''}决议：{decision}"
     text = f"{head}\n责任方：{label}\n期限：{when(due, tz)}\n到期前会催办，超期会在六方群通报。"
     if ctx.event.is_private:
-        replies = [answer(ctx, f"已记录 T{n} 的决议，责任方：{label}，期限：{when(due, tz)}。")]
+        replies = [
+            answer(ctx, f"已记录 {ticket_ref(n)} 的决议，责任方：{label}，期限：{when(due, tz)}。")
+        ]
     else:
         replies = [Reply(text=text, room_id=ctx.event.room_id, mention_ids=mentions)]
-    told = f"您反映的 T{n} 经议事厅议定：{decision}。责任方：{label}，期限 {when(due, tz)}。"
+    told = (
+        f"您反映的 {ticket_ref(n)} 经议事厅议定：{decision}"
+        f"。责任方：{label}，期限 {when(due, tz)}。"
+    )
     return (
         replies
         + tell_parties(ctx, ticket, text, mentions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from handlers.commands.parser import ticket_ref
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.privacy import mask
@@ -33,7 +34,7 @@ def notify_building(ctx: Context, ticket: Ticket) -> list[Reply]:
     if duty is None or duty.contact_id == ticket.reporter_id:
         return []
     text = (
-        f"【包保楼栋】您包保的{building}有报事 T{ticket.id}：{mask(ticket.text)}\n"
-        f"请留意，方便时去看看。发「查询 T{ticket.id}」看进度。"
+        f"【包保楼栋】您包保的{building}有报事 {ticket_ref(ticket.id)}：{mask(ticket.text)}\n"
+        f"请留意，方便时去看看。发「查询 {ticket_ref(ticket.id)}」看进度。"
     )
     return [Reply(text=text, to_id=duty.contact_id)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.commands.parser import ticket_ref
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.privacy import mask
@@ -36,9 +37,12 @@ def offer_to_team(ctx: Context, ticket: Ticket) -> list[Reply]:
     ctx.record(ticket, "service", note=f"服务单派给{team.name}")
     where = f"\n位置：{mask(ticket.location)}" if ticket.location else ""
     offer = (
-        f"【服务单】T{ticket.id}（{team.name}）\n{mask(ticket.text)}{where}\n"
-        f"能去帮忙的请回复「接单 T{ticket.id}」，服务完发「服务 T{ticket.id} 1小时 做了什么」。"
+        f"【服务单】{ticket_ref(ticket.id)}（{team.name}）\n{mask(ticket.text)}{where}\n"
+        f"能去帮忙的请回复「接单 {ticket_ref(ticket.id)}」，"
+        f"服务完发「服务 {ticket_ref(ticket.id)} 1小时 做了什么」。"
     )
     replies = [Reply(text=offer, to_id=m.contact_id) for m in people]
-    replies.append(answer(ctx, f"T{ticket.id} 也派给了{team.name}的志愿者，有人接单会告诉您。"))
+    replies.append(
+        answer(ctx, f"{ticket_ref(ticket.id)} 也派给了{team.name}的志愿者，有人接单会告诉您。")
+    )
     return replies
