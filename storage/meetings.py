@@ -7,8 +7,14 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, or_, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import Community, FollowUp, Meeting, Ticket
+
+
+def _scheduled_of(code: str) -> SelectOfScalar[Meeting]:
+    """The community's meetings still scheduled (neither adjourned nor cancelled)."""
+    return select(Meeting).where(Meeting.community_code == code, Meeting.state == "scheduled")
 
 
 def meeting_at(session: Session, code: str, at: datetime) -> Meeting | None:
@@ -19,32 +25,14 @@ def meeting_at(session: Session, code: str, at: datetime) -> Meeting | None:
 
 def first_scheduled_after(session: Session, code: str, now: datetime) -> Meeting | None:
     """The community's earliest scheduled meeting starting after ``now``."""
-    stmt = (
-        select(Meeting)
-        .where(
-            Meeting.community_code == code,
-            Meeting.state == "scheduled",
-            col(Meeting.starts_at) > now,
-        )
-        .order_by(col(Meeting.starts_at))
-        .limit(1)
-    )
-    return session.exec(stmt).first()
+    stmt = _scheduled_of(code).where(col(Meeting.starts_at) > now)
+    return session.exec(stmt.order_by(col(Meeting.starts_at)).limit(1)).first()
 
 
 def last_scheduled_by(session: Session, code: str, by: datetime) -> Meeting | None:
     """The community's latest scheduled (not adjourned) meeting starting at ``by`` or before."""
-    stmt = (
-        select(Meeting)
-        .where(
-            Meeting.community_code == code,
-            Meeting.state == "scheduled",
-            col(Meeting.starts_at) <= by,
-        )
-        .order_by(col(Meeting.starts_at).desc())
-        .limit(1)
-    )
-    return session.exec(stmt).first()
+    stmt = _scheduled_of(code).where(col(Meeting.starts_at) <= by)
+    return session.exec(stmt.order_by(col(Meeting.starts_at).desc()).limit(1)).first()
 
 
 def scheduled_starting_by(session: Session, by: datetime) -> list[Meeting]:
