@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlmodel import col, select
-
 from handlers.commands.parser import Command, ticket_ref
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
 from handlers.vocabulary import ROLE_LABELS, SIX_PARTIES
+from storage import ticket_queries
 from storage.models import Ticket
 
 EVERYONE: frozenset[str] = frozenset()  # no role check
@@ -58,12 +57,7 @@ def community_of(ctx: Context) -> str:
     """The community a command acts in: the group's; in private, the sender's."""
     if ctx.community_code:
         return ctx.community_code
-    stmt = (
-        select(Ticket.community_code)
-        .where(Ticket.reporter_id == ctx.event.sender_id)
-        .order_by(col(Ticket.id).desc())
-    )
-    code = ctx.session.exec(stmt).first()
+    code = ticket_queries.last_reported_community(ctx.session, ctx.event.sender_id)
     if code is None:
         raise Refusal("我还不知道您是哪个社区的。请在您所在的网格群里发这条命令。")
     return code

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import func, or_
-from sqlmodel import col, select
-
 from handlers.commands.base import Refusal, community_of, find_ticket
 from handlers.commands.parser import Command, ticket_ref
 from handlers.context import Context
@@ -18,7 +15,8 @@ from handlers.privacy import mask
 from handlers.replies import answer
 from handlers.routing import party_label
 from handlers.vocabulary import CLASS_LABELS, OPEN_STATES, STATE_LABELS
-from storage.models import Ticket, TicketReport
+from storage import ticket_queries
+from storage.models import Ticket
 from storage.search import search_tickets
 
 MAX_RESULTS = 5
@@ -88,22 +86,8 @@ def status(ctx: Context, number: int) -> str:
 
 def mine(ctx: Context, cmd: Command) -> list[Reply]:
     """我的工单: tickets the sender reported, joined (+1) or is handling, newest first."""
-    me = ctx.event.sender_id
-    joined = select(TicketReport.ticket_id).where(TicketReport.reporter_id == me)
-    stmt = (
-        select(Ticket)
-        .where(
-            Ticket.community_code == community_of(ctx),
-            or_(
-                Ticket.reporter_id == me,
-                Ticket.assignee_id == me,
-                col(Ticket.id).in_(joined),
-            ),
-        )
-        .order_by(col(Ticket.id).desc())
-        .limit(MAX_RESULTS)
-    )
-    found = list(ctx.session.exec(stmt))
+    community, me = community_of(ctx), ctx.event.sender_id
+    found = ticket_queries.tickets_of_person(ctx.session, community, me, MAX_RESULTS)
     if not found:
         return [answer(ctx, "您还没有工单。报事请直接在网格群里说问题和位置。")]
     return [
@@ -114,25 +98,15 @@ def mine(ctx: Context, cmd: Command) -> list[Reply]:
 def stats(ctx: Context, cmd: Command) -> list[Reply]:
     """统计: the community's tickets by state and class, and how many are overdue."""
     community = community_of(ctx)
-    rows = ctx.session.exec(
-        select(Ticket.state, Ticket.klass, func.count())
-        .where(Ticket.community_code == community)
-        .group_by(Ticket.state, Ticket.klass)
-    ).all()
+    rows = ticket_queries.counts_by_state_and_class(ctx.session, community)
     by_state: Counter[str] = Counter()
     open_by_class: Counter[str] = Counter()
     for state, klass, n in rows:
         by_state[state] += n
         if state in OPEN_STATES:
             open_by_class[klass] += n
-    overdue = ctx.session.exec(
-        select(func.count())
-        .select_from(Ticket)
-        .where(
-            Ticket.community_code == community,
-            *overdue_where(ctx.session.get_bind().dialect.name, ctx.now),
-        )
-    ).one()
+    late = overdue_where(ctx.session.get_bind().dialect.name, ctx.now)
+    overdue = ticket_queries.count_where(ctx.session, community, late)
     total = sum(by_state.values())
     open_total = sum(open_by_class.values())
     classes = "、".join(

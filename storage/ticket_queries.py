@@ -1,0 +1,59 @@
+"""Ticket queries of the chat commands: a person's tickets, a community's counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, func, or_
+from sqlmodel import Session, col, select
+
+from storage.models import Ticket, TicketReport
+
+
+def tickets_of_person(
+    session: Session, community: str, contact_id: str, limit: int
+) -> list[Ticket]:
+    """The community's tickets the person reported, joined (+1) or holds, newest first."""
+    joined = select(TicketReport.ticket_id).where(TicketReport.reporter_id == contact_id)
+    stmt = (
+        select(Ticket)
+        .where(
+            Ticket.community_code == community,
+            or_(
+                Ticket.reporter_id == contact_id,
+                Ticket.assignee_id == contact_id,
+                col(Ticket.id).in_(joined),
+            ),
+        )
+        .order_by(col(Ticket.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(stmt))
+
+
+def counts_by_state_and_class(session: Session, community: str) -> list[tuple[str, str, int]]:
+    """(state, class, how many) of the community's tickets."""
+    stmt = (
+        select(Ticket.state, Ticket.klass, func.count())
+        .where(Ticket.community_code == community)
+        .group_by(Ticket.state, Ticket.klass)
+    )
+    return [(state, klass, int(n)) for state, klass, n in session.exec(stmt).all()]
+
+
+def count_where(session: Session, community: str, where: Iterable[ColumnElement[bool]]) -> int:
+    """How many of the community's tickets meet every condition of ``where``."""
+    stmt = (
+        select(func.count()).select_from(Ticket).where(Ticket.community_code == community, *where)
+    )
+    return int(session.exec(stmt).one())
+
+
+def last_reported_community(session: Session, reporter_id: str) -> str | None:
+    """The community of the newest ticket this person reported, if any."""
+    stmt = (
+        select(Ticket.community_code)
+        .where(Ticket.reporter_id == reporter_id)
+        .order_by(col(Ticket.id).desc())
+    )
+    return session.exec(stmt).first()
