@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from storage.models import DigestRun, Group, Ticket
+from storage.models import DigestRun, Group, Ticket, TicketEvent
 
 
 def six_party_rooms(session: Session) -> dict[str, str]:
@@ -56,3 +57,104 @@ def open_ticket_count(session: Session, community: str, open_states: Collection[
         .where(Ticket.community_code == community, col(Ticket.state).in_(list(open_states)))
     )
     return int(session.exec(stmt).one())
+
+
+def _filed_for_response(community: str, start: datetime, end: datetime) -> tuple[Any, ...]:
+    """Small and urgent tickets (not merged) the community filed in [start, end)."""
+    return (
+        col(Ticket.community_code) == community,
+        col(Ticket.created_at) >= start,
+        col(Ticket.created_at) < end,
+        col(Ticket.klass).in_(("small", "urgent")),
+        col(Ticket.state) != "merged",
+    )
+
+
+def filed_for_response(
+    session: Session, community: str, start: datetime, end: datetime
+) -> list[Ticket]:
+    """The tickets the response rate counts: small and urgent ones filed in [start, end)."""
+    return list(session.exec(select(Ticket).where(*_filed_for_response(community, start, end))))
+
+
+def first_response_at(
+    session: Session,
+    community: str,
+    start: datetime,
+    end: datetime,
+    response_events: Collection[str],
+) -> dict[int, datetime]:
+    """Per ticket of :func:`filed_for_response`, its earliest event of ``response_events``."""
+    stmt = (
+        select(TicketEvent.ticket_id, func.min(TicketEvent.at))
+        .join(Ticket, col(Ticket.id) == col(TicketEvent.ticket_id))
+        .where(
+            *_filed_for_response(community, start, end),
+            col(TicketEvent.kind).in_(list(response_events)),
+        )
+        .group_by(col(TicketEvent.ticket_id))
+    )
+    return {ticket_id: at for ticket_id, at in session.exec(stmt).all() if at is not None}
+
+
+def deadlines_in(
+    session: Session, community: str, start: datetime, end: datetime
+) -> list[tuple[str, datetime | None, datetime | None]]:
+    """(state, resolved_at, due_at) of tickets with a deadline or resolution in [start, end)
+    (merged and rejected ones left out)."""
+    stmt = select(Ticket.state, Ticket.resolved_at, Ticket.due_at).where(
+        Ticket.community_code == community,
+        col(Ticket.due_at).is_not(None),
+        or_(
+            (col(Ticket.due_at) >= start) & (col(Ticket.due_at) < end),
+            (col(Ticket.resolved_at) >= start) & (col(Ticket.resolved_at) < end),
+        ),
+        col(Ticket.state).not_in(("merged", "rejected")),
+    )
+    return list(session.exec(stmt).all())
+
+
+def ratings_in(session: Session, community: str, start: datetime, end: datetime) -> list[str]:
+    """The state each rating in [start, end) led to (closed, or reopened when unsatisfied)."""
+    stmt = (
+        select(TicketEvent.to_state)
+        .join(Ticket, col(Ticket.id) == col(TicketEvent.ticket_id))
+        .where(
+            Ticket.community_code == community,
+            TicketEvent.kind == "rate",
+            col(TicketEvent.at) >= start,
+            col(TicketEvent.at) < end,
+        )
+    )
+    return [state or "" for state in session.exec(stmt).all()]
+
+
+def open_or_filed_since(
+    session: Session, community: str, start: datetime, open_states: Collection[str]
+) -> list[Ticket]:
+    """The community's open tickets and those filed since ``start``, by deadline."""
+    stmt = (
+        select(Ticket)
+        .where(
+            Ticket.community_code == community,
+            col(Ticket.state).in_(list(open_states)) | (col(Ticket.created_at) >= start),
+        )
+        .order_by(col(Ticket.due_at), col(Ticket.id))
+    )
+    return list(session.exec(stmt).all())
+
+
+def filed_in(
+    session: Session, community: str, start: datetime, end: datetime
+) -> list[tuple[str, str, str | None]]:
+    """(class, category, grid) of each ticket filed in [start, end), first filed first."""
+    stmt = (
+        select(Ticket.klass, Ticket.category, Ticket.grid)
+        .where(
+            Ticket.community_code == community,
+            col(Ticket.created_at) >= start,
+            col(Ticket.created_at) < end,
+        )
+        .order_by(col(Ticket.id))  # ties in the top lists go to what was reported first
+    )
+    return list(session.exec(stmt).all())

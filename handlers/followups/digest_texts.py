@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from handlers.commands.parser import ticket_ref
 from handlers.followups.overdue import is_overdue
@@ -13,7 +13,7 @@ from handlers.followups.rates import Rates
 from handlers.policy import WEEKDAYS_CN, Policy
 from handlers.teams.hours import hours_text
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, OPEN_STATES
-from storage.models import Ticket
+from storage import digests as digest_queries
 from storage.volunteers.ledger import served_between
 
 SHOWN_IDS = 5  # ticket numbers listed per line; the rest are counted
@@ -40,14 +40,7 @@ def daily_text(
     when there is nothing at all to say."""
     tz = now.tzinfo
     assert tz is not None
-    rows = session.exec(
-        select(Ticket)
-        .where(
-            Ticket.community_code == community,
-            col(Ticket.state).in_(OPEN_STATES) | (col(Ticket.created_at) >= start),
-        )
-        .order_by(col(Ticket.due_at), col(Ticket.id))
-    ).all()
+    rows = digest_queries.open_or_filed_since(session, community, start, OPEN_STATES)
     new: Counter[str] = Counter()
     open_: Counter[str] = Counter()
     overdue: list[int] = []
@@ -82,15 +75,7 @@ def weekly_text(
 ) -> str | None:
     """The Monday report: the week's reports, the three rates, the busiest categories and grids;
     None for a week with nothing to report."""
-    rows = session.exec(
-        select(Ticket.klass, Ticket.category, Ticket.grid)
-        .where(
-            Ticket.community_code == community,
-            col(Ticket.created_at) >= start,
-            col(Ticket.created_at) < end,
-        )
-        .order_by(col(Ticket.id))  # ties in the top lists go to what was reported first
-    ).all()
+    rows = digest_queries.filed_in(session, community, start, end)
     classes = Counter(klass for klass, _c, _g in rows)
     categories = Counter(CATEGORY_LABELS.get(c, "其他") for _k, c, _g in rows)
     grids = Counter(g for _k, _c, g in rows if g)

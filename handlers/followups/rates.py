@@ -30,12 +30,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from handlers.followups.planner import respond_by
 from handlers.policy import Policy
-from storage.models import Ticket, TicketEvent
+from storage import digests as digest_queries
 
 RESPONSE_EVENTS = ("claim", "arrive", "progress", "resolve", "reject")
 
@@ -110,22 +109,8 @@ def _response(
     policy: Policy,
     now: datetime,
 ) -> Rate:
-    filed = (
-        col(Ticket.community_code) == community,
-        col(Ticket.created_at) >= start,
-        col(Ticket.created_at) < end,
-        col(Ticket.klass).in_(("small", "urgent")),
-        col(Ticket.state) != "merged",
-    )
-    tickets = list(session.exec(select(Ticket).where(*filed)))
-    first = dict(
-        session.exec(
-            select(TicketEvent.ticket_id, func.min(TicketEvent.at))
-            .join(Ticket, col(Ticket.id) == col(TicketEvent.ticket_id))
-            .where(*filed, col(TicketEvent.kind).in_(RESPONSE_EVENTS))
-            .group_by(col(TicketEvent.ticket_id))
-        ).all()
-    )
+    tickets = digest_queries.filed_for_response(session, community, start, end)
+    first = digest_queries.first_response_at(session, community, start, end, RESPONSE_EVENTS)
     tz = now.tzinfo
     assert tz is not None
     hits = total = 0
@@ -144,17 +129,7 @@ def _response(
 def _resolution(
     session: Session, community: str, start: datetime, end: datetime, now: datetime
 ) -> Rate:
-    rows = session.exec(
-        select(Ticket.state, Ticket.resolved_at, Ticket.due_at).where(
-            Ticket.community_code == community,
-            col(Ticket.due_at).is_not(None),
-            or_(
-                (col(Ticket.due_at) >= start) & (col(Ticket.due_at) < end),
-                (col(Ticket.resolved_at) >= start) & (col(Ticket.resolved_at) < end),
-            ),
-            col(Ticket.state).not_in(("merged", "rejected")),
-        )
-    ).all()
+    rows = digest_queries.deadlines_in(session, community, start, end)
     hits = total = 0
     for state, resolved_at, due_at in rows:
         assert due_at is not None
@@ -170,14 +145,5 @@ def _resolution(
 
 
 def _satisfaction(session: Session, community: str, start: datetime, end: datetime) -> Rate:
-    rows = session.exec(
-        select(TicketEvent.to_state)
-        .join(Ticket, col(Ticket.id) == col(TicketEvent.ticket_id))
-        .where(
-            Ticket.community_code == community,
-            TicketEvent.kind == "rate",
-            col(TicketEvent.at) >= start,
-            col(TicketEvent.at) < end,
-        )
-    ).all()
+    rows = digest_queries.ratings_in(session, community, start, end)
     return Rate(sum(1 for to_state in rows if to_state == "closed"), len(rows))
