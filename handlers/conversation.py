@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import col, select
-
 from handlers.commands import queries, tickets
 from handlers.commands.base import Refusal, community_of
 from handlers.commands.parser import Command, ticket_ref
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
-from storage.models import Ticket, TicketReport
+from storage import ticket_queries
 
 # A bare rating, maybe with a reason after it: 「不满意，灯还是不亮」.
 _RATING = re.compile(
@@ -67,20 +65,11 @@ def _rate(ctx: Context, word: str, reason: str) -> list[Reply] | None:
     except Refusal:
         return None  # a stranger in private: nothing of theirs to rate
     me = ctx.event.sender_id
-    joined = select(TicketReport.ticket_id).where(TicketReport.reporter_id == me)
-    waiting = ctx.session.exec(
-        select(Ticket.id)
-        .where(
-            Ticket.community_code == community,
-            Ticket.state == "resolved",
-            (Ticket.reporter_id == me) | col(Ticket.id).in_(joined),
-        )
-        .order_by(col(Ticket.id))
-    ).all()
+    waiting = ticket_queries.resolved_for_rating(ctx.session, community, me)
     if not waiting:
         return None  # 「满意」 about something else: ordinary talk
     if len(waiting) > 1:
-        refs = "、".join(f"{ticket_ref(n)}" for n in waiting[:5])
+        refs = "、".join(ticket_ref(n) for n in waiting[:5])
         return [
             answer(
                 ctx,

@@ -6,12 +6,11 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlmodel import col, select
-
 from handlers.commands.parser import Command
 from handlers.commands.reroute import reclass
 from handlers.context import Context
 from handlers.events import Reply
+from storage import ticket_queries
 from storage.models import Ticket
 
 # What a worried reporter types: 急, 急急急, 急！, 是急事, 很急, 紧急 — alone or with the ticket
@@ -50,18 +49,11 @@ class EscalateHandler:
     def _pending(self, ctx: Context, number: int | None) -> Ticket | None:
         """The sender's newest open 可能是急事 ticket reported here in the last day."""
         ev = ctx.event
-        stmt = (
-            select(Ticket)
-            .where(
-                Ticket.reporter_id == ev.sender_id,
-                col(Ticket.maybe_urgent).is_(True),
-                col(Ticket.state).notin_(("resolved", "closed", "merged", "rejected")),
-                Ticket.created_at >= ctx.now - WINDOW,
-            )
-            .order_by(col(Ticket.id).desc())
+        return ticket_queries.newest_flagged(
+            ctx.session,
+            ev.sender_id,
+            ctx.now - WINDOW,
+            ("resolved", "closed", "merged", "rejected"),
+            number=number,
+            room_id=None if ev.is_private else ev.room_id,
         )
-        if number is not None:
-            stmt = stmt.where(Ticket.id == number)
-        if not ev.is_private:
-            stmt = stmt.where(Ticket.room_id == ev.room_id)
-        return ctx.session.exec(stmt).first()

@@ -15,7 +15,8 @@ from handlers.hall.meetings import place_on_agenda
 from handlers.policy import when
 from handlers.privacy import mask
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, ROLE_LABELS, ROUTE_LABELS
-from storage.models import Group, Member, Ticket, TicketReport
+from storage import ticket_queries
+from storage.models import Group, Member, Ticket
 from storage.outbox import mention_chunks
 
 CARD_TEXT_CHARS = 80
@@ -183,8 +184,7 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
 def reporter_rooms(session: Session, ticket: Ticket) -> dict[str | None, list[str]]:
     """Everyone who reported this problem (first report and +1s), grouped by room."""
     rooms: dict[str | None, list[str]] = {ticket.room_id: [ticket.reporter_id]}
-    stmt = select(TicketReport).where(TicketReport.ticket_id == ticket.id)
-    for r in session.exec(stmt):
+    for r in ticket_queries.reports_of(session, [ticket.id]):
         ids = rooms.setdefault(r.room_id, [])
         if r.reporter_id not in ids:
             ids.append(r.reporter_id)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
@@ -57,3 +58,57 @@ def last_reported_community(session: Session, reporter_id: str) -> str | None:
         .order_by(col(Ticket.id).desc())
     )
     return session.exec(stmt).first()
+
+
+def resolved_for_rating(session: Session, community: str, contact_id: str) -> list[int]:
+    """Numbers of the community's resolved tickets the person reported or joined (+1)."""
+    joined = select(TicketReport.ticket_id).where(TicketReport.reporter_id == contact_id)
+    stmt = (
+        select(Ticket.id)
+        .where(
+            Ticket.community_code == community,
+            Ticket.state == "resolved",
+            (Ticket.reporter_id == contact_id) | col(Ticket.id).in_(joined),
+        )
+        .order_by(col(Ticket.id))
+    )
+    return [number for number in session.exec(stmt).all() if number is not None]
+
+
+def newest_flagged(
+    session: Session,
+    reporter_id: str,
+    since: datetime,
+    finished: Collection[str],
+    *,
+    number: int | None = None,
+    room_id: str | None = None,
+) -> Ticket | None:
+    """The person's newest 可能是急事 ticket filed since ``since`` and not ``finished``;
+    only ticket ``number`` and only reports in ``room_id`` when given."""
+    stmt = (
+        select(Ticket)
+        .where(
+            Ticket.reporter_id == reporter_id,
+            col(Ticket.maybe_urgent).is_(True),
+            col(Ticket.state).notin_(list(finished)),
+            Ticket.created_at >= since,
+        )
+        .order_by(col(Ticket.id).desc())
+    )
+    if number is not None:
+        stmt = stmt.where(Ticket.id == number)
+    if room_id is not None:
+        stmt = stmt.where(Ticket.room_id == room_id)
+    return session.exec(stmt).first()
+
+
+def tickets_by_id(session: Session, ids: Collection[int]) -> list[Ticket]:
+    """The tickets with these numbers (those that exist), in no particular order."""
+    return list(session.exec(select(Ticket).where(col(Ticket.id).in_(list(ids)))))
+
+
+def reports_of(session: Session, ticket_ids: Collection[int | None]) -> list[TicketReport]:
+    """Every +1 report added to these tickets."""
+    stmt = select(TicketReport).where(col(TicketReport.ticket_id).in_(list(ticket_ids)))
+    return list(session.exec(stmt))

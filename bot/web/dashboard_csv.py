@@ -63,7 +63,7 @@ def row(ticket: Ticket, names: dict[str, str], now: datetime, policy: Policy) ->
     assert now.tzinfo is not None
     overdue = is_overdue(ticket, now, policy, now.tzinfo)
     return [
-        f"{ticket_ref(ticket.id)}",
+        ticket_ref(ticket.id),
         names.get(ticket.community_code, ticket.community_code),
         cell(ticket.grid or ""),
         CLASS_LABELS.get(ticket.klass, ticket.klass),

@@ -68,7 +68,7 @@ def one_ticket(ctx: Context, cmd: Command, example: str) -> Ticket:
     if not cmd.tickets:
         raise Refusal(f"请写上工单号，例如：{example}")
     if len(cmd.tickets) > 1:
-        refs = "、".join(f"{ticket_ref(n)}" for n in cmd.tickets)
+        refs = "、".join(ticket_ref(n) for n in cmd.tickets)
         raise Refusal(f"一次只能处理一个工单，您写了 {refs}。例如：{example}")
     ticket = find_ticket(ctx, cmd.tickets[0])
     ctx.concerns(ticket)  # what is said about an urgent ticket jumps the sending queues

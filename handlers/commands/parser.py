@@ -124,7 +124,7 @@ def _reclass_word(text: str, pos: int, *, before_ticket: bool) -> re.Match[str] 
     )
 
 
-def ticket_ref(number: int) -> str:
+def ticket_ref(number: int | None) -> str:
     """How a ticket number is shown: ``T12``."""
     return f"T{number}"
 

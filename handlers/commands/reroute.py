@@ -139,7 +139,7 @@ def reclass(ctx: Context, cmd: Command) -> list[Reply]:
 
     Every correction is kept as a labelled example of the community, for ``liufang learn``.
     """
-    number = f"{ticket_ref(cmd.tickets[0])}" if len(cmd.tickets) == 1 else "T12"
+    number = ticket_ref(cmd.tickets[0]) if len(cmd.tickets) == 1 else "T12"
     named_klass, named_category = _reclass_words(cmd, number)
     ticket = open_ticket(ctx, cmd, "改为 急事 T12")
     was_klass, was_category = ticket.klass, ticket.category

@@ -25,7 +25,7 @@ def day_label(d: date) -> str:
 
 
 def _numbers(ids: list[int]) -> str:
-    shown = "、".join(f"{ticket_ref(i)}" for i in ids[:SHOWN_IDS])
+    shown = "、".join(ticket_ref(i) for i in ids[:SHOWN_IDS])
     return shown + (" 等" if len(ids) > SHOWN_IDS else "")
 
 

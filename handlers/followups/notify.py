@@ -13,7 +13,8 @@ from sqlmodel import Session, col, select
 
 from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
-from storage.models import Group, Member, Ticket, TicketReport
+from storage import ticket_queries
+from storage.models import Group, Member, Ticket
 
 BRIEF_CHARS = 20
 _MENTIONS_BUDGET = 1800  # characters of joined contact ids per message (the column holds 2000)
@@ -155,10 +156,7 @@ def reporter_rooms(
     rooms: dict[int, dict[str, list[str]]] = {}
     for ticket_id, t in tickets.items():
         rooms[ticket_id] = {t.room_id: [t.reporter_id]} if t.room_id else {}
-    reports = session.exec(
-        select(TicketReport).where(col(TicketReport.ticket_id).in_(list(tickets)))
-    )
-    for r in reports:
+    for r in ticket_queries.reports_of(session, list(tickets)):
         if r.room_id is None:
             continue
         ids = rooms[r.ticket_id].setdefault(r.room_id, [])

@@ -30,13 +30,13 @@ from functools import lru_cache, partial
 
 from sqlalchemy import insert
 from sqlalchemy.orm.util import identity_key
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from handlers.context import Services
 from handlers.policy import Deadlines, Policy
 from handlers.vocabulary import OPEN_STATES
 from handlers.workdays import add_working_days, calendar_version
-from storage import followups
+from storage import followups, ticket_queries
 from storage.models import FollowUp, Ticket
 
 TICKET_FOLLOWUPS = frozenset(
@@ -189,7 +189,7 @@ def load_tickets(session: Session, ticket_ids: Iterable[int]) -> dict[int, Ticke
         else:
             missing.append(ticket_id)
     if missing:
-        for t in session.exec(select(Ticket).where(col(Ticket.id).in_(missing))):
+        for t in ticket_queries.tickets_by_id(session, missing):
             if t.id is not None:
                 tickets[t.id] = t
     return tickets
