@@ -46,7 +46,7 @@ from handlers.teams.buildings import notify_building
 from handlers.teams.offers import offer_to_team
 from handlers.understanding import Understanding
 from handlers.workdays import use_extra_days
-from storage import followups
+from storage import directory, followups
 from storage.db import Database, redact_url
 from storage.leader import startup_lock
 from storage.outbox import Claimant
@@ -247,6 +247,7 @@ class App:
         if isinstance(channel, SelfReporting):
             channel.notify = self.queue_replies  # e.g. WeChat's "was offline" note
             channel.lost_listeners.append(self._channel_lost)
+            channel.secretaries = self._secretaries
         self.leading = False  # the channel, sender and scheduler are running here
         self.deposed = False
         self._failure: BaseException | None = None
@@ -390,6 +391,11 @@ class App:
     async def _watch_channel(self) -> None:
         await self.channel.wait_closed()
         self._finished.set()
+
+    def _secretaries(self) -> list[str]:
+        """The secretaries as the database holds them (set in chat or on the dashboard)."""
+        with self.db.session() as session:
+            return directory.secretary_ids(session)
 
     def _channel_lost(self, reason: str) -> None:
         """The channel dropped its connection; a half-dead stream is worth an alert."""

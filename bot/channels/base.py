@@ -50,11 +50,14 @@ class SelfReporting(Protocol):
     """A channel that speaks up by itself and drops connections (WeChat); the app wires both.
 
     ``notify`` is set by the app to queue the channel's own notices (the "was offline" note)
-    through the outbox; ``lost_listeners`` are told why each connection was dropped.
+    through the outbox; ``lost_listeners`` are told why each connection was dropped;
+    ``secretaries`` (set by the app) reads who may invite the bot and hears of a long
+    disconnection from the database, which owns the directory after the first start.
     """
 
     notify: Notify | None
     lost_listeners: list[Callable[[str], None]]
+    secretaries: Callable[[], Sequence[str]] | None
 
 
 def text_limit(channel: object) -> int | None:

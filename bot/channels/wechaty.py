@@ -231,6 +231,15 @@ class WechatyChannel:
             raise ConnectionError("WeChat is not connected")
         return self.session.bot
 
+    @property
+    def secretaries(self) -> Callable[[], Sequence[str]] | None:
+        """Where the secretaries come from (the app sets the database's; see SelfReporting)."""
+        return self.events.secretaries_source
+
+    @secretaries.setter
+    def secretaries(self, source: Callable[[], Sequence[str]] | None) -> None:
+        self.events.secretaries_source = source
+
     async def _known(self, bot: Wechaty, ids: Sequence[str]) -> list[str]:
         """The mention ids WeChat knows; an unknown one would fail the whole message forever."""
         known = []

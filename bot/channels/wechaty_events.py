@@ -44,7 +44,12 @@ class EventMapper:
         self._out = out
         self._media_dir = settings.wechat.media_dir
         members = [m for c in settings.communities for m in c.members]
-        self.secretaries = tuple(dict.fromkeys(m.id for m in members if m.role == "secretary"))
+        self._config_secretaries = tuple(
+            dict.fromkeys(m.id for m in members if m.role == "secretary")
+        )
+        # The app reads them from the database (a secretary set in chat or on the dashboard
+        # counts at once); the config's list serves a channel running without an app.
+        self.secretaries_source: Callable[[], Sequence[str]] | None = None
         # Ids the config knows; others are printed once so the operator can copy them in.
         rooms = {g.room_id for c in settings.communities for g in c.groups}
         self._known = {m.id for m in members} | rooms
@@ -120,9 +125,15 @@ class EventMapper:
             if gone >= self.offline_notice_seconds and self.notify_private is not None:
                 t = offline_notice(self._bot_name, gone, self._clock())
                 try:
-                    await self.notify_private([Reply(text=t, to_id=s) for s in self.secretaries])
+                    await self.notify_private([Reply(text=t, to_id=s) for s in self.secretaries()])
                 except Exception:  # the note is a courtesy: never let it break the log-in
                     log.exception("WeChat: could not queue the offline notice")
+
+    def secretaries(self) -> tuple[str, ...]:
+        """Who may invite the bot into a group and hears of a long disconnection."""
+        if self.secretaries_source is None:
+            return self._config_secretaries
+        return tuple(self.secretaries_source())
 
     def _on_logout(self, payload: Any) -> None:
         self._alive()
@@ -247,7 +258,7 @@ class EventMapper:
             invitation = self._bot.RoomInvitation(payload.room_invitation_id)
             inviter = await invitation.inviter()
             topic = await invitation.topic()
-            if inviter.contact_id not in self.secretaries:
+            if inviter.contact_id not in self.secretaries():
                 self.stats["invite_refused"] += 1
                 log.warning("WeChat: invitation to %r from %s refused", topic, inviter.contact_id)
                 return

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from storage import directory
+from storage.directory_edit import set_member
 from storage.evidence import evidence_of
 from storage.models import Group, OutboxMessage, TicketEvent
 from tests.conftest import BACKENDS
@@ -71,6 +73,24 @@ async def test_a_renamed_group_keeps_its_binding(wechat: WeChatBot) -> None:
 async def test_invitations_are_accepted_from_a_secretary_only(wechat: WeChatBot) -> None:
     refused = wechat.puppet.invite("9@chatroom", "陌生群", wechat.person("刘阿姨"))
     accepted = wechat.puppet.invite("8@chatroom", "桂花巷议事群", "wx-gh-lin")
+    stats = wechat.channel.stats
+    await until(lambda: stats["invite_accepted"] + stats["invite_refused"] == 2)
+    assert wechat.puppet.accepted == [accepted] and refused not in wechat.puppet.accepted
+
+
+async def test_a_secretary_set_in_the_database_may_invite_and_one_removed_may_not(
+    wechat: WeChatBot,
+) -> None:
+    # The database owns the directory after the first start: the config's list is not asked.
+    with wechat.app.db.session() as s:
+        set_member(s, "maotang", "wx-new-sec", "新书记", "secretary")
+        old = directory.member_in(s, "wx-gh-lin", "guihua")
+        assert old is not None
+        old.role = "committee"
+        s.add(old)
+        s.commit()
+    refused = wechat.puppet.invite("8@chatroom", "桂花巷议事群", "wx-gh-lin")
+    accepted = wechat.puppet.invite("7@chatroom", "毛塘路新群", "wx-new-sec")
     stats = wechat.channel.stats
     await until(lambda: stats["invite_accepted"] + stats["invite_refused"] == 2)
     assert wechat.puppet.accepted == [accepted] and refused not in wechat.puppet.accepted
