@@ -111,9 +111,9 @@ class LocationExtractor:
                     break
         floor = self._floor(text, taken) if "楼" in text or "层" in text else None
         if room is None:
-            m = _ROOM_SUFFIX.search(text) if not _ROOM_CHARS.isdisjoint(text) else None
-            if m:
-                room = f"{int(m[1])}室"
+            suffix = _ROOM_SUFFIX.search(text) if not _ROOM_CHARS.isdisjoint(text) else None
+            if suffix:
+                room = f"{int(suffix[1])}室"
             elif last_end >= 0:
                 after = _ROOM_AFTER.match(text[last_end:])
                 if after:
