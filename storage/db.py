@@ -132,6 +132,8 @@ class Database:
         config = alembic_config()
         with self.engine.connect() as conn:
             raw = conn.connection.driver_connection
+            if raw is None:  # only after the pool invalidated it: nothing to migrate with
+                raise RuntimeError("the database connection was closed before the migration")
             if self.dialect == "sqlite":
                 # SQLite ignores this pragma inside a transaction, and batch migrations rebuild
                 # tables: referencing rows must survive the DROP, so turn checks off around it.

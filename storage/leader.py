@@ -172,7 +172,7 @@ class Lease:
         whatever the database would say)."""
         return self.epoch is not None and self._monotonic() < self._valid_until
 
-    def _call(self, statement: Any, **params: object) -> Row[Any] | None:
+    def _call(self, statement: Any, **params: object) -> Row[*tuple[Any, ...]] | None:
         """Run one lease statement in its own transaction; the row it returned, if any."""
         with self._db.engine.connect() as conn:
             conn.execute(_ENSURE, {"name": LEASE_NAME})

@@ -40,7 +40,8 @@ class DuplicateSource(IntegrityError):
 
     def __init__(self, source_msg_id: str, cause: IntegrityError) -> None:
         """Wrap the database's refusal, remembering which message was a repeat."""
-        super().__init__(cause.statement, cause.params, cause.orig, cause.hide_parameters)
+        orig = cause.orig if cause.orig is not None else cause
+        super().__init__(cause.statement, cause.params, orig, cause.hide_parameters)
         self.source_msg_id = source_msg_id
 
 

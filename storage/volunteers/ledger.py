@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import event, func, update
+from sqlalchemy import CursorResult, event, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -73,11 +74,15 @@ def post(session: Session, acct: TimeAccount, move: Movement) -> LedgerEntry:
     """
     assert acct.id is not None
     earned = move.halves if move.kind in EARNING else 0
-    done = session.execute(
-        update(TimeAccount)
-        .where(col(TimeAccount.id) == acct.id, TimeAccount.balance + move.halves >= 0)
-        .values(balance=TimeAccount.balance + move.halves, earned=TimeAccount.earned + earned)
-        .execution_options(synchronize_session=False)
+    # An UPDATE answers with a cursor result, whose rowcount says whether the condition held.
+    done = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(TimeAccount)
+            .where(col(TimeAccount.id) == acct.id, col(TimeAccount.balance) + move.halves >= 0)
+            .values(balance=TimeAccount.balance + move.halves, earned=TimeAccount.earned + earned)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if done.rowcount != 1:
         session.refresh(acct)

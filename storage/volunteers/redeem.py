@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
 from storage.volunteers.ledger import Movement, open_account, post
@@ -48,11 +49,15 @@ def redeem(
     refusal, so a unit is never taken without being paid for, nor paid without being taken.
     """
     assert item.id is not None
-    taken = session.execute(
-        update(CatalogueItem)
-        .where(col(CatalogueItem.id) == item.id, col(CatalogueItem.stock) > 0)
-        .values(stock=CatalogueItem.stock - 1)
-        .execution_options(synchronize_session=False)
+    # An UPDATE answers with a cursor result, whose rowcount says whether stock was left.
+    taken = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(CatalogueItem)
+            .where(col(CatalogueItem.id) == item.id, col(CatalogueItem.stock) > 0)
+            .values(stock=CatalogueItem.stock - 1)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if taken.rowcount != 1:
         raise OutOfStock(item.name)
