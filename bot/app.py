@@ -20,14 +20,14 @@ from bot.directory import start_directory
 from bot.health import Health
 from bot.leader import EXIT_DEPOSED, LeaseLeadership, SoloLeadership
 from bot.metrics import Metrics
-from bot.scheduler import Scheduler
+from bot.scheduler import Scheduler, Step
 from bot.understanding import load_understanding
 from bot.volunteers import seed_volunteers
 from bot.web.server import WebContext, WebServer, build_web_app
 from handlers.commands.handler import CommandHandler
 from handlers.context import Classifier, Services
 from handlers.conversation import ConversationHandler
-from handlers.dispatcher import Dispatcher
+from handlers.dispatcher import Dispatcher, Handler
 from handlers.escalate import EscalateHandler
 from handlers.events import Inbound, Reply
 from handlers.evidence import EvidenceHandler
@@ -102,7 +102,7 @@ def build_dispatcher(
     """The dispatcher with every feature handler, in the order they are asked."""
     services = build_services(settings, clock, nlp)
     # Group events and media first: the help handler answers every non-text message.
-    handlers = [
+    handlers: list[Handler] = [
         Open311Handler(),  # web API requests only (kind "open311"); before the help handler
         MembershipHandler(),
         EvidenceHandler(),
@@ -135,7 +135,7 @@ def build_scheduler(
 ) -> Scheduler:
     """Meeting planning, the follow-up sweep and the digests, run periodically; ``after_run``
     sends. Meetings are planned first, so a notice due at once goes out in the same run."""
-    steps = [
+    steps: list[Step] = [
         partial(plan_all, db, services),
         build_engine(db, services).sweep,
         DigestStep(db, services),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import col, select
+from sqlmodel import col, or_, select
 
 from handlers.commands import queries, tickets
 from handlers.commands.base import Refusal, community_of
@@ -73,7 +73,7 @@ def _rate(ctx: Context, word: str, reason: str) -> list[Reply] | None:
         .where(
             Ticket.community_code == community,
             Ticket.state == "resolved",
-            (Ticket.reporter_id == me) | col(Ticket.id).in_(joined),
+            or_(col(Ticket.reporter_id) == me, col(Ticket.id).in_(joined)),
         )
         .order_by(col(Ticket.id))
     ).all()
@@ -88,7 +88,10 @@ def _rate(ctx: Context, word: str, reason: str) -> list[Reply] | None:
                 f"请写上工单号，例如：评价 T{waiting[0]} {word}",
             )
         ]
-    cmd = Command("rate", "评价", (waiting[0],), f"{word} {reason}".strip())
+    first = waiting[0]
+    if first is None:  # a stored ticket always has its number
+        return None
+    cmd = Command("rate", "评价", (first,), f"{word} {reason}".strip())
     try:
         return tickets.rate(ctx, cmd)
     except Refusal as refusal:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 
 from handlers.context import Context
@@ -141,21 +142,22 @@ def find_duplicate(
     # Only the columns the score needs: loading whole tickets for hundreds of candidates
     # would cost more than the scoring itself.
     stmt = (
-        select(
-            Ticket.id,
-            Ticket.location,
-            Ticket.search_text,
-            Ticket.klass,
-            Ticket.created_at,
-            Ticket.lat,
-            Ticket.lon,
+        # Seven columns: past the four sqlmodel's select is typed for, so SQLAlchemy's own.
+        select_columns(
+            col(Ticket.id),
+            col(Ticket.location),
+            col(Ticket.search_text),
+            col(Ticket.klass),
+            col(Ticket.created_at),
+            col(Ticket.lat),
+            col(Ticket.lon),
         )
         .where(
-            Ticket.community_code == ctx.group.community_code,
-            Ticket.category == found.category,
+            col(Ticket.community_code) == ctx.group.community_code,
+            col(Ticket.category) == found.category,
             col(Ticket.state).in_(OPEN_STATES),
             col(Ticket.created_at) >= since,
-            Ticket.source_msg_id != source_msg_id,
+            col(Ticket.source_msg_id) != source_msg_id,
         )
         .order_by(col(Ticket.id).desc())
         .limit(CANDIDATES)
@@ -165,7 +167,7 @@ def find_duplicate(
         return None  # "no location" repeats nothing: it would swallow every report
     tokens = set(found.tokens)
     best: tuple[float, int] | None = None
-    for ticket_id, location, search_text, klass, created_at, lat, lon in ctx.session.exec(stmt):
+    for ticket_id, location, search_text, klass, created_at, lat, lon in ctx.session.execute(stmt):
         there = Place.of(location, lat, lon)
         if not same_place(here, there):
             continue

@@ -47,7 +47,10 @@ class _HarmlessScanAssert(logging.Filter):
     scan status is a str, while every puppet sends an enum); nothing is wrong, it misleads."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.msg == "internal error <%s>" and not str(record.args[0]))
+        args = record.args
+        return not (
+            record.msg == "internal error <%s>" and isinstance(args, tuple) and not str(args[0])
+        )
 
 
 logging.getLogger("Wechaty").addFilter(_HarmlessScanAssert())

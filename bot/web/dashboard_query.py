@@ -175,7 +175,7 @@ def list_page(session: Session, query: ListQuery | None, page: int) -> tuple[lis
     statement = (
         query.select(dialect, *LIST_COLUMNS).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     )
-    rows: list[ListItem] = list(session.execute(statement).all())  # type: ignore[arg-type]
+    rows: list[ListItem] = list(session.execute(statement).all())
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 

@@ -92,8 +92,8 @@ def mine(ctx: Context, cmd: Command) -> list[Reply]:
         .where(
             Ticket.community_code == community_of(ctx),
             or_(
-                Ticket.reporter_id == me,
-                Ticket.assignee_id == me,
+                col(Ticket.reporter_id) == me,
+                col(Ticket.assignee_id) == me,
                 col(Ticket.id).in_(joined),
             ),
         )

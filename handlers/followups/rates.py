@@ -132,7 +132,7 @@ def _response(
     for t in tickets:
         deadline = respond_by(t, policy, tz)
         assert deadline is not None  # small and urgent tickets have one
-        answers = [a for a in (t.acknowledged_at, first.get(t.id)) if a is not None]
+        answers = [a for a in (t.acknowledged_at, first.get(t.id or 0)) if a is not None]
         if answers and min(answers) <= now:
             total += 1
             hits += min(answers) <= deadline

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from sqlmodel import col, select
 
 from handlers.commands.base import Refusal, community_of
@@ -84,7 +86,8 @@ def convene(ctx: Context, cmd: Command) -> list[Reply]:
         col(Meeting.starts_at) > now,
         Meeting.id != first.id,
     )
-    waiting = [t for items in agenda(session, list(session.exec(later))).values() for t in items]
+    later_ids = [i for i in session.exec(later) if i is not None]
+    waiting = [t for items in agenda(session, later_ids).values() for t in items]
     moved = move_items(session, waiting, first, now, agenda_note(first, now))
     session.flush()
     assert meeting.id is not None
@@ -142,7 +145,7 @@ def adjourn(ctx: Context, cmd: Command) -> list[Reply]:
     return _with_six(ctx, code, "\n".join(lines))
 
 
-def _decided_line(ticket: Ticket, tz: object) -> str:
+def _decided_line(ticket: Ticket, tz: tzinfo | None) -> str:
     text = ticket.resolution
     if len(text) > DECIDED_TEXT_CHARS:
         text = text[: DECIDED_TEXT_CHARS - 1] + "…"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
@@ -153,13 +154,13 @@ def place_on_agenda(session: Session, ticket: Ticket, now: datetime, policy: Pol
     return meeting
 
 
-def _unfinished() -> tuple[object, ...]:
+def _unfinished() -> tuple[ColumnElement[bool], ...]:
     """Filters for agenda items: open difficult tickets the hall has yet to decide.
 
     A reopened one (the reporter was not satisfied) goes back to the hall to be decided anew.
     """
     return (
-        Ticket.route == "hall",
+        col(Ticket.route) == "hall",
         col(Ticket.state).in_(OPEN_STATES),
         or_(Ticket.resolution == "", Ticket.state == "reopened"),
     )
@@ -245,9 +246,9 @@ def plan_meetings(session: Session, now: datetime, services: Services) -> None:
         or_(col(Ticket.meeting_id).is_(None), col(Ticket.meeting_id).not_in(live)),
     )
     for ticket in session.exec(adrift).all():
-        meeting = nexts.get(ticket.community_code)
-        if meeting is not None:
-            move_items(session, [ticket], meeting, now, agenda_note(meeting, now))
+        target = nexts.get(ticket.community_code)
+        if target is not None:
+            move_items(session, [ticket], target, now, agenda_note(target, now))
     session.flush()
 
 
