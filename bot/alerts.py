@@ -34,7 +34,8 @@ SEND_TIMEOUT = 10.0
 class Alert:
     """One thing to tell people."""
 
-    kind: str  # logged_out | gateway_down | outbox_stuck | half_dead | takeover | recovered
+    # logged_out | gateway_down | outbox_stuck | half_dead | takeover | dead_letter | recovered
+    kind: str
     title: str
     text: str
     at: datetime

@@ -16,6 +16,7 @@ from bot.channels.base import Channel, channel_status
 from bot.clock import MAX_TRAVEL, TravelClock
 from bot.config import Settings
 from bot.delivery import OutboxSender
+from bot.delivery.deadletter import DeadLetter
 from bot.directory import start_directory
 from bot.health import Health
 from bot.leader import EXIT_DEPOSED, LeaseLeadership, SoloLeadership
@@ -246,6 +247,7 @@ class App:
         self.alerts = AlertMonitor(
             AlertSender(settings.alerts, settings.bot_name), settings.alerts, self.clock
         )
+        self.sender.on_dead_letter = self._dead_letter
         if hasattr(channel, "notify"):
             channel.notify = self.queue_replies  # e.g. WeChat's "was offline" note
         if hasattr(channel, "lost_listeners"):
@@ -393,6 +395,21 @@ class App:
     async def _watch_channel(self) -> None:
         await self.channel.wait_closed()
         self._finished.set()
+
+    async def _dead_letter(self, letter: DeadLetter) -> None:
+        """Alert once when a recipient starts refusing every message (not for each row)."""
+        if not letter.first:
+            return
+        kind, _, ident = letter.key.partition(":")
+        topics = {g.room_id: g.topic for c in self.settings.communities for g in c.groups}
+        where = f"群「{topics.get(ident, ident)}」" if kind == "room" else f"私聊 {ident}"
+        await self.alerts.event(
+            "dead_letter",
+            "有消息一直发不出去，已放弃重试",
+            f"发往{where}的消息连续 {self.sender.strikes.limit} 次发送失败（{letter.error}），"
+            "已停止重试，其他群的消息照常发送。请检查机器人是否还在这个群里；"
+            "没发出的消息在网页「处理失败」页上。",
+        )
 
     def _channel_lost(self, reason: str) -> None:
         """The channel dropped its connection; a half-dead stream is worth an alert."""

@@ -72,10 +72,12 @@ def outbox_state(db: Database, now: datetime) -> OutboxState:
     pending_q = (
         select(func.count())
         .select_from(OutboxMessage)
-        .where(col(OutboxMessage.delivered_at).is_(None))
+        .where(col(OutboxMessage.delivered_at).is_(None), col(OutboxMessage.dead_at).is_(None))
     )
     oldest_q = select(func.min(OutboxMessage.not_before)).where(
-        col(OutboxMessage.delivered_at).is_(None), col(OutboxMessage.not_before) <= now
+        col(OutboxMessage.delivered_at).is_(None),
+        col(OutboxMessage.not_before) <= now,
+        col(OutboxMessage.dead_at).is_(None),
     )
     with db.engine.connect() as conn:
         pending = int(conn.execute(pending_q).scalar_one())

@@ -41,7 +41,9 @@ class _DatabaseGauges(Collector):
         now = time.monotonic()
         if now - self._cached_at < DB_CACHE_SECONDS:
             return self._values
-        undelivered = col(OutboxMessage.delivered_at).is_(None)
+        # Dead letters wait for nobody: the dashboard lists them instead.
+        delivered, dead = col(OutboxMessage.delivered_at), col(OutboxMessage.dead_at)
+        undelivered = delivered.is_(None) & dead.is_(None)
         with self._db.engine.connect() as conn:
             depth = conn.execute(
                 select(func.count()).select_from(OutboxMessage).where(undelivered)

@@ -24,8 +24,9 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Protocol
 
-from bot.channels.base import Channel, is_rate_limited, text_limit
+from bot.channels.base import Channel, channel_status, is_rate_limited, text_limit
 from bot.config_rules import DeliverySettings
+from bot.delivery.deadletter import DeadLetter, DeadLetterListener, Strikes
 from bot.delivery.plan import Outgoing, plan
 from bot.delivery.ratelimit import RateLimits
 from bot.delivery.split import next_part
@@ -88,6 +89,7 @@ class OutboxSender:
         observer: DeliveryObserver | None = None,
         claimant: Callable[[], outbox.Claimant] | None = None,
         journal: SendJournal | None = None,
+        strikes: Strikes | None = None,
     ) -> None:
         self._db = db
         self._claimant = claimant
@@ -115,6 +117,9 @@ class OutboxSender:
         # A recipient whose send failed waits for that row's retry, so later rows do not
         # overtake it (or slip between the parts of a long text).
         self._held: dict[str, datetime] = {}
+        # A recipient that refuses every message is given up on (bot/delivery/deadletter.py).
+        self.strikes = strikes or Strikes()
+        self.on_dead_letter: DeadLetterListener | None = None
         # One flush at a time, so the periodic loop and a wake-up never send a row twice.
         self._lock = asyncio.Lock()
 
@@ -202,6 +207,7 @@ class OutboxSender:
             if journal is not None:
                 journal.done(rows, start)  # no await since the channel returned
             self._limits.record(message.key, now)
+            self.strikes.succeeded(message.key)
             if last:
                 await asyncio.to_thread(self._mark_delivered, message.row_ids)
                 if self.observer is not None:
@@ -211,11 +217,36 @@ class OutboxSender:
             start = message.sent_chars = nxt
 
     async def _failed(self, message: Outgoing, exc: Exception) -> None:
+        up = channel_status(self._channel).logged_in
+        if self.strikes.failed(message.key, channel_up=up):
+            await self._give_up(message, repr(exc))
+            return
         retry_at = await asyncio.to_thread(self._mark_failed, message.row_ids, repr(exc))
         self._held[message.key] = retry_at
         log.warning(
             "sending outbox row(s) %s failed (%s); retry at %s", message.row_ids, exc, retry_at
         )
+
+    async def _give_up(self, message: Outgoing, error: str) -> None:
+        """A dead letter: the rows are no longer due, the recipient's next rows may go."""
+        await asyncio.to_thread(self._mark_dead, message.row_ids, error)
+        self._held.pop(message.key, None)
+        first = self.strikes.gave_up(message.key)
+        log.error(
+            "outbox row(s) %s to %s given up after %d failures in a row (%s): dead letter",
+            message.row_ids,
+            message.key,
+            self.strikes.limit,
+            error,
+        )
+        if self.on_dead_letter is not None:
+            letter = DeadLetter(message.key, tuple(message.row_ids), message.text, error, first)
+            await self.on_dead_letter(letter)
+
+    def _mark_dead(self, row_ids: list[int], error: str) -> None:
+        with self._db.session() as session:
+            outbox.mark_dead(session, row_ids, error, self._clock())
+            session.commit()
 
     def _due(self, now: datetime, skip: set[str]) -> list[OutboxMessage]:
         rooms = {k.removeprefix("room:") for k in skip if k.startswith("room:")}
