@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from bot.channels.base import ChannelStatus, channel_status
@@ -129,7 +130,7 @@ class Health:
                 conn.execute(text("SELECT 1"))
             box: OutboxState | None = outbox_state(self._db, self._clock())
             db = "ok"
-        except Exception as exc:
+        except SQLAlchemyError as exc:  # reported in the verdict (and so alerted)
             box, db = None, f"error: {type(exc).__name__}: {str(exc)[:200]}"
         lag = self.scheduler_lag()
         if db != "ok":

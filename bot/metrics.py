@@ -8,6 +8,7 @@ database knows (outbox depth, tickets by class) are read when scraped, at most e
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -16,12 +17,15 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from bot.channels.base import channel_status
 from bot.delivery.plan import Outgoing
 from storage.db import Database
 from storage.models import OutboxMessage, Ticket
+
+log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DB_CACHE_SECONDS = 10.0
@@ -72,7 +76,8 @@ class _DatabaseGauges(Collector):
         """Yield the gauges; a database that does not answer yields none (healthz says why)."""
         try:
             depth, due, total, open_ = self._read()
-        except Exception:
+        except SQLAlchemyError as exc:
+            log.info("metrics: the database did not answer: %s", exc)
             return
         yield GaugeMetricFamily("liufang_outbox_depth", "Undelivered outbox rows", value=depth)
         yield GaugeMetricFamily("liufang_outbox_due", "Outbox rows due to be sent now", value=due)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from functools import lru_cache
 
 from handlers.understanding.types import Location
+
+log = logging.getLogger(__name__)
 
 _CN = "零〇一二两三四五六七八九十百"
 _NUM = rf"(?:\d{{1,4}}|[{_CN}]{{1,5}})"
@@ -64,7 +67,8 @@ def to_arabic(numeral: str) -> str | None:
         import cn2an  # imported lazily: most messages use Arabic numerals and cn2an costs 0.1 s
 
         return str(int(cn2an.cn2an(numeral, "smart")))
-    except Exception:  # cn2an raises several types on odd input; unparseable means "no number"
+    except (ArithmeticError, LookupError, TypeError, ValueError):
+        # cn2an raises ValueError or KeyError on odd input: unparseable means "no number".
         return None
 
 
@@ -77,10 +81,12 @@ class LocationExtractor:
         self._place = re.compile("|".join(map(re.escape, words))) if words else None
 
     def extract(self, text: str) -> Location:
-        """The location mentioned in ``text``; never raises, empty ``Location`` when none."""
+        """The location mentioned in ``text``; an empty ``Location`` when none (or unreadable)."""
         try:
             return self._extract(text or "")
-        except Exception:  # a location is a nicety: odd input must never break classification
+        except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+            # A location is a nicety: odd input must not break classification, but is logged.
+            log.warning("location: could not read %d characters: %r", len(text or ""), exc)
             return Location()
 
     def _extract(self, text: str) -> Location:
