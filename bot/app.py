@@ -250,6 +250,8 @@ class App:
         self.sender.on_dead_letter = self._dead_letter
         if hasattr(channel, "notify"):
             channel.notify = self.queue_replies  # e.g. WeChat's "was offline" note
+        if hasattr(channel, "errors"):
+            channel.errors = self.dispatcher.errors.failed  # WeChat: unreadable messages kept
         if hasattr(channel, "lost_listeners"):
             channel.lost_listeners.append(self._channel_lost)
         self.leading = False  # the channel, sender and scheduler are running here
