@@ -194,9 +194,10 @@ class OutboxSender:
             try:
                 if message.room_id:
                     await self._channel.say(message.room_id, part, mentions)
-                else:
-                    assert message.to_id is not None
+                elif message.to_id:
                     await self._channel.say_private(message.to_id, part)
+                else:  # outbox.enqueue refuses such a row: counted as a failure if one is found
+                    raise ValueError(f"outbox row(s) {message.row_ids} have no recipient")
             except Exception as exc:
                 if journal is not None:
                     journal.failed(rows, start)
@@ -278,8 +279,10 @@ class OutboxSender:
         return await asyncio.to_thread(self._recover)
 
     def _recover(self) -> int:
-        assert self.journal is not None
-        lines = self.journal.pending()
+        journal = self.journal
+        if journal is None:
+            return 0
+        lines = journal.pending()
         unknown = 0
         with self._db.session() as session:
             for row_id, start, end, state in lines:
@@ -293,7 +296,7 @@ class OutboxSender:
                 elif row.sent_chars < end <= len(row.text):
                     outbox.mark_progress(session, row_id, end)
             session.commit()
-        self.journal.forget([line[0] for line in lines])
+        journal.forget([line[0] for line in lines])
         if unknown:
             log.warning(
                 "outbox: send unknown: %d part(s) were handed to the chat network when the last"

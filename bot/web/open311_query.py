@@ -124,8 +124,7 @@ def parse_query(
     if start is None and end is None:
         end = now
     if start is None:
-        assert end is not None
-        start = end - MAX_SPAN
+        start = (end or now) - MAX_SPAN
     if end is None:
         end = start + MAX_SPAN
     if end < start:

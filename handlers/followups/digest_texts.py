@@ -12,6 +12,7 @@ from handlers.followups.rates import Rates
 from handlers.policy import WEEKDAYS_CN, Policy
 from handlers.teams.hours import hours_text
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, OPEN_STATES
+from storage.checks import zone_of
 from storage.models import Ticket
 from storage.volunteers.ledger import served_between
 
@@ -37,8 +38,7 @@ def daily_text(
 ) -> str | None:
     """The morning brief: new since the last one, open by class, overdue, due today; None
     when there is nothing at all to say."""
-    tz = now.tzinfo
-    assert tz is not None
+    tz = zone_of(now)
     rows = session.exec(
         select(Ticket)
         .where(

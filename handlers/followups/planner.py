@@ -38,6 +38,7 @@ from handlers.policy import Deadlines, Policy
 from handlers.vocabulary import OPEN_STATES
 from handlers.workdays import add_working_days, calendar_version
 from storage import followups
+from storage.checks import zone_of
 from storage.models import FollowUp, Ticket
 
 if TYPE_CHECKING:  # the overdue module imports this one
@@ -205,8 +206,7 @@ def reconcile(
     """Make the pending follow-ups of these tickets match their plan; never commits."""
     if not ticket_ids:
         return
-    policy, tz = services.policy, now.tzinfo
-    assert tz is not None, "the clock must be timezone-aware"
+    policy, tz = services.policy, zone_of(now)
     tickets = load_tickets(session, ticket_ids)
     pending: dict[int, list[FollowUp]] = defaultdict(list)
     for row in followups.pending_for_tickets(session, tickets):

@@ -19,7 +19,7 @@ from handlers.followups.notify import Notices, People, brief, reporter_rooms
 from handlers.followups.planner import load_tickets, plan, plan_key, response_deadline
 from handlers.policy import when
 from handlers.routing import party_label
-from storage.checks import zone_of
+from storage.checks import saved_id, zone_of
 from storage.followups import note_touched
 from storage.models import FollowUp, Ticket, TicketEvent
 
@@ -102,7 +102,8 @@ def overdue(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     tickets, people = _load(ctx, rows)
     notices = Notices()
     for _row, t in still_planned(ctx, rows, tickets):
-        assert t.due_at is not None  # planned only with a deadline
+        if t.due_at is None:  # planned only with a deadline: removed since
+            continue
         boss, boss_ids = people.secretaries(t.community_code)
         text = (
             f"【超期】{brief(t)} 已过办理期限 {when(t.due_at, ctx.now.tzinfo)}，"
@@ -161,10 +162,10 @@ def _bot_events(
     """
     rows = []
     for t in tickets:
-        assert t.id is not None
+        t_id = saved_id(t)
         rows.append(
             {
-                "ticket_id": t.id,
+                "ticket_id": t_id,
                 "at": ctx.now,
                 "actor_id": BOT_ACTOR,
                 "actor_name": ctx.services.bot_name,

@@ -14,6 +14,7 @@ from handlers.policy import Policy, when
 from handlers.vocabulary import OPEN_STATES
 from handlers.workdays import is_public_holiday
 from storage import followups
+from storage.checks import saved_id
 from storage.db import Database
 from storage.models import Community, FollowUp, Meeting, Ticket
 from storage.tickets import add_event
@@ -39,7 +40,7 @@ def schedule_notices(
     session: Session, meeting: Meeting, now: datetime, have: Iterable[str] = ()
 ) -> None:
     """Schedule the meeting's notices that are still ahead (and that it does not ``have``)."""
-    assert meeting.id is not None
+    meeting_id = saved_id(meeting)
     last = NOTICE_KINDS[-1]
     for kind, before in NOTICES:
         if kind in have:
@@ -55,7 +56,7 @@ def schedule_notices(
             community_code=meeting.community_code,
             due_at=due,
             now=now,
-            meeting_id=meeting.id,
+            meeting_id=meeting_id,
         )
 
 

@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
+from storage.checks import saved_id
 from storage.volunteers.ledger import Movement, open_account, post
 from storage.volunteers.models import CatalogueItem, Redemption
 
@@ -48,13 +49,13 @@ def redeem(
     finds none left), then the price is debited the same way; the caller rolls back on either
     refusal, so a unit is never taken without being paid for, nor paid without being taken.
     """
-    assert item.id is not None
+    item_id = saved_id(item)
     # An UPDATE answers with a cursor result, whose rowcount says whether stock was left.
     taken = cast(
         "CursorResult[Any]",
         session.execute(
             update(CatalogueItem)
-            .where(col(CatalogueItem.id) == item.id, col(CatalogueItem.stock) > 0)
+            .where(col(CatalogueItem.id) == item_id, col(CatalogueItem.stock) > 0)
             .values(stock=CatalogueItem.stock - 1)
             .execution_options(synchronize_session=False)
         ),
@@ -63,11 +64,11 @@ def redeem(
         raise OutOfStock(item.name)
     acct = open_account(session, item.community_code, contact_id, name)
     session.flush()
-    assert acct.id is not None
+    acct_id = saved_id(acct)
     redemption = Redemption(
         community_code=item.community_code,
-        item_id=item.id,
-        account_id=acct.id,
+        item_id=item_id,
+        account_id=acct_id,
         name=name,
         code=_new_code(session),
         halves=item.halves,
