@@ -47,7 +47,7 @@ from handlers.teams.buildings import notify_building
 from handlers.teams.offers import offer_to_team
 from handlers.understanding import Understanding
 from handlers.workdays import use_extra_days
-from storage import followups
+from storage import directory, followups
 from storage.db import Database, redact_url
 from storage.leader import startup_lock
 from storage.outbox import Claimant
@@ -403,8 +403,13 @@ class App:
         if not letter.first:
             return
         kind, _, ident = letter.key.partition(":")
-        topics = {g.room_id: g.topic for c in self.settings.communities for g in c.groups}
-        where = f"群「{topics.get(ident, ident)}」" if kind == "room" else f"私聊 {ident}"
+
+        def topic() -> str:
+            with self.db.session() as session:
+                group = directory.group_by_room(session, ident)
+                return group.topic if group is not None else ident
+
+        where = f"群「{await asyncio.to_thread(topic)}」" if kind == "room" else f"私聊 {ident}"
         await self.alerts.event(
             "dead_letter",
             "有消息一直发不出去，已放弃重试",

@@ -12,11 +12,12 @@ import asyncio
 from typing import Any
 
 from aiohttp import web
+from sqlmodel import Session
 
 from bot.web.auth import can_see, current_user
 from bot.web.dashboard_render import add_nav_link, render, setup_templates
 from bot.web.server import WEB
-from storage import failed, outbox
+from storage import directory, failed, outbox
 
 SHOWN = 200  # the newest so many of each list; the counts are of all of them
 
@@ -25,21 +26,26 @@ async def failures_page(request: web.Request) -> web.StreamResponse:
     """The open failed messages and the dead letters, with their counts."""
     context = request.app[WEB]
     user = current_user(request)
-    groups = {g.room_id: (c.code, g.topic) for c in context.settings.communities for g in c.groups}
-
-    def visible(room_id: str | None) -> bool:
-        community = groups.get(room_id or "", ("*", ""))[0]
-        return can_see(user, community) if room_id else user.community == "*"
 
     def load() -> dict[str, Any]:
+        topics: dict[str, str] = {}
+
+        def visible(s: Session, room_id: str | None) -> bool:
+            if room_id is None:
+                return user.community == "*"
+            group = directory.group_by_room(s, room_id)
+            if group is None:  # a group no longer bound: district users only
+                return user.community == "*"
+            topics[room_id] = group.topic
+            return can_see(user, group.community_code)
+
         with context.db.session() as s:
-            kept = [r for r in failed.open_failures(s, SHOWN) if visible(r.room_id)]
-            dead = [r for r in outbox.dead_letters(s, SHOWN) if visible(r.room_id)]
-        return {"kept": kept, "dead": dead}
+            kept = [r for r in failed.open_failures(s, SHOWN) if visible(s, r.room_id)]
+            dead = [r for r in outbox.dead_letters(s, SHOWN) if visible(s, r.room_id)]
+        return {"kept": kept, "dead": dead, "topics": topics}
 
     data = await asyncio.to_thread(load)
-    topics = {room: topic for room, (_, topic) in groups.items()}
-    return render(request, "failures.html", {"topics": topics, "tz": context.settings.tz, **data})
+    return render(request, "failures.html", {"tz": context.settings.tz, **data})
 
 
 def setup(app: web.Application) -> None:
