@@ -7,8 +7,9 @@ the channel and as done the instant the channel returns, with no ``await`` in be
 only then marked in the outbox in its own transaction. After a crash, :meth:`recover` marks
 what the journal saw done and resends only the parts whose send is unknown (begun, never
 done: the process died while the network had them) — the one way a part can go out twice.
-Nothing is ever dropped: a row that cannot go now (rate limit, quiet hours, a failed room
-waiting for its retry) stays pending.
+Nothing is dropped unseen: a row that cannot go now (rate limit, quiet hours, a failed room
+waiting for its retry) stays pending; one whose recipient refuses it every time becomes a dead
+letter (bot/delivery/deadletter.py), alerted and listed on the dashboard.
 
 One sender per database: two processes flushing the same outbox would both send a row.
 ``may_send`` is the leadership fence (bot/leader.py): it is asked before every part, so a
