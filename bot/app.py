@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import gc
 import logging
@@ -455,8 +454,12 @@ class App:
         for task in [self._sender_task, *self._tasks]:
             if task is not None and not task.done():
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
+                try:
                     await task
+                except asyncio.CancelledError:
+                    pass  # what cancel() asked for
+                except Exception as exc:  # it failed before it could be cancelled: say so
+                    log.warning("task %s ended with an error at stop: %r", task.get_name(), exc)
         if self.leading and not self.deposed:
             await self.sender.flush()
         await self.leadership.stop()  # a clean stop hands the lease over at once
