@@ -221,3 +221,33 @@ async def test_a_message_whose_handling_crashes_the_channel_is_kept(
         [kept] = s.exec(select(FailedInbound)).all()
     assert kept.stage == "channel" and kept.text == "5栋路灯坏了"
     assert kept.error == "RuntimeError: sender crashed"
+
+
+async def test_a_group_the_bot_was_removed_from_is_given_up_on_with_one_alert(
+    wechat: WeChatBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.delivery.deadletter import Strikes
+
+    gone = wechat.rooms[G1]
+    send = wechat.puppet.message_send_text
+
+    async def refuse_g1(
+        conversation_id: str, message: str, mention_ids: list[str] | None = None
+    ) -> str:
+        if conversation_id == gone:
+            raise ConnectionError("not a member of this group")
+        return await send(conversation_id, message, mention_ids)
+
+    monkeypatch.setattr(wechat.puppet, "message_send_text", refuse_g1)
+    wechat.app.sender.strikes = Strikes(2)
+    await wechat.say(G1, "李网格长", "3栋2单元门口的路灯坏了")
+    for _ in range(3):
+        wechat.clock.advance(minutes=11)
+        await wechat.app.sender.flush()
+
+    assert any("T1" in s.text for s in wechat.sent_to(SIX))  # the card went on
+    with wechat.app.db.session() as s:
+        dead = s.exec(select(OutboxMessage).where(OutboxMessage.dead_at != None)).all()  # noqa: E711
+    assert dead and all(row.room_id == gone for row in dead)
+    [alert] = [a for a in wechat.app.alerts.sent if a.kind == "dead_letter"]
+    assert f"群「{G1}」" in alert.text and "连续 2 次" in alert.text
