@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -126,3 +127,21 @@ async def test_the_kept_message_comes_back_field_for_field(
     await bot.send(event)
     [kept] = _kept(bot)
     assert inbound_of(kept) == event
+
+
+def test_when_the_database_is_what_failed_the_message_is_left_in_the_log(
+    bot: TestBot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from handlers.errors import ErrorHook
+    from storage.db import Database
+    from tests.support.harness import FakeClock
+
+    db = Database(f"sqlite:///{tmp_path / 'never-migrated.db'}")  # no tables: every write fails
+    bot_event = bot.event(f"{G1} 李网格长: {REPORT}")
+    try:
+        with caplog.at_level(logging.ERROR, logger="handlers.errors"):
+            kept = ErrorHook(db, FakeClock()).failed(bot_event, RuntimeError("db down"))
+    finally:
+        db.dispose()
+    assert kept is False
+    assert any("only in this log" in r.getMessage() for r in caplog.records)
