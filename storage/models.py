@@ -338,7 +338,7 @@ class OutboxMessage(SQLModel, table=True):
     claim_epoch: int = Field(
         default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"}
     )
-    # Added in revision 0016: when the sender gave up on the row (dead letter: its recipient
+    # Added in revision 0018: when the sender gave up on the row (dead letter: its recipient
     # refused every attempt); it is no longer due, and the dashboard lists it.
     dead_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
@@ -363,7 +363,7 @@ from storage.volunteers import models as _volunteers  # noqa: E402,F401
 
 
 class FailedInbound(SQLModel, table=True):
-    """A message a person sent whose handling failed (revision 0016); see storage.failed.
+    """A message a person sent whose handling failed (revision 0018); see storage.failed.
 
     Kept whole so it can be handled again (``liufang retry-failed``) and shown on the
     dashboard; ``settled_at`` is set in the transaction that finally handled it.
