@@ -34,7 +34,8 @@ SEND_TIMEOUT = 10.0
 class Alert:
     """One thing to tell people."""
 
-    kind: str  # logged_out | gateway_down | outbox_stuck | half_dead | takeover | recovered
+    # logged_out | gateway_down | outbox_stuck | half_dead | takeover | dead_letter | recovered
+    kind: str
     title: str
     text: str
     at: datetime
@@ -73,12 +74,12 @@ class AlertSender:
         if s.webhook_url:
             try:
                 await self._webhook(alert)
-            except Exception as exc:
+            except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as exc:
                 problems.append(f"webhook: {exc or type(exc).__name__}")
         if s.smtp_host and s.email_to:
             try:
                 await asyncio.wait_for(asyncio.to_thread(self._mail, alert), SEND_TIMEOUT * 2)
-            except Exception as exc:
+            except (smtplib.SMTPException, OSError, TimeoutError) as exc:
                 problems.append(f"smtp: {exc or type(exc).__name__}")
         for problem in problems:
             log.error("alert %r could not be sent: %s", alert.title, problem)

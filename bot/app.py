@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import gc
 import logging
@@ -16,18 +15,19 @@ from bot.channels.base import Channel, SelfReporting, channel_status
 from bot.clock import MAX_TRAVEL, TravelClock
 from bot.config import Settings
 from bot.delivery import OutboxSender
+from bot.delivery.deadletter import DeadLetter
 from bot.directory import start_directory
 from bot.health import Health
 from bot.leader import EXIT_DEPOSED, LeaseLeadership, SoloLeadership
 from bot.metrics import Metrics
-from bot.scheduler import Scheduler
+from bot.scheduler import Scheduler, Step
 from bot.understanding import load_understanding
 from bot.volunteers import seed_volunteers
 from bot.web.server import WebContext, WebServer, build_web_app
 from handlers.commands.handler import CommandHandler
 from handlers.context import Classifier, Services
 from handlers.conversation import ConversationHandler
-from handlers.dispatcher import Dispatcher
+from handlers.dispatcher import Dispatcher, Handler
 from handlers.escalate import EscalateHandler
 from handlers.events import Inbound, Reply
 from handlers.evidence import EvidenceHandler
@@ -102,7 +102,7 @@ def build_dispatcher(
     """The dispatcher with every feature handler, in the order they are asked."""
     services = build_services(settings, clock, nlp)
     # Group events and media first: the help handler answers every non-text message.
-    handlers = [
+    handlers: list[Handler] = [
         Open311Handler(),  # web API requests only (kind "open311"); before the help handler
         MembershipHandler(),
         EvidenceHandler(),
@@ -135,7 +135,7 @@ def build_scheduler(
 ) -> Scheduler:
     """Meeting planning, the follow-up sweep and the digests, run periodically; ``after_run``
     sends. Meetings are planned first, so a notice due at once goes out in the same run."""
-    steps = [
+    steps: list[Step] = [
         partial(plan_all, db, services),
         build_engine(db, services).sweep,
         DigestStep(db, services),
@@ -244,8 +244,10 @@ class App:
         self.alerts = AlertMonitor(
             AlertSender(settings.alerts, settings.bot_name), settings.alerts, self.clock
         )
+        self.sender.on_dead_letter = self._dead_letter
         if isinstance(channel, SelfReporting):
             channel.notify = self.queue_replies  # e.g. WeChat's "was offline" note
+            channel.errors = self.dispatcher.errors.failed  # WeChat: unreadable messages kept
             channel.lost_listeners.append(self._channel_lost)
             channel.secretaries = self._secretaries
         self.leading = False  # the channel, sender and scheduler are running here
@@ -397,6 +399,26 @@ class App:
         with self.db.session() as session:
             return directory.secretary_ids(session)
 
+    async def _dead_letter(self, letter: DeadLetter) -> None:
+        """Alert once when a recipient starts refusing every message (not for each row)."""
+        if not letter.first:
+            return
+        kind, _, ident = letter.key.partition(":")
+
+        def topic() -> str:
+            with self.db.session() as session:
+                group = directory.group_by_room(session, ident)
+                return group.topic if group is not None else ident
+
+        where = f"群「{await asyncio.to_thread(topic)}」" if kind == "room" else f"私聊 {ident}"
+        await self.alerts.event(
+            "dead_letter",
+            "有消息一直发不出去，已放弃重试",
+            f"发往{where}的消息连续 {self.sender.strikes.limit} 次发送失败（{letter.error}），"
+            "已停止重试，其他群的消息照常发送。请检查机器人是否还在这个群里；"
+            "没发出的消息在网页「处理失败」页上。",
+        )
+
     def _channel_lost(self, reason: str) -> None:
         """The channel dropped its connection; a half-dead stream is worth an alert."""
         if reason.startswith("half dead"):
@@ -434,8 +456,12 @@ class App:
         for task in [self._sender_task, *self._tasks]:
             if task is not None and not task.done():
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
+                try:
                     await task
+                except asyncio.CancelledError:
+                    pass  # what cancel() asked for
+                except Exception as exc:  # it failed before it could be cancelled: say so
+                    log.warning("task %s ended with an error at stop: %r", task.get_name(), exc)
         if self.leading and not self.deposed:
             await self.sender.flush()
         await self.leadership.stop()  # a clean stop hands the lease over at once

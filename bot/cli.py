@@ -1,5 +1,5 @@
 """Command line: ``liufang run | chat | check-config | classify | eval | learn``,
-``liufang backup | restore`` and ``liufang import-config | export-config``.
+``liufang backup | restore | retry-failed`` and ``liufang import-config | export-config``.
 
 Also ``python -m bot``.
 
@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("file", help="a file written by liufang backup")
     restore.add_argument("--config", default=DEFAULT_CONFIG, help="TOML configuration file")
     restore.add_argument("--yes", action="store_true", help="really replace the database")
+    retry = sub.add_parser("retry-failed", help="handle again the messages whose handling failed")
+    retry.add_argument("--config", default=DEFAULT_CONFIG, help="TOML configuration file")
+    retry.add_argument("--limit", type=int, default=100, help="at most this many, oldest first")
     return p
 
 
@@ -92,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_eval(Path(args.file), args.config, show_all=args.all)
     if args.command == "learn":
         return _learn(args)
+    if args.command == "retry-failed":
+        from bot.retry_cli import run_retry_failed
+
+        return run_retry_failed(Path(args.config), args.limit)
     if args.command in ("backup", "restore"):
         from bot.backup_cli import run_backup, run_restore
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from bot.channels.base import ChannelStatus, channel_status
@@ -72,10 +73,12 @@ def outbox_state(db: Database, now: datetime) -> OutboxState:
     pending_q = (
         select(func.count())
         .select_from(OutboxMessage)
-        .where(col(OutboxMessage.delivered_at).is_(None))
+        .where(col(OutboxMessage.delivered_at).is_(None), col(OutboxMessage.dead_at).is_(None))
     )
     oldest_q = select(func.min(OutboxMessage.not_before)).where(
-        col(OutboxMessage.delivered_at).is_(None), col(OutboxMessage.not_before) <= now
+        col(OutboxMessage.delivered_at).is_(None),
+        col(OutboxMessage.not_before) <= now,
+        col(OutboxMessage.dead_at).is_(None),
     )
     with db.engine.connect() as conn:
         pending = int(conn.execute(pending_q).scalar_one())
@@ -127,7 +130,7 @@ class Health:
                 conn.execute(text("SELECT 1"))
             box: OutboxState | None = outbox_state(self._db, self._clock())
             db = "ok"
-        except Exception as exc:
+        except SQLAlchemyError as exc:  # reported in the verdict (and so alerted)
             box, db = None, f"error: {type(exc).__name__}: {str(exc)[:200]}"
         lag = self.scheduler_lag()
         if db != "ok":

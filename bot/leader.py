@@ -12,10 +12,11 @@ then leaves the process (exit status 75) so that its supervisor starts it again 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config_ops import HaSettings
 from storage.db import Database
@@ -133,5 +134,7 @@ class LeaseLeadership:
     async def stop(self) -> None:
         """Stop checking and hand the lease over at once (a clean stop)."""
         self._stopping = True
-        with contextlib.suppress(Exception):
+        try:
             await asyncio.to_thread(self.lease.release)
+        except SQLAlchemyError as exc:  # the standby takes over when the lease runs out
+            log.warning("leadership: could not hand the lease over at stop: %s", exc)

@@ -8,6 +8,7 @@ database knows (outbox depth, tickets by class) are read when scraped, at most e
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -16,12 +17,15 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from bot.channels.base import channel_status
 from bot.delivery.plan import Outgoing
 from storage.db import Database
 from storage.models import OutboxMessage, Ticket
+
+log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DB_CACHE_SECONDS = 10.0
@@ -41,7 +45,9 @@ class _DatabaseGauges(Collector):
         now = time.monotonic()
         if now - self._cached_at < DB_CACHE_SECONDS:
             return self._values
-        undelivered = col(OutboxMessage.delivered_at).is_(None)
+        # Dead letters wait for nobody: the dashboard lists them instead.
+        delivered, dead = col(OutboxMessage.delivered_at), col(OutboxMessage.dead_at)
+        undelivered = delivered.is_(None) & dead.is_(None)
         with self._db.engine.connect() as conn:
             depth = conn.execute(
                 select(func.count()).select_from(OutboxMessage).where(undelivered)
@@ -70,7 +76,8 @@ class _DatabaseGauges(Collector):
         """Yield the gauges; a database that does not answer yields none (healthz says why)."""
         try:
             depth, due, total, open_ = self._read()
-        except Exception:
+        except SQLAlchemyError as exc:
+            log.info("metrics: the database did not answer: %s", exc)
             return
         yield GaugeMetricFamily("liufang_outbox_depth", "Undelivered outbox rows", value=depth)
         yield GaugeMetricFamily("liufang_outbox_due", "Outbox rows due to be sent now", value=due)

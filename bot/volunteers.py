@@ -12,7 +12,9 @@ from storage.volunteers.teams import TeamSeed, sync_buildings, sync_catalogue, s
 
 def seed_volunteers(session: Session, settings: Settings) -> None:
     """Upsert every community's teams, 包保楼栋 and catalogue (flushes; the caller commits)."""
-    seeds, duties, items = [], [], []
+    seeds: list[TeamSeed] = []
+    duties: list[BuildingDuty] = []
+    items: list[CatalogueItem] = []
     for c in settings.communities:
         names = {m.id: m.name for m in c.members}
         for t in c.teams:

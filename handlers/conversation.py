@@ -77,7 +77,10 @@ def _rate(ctx: Context, word: str, reason: str) -> list[Reply] | None:
                 f"请写上工单号，例如：评价 {ticket_ref(waiting[0])} {word}",
             )
         ]
-    cmd = Command("rate", "评价", (waiting[0],), f"{word} {reason}".strip())
+    first = waiting[0]
+    if first is None:  # a stored ticket always has its number
+        return None
+    cmd = Command("rate", "评价", (first,), f"{word} {reason}".strip())
     try:
         return tickets.rate(ctx, cmd)
     except Refusal as refusal:

@@ -12,15 +12,16 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session
 
 from handlers.context import Context, Services
+from handlers.errors import DISPATCHER, ErrorHook, RetryOutcome, retry_failed
 from handlers.events import Inbound, Reply
 from handlers.followups.engine import Planner, enqueue_replies
 from handlers.sending import SenderLimits, prioritise
 from handlers.understanding import normalize_text, strip_invisible
-from storage import audit, directory, followups
+from storage import audit, directory, failed, followups
 from storage.db import Database
 from storage.tickets import is_duplicate_source_error
 
@@ -57,6 +58,8 @@ class Dispatcher:
         self._planner = planner
         self._directory = directory.DirectoryCache()
         self._senders = SenderLimits(per_sender_per_minute)
+        # The one error hook: a failed message is logged with its context and kept.
+        self.errors = ErrorHook(db, services.clock)
         # Whether this process alone writes the directory (the leader): only then may the
         # cache outlive a message. A standby reads it afresh; the leader may change it.
         self.owns_directory: Callable[[], bool] = lambda: True
@@ -70,8 +73,16 @@ class Dispatcher:
         async with self._lock:
             return await asyncio.to_thread(self.process_sync, event)
 
-    def process_sync(self, event: Inbound) -> list[Reply]:
-        """Synchronous core of :meth:`process`, for benchmarks and batch tools."""
+    def retry(self, limit: int = 100) -> RetryOutcome:
+        """Handle the kept failed messages again (``liufang retry-failed``), oldest first."""
+        return retry_failed(self._db, lambda e: self.process_sync(e, retry=True), limit)
+
+    def process_sync(self, event: Inbound, *, retry: bool = False) -> list[Reply]:
+        """Synchronous core of :meth:`process`, for benchmarks and batch tools.
+
+        ``retry``: the message was kept after a failure; handling it settles it in the same
+        transaction, and failing again queues no second apology.
+        """
         # A display name or group topic with bidi controls would reorder the cards it is in.
         event = dataclasses.replace(
             event,
@@ -94,17 +105,22 @@ class Dispatcher:
                     # Re-plan the changed tickets' follow-ups in the same transaction.
                     self._planner(session, touched, self._services.clock(), self._services)
                 self._enqueue(session, replies)
+                if retry:
+                    failed.settle(session, event.msg_id, self._services.clock())
                 session.commit()
                 self._directory.after_commit(session)
                 return replies
         except IntegrityError as exc:
             if is_duplicate_source_error(exc):
                 log.info("message %s was delivered again; already handled", event.msg_id)
+                if retry:
+                    self.errors.settle(event.msg_id)
                 return []
-            log.exception("integrity error on message %s", event.msg_id)
-        except Exception:
-            log.exception("handler failed on message %s", event.msg_id)
-        return self._apologise(event)
+            failure: Exception = exc
+        except Exception as exc:  # the error hook: whatever a handler raised ends here
+            failure = exc
+        self.errors.failed(event, failure, stage=DISPATCHER)
+        return [] if retry else self._apologise(event)
 
     def _run(self, session: Session, event: Inbound) -> list[Reply]:
         text = normalize_text(event.text)
@@ -146,6 +162,6 @@ class Dispatcher:
             with self._db.session() as session:
                 self._enqueue(session, [reply])
                 session.commit()
-        except Exception:
+        except SQLAlchemyError:  # the database is down: the message itself is in the log
             log.exception("could not queue the apology for message %s", event.msg_id)
         return [reply]

@@ -11,6 +11,7 @@ from handlers.context import Context
 from handlers.understanding.types import Classification
 from handlers.vocabulary import OPEN_STATES
 from storage import duplicates as stored
+from storage.checks import saved_id
 from storage.models import Ticket, TicketReport
 from storage.search import words_of
 
@@ -106,7 +107,8 @@ def same_place(a: Place, b: Place) -> bool:
 
 
 def _metres(a: Place, b: Place) -> float:
-    assert a.lat is not None and a.lon is not None and b.lat is not None and b.lon is not None
+    if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
+        raise ValueError("a distance needs the coordinates of both places")
     # An equirectangular approximation: exact enough over a few hundred metres.
     mean = math.radians((a.lat + b.lat) / 2)
     dx = math.radians(b.lon - a.lon) * math.cos(mean)
@@ -134,7 +136,8 @@ def find_duplicate(
     unique ``source_msg_id`` then refuses the second ticket, and the dispatcher drops the
     redelivery as already answered.
     """
-    assert ctx.group is not None
+    if ctx.group is None:  # reports come from groups; a private one has no duplicates
+        return None
     policy = ctx.services.policy
     since = ctx.now - timedelta(hours=policy.duplicate_window_hours)
     here = place or Place.of(found.location.label())
@@ -179,11 +182,11 @@ def add_plus_one(ctx: Context, ticket: Ticket, text: str, source_msg_id: str) ->
     one person repeating a report is still one reporter.
     """
     ev = ctx.event
-    assert ticket.id is not None
+    ticket_id = saved_id(ticket)
     new = not has_reported(ctx, ticket, ev.sender_id)
     ctx.session.add(
         TicketReport(
-            ticket_id=ticket.id,
+            ticket_id=ticket_id,
             reporter_id=ev.sender_id,
             reporter_name=ev.sender_name,
             room_id=ev.room_id,

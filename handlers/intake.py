@@ -87,7 +87,8 @@ class IntakeHandler:
         self, ctx: Context, text: str, found: Classification, source: str, *, on_request: bool
     ) -> Ticket:
         ev, group = ctx.event, ctx.group
-        assert group is not None
+        if group is None:  # _report is reached from a bound group only
+            raise RuntimeError(f"message {ev.msg_id}: a ticket is filed from a group only")
         klass = found.klass if found.is_report else "small"
         category = found.category if found.is_report else "other"
         tokens = found.tokens or tuple(ctx.services.nlp.tokenize(text))

@@ -23,6 +23,7 @@ from handlers.events import Reply
 from handlers.followups.notify import People
 from handlers.routing import card, maybe_urgent_check, six_party_room
 from handlers.vocabulary import ROUTE_BY_CLASS
+from storage.checks import saved_id
 from storage.models import Ticket, TicketReport
 from storage.search import search_text_of
 from storage.tickets import create_ticket
@@ -114,10 +115,10 @@ class Open311Handler:
 
     def _plus_one(self, ctx: Context, ticket: Ticket, text: str, source: str) -> None:
         """Like a chat "+1", but with no room: nobody is in a chat to be told later."""
-        assert ticket.id is not None
+        ticket_id = saved_id(ticket)
         ctx.session.add(
             TicketReport(
-                ticket_id=ticket.id,
+                ticket_id=ticket_id,
                 reporter_id=SENDER_ID,
                 reporter_name=SENDER_NAME,
                 room_id=None,

@@ -4,7 +4,7 @@ the alarm ladder."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 
 from handlers.ladder import AlarmLadder
 from handlers.workdays import add_working_days, is_public_holiday, is_workday
@@ -140,7 +140,7 @@ class Policy:
         return self.halls.get(community_code, HallSchedule())
 
 
-def when(dt: datetime, tz: object | None = None) -> str:
+def when(dt: datetime, tz: tzinfo | None = None) -> str:
     """A short Chinese date-time such as ``12月1日（周二）18:00``, in ``tz`` when given."""
-    local = dt.astimezone(tz) if tz is not None else dt  # type: ignore[arg-type]
+    local = dt.astimezone(tz) if tz is not None else dt
     return f"{local.month}月{local.day}日（{WEEKDAYS_CN[local.weekday()]}）{local:%H:%M}"

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from storage.checks import saved_id
 from storage.models import LabelledExample, Ticket
 
 
@@ -26,16 +27,16 @@ def record_correction(
     had decided, which a second correction by people does not change. Never commits, so the
     row goes out in the caller's transaction with the ticket change itself.
     """
-    assert ticket.id is not None
+    ticket_id = saved_id(ticket)
     stmt = select(LabelledExample).where(
         LabelledExample.community_code == ticket.community_code,
-        LabelledExample.ticket_id == ticket.id,
+        LabelledExample.ticket_id == ticket_id,
     )
     example = session.exec(stmt).first()
     if example is None:
         example = LabelledExample(
             community_code=ticket.community_code,
-            ticket_id=ticket.id,
+            ticket_id=ticket_id,
             text=ticket.text,
             klass=klass,
             category=category,

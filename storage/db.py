@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
@@ -40,7 +41,7 @@ def redact_url(url: str | URL) -> str:
     """Render a database URL for logs, with any password replaced by ``***``."""
     try:
         parsed = make_url(url)
-    except Exception:  # an unparsable URL still must not leak what looks like a password
+    except (ArgumentError, ValueError, TypeError):  # unparsable: still hide what looks secret
         return _PASSWORD_IN_TEXT.sub(r"\1***@", str(url))
     if "password" in parsed.query:
         parsed = parsed.update_query_dict({"password": "***"})
@@ -141,6 +142,8 @@ class Database:
         config = alembic_config()
         with self.engine.connect() as conn:
             raw = conn.connection.driver_connection
+            if raw is None:  # only after the pool invalidated it: nothing to migrate with
+                raise RuntimeError("the database connection was closed before the migration")
             if self.dialect == "sqlite":
                 # SQLite ignores this pragma inside a transaction, and batch migrations rebuild
                 # tables: referencing rows must survive the DROP, so turn checks off around it.

@@ -165,22 +165,20 @@ def member_roles(session: Session, contact_id: str) -> list[Member]:
     statement = (
         select(Member)
         .where(Member.contact_id == contact_id)
-        .order_by(Member.community_code, Member.id)
+        .order_by(Member.community_code, col(Member.id))
     )
     return list(session.exec(statement).all())
 
 
 def secretary_ids(session: Session) -> list[str]:
     """The WeChat ids of every community's secretaries, as the database holds them now."""
-    statement = (
-        select(Member.contact_id).where(Member.role == "secretary").order_by(Member.id).distinct()
-    )
-    return list(dict.fromkeys(session.exec(statement).all()))
+    statement = select(Member.contact_id).where(Member.role == "secretary")
+    return list(dict.fromkeys(session.exec(statement.order_by(col(Member.id))).all()))
 
 
 def members_by_name(session: Session, name: str) -> list[Member]:
     """Members whose display name is exactly ``name`` (names are not unique), oldest first."""
-    statement = select(Member).where(Member.name == name).order_by(Member.id)
+    statement = select(Member).where(Member.name == name).order_by(col(Member.id))
     return list(session.exec(statement).all())
 
 

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import NamedTuple
 
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from storage.models import Ticket, TicketReport
@@ -37,26 +38,27 @@ def candidates(
     one ``source_msg_id`` made; only the columns the score needs (loading whole tickets for
     hundreds of candidates would cost more than the scoring itself)."""
     stmt = (
-        select(
-            Ticket.id,
-            Ticket.location,
-            Ticket.search_text,
-            Ticket.klass,
-            Ticket.created_at,
-            Ticket.lat,
-            Ticket.lon,
+        # Seven columns: past the four sqlmodel's select is typed for, so SQLAlchemy's own.
+        select_columns(
+            col(Ticket.id),
+            col(Ticket.location),
+            col(Ticket.search_text),
+            col(Ticket.klass),
+            col(Ticket.created_at),
+            col(Ticket.lat),
+            col(Ticket.lon),
         )
         .where(
-            Ticket.community_code == community,
-            Ticket.category == category,
+            col(Ticket.community_code) == community,
+            col(Ticket.category) == category,
             col(Ticket.state).in_(list(open_states)),
             col(Ticket.created_at) >= since,
-            Ticket.source_msg_id != source_msg_id,
+            col(Ticket.source_msg_id) != source_msg_id,
         )
         .order_by(col(Ticket.id).desc())
         .limit(limit)
     )
-    return [Candidate(*row) for row in session.exec(stmt) if row[0] is not None]
+    return [Candidate(*row) for row in session.execute(stmt) if row[0] is not None]
 
 
 def has_report_from(session: Session, ticket_id: int | None, reporter_id: str) -> bool:

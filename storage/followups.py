@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select, update
 
+from storage.checks import saved_id
 from storage.models import FollowUp, Ticket
 
 _TOUCHED = "liufang.touched_tickets"
@@ -25,14 +26,14 @@ def note_touched(session: Session, ticket: Ticket) -> None:
     objects only weakly, and the planner should find the ticket there instead of reading it
     again.
     """
-    assert ticket.id is not None
-    session.info.setdefault(_TOUCHED, {})[ticket.id] = ticket
+    ticket_id = saved_id(ticket)
+    session.info.setdefault(_TOUCHED, {})[ticket_id] = ticket
 
 
 def note_created(session: Session, ticket: Ticket) -> None:
     """Remember that ``ticket`` was created in this transaction: it has no follow-ups yet."""
-    assert ticket.id is not None
-    session.info.setdefault(_CREATED, set()).add(ticket.id)
+    ticket_id = saved_id(ticket)
+    session.info.setdefault(_CREATED, set()).add(ticket_id)
     note_touched(session, ticket)
 
 

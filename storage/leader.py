@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import socket
 import time
@@ -28,8 +29,11 @@ from typing import IO, Any
 
 from sqlalchemy import Row, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import Database
+
+log = logging.getLogger(__name__)
 
 LEASE_NAME = "main"
 _STARTUP_LOCK = 0x6C6976  # next to the migration lock of storage.db; any shared constant
@@ -172,7 +176,7 @@ class Lease:
         whatever the database would say)."""
         return self.epoch is not None and self._monotonic() < self._valid_until
 
-    def _call(self, statement: Any, **params: object) -> Row[Any] | None:
+    def _call(self, statement: Any, **params: object) -> Row[*tuple[Any, ...]] | None:
         """Run one lease statement in its own transaction; the row it returned, if any."""
         with self._db.engine.connect() as conn:
             conn.execute(_ENSURE, {"name": LEASE_NAME})
@@ -195,7 +199,8 @@ class Lease:
                 row = self._call(_TAKE, lease=self.lease_seconds)
                 if row is not None:
                     self.epoch, self.previous_holder = int(row[0]), str(row[1] or "")
-        except Exception:
+        except SQLAlchemyError as exc:  # unreachable: not renewed; the local deadline stands
+            log.warning("leadership: the lease could not be renewed or taken: %s", exc)
             return self.held
         if self.epoch is not None:
             self._valid_until = started + self.lease_seconds * (1 - SAFETY_FRACTION)
@@ -205,8 +210,10 @@ class Lease:
         """Give the lease up at once (a clean stop): the standby takes over on its next check."""
         epoch, self.epoch, self._valid_until = self.epoch, None, 0.0
         if epoch is not None:
-            with contextlib.suppress(Exception):
+            try:
                 self._call(_RELEASE, epoch=epoch)
+            except SQLAlchemyError as exc:  # the standby takes over when the lease runs out
+                log.warning("leadership: the lease could not be handed over: %s", exc)
 
     def state(self) -> LeaseState | None:
         """The lease row now, or None before anyone took it."""
@@ -228,7 +235,8 @@ def ensure_no_runner(url: str) -> None:
             return
         try:
             state = Lease(db, 1).state()
-        except Exception:  # no leadership table yet: nothing has run on this version
+        except SQLAlchemyError:  # no leadership table yet: nothing has run on this version
+            log.info("no leadership table: no liufang process has run on this database")
             return
         if state is not None and state.seconds_left > 0:
             raise LeaderBusy(

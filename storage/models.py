@@ -338,6 +338,9 @@ class OutboxMessage(SQLModel, table=True):
     claim_epoch: int = Field(
         default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"}
     )
+    # Added in revision 0018: when the sender gave up on the row (dead letter: its recipient
+    # refused every attempt); it is no longer due, and the dashboard lists it.
+    dead_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class Leadership(SQLModel, table=True):
@@ -357,3 +360,33 @@ class Leadership(SQLModel, table=True):
 # tests comparing it).
 from storage import audit as _audit  # noqa: E402,F401
 from storage.volunteers import models as _volunteers  # noqa: E402,F401
+
+
+class FailedInbound(SQLModel, table=True):
+    """A message a person sent whose handling failed (revision 0018); see storage.failed.
+
+    Kept whole so it can be handled again (``liufang retry-failed``) and shown on the
+    dashboard; ``settled_at`` is set in the transaction that finally handled it.
+    """
+
+    __tablename__ = "failed_inbound"
+
+    id: int | None = Field(default=None, primary_key=True)
+    msg_id: str = Field(unique=True, max_length=200)
+    stage: str = Field(max_length=16)  # dispatcher | channel: where it failed
+    room_id: str | None = Field(default=None, max_length=128)
+    room_topic: str = Field(default="", max_length=200)
+    sender_id: str = Field(max_length=128)
+    sender_name: str = Field(default="", max_length=200)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    kind: str = Field(default="text", max_length=16)
+    mention_ids: str = Field(default="", max_length=2000)  # comma-joined contact ids
+    is_to_bot: bool = Field(default=False)
+    details: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON pairs
+    sent_at: datetime = Field(sa_type=UtcDateTime)  # when the person sent it
+    error: str = Field(default="", max_length=500)  # the last failure, type and message
+    failures: int = Field(default=1)
+    failed_at: datetime = Field(sa_type=UtcDateTime)  # the first failure
+    last_failed_at: datetime = Field(sa_type=UtcDateTime)
+    retries: int = Field(default=0)
+    settled_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)

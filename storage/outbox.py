@@ -113,7 +113,9 @@ def _due_statement(
     # The sender skips rooms (and private recipients) it cannot serve now, so that their
     # backlog does not fill the batch and hide the rows of other rooms behind it.
     statement = select(OutboxMessage).where(
-        col(OutboxMessage.delivered_at).is_(None), col(OutboxMessage.not_before) <= now
+        col(OutboxMessage.delivered_at).is_(None),
+        col(OutboxMessage.not_before) <= now,
+        col(OutboxMessage.dead_at).is_(None),
     )
     if skip_rooms:
         statement = statement.where(
@@ -178,11 +180,39 @@ def claim(
 
 
 def pending(session: Session) -> list[OutboxMessage]:
-    """Every undelivered message, whenever it is due, oldest first."""
+    """Every undelivered message still being tried, whenever it is due, oldest first."""
     statement = (
         select(OutboxMessage)
-        .where(col(OutboxMessage.delivered_at).is_(None))
+        .where(col(OutboxMessage.delivered_at).is_(None), col(OutboxMessage.dead_at).is_(None))
         .order_by(col(OutboxMessage.id))
+    )
+    return list(session.exec(statement).all())
+
+
+def mark_dead(session: Session, msg_ids: Sequence[int], error: str, now: datetime) -> None:
+    """Give up on messages whose recipient refused every attempt (a dead letter): they are no
+    longer due, so the recipient's later rows go; the dashboard lists them."""
+    if not msg_ids:
+        return
+    session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(msg_ids), col(OutboxMessage.delivered_at).is_(None))
+        .values(
+            dead_at=now,
+            attempts=OutboxMessage.attempts + 1,
+            last_error=error[:_LAST_ERROR_MAX],
+        )
+    )
+    session.flush()
+
+
+def dead_letters(session: Session, limit: int = 100) -> list[OutboxMessage]:
+    """The messages given up on, newest first."""
+    statement = (
+        select(OutboxMessage)
+        .where(col(OutboxMessage.dead_at).is_not(None), col(OutboxMessage.delivered_at).is_(None))
+        .order_by(col(OutboxMessage.dead_at).desc(), col(OutboxMessage.id).desc())
+        .limit(limit)
     )
     return list(session.exec(statement).all())
 

@@ -15,6 +15,7 @@ from functools import reduce
 from typing import Any
 
 from sqlalchemy import (
+    ColumnClause,
     ColumnElement,
     Executable,
     Integer,
@@ -42,7 +43,7 @@ _SEPARATORS = re.compile(r"[\s\x00]+")
 
 # Both the column and the expression of the GIN index: the planner uses an expression index
 # only for the identical expression, so the configuration is a literal, never a parameter.
-_PG_CONFIG = literal_column("'simple'::regconfig")
+_PG_CONFIG: ColumnClause[Any] = literal_column("'simple'::regconfig")
 
 # CROSS JOIN fixes the FTS table as the outer loop: FTS5 walks its doclist newest first and
 # the join stops at the LIMIT. A cost-based choice could start from the community index instead

@@ -21,8 +21,8 @@ def tickets_of_person(
         .where(
             Ticket.community_code == community,
             or_(
-                Ticket.reporter_id == contact_id,
-                Ticket.assignee_id == contact_id,
+                col(Ticket.reporter_id) == contact_id,
+                col(Ticket.assignee_id) == contact_id,
                 col(Ticket.id).in_(joined),
             ),
         )
@@ -68,7 +68,7 @@ def resolved_for_rating(session: Session, community: str, contact_id: str) -> li
         .where(
             Ticket.community_code == community,
             Ticket.state == "resolved",
-            (Ticket.reporter_id == contact_id) | col(Ticket.id).in_(joined),
+            (col(Ticket.reporter_id) == contact_id) | col(Ticket.id).in_(joined),
         )
         .order_by(col(Ticket.id))
     )

@@ -13,6 +13,7 @@ import psycopg.errors
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.checks import saved_id
 from storage.followups import note_created, note_touched
 from storage.models import (
     REPORT_SOURCE_MSG_UNIQUE,
@@ -40,7 +41,8 @@ class DuplicateSource(IntegrityError):
 
     def __init__(self, source_msg_id: str, cause: IntegrityError) -> None:
         """Wrap the database's refusal, remembering which message was a repeat."""
-        super().__init__(cause.statement, cause.params, cause.orig, cause.hide_parameters)
+        orig = cause.orig if cause.orig is not None else cause
+        super().__init__(cause.statement, cause.params, orig, cause.hide_parameters)
         self.source_msg_id = source_msg_id
 
 
@@ -70,10 +72,10 @@ def create_ticket(
         with session.begin_nested():
             session.add(ticket)
             session.flush()
-            assert ticket.id is not None  # the flush assigned it
+            ticket_id = saved_id(ticket)
             session.add(
                 TicketEvent(
-                    ticket_id=ticket.id,
+                    ticket_id=ticket_id,
                     at=ticket.created_at,
                     actor_id=actor_id,
                     actor_name=actor_name,
@@ -125,14 +127,14 @@ def add_event(
     note: str = "",
 ) -> TicketEvent:
     """Record one step of a ticket's history, moving it to ``to_state`` when given."""
-    assert ticket.id is not None
+    ticket_id = saved_id(ticket)
     from_state = ticket.state
     if to_state is not None:
         ticket.state = to_state
     ticket.updated_at = at
     session.add(ticket)
     event = TicketEvent(
-        ticket_id=ticket.id,
+        ticket_id=ticket_id,
         at=at,
         actor_id=actor_id,
         actor_name=actor_name,

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from handlers.errors import FailureSink
 from handlers.events import Inbound, Reply
 
 InboundCallback = Callable[[Inbound], Awaitable[None]]
@@ -52,12 +53,14 @@ class SelfReporting(Protocol):
     ``notify`` is set by the app to queue the channel's own notices (the "was offline" note)
     through the outbox; ``lost_listeners`` are told why each connection was dropped;
     ``secretaries`` (set by the app) reads who may invite the bot and hears of a long
-    disconnection from the database, which owns the directory after the first start.
+    disconnection from the database, which owns the directory after the first start;
+    ``errors`` keeps a message the channel could not read or hand over (the error hook).
     """
 
     notify: Notify | None
     lost_listeners: list[Callable[[str], None]]
     secretaries: Callable[[], Sequence[str]] | None
+    errors: FailureSink | None
 
 
 def text_limit(channel: object) -> int | None:

@@ -13,7 +13,6 @@ invitations (it builds an abstract ``RoomInvitation``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
 import socket
@@ -33,6 +32,7 @@ from bot.channels.wechaty_events import EventMapper
 from bot.channels.wechaty_session import Session, sent_once, track_sends
 from bot.config import Settings
 from bot.watchdog import StallCheck, Watchdog, WatchdogTimes
+from handlers.errors import CHANNEL, FailureSink, masked_id
 from handlers.events import Reply
 
 from wechaty import Contact, Room, Wechaty, WechatyOptions  # isort: skip
@@ -47,7 +47,10 @@ class _HarmlessScanAssert(logging.Filter):
     scan status is a str, while every puppet sends an enum); nothing is wrong, it misleads."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.msg == "internal error <%s>" and not str(record.args[0]))
+        args = record.args
+        return not (
+            record.msg == "internal error <%s>" and isinstance(args, tuple) and not str(args[0])
+        )
 
 
 logging.getLogger("Wechaty").addFilter(_HarmlessScanAssert())
@@ -143,6 +146,15 @@ class WechatyChannel:
         self._stopping = False
         self._born = time.monotonic()  # offline since start-up until the first log-in
 
+    @property
+    def errors(self) -> FailureSink | None:
+        """The error hook a message that could not be read or handled is kept by."""
+        return self.events.errors
+
+    @errors.setter
+    def errors(self, hook: FailureSink | None) -> None:
+        self.events.errors = hook
+
     async def start(self, on_inbound: InboundCallback) -> None:
         """Begin connecting (in the background) and feeding messages to ``on_inbound``."""
         self._on_inbound = on_inbound
@@ -158,8 +170,10 @@ class WechatyChannel:
         self._stopping = True
         await self.watchdog.stop()
         if self._runner is not None:
-            with contextlib.suppress(Exception):
+            try:
                 await self._runner
+            except Exception as exc:  # the connection is being dropped either way
+                log.warning("WeChat: the watchdog ended with an error: %r", exc)
         self.events.online = False  # replies still queued wait in the outbox for next time
         try:
             await asyncio.wait_for(self.events.queue.join(), drain_seconds)
@@ -257,8 +271,12 @@ class WechatyChannel:
             return
         for reply in replies:
             if reply.to_id:
-                with contextlib.suppress(Exception):
+                try:
                     await self.say_private(reply.to_id, reply.text)
+                except Exception as exc:  # no outbox to retry from: the notice is lost, said
+                    log.warning(
+                        "WeChat: a notice to %s was not sent: %r", masked_id(reply.to_id), exc
+                    )
 
     async def _connect(self) -> Session:
         """Open a new connection (a Watchdog ``connect``); its stream runs in a task."""
@@ -302,13 +320,17 @@ class WechatyChannel:
         queue = self.events.queue
         while True:
             pending = await queue.get()
+            inbound = None
             try:
                 inbound = await pending
                 if inbound is not None and self._on_inbound is not None:
                     await self._on_inbound(inbound)
                     self.stats["handled"] += 1
-            except Exception:
-                log.exception("WeChat: could not handle a received message")
+            except Exception as exc:  # the error hook: logged with context and kept
+                if inbound is None or self.events.errors is None:
+                    log.exception("WeChat: could not handle a received message")
+                else:
+                    await asyncio.to_thread(self.events.errors, inbound, exc, stage=CHANNEL)
             finally:
                 queue.task_done()
 

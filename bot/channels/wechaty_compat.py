@@ -67,7 +67,7 @@ def apply() -> None:
     from wechaty_puppet.schemas.puppet import PuppetOptions
 
     # The dataclass check in 3.11 treats an unhashable default as mutable; see the docstring.
-    PuppetOptions.__hash__ = object.__hash__  # type: ignore[assignment,method-assign]
+    PuppetOptions.__hash__ = object.__hash__
     _applied = True
 
 

@@ -8,7 +8,6 @@ in ``bot/channels/wechaty.py`` creates the connection and attaches this mapper t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import Counter
@@ -24,6 +23,7 @@ from bot.channels.wechat_text import (
     strip_bot_mention,
 )
 from bot.config import Settings
+from handlers.errors import CHANNEL, FailureSink
 from handlers.events import Inbound, Reply
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ class EventMapper:
         # Ids the config knows; others are printed once so the operator can copy them in.
         rooms = {g.room_id for c in settings.communities for g in c.groups}
         self._known = {m.id for m in members} | rooms
+        self._member_names = {m.id: m.name for m in members}  # for a message read from its payload
         # Futures of Inbounds (None: nothing to handle), queued in the order events arrived.
         self.queue: asyncio.Queue[asyncio.Future[Inbound | None]] = asyncio.Queue()
         self.stats: Counter[str] = Counter()
@@ -65,6 +66,8 @@ class EventMapper:
         self.offline_notice_seconds = 600.0
         self.watchdog: Watchdog | None = None
         self.notify_private: Callable[[Sequence[Reply]], Awaitable[None]] | None = None
+        # The error hook (the dispatcher's): keeps a message that could not be read.
+        self.errors: FailureSink | None = None
         self._bot: Any = None
 
     def attach(self, bot: Any, puppet: Any) -> None:
@@ -114,8 +117,10 @@ class EventMapper:
     async def _on_login(self, payload: Any) -> None:
         self._alive()
         contact = self._bot.Contact.load(payload.contact_id)
-        with contextlib.suppress(Exception):
+        try:
             await contact.ready()
+        except Exception as exc:  # the puppet's own failure: the configured name is used
+            log.info("WeChat: could not load the bot's own contact (%s)", exc)
         self.self_id, self.self_name = payload.contact_id, contact.name or self._bot_name
         was_offline, self.online = self.offline_since, True
         self.offline_since, self.needs_scan = None, False
@@ -154,7 +159,42 @@ class EventMapper:
         self.last_message = time.monotonic()
         if self.watchdog is not None:
             self.watchdog.message()
-        self._enqueue(self._message_inbound(msg))
+        self._enqueue(self._readable(msg, self._message_inbound(msg)))
+
+    async def _readable(self, msg: Any, making: Awaitable[Inbound | None]) -> Inbound | None:
+        """The Inbound of ``msg``; one that could not be read is kept by the error hook with
+        what its payload says, so a person's message is never lost to a gateway hiccup."""
+        try:
+            return await making
+        except Exception as exc:  # whatever the puppet raised while reading it
+            self.stats["unreadable"] += 1
+            bare = self._bare_inbound(msg)
+            if bare is None or self.errors is None:
+                log.error("WeChat: could not read a message: %r", exc, exc_info=exc)
+            else:
+                await asyncio.to_thread(self.errors, bare, exc, stage=CHANNEL)
+            return None
+
+    def _bare_inbound(self, msg: Any) -> Inbound | None:
+        """What a message's payload says, without asking the gateway anything more."""
+        payload = getattr(msg, "payload", None)
+        msg_id = getattr(msg, "message_id", None)
+        if payload is None or not msg_id:
+            return None
+        room_id = getattr(payload, "room_id", None) or None
+        sender = str(getattr(payload, "from_id", "") or "")
+        mentions = tuple(i for i in (getattr(payload, "mention_ids", None) or []) if i)
+        return Inbound(
+            msg_id=str(msg_id),
+            room_id=room_id,
+            room_topic="",
+            sender_id=sender,
+            sender_name=self._member_names.get(sender, sender),
+            text=str(getattr(payload, "text", "") or ""),
+            at=self._clock(),
+            mentions=tuple(i for i in mentions if i != self.self_id),
+            is_to_bot=room_id is None or self.self_id in mentions,
+        )
 
     async def _message_inbound(self, msg: Any) -> Inbound | None:
         talker = msg.talker()
@@ -169,8 +209,10 @@ class EventMapper:
         name, topic = talker.name, ""
         if room is not None:
             topic = await room.topic() or ""
-            with contextlib.suppress(Exception):  # group nicknames are optional for puppets
+            try:
                 name = await room.alias(talker) or name
+            except Exception as exc:  # group nicknames are optional for puppets
+                log.debug("WeChat: no group nickname for %s: %s", talker.contact_id, exc)
         mention_ids = [i for i in (msg.payload.mention_ids or []) if i]
         text, named = strip_bot_mention(msg.text() if kind == "text" else "", self._names())
         to_bot = room is None or named or self.self_id in mention_ids

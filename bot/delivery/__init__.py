@@ -21,7 +21,9 @@ caused it); :class:`OutboxSender` delivers them through the channel:
   downtime this coalesces what fell due into one message per room.
 - **Quiet hours**: a non-urgent ``followup`` is deferred (``not_before``) to the end of the
   quiet hours; urgent follow-ups and replies always go.
-- **Retries**: exponential backoff from 2 s, capped at ``retry_max_minutes``; never dropped.
+- **Retries**: exponential backoff from 2 s, capped at ``retry_max_minutes``. A recipient that
+  refuses every attempt while the channel is up becomes a dead letter after ``MAX_FAILURES``
+  failures in a row (:mod:`bot.delivery.deadletter`); nothing is dropped unseen.
 - **Exactly once**: see :mod:`bot.delivery.sender` for the one window where it is not.
 """
 

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from bot.delivery.split import units
 from handlers.policy import FollowUpRules
+from storage.checks import saved_id
 from storage.models import OutboxMessage
 from storage.outbox import MENTIONS_PER_MESSAGE, mention_list
 
@@ -44,14 +45,14 @@ class Outgoing:
     @classmethod
     def of(cls, row: OutboxMessage) -> Outgoing:
         """The message for one row."""
-        assert row.id is not None
+        row_id = saved_id(row)
         return cls(
             key=recipient(row),
             room_id=row.room_id,
             to_id=None if row.room_id else row.to_id,
             text=row.text,
             mention_ids=list(mention_list(row)),
-            row_ids=[row.id],
+            row_ids=[row_id],
             kind=row.kind,
             urgent=row.urgent,
             sent_chars=row.sent_chars,
@@ -112,9 +113,9 @@ def plan(
     by_key: dict[str, list[Outgoing]] = {}
     # Urgent rows jump every room's queue; within a priority the order is the rows' order.
     for row in sorted(rows, key=lambda r: (not r.urgent, r.id or 0)):
-        assert row.id is not None
+        row_id = saved_id(row)
         if is_held_for_quiet(row, now, quiet):
-            result.defer_ids.append(row.id)
+            result.defer_ids.append(row_id)
             continue
         by_key.setdefault(recipient(row), []).append(Outgoing.of(row))
     if result.defer_ids and quiet is not None:

@@ -7,8 +7,9 @@ the channel and as done the instant the channel returns, with no ``await`` in be
 only then marked in the outbox in its own transaction. After a crash, :meth:`recover` marks
 what the journal saw done and resends only the parts whose send is unknown (begun, never
 done: the process died while the network had them) — the one way a part can go out twice.
-Nothing is ever dropped: a row that cannot go now (rate limit, quiet hours, a failed room
-waiting for its retry) stays pending.
+Nothing is dropped unseen: a row that cannot go now (rate limit, quiet hours, a failed room
+waiting for its retry) stays pending; one whose recipient refuses it every time becomes a dead
+letter (bot/delivery/deadletter.py), alerted and listed on the dashboard.
 
 One sender per database: two processes flushing the same outbox would both send a row.
 ``may_send`` is the leadership fence (bot/leader.py): it is asked before every part, so a
@@ -24,8 +25,9 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Protocol
 
-from bot.channels.base import Channel, is_rate_limited, text_limit
+from bot.channels.base import Channel, channel_status, is_rate_limited, text_limit
 from bot.config_rules import DeliverySettings
+from bot.delivery.deadletter import DeadLetter, DeadLetterListener, Strikes
 from bot.delivery.plan import Outgoing, plan
 from bot.delivery.ratelimit import RateLimits
 from bot.delivery.split import next_part
@@ -88,6 +90,7 @@ class OutboxSender:
         observer: DeliveryObserver | None = None,
         claimant: Callable[[], outbox.Claimant] | None = None,
         journal: SendJournal | None = None,
+        strikes: Strikes | None = None,
     ) -> None:
         self._db = db
         self._claimant = claimant
@@ -115,6 +118,9 @@ class OutboxSender:
         # A recipient whose send failed waits for that row's retry, so later rows do not
         # overtake it (or slip between the parts of a long text).
         self._held: dict[str, datetime] = {}
+        # A recipient that refuses every message is given up on (bot/delivery/deadletter.py).
+        self.strikes = strikes or Strikes()
+        self.on_dead_letter: DeadLetterListener | None = None
         # One flush at a time, so the periodic loop and a wake-up never send a row twice.
         self._lock = asyncio.Lock()
 
@@ -189,9 +195,10 @@ class OutboxSender:
             try:
                 if message.room_id:
                     await self._channel.say(message.room_id, part, mentions)
-                else:
-                    assert message.to_id is not None
+                elif message.to_id:
                     await self._channel.say_private(message.to_id, part)
+                else:  # outbox.enqueue refuses such a row: counted as a failure if one is found
+                    raise ValueError(f"outbox row(s) {message.row_ids} have no recipient")
             except Exception as exc:
                 if journal is not None:
                     journal.failed(rows, start)
@@ -202,6 +209,7 @@ class OutboxSender:
             if journal is not None:
                 journal.done(rows, start)  # no await since the channel returned
             self._limits.record(message.key, now)
+            self.strikes.succeeded(message.key)
             if last:
                 await asyncio.to_thread(self._mark_delivered, message.row_ids)
                 if self.observer is not None:
@@ -211,11 +219,36 @@ class OutboxSender:
             start = message.sent_chars = nxt
 
     async def _failed(self, message: Outgoing, exc: Exception) -> None:
+        up = channel_status(self._channel).logged_in
+        if self.strikes.failed(message.key, channel_up=up):
+            await self._give_up(message, repr(exc))
+            return
         retry_at = await asyncio.to_thread(self._mark_failed, message.row_ids, repr(exc))
         self._held[message.key] = retry_at
         log.warning(
             "sending outbox row(s) %s failed (%s); retry at %s", message.row_ids, exc, retry_at
         )
+
+    async def _give_up(self, message: Outgoing, error: str) -> None:
+        """A dead letter: the rows are no longer due, the recipient's next rows may go."""
+        await asyncio.to_thread(self._mark_dead, message.row_ids, error)
+        self._held.pop(message.key, None)
+        first = self.strikes.gave_up(message.key)
+        log.error(
+            "outbox row(s) %s to %s given up after %d failures in a row (%s): dead letter",
+            message.row_ids,
+            message.key,
+            self.strikes.limit,
+            error,
+        )
+        if self.on_dead_letter is not None:
+            letter = DeadLetter(message.key, tuple(message.row_ids), message.text, error, first)
+            await self.on_dead_letter(letter)
+
+    def _mark_dead(self, row_ids: list[int], error: str) -> None:
+        with self._db.session() as session:
+            outbox.mark_dead(session, row_ids, error, self._clock())
+            session.commit()
 
     def _due(self, now: datetime, skip: set[str]) -> list[OutboxMessage]:
         rooms = {k.removeprefix("room:") for k in skip if k.startswith("room:")}
@@ -247,8 +280,10 @@ class OutboxSender:
         return await asyncio.to_thread(self._recover)
 
     def _recover(self) -> int:
-        assert self.journal is not None
-        lines = self.journal.pending()
+        journal = self.journal
+        if journal is None:
+            return 0
+        lines = journal.pending()
         unknown = 0
         with self._db.session() as session:
             for row_id, start, end, state in lines:
@@ -262,7 +297,7 @@ class OutboxSender:
                 elif row.sent_chars < end <= len(row.text):
                     outbox.mark_progress(session, row_id, end)
             session.commit()
-        self.journal.forget([line[0] for line in lines])
+        journal.forget([line[0] for line in lines])
         if unknown:
             log.warning(
                 "outbox: send unknown: %d part(s) were handed to the chat network when the last"

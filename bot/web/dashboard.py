@@ -42,6 +42,7 @@ from handlers.hall.meetings import agenda, current, is_live, upcoming
 from handlers.policy import Policy
 from handlers.privacy import mask
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, STATE_LABELS
+from storage.checks import saved_id
 
 SNIPPET_CHARS = 60
 
@@ -74,9 +75,9 @@ class Row:
 def list_row(t: ListItem, now: datetime, names: dict[str, str], policy: Policy) -> Row:
     """The list line of ticket ``t``; times in ``now``'s zone."""
     tz = now.tzinfo
-    assert t.id is not None
+    t_id = saved_id(t)
     return Row(
-        id=t.id,
+        id=t_id,
         klass=t.klass,
         text=snippet(t),
         plus_ones=t.plus_ones,
@@ -194,8 +195,8 @@ async def hall_page(request: web.Request) -> web.StreamResponse:
                 if meeting is None or meeting.starts_at > now or not is_live(meeting, now):
                     meeting = upcoming(session, code, now, context.services.policy)
                     title = "下次议事厅会议"
-                assert meeting.id is not None
-                items = agenda(session, [meeting.id])[meeting.id]
+                meeting_id = saved_id(meeting)
+                items = agenda(session, [meeting_id])[meeting_id]
                 halls.append({"name": name, "title": title, "meeting": meeting, "agenda": items})
             session.commit()
         return halls

@@ -24,6 +24,7 @@ from handlers.vocabulary import (
     ROLE_LABELS,
     STATE_LABELS,
 )
+from storage.checks import zone_of
 from storage.models import Ticket
 
 BOM = "\ufeff"
@@ -60,8 +61,7 @@ def row(ticket: Ticket, names: dict[str, str], now: datetime, policy: Policy) ->
     def local(dt: datetime | None) -> str:
         return dt.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M") if dt else ""
 
-    assert now.tzinfo is not None
-    overdue = is_overdue(ticket, now, policy, now.tzinfo)
+    overdue = is_overdue(ticket, now, policy, zone_of(now))
     return [
         ticket_ref(ticket.id),
         names.get(ticket.community_code, ticket.community_code),

@@ -22,6 +22,7 @@ from handlers.followups import overdue
 from handlers.followups.overdue import overdue_where
 from handlers.policy import Policy
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, STATES
+from storage.checks import zone_of
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
 from storage.models import Ticket
 from storage.search import newest_matching, query_terms
@@ -162,9 +163,7 @@ LIST_COLUMNS = (
 
 def is_overdue(ticket: ListItem, now: datetime, policy: Policy) -> bool:
     """超期 as ``handlers.followups.overdue`` defines it, for a list line or a ticket."""
-    tz = now.tzinfo
-    assert tz is not None
-    return overdue.is_overdue(ticket, now, policy, tz)
+    return overdue.is_overdue(ticket, now, policy, zone_of(now))
 
 
 def list_page(session: Session, query: ListQuery | None, page: int) -> tuple[list[ListItem], bool]:
@@ -175,7 +174,7 @@ def list_page(session: Session, query: ListQuery | None, page: int) -> tuple[lis
     statement = (
         query.select(dialect, *LIST_COLUMNS).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     )
-    rows: list[ListItem] = list(session.execute(statement).all())  # type: ignore[arg-type]
+    rows: list[ListItem] = list(session.execute(statement).all())
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 

@@ -79,7 +79,10 @@ def setup_templates(app: web.Application) -> jinja2.Environment:
 
 def add_nav_link(app: web.Application, href: str, label: str) -> None:
     """Add a page to the header menu of every logged-in page (after the dashboard's)."""
-    setup_templates(app).globals["nav"].append((href, label))
+    nav = setup_templates(app).globals["nav"]
+    if not isinstance(nav, list):  # set by setup_templates: a list of (href, label)
+        raise TypeError(f"the header menu is a {type(nav).__name__}, not a list")
+    nav.append((href, label))
 
 
 def render(

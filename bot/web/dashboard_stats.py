@@ -11,10 +11,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 from markupsafe import Markup
 from sqlalchemy import func, literal_column
+from sqlalchemy.sql.functions import Function
 from sqlmodel import Session, col, select
 
 from bot.web.charts import CLASS_COLORS, Bar, Series, hbars, stacked_bars
@@ -84,7 +86,7 @@ def week_start(now: datetime) -> datetime:
     return datetime.combine(monday, datetime.min.time(), tzinfo=now.tzinfo)
 
 
-def _local_day(session: Session, now: datetime) -> object:
+def _local_day(session: Session, now: datetime) -> Function[Any]:
     # Tickets store UTC; a week is counted in local days. The offset is fixed over the span
     # (Asia/Shanghai keeps no summer time), and the day is computed by the database.
     offset = now.utcoffset() or timedelta(0)

@@ -66,9 +66,10 @@ class RequestFeed:
                 del self._cache[next(iter(self._cache))]
         out = []
         for ticket_id, _, _ in keys:
-            entry = fresh.get(ticket_id) or found[ticket_id]
-            assert entry is not None
-            out.append(entry[2])
+            cached = fresh.get(ticket_id) or found[ticket_id]
+            if cached is None:  # matched, then gone before its columns were read: not listed
+                continue
+            out.append(cached[2])
         return out
 
     def _render(self, session: Session, ids: list[int]) -> dict[int, tuple[Any, str, bytes]]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from multidict import MultiMapping
 from sqlalchemy import String, type_coerce
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from bot.web.open311_format import (
@@ -34,24 +35,28 @@ _ID = re.compile(r"^\s*[Tt#]?(\d{1,12})\s*$")
 # The last change as the database stores it, compared for equality only: reading it without
 # the datetime conversion makes checking 1,000 cached requests several times cheaper.
 VERSION = type_coerce(Ticket.updated_at, String()).label("version")
-COLUMNS = (
-    Ticket.id,
-    Ticket.community_code,
-    Ticket.grid,
-    Ticket.reporter_name,
-    Ticket.text,
-    Ticket.category,
-    Ticket.route,
-    Ticket.location,
-    Ticket.responsible,
-    Ticket.state,
-    Ticket.created_at,
-    Ticket.updated_at,
-    Ticket.due_at,
-    Ticket.merged_into,
-    Ticket.resolution,
-    Ticket.lat,
-    Ticket.lon,
+# col(): as column expressions (the class attributes are typed as their Python values).
+COLUMNS = tuple(
+    col(c)
+    for c in (
+        Ticket.id,
+        Ticket.community_code,
+        Ticket.grid,
+        Ticket.reporter_name,
+        Ticket.text,
+        Ticket.category,
+        Ticket.route,
+        Ticket.location,
+        Ticket.responsible,
+        Ticket.state,
+        Ticket.created_at,
+        Ticket.updated_at,
+        Ticket.due_at,
+        Ticket.merged_into,
+        Ticket.resolution,
+        Ticket.lat,
+        Ticket.lon,
+    )
 )
 
 
@@ -119,8 +124,7 @@ def parse_query(
     if start is None and end is None:
         end = now
     if start is None:
-        assert end is not None
-        start = end - MAX_SPAN
+        start = (end or now) - MAX_SPAN
     if end is None:
         end = start + MAX_SPAN
     if end < start:
@@ -165,7 +169,8 @@ def load_rows(session: Session, ids: Collection[int]) -> list[dict[str, Any]]:
     """The published columns of these tickets, as mappings."""
     if not ids:
         return []
-    stmt = select(*COLUMNS, VERSION).where(col(Ticket.id).in_(list(ids)))
+    # SQLAlchemy's select: sqlmodel's is typed for at most four columns.
+    stmt = select_columns(*COLUMNS, VERSION).where(col(Ticket.id).in_(list(ids)))
     return [dict(row._mapping) for row in session.connection().execute(stmt)]
 
 

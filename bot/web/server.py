@@ -23,7 +23,7 @@ from handlers.dispatcher import Dispatcher
 from storage.db import Database
 
 if TYPE_CHECKING:  # the runtime parts the app hands in; the web package needs no import of them
-    from bot.channels.base import Channel, ChannelStatus
+    from bot.channels.base import Channel
     from bot.health import Health
     from bot.metrics import Metrics
 
@@ -46,7 +46,8 @@ class WebContext:
     channel: Channel | None = None  # the simulator pages talk to the simulator channel
     health: Health | None = None  # /healthz
     metrics: Metrics | None = None  # /metrics
-    channel_status: Callable[[], ChannelStatus] | None = None  # the dashboard header's badge
+    # The dashboard header's badge: (css class, label), e.g. ("down", "已掉线 3 分钟").
+    channel_status: Callable[[], tuple[str, str]] | None = None
 
 
 WEB = web.AppKey("liufang.web", WebContext)

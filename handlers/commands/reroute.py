@@ -32,6 +32,7 @@ from handlers.vocabulary import (
     ROUTE_BY_CLASS,
     ROUTE_LABELS,
 )
+from storage.checks import saved_id
 from storage.corrections import record_correction
 from storage.models import Member, Ticket, TicketReport
 
@@ -246,19 +247,19 @@ def merge(ctx: Context, cmd: Command) -> list[Reply]:
     ctx.concerns(main)
     require_open(dup)
     require_open(main)
-    assert dup.id is not None and main.id is not None
+    dup_id, main_id = saved_id(dup), saved_id(main)
     text = (
-        f"您反映的 {ticket_ref(dup.id)} 和 {ticket_ref(main.id)}"
-        f" 是同一个问题，已合并，请关注 {ticket_ref(main.id)}。"
+        f"您反映的 {ticket_ref(dup_id)} 和 {ticket_ref(main_id)}"
+        f" 是同一个问题，已合并，请关注 {ticket_ref(main_id)}。"
     )
     told = tell_reporters(ctx, dup, text, mention=False)
     # The reporters of the duplicate become +1s of the main ticket, so they hear of it.
     ctx.session.execute(
-        update(TicketReport).where(col(TicketReport.ticket_id) == dup.id).values(ticket_id=main.id)
+        update(TicketReport).where(col(TicketReport.ticket_id) == dup_id).values(ticket_id=main_id)
     )
     ctx.session.add(
         TicketReport(
-            ticket_id=main.id,
+            ticket_id=main_id,
             reporter_id=dup.reporter_id,
             reporter_name=dup.reporter_name,
             room_id=dup.room_id,
@@ -270,11 +271,11 @@ def merge(ctx: Context, cmd: Command) -> list[Reply]:
     ctx.session.flush()
     # People, not reports: whoever reported both is counted once.
     main.plus_ones = reporters_besides_first(ctx, main, ANONYMOUS_REPORTER)
-    dup.merged_into = main.id
-    ctx.record(dup, "merge", "merged", f"并入 {ticket_ref(main.id)}")
-    ctx.record(main, "merge", note=f"{ticket_ref(dup.id)} 并入")
+    dup.merged_into = main_id
+    ctx.record(dup, "merge", "merged", f"并入 {ticket_ref(main_id)}")
+    ctx.record(main, "merge", note=f"{ticket_ref(dup_id)} 并入")
     ctx.session.flush()
     done = (
-        f"已把 {ticket_ref(dup.id)} 并入 {ticket_ref(main.id)}，共 {main.plus_ones + 1} 人反映。"
+        f"已把 {ticket_ref(dup_id)} 并入 {ticket_ref(main_id)}，共 {main.plus_ones + 1} 人反映。"
     )
     return [answer(ctx, done), *told]

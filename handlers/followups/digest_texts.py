@@ -14,6 +14,7 @@ from handlers.policy import WEEKDAYS_CN, Policy
 from handlers.teams.hours import hours_text
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, OPEN_STATES
 from storage import digests as digest_queries
+from storage.checks import zone_of
 from storage.volunteers.ledger import served_between
 
 SHOWN_IDS = 5  # ticket numbers listed per line; the rest are counted
@@ -38,8 +39,7 @@ def daily_text(
 ) -> str | None:
     """The morning brief: new since the last one, open by class, overdue, due today; None
     when there is nothing at all to say."""
-    tz = now.tzinfo
-    assert tz is not None
+    tz = zone_of(now)
     rows = digest_queries.open_or_filed_since(session, community, start, OPEN_STATES)
     new: Counter[str] = Counter()
     open_: Counter[str] = Counter()

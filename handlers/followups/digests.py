@@ -135,7 +135,7 @@ def post_due_digests(db: Database, services: Services, *, starting: bool = False
             _mark_seen(session, community, seen, now)
             away = now - seen if seen is not None else None
             back = starting and away is not None and away >= services.policy.digests.long_downtime
-            if back and community in active:
+            if back and away is not None and community in active:
                 enqueue_replies(
                     session,
                     [Reply(_back_text(session, community, away), room_id=room, followup=True)],

@@ -34,6 +34,7 @@ from handlers.followups.planner import answered, load_tickets, plan, plan_key, r
 from handlers.policy import Policy, when
 from handlers.routing import party_label
 from handlers.vocabulary import OPEN_STATES
+from storage.checks import zone_of
 from storage.models import FollowUp, Ticket, TicketEvent, UtcDateTime
 
 LATE_EVENT = "late"
@@ -88,8 +89,7 @@ def overdue_where(dialect: str, now: datetime) -> tuple[ColumnElement[bool], ...
 
 def late(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     """Record a missed first-response deadline and tell the six-party group, once per ticket."""
-    tz = ctx.now.tzinfo
-    assert tz is not None
+    tz = zone_of(ctx.now)
     policy = ctx.services.policy
     tickets = load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
     noted = set(
@@ -112,7 +112,8 @@ def late(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     events = []
     for t in due:
         deadline = respond_by(t, policy, tz)
-        assert deadline is not None  # planned only with a response deadline
+        if deadline is None:  # planned only with a response deadline: re-classed since
+            continue
         events.append(
             {
                 "ticket_id": t.id,

@@ -27,6 +27,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache, partial
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert
 from sqlalchemy.orm.util import identity_key
@@ -37,7 +38,11 @@ from handlers.policy import Deadlines, Policy
 from handlers.vocabulary import OPEN_STATES
 from handlers.workdays import add_working_days, calendar_version
 from storage import followups, ticket_queries
+from storage.checks import zone_of
 from storage.models import FollowUp, Ticket
+
+if TYPE_CHECKING:  # the overdue module imports this one
+    from handlers.followups.overdue import Deadlined
 
 TICKET_FOLLOWUPS = frozenset(
     {"remind", "overdue", "late", "realert", "nudge", "visit", "autoclose"}
@@ -78,21 +83,21 @@ def working_days_after(start: datetime, days: int, at: time, tz: tzinfo) -> date
     return _working_days_after(day, days, at, tz, calendar_version())
 
 
-def response_deadline(ticket: Ticket, deadlines: Deadlines, tz: tzinfo) -> datetime:
+def response_deadline(ticket: Deadlined, deadlines: Deadlines, tz: tzinfo) -> datetime:
     """When a small ticket must have been claimed: working days counted in local time."""
     return working_days_after(
         ticket.created_at, deadlines.small_response_days, deadlines.workday_end, tz
     )
 
 
-def urgent_since(ticket: Ticket, deadlines: Deadlines) -> datetime:
+def urgent_since(ticket: Deadlined, deadlines: Deadlines) -> datetime:
     """When the ticket became urgent: filed so, or re-classed later (which restarts due_at)."""
     if ticket.due_at is None:
         return ticket.created_at
     return max(ticket.created_at, ticket.due_at - timedelta(hours=deadlines.urgent_resolve_hours))
 
 
-def respond_by(ticket: Ticket, policy: Policy, tz: tzinfo) -> datetime | None:
+def respond_by(ticket: Deadlined, policy: Policy, tz: tzinfo) -> datetime | None:
     """The first-response deadline: working days for a small ticket, minutes after it became
     urgent for an urgent one; None for a difficult ticket (the hall answers it)."""
     if ticket.klass == "small":
@@ -103,7 +108,7 @@ def respond_by(ticket: Ticket, policy: Policy, tz: tzinfo) -> datetime | None:
     return None
 
 
-def answered(ticket: Ticket) -> bool:
+def answered(ticket: Deadlined) -> bool:
     """True once someone took the ticket on (认领) or acknowledged it (到场/收到)."""
     return ticket.assignee_id is not None or ticket.acknowledged_at is not None
 
@@ -201,8 +206,7 @@ def reconcile(
     """Make the pending follow-ups of these tickets match their plan; never commits."""
     if not ticket_ids:
         return
-    policy, tz = services.policy, now.tzinfo
-    assert tz is not None, "the clock must be timezone-aware"
+    policy, tz = services.policy, zone_of(now)
     tickets = load_tickets(session, ticket_ids)
     pending: dict[int, list[FollowUp]] = defaultdict(list)
     for row in followups.pending_for_tickets(session, tickets):

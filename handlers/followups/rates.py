@@ -35,6 +35,7 @@ from sqlmodel import Session
 from handlers.followups.planner import respond_by
 from handlers.policy import Policy
 from storage import digests as digest_queries
+from storage.checks import zone_of
 
 RESPONSE_EVENTS = ("claim", "arrive", "progress", "resolve", "reject")
 
@@ -111,13 +112,13 @@ def _response(
 ) -> Rate:
     tickets = digest_queries.filed_for_response(session, community, start, end)
     first = digest_queries.first_response_at(session, community, start, end, RESPONSE_EVENTS)
-    tz = now.tzinfo
-    assert tz is not None
+    tz = zone_of(now)
     hits = total = 0
     for t in tickets:
         deadline = respond_by(t, policy, tz)
-        assert deadline is not None  # small and urgent tickets have one
-        answers = [a for a in (t.acknowledged_at, first.get(t.id)) if a is not None]
+        if deadline is None:  # small and urgent tickets have one; no other is counted
+            continue
+        answers = [a for a in (t.acknowledged_at, first.get(t.id or 0)) if a is not None]
         if answers and min(answers) <= now:
             total += 1
             hits += min(answers) <= deadline
@@ -132,12 +133,12 @@ def _resolution(
     rows = digest_queries.deadlines_in(session, community, start, end)
     hits = total = 0
     for state, resolved_at, due_at in rows:
-        assert due_at is not None
+        if due_at is None:  # the query asks for a deadline
+            continue
         on_time = (
             state in ("resolved", "closed") and resolved_at is not None and resolved_at <= due_at
         )
-        settled = resolved_at if on_time else due_at
-        assert settled is not None
+        settled = resolved_at if on_time and resolved_at is not None else due_at
         if start <= settled < end and settled <= now:
             total += 1
             hits += on_time

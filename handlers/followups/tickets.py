@@ -20,6 +20,7 @@ from handlers.followups.notify import Notices, People, brief, reporter_rooms
 from handlers.followups.planner import load_tickets, plan, plan_key, response_deadline
 from handlers.policy import when
 from handlers.routing import party_label
+from storage.checks import saved_id, zone_of
 from storage.followups import note_touched
 from storage.models import FollowUp, Ticket, TicketEvent
 
@@ -30,8 +31,7 @@ def still_planned(
     ctx: SweepContext, rows: Sequence[FollowUp], tickets: dict[int, Ticket]
 ) -> Iterator[tuple[FollowUp, Ticket]]:
     """The rows whose ticket still plans them now, one per ticket."""
-    tz = ctx.now.tzinfo
-    assert tz is not None
+    tz = zone_of(ctx.now)
     seen: set[int] = set()
     for row in rows:
         ticket = tickets.get(row.ticket_id or 0)
@@ -47,8 +47,7 @@ def planned_by_ticket(
     ctx: SweepContext, rows: Sequence[FollowUp], tickets: dict[int, Ticket]
 ) -> dict[int, tuple[Ticket, list[FollowUp]]]:
     """Every row its ticket still plans, grouped by ticket, earliest first."""
-    tz = ctx.now.tzinfo
-    assert tz is not None
+    tz = zone_of(ctx.now)
     found: dict[int, tuple[Ticket, list[FollowUp]]] = {}
     for row in sorted(rows, key=lambda r: (r.due_at, r.id or 0)):
         ticket = tickets.get(row.ticket_id or 0)
@@ -76,7 +75,7 @@ def remind(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     still ahead is sent (the sooner one when both are), never a stale one in its place.
     """
     tickets, people = _load(ctx, rows)
-    tz, deadlines = ctx.now.tzinfo, ctx.services.policy.deadlines
+    tz, deadlines = zone_of(ctx.now), ctx.services.policy.deadlines
     before = timedelta(hours=ctx.services.policy.followups.remind_before_hours)
     notices = Notices()
     for t, due_rows in planned_by_ticket(ctx, rows, tickets).values():
@@ -106,7 +105,8 @@ def overdue(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     tickets, people = _load(ctx, rows)
     notices = Notices()
     for _row, t in still_planned(ctx, rows, tickets):
-        assert t.due_at is not None  # planned only with a deadline
+        if t.due_at is None:  # planned only with a deadline: removed since
+            continue
         boss, boss_ids = people.secretaries(t.community_code)
         text = (
             f"【超期】{brief(t)} 已过办理期限 {when(t.due_at, ctx.now.tzinfo)}，"
@@ -165,10 +165,10 @@ def _bot_events(
     """
     rows = []
     for t in tickets:
-        assert t.id is not None
+        t_id = saved_id(t)
         rows.append(
             {
-                "ticket_id": t.id,
+                "ticket_id": t_id,
                 "at": ctx.now,
                 "actor_id": BOT_ACTOR,
                 "actor_name": ctx.services.bot_name,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
+
 from handlers.commands.base import Refusal, community_of
 from handlers.commands.parser import Command, ticket_ref
 from handlers.context import Context
@@ -23,6 +25,7 @@ from handlers.routing import party_label, six_party_room
 from handlers.workdays import is_public_holiday
 from storage import followups
 from storage import meetings as stored
+from storage.checks import saved_id
 from storage.models import Ticket
 
 CHAIRS = frozenset({"secretary", "committee"})  # who calls, minutes and closes meetings
@@ -51,8 +54,8 @@ def show_agenda(ctx: Context, cmd: Command) -> list[Reply]:
     if meeting is None or meeting.starts_at > now or not is_live(meeting, now):
         meeting = upcoming(ctx.session, code, now, ctx.services.policy)
         title = "下次议事厅会议"
-    assert meeting.id is not None
-    items = agenda(ctx.session, [meeting.id])[meeting.id]
+    meeting_id = saved_id(meeting)
+    items = agenda(ctx.session, [meeting_id])[meeting_id]
     lines = [f"{title}：", *meeting_head(meeting, now, now.tzinfo), *agenda_lines(items)]
     return [answer(ctx, "\n".join(lines))]
 
@@ -81,14 +84,14 @@ def convene(ctx: Context, cmd: Command) -> list[Reply]:
     waiting = [t for items in agenda(session, later).values() for t in items]
     moved = move_items(session, waiting, first, now, agenda_note(first, now))
     session.flush()
-    assert meeting.id is not None
+    meeting_id = saved_id(meeting)
     lines = ["已安排议事厅临时会议。", *meeting_head(meeting, now, tz)]
     if is_public_holiday(at.date()):  # allowed (an emergency may need it), but say so
         lines.append("注意：这天是法定节假日，请确认各方能到。")
-    lines += agenda_lines(agenda(session, [meeting.id])[meeting.id])
-    if moved and first.id == meeting.id:
+    lines += agenda_lines(agenda(session, [meeting_id])[meeting_id])
+    if moved and first.id == meeting_id:
         lines.append("以上议题已从原定会议移到本次会议。")
-    elif first.id != meeting.id:
+    elif first.id != meeting_id:
         lines.append(f"待议的难事仍在更早的 {when(first.starts_at, tz)} 会议上议。")
     lines.append("会前会在六方群发通知和提醒。")
     return _with_six(ctx, code, "\n".join(lines))
@@ -104,13 +107,13 @@ def adjourn(ctx: Context, cmd: Command) -> list[Reply]:
         raise Refusal(
             f"现在没有在开的议事厅会议。下次会议 {when(nxt.starts_at, tz)}，发「议程」看议程。"
         )
-    assert meeting.id is not None
+    meeting_id = saved_id(meeting)
     meeting.state = "adjourned"
     session.add(meeting)
-    pending = followups.pending_for_meetings(session, [meeting.id])
+    pending = followups.pending_for_meetings(session, [meeting_id])
     followups.finish(session, [p.id for p in pending if p.id is not None], now, "cancelled")
-    todo = agenda(session, [meeting.id])[meeting.id]
-    decided = stored.decided_items(session, meeting.id)
+    todo = agenda(session, [meeting_id])[meeting_id]
+    decided = stored.decided_items(session, meeting_id)
     nxt = upcoming(session, code, now, ctx.services.policy)
     move_items(session, todo, nxt, now, "休会未议完，" + agenda_note(nxt, now))
     session.flush()
@@ -128,7 +131,7 @@ def adjourn(ctx: Context, cmd: Command) -> list[Reply]:
     return _with_six(ctx, code, "\n".join(lines))
 
 
-def _decided_line(ticket: Ticket, tz: object) -> str:
+def _decided_line(ticket: Ticket, tz: tzinfo | None) -> str:
     text = ticket.resolution
     if len(text) > DECIDED_TEXT_CHARS:
         text = text[: DECIDED_TEXT_CHARS - 1] + "…"

@@ -13,6 +13,7 @@ from handlers.policy import Policy, when
 from handlers.vocabulary import OPEN_STATES
 from handlers.workdays import is_public_holiday
 from storage import followups, meetings
+from storage.checks import saved_id
 from storage.db import Database
 from storage.models import Meeting, Ticket
 from storage.tickets import add_event
@@ -38,7 +39,7 @@ def schedule_notices(
     session: Session, meeting: Meeting, now: datetime, have: Iterable[str] = ()
 ) -> None:
     """Schedule the meeting's notices that are still ahead (and that it does not ``have``)."""
-    assert meeting.id is not None
+    meeting_id = saved_id(meeting)
     last = NOTICE_KINDS[-1]
     for kind, before in NOTICES:
         if kind in have:
@@ -54,7 +55,7 @@ def schedule_notices(
             community_code=meeting.community_code,
             due_at=due,
             now=now,
-            meeting_id=meeting.id,
+            meeting_id=meeting_id,
         )
 
 
@@ -191,9 +192,9 @@ def plan_meetings(session: Session, now: datetime, services: Services) -> None:
             schedule_notices(session, meeting, now, have.get(meeting.id or 0, set()))
     adrift = meetings.adrift_items(session, now - STALE_AFTER, OPEN_STATES)
     for ticket in adrift:
-        meeting = nexts.get(ticket.community_code)
-        if meeting is not None:
-            move_items(session, [ticket], meeting, now, agenda_note(meeting, now))
+        target = nexts.get(ticket.community_code)
+        if target is not None:
+            move_items(session, [ticket], target, now, agenda_note(target, now))
     session.flush()
 
 

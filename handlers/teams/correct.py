@@ -20,7 +20,8 @@ EXAMPLE = "更正时间 志愿者小杨 -0.5小时 多记了半小时"
 def correct(ctx: Context, cmd: Command) -> list[Reply]:
     """Add a correction entry (plus or minus) to a named volunteer's account."""
     community = ctx.community_code
-    assert community is not None  # the secretary has a community
+    if community is None:  # the secretary has a community; anyone else is refused before
+        raise Refusal("请在本社区的群里，或以社区书记身份私聊发「更正时间」。")
     words = cmd.rest.split(maxsplit=1)
     if len(words) < 2:
         raise Refusal(f"请写上谁、多少小时和原因，例如：{EXAMPLE}")

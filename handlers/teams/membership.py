@@ -12,6 +12,7 @@ from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
 from handlers.teams.fields import FIELD_WORDS, FIELDS
+from storage.checks import saved_id
 from storage.models import Member
 from storage.volunteers.models import Team, TeamMember
 from storage.volunteers.teams import join_team, team_of_field
@@ -23,7 +24,8 @@ _ARGS = re.compile(r"^@?(\S+)\s+(\S+)$")
 
 def _team(ctx: Context, word: str) -> Team:
     """The community's team named by its field (民生救助, 民生救助服务队) or colour (黄)."""
-    assert ctx.community_code is not None
+    if ctx.community_code is None:
+        raise Refusal("请在本社区的群里发，机器人才知道是哪个社区的服务队。")
     word = word.removesuffix("服务队")
     colours = {f.colour: code for code, f in FIELDS.items()}
     field = FIELD_WORDS.get(word) or colours.get(word)
@@ -53,8 +55,8 @@ def join(ctx: Context, cmd: Command) -> list[Reply]:
         raise Refusal(f"请这样写：{JOIN}")
     team = _team(ctx, m[2])
     contact_id, name = _person(ctx, m[1])
-    assert team.id is not None
-    join_team(ctx.session, team.id, contact_id, name)
+    team_id = saved_id(team)
+    join_team(ctx.session, team_id, contact_id, name)
     text = f"好的，{name}加入了{team.name}，以后这个队的服务单会私聊发给{name}。"
     return [answer(ctx, text), Reply(text=f"您已加入{team.name}。{text[3:]}", to_id=contact_id)]
 

@@ -8,6 +8,7 @@ from handlers.events import Reply
 from handlers.privacy import mask
 from handlers.replies import answer
 from handlers.teams.matching import team_for
+from storage.checks import saved_id
 from storage.models import Ticket
 from storage.volunteers.models import ServiceOrder
 from storage.volunteers.teams import members_of, teams_of
@@ -19,7 +20,7 @@ def offer_to_team(ctx: Context, ticket: Ticket) -> list[Reply]:
     The offer goes to the whole team, so its text is masked (phones, flat numbers); whoever
     takes it is given the full text and the reporter's name.
     """
-    assert ticket.id is not None
+    ticket_id = saved_id(ticket)
     team = team_for(ticket, teams_of(ctx.session, ticket.community_code))
     if team is None or team.id is None:
         return []
@@ -28,7 +29,7 @@ def offer_to_team(ctx: Context, ticket: Ticket) -> list[Reply]:
         return []
     ctx.session.add(
         ServiceOrder(
-            ticket_id=ticket.id,
+            ticket_id=ticket_id,
             community_code=ticket.community_code,
             team_id=team.id,
             offered_at=ctx.now,
@@ -37,12 +38,12 @@ def offer_to_team(ctx: Context, ticket: Ticket) -> list[Reply]:
     ctx.record(ticket, "service", note=f"服务单派给{team.name}")
     where = f"\n位置：{mask(ticket.location)}" if ticket.location else ""
     offer = (
-        f"【服务单】{ticket_ref(ticket.id)}（{team.name}）\n{mask(ticket.text)}{where}\n"
-        f"能去帮忙的请回复「接单 {ticket_ref(ticket.id)}」，"
-        f"服务完发「服务 {ticket_ref(ticket.id)} 1小时 做了什么」。"
+        f"【服务单】{ticket_ref(ticket_id)}（{team.name}）\n{mask(ticket.text)}{where}\n"
+        f"能去帮忙的请回复「接单 {ticket_ref(ticket_id)}」，"
+        f"服务完发「服务 {ticket_ref(ticket_id)} 1小时 做了什么」。"
     )
     replies = [Reply(text=offer, to_id=m.contact_id) for m in people]
     replies.append(
-        answer(ctx, f"{ticket_ref(ticket.id)} 也派给了{team.name}的志愿者，有人接单会告诉您。")
+        answer(ctx, f"{ticket_ref(ticket_id)} 也派给了{team.name}的志愿者，有人接单会告诉您。")
     )
     return replies

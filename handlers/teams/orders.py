@@ -15,6 +15,7 @@ from handlers.events import Reply
 from handlers.replies import answer
 from handlers.teams.hours import MAX_SERVICE_HALVES, HoursError, find_hours, hours_text
 from handlers.vocabulary import SIX_PARTIES
+from storage.checks import saved_id
 from storage.models import Ticket
 from storage.volunteers.ledger import Movement, open_account, post
 from storage.volunteers.models import ServiceOrder, Team
@@ -33,7 +34,8 @@ def _order(ctx: Context, cmd: Command, example: str) -> tuple[Ticket, ServiceOrd
     if order is None:
         raise Refusal(f"{ticket_ref(ticket.id)} 不是服务单。发「服务队」看各服务队接哪些事。")
     team = ctx.session.get(Team, order.team_id)
-    assert team is not None
+    if team is None:  # teams are never deleted, only re-seeded
+        raise LookupError(f"service order {order.id} names a missing team {order.team_id}")
     return ticket, order, team
 
 
@@ -44,8 +46,8 @@ def take(ctx: Context, cmd: Command) -> list[Reply]:
     if order.state != "offered":
         who = "您" if order.volunteer_id == me else order.volunteer_name
         raise Refusal(f"{ticket_ref(ticket.id)} 已由{who}接单了，谢谢您。")
-    assert team.id is not None
-    if not is_member(ctx.session, team.id, me):
+    team_id = saved_id(team)
+    if not is_member(ctx.session, team_id, me):
         raise Refusal(
             f"{ticket_ref(ticket.id)} 是{team.name}"
             f"的服务单，您还不是这个队的队员。发「服务队」看怎么加入。"
@@ -132,7 +134,9 @@ def confirm(ctx: Context, cmd: Command) -> list[Reply]:
         raise Refusal("自己的服务不能自己确认，请被服务的居民或社区工作人员确认。")
     if me != ticket.reporter_id and ctx.role not in SIX_PARTIES:
         raise Refusal(f"{ticket_ref(ticket.id)} 的服务由报事的居民或六方成员确认。")
-    assert order.volunteer_id is not None and order.id is not None
+    if order.volunteer_id is None:  # "served" is reached through 接单, which names one
+        raise Refusal(f"{ticket_ref(ticket.id)} 还没有志愿者接单，不能确认。")
+    order_id = saved_id(order)
     acct = open_account(
         ctx.session, order.community_code, order.volunteer_id, order.volunteer_name or ""
     )
@@ -147,7 +151,7 @@ def confirm(ctx: Context, cmd: Command) -> list[Reply]:
             actor_id=me,
             actor_name=ctx.event.sender_name,
             at=ctx.now,
-            order_id=order.id,
+            order_id=order_id,
         ),
     )
     order.state, order.confirmed_at, order.confirmed_by = (

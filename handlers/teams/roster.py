@@ -8,6 +8,7 @@ from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
 from handlers.teams.fields import FIELDS
+from storage.checks import saved_id
 from storage.volunteers.teams import members_of, teams_of
 
 
@@ -20,11 +21,11 @@ def show_teams(ctx: Context, cmd: Command) -> list[Reply]:
         raise Refusal("本社区还没有登记服务队，请问问社区书记。")
     lines = ["【五彩先锋服务队】"]
     for t in teams:
-        assert t.id is not None
+        t_id = saved_id(t)
         field = FIELDS.get(t.field)
         brand = f" {field.brand}" if field else ""
         leader = f"，队长{t.leader_name}" if t.leader_name else ""
-        lines.append(f"{t.colour}·{t.name}{brand}{leader}，{len(members_of(ctx.session, t.id))}人")
+        lines.append(f"{t.colour}·{t.name}{brand}{leader}，{len(members_of(ctx.session, t_id))}人")
     lines.append(
         "想加入哪个队，请告诉队长或社区书记（书记发「加入服务队 @您 队名」）。"
         "服务经确认后按小时存入时间账户。"

@@ -67,7 +67,8 @@ def to_arabic(numeral: str) -> str | None:
         import cn2an  # imported lazily: most messages use Arabic numerals and cn2an costs 0.1 s
 
         return str(int(cn2an.cn2an(numeral, "smart")))
-    except Exception:  # cn2an raises several types on odd input; unparseable means "no number"
+    except (ArithmeticError, LookupError, TypeError, ValueError):
+        # cn2an raises ValueError or KeyError on odd input: unparseable means "no number".
         return None
 
 
@@ -117,9 +118,9 @@ class LocationExtractor:
                     break
         floor = self._floor(text, taken) if "楼" in text or "层" in text else None
         if room is None:
-            m = _ROOM_SUFFIX.search(text) if not _ROOM_CHARS.isdisjoint(text) else None
-            if m:
-                room = f"{int(m[1])}室"
+            suffix = _ROOM_SUFFIX.search(text) if not _ROOM_CHARS.isdisjoint(text) else None
+            if suffix:
+                room = f"{int(suffix[1])}室"
             elif last_end >= 0:
                 after = _ROOM_AFTER.match(text[last_end:])
                 if after:

@@ -97,7 +97,9 @@ STOP_WORDS = frozenset(_STOP_TEXT.split())
 _PUNCT_TOKEN = re.compile(r"^[\W_]+$")
 # What jieba's re_eng ([a-zA-Z0-9]) matches in one character, as a set: a look-up, not a regex.
 _LATIN = frozenset(string.ascii_letters + string.digits)
-_UNSEEN = object()  # a fragment not yet looked up in the dictionary
+# A fragment not yet looked up in the dictionary. A float object, compared by identity only
+# (never by value), so a cached score stays typed ``float | None`` in the hot loop.
+_UNSEEN = float("nan")
 
 
 def strip_invisible(text: str) -> str:

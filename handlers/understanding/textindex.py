@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import ahocorasick
 
 # In lexicon patterns "." stands for any character of the same clause: "电梯.{0,15}困" must not
@@ -11,7 +13,7 @@ _IN_CLAUSE = r"[^,.!?;:，。！？；：\s]"
 Entries = tuple[tuple[str, float], ...]
 # Each phrase maps to what is reported when it is the longest phrase ending there:
 # (section, length, weight) for itself and for every shorter phrase it ends with.
-Automaton = ahocorasick.Automaton
+Automaton: TypeAlias = ahocorasick.Automaton
 # What a scan finds: section → (start, end, weight) of each phrase, in text order.
 Found = dict[str, list[tuple[int, int, float]]]
 

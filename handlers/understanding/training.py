@@ -181,9 +181,11 @@ def choose_settings(data: Sequence[Sample], opinions: Sequence[Opinion]) -> dict
     keys = ("alpha", "frame_boost", "strong_sign", "weak_sign", "maybe_none")
     for _ in range(2):
         for key in keys:
-            best[key] = max(
-                _GRID[key], key=lambda v, key=key: objective(score(rows, ops, {**best, key: v}))
-            )
+
+            def trial(value: float, key: str = key) -> float:
+                return objective(score(rows, ops, {**best, key: value}))
+
+            best[key] = max(_GRID[key], key=trial)
     # The category weight and the 可能是急事 band do not move the class: chosen on their own.
     best["category_alpha"] = max(
         _GRID["category_alpha"],

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import event, func, update
+from sqlalchemy import CursorResult, event, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.checks import saved_id
 from storage.db import ProjectSession
 from storage.volunteers.models import LedgerEntry, TimeAccount
 
@@ -60,7 +62,8 @@ def open_account(session: Session, community: str, contact_id: str, name: str) -
             session.add(row)
     except IntegrityError:
         found = account(session, community, contact_id)
-        assert found is not None
+        if found is None:  # not a race with another first entry: a real integrity error
+            raise
         return found
     return row
 
@@ -72,19 +75,23 @@ def post(session: Session, acct: TimeAccount, move: Movement) -> LedgerEntry:
     the row and re-checks the condition against the committed balance; SQLite serialises
     writers. Either way two debits racing for the last hour cannot both pass.
     """
-    assert acct.id is not None
+    acct_id = saved_id(acct)
     earned = move.halves if move.kind in EARNING else 0
-    done = session.execute(
-        update(TimeAccount)
-        .where(col(TimeAccount.id) == acct.id, TimeAccount.balance + move.halves >= 0)
-        .values(balance=TimeAccount.balance + move.halves, earned=TimeAccount.earned + earned)
-        .execution_options(synchronize_session=False)
+    # An UPDATE answers with a cursor result, whose rowcount says whether the condition held.
+    done = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(TimeAccount)
+            .where(col(TimeAccount.id) == acct_id, col(TimeAccount.balance) + move.halves >= 0)
+            .values(balance=TimeAccount.balance + move.halves, earned=TimeAccount.earned + earned)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if done.rowcount != 1:
         session.refresh(acct)
         raise InsufficientBalance(acct.balance)
     entry = LedgerEntry(
-        account_id=acct.id,
+        account_id=acct_id,
         community_code=acct.community_code,
         kind=move.kind,
         halves=move.halves,

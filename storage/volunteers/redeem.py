@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
+from storage.checks import saved_id
 from storage.volunteers.ledger import Movement, open_account, post
 from storage.volunteers.models import CatalogueItem, Redemption
 
@@ -47,22 +49,26 @@ def redeem(
     finds none left), then the price is debited the same way; the caller rolls back on either
     refusal, so a unit is never taken without being paid for, nor paid without being taken.
     """
-    assert item.id is not None
-    taken = session.execute(
-        update(CatalogueItem)
-        .where(col(CatalogueItem.id) == item.id, col(CatalogueItem.stock) > 0)
-        .values(stock=CatalogueItem.stock - 1)
-        .execution_options(synchronize_session=False)
+    item_id = saved_id(item)
+    # An UPDATE answers with a cursor result, whose rowcount says whether stock was left.
+    taken = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(CatalogueItem)
+            .where(col(CatalogueItem.id) == item_id, col(CatalogueItem.stock) > 0)
+            .values(stock=CatalogueItem.stock - 1)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if taken.rowcount != 1:
         raise OutOfStock(item.name)
     acct = open_account(session, item.community_code, contact_id, name)
     session.flush()
-    assert acct.id is not None
+    acct_id = saved_id(acct)
     redemption = Redemption(
         community_code=item.community_code,
-        item_id=item.id,
-        account_id=acct.id,
+        item_id=item_id,
+        account_id=acct_id,
         name=name,
         code=_new_code(session),
         halves=item.halves,

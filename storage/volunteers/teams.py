@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from storage.checks import saved_id
 from storage.volunteers.models import BuildingDuty, CatalogueItem, Team, TeamMember
 
 
@@ -44,10 +45,10 @@ def sync_teams(session: Session, seeds: Sequence[TeamSeed]) -> None:
         team.words = "|".join(seed.words)
         session.add(team)
         session.flush()
-        assert team.id is not None
+        team_id = saved_id(team)
         people = [seed.leader] if seed.leader else []
         for contact_id, name in [*people, *seed.members]:
-            join_team(session, team.id, contact_id, name)
+            join_team(session, team_id, contact_id, name)
     session.flush()
 
 

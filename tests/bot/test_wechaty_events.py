@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -197,3 +198,76 @@ async def test_a_text_that_went_out_is_not_resent_if_loading_it_back_fails(
     wechat.clock.advance(minutes=15)
     await wechat.app.sender.flush()
     assert len(wechat.puppet.sent) == 2
+
+
+async def test_a_message_the_channel_cannot_read_is_kept_and_retried(
+    wechat: WeChatBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.channels.wechaty_events as events
+    from storage.models import FailedInbound, Ticket
+
+    def unreadable(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("gateway sent garbage")
+
+    with monkeypatch.context() as m:
+        m.setattr(events, "strip_bot_mention", unreadable)
+        assert await wechat.say(G1, "李网格长", "3栋2单元门口的路灯坏了") == []
+    assert wechat.channel.stats["unreadable"] == 1
+    with wechat.app.db.session() as s:
+        [kept] = s.exec(select(FailedInbound)).all()
+        assert s.exec(select(Ticket)).all() == []
+    assert (kept.stage, kept.room_id, kept.sender_id) == ("channel", wechat.rooms[G1], "wx-mt-li")
+    assert kept.text == "3栋2单元门口的路灯坏了" and "gateway sent garbage" in kept.error
+
+    outcome = await asyncio.to_thread(wechat.app.dispatcher.retry)
+    await wechat.app.sender.flush()
+    assert (outcome.handled, outcome.failing) == (1, 0)
+    assert any("已登记 T1" in s.text for s in wechat.sent_to(G1))
+    with wechat.app.db.session() as s:
+        assert s.exec(select(Ticket)).one().reporter_name == "李网格长"
+
+
+async def test_a_message_whose_handling_crashes_the_channel_is_kept(
+    wechat: WeChatBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage.models import FailedInbound
+
+    async def crash(event: object) -> None:
+        raise RuntimeError("sender crashed")
+
+    monkeypatch.setattr(wechat.channel, "_on_inbound", crash)
+    await wechat.say(G1, "李网格长", "5栋路灯坏了")
+    with wechat.app.db.session() as s:
+        [kept] = s.exec(select(FailedInbound)).all()
+    assert kept.stage == "channel" and kept.text == "5栋路灯坏了"
+    assert kept.error == "RuntimeError: sender crashed"
+
+
+async def test_a_group_the_bot_was_removed_from_is_given_up_on_with_one_alert(
+    wechat: WeChatBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.delivery.deadletter import Strikes
+
+    gone = wechat.rooms[G1]
+    send = wechat.puppet.message_send_text
+
+    async def refuse_g1(
+        conversation_id: str, message: str, mention_ids: list[str] | None = None
+    ) -> str:
+        if conversation_id == gone:
+            raise ConnectionError("not a member of this group")
+        return await send(conversation_id, message, mention_ids)
+
+    monkeypatch.setattr(wechat.puppet, "message_send_text", refuse_g1)
+    wechat.app.sender.strikes = Strikes(2)
+    await wechat.say(G1, "李网格长", "3栋2单元门口的路灯坏了")
+    for _ in range(3):
+        wechat.clock.advance(minutes=11)
+        await wechat.app.sender.flush()
+
+    assert any("T1" in s.text for s in wechat.sent_to(SIX))  # the card went on
+    with wechat.app.db.session() as s:
+        dead = s.exec(select(OutboxMessage).where(OutboxMessage.dead_at != None)).all()  # noqa: E711
+    assert dead and all(row.room_id == gone for row in dead)
+    [alert] = [a for a in wechat.app.alerts.sent if a.kind == "dead_letter"]
+    assert f"群「{G1}」" in alert.text and "连续 2 次" in alert.text
