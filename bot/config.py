@@ -33,6 +33,7 @@ from handlers.ladder import AlarmLadder
 from handlers.policy import Deadlines, DigestRules, FollowUpRules, HallSchedule, Policy
 from handlers.vocabulary import GROUP_KINDS, ROLE_LABELS, ROLES
 from handlers.workdays import ExtraDays
+from storage.directory_edit import PHONE
 
 _CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
@@ -55,6 +56,8 @@ class MemberSettings:
     name: str
     role: str
     grid: str | None = None
+    phone: str = ""  # shown masked on the dashboard
+    on_duty: bool = False  # called on every urgent alert of the community
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +340,7 @@ def _members(
     roles = "、".join(f"{code}（{ROLE_LABELS[code]}）" for code in ROLES)
     for j, m in enumerate(r.table_list(f"{where}.members", item, key="members")):
         mw = f"{where}.members[{j}]"
-        r.known_keys(mw, m, ("id", "name", "role", "grid"))
+        r.known_keys(mw, m, ("id", "name", "role", "grid", "phone", "on_duty"))
         member_id = r.string(f"{mw}.id", m, "id", "", required=True)
         if member_id in seen:
             r.problem(f"{mw}.id", f"成员 id {member_id!r} 在本社区重复", "每人一个 id")
@@ -353,5 +356,12 @@ def _members(
                 "写本社区某个网格群的 grid",
             )
         name = r.string(f"{mw}.name", m, "name", "", required=True)
-        members.append(MemberSettings(member_id, name, role, grid))
+        phone = r.string(f"{mw}.phone", m, "phone", "")
+        if phone and not PHONE.match(phone):
+            r.problem(f"{mw}.phone", f"{phone!r} 不是电话号码", "只写数字（可以带 + 和 -）")
+        on_duty = m.get("on_duty", False)
+        if not isinstance(on_duty, bool):
+            r.problem(f"{mw}.on_duty", f"{on_duty!r} 不是 true/false", "写 true（值班）或 false")
+            on_duty = False
+        members.append(MemberSettings(member_id, name, role, grid, phone, on_duty))
     return tuple(members)

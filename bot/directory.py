@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from handlers.vocabulary import ROLE_LABELS
+from storage.directory_edit import mask_phone
 from storage.directory_state import (
     Change,
     CommunityRow,
@@ -43,6 +44,8 @@ _FIELDS = {
     "role": "角色",
     "password_hash": "密码",
     "disabled": "停用",
+    "phone": "电话",
+    "on_duty": "值班",
 }
 _KINDS = {"six_party": "六方群", "grid": "网格群"}
 _MARKS = {"add": "+", "change": "~", "remove": "-"}
@@ -60,7 +63,7 @@ def config_state(settings: Settings) -> DirectoryState:
             for g in c.groups
         ),
         members=tuple(
-            MemberRow(m.id, c.code, m.name, m.role, m.grid)
+            MemberRow(m.id, c.code, m.name, m.role, m.grid, m.phone, m.on_duty)
             for c in settings.communities
             for m in c.members
         ),
@@ -161,6 +164,8 @@ def _value(field: str, value: object, names: dict[str, str]) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     text = str(value)
+    if field == "phone":
+        return mask_phone(text)  # the diff is printed to a terminal and may be pasted on
     if field == "role":
         return ROLE_LABELS.get(text, text)
     if field == "kind":

@@ -143,6 +143,8 @@ def export_raw(raw: dict[str, Any], state: DirectoryState) -> dict[str, Any]:
         item["members"] = [
             {"id": m.contact_id, "name": m.name, "role": m.role}
             | ({"grid": m.grid} if m.grid else {})
+            | ({"phone": m.phone} if m.phone else {})
+            | ({"on_duty": True} if m.on_duty else {})
             for m in state.members
             if m.community == code
         ]

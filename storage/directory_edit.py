@@ -18,7 +18,7 @@ from storage import directory
 from storage.models import DashboardUser, Group, Member
 
 GRID_ROLE = "grid_leader"
-_PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,30}$")
+PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,30}$")
 
 Snapshot = dict[str, Any] | None
 
@@ -98,7 +98,7 @@ def set_member(
         raise DirectoryError("网格长要写网格，例如：1网格。")
     if phone is not None:
         phone = phone.strip()
-        if phone and not _PHONE.match(phone):
+        if phone and not PHONE.match(phone):
             raise DirectoryError("电话号码只能写数字（可以带 + 和 -），例如 13812345678。")
     before = member_state(directory.member_in(session, contact_id, community))
     member = directory.save_member(

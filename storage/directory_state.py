@@ -66,6 +66,8 @@ class MemberRow:
     name: str
     role: str
     grid: str | None = None
+    phone: str = ""
+    on_duty: bool = False
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -135,7 +137,8 @@ def read_state(session: Session) -> DirectoryState:
             GroupRow(g.room_id, g.topic, g.kind, g.community_code, g.grid) for g in groups
         ),
         members=tuple(
-            MemberRow(m.contact_id, m.community_code, m.name, m.role, m.grid) for m in members
+            MemberRow(m.contact_id, m.community_code, m.name, m.role, m.grid, m.phone, m.on_duty)
+            for m in members
         ),
         users=tuple(
             UserRow(u.username, u.password_hash, u.name, u.role, u.community, u.disabled)
@@ -204,7 +207,9 @@ def _save(session: Session, row: Row) -> None:
     elif isinstance(row, GroupRow):
         save_group(session, row.room_id, row.topic, row.kind, row.community, row.grid)
     elif isinstance(row, MemberRow):
-        save_member(session, row.contact_id, row.community, row.name, row.role, row.grid)
+        member = save_member(session, row.contact_id, row.community, row.name, row.role, row.grid)
+        member.phone, member.on_duty = row.phone, row.on_duty
+        session.add(member)
     else:
         save_user(
             session,

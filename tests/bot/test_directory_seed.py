@@ -153,6 +153,11 @@ async def test_export_round_trip(
     bot = _bot(tmp_path)
     await bot.say(f"{SIX} 王书记: 设置角色 @刘阿姨 物业")
     await bot.say(f"{SIX} 王书记: 设置角色 @新保安 网格长 2网格")
+    with bot.db.session() as s:  # as the people page keeps them: a phone and the roster
+        liu = s.exec(select(Member).where(Member.name == "刘阿姨")).one()
+        liu.phone, liu.on_duty = "13812345678", True
+        s.add(liu)
+        s.commit()
     bot.close()
     monkeypatch.setenv("LIUFANG_DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
     out = tmp_path / "export" / "config.toml"
@@ -162,9 +167,9 @@ async def test_export_round_trip(
     exported = load_settings(out)
     original = load_settings(EXAMPLE_CONFIG)
     [maotang] = [c for c in exported.communities if c.code == "maotang"]
-    assert {(m.name, m.role, m.grid) for m in maotang.members} >= {
-        ("刘阿姨", "property", None),
-        ("新保安", "grid_leader", "2网格"),
+    assert {(m.name, m.role, m.grid, m.phone, m.on_duty) for m in maotang.members} >= {
+        ("刘阿姨", "property", None, "13812345678", True),
+        ("新保安", "grid_leader", "2网格", "", False),
     }
     # Everything that is not the directory is the file's, unchanged.
     assert exported.followups == original.followups and exported.ladder == original.ladder
@@ -173,6 +178,34 @@ async def test_export_round_trip(
     assert exported.web.users == original.web.users
     assert main(["import-config", "--config", str(out), "--dry-run"]) == 0
     assert "没有要导入" in capsys.readouterr().out
+
+
+def test_import_shows_a_phone_change_masked_and_applies_the_roster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _bot(tmp_path).close()
+    edited = edited_config(
+        tmp_path,
+        'id = "wx-mt-liu"\n',
+        'id = "wx-mt-liu"\nphone = "13987654321"\non_duty = true\n',
+    )
+    monkeypatch.setenv("LIUFANG_DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+    assert main(["import-config", "--config", str(edited), "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "电话 无 → 139****4321" in out and "值班 否 → 是" in out
+    assert "13987654321" not in out
+    bot = _bot(tmp_path)
+    liu = _member(bot, "wx-mt-liu")
+    bot.close()
+    assert (liu.phone, liu.on_duty) == ("13987654321", True)
+
+
+def test_a_phone_that_is_not_a_number_is_refused_in_the_config(tmp_path: Path) -> None:
+    from bot.config import ConfigError
+
+    edited = edited_config(tmp_path, 'id = "wx-mt-liu"\n', 'id = "wx-mt-liu"\nphone = "找我"\n')
+    with pytest.raises(ConfigError, match="不是电话号码"):
+        load_settings(edited)
 
 
 def test_upgraded_database_is_seeded_without_removals(tmp_path: Path) -> None:
