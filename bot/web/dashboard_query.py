@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import urlencode
 
 from aiohttp import web
-from sqlalchemy import ColumnElement, Engine, Select, create_engine, event
+from sqlalchemy import ColumnElement, Engine, Select, Table, create_engine, event
 from sqlmodel import Session, col, select
 
 from bot.config_rules import WebUser
@@ -31,6 +31,12 @@ PAGE_SIZE = 30
 MAX_PAGE = 1000  # deeper than anyone pages by hand; keeps OFFSET bounded
 MAX_QUERY_CHARS = 50
 CSV_BATCH = 1000
+
+# The Core table, not the ORM attributes: a statement of plain columns is built, keyed for the
+# compiled cache and executed in a fraction of the time of an ORM-annotated one, and a list
+# page is mostly that overhead (the indexed query itself takes a tenth of a millisecond).
+TICKETS = cast(Table, Ticket.__table__)
+T = TICKETS.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +98,8 @@ class ListQuery:
         statement = select(*columns).where(*self.where)
         if self.terms:
             return newest_matching(statement, dialect, self.terms)
-        return statement.order_by(col(Ticket.id).desc())
+        return statement.order_by(T.id.desc())
+
 
 
 def conditions(
@@ -106,17 +113,17 @@ def conditions(
     when nothing can match (a search with no searchable word)."""
     where: list[ColumnElement[bool]] = []
     if filters.community:
-        where.append(col(Ticket.community_code) == filters.community)
+        where.append(T.community_code == filters.community)
     elif codes is not None:
-        where.append(col(Ticket.community_code).in_(list(codes)))
+        where.append(T.community_code.in_(list(codes)))
     if filters.grid:
-        where.append(col(Ticket.grid) == filters.grid)
+        where.append(T.grid == filters.grid)
     if filters.klass:
-        where.append(col(Ticket.klass) == filters.klass)
+        where.append(T.klass == filters.klass)
     if filters.category:
-        where.append(col(Ticket.category) == filters.category)
+        where.append(T.category == filters.category)
     if filters.state:
-        where.append(col(Ticket.state) == filters.state)
+        where.append(T.state == filters.state)
     if filters.overdue:
         where.extend(overdue_where(dialect, now))
     terms: tuple[str, ...] = ()
@@ -146,18 +153,18 @@ class ListItem(Protocol):
 
 # Only these columns are read for a list page: plain rows, no ORM objects to build and track.
 LIST_COLUMNS = (
-    col(Ticket.id),
-    col(Ticket.klass),
-    col(Ticket.text),
-    col(Ticket.plus_ones),
-    col(Ticket.community_code),
-    col(Ticket.grid),
-    col(Ticket.category),
-    col(Ticket.state),
-    col(Ticket.created_at),
-    col(Ticket.due_at),
-    col(Ticket.assignee_id),
-    col(Ticket.acknowledged_at),
+    T.id,
+    T.klass,
+    T.text,
+    T.plus_ones,
+    T.community_code,
+    T.grid,
+    T.category,
+    T.state,
+    T.created_at,
+    T.due_at,
+    T.assignee_id,
+    T.acknowledged_at,
 )
 
 
@@ -174,7 +181,9 @@ def list_page(session: Session, query: ListQuery | None, page: int) -> tuple[lis
     statement = (
         query.select(dialect, *LIST_COLUMNS).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     )
-    rows: list[ListItem] = list(session.execute(statement).all())
+    # Core rows through the session's connection: the ORM's result machinery costs more than
+    # the query itself for 31 plain rows.
+    rows: list[ListItem] = list(session.connection().execute(statement).all())
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 

@@ -55,6 +55,8 @@ def setup_templates(app: web.Application) -> jinja2.Environment:
         autoescape=True,  # every {{ value }} is HTML-escaped: user text is never markup
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates are part of the release: compiled once, never stat()ed again per render.
+        auto_reload=False,
     )
 
     def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

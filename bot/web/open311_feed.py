@@ -51,12 +51,14 @@ class RequestFeed:
         with self._sessions() as session:
             keys = match_keys(session, query)
             with self._lock:
-                found = {i: self._cache.get(i) for i, _, _ in keys}
+                found = [self._cache.get(key[0]) for key in keys]
             stale = [
-                i
-                for i, updated, state in keys
-                if (hit := found[i]) is None or hit[0] != updated or hit[1] != state
+                key[0]
+                for key, hit in zip(keys, found, strict=True)
+                if hit is None or hit[0] != key[1] or hit[1] != key[2]
             ]
+            if not stale:  # the usual case: every request already rendered and current
+                return [hit[2] for hit in found]  # type: ignore[index]
             fresh = self._render(session, stale)
         with self._lock:
             for ticket_id, entry in fresh.items():
@@ -65,11 +67,11 @@ class RequestFeed:
             while len(self._cache) > self._cap:
                 del self._cache[next(iter(self._cache))]
         out = []
-        for ticket_id, _, _ in keys:
-            cached = fresh.get(ticket_id) or found[ticket_id]
-            if cached is None:  # matched, then gone before its columns were read: not listed
+        for key, hit in zip(keys, found, strict=True):
+            entry = fresh.get(key[0]) or hit
+            if entry is None:  # matched, then gone before its columns were read: not listed
                 continue
-            out.append(cached[2])
+            out.append(entry[2])
         return out
 
     def _render(self, session: Session, ids: list[int]) -> dict[int, tuple[Any, str, bytes]]:
