@@ -101,7 +101,6 @@ class ListQuery:
         return statement.order_by(T.id.desc())
 
 
-
 def conditions(
     filters: ListFilters,
     codes: Sequence[str] | None,
