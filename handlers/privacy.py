@@ -110,12 +110,17 @@ def _mask_role_names(text: str, pol: Policy) -> str:
     return pol.honorific_name.sub(honorific, text)
 
 
-def _mask_known(text: str, reporter: Iterable[str], members: Iterable[str]) -> str:
+def _known_names(reporter: Iterable[str], members: Iterable[str]) -> list[tuple[str, str]]:
+    """(name, what replaces it) of the names the caller knows, longest first."""
     names = {n.strip(): MEMBER for n in members if len(n.strip()) >= 2}
     names |= {n.strip(): REPORTER for n in reporter if len(n.strip()) >= 2}
     # Longest first, so 王小明 goes before a member called 王小.
-    for name in sorted(names, key=len, reverse=True):
-        text = text.replace(name, names[name])
+    return [(name, names[name]) for name in sorted(names, key=len, reverse=True)]
+
+
+def _mask_known(text: str, known: list[tuple[str, str]]) -> str:
+    for name, replacement in known:
+        text = text.replace(name, replacement)
     return text
 
 
@@ -134,10 +139,10 @@ def mask(
         return ""
     pol = pol or policy()
     text = _INVISIBLE.sub("", text.translate(_WIDE))
-    reporter, members = tuple(reporter), tuple(members)
+    known = _known_names(reporter, members)  # once, not once per pass
     for _ in range(_PASSES):
         before = text
-        text = _mask_known(text, reporter, members)
+        text = _mask_known(text, known)
         for rule in pol.rules:
             text = rule.pattern.sub(rule.replace, text)
         text = _mask_role_names(text, pol)

@@ -8,7 +8,7 @@ follows (it asks for one row more than it shows).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol, cast
 from urllib.parse import urlencode
@@ -79,11 +79,18 @@ class ListFilters:
 
     def query_string(self, **changes: Any) -> str:
         """The URL query for these filters (with ``changes``), without empty values."""
-        values = asdict(replace(self, **changes))
+        # Three per page: a plain dict of the fields, not asdict(replace(…)), which deep-copies.
+        unknown = changes.keys() - _FILTER_FIELDS
+        if unknown:
+            raise TypeError(f"unknown filters: {sorted(unknown)}")
+        values = {name: changes.get(name, getattr(self, name)) for name in _FILTER_FIELDS}
         values["overdue"] = "1" if values["overdue"] else ""
         if values["page"] == 1:
             values["page"] = ""
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+_FILTER_FIELDS = tuple(f.name for f in fields(ListFilters))
 
 
 @dataclass(frozen=True, slots=True)

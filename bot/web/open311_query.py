@@ -16,7 +16,7 @@ from typing import Any, cast
 from multidict import MultiMapping
 from sqlalchemy import String, Table, type_coerce
 from sqlalchemy import select as select_columns
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.web.open311_format import (
     NOTE_KINDS,
@@ -34,6 +34,8 @@ _ID = re.compile(r"^\s*[Tt#]?(\d{1,12})\s*$")
 
 # Core columns, not ORM attributes: building and executing a plain statement costs a fraction.
 T = cast(Table, Ticket.__table__).c
+E = cast(Table, TicketEvent.__table__).c
+M = cast(Table, Member.__table__).c
 # The last change as the database stores it, compared for equality only: reading it without
 # the datetime conversion makes checking 1,000 cached requests several times cheaper.
 VERSION = type_coerce(T.updated_at, String()).label("version")
@@ -179,11 +181,11 @@ def notes_of(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[int, s
     if not ids:
         return {}
     stmt = (
-        select(TicketEvent.ticket_id, TicketEvent.note)
-        .where(col(TicketEvent.ticket_id).in_(ids), col(TicketEvent.kind).in_(NOTE_KINDS))
-        .order_by(col(TicketEvent.id))
+        select(E.ticket_id, E.note)
+        .where(E.ticket_id.in_(ids), E.kind.in_(NOTE_KINDS))
+        .order_by(E.id)
     )
-    return {ticket_id: note for ticket_id, note in session.exec(stmt) if note}
+    return {ticket_id: note for ticket_id, note in session.connection().execute(stmt) if note}
 
 
 def member_names(session: Session, communities: Collection[str]) -> dict[str, tuple[str, ...]]:
@@ -191,11 +193,8 @@ def member_names(session: Session, communities: Collection[str]) -> dict[str, tu
     if not communities:
         return {}
     found: dict[str, list[str]] = {}
-    rows = session.exec(
-        select(Member.community_code, Member.name).where(
-            col(Member.community_code).in_(list(communities))
-        )
-    )
+    stmt = select(M.community_code, M.name).where(M.community_code.in_(list(communities)))
+    rows = session.connection().execute(stmt)
     for code, name in rows:
         found.setdefault(code, []).append(name)
     return {code: tuple(names) for code, names in found.items()}
