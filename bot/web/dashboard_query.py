@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from aiohttp import web
-from sqlalchemy import ColumnElement, Engine, Select, Table, create_engine, event
+from sqlalchemy import ColumnElement, Engine, Select, create_engine, event
 from sqlmodel import Session, col, select
 
 from bot.config_rules import WebUser
@@ -35,7 +35,7 @@ CSV_BATCH = 1000
 # The Core table, not the ORM attributes: a statement of plain columns is built, keyed for the
 # compiled cache and executed in a fraction of the time of an ORM-annotated one, and a list
 # page is mostly that overhead (the indexed query itself takes a tenth of a millisecond).
-TICKETS = cast(Table, Ticket.__table__)
+TICKETS = Ticket.metadata.tables["tickets"]
 T = TICKETS.c
 
 

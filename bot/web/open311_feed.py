@@ -68,10 +68,10 @@ class RequestFeed:
                 del self._cache[next(iter(self._cache))]
         out = []
         for key, hit in zip(keys, found, strict=True):
-            entry = fresh.get(key[0]) or hit
-            if entry is None:  # matched, then gone before its columns were read: not listed
+            cached = fresh.get(key[0]) or hit
+            if cached is None:  # matched, then gone before its columns were read: not listed
                 continue
-            out.append(entry[2])
+            out.append(cached[2])
         return out
 
     def _render(self, session: Session, ids: list[int]) -> dict[int, tuple[Any, str, bytes]]:

@@ -11,10 +11,10 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, cast
+from typing import Any
 
 from multidict import MultiMapping
-from sqlalchemy import String, Table, type_coerce
+from sqlalchemy import String, type_coerce
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, select
 
@@ -33,9 +33,9 @@ MAX_SPAN = timedelta(days=90)  # the spec: a date range may not span more than 9
 _ID = re.compile(r"^\s*[Tt#]?(\d{1,12})\s*$")
 
 # Core columns, not ORM attributes: building and executing a plain statement costs a fraction.
-T = cast(Table, Ticket.__table__).c
-E = cast(Table, TicketEvent.__table__).c
-M = cast(Table, Member.__table__).c
+T = Ticket.metadata.tables["tickets"].c
+E = TicketEvent.metadata.tables["ticket_events"].c
+M = Member.metadata.tables["members"].c
 # The last change as the database stores it, compared for equality only: reading it without
 # the datetime conversion makes checking 1,000 cached requests several times cheaper.
 VERSION = type_coerce(T.updated_at, String()).label("version")
