@@ -73,15 +73,29 @@ class Dispatcher:
         async with self._lock:
             return await asyncio.to_thread(self.process_sync, event)
 
+    async def process_as(self, event: Inbound, only: Handler) -> list[Reply]:
+        """A command given outside the chat (the dashboard), run by ``only`` in the same
+        order, transaction, follow-up planning and outbox as a chat message.
+
+        Every reply is returned; those addressed to the sender are not queued, since the
+        sender is not in the chat: the page shows them instead. A failure is logged, not kept
+        for ``retry-failed`` (the page has told the person that nothing changed).
+        """
+        async with self._lock:
+            return await asyncio.to_thread(self.process_sync, event, only=only)
+
     def retry(self, limit: int = 100) -> RetryOutcome:
         """Handle the kept failed messages again (``liufang retry-failed``), oldest first."""
         return retry_failed(self._db, lambda e: self.process_sync(e, retry=True), limit)
 
-    def process_sync(self, event: Inbound, *, retry: bool = False) -> list[Reply]:
+    def process_sync(
+        self, event: Inbound, *, retry: bool = False, only: Handler | None = None
+    ) -> list[Reply]:
         """Synchronous core of :meth:`process`, for benchmarks and batch tools.
 
         ``retry``: the message was kept after a failure; handling it settles it in the same
-        transaction, and failing again queues no second apology.
+        transaction, and failing again queues no second apology. ``only``: see
+        :meth:`process_as`.
         """
         # A display name or group topic with bidi controls would reorder the cards it is in.
         event = dataclasses.replace(
@@ -99,12 +113,12 @@ class Dispatcher:
                     # Several processes serve the dashboard: a role changed in another one
                     # shows here as a newer audit row, and this process's copy is stale.
                     self._directory.check_version(audit.latest_id(session))
-                replies = self._run(session, event)
+                replies = self._run(session, event, only)
                 touched = followups.take_touched(session)
                 if touched and self._planner is not None:
                     # Re-plan the changed tickets' follow-ups in the same transaction.
                     self._planner(session, touched, self._services.clock(), self._services)
-                self._enqueue(session, replies)
+                self._enqueue(session, replies if only is None else _not_to(event, replies))
                 if retry:
                     failed.settle(session, event.msg_id, self._services.clock())
                 session.commit()
@@ -119,10 +133,13 @@ class Dispatcher:
             failure: Exception = exc
         except Exception as exc:  # the error hook: whatever a handler raised ends here
             failure = exc
+        if only is not None:  # a dashboard action: nothing to keep or queue, the page says so
+            log.error("web action %s failed", event.msg_id, exc_info=failure)
+            return [Reply(text=SORRY, to_id=event.sender_id)]
         self.errors.failed(event, failure, stage=DISPATCHER)
         return [] if retry else self._apologise(event)
 
-    def _run(self, session: Session, event: Inbound) -> list[Reply]:
+    def _run(self, session: Session, event: Inbound, only: Handler | None = None) -> list[Reply]:
         text = normalize_text(event.text)
         limit = self._services.max_text_chars
         truncated = len(text) > limit
@@ -143,7 +160,7 @@ class Dispatcher:
             group=group,
             member=members[0] if members else None,
         )
-        for handler in self._handlers:
+        for handler in self._handlers if only is None else (only,):
             replies = handler.handle(ctx)
             if replies is not None:
                 replies = prioritise(event, replies, ctx.urgent)
@@ -165,3 +182,8 @@ class Dispatcher:
         except SQLAlchemyError:  # the database is down: the message itself is in the log
             log.exception("could not queue the apology for message %s", event.msg_id)
         return [reply]
+
+
+def _not_to(event: Inbound, replies: Sequence[Reply]) -> list[Reply]:
+    """``replies`` without the private answers to the event's sender."""
+    return [r for r in replies if not (r.room_id is None and r.to_id == event.sender_id)]

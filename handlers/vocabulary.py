@@ -69,6 +69,7 @@ STATE_LABELS: Final = {
     "rejected": "已驳回",
     "reopened": "重新办理",
 }
+RATING_LABELS: Final = {"satisfied": "满意", "mostly": "基本满意", "unsatisfied": "不满意"}
 OPEN_STATES: Final = frozenset({"reported", "accepted", "in_progress", "reopened"})
 
 SIX_PARTIES: Final = ("secretary", "committee", "department", "unit", "property", "owners")

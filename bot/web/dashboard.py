@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from aiohttp import web
 
-from bot.web import dashboard_csv
+from bot.web import dashboard_csv, dashboard_ticket
 from bot.web.auth import current_user, visible_communities
 from bot.web.dashboard_query import (
     READER,
@@ -37,7 +37,6 @@ from bot.web.dashboard_stats import (
     parse_weeks,
     stats_charts,
 )
-from bot.web.dashboard_ticket import ticket_page
 from bot.web.server import WEB
 from handlers.hall.meetings import agenda, current, is_live, upcoming
 from handlers.policy import Policy
@@ -259,6 +258,6 @@ def setup(app: web.Application) -> None:
     app.on_cleanup.append(close_reader)
     app.router.add_get("/", ticket_list)
     app.router.add_get("/tickets.csv", tickets_csv)
-    app.router.add_get(r"/tickets/{id:\d{1,9}}", ticket_page)
+    dashboard_ticket.setup(app)
     app.router.add_get("/hall", hall_page)
     app.router.add_get("/stats", stats_page)

@@ -13,6 +13,7 @@ from handlers.commands.base import (
     Spec,
     check_role,
 )
+from handlers.commands.downgrade import DECIDERS
 from handlers.commands.parser import Command, parse
 from handlers.context import Context
 from handlers.events import Reply
@@ -35,6 +36,7 @@ COMMANDS: dict[str, Spec] = {
     "reclass": Spec(PARTIES, reroute.reclass, "改为 急事 T12", "分错了就改：急事/小事/难事或类别"),
     "merge": Spec(PARTIES, reroute.merge, "合并 T12 T10", "同一件事报了两次，并成一件"),
     "reject": Spec(PARTIES, tickets.reject, "驳回 T12 不属于社区管理范围", "不受理，写上原因"),
+    "reopen": Spec(DECIDERS, tickets.reopen, tickets.REOPEN, "办结或驳回的事重新办理"),
     "rate": Spec(EVERYONE, tickets.rate, "评价 T12 满意", "办结后打分：满意/基本满意/不满意"),
     "query": Spec(EVERYONE, queries.query, "查询 路灯", "按关键词或工单号查进度"),
     "mine": Spec(EVERYONE, queries.mine, "我的工单", "看您报的和您负责的事"),
@@ -123,13 +125,19 @@ class CommandHandler:
         if ctx.group is None and not ctx.event.is_private and cmd.verb != "bind":
             # An unbound group: stay quiet unless spoken to, as for reports.
             return None
-        spec = COMMANDS[cmd.verb]
-        try:
-            check_role(ctx, cmd, spec)
-            return spec.action(ctx, cmd)
-        except Refusal as refusal:
-            ctx.session.rollback()  # a refusal changes nothing, even if the action began to
-            return [answer(ctx, str(refusal))]
+        return run_command(ctx, cmd)[0]
 
 
-__all__ = ["COMMANDS", "Command", "CommandHandler", "help_text"]
+def run_command(ctx: Context, cmd: Command) -> tuple[list[Reply], str | None]:
+    """Check the sender's role and carry out ``cmd``: its replies, and the reason when it was
+    refused (None when done). The chat and the dashboard both act through here."""
+    spec = COMMANDS[cmd.verb]
+    try:
+        check_role(ctx, cmd, spec)
+        return spec.action(ctx, cmd), None
+    except Refusal as refusal:
+        ctx.session.rollback()  # a refusal changes nothing, even if the action began to
+        return [answer(ctx, str(refusal))], str(refusal)
+
+
+__all__ = ["COMMANDS", "Command", "CommandHandler", "help_text", "run_command"]

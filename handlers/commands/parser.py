@@ -24,6 +24,8 @@ VERBS: dict[str, str] = {
     "改为": "reclass",
     "合并": "merge",
     "驳回": "reject",
+    "重办": "reopen",
+    "重新办理": "reopen",
     "评价": "rate",
     "查询": "query",
     "统计": "stats",

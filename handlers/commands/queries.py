@@ -25,8 +25,10 @@ MAX_KEYWORD_CHARS = 50
 
 
 def next_step(ticket: Ticket) -> str:
-    """What happens next for a ticket, in a few words."""
+    """What happens next for a ticket, in a few words (an urgent one waits for 到场)."""
     party = party_label(ticket)
+    if ticket.klass == "urgent" and ticket.acknowledged_at is None and ticket.state in OPEN_STATES:
+        return f"等{party}到场"
     return {
         "reported": f"等{party}认领",
         "accepted": f"{party}处理中",

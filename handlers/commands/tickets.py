@@ -1,4 +1,4 @@
-"""Ticket actions from the chat: claim, arrive, progress, resolve, reject, rate."""
+"""Ticket actions from the chat: claim, arrive, progress, resolve, reject, reopen, rate."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from handlers.vocabulary import OPEN_STATES, STATE_LABELS
 from storage.models import Ticket
 
 RATINGS = {"满意": "satisfied", "基本满意": "mostly", "不满意": "unsatisfied"}
+REOPEN = "重办 T12 居民说灯又不亮了"
+REOPENABLE = ("resolved", "closed", "rejected")
 
 
 def require_open(ticket: Ticket) -> None:
@@ -150,6 +152,31 @@ def reject(ctx: Context, cmd: Command) -> list[Reply]:
     return [
         answer(ctx, f"{ticket_ref(ticket.id)} 已驳回，已告知反映人。"),
         *tell_reporters(ctx, ticket, text, mention=True),
+    ]
+
+
+def reopen(ctx: Context, cmd: Command) -> list[Reply]:
+    """重办 T12 <reason>: a resolved, closed or rejected ticket is taken up again."""
+    ticket = one_ticket(ctx, cmd, REOPEN)
+    if ticket.state == "merged":
+        main = f"T{ticket.merged_into}"
+        raise Refusal(f"T{ticket.id} 已并入 {main}，要重办请发「重办 {main} 原因」。")
+    if ticket.state not in REOPENABLE:
+        raise Refusal(
+            f"T{ticket.id} {STATE_LABELS[ticket.state]}，还没有结束，不用重办。"
+            f"可以发「进展 T{ticket.id} 内容」记下进展。"
+        )
+    if not cmd.rest:
+        raise Refusal(f"请写上重办原因，例如：重办 T{ticket.id} 居民说灯又不亮了")
+    ticket.resolved_at = None
+    ticket.rating = None  # the old rating stays in the history; a new one comes after 办结
+    ctx.record(ticket, "reopen", "reopened", cmd.rest)
+    text = f"T{ticket.id} 已重新办理，原因：{cmd.rest}（{ctx.event.sender_name}）"
+    party = (ticket.assignee_id,) if ticket.assignee_id else ()
+    return [
+        answer(ctx, f"T{ticket.id} 已重新办理，已通知反映人和负责方。"),
+        *tell_reporters(ctx, ticket, text, mention=False),
+        *tell_parties(ctx, ticket, f"{text}，请跟进。", party),
     ]
 
 

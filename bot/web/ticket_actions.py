@@ -1,0 +1,249 @@
+"""Acting on a ticket from the dashboard: the chat's own commands, given through a form.
+
+``POST /tickets/{id}/{action}`` turns the form into the command a person would type
+(办结 T12 结果, 转交 T12 物业, …) and feeds it to the dispatcher as an Inbound of kind
+``web``: the same handler (:func:`handlers.commands.handler.run_command`), the same role
+check, the same transaction, follow-up planning and outbox, so the groups are told exactly
+what they are told when the command is typed in the chat. The answer meant for the person
+acting is shown on the page instead of being sent to WeChat.
+
+Who acts: a dashboard user acts with the role and community of their account
+(``[[web.users]]``). When their community has exactly one member of the same name and role,
+they act as that member (the same WeChat id), so a ticket claimed in the chat is theirs in the
+web too; otherwise as ``web:<username>``. A district account (community ``*``) supervises:
+it sees every community and acts on none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from sqlmodel import Session, select
+
+from bot.config_rules import WebUser
+from bot.web.auth import SESSION_COOKIE, current_user
+from bot.web.server import WEB
+from handlers.commands.base import who_may
+from handlers.commands.handler import COMMANDS, run_command
+from handlers.commands.parser import Command
+from handlers.context import Context
+from handlers.dispatcher import SORRY
+from handlers.events import Inbound, Reply
+from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, ROLE_LABELS
+from storage.models import Member, Ticket
+
+MAX_NOTE = 500  # a note longer than this is refused, not cut: nothing is half-written
+DISTRICT_REFUSAL = "街道账号只能查看，不能办理工单。请由本社区的账号办理。"
+_NUMBER = re.compile(r"^\s*(?:[Tt#＃])?\s*(\d{1,9})\s*号?\s*$")
+
+
+class BadInput(Exception):
+    """A form that cannot become a command; the message says what to fill in."""
+
+
+def _text(form: dict[str, str], name: str, what: str, example: str) -> str:
+    value = " ".join(form.get(name, "").split())
+    if not value:
+        raise BadInput(f"请填写{what}，例如：{example}")
+    if len(value) > MAX_NOTE:
+        raise BadInput(f"{what}太长了（{len(value)} 字），请写在 {MAX_NOTE} 字以内。")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A form turned into a command: what the dispatcher runs, and who is @-mentioned."""
+
+    cmd: Command
+    mentions: tuple[str, ...] = ()
+
+    @property
+    def said(self) -> str:
+        """The command as it would be typed in the chat (kept as the message's text)."""
+        refs = " ".join(f"T{n}" for n in self.cmd.tickets)
+        return f"{self.cmd.word} {refs} {self.cmd.rest}".strip()
+
+
+def _simple(verb: str, word: str, field: str, what: str, example: str) -> Builder:
+    def build(session: Session, ticket: Ticket, form: dict[str, str]) -> Order:
+        rest = _text(form, field, what, example)
+        return Order(Command(verb, word, (_id(ticket),), rest))
+
+    return build
+
+
+def _id(ticket: Ticket) -> int:
+    assert ticket.id is not None
+    return ticket.id
+
+
+def _transfer(session: Session, ticket: Ticket, form: dict[str, str]) -> Order:
+    to = form.get("to", "").strip()
+    if to.startswith("member:"):
+        contact = to.removeprefix("member:")
+        member = session.exec(
+            select(Member).where(
+                Member.community_code == ticket.community_code, Member.contact_id == contact
+            )
+        ).first()
+        if member is None:
+            raise BadInput("没有这个成员，请从列表里选择转交给谁。")
+        return Order(Command("transfer", "转交", (_id(ticket),), f"@{member.name}"), (contact,))
+    if to not in PARTY_CHOICES:
+        raise BadInput("请选择转交给哪一方或哪位成员。")
+    return Order(Command("transfer", "转交", (_id(ticket),), ROLE_LABELS[to]))
+
+
+def _reclass(session: Session, ticket: Ticket, form: dict[str, str]) -> Order:
+    klass, category = form.get("klass", ""), form.get("category", "")
+    if (klass and klass not in CLASS_CHOICES) or (category and category not in CATEGORY_CHOICES):
+        raise BadInput("请从列表里选择要改成的类或类别。")
+    if not klass and not category:
+        raise BadInput("请选择要改成哪一类或哪个类别（至少选一项）。")
+    words = [w for w in (CLASS_LABELS.get(klass), CATEGORY_LABELS.get(category)) if w]
+    return Order(Command("reclass", "改为", (_id(ticket),), " ".join(words)))
+
+
+def _merge(session: Session, ticket: Ticket, form: dict[str, str]) -> Order:
+    found = _NUMBER.match(form.get("into", ""))
+    if found is None:
+        raise BadInput(f"请填写要并入的工单号，例如：T10（把 T{ticket.id} 并入 T10）。")
+    return Order(Command("merge", "合并", (_id(ticket), int(found[1])), ""))
+
+
+Builder = Callable[[Session, Ticket, dict[str, str]], Order]
+PARTY_CHOICES = ("committee", "department", "unit", "property", "owners")
+CLASS_CHOICES = tuple(k for k in CLASS_LABELS if k != "none")
+CATEGORY_CHOICES = tuple(k for k in CATEGORY_LABELS if k != "none")
+# action in the URL → (command verb, builder)
+ACTIONS: dict[str, tuple[str, Builder]] = {
+    "transfer": ("transfer", _transfer),
+    "reclass": ("reclass", _reclass),
+    "merge": ("merge", _merge),
+    "reject": ("reject", _simple("reject", "驳回", "reason", "驳回原因", "不属于社区管理范围")),
+    "progress": ("progress", _simple("progress", "进展", "note", "进展", "已联系电工，明天上门")),
+    "resolve": ("resolve", _simple("resolve", "办结", "result", "办结结果", "已更换灯泡")),
+    "reopen": ("reopen", _simple("reopen", "重办", "reason", "重办原因", "居民说灯又不亮了")),
+}
+
+
+def allowed(user: WebUser, action: str) -> bool:
+    """Whether ``user``'s role may take ``action`` (the command's own role list)."""
+    roles = COMMANDS[ACTIONS[action][0]].roles
+    return user.community != "*" and (not roles or user.role in roles)
+
+
+def refusal_for_role(user: WebUser, action: str) -> str | None:
+    """Why ``user`` may not take ``action``, in the chat's words; None when they may."""
+    if user.community == "*":
+        return DISTRICT_REFUSAL
+    spec = COMMANDS[ACTIONS[action][0]]
+    if spec.roles and user.role not in spec.roles:
+        you, word = ROLE_LABELS.get(user.role, user.role), spec.example.split()[0]
+        return f"只有{who_may(spec.roles)}可以{word}。您是{you}，不能办理这一项。"
+    return None
+
+
+def acting_id(session: Session, user: WebUser) -> str:
+    """The contact id the user acts as: their member's, when exactly one matches."""
+    found = session.exec(
+        select(Member.contact_id).where(
+            Member.community_code == user.community,
+            Member.name == user.name,
+            Member.role == user.role,
+        )
+    ).all()
+    return found[0] if len(found) == 1 else f"web:{user.username}"
+
+
+class WebCommand:
+    """Runs one command for a dashboard user, with their account's role and community."""
+
+    name = "dashboard"
+
+    def __init__(self, order: Order, user: WebUser) -> None:
+        self.order = order
+        self.user = user
+        self.refusal: str | None = None
+
+    def handle(self, ctx: Context) -> list[Reply]:
+        """Carry the command out as the user's role; keep the refusal for the page."""
+        ctx.member = Member(
+            contact_id=ctx.event.sender_id,
+            name=self.user.name,
+            role=self.user.role,
+            community_code=self.user.community,
+        )
+        replies, self.refusal = run_command(ctx, self.order.cmd)
+        return replies
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the page tells the person who acted: done (with the answer) or refused (why)."""
+
+    ok: bool
+    text: str
+    told: tuple[Reply, ...] = ()  # the notices queued for the groups
+
+
+async def act(request: web.Request, ticket: Ticket, action: str, form: dict[str, str]) -> Outcome:
+    """Turn the form into a command and run it through the dispatcher as the user."""
+    user = current_user(request)
+    context = request.app[WEB]
+
+    def prepare() -> tuple[Order, str]:
+        with context.db.session() as session:
+            return ACTIONS[action][1](session, ticket, form), acting_id(session, user)
+
+    try:
+        order, sender = await asyncio.to_thread(prepare)
+    except BadInput as bad:
+        return Outcome(False, str(bad))
+    event = Inbound(
+        msg_id=f"web:{secrets.token_hex(8)}",
+        room_id=None,
+        room_topic="",
+        sender_id=sender,
+        sender_name=user.name,
+        text=order.said,
+        at=context.clock(),
+        mentions=order.mentions,
+        kind="web",
+    )
+    runner = WebCommand(order, user)
+    replies = await context.dispatcher.process_as(event, runner)
+    mine = [r.text for r in replies if r.room_id is None and r.to_id == sender]
+    told = tuple(r for r in replies if not (r.room_id is None and r.to_id == sender))
+    if runner.refusal is not None:
+        return Outcome(False, runner.refusal)
+    if mine == [SORRY] and not told:  # the dispatcher failed and rolled everything back
+        return Outcome(False, SORRY)
+    return Outcome(True, "\n".join(mine) or "已办理。", told)
+
+
+class Flash:
+    """The outcome of the last action, shown once on the next page of the same browser."""
+
+    LIMIT = 1000  # sessions at most; the oldest message is dropped first
+
+    def __init__(self) -> None:
+        self._messages: dict[str, str] = {}
+
+    def put(self, request: web.Request, text: str) -> None:
+        """Keep ``text`` for this browser's next page."""
+        if len(self._messages) >= self.LIMIT:
+            self._messages.pop(next(iter(self._messages)))
+        self._messages[request.cookies.get(SESSION_COOKIE, "")] = text
+
+    def take(self, request: web.Request) -> str:
+        """The message kept for this browser ('' when none), forgotten once shown."""
+        return self._messages.pop(request.cookies.get(SESSION_COOKIE, ""), "")
+
+
+FLASH = web.AppKey("liufang.web.ticket_flash", Flash)
