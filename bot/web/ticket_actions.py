@@ -84,16 +84,13 @@ def _id(ticket: Ticket) -> int:
 
 def _transfer(session: Session, ticket: Ticket, form: dict[str, str]) -> Order:
     to = form.get("to", "").strip()
-    if to.startswith("member:"):
-        contact = to.removeprefix("member:")
-        member = session.exec(
-            select(Member).where(
-                Member.community_code == ticket.community_code, Member.contact_id == contact
-            )
-        ).first()
-        if member is None:
+    if to.startswith("member:"):  # by row id: the page never shows WeChat ids
+        number = to.removeprefix("member:")
+        member = session.get(Member, int(number)) if number.isdigit() else None
+        if member is None or member.community_code != ticket.community_code:
             raise BadInput("没有这个成员，请从列表里选择转交给谁。")
-        return Order(Command("transfer", "转交", (_id(ticket),), f"@{member.name}"), (contact,))
+        cmd = Command("transfer", "转交", (_id(ticket),), f"@{member.name}")
+        return Order(cmd, (member.contact_id,))
     if to not in PARTY_CHOICES:
         raise BadInput("请选择转交给哪一方或哪位成员。")
     return Order(Command("transfer", "转交", (_id(ticket),), ROLE_LABELS[to]))

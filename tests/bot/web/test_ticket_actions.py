@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from storage.models import TicketEvent
+from storage.models import Member, TicketEvent
 from tests.support.web import G1, SIX, DashboardSite, web_user
 
 PROPERTY = web_user("zhangjl", "zhangjl-pass", "maotang", role="property")
@@ -22,6 +22,13 @@ async def site(tmp_path: Path) -> DashboardSite:
     site = await DashboardSite.start(tmp_path, extra_users=(PROPERTY, OTHER, DISTRICT))
     yield site
     await site.close()
+
+
+def member_id(site: DashboardSite, contact_id: str) -> str:
+    """The form value that picks a member: its row id, never its WeChat id."""
+    with site.bot.db.session() as s:
+        found = s.exec(select(Member).where(Member.contact_id == contact_id)).one()
+        return f"member:{found.id}"
 
 
 def events(site: DashboardSite, ticket: int) -> list[tuple[str, str]]:
@@ -65,7 +72,7 @@ async def test_every_action_goes_through_its_command(site: DashboardSite) -> Non
     cases = [
         (script, "progress", {"note": "已通知保洁"}, "已记下", "progress"),
         (script, "transfer", {"to": "property"}, "已转交给物业", "transfer"),
-        (script, "transfer", {"to": "member:wx-mt-zhang"}, "已转交给张经理", "transfer"),
+        (script, "transfer", {"to": member_id(site, "wx-mt-zhang")}, "已转交给张经理", "transfer"),
         (script, "reclass", {"category": "safety"}, "类别由环境卫生改为安全隐患", "reclass"),
         (elevator, "reclass", {"klass": "difficult"}, "急事改为难事", "reclass"),
         (script, "merge", {"into": f"T{lamp}"}, f"并入 T{lamp}", "merge"),
@@ -144,7 +151,7 @@ async def test_bad_input_says_what_to_fill_in_and_writes_nothing(site: Dashboard
         (lamp, "resolve", {"result": "长" * 501}, "请写在 500 字以内"),
         (lamp, "reject", {}, "请填写驳回原因"),
         (lamp, "transfer", {"to": "nobody"}, "请选择转交给哪一方"),
-        (lamp, "transfer", {"to": "member:wx-gh-tang"}, "没有这个成员"),  # another community's
+        (lamp, "transfer", {"to": member_id(site, "wx-gh-lin")}, "没有这个成员"),  # another community's
         (lamp, "reclass", {}, "至少选一项"),
         (lamp, "reclass", {"klass": "bogus"}, "请从列表里选择"),
         (lamp, "merge", {"into": "abc"}, "请填写要并入的工单号"),
