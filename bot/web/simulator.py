@@ -91,6 +91,20 @@ def _as_json(channel: SimulatorChannel, m: SimMessage, tz: Any) -> dict[str, Any
     }
 
 
+RESIDENT_HINT = "例如：3栋2单元门口的路灯坏了"
+# What the message box suggests, by the role acted as: the parties act with commands.
+INPUT_HINTS = {
+    "secretary": "例如：改为 急事 T1，或 办结 T1 已处理好",
+    "committee": "例如：转交 T1 物业，或 驳回 T1 不属于社区管理范围",
+    "department": "例如：认领 T1，或 进展 T1 已派人核查",
+    "unit": "例如：认领 T1，或 进展 T1 已安排人员",
+    "property": "例如：认领 T1，或 办结 T1 已更换灯泡",
+    "owners": "例如：认领 T1，或 进展 T1 业委会已讨论",
+    "grid_leader": "例如：3栋2单元门口的路灯坏了，或 查询 T1",
+    "volunteer": "例如：3栋2单元门口的路灯坏了，或 服务队",
+}
+
+
 async def page(request: web.Request) -> web.Response:
     """GET /simulator: pick a group and a member, chat."""
     user = _user(request)
@@ -105,6 +119,8 @@ async def page(request: web.Request) -> web.Response:
         "members": members,
         "communities": {code: names.get(code, code) for code in {r.community for r in rooms}},
         "role_labels": ROLE_LABELS,
+        "hints": INPUT_HINTS,
+        "resident_hint": RESIDENT_HINT,
         "bot_name": channel.bot_name,
         "time_travel": channel.time_travel and user.community == "*",
     }

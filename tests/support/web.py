@@ -1,7 +1,7 @@
-"""A live dashboard for tests: the demo bot with a seeded database behind the real web app.
+"""Live web servers for tests: the demo bot behind the real aiohttp app on a free port.
 
-The real :class:`bot.web.server.WebServer` listens on 127.0.0.1 (a free port) and tests talk
-to it over HTTP with a cookie-keeping client, as a browser would::
+:class:`DashboardSite` serves every web page over a test bot; tests talk to it over HTTP with
+a cookie-keeping client, as a browser or an Open311 client would::
 
     site = await DashboardSite.start(tmp_path)        # or the ``dashboard`` fixture below
     await site.login("wangshuji")                     # a demo user (see DEMO_PASSWORDS)
@@ -9,11 +9,14 @@ to it over HTTP with a cookie-keeping client, as a browser would::
     status, html = await site.post("/logout", {})     # the session's CSRF token is added
     site.tickets["lamp"]                              # ids of the seeded tickets, by key
     site.bot.clock.advance(days=7)                    # the app's clock (a FakeClock)
+    status, data = await site.get_json("/open311/v2/services.json")
     await site.close()
 
 The database is seeded by chat lines through the real dispatcher (see ``SEED``), so tickets
 carry real events, deadlines and search tokens. ``site.base`` is the server's address, for a
-browser driven by Playwright.
+browser driven by Playwright; what the bot posts in the chat is captured by the TestBot's
+channel (``site.bot.channel.sent`` after ``site.bot.sender.flush()``).
+:class:`SimulatorSite` is the whole :class:`bot.app.App` on the simulator channel.
 """
 
 from __future__ import annotations
@@ -21,19 +24,24 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.app import build_services
+from bot.app import App, build_services
+from bot.channels.simulator import SimulatorChannel
+from bot.clock import TravelClock
 from bot.config import load_settings
 from bot.config_rules import WebUser
 from bot.web.features import default_features
 from bot.web.passwords import hash_password
 from bot.web.server import Setup, WebContext, WebServer, build_web_app
+from handlers.context import Classifier
 from storage.models import Ticket
 from tests.support.harness import EXAMPLE_CONFIG, FakeClock, TestBot, shared_nlp
 
@@ -41,6 +49,8 @@ from tests.support.harness import EXAMPLE_CONFIG, FakeClock, TestBot, shared_nlp
 DEMO_PASSWORDS = {"wangshuji": "maotang2026", "linshuji": "guihua2026"}
 G1, G2, G3 = "[毛塘路1网格]", "[毛塘路2网格]", "[毛塘路3网格]"
 SIX, GH1 = "[毛塘路社区六方议事群]", "[桂花巷1网格]"
+API_KEY = "test-open311-key"  # the Open311 POST key of every test site
+START = datetime(2026, 11, 26, 9, 0)  # the simulator's start: a Thursday morning, local time
 # (key, chat line): a key names the ticket the line creates; None for lines that create none.
 SEED: tuple[tuple[str | None, str], ...] = (
     ("lamp", f"{G1} 李网格长: 3栋2单元门口的路灯坏了好几天了，电话13812345678"),
@@ -96,17 +106,24 @@ class DashboardSite:
         features: Sequence[Setup] | None = None,
         clock: FakeClock | None = None,
         extra_users: Sequence[WebUser] = (),
+        *,
+        api_key: str = API_KEY,
+        nlp: Classifier | None = None,
+        public_url: str = "",
+        media_dir: Path | None = None,
     ) -> DashboardSite:
         """Serve the demo config on 127.0.0.1:0, with the ``SEED`` tickets unless told not;
-        ``extra_users`` may log in too (see :func:`web_user`)."""
+        ``extra_users`` may log in too (see :func:`web_user`); ``api_key`` opens Open311 POST;
+        photos are looked for in ``media_dir`` (default: ``tmp_path/media``)."""
         settings = load_settings(
             EXAMPLE_CONFIG,
             env={"LIUFANG_DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'web.db'}"},
         )
-        if extra_users:
-            users = (*settings.web.users, *extra_users)
-            settings = replace(settings, web=replace(settings.web, users=users))
-        bot = TestBot(settings, clock=clock)
+        users = (*settings.web.users, *extra_users)
+        web = replace(settings.web, users=users, open311_api_key=api_key, public_url=public_url)
+        wechat = replace(settings.wechat, media_dir=media_dir or tmp_path / "media")
+        settings = replace(settings, web=web, wechat=wechat)
+        bot = TestBot(settings, clock=clock, nlp=nlp)
         server = await serve(bot, features)
         # Cookies for 127.0.0.1 need an "unsafe" jar (aiohttp keeps none for IPs by default).
         http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
@@ -148,6 +165,16 @@ class DashboardSite:
         async with self.http.post(self.url(path), data=data, allow_redirects=follow) as resp:
             return resp.status, await resp.text()
 
+    async def get_json(self, path: str, **params: str) -> tuple[int, Any]:
+        """GET ``path``; the status and the decoded JSON body."""
+        async with self.http.get(self.url(path), params=params) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+    async def post_form(self, path: str, form: dict[str, str]) -> tuple[int, Any]:
+        """POST ``form`` url-encoded without a session (as Open311 clients do); status, JSON."""
+        async with self.http.post(self.url(path), data=form) as resp:
+            return resp.status, await resp.json(content_type=None)
+
     async def login(self, username: str, password: str | None = None) -> int:
         """Log in through the form as a fresh browser does; the status of the page landed on."""
         self.http.cookie_jar.clear()
@@ -171,6 +198,93 @@ class DashboardSite:
         await self.http.close()
         await self.server.stop()
         self.bot.close()
+
+
+class SimulatorSite:
+    """The real :class:`App` on the simulator channel, serving every web page on a free port.
+
+    As ``make run`` composes it (with a fake clock and port 0); ``login`` then goes through
+    the dashboard's log-in form, and ``send``/``messages`` use the simulator's JSON endpoints
+    with the session's CSRF token, as the page's script does.
+    """
+
+    def __init__(self, app: App, channel: SimulatorChannel, http: aiohttp.ClientSession) -> None:
+        self.app = app
+        self.channel = channel
+        self.http = http
+        assert app.web is not None
+        self.base = app.web.url.rstrip("/")
+        self.csrf = ""
+
+    @classmethod
+    async def start(
+        cls,
+        tmp_path: Path,
+        database_url: str | None = None,
+        extra_users: Sequence[WebUser] = (),
+    ) -> SimulatorSite:
+        """Start the app (web on 127.0.0.1:0) with its travel clock set to Thursday
+        2026-11-26 09:00; ``extra_users`` may log in too (password: their username twice)."""
+        settings = load_settings(
+            EXAMPLE_CONFIG,
+            env={"LIUFANG_DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'sim.db'}"},
+        )
+        web = replace(
+            settings.web,
+            host="127.0.0.1",
+            port=0,
+            open311_api_key=API_KEY,
+            users=(*settings.web.users, *extra_users),
+        )
+        settings = replace(settings, web=web)
+        clock = TravelClock(settings.tz)
+        clock.set(START)
+        channel = SimulatorChannel(settings, clock)
+        app = App(settings, channel, clock=clock, nlp=shared_nlp(), serve_web=True)
+        channel.enable_time_travel(clock, app.travel_to)
+        await app.start()
+        # Cookies for 127.0.0.1 need an "unsafe" jar (aiohttp keeps none for IPs by default).
+        return cls(app, channel, aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)))
+
+    def url(self, path: str) -> str:
+        """The absolute URL of ``path``."""
+        return self.base + path
+
+    async def login(self, username: str = "wangshuji") -> None:
+        """Log in through the form, then read the session's CSRF token off the simulator page."""
+        async with self.http.get(self.url("/login")) as resp:
+            token = _CSRF.search(await resp.text())
+        assert token is not None
+        password = DEMO_PASSWORDS.get(username, username * 2)
+        form = {"username": username, "password": password, "csrf_token": token[1]}
+        async with self.http.post(self.url("/login"), data=form) as resp:
+            assert resp.status == 200, await resp.text()
+        async with self.http.get(self.url("/simulator")) as resp:
+            found = re.search(r'data-csrf="([^"]+)"', await resp.text())
+        assert found is not None
+        self.csrf = found[1]
+
+    async def send(self, room: str, member: str, text: str, **more: str) -> tuple[int, Any]:
+        """POST a message as the page does; status and body (JSON, or the refusal's text)."""
+        body = {"room": room, "member": member, "text": text, **more}
+        headers = {"X-CSRF-Token": self.csrf} if self.csrf else {}
+        async with self.http.post(
+            self.url("/simulator/api/send"), json=body, headers=headers
+        ) as resp:
+            is_json = resp.content_type == "application/json"
+            return resp.status, await (resp.json() if is_json else resp.text())
+
+    async def messages(self, room: str, after: int = 0, wait: bool = False) -> list[Any]:
+        """The room's messages after ``after`` (long-polling when ``wait``)."""
+        params = {"room": room, "after": str(after), "wait": "1" if wait else "0"}
+        async with self.http.get(self.url("/simulator/api/messages"), params=params) as resp:
+            assert resp.status == 200, await resp.text()
+            return (await resp.json())["messages"]
+
+    async def close(self) -> None:
+        """Stop the client and the app (its web server, channel and database)."""
+        await self.http.close()
+        await self.app.stop()
 
 
 @pytest.fixture

@@ -46,6 +46,9 @@
       if (first) memberSel.value = first.value;
     }
     custom.hidden = memberSel.value !== "custom";
+    // The box suggests what this person would say: a report, or a party's command.
+    const chosen = memberSel.selectedOptions[0];
+    if (chosen && chosen.dataset.hint) input.placeholder = chosen.dataset.hint;
   }
 
   function show(message) {

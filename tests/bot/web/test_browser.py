@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.live_web import SimulatorSite
-from tests.support.web import DEMO_PASSWORDS, DashboardSite
+from tests.support.web import DEMO_PASSWORDS, DashboardSite, SimulatorSite
 
 playwright_api = pytest.importorskip(
     "playwright.async_api", reason="Playwright is not installed: pip install -e '.[test]'"

@@ -15,7 +15,7 @@ from bot.health import Health
 from storage.db import Database
 from storage.outbox import enqueue
 from tests.support.db import T0
-from tests.support.live_web import SimulatorSite
+from tests.support.web import SimulatorSite
 
 G1 = "room-maotang-g1"
 SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$")

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 import pytest
 
 from storage.db import Database
-from tests.support.live_web import LiveWeb
+from tests.support.web import DashboardSite
 
 V2 = "/open311/v2"
 REQUEST_FIELDS = {
@@ -26,16 +26,16 @@ GUIHUA = "[桂花巷1网格] 周奶奶: 2栋门口垃圾堆了好几天没人清
 
 
 @pytest.fixture
-async def live(database: Database, tmp_path: Path) -> AsyncIterator[LiveWeb]:
+async def live(database: Database, tmp_path: Path) -> AsyncIterator[DashboardSite]:
     """The demo bot with three chat reports, served on every backend."""
-    web = await LiveWeb.start(tmp_path, database_url=database.url)
+    web = await DashboardSite.start(tmp_path, seed=False, database_url=database.url)
     for line in (LAMP, NOISE, GUIHUA):
         await web.bot.say(line)
     yield web
     await web.close()
 
 
-async def test_services_list_every_category_with_the_spec_fields(live: LiveWeb) -> None:
+async def test_services_list_every_category_with_the_spec_fields(live: DashboardSite) -> None:
     async with live.http.get(live.url(f"{V2}/services.json")) as resp:
         assert resp.status == 200
         assert resp.content_type == "application/json"
@@ -53,7 +53,7 @@ async def test_services_list_every_category_with_the_spec_fields(live: LiveWeb) 
     assert "none" not in by_code
 
 
-async def test_service_definition_and_unknown_service(live: LiveWeb) -> None:
+async def test_service_definition_and_unknown_service(live: DashboardSite) -> None:
     status, body = await live.get_json(f"{V2}/services/elevator.json")
     assert (status, body) == (200, {"service_code": "elevator", "attributes": []})
     status, body = await live.get_json(f"{V2}/services/potholes.json")
@@ -62,7 +62,7 @@ async def test_service_definition_and_unknown_service(live: LiveWeb) -> None:
 
 
 async def test_requests_have_exactly_the_spec_fields_and_no_personal_data(
-    live: LiveWeb,
+    live: DashboardSite,
 ) -> None:
     async with live.http.get(live.url(f"{V2}/requests.json")) as resp:
         raw = await resp.text()
@@ -87,7 +87,7 @@ async def test_requests_have_exactly_the_spec_fields_and_no_personal_data(
     assert lamp["status_notes"] == "已登记"
 
 
-async def test_one_request_and_unknown_ids(live: LiveWeb) -> None:
+async def test_one_request_and_unknown_ids(live: DashboardSite) -> None:
     status, body = await live.get_json(f"{V2}/requests/1.json")
     assert status == 200 and len(body) == 1 and body[0]["service_request_id"] == 1
     for bad in ("999", "abc"):
@@ -95,7 +95,7 @@ async def test_one_request_and_unknown_ids(live: LiveWeb) -> None:
         assert status == 404 and body[0]["code"] == 404
 
 
-async def test_status_follows_the_ticket_and_notes_say_what_was_done(live: LiveWeb) -> None:
+async def test_status_follows_the_ticket_and_notes_say_what_was_done(live: DashboardSite) -> None:
     await live.bot.say("[毛塘路社区六方议事群] 张经理: 认领 T1")
     await live.bot.say("[毛塘路社区六方议事群] 张经理: 办结 T1 已更换灯泡，刘阿姨请放心")
     _, closed = await live.get_json(f"{V2}/requests.json", status="closed")
@@ -107,7 +107,7 @@ async def test_status_follows_the_ticket_and_notes_say_what_was_done(live: LiveW
     assert len(both) == 3
 
 
-async def test_cached_answers_follow_every_change(live: LiveWeb) -> None:
+async def test_cached_answers_follow_every_change(live: DashboardSite) -> None:
     _, before = await live.get_json(f"{V2}/requests.json")
     assert {r["status"] for r in before} == {"open"}
     await live.bot.say("[毛塘路社区六方议事群] 张经理: 认领 T2")
@@ -122,7 +122,7 @@ async def test_cached_answers_follow_every_change(live: LiveWeb) -> None:
     ]
 
 
-async def test_filters_by_service_code_jurisdiction_and_ids(live: LiveWeb) -> None:
+async def test_filters_by_service_code_jurisdiction_and_ids(live: DashboardSite) -> None:
     _, noise = await live.get_json(f"{V2}/requests.json", service_code="noise")
     assert [r["service_code"] for r in noise] == ["noise"]
     _, two = await live.get_json(f"{V2}/requests.json", service_code="noise,sanitation")
@@ -136,7 +136,7 @@ async def test_filters_by_service_code_jurisdiction_and_ids(live: LiveWeb) -> No
     assert sorted(r["service_request_id"] for r in ids) == [1, 3]
 
 
-async def test_date_range(live: LiveWeb) -> None:
+async def test_date_range(live: DashboardSite) -> None:
     _, inside = await live.get_json(
         f"{V2}/requests.json", start_date="2026-11-26T08:00:00+08:00", end_date="2026-11-27"
     )
@@ -168,7 +168,7 @@ async def test_date_range(live: LiveWeb) -> None:
     ],
 )
 async def test_bad_parameters_get_400_with_the_spec_error_body(
-    live: LiveWeb, params: dict[str, str], words: str
+    live: DashboardSite, params: dict[str, str], words: str
 ) -> None:
     status, body = await live.get_json(f"{V2}/requests.json", **params)
     assert status == 400
@@ -176,7 +176,7 @@ async def test_bad_parameters_get_400_with_the_spec_error_body(
     assert body[0]["code"] == 400 and words in body[0]["description"]
 
 
-async def test_xml_format_and_unknown_formats_and_paths(live: LiveWeb) -> None:
+async def test_xml_format_and_unknown_formats_and_paths(live: DashboardSite) -> None:
     async with live.http.get(live.url(f"{V2}/services.xml")) as resp:
         assert resp.status == 200 and resp.content_type == "text/xml"
         root = ElementTree.fromstring(await resp.read())
@@ -195,7 +195,7 @@ async def test_xml_format_and_unknown_formats_and_paths(live: LiveWeb) -> None:
     assert status == 404 and body[0]["code"] == 404
 
 
-async def test_discovery_names_the_endpoint(live: LiveWeb) -> None:
+async def test_discovery_names_the_endpoint(live: DashboardSite) -> None:
     status, body = await live.get_json("/open311/discovery.json")
     assert status == 200
     (endpoint,) = body["endpoints"]

@@ -20,7 +20,7 @@ import pytest
 from georeport import GeoReport
 from sqlalchemy import text
 
-from tests.support.live_web import API_KEY, LiveWeb
+from tests.support.web import API_KEY, DashboardSite
 
 V2 = "/open311/v2"
 REQUESTS = f"{V2}/requests.json"
@@ -47,9 +47,9 @@ FORBIDDEN = [
 
 
 @pytest.fixture
-async def live(tmp_path: Path) -> AsyncIterator[LiveWeb]:
+async def live(tmp_path: Path) -> AsyncIterator[DashboardSite]:
     """The demo bot; four requests with control characters and personal data posted."""
-    web = await LiveWeb.start(tmp_path)
+    web = await DashboardSite.start(tmp_path, seed=False)
     for code, description, address in NASTY:
         form = {
             "api_key": API_KEY,
@@ -93,7 +93,7 @@ def _assert_public(data: Any) -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 async def test_a_published_client_reads_everything_and_sees_no_personal_data(
-    live: LiveWeb, fmt: str, monkeypatch: pytest.MonkeyPatch
+    live: DashboardSite, fmt: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # requests must never use a proxy here
     client = GeoReport(live.url(V2), output_format=fmt)
@@ -123,7 +123,7 @@ async def test_a_published_client_reads_everything_and_sees_no_personal_data(
 
 
 @pytest.mark.parametrize("path", ["/open311/discovery", f"{V2}/services", f"{V2}/requests"])
-async def test_xml_is_well_formed_and_json_parses_strictly(live: LiveWeb, path: str) -> None:
+async def test_xml_is_well_formed_and_json_parses_strictly(live: DashboardSite, path: str) -> None:
     async with live.http.get(live.url(path + ".xml")) as resp:
         ElementTree.fromstring(await resp.read())
     async with live.http.get(live.url(path + ".json")) as resp:
@@ -139,7 +139,7 @@ def _no_constant(name: str) -> None:
     ["9999-12-31", "0001-01-01T00:00:00", "0001-01-01", "9999-12-31T23:59:59+14:00", "1969-12-31"],
 )
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-async def test_extreme_dates_are_the_spec_400(live: LiveWeb, value: str, fmt: str) -> None:
+async def test_extreme_dates_are_the_spec_400(live: DashboardSite, value: str, fmt: str) -> None:
     for name in ("start_date", "end_date"):
         async with live.http.get(live.url(f"{V2}/requests.{fmt}"), params={name: value}) as resp:
             assert resp.status == 400
@@ -158,7 +158,7 @@ def _error(body: bytes, fmt: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-async def test_a_body_over_256_kb_is_the_spec_413(live: LiveWeb, fmt: str) -> None:
+async def test_a_body_over_256_kb_is_the_spec_413(live: DashboardSite, fmt: str) -> None:
     form = {"api_key": API_KEY, "service_code": "facility", "description": "长" * 100_000}
     async with live.http.post(live.url(f"{V2}/requests.{fmt}"), data=form) as resp:
         assert resp.status == 413
@@ -178,7 +178,7 @@ async def test_a_body_over_256_kb_is_the_spec_413(live: LiveWeb, fmt: str) -> No
     ],
 )
 async def test_a_wrong_method_is_the_spec_405(
-    live: LiveWeb, fmt: str, method: str, path: str
+    live: DashboardSite, fmt: str, method: str, path: str
 ) -> None:
     async with live.http.request(method, live.url(f"{V2}{path}.{fmt}")) as resp:
         assert resp.status == 405
@@ -187,13 +187,13 @@ async def test_a_wrong_method_is_the_spec_405(
     assert code == 405
 
 
-async def test_unknown_paths_stay_404_in_the_format_asked(live: LiveWeb) -> None:
+async def test_unknown_paths_stay_404_in_the_format_asked(live: DashboardSite) -> None:
     async with live.http.get(live.url(f"{V2}/nothing.xml")) as resp:
         assert resp.status == 404
         ElementTree.fromstring(await resp.read())
 
 
-async def test_discovery_never_echoes_the_host_header(live: LiveWeb) -> None:
+async def test_discovery_never_echoes_the_host_header(live: DashboardSite) -> None:
     async with live.http.get(
         live.url("/open311/discovery.json"), headers={"Host": "evil.example"}
     ) as resp:
@@ -203,7 +203,7 @@ async def test_discovery_never_echoes_the_host_header(live: LiveWeb) -> None:
 
 
 async def test_discovery_names_the_configured_public_url(tmp_path: Path) -> None:
-    live = await LiveWeb.start(tmp_path, public_url="https://bot.example.org/")
+    live = await DashboardSite.start(tmp_path, seed=False, public_url="https://bot.example.org/")
     try:
         async with live.http.get(
             live.url("/open311/discovery.json"), headers={"Host": "evil.example"}
@@ -233,7 +233,7 @@ HEADERS = ("X-Content-Type-Options", "X-Frame-Options", "Content-Security-Policy
     ],
 )
 async def test_security_headers_on_every_response(
-    live: LiveWeb, method: str, path: str, status: int
+    live: DashboardSite, method: str, path: str, status: int
 ) -> None:
     async with live.http.request(method, live.url(path), allow_redirects=False) as resp:
         assert resp.status == status
@@ -243,7 +243,7 @@ async def test_security_headers_on_every_response(
 
 
 async def test_a_request_with_coordinates_only_swallows_no_chat_report(tmp_path: Path) -> None:
-    live = await LiveWeb.start(tmp_path)
+    live = await DashboardSite.start(tmp_path, seed=False)
     try:
         form = {
             "api_key": API_KEY,

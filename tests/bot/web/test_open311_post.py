@@ -11,7 +11,7 @@ from sqlalchemy import text
 from storage.db import Database
 from tests.support.fakes import Worried
 from tests.support.harness import shared_nlp
-from tests.support.live_web import API_KEY, LiveWeb
+from tests.support.web import API_KEY, DashboardSite
 
 REQUESTS = "/open311/v2/requests.json"
 SIX = "[毛塘路社区六方议事群]"
@@ -35,21 +35,21 @@ PERSONAL = ("欧阳", "建国", "13987654321", "ouyang@example.com", "device-42"
 
 
 @pytest.fixture
-async def live(database: Database, tmp_path: Path) -> AsyncIterator[LiveWeb]:
+async def live(database: Database, tmp_path: Path) -> AsyncIterator[DashboardSite]:
     """The demo bot served with an Open311 API key, on every backend."""
-    web = await LiveWeb.start(tmp_path, database_url=database.url)
+    web = await DashboardSite.start(tmp_path, seed=False, database_url=database.url)
     yield web
     await web.close()
 
 
-async def sent_after(live: LiveWeb, start: int) -> list[str]:
+async def sent_after(live: DashboardSite, start: int) -> list[str]:
     """What the bot posted in the chat since ``start`` (the POST sends in the background)."""
     await live.bot.sender.flush()
     return live.bot.channel.sent[start:]
 
 
 async def test_a_request_becomes_a_ticket_with_its_card_in_the_six_party_group(
-    live: LiveWeb,
+    live: DashboardSite,
 ) -> None:
     async with live.http.post(live.url(REQUESTS), data=LAMP) as resp:
         assert resp.status == 200 and resp.content_type == "application/json"
@@ -74,7 +74,7 @@ async def test_a_request_becomes_a_ticket_with_its_card_in_the_six_party_group(
     assert_not_stored(live, PERSONAL)
 
 
-def assert_not_stored(live: LiveWeb, secrets: tuple[str, ...]) -> None:
+def assert_not_stored(live: DashboardSite, secrets: tuple[str, ...]) -> None:
     """No text column of any table holds any of ``secrets``."""
     with live.bot.db.engine.connect() as conn:
         for table, columns in {
@@ -88,7 +88,7 @@ def assert_not_stored(live: LiveWeb, secrets: tuple[str, ...]) -> None:
                     assert not any(secret in (v or "") for v in values), (table, column, secret)
 
 
-async def test_the_ticket_then_flows_through_the_chat_like_any_report(live: LiveWeb) -> None:
+async def test_the_ticket_then_flows_through_the_chat_like_any_report(live: DashboardSite) -> None:
     status, _body = await live.post_form(REQUESTS, LAMP)
     assert status == 200
     await live.bot.say(f"{SIX} 张经理: 认领 T1")
@@ -98,7 +98,7 @@ async def test_the_ticket_then_flows_through_the_chat_like_any_report(live: Live
     assert request["status_notes"] == "已办结：已更换灯泡"
 
 
-async def test_an_urgent_request_alerts_the_responders(live: LiveWeb) -> None:
+async def test_an_urgent_request_alerts_the_responders(live: DashboardSite) -> None:
     form = {
         "api_key": API_KEY,
         "service_code": "utilities",
@@ -112,7 +112,7 @@ async def test_an_urgent_request_alerts_the_responders(live: LiveWeb) -> None:
     assert "@张经理" in card and "@王书记" in card
 
 
-async def test_jurisdiction_and_address_choose_the_community(live: LiveWeb) -> None:
+async def test_jurisdiction_and_address_choose_the_community(live: DashboardSite) -> None:
     form = {**LAMP, "jurisdiction_id": "guihua", "address_string": "2栋门口"}
     assert (await live.post_form(REQUESTS, form))[0] == 200
     form = {**LAMP, "address_string": "桂花巷5栋北门"}
@@ -125,7 +125,7 @@ async def test_jurisdiction_and_address_choose_the_community(live: LiveWeb) -> N
     assert len(found) == 2
 
 
-async def test_coordinates_alone_are_a_location(live: LiveWeb) -> None:
+async def test_coordinates_alone_are_a_location(live: DashboardSite) -> None:
     form = {k: v for k, v in LAMP.items() if k not in ("address_string", "description")}
     status, _body = await live.post_form(REQUESTS, {**form, "description": "路灯不亮"})
     assert status == 200
@@ -133,7 +133,7 @@ async def test_coordinates_alone_are_a_location(live: LiveWeb) -> None:
     assert "位置：坐标 30.274085,120.155070" in card
 
 
-async def test_the_same_problem_again_joins_the_open_request(live: LiveWeb) -> None:
+async def test_the_same_problem_again_joins_the_open_request(live: DashboardSite) -> None:
     _, first = await live.post_form(REQUESTS, LAMP)
     _, again = await live.post_form(REQUESTS, {**LAMP, "description": "3栋2单元门口路灯坏了"})
     assert again[0]["service_request_id"] == first[0]["service_request_id"]
@@ -157,7 +157,7 @@ async def test_the_same_problem_again_joins_the_open_request(live: LiveWeb) -> N
     ],
 )
 async def test_refused_requests_get_the_spec_error_body_and_change_nothing(
-    live: LiveWeb, change: dict[str, str], status: int, words: str
+    live: DashboardSite, change: dict[str, str], status: int, words: str
 ) -> None:
     got, body = await live.post_form(REQUESTS, {**LAMP, **change})
     assert got == status
@@ -167,7 +167,7 @@ async def test_refused_requests_get_the_spec_error_body_and_change_nothing(
 
 
 async def test_no_api_key_configured_means_no_submissions(tmp_path: Path) -> None:
-    live = await LiveWeb.start(tmp_path, api_key="")
+    live = await DashboardSite.start(tmp_path, seed=False, api_key="")
     try:
         status, body = await live.post_form(REQUESTS, {**LAMP, "api_key": ""})
         assert status == 403 and "not enabled" in body[0]["description"]
@@ -175,7 +175,7 @@ async def test_no_api_key_configured_means_no_submissions(tmp_path: Path) -> Non
         await live.close()
 
 
-async def test_xml_post_response(live: LiveWeb) -> None:
+async def test_xml_post_response(live: DashboardSite) -> None:
     async with live.http.post(live.url("/open311/v2/requests.xml"), data=LAMP) as resp:
         assert resp.status == 200
         body = await resp.text()
@@ -187,7 +187,7 @@ async def test_a_request_that_may_be_an_emergency_asks_the_on_duty_people(
 ) -> None:
     """Nobody in a chat can answer 「急」 for a web request: the on-duty people are asked."""
     nlp = Worried(shared_nlp(), [LEANING])
-    live = await LiveWeb.start(tmp_path, database_url=database.url, nlp=nlp)
+    live = await DashboardSite.start(tmp_path, seed=False, database_url=database.url, nlp=nlp)
     leaning = {**LAMP, "service_code": "safety", "description": LEANING}
     async with live.http.post(live.url(REQUESTS), data=leaning) as resp:
         assert resp.status == 200

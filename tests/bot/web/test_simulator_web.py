@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from storage.db import Database
-from tests.support.live_web import API_KEY, SimulatorSite
-from tests.support.web import DashboardSite, web_user
+from tests.support.web import API_KEY, DashboardSite, SimulatorSite, web_user
 
 G1, SIX = "room-maotang-g1", "room-maotang-6p"
 GH1 = "room-guihua-g1"

@@ -11,7 +11,7 @@ import pytest
 from bot.web.open311_render import to_xml
 from bot.web.simulator import json_depth
 from bot.web.textsafe import xml_safe, xml_safe_data
-from tests.support.live_web import SimulatorSite
+from tests.support.web import SimulatorSite
 
 # (class, sample code points, kept in XML 1.0?)
 CLASSES: list[tuple[str, list[int], bool]] = [

@@ -151,7 +151,12 @@ async def test_bad_input_says_what_to_fill_in_and_writes_nothing(site: Dashboard
         (lamp, "resolve", {"result": "长" * 501}, "请写在 500 字以内"),
         (lamp, "reject", {}, "请填写驳回原因"),
         (lamp, "transfer", {"to": "nobody"}, "请选择转交给哪一方"),
-        (lamp, "transfer", {"to": member_id(site, "wx-gh-lin")}, "没有这个成员"),  # another community's
+        (
+            lamp,
+            "transfer",
+            {"to": member_id(site, "wx-gh-lin")},
+            "没有这个成员",
+        ),  # another community's
         (lamp, "reclass", {}, "至少选一项"),
         (lamp, "reclass", {"klass": "bogus"}, "请从列表里选择"),
         (lamp, "merge", {"into": "abc"}, "请填写要并入的工单号"),

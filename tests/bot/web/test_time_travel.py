@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import MAX_TRAVEL, TravelClock, parse_duration, time_command
-from tests.support.live_web import START, SimulatorSite
-from tests.support.web import web_user
+from tests.support.web import START, SimulatorSite, web_user
 
 G1, SIX = "room-maotang-g1", "room-maotang-6p"
 GH1, GH_SIX = "room-guihua-g1", "room-guihua-6p"

@@ -20,7 +20,7 @@ from sqlmodel import select
 
 from storage.models import OutboxMessage, Ticket, TicketEvent
 from tests.support.fuzz import CHAT_TEXT, HOSTILE_TEXT
-from tests.support.live_web import API_KEY, LiveWeb, SimulatorSite
+from tests.support.web import API_KEY, DashboardSite, SimulatorSite
 
 V2 = "/open311/v2"
 PARAMS = ["service_request_id", "service_code", "status", "start_date", "end_date"]
@@ -59,9 +59,9 @@ def _error_code(body: bytes, fmt: str) -> int:
 
 
 @pytest.fixture
-async def live(tmp_path: Path) -> AsyncIterator[LiveWeb]:
+async def live(tmp_path: Path) -> AsyncIterator[DashboardSite]:
     """One live server for every example of a test."""
-    web = await LiveWeb.start(tmp_path)
+    web = await DashboardSite.start(tmp_path, seed=False)
     yield web
     await web.close()
 
@@ -73,7 +73,7 @@ async def live(tmp_path: Path) -> AsyncIterator[LiveWeb]:
     st.dictionaries(st.sampled_from(PARAMS), VALUE, max_size=4),
 )
 async def test_any_query_answers_in_its_format(
-    live: LiveWeb, fmt: str, path: str, params: dict[str, str]
+    live: DashboardSite, fmt: str, path: str, params: dict[str, str]
 ) -> None:
     async with live.http.get(live.url(f"{V2}{path}.{fmt}"), params=params) as resp:
         body = await resp.read()
@@ -83,7 +83,7 @@ async def test_any_query_answers_in_its_format(
         assert _error_code(body, fmt) == resp.status
 
 
-def _counts(live: LiveWeb) -> tuple[int, int, int]:
+def _counts(live: DashboardSite) -> tuple[int, int, int]:
     with live.bot.db.session() as s:
         tickets = len(s.exec(select(Ticket.id)).all())
         reported = len(
@@ -118,7 +118,7 @@ def _counts(live: LiveWeb) -> tuple[int, int, int]:
     ),
 )
 async def test_any_post_is_filed_whole_or_refused_without_a_trace(
-    live: LiveWeb, fmt: str, form: dict[str, str]
+    live: DashboardSite, fmt: str, form: dict[str, str]
 ) -> None:
     before = _counts(live)
     async with live.http.post(live.url(f"{V2}/requests.{fmt}"), data=form) as resp:

@@ -1,0 +1,145 @@
+"""The ticket page shows photos and videos to its community only, translated values and the
+next step per class; the CSV has the 办结 columns and never leaves 是否超期 blank."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import struct
+import zlib
+from pathlib import Path
+
+from sqlmodel import select
+
+from storage.models import TicketEvidence
+from tests.support.web import G1, G2, SIX, DashboardSite, web_user
+
+
+def png(width: int = 8, height: int = 6, rgb: tuple[int, int, int] = (200, 60, 40)) -> bytes:
+    """A small solid-colour PNG (a real picture a browser can draw)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+async def send_media(site: DashboardSite, line: str, kind: str) -> None:
+    """Say ``[group] name: <saved path>`` as a photo or video message, as the channel does."""
+    event = dataclasses.replace(site.bot.event(line), kind=kind)
+    await site.bot.send(event)
+
+
+async def attach(site: DashboardSite, tmp_path: Path) -> tuple[int, list[int]]:
+    """A fresh report in 1网格 with a photo, a video and a photo the channel could not save."""
+    await site.seed([("wall", f"{G1} 李网格长: 6栋外墙瓷砖掉下来了")])
+    folder = tmp_path / "media" / "2026-11-26"
+    folder.mkdir(parents=True)
+    (folder / "a.png").write_bytes(png())
+    (folder / "b.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    await send_media(site, f"{G1} 李网格长: {folder / 'a.png'}", "image")
+    await send_media(site, f"{G1} 李网格长: {folder / 'b.mp4'}", "video")
+    await send_media(site, f"{G1} 李网格长: ", "image")  # not fetched: only the message id
+    with site.bot.db.session() as s:
+        ids = [e.id for e in s.exec(select(TicketEvidence).order_by(TicketEvidence.id))]
+    return site.tickets["wall"], [i for i in ids if i is not None]
+
+
+async def test_photos_and_videos_are_shown_to_their_community_only(tmp_path: Path) -> None:
+    district = web_user("jiedao", "jiedao-pass", "*")
+    site = await DashboardSite.start(tmp_path, extra_users=[district])
+    try:
+        wall, (photo, video, lost) = await attach(site, tmp_path)
+        await site.login("wangshuji")
+        status, page = await site.get(f"/tickets/{wall}")
+        assert status == 200
+        assert f'<img src="/tickets/{wall}/media/{photo}"' in page
+        assert f'<video src="/tickets/{wall}/media/{video}"' in page
+        assert "照片未能保存，请在群里查看" in page and f"media/{lost}" not in page
+        resp, body = await site.get_response(f"/tickets/{wall}/media/{photo}")
+        assert resp.status == 200 and body == png()
+        assert resp.headers["Content-Type"] == "image/png"
+        assert "no-store" in resp.headers["Cache-Control"]
+        lamp = site.tickets["lamp"]  # a ticket of the community that is not this photo's
+        assert (await site.get_response(f"/tickets/{lamp}/media/{photo}"))[0].status == 404
+        assert (await site.get_response(f"/tickets/{wall}/media/{lost}"))[0].status == 404
+        for user, password in (("linshuji", None), ("jiedao", "jiedao-pass")):
+            await site.login(user, password)
+            resp, _ = await site.get_response(f"/tickets/{wall}/media/{photo}")
+            assert resp.status == 404, user
+        site.http.cookie_jar.clear()
+        resp, _ = await site.get_response(f"/tickets/{wall}/media/{photo}")
+        assert resp.status == 302 and resp.headers["Location"].startswith("/login")
+    finally:
+        await site.close()
+
+
+async def test_a_file_outside_the_media_folder_is_never_served(tmp_path: Path) -> None:
+    site = await DashboardSite.start(tmp_path)
+    try:
+        await site.seed([("wall", f"{G1} 李网格长: 6栋外墙瓷砖掉下来了")])
+        secret = tmp_path / "secret.png"
+        secret.write_bytes(png())
+        await send_media(site, f"{G1} 李网格长: {secret}", "image")
+        await site.login("wangshuji")
+        with site.bot.db.session() as s:
+            evidence = s.exec(select(TicketEvidence)).one()
+        wall = site.tickets["wall"]
+        _, page = await site.get(f"/tickets/{wall}")
+        assert "/media/" not in page and "照片未能保存" in page
+        resp, _ = await site.get_response(f"/tickets/{wall}/media/{evidence.id}")
+        assert resp.status == 404
+    finally:
+        await site.close()
+
+
+async def test_page_translates_values_and_says_the_next_step_per_class(
+    dashboard: DashboardSite,
+) -> None:
+    t = dashboard.tickets
+    await dashboard.bot.say(f"{SIX} 张经理: 办结 T{t['lamp']} 已更换灯泡")
+    await dashboard.bot.say(f"{G1} 李网格长: 评价 T{t['lamp']} 满意")
+    await dashboard.login("wangshuji")
+    _, page = await dashboard.get(f"/tickets/{t['lamp']}")
+    assert "<dt>评价</dt><dd>满意</dd>" in page and "satisfied" not in page
+    assert "已更换灯泡" in page and "已结案" in page
+    _, page = await dashboard.get(f"/tickets/{t['elevator']}")
+    assert "到场）" in page and "认领）" not in page  # urgent: waiting for 到场
+    await dashboard.bot.say(f"{SIX} 张经理: 到场 T{t['elevator']}")
+    _, page = await dashboard.get(f"/tickets/{t['elevator']}")
+    assert "处理中）" in page
+
+
+async def test_csv_has_the_resolution_columns(dashboard: DashboardSite) -> None:
+    await dashboard.seed([("pipe", f"{G2} 黄网格长: 4栋水管漏水了")])
+    pipe = dashboard.tickets["pipe"]
+    dashboard.bot.clock.advance(hours=2, minutes=15)
+    await dashboard.bot.say(f"{SIX} 张经理: 认领 T{pipe}")
+    dashboard.bot.clock.advance(days=1)
+    await dashboard.bot.say(f"{SIX} 张经理: 办结 T{pipe} 已换水管，有事打13812345678")
+    await dashboard.bot.say(f"{G2} 黄网格长: 评价 T{pipe} 基本满意")
+    await dashboard.login("wangshuji")
+    _, body = await dashboard.get_response("/tickets.csv")
+    rows = {r["工单号"]: r for r in csv.DictReader(io.StringIO(body.decode("utf-8-sig")))}
+    done = rows[f"T{pipe}"]
+    assert done["响应用时"] == "2小时15分"
+    assert done["办结说明"] == "已换水管，有事打138****5678"
+    assert done["评价"] == "基本满意" and done["状态"] == "已结案"
+    assert done["办结时间"].startswith("2026-11-27 ")
+    assert done["是否超期"] == "否"
+    script = rows[f"T{dashboard.tickets['script']}"]
+    assert script["响应用时"] == "未响应" and script["办结时间"] == "" and script["评价"] == ""
+    assert {r["是否超期"] for r in rows.values()} <= {"是", "否"}
+    dashboard.bot.clock.advance(days=30)
+    _, body = await dashboard.get_response("/tickets.csv")
+    late = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert {r["工单号"]: r["是否超期"] for r in late}[f"T{dashboard.tickets['script']}"] == "是"
