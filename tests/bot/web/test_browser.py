@@ -7,67 +7,13 @@ Skipped, with the reason shown by ``pytest -rs``, where Playwright or Chromium i
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.support.browser import browser, log_in, new_page
+from tests.support.web import DashboardSite, SimulatorSite
 
-from tests.support.web import DEMO_PASSWORDS, DashboardSite, SimulatorSite
-
-playwright_api = pytest.importorskip(
-    "playwright.async_api", reason="Playwright is not installed: pip install -e '.[test]'"
-)
-CHROMIUM = os.environ.get("LIUFANG_CHROMIUM") or shutil.which("chromium") or ""
-if not CHROMIUM:
-    pytest.skip(
-        "no Chromium found: apt-get install chromium (or set LIUFANG_CHROMIUM)",
-        allow_module_level=True,
-    )
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    """A fresh headless Chromium for one test."""
-    async with playwright_api.async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
-
-
-async def new_page(browser: Any) -> Any:
-    """A page that fails the test on any script error."""
-    page = await browser.new_page(locale="zh-CN")
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.errors = errors
-    return page
-
-
-async def log_in(page: Any, base: str, path: str, username: str) -> None:
-    """Open ``path``; the log-in form comes first, then the page itself."""
-    await page.goto(base + path)
-    assert "/login" in page.url
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", DEMO_PASSWORDS[username])
-    await page.click("form.stack button[type=submit]")
-    await page.wait_for_url(base + path)
+__all__ = ["browser"]  # the fixture
 
 
 async def test_dashboard_log_in_filter_open_a_ticket_see_a_chart(
@@ -91,10 +37,11 @@ async def test_dashboard_log_in_filter_open_a_ticket_see_a_chart(
         assert await page.locator("ol.history li").count() >= 1
         await page.click("header nav a[href='/stats']")
         await page.wait_for_url("**/stats")
-        chart = page.locator("svg.chart").first
+        chart = page.locator("div.chart").first
         await chart.wait_for(state="visible")
         box = await chart.bounding_box()
         assert box is not None and box["width"] > 100 and box["height"] > 50
+        assert await page.locator("div.chart svg.bar").count() >= 3
         assert page.errors == []
     finally:
         await site.close()
