@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 
 from aiohttp import web
 from sqlmodel import Session, col, select
@@ -31,7 +32,15 @@ from bot.web.ticket_actions import (
 from handlers.commands.queries import next_step
 from handlers.commands.tickets import REOPENABLE
 from handlers.vocabulary import OPEN_STATES, RATING_LABELS
-from storage.models import Meeting, Member, Ticket, TicketEvent, TicketEvidence, TicketReport
+from storage.models import (
+    FollowUp,
+    Meeting,
+    Member,
+    Ticket,
+    TicketEvent,
+    TicketEvidence,
+    TicketReport,
+)
 
 EVENT_LABELS = {
     "reported": "报事",
@@ -55,6 +64,17 @@ EVENT_LABELS = {
     "autoclose": "自动结案",
     "service": "服务单",
 }
+# What the bot did by itself (follow-ups that were sent), for the timeline.
+FOLLOWUP_LABELS = {
+    "remind": "提醒负责方",
+    "overdue": "超期提醒",
+    "late": "超期督办",
+    "realert": "急事再提醒",
+    "nudge": "催促到场",
+    "visit": "回访",
+    "autoclose": "自动结案",
+}
+HAS_EVENT = frozenset({"visit", "autoclose"})  # these record their own event when they run
 # The forms, in the order the page shows them: (action, button).
 FORMS = (
     ("resolve", "办结"),
@@ -69,19 +89,60 @@ FORMS = (
 TICKET_CSP = CSP.replace("img-src 'self' data:;", "img-src 'self' data:; media-src 'self';")
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One line of the timeline: a person's action (an event) or a follow-up the bot sent."""
+
+    at: datetime
+    label: str
+    actor_name: str
+    kind: str = ""  # the event's kind; "" for the bot's follow-ups
+    from_state: str | None = None
+    to_state: str | None = None
+    note: str = ""
+
+
 @dataclass(slots=True)
 class TicketView:
     """Everything the ticket page shows."""
 
     ticket: Ticket
-    events: list[TicketEvent]
+    events: list[Step]
     reports: list[TicketReport]
     evidence: list[TicketEvidence]
     meeting: Meeting | None
     members: list[Member]
+    coming: Step | None  # the next follow-up planned, if any
 
 
-def _load_ticket(session: Session, ticket_id: int) -> TicketView | None:
+def _timeline(
+    events: list[TicketEvent], runs: list[FollowUp], bot: str
+) -> tuple[list[Step], Step | None]:
+    """Events and sent follow-ups in time order, and the next follow-up still to come."""
+    steps = [
+        Step(
+            e.at,
+            EVENT_LABELS.get(e.kind, e.kind),
+            e.actor_name,
+            e.kind,
+            e.from_state,
+            e.to_state,
+            e.note,
+        )
+        for e in events
+    ]
+    for f in runs:
+        sent = f.done_at is not None and f.outcome == "sent"
+        if sent and f.kind in FOLLOWUP_LABELS and f.kind not in HAS_EVENT:
+            steps.append(Step(f.done_at, FOLLOWUP_LABELS[f.kind], bot))
+    steps.sort(key=lambda step: step.at)  # stable: events keep their order at equal times
+    pending = [f for f in runs if f.kind in FOLLOWUP_LABELS and f.done_at is None]
+    nxt = min(pending, key=lambda f: f.due_at, default=None)
+    coming = Step(nxt.due_at, FOLLOWUP_LABELS[nxt.kind], bot) if nxt is not None else None
+    return steps, coming
+
+
+def _load_ticket(session: Session, ticket_id: int, bot: str) -> TicketView | None:
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
         return None
@@ -105,8 +166,10 @@ def _load_ticket(session: Session, ticket_id: int) -> TicketView | None:
         .where(Member.community_code == ticket.community_code)
         .order_by(col(Member.role), col(Member.name))
     ).all()
+    runs = session.exec(select(FollowUp).where(FollowUp.ticket_id == ticket_id)).all()
+    steps, coming = _timeline(list(events), list(runs), bot)
     meeting = session.get(Meeting, ticket.meeting_id) if ticket.meeting_id else None
-    return TicketView(ticket, list(events), list(reports), list(evidence), meeting, list(members))
+    return TicketView(ticket, steps, list(reports), list(evidence), meeting, list(members), coming)
 
 
 async def _view(request: web.Request, ticket_id: int) -> TicketView | None:
@@ -115,7 +178,7 @@ async def _view(request: web.Request, ticket_id: int) -> TicketView | None:
 
     def load() -> TicketView | None:
         with reader.session() as session:
-            return _load_ticket(session, ticket_id)
+            return _load_ticket(session, ticket_id, request.app[WEB].services.bot_name)
 
     view = await asyncio.to_thread(load)
     if view is None or not can_see(current_user(request), view.ticket.community_code):
@@ -158,6 +221,7 @@ def _page(
             "next_step": next_step(t),
             "community_name": names.get(t.community_code, t.community_code),
             "events": view.events,
+            "coming": view.coming,
             "reports": view.reports,
             # The community's own users see the pictures; a district account sees counts.
             "evidence": view.evidence,
@@ -165,7 +229,6 @@ def _page(
             if full
             else {},
             "meeting": view.meeting,
-            "EVENT_LABELS": EVENT_LABELS,
             "RATING_LABELS": RATING_LABELS,
             # The community's own six parties act on the ticket and see it whole; a district
             # account supervises every community and sees it through the privacy policy.

@@ -9,7 +9,10 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from storage.models import TicketEvidence
+from bot.app import build_engine, build_services
+from bot.web.dashboard_ticket import FOLLOWUP_LABELS
+from storage.models import FollowUp, TicketEvidence
+from tests.support.harness import shared_nlp
 from tests.support.media import attach, png, send_media
 from tests.support.web import G1, G2, SIX, DashboardSite, web_user
 
@@ -103,3 +106,25 @@ async def test_csv_has_the_resolution_columns(dashboard: DashboardSite) -> None:
     _, body = await dashboard.get_response("/tickets.csv")
     late = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert {r["工单号"]: r["是否超期"] for r in late}[f"T{dashboard.tickets['script']}"] == "是"
+
+
+async def test_the_timeline_has_the_bots_follow_ups_and_what_comes_next(
+    dashboard: DashboardSite,
+) -> None:
+    elevator = dashboard.tickets["elevator"]
+    with dashboard.bot.db.session() as s:
+        runs = list(s.exec(select(FollowUp).where(FollowUp.ticket_id == elevator)))
+    assert runs, "an urgent ticket has its alarm ladder planned"
+    await dashboard.login("wangshuji")
+    _, page = await dashboard.get(f"/tickets/{elevator}")
+    assert "接下来：" in page and "（自动）" in page
+    first = min(runs, key=lambda f: f.due_at)
+    services = build_services(dashboard.bot.settings, dashboard.bot.clock, shared_nlp())
+    dashboard.bot.clock.now = first.due_at
+    assert build_engine(dashboard.bot.db, services).sweep() >= 1
+    with dashboard.bot.db.session() as s:
+        done = s.get(FollowUp, first.id)
+        assert done is not None and done.outcome == "sent"
+    _, page = await dashboard.get(f"/tickets/{elevator}")
+    history = page[page.index('<ol class="history">') :]
+    assert FOLLOWUP_LABELS[first.kind] in history
