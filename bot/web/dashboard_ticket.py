@@ -266,7 +266,8 @@ async def ticket_page(request: web.Request) -> web.StreamResponse:
 
 async def ticket_action(request: web.Request) -> web.StreamResponse:
     """POST /tickets/{id}/{action}: carry out the action, then show the ticket again (303);
-    a refusal shows the page with the reason and what was typed (403 role, 400 otherwise)."""
+    a refusal shows the page with the reason and what was typed (403 role, 400 input or
+    state, 500 when the bot failed and rolled everything back)."""
     action = request.match_info["action"]
     ticket_id = int(request.match_info["id"])
     view = await _view(request, ticket_id)
@@ -279,7 +280,9 @@ async def ticket_action(request: web.Request) -> web.StreamResponse:
         return _page(request, view, status=403, error=why, action=action, form=form)
     outcome = await act(request, view.ticket, action, form)
     if not outcome.ok:
-        return _page(request, view, status=400, error=outcome.text, action=action, form=form)
+        return _page(
+            request, view, status=outcome.status, error=outcome.text, action=action, form=form
+        )
     request.app[FLASH].put(request, outcome.text)
     return web.Response(status=303, headers={"Location": f"/tickets/{ticket_id}"})
 

@@ -38,6 +38,7 @@ from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, ROLE_LABELS
 from storage.models import Member, Ticket
 
 MAX_NOTE = 500  # a note longer than this is refused, not cut: nothing is half-written
+FAILED = "抱歉，刚才处理出错了，什么都没有改，请稍后再试一次。"
 DISTRICT_REFUSAL = "街道账号只能查看，不能办理工单。请由本社区的账号办理。"
 _NUMBER = re.compile(r"^\s*(?:[Tt#＃])?\s*(\d{1,9})\s*号?\s*$")
 
@@ -187,6 +188,7 @@ class Outcome:
     ok: bool
     text: str
     told: tuple[Reply, ...] = ()  # the notices queued for the groups
+    status: int = 400  # of a refusal: 400 (the input or the ticket's state), 500 (our fault)
 
 
 async def act(request: web.Request, ticket: Ticket, action: str, form: dict[str, str]) -> Outcome:
@@ -220,7 +222,7 @@ async def act(request: web.Request, ticket: Ticket, action: str, form: dict[str,
     if runner.refusal is not None:
         return Outcome(False, runner.refusal)
     if mine == [SORRY] and not told:  # the dispatcher failed and rolled everything back
-        return Outcome(False, SORRY)
+        return Outcome(False, FAILED, status=500)
     return Outcome(True, "\n".join(mine) or "已办理。", told)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from storage.models import Member, TicketEvent
+from storage.models import Member, OutboxMessage, TicketEvent
 from tests.support.web import G1, SIX, DashboardSite, web_user
 
 PROPERTY = web_user("zhangjl", "zhangjl-pass", "maotang", role="property")
@@ -169,3 +169,25 @@ async def test_bad_input_says_what_to_fill_in_and_writes_nothing(site: Dashboard
         assert status == 400 and said in page, (action, form, page[-3000:])
     assert events(site, lamp) == before
     assert site.bot.ticket(lamp).state == "in_progress"
+
+
+async def test_a_failure_half_way_writes_nothing(
+    site: DashboardSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lamp = site.tickets["lamp"]
+    before = events(site, lamp)
+    with site.bot.db.session() as s:
+        queued = len(s.exec(select(OutboxMessage)).all())
+
+    def broken(*_args: object, **_kwargs: object) -> list[object]:
+        raise RuntimeError("the group lookup failed")
+
+    # 办结 has set the state and written its event when telling the reporters fails.
+    monkeypatch.setattr("handlers.commands.tickets.tell_reporters", broken)
+    await site.login("wangshuji")
+    status, page = await site.post(f"/tickets/{lamp}/resolve", {"result": "已更换灯泡"})
+    assert status == 500 and "什么都没有改" in page
+    assert events(site, lamp) == before
+    assert site.bot.ticket(lamp).state == "in_progress"
+    with site.bot.db.session() as s:
+        assert len(s.exec(select(OutboxMessage)).all()) == queued  # no apology to web:…
