@@ -54,6 +54,7 @@ async def test_simulator_chat_and_the_bots_reply(browser: Any, tmp_path: Path) -
         await log_in(page, site.base, "/simulator", "wangshuji")
         await page.select_option("#sim-room", "room-maotang-g1")
         await page.select_option("#sim-member", "wx-mt-li")
+        assert "路灯坏了" in (await page.get_attribute("#sim-text", "placeholder") or "")
         await page.fill("#sim-text", "3栋2单元门口的路灯坏了好几天了")
         await page.press("#sim-text", "Enter")
         mine = page.locator("#sim-log li.mine .bubble")
@@ -68,6 +69,9 @@ async def test_simulator_chat_and_the_bots_reply(browser: Any, tmp_path: Path) -
         # The card in the six-party group, seen as the property manager it mentions.
         await page.select_option("#sim-room", "room-maotang-6p")
         await page.select_option("#sim-member", "wx-mt-zhang")
+        # Acting as 物业, the box suggests a command, not a resident's report.
+        hint = await page.get_attribute("#sim-text", "placeholder") or ""
+        assert "认领 T1" in hint and "路灯坏了" not in hint
         card = page.locator("#sim-log li.bot.to-me .bubble").first
         await card.wait_for()
         assert "【T1 小事·线上议】" in await card.inner_text()
