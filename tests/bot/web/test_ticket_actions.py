@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.web.ticket_actions import ACTIONS
 from storage.models import Member, OutboxMessage, TicketEvent
 from tests.support.web import G1, SIX, DashboardSite, web_user
 
@@ -88,13 +89,17 @@ async def test_every_action_goes_through_its_command(site: DashboardSite) -> Non
     assert site.bot.ticket(elevator).klass == "difficult"
 
 
-async def test_csrf_is_required(site: DashboardSite) -> None:
+async def test_csrf_is_required_by_every_action(site: DashboardSite) -> None:
     await site.login("wangshuji")
     lamp = site.tickets["lamp"]
-    status, text = await site.post(f"/tickets/{lamp}/resolve", {"result": "好了"}, csrf="")
-    assert status == 403 and "CSRF" in text
-    status, _ = await site.post(f"/tickets/{lamp}/resolve", {"result": "好了"}, csrf="forged")
-    assert status == 403
+    before = events(site, lamp)
+    for action in ACTIONS:
+        form = {"result": "好了", "note": "x", "reason": "x", "to": "property", "into": "T3"}
+        status, text = await site.post(f"/tickets/{lamp}/{action}", form, csrf="")
+        assert status == 403 and "CSRF" in text, action
+        status, _ = await site.post(f"/tickets/{lamp}/{action}", form, csrf="forged")
+        assert status == 403, action
+    assert events(site, lamp) == before
     assert site.bot.ticket(lamp).state == "in_progress"
 
 
