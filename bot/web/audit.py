@@ -30,6 +30,14 @@ ACTIONS = {
     "user.disable": "停用账号",
     "user.enable": "恢复账号",
     "user.password": "修改密码",
+    # Ticket actions taken in the dashboard (bot/web/ticket_actions.py).
+    "ticket.resolve": "办结工单",
+    "ticket.progress": "工单进展",
+    "ticket.transfer": "转交工单",
+    "ticket.reclass": "工单改类",
+    "ticket.merge": "合并工单",
+    "ticket.reject": "驳回工单",
+    "ticket.reopen": "重办工单",
 }
 FIELDS = {
     "name": "姓名",
@@ -44,6 +52,14 @@ FIELDS = {
     "username": "用户名",
     "community": "社区",
     "disabled": "停用",
+    "state": "状态",
+    "klass": "类型",
+    "category": "类别",
+    "responsible": "负责方",
+    "assignee": "处理人",
+    "merged_into": "并入",
+    "rating": "评价",
+    "note": "说明",
 }
 VALUE_LABELS: dict[str, str] = {**ROLE_LABELS, "six_party": "六方群", "grid": "网格群"}
 

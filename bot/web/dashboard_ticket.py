@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlmodel import Session, col, select
 
 from bot.web import ticket_media
-from bot.web.auth import can_see, current_user
+from bot.web.auth import SESSION_COOKIE, can_see, current_user
 from bot.web.dashboard_query import READER, is_overdue
 from bot.web.dashboard_render import CSP, render
 from bot.web.server import WEB
@@ -21,9 +21,7 @@ from bot.web.ticket_actions import (
     CATEGORY_CHOICES,
     CLASS_CHOICES,
     DISTRICT_REFUSAL,
-    FLASH,
     PARTY_CHOICES,
-    Flash,
     act,
     allowed,
     refusal_for_role,
@@ -54,6 +52,28 @@ FORMS = (
 )
 # The page plays the ticket's own videos: media from this site only, nothing else.
 TICKET_CSP = CSP.replace("img-src 'self' data:;", "img-src 'self' data:; media-src 'self';")
+
+
+class Flash:
+    """The outcome of the last action, shown once on the next page of the same browser."""
+
+    LIMIT = 1000  # sessions at most; the oldest message is dropped first
+
+    def __init__(self) -> None:
+        self._messages: dict[str, str] = {}
+
+    def put(self, request: web.Request, text: str) -> None:
+        """Keep ``text`` for this browser's next page."""
+        if len(self._messages) >= self.LIMIT:
+            self._messages.pop(next(iter(self._messages)))
+        self._messages[request.cookies.get(SESSION_COOKIE, "")] = text
+
+    def take(self, request: web.Request) -> str:
+        """The message kept for this browser ('' when none), forgotten once shown."""
+        return self._messages.pop(request.cookies.get(SESSION_COOKIE, ""), "")
+
+
+FLASH = web.AppKey("liufang.web.ticket_flash", Flash)
 
 
 @dataclass(slots=True)

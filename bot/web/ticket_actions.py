@@ -26,7 +26,7 @@ from aiohttp import web
 from sqlmodel import Session, select
 
 from bot.config_rules import WebUser
-from bot.web.auth import SESSION_COOKIE, current_user
+from bot.web.auth import current_user
 from bot.web.server import WEB
 from handlers.commands.base import who_may
 from handlers.commands.handler import COMMANDS, run_command
@@ -34,7 +34,14 @@ from handlers.commands.parser import Command
 from handlers.context import Context
 from handlers.dispatcher import SORRY
 from handlers.events import Inbound, Reply
-from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, ROLE_LABELS
+from handlers.vocabulary import (
+    CATEGORY_LABELS,
+    CLASS_LABELS,
+    RATING_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+)
+from storage import audit
 from storage.models import Member, Ticket
 
 MAX_NOTE = 500  # a note longer than this is refused, not cut: nothing is half-written
@@ -177,8 +184,58 @@ class WebCommand:
             role=self.user.role,
             community_code=self.user.community,
         )
+        before = self._states(ctx)
         replies, self.refusal = run_command(ctx, self.order.cmd)
+        if self.refusal is None:
+            self._audit(ctx, before)
         return replies
+
+    def _states(self, ctx: Context) -> dict[int, dict[str, str]]:
+        """The named tickets of the user's community as the audit trail shows them.
+
+        Read under the row lock the command takes next (FOR UPDATE on PostgreSQL), so what is
+        recorded as "before" is what the command changed.
+        """
+        states = {}
+        for number in self.order.cmd.tickets:
+            ticket = ctx.session.get(Ticket, number, with_for_update=True)
+            if ticket is not None and ticket.community_code == self.user.community:
+                states[number] = ticket_state(ticket)
+        return states
+
+    def _audit(self, ctx: Context, before: dict[int, dict[str, str]]) -> None:
+        """One 操作记录 row for the action, in its transaction: the fields it changed."""
+        cmd = self.order.cmd
+        number = cmd.tickets[0]
+        ticket = ctx.session.get(Ticket, number)
+        if ticket is None or number not in before:
+            return
+        old, new = before[number], ticket_state(ticket)
+        changed = [k for k in new if old.get(k) != new[k]]
+        audit.record(
+            ctx.session,
+            self.user.username,
+            ticket.community_code,
+            f"ticket.{cmd.verb}",
+            f"T{number}",
+            {k: old.get(k, "") for k in changed},
+            {**{k: new[k] for k in changed}, **({"note": cmd.rest} if cmd.rest else {})},
+            actor_name=self.user.name,
+            at=ctx.now,
+        )
+
+
+def ticket_state(ticket: Ticket) -> dict[str, str]:
+    """What an action on a ticket may change, in words (the audit trail shows them as such)."""
+    return {
+        "state": STATE_LABELS.get(ticket.state, ticket.state),
+        "klass": CLASS_LABELS.get(ticket.klass, ticket.klass),
+        "category": CATEGORY_LABELS.get(ticket.category, ticket.category),
+        "responsible": ROLE_LABELS.get(ticket.responsible or "", ""),
+        "assignee": ticket.assignee_name or "",
+        "merged_into": f"T{ticket.merged_into}" if ticket.merged_into else "",
+        "rating": RATING_LABELS.get(ticket.rating or "", ""),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,25 +281,3 @@ async def act(request: web.Request, ticket: Ticket, action: str, form: dict[str,
     if mine == [SORRY] and not told:  # the dispatcher failed and rolled everything back
         return Outcome(False, FAILED, status=500)
     return Outcome(True, "\n".join(mine) or "已办理。", told)
-
-
-class Flash:
-    """The outcome of the last action, shown once on the next page of the same browser."""
-
-    LIMIT = 1000  # sessions at most; the oldest message is dropped first
-
-    def __init__(self) -> None:
-        self._messages: dict[str, str] = {}
-
-    def put(self, request: web.Request, text: str) -> None:
-        """Keep ``text`` for this browser's next page."""
-        if len(self._messages) >= self.LIMIT:
-            self._messages.pop(next(iter(self._messages)))
-        self._messages[request.cookies.get(SESSION_COOKIE, "")] = text
-
-    def take(self, request: web.Request) -> str:
-        """The message kept for this browser ('' when none), forgotten once shown."""
-        return self._messages.pop(request.cookies.get(SESSION_COOKIE, ""), "")
-
-
-FLASH = web.AppKey("liufang.web.ticket_flash", Flash)

@@ -16,8 +16,8 @@ import pytest
 from sqlmodel import select
 
 from storage.models import Member, Ticket
-from tests.bot.web.test_browser import browser, log_in, new_page
-from tests.support.live_web import SimulatorSite
+from tests.support.browser import browser, log_in, new_page
+from tests.support.web import SimulatorSite
 
 __all__ = ["browser"]  # the fixture, imported for this module's tests
 

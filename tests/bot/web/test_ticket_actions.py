@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.web.ticket_actions import ACTIONS
+from storage import audit
 from storage.models import Member, OutboxMessage, TicketEvent
 from tests.support.web import G1, SIX, DashboardSite, web_user
 
@@ -196,3 +197,25 @@ async def test_a_failure_half_way_writes_nothing(
     assert site.bot.ticket(lamp).state == "in_progress"
     with site.bot.db.session() as s:
         assert len(s.exec(select(OutboxMessage)).all()) == queued  # no apology to web:…
+
+
+async def test_web_actions_are_in_the_audit_trail_refusals_are_not(site: DashboardSite) -> None:
+    lamp, script = site.tickets["lamp"], site.tickets["script"]
+    await site.login("wangshuji")
+    await site.post(f"/tickets/{lamp}/resolve", {"result": "已更换灯泡"})
+    await site.post(f"/tickets/{script}/merge", {"into": f"T{lamp}"})  # refused: T{lamp} is done
+    await site.post(f"/tickets/{script}/transfer", {"to": "committee"})
+    with site.bot.db.session() as s:
+        rows = audit.recent(s, ["maotang"], action_prefix="ticket.")
+    assert [(r.action, r.target, r.actor) for r in rows] == [
+        ("ticket.transfer", f"T{script}", "wangshuji"),
+        ("ticket.resolve", f"T{lamp}", "wangshuji"),
+    ]
+    resolved = rows[1]
+    assert audit.decode(resolved.before) == {"state": "处理中"}
+    assert audit.decode(resolved.after) == {"state": "已办结", "note": "已更换灯泡"}
+    status, page = await site.get("/audit")
+    assert status == 200 and "办结工单" in page and "转交工单" in page and "已办结" in page
+    await site.login("gh-juwei", "gh-juwei-pass")
+    _, page = await site.get("/audit")
+    assert "办结工单" not in page  # another community's trail
