@@ -42,6 +42,7 @@ from handlers.vocabulary import (
     STATE_LABELS,
 )
 from storage import audit
+from storage.checks import saved_id
 from storage.models import Member, Ticket
 
 MAX_NOTE = 500  # a note longer than this is refused, not cut: nothing is half-written
@@ -80,14 +81,9 @@ class Order:
 def _simple(verb: str, word: str, field: str, what: str, example: str) -> Builder:
     def build(session: Session, ticket: Ticket, form: dict[str, str]) -> Order:
         rest = _text(form, field, what, example)
-        return Order(Command(verb, word, (_id(ticket),), rest))
+        return Order(Command(verb, word, (saved_id(ticket),), rest))
 
     return build
-
-
-def _id(ticket: Ticket) -> int:
-    assert ticket.id is not None
-    return ticket.id
 
 
 def _transfer(session: Session, ticket: Ticket, form: dict[str, str]) -> Order:
@@ -97,11 +93,11 @@ def _transfer(session: Session, ticket: Ticket, form: dict[str, str]) -> Order:
         member = session.get(Member, int(number)) if number.isdigit() else None
         if member is None or member.community_code != ticket.community_code:
             raise BadInput("没有这个成员，请从列表里选择转交给谁。")
-        cmd = Command("transfer", "转交", (_id(ticket),), f"@{member.name}")
+        cmd = Command("transfer", "转交", (saved_id(ticket),), f"@{member.name}")
         return Order(cmd, (member.contact_id,))
     if to not in PARTY_CHOICES:
         raise BadInput("请选择转交给哪一方或哪位成员。")
-    return Order(Command("transfer", "转交", (_id(ticket),), ROLE_LABELS[to]))
+    return Order(Command("transfer", "转交", (saved_id(ticket),), ROLE_LABELS[to]))
 
 
 def _reclass(session: Session, ticket: Ticket, form: dict[str, str]) -> Order:
@@ -111,14 +107,14 @@ def _reclass(session: Session, ticket: Ticket, form: dict[str, str]) -> Order:
     if not klass and not category:
         raise BadInput("请选择要改成哪一类或哪个类别（至少选一项）。")
     words = [w for w in (CLASS_LABELS.get(klass), CATEGORY_LABELS.get(category)) if w]
-    return Order(Command("reclass", "改为", (_id(ticket),), " ".join(words)))
+    return Order(Command("reclass", "改为", (saved_id(ticket),), " ".join(words)))
 
 
 def _merge(session: Session, ticket: Ticket, form: dict[str, str]) -> Order:
     found = _NUMBER.match(form.get("into", ""))
     if found is None:
         raise BadInput(f"请填写要并入的工单号，例如：T10（把 T{ticket.id} 并入 T10）。")
-    return Order(Command("merge", "合并", (_id(ticket), int(found[1])), ""))
+    return Order(Command("merge", "合并", (saved_id(ticket), int(found[1])), ""))
 
 
 Builder = Callable[[Session, Ticket, dict[str, str]], Order]

@@ -75,8 +75,8 @@ def timeline(
         for e in events
     ]
     for f in runs:
-        sent = f.done_at is not None and f.outcome == "sent"
-        if sent and f.kind in FOLLOWUP_LABELS and f.kind not in HAS_EVENT:
+        shown = f.kind in FOLLOWUP_LABELS and f.kind not in HAS_EVENT and f.outcome == "sent"
+        if shown and f.done_at is not None:
             steps.append(Step(f.done_at, FOLLOWUP_LABELS[f.kind], bot))
     steps.sort(key=lambda step: step.at)  # stable: events keep their order at equal times
     pending = [f for f in runs if f.kind in FOLLOWUP_LABELS and f.done_at is None]
