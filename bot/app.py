@@ -12,6 +12,7 @@ from functools import partial
 
 from bot.alerts import AlertMonitor, AlertSender
 from bot.channels.base import Channel, SelfReporting, channel_status
+from bot.channels.simulator import SimDirectory, SimMember, SimRoom, SimulatorChannel
 from bot.clock import MAX_TRAVEL, TravelClock
 from bot.config import Settings
 from bot.delivery import OutboxSender
@@ -48,6 +49,7 @@ from handlers.understanding import Understanding
 from handlers.workdays import use_extra_days
 from storage import directory, followups
 from storage.db import Database, redact_url
+from storage.directory_state import read_state
 from storage.leader import startup_lock
 from storage.outbox import Claimant
 from storage.sendlog import SendJournal
@@ -250,6 +252,8 @@ class App:
             channel.errors = self.dispatcher.errors.failed  # WeChat: unreadable messages kept
             channel.lost_listeners.append(self._channel_lost)
             channel.secretaries = self._secretaries
+        if isinstance(channel, SimulatorChannel):
+            channel.directory = self._simulator_directory
         self.leading = False  # the channel, sender and scheduler are running here
         self.deposed = False
         self._failure: BaseException | None = None
@@ -417,6 +421,15 @@ class App:
             f"发往{where}的消息连续 {self.sender.strikes.limit} 次发送失败（{letter.error}），"
             "已停止重试，其他群的消息照常发送。请检查机器人是否还在这个群里；"
             "没发出的消息在网页「处理失败」页上。",
+        )
+
+    def _simulator_directory(self) -> SimDirectory:
+        """The groups and members the simulator offers, as the database holds them now."""
+        with self.db.session() as session:
+            state = read_state(session)
+        return (
+            [SimRoom(g.room_id, g.topic, g.kind, g.community, g.grid) for g in state.groups],
+            [SimMember(m.contact_id, m.name, m.role, m.community, m.grid) for m in state.members],
         )
 
     def _channel_lost(self, reason: str) -> None:

@@ -63,6 +63,8 @@ class SimMember:
     grid: str | None
 
 
+SimDirectory = tuple[list[SimRoom], list[SimMember]]
+
 NO_TRAVEL = "只有街道账号（管辖全部社区）可以调时间：时间是所有社区共用的。"
 
 
@@ -74,18 +76,22 @@ class SimulatorChannel:
 
     def __init__(self, settings: Settings, clock: Callable[[], datetime]) -> None:
         self.bot_name = settings.bot_name
-        self.rooms = [
-            SimRoom(g.room_id, g.topic, g.kind, c.code, g.grid)
-            for c in settings.communities
-            for g in c.groups
-        ]
-        self.members = [
-            SimMember(m.id, m.name, m.role, c.code, m.grid)
-            for c in settings.communities
-            for m in c.members
-        ]
-        self._names = {m.contact_id: m.name for m in self.members}
-        self._topics = {r.room_id: r.topic for r in self.rooms}
+        self._config = (
+            [
+                SimRoom(g.room_id, g.topic, g.kind, c.code, g.grid)
+                for c in settings.communities
+                for g in c.groups
+            ],
+            [
+                SimMember(m.id, m.name, m.role, c.code, m.grid)
+                for c in settings.communities
+                for m in c.members
+            ],
+        )
+        # Set by the app: the database's groups and members (the directory is the database's
+        # after the first start: someone added on the people page can be chatted as at once).
+        self.directory: Callable[[], SimDirectory] | None = None
+        self._senders: dict[str, str] = {}  # names of residents who spoke (not in the directory)
         self._clock = clock
         self._ids = itertools.count(1)
         self._run = clock().strftime("%Y%m%d%H%M%S%f")
@@ -104,9 +110,23 @@ class SimulatorChannel:
         """Let ``/time`` and ``/advance`` move ``clock``; ``travel`` runs what fell due."""
         self._travel = (clock, travel)
 
+    def _directory(self) -> SimDirectory:
+        return self._config if self.directory is None else self.directory()
+
+    @property
+    def rooms(self) -> list[SimRoom]:
+        """The groups one can chat in."""
+        return self._directory()[0]
+
+    @property
+    def members(self) -> list[SimMember]:
+        """The members one can chat as."""
+        return self._directory()[1]
+
     def name_of(self, contact_id: str) -> str:
         """The display name of a contact id (the id itself when unknown)."""
-        return self._names.get(contact_id, contact_id)
+        names = {m.contact_id: m.name for m in self.members}
+        return names.get(contact_id) or self._senders.get(contact_id, contact_id)
 
     async def start(self, on_inbound: InboundCallback) -> None:
         """Keep the callback: messages arrive when someone posts on the page."""
@@ -147,7 +167,7 @@ class SimulatorChannel:
         """
         if self._closed.is_set() or self._on_inbound is None:
             raise RuntimeError("the simulator is not running")
-        self._names.setdefault(sender_id, sender_name)
+        self._senders.setdefault(sender_id, sender_name)
         mentions = self._mentions(text)
         message = await self._append(room, sender_id, sender_name, text, mentions, "person")
         if text.strip().startswith(("/time", "/advance")):
@@ -160,7 +180,7 @@ class SimulatorChannel:
             Inbound(
                 msg_id=f"sim-{self._run}-{message.index}",
                 room_id=None if private else room,
-                room_topic="" if private else self._topics.get(room, ""),
+                room_topic="" if private else self._topic(room),
                 sender_id=sender_id,
                 sender_name=sender_name,
                 text=text.replace(at_bot, " ").strip() if at_bot in text else text,
@@ -170,6 +190,9 @@ class SimulatorChannel:
             )
         )
         return message
+
+    def _topic(self, room: str) -> str:
+        return next((r.topic for r in self.rooms if r.room_id == room), "")
 
     def _mentions(self, text: str) -> tuple[str, ...]:
         ids_by_name = {m.name: m.contact_id for m in self.members}

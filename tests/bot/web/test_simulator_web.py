@@ -179,3 +179,23 @@ async def test_without_the_simulator_channel_the_page_says_so(tmp_path: Path) ->
         assert status == 404
     finally:
         await site.close()
+
+
+async def test_someone_added_on_the_people_page_can_be_chatted_as_at_once(
+    site: SimulatorSite,
+) -> None:
+    """The simulator offers the database's members, not the config's: the directory is the
+    database's after the first start."""
+    from storage.directory_edit import set_member
+
+    status, _ = await site.send(G1, "wx-new-guard", "认领 T1")
+    assert status == 403  # nobody of that id yet
+    with site.app.db.session() as s:
+        set_member(s, "maotang", "wx-new-guard", "新保安", "property")
+        s.commit()
+    assert "新保安" in {m.name for m in site.channel.members}
+    await site.send(G1, "wx-mt-li", "3栋2单元门口的路灯坏了好几天了")
+    status, _ = await site.send(SIX, "wx-new-guard", "认领 T1")
+    assert status == 200
+    *_, said, reply = await site.messages(SIX)
+    assert said["name"] == "新保安" and "T1 由您负责" in reply["text"]  # accepted as 物业
