@@ -7,23 +7,13 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.backup import BackupError, backup, default_backup_path, restore
-from bot.config import ConfigError, Settings, load_settings
+from bot.cli_settings import settings_or_report
 from storage.db import redact_url
-
-
-def _settings(config: Path) -> Settings | None:
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        print("配置有问题，请先改正 / configuration problems:", file=sys.stderr)
-        for line in exc.problems:
-            print(f"  - {line}", file=sys.stderr)
-        return None
 
 
 def run_backup(config: Path, out: str | None) -> int:
     """Back the configured database up to ``out`` (or a dated file under backups/)."""
-    settings = _settings(config)
+    settings = settings_or_report(config)
     if settings is None:
         return 1
     url = settings.database_url
@@ -40,7 +30,7 @@ def run_backup(config: Path, out: str | None) -> int:
 
 def run_restore(config: Path, source: Path, *, confirmed: bool) -> int:
     """Replace the configured database with ``source``; needs ``--yes``, and the bot stopped."""
-    settings = _settings(config)
+    settings = settings_or_report(config)
     if settings is None:
         return 1
     url = settings.database_url

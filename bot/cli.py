@@ -192,15 +192,11 @@ def _learn(args: argparse.Namespace) -> int:
 
 
 def _run(config: Path, *, force_console: bool, verbose: bool = False) -> int:
-    from bot.config import ConfigError, load_settings
+    from bot.cli_settings import settings_or_report
     from bot.logs import setup_logging
 
-    try:
-        settings = load_settings(config)
-    except ConfigError as exc:
-        print("配置有问题，请先改正 / configuration problems:", file=sys.stderr)
-        for line in exc.problems:
-            print(f"  - {line}", file=sys.stderr)
+    settings = settings_or_report(config)
+    if settings is None:
         return 1
     logs = settings.logging
     setup_logging(

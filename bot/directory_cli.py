@@ -19,6 +19,7 @@ from typing import Any
 import tomli_w
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.cli_settings import settings_or_report
 from bot.config import ConfigError, Settings, load_settings
 from bot.directory import (
     config_state,
@@ -40,16 +41,6 @@ from storage.leader import startup_lock
 log = logging.getLogger(__name__)
 
 
-def _settings(config: Path) -> Settings | None:
-    try:
-        return load_settings(config)
-    except ConfigError as exc:
-        print(f"配置有 {len(exc.problems)} 处问题 / problems:", file=sys.stderr)
-        for line in exc.problems:
-            print(f"  - {line}", file=sys.stderr)
-        return None
-
-
 def run_import(
     config: Path,
     *,
@@ -59,7 +50,7 @@ def run_import(
     interactive: bool | None = None,
 ) -> int:
     """Show how the file differs from the database; apply it when confirmed."""
-    settings = _settings(config)
+    settings = settings_or_report(config)
     if settings is None:
         return 1
     db = Database(settings.database_url)
@@ -95,7 +86,7 @@ def run_import(
 
 def run_export(config: Path, out: Path | None) -> int:
     """Write the file ``config`` with its directory replaced by the database's, to ``out``."""
-    settings = _settings(config)
+    settings = settings_or_report(config)
     if settings is None:
         return 1
     db = Database(settings.database_url)

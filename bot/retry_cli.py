@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.config import ConfigError, load_settings
+from bot.cli_settings import settings_or_report
 
 
 def run_retry_failed(config: Path, limit: int, out: TextIO | None = None) -> int:
@@ -21,12 +21,8 @@ def run_retry_failed(config: Path, limit: int, out: TextIO | None = None) -> int
     out = out or sys.stdout
     from bot.app import build_dispatcher, load_understanding, open_database, system_clock
 
-    try:
-        settings = load_settings(config)
-    except ConfigError as exc:
-        print("配置有问题，请先改正 / configuration problems:", file=sys.stderr)
-        for line in exc.problems:
-            print(f"  - {line}", file=sys.stderr)
+    settings = settings_or_report(config)
+    if settings is None:
         return 1
     db = open_database(settings)
     try:
