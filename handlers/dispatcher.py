@@ -113,6 +113,7 @@ class Dispatcher:
                     # Several processes serve the dashboard: a role changed in another one
                     # shows here as a newer audit row, and this process's copy is stale.
                     self._directory.check_version(audit.latest_id(session))
+                self._directory.attach(session)
                 replies = self._run(session, event, only)
                 touched = followups.take_touched(session)
                 if touched and self._planner is not None:

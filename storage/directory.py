@@ -176,6 +176,35 @@ def secretary_ids(session: Session) -> list[str]:
     return list(dict.fromkeys(session.exec(statement.order_by(col(Member.id))).all()))
 
 
+def people_of(
+    session: Session, codes: Sequence[str]
+) -> tuple[list[Member], list[tuple[str, str]]]:
+    """The members (oldest first) and the six-party rooms (community, room id) of these
+    communities: everything a notice about their tickets may mention or post to."""
+    members = session.exec(
+        select(Member).where(col(Member.community_code).in_(codes)).order_by(col(Member.id))
+    )
+    rooms = session.exec(
+        select(Group.community_code, Group.room_id).where(
+            col(Group.community_code).in_(codes), Group.kind == "six_party"
+        )
+    )
+    return list(members), [(code, room) for code, room in rooms.all()]
+
+
+def people_in(
+    session: Session, codes: Sequence[str]
+) -> tuple[list[Member], list[tuple[str, str]]]:
+    """:func:`people_of`, from the dispatcher's directory cache when the session carries one.
+
+    The members handed out may be detached copies: read them, never change them.
+    """
+    cache = session.info.get(_CACHE)
+    if not isinstance(cache, DirectoryCache) or _directory_pending(session):
+        return people_of(session, codes)
+    return cache.people(session, codes)
+
+
 def members_by_name(session: Session, name: str) -> list[Member]:
     """Members whose display name is exactly ``name`` (names are not unique), oldest first."""
     statement = select(Member).where(Member.name == name).order_by(col(Member.id))
@@ -183,6 +212,7 @@ def members_by_name(session: Session, name: str) -> list[Member]:
 
 
 _CHANGED = "liufang.directory_changed"
+_CACHE = "liufang.directory_cache"
 _generation = [0]  # bumped by every commit that wrote the directory, in any session
 _generation_lock = threading.Lock()
 
@@ -209,6 +239,16 @@ def _forget_change(session: Session) -> None:
     session.info.pop(_CHANGED, None)
 
 
+def _directory_pending(session: Session) -> bool:
+    """Whether this transaction has written, or is about to write, the directory."""
+    if session.info.get(_CHANGED):
+        return True
+    return any(
+        isinstance(obj, Community | Group | Member)
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    )
+
+
 def generation() -> int:
     """How many committed transactions of this process have written the directory so far."""
     return _generation[0]
@@ -227,8 +267,27 @@ class DirectoryCache:
         """Start empty."""
         self._groups: dict[str, Group | None] = {}
         self._members: dict[str, list[Member]] = {}
+        self._people: dict[tuple[str, ...], tuple[list[Member], list[tuple[str, str]]]] = {}
         self._generation = generation()
         self._version = -1  # see check_version
+
+    def attach(self, session: Session) -> None:
+        """Let what runs in ``session`` (routing's :class:`People`) read through this cache."""
+        self._check()
+        session.info[_CACHE] = self
+
+    def people(
+        self, session: Session, codes: Sequence[str]
+    ) -> tuple[list[Member], list[tuple[str, str]]]:
+        """:func:`people_of` these communities, loaded once per directory version."""
+        self._check()
+        key = tuple(codes)
+        if key not in self._people:
+            members, rooms = people_of(session, key)
+            self._people[key] = ([_detached_copy(m) for m in members], rooms)
+            return members, rooms
+        members, rooms = self._people[key]
+        return list(members), list(rooms)
 
     def _check(self) -> None:
         # Any directory write committed in this process since the copies were read (a role
@@ -272,6 +331,7 @@ class DirectoryCache:
         """Drop every copy (another process may have written the directory)."""
         self._groups.clear()
         self._members.clear()
+        self._people.clear()
         self._generation = generation()
 
 

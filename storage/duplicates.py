@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from sqlalchemy import Select, bindparam
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -24,6 +26,33 @@ class Candidate(NamedTuple):
     lon: float | None
 
 
+@functools.lru_cache(maxsize=8)
+def _candidates_statement(open_states: tuple[str, ...], limit: int) -> Select[Any]:
+    """The candidates query, built once: every report runs it, and building a select (and its
+    cache key) cost more than SQLite's answer. The per-report values are bind parameters."""
+    return (
+        # Seven columns: past the four sqlmodel's select is typed for, so SQLAlchemy's own.
+        select_columns(
+            col(Ticket.id),
+            col(Ticket.location),
+            col(Ticket.search_text),
+            col(Ticket.klass),
+            col(Ticket.created_at),
+            col(Ticket.lat),
+            col(Ticket.lon),
+        )
+        .where(
+            col(Ticket.community_code) == bindparam("community"),
+            col(Ticket.category) == bindparam("category"),
+            col(Ticket.state).in_(list(open_states)),
+            col(Ticket.created_at) >= bindparam("since"),
+            col(Ticket.source_msg_id) != bindparam("source"),
+        )
+        .order_by(col(Ticket.id).desc())
+        .limit(limit)
+    )
+
+
 def candidates(
     session: Session,
     *,
@@ -37,28 +66,14 @@ def candidates(
     """The newest open tickets of a community and category created since ``since``, but the
     one ``source_msg_id`` made; only the columns the score needs (loading whole tickets for
     hundreds of candidates would cost more than the scoring itself)."""
-    stmt = (
-        # Seven columns: past the four sqlmodel's select is typed for, so SQLAlchemy's own.
-        select_columns(
-            col(Ticket.id),
-            col(Ticket.location),
-            col(Ticket.search_text),
-            col(Ticket.klass),
-            col(Ticket.created_at),
-            col(Ticket.lat),
-            col(Ticket.lon),
-        )
-        .where(
-            col(Ticket.community_code) == community,
-            col(Ticket.category) == category,
-            col(Ticket.state).in_(list(open_states)),
-            col(Ticket.created_at) >= since,
-            col(Ticket.source_msg_id) != source_msg_id,
-        )
-        .order_by(col(Ticket.id).desc())
-        .limit(limit)
-    )
-    return [Candidate(*row) for row in session.execute(stmt) if row[0] is not None]
+    params = {
+        "community": community,
+        "category": category,
+        "since": since,
+        "source": source_msg_id,
+    }
+    stmt = _candidates_statement(tuple(open_states), limit)
+    return [Candidate(*row) for row in session.execute(stmt, params) if row[0] is not None]
 
 
 def has_report_from(session: Session, ticket_id: int | None, reporter_id: str) -> bool:

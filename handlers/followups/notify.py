@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from storage import ticket_queries
-from storage.models import Group, Member, Ticket
+from storage.directory import people_in
+from storage.models import Member, Ticket
 
 BRIEF_CHARS = 20
 _MENTIONS_BUDGET = 1800  # characters of joined contact ids per message (the column holds 2000)
@@ -35,19 +36,13 @@ class People:
 
     def __init__(self, session: Session, communities: set[str]) -> None:
         """Load everything the follow-ups of these communities may mention or post to."""
-        codes = sorted(communities)
-        members = session.exec(
-            select(Member).where(col(Member.community_code).in_(codes)).order_by(col(Member.id))
-        )
+        # In the dispatcher they come from its directory cache: a ticket must not cost a
+        # reload of its community's members and rooms.
+        members, rooms = people_in(session, sorted(communities))
         self._members: dict[str, list[Member]] = defaultdict(list)
         for m in members:
             self._members[m.community_code].append(m)
-        rooms = session.exec(
-            select(Group.community_code, Group.room_id).where(
-                col(Group.community_code).in_(codes), Group.kind == "six_party"
-            )
-        )
-        self._six: dict[str, str] = dict(rooms.all())
+        self._six: dict[str, str] = dict(rooms)
         self._responders: dict[tuple[str, str | None, str | None], list[Member]] = {}
 
     def six_party(self, community_code: str) -> str | None:
