@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -46,6 +46,68 @@ def enqueue(
     ``flush`` gives the row its id at once; callers queueing several replies at the end of a
     transaction pass False and let the commit write them together.
     """
+    row = OutboxMessage(
+        **_values(
+            room_id=room_id,
+            to_id=to_id,
+            text=text,
+            mention_ids=mention_ids,
+            now=now,
+            kind=kind,
+            urgent=urgent,
+        )
+    )
+    session.add(row)
+    if flush:
+        session.flush()
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """One message for :func:`enqueue_many` (the arguments of :func:`enqueue`)."""
+
+    room_id: str | None
+    to_id: str | None
+    text: str
+    mention_ids: Sequence[str]
+    kind: str = "reply"
+    urgent: bool = False
+
+
+def enqueue_many(session: Session, messages: Sequence[Queued], now: datetime) -> None:
+    """:func:`enqueue` each message, in order, in one INSERT (no objects); never commits.
+
+    For the end of a transaction, where nothing reads the rows back: a dispatcher or sweep
+    reply costs one executemany row instead of an ORM object and its flush.
+    """
+    rows = [
+        _values(
+            room_id=m.room_id,
+            to_id=m.to_id,
+            text=m.text,
+            mention_ids=m.mention_ids,
+            now=now,
+            kind=m.kind,
+            urgent=m.urgent,
+        )
+        for m in messages
+    ]
+    if rows:
+        session.execute(insert(OutboxMessage), rows)
+
+
+def _values(
+    *,
+    room_id: str | None,
+    to_id: str | None,
+    text: str,
+    mention_ids: Sequence[str],
+    now: datetime,
+    kind: str,
+    urgent: bool,
+) -> dict[str, object]:
+    """The checked column values of a new message."""
     if room_id is None and to_id is None:
         raise ValueError("an outbox message needs a room_id or a to_id")
     if isinstance(mention_ids, str):
@@ -57,20 +119,16 @@ def enqueue(
     mentions = MENTION_SEPARATOR.join(mention_ids)
     if len(mentions) > _MENTIONS_MAX:
         raise ValueError(f"too many mentions ({len(mention_ids)}) for one message")
-    row = OutboxMessage(
-        room_id=room_id,
-        to_id=to_id,
-        text=text,
-        mention_ids=mentions,
-        created_at=now,
-        not_before=now,
-        kind=kind,
-        urgent=urgent,
-    )
-    session.add(row)
-    if flush:
-        session.flush()
-    return row
+    return {
+        "room_id": room_id,
+        "to_id": to_id,
+        "text": text,
+        "mention_ids": mentions,
+        "created_at": now,
+        "not_before": now,
+        "kind": kind,
+        "urgent": urgent,
+    }
 
 
 def mention_chunks(

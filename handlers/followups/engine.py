@@ -40,18 +40,18 @@ Planner = Callable[[Session, Collection[int], datetime, Services], None]
 
 def enqueue_replies(session: Session, replies: Sequence[Reply], now: datetime) -> None:
     """Write replies to the outbox (the one place every message goes through)."""
-    for r in replies:
-        outbox.enqueue(
-            session,
+    queued = [
+        outbox.Queued(
             room_id=r.room_id,
             to_id=r.to_id,
             text=r.text,
             mention_ids=r.mention_ids,
-            now=now,
             kind="followup" if r.followup else "reply",
             urgent=r.urgent,
-            flush=False,
         )
+        for r in replies
+    ]
+    outbox.enqueue_many(session, queued, now)
 
 
 class FollowUpEngine:
