@@ -7,8 +7,9 @@ from pathlib import Path
 from sqlalchemy import event, update
 from sqlmodel import Session, col
 
+from handlers.followups.notify import People
 from storage.db import Database
-from storage.directory import DirectoryCache, sync_directory
+from storage.directory import DirectoryCache, save_group, sync_directory
 from storage.models import Community, Group, Member
 from tests.support.harness import TestBot
 
@@ -96,3 +97,39 @@ def test_a_standby_reads_roles_afresh_and_the_leader_keeps_its_copy(tmp_path: Pa
         assert _roles_seen(bot, "wx-mt-li") == ["grid_leader"]  # the leader trusts its copy
     finally:
         bot.close()
+
+
+def test_people_come_from_the_cache_until_any_session_writes_the_directory(
+    database: Database,
+) -> None:
+    _seed(database)
+    cache = DirectoryCache()
+    statements: list[str] = []
+    event.listen(database.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    with database.session() as s:
+        cache.attach(s)
+        assert [m.name for m in People(s, {"c1"}).with_role("c1", "property")] == ["王"]
+    first = len(statements)
+    with database.session() as s:
+        cache.attach(s)
+        assert [m.name for m in People(s, {"c1"}).with_role("c1", "property")] == ["王"]
+        assert len(statements) == first  # no query: served from the cache
+        # In this transaction a new member is pending: the cache would not know them.
+        s.add(Member(contact_id="u2", name="李", role="property", community_code="c1"))
+        assert [m.name for m in People(s, {"c1"}).with_role("c1", "property")] == ["王", "李"]
+        s.rollback()
+    # Another session of the process (the web's) binds a six-party room and commits.
+    with database.session() as other:
+        save_group(other, "r6", "六方", "six_party", "c1")
+        other.commit()
+    with database.session() as s:
+        cache.attach(s)
+        assert People(s, {"c1"}).six_party("c1") == "r6"
+
+
+def test_people_without_a_cache_read_the_database(database: Database) -> None:
+    _seed(database)
+    with database.session() as s:
+        people = People(s, {"c1", "nowhere"})
+        assert [m.contact_id for m in people.with_role("c1", "property")] == ["u1"]
+        assert people.six_party("c1") is None
