@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select, update
@@ -69,11 +70,21 @@ def schedule(
     return row
 
 
-def pending_for_tickets(session: Session, ticket_ids: Iterable[int]) -> list[FollowUp]:
+class PendingRow(NamedTuple):
+    """The columns of a pending follow-up that re-planning compares (no ORM object)."""
+
+    id: int
+    kind: str
+    ticket_id: int | None
+    due_at: datetime
+
+
+def pending_for_tickets(session: Session, ticket_ids: Iterable[int]) -> list[PendingRow]:
     """Follow-ups of these tickets that have not run yet (one query, none for new tickets).
 
     Tickets created in this transaction can have none yet: they are skipped once (the next
-    look, after the planner added some, reads them).
+    look, after the planner added some, reads them). Plain rows, not ORM objects: a sweep
+    re-plans thousands of tickets, and an object per follow-up cost more than the query.
     """
     created = session.info.pop(_CREATED, set())
     ids = [i for i in ticket_ids if i not in created]
@@ -81,9 +92,16 @@ def pending_for_tickets(session: Session, ticket_ids: Iterable[int]) -> list[Fol
         return []
     # done_at is filtered here, not in SQL: with it in the WHERE clause SQLite picks the
     # pending index and scans every pending row instead of the few rows of these tickets.
-    # (finish() keeps loaded rows in step, so a row finished in this session reads as done.)
-    stmt = select(FollowUp).where(col(FollowUp.ticket_id).in_(ids))
-    return [row for row in session.exec(stmt) if row.done_at is None]
+    # The columns come from the database after the autoflush: what finish() marked done, or
+    # this session changed, reads as it is now.
+    stmt = select(
+        FollowUp.id, FollowUp.kind, FollowUp.ticket_id, FollowUp.due_at, FollowUp.done_at
+    ).where(col(FollowUp.ticket_id).in_(ids))
+    return [
+        PendingRow(row_id, kind, ticket_id, due_at)
+        for row_id, kind, ticket_id, due_at, done_at in session.exec(stmt)
+        if done_at is None and row_id is not None
+    ]
 
 
 def pending_for_meetings(session: Session, meeting_ids: Iterable[int]) -> list[FollowUp]:

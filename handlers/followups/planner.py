@@ -208,7 +208,7 @@ def reconcile(
         return
     policy, tz = services.policy, zone_of(now)
     tickets = load_tickets(session, ticket_ids)
-    pending: dict[int, list[FollowUp]] = defaultdict(list)
+    pending: dict[int, list[followups.PendingRow]] = defaultdict(list)
     for row in followups.pending_for_tickets(session, tickets):
         # Follow-ups of other features (the hall) may hang on a ticket too: not ours to touch.
         if row.kind in TICKET_FOLLOWUPS and row.ticket_id is not None:
@@ -218,11 +218,11 @@ def reconcile(
     for ticket_id, ticket in tickets.items():
         refresh_deadline(ticket, now, policy)
         wanted = {p.key: p for p in plan(ticket, policy, tz)}
-        for row in sorted(pending[ticket_id], key=lambda r: (r.due_at, r.id or 0)):
+        for row in sorted(pending[ticket_id], key=lambda r: (r.due_at, r.id)):
             key = plan_key(row.kind, row.due_at)
             if key in wanted:
                 del wanted[key]  # already pending; a second copy of it is cancelled below
-            elif row.id is not None:
+            else:
                 cancelled.append(row.id)
         added.extend(
             {
