@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import Select, bindparam
 from sqlalchemy import select as select_columns
@@ -27,7 +27,9 @@ class Candidate(NamedTuple):
 
 
 @functools.lru_cache(maxsize=8)
-def _candidates_statement(open_states: tuple[str, ...], limit: int) -> Select[Any]:
+def _candidates_statement(
+    open_states: tuple[str, ...], limit: int
+) -> Select[int | None, str, str, str, datetime, float | None, float | None]:
     """The candidates query, built once: every report runs it, and building a select (and its
     cache key) cost more than SQLite's answer. The per-report values are bind parameters."""
     return (

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
+from sqlalchemy import select as select_columns
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select, update
 
@@ -94,12 +95,16 @@ def pending_for_tickets(session: Session, ticket_ids: Iterable[int]) -> list[Pen
     # pending index and scans every pending row instead of the few rows of these tickets.
     # The columns come from the database after the autoflush: what finish() marked done, or
     # this session changed, reads as it is now.
-    stmt = select(
-        FollowUp.id, FollowUp.kind, FollowUp.ticket_id, FollowUp.due_at, FollowUp.done_at
+    stmt = select_columns(
+        col(FollowUp.id),
+        col(FollowUp.kind),
+        col(FollowUp.ticket_id),
+        col(FollowUp.due_at),
+        col(FollowUp.done_at),
     ).where(col(FollowUp.ticket_id).in_(ids))
     return [
         PendingRow(row_id, kind, ticket_id, due_at)
-        for row_id, kind, ticket_id, due_at, done_at in session.exec(stmt)
+        for row_id, kind, ticket_id, due_at, done_at in session.execute(stmt)
         if done_at is None and row_id is not None
     ]
 

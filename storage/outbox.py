@@ -47,15 +47,14 @@ def enqueue(
     transaction pass False and let the commit write them together.
     """
     row = OutboxMessage(
-        **_values(
-            room_id=room_id,
-            to_id=to_id,
-            text=text,
-            mention_ids=mention_ids,
-            now=now,
-            kind=kind,
-            urgent=urgent,
-        )
+        room_id=room_id,
+        to_id=to_id,
+        text=text,
+        mention_ids=_mentions(room_id, to_id, mention_ids),
+        created_at=now,
+        not_before=now,
+        kind=kind,
+        urgent=urgent,
     )
     session.add(row)
     if flush:
@@ -82,32 +81,24 @@ def enqueue_many(session: Session, messages: Sequence[Queued], now: datetime) ->
     reply costs one executemany row instead of an ORM object and its flush.
     """
     rows = [
-        _values(
-            room_id=m.room_id,
-            to_id=m.to_id,
-            text=m.text,
-            mention_ids=m.mention_ids,
-            now=now,
-            kind=m.kind,
-            urgent=m.urgent,
-        )
+        {
+            "room_id": m.room_id,
+            "to_id": m.to_id,
+            "text": m.text,
+            "mention_ids": _mentions(m.room_id, m.to_id, m.mention_ids),
+            "created_at": now,
+            "not_before": now,
+            "kind": m.kind,
+            "urgent": m.urgent,
+        }
         for m in messages
     ]
     if rows:
         session.execute(insert(OutboxMessage), rows)
 
 
-def _values(
-    *,
-    room_id: str | None,
-    to_id: str | None,
-    text: str,
-    mention_ids: Sequence[str],
-    now: datetime,
-    kind: str,
-    urgent: bool,
-) -> dict[str, object]:
-    """The checked column values of a new message."""
+def _mentions(room_id: str | None, to_id: str | None, mention_ids: Sequence[str]) -> str:
+    """The checked, joined mentions of a new message (which must have a room or a person)."""
     if room_id is None and to_id is None:
         raise ValueError("an outbox message needs a room_id or a to_id")
     if isinstance(mention_ids, str):
@@ -119,16 +110,7 @@ def _values(
     mentions = MENTION_SEPARATOR.join(mention_ids)
     if len(mentions) > _MENTIONS_MAX:
         raise ValueError(f"too many mentions ({len(mention_ids)}) for one message")
-    return {
-        "room_id": room_id,
-        "to_id": to_id,
-        "text": text,
-        "mention_ids": mentions,
-        "created_at": now,
-        "not_before": now,
-        "kind": kind,
-        "urgent": urgent,
-    }
+    return mentions
 
 
 def mention_chunks(
