@@ -39,6 +39,11 @@ def problem(
     return PydanticCustomError("liufang", "{what}", ctx)
 
 
+def problem_list(found: list[tuple[tuple[Any, ...], str, str]]) -> PydanticCustomError:
+    """Several problems at once, each ``(where under the raising value, what, fix)``."""
+    return PydanticCustomError("liufang_list", "{found}", {"found": found})
+
+
 def _clock(value: Any) -> Any:
     # Only "HH:MM" text: a TOML time literal (18:00:00) is refused, as it always was.
     m = re.fullmatch(r"(\d{1,2}):(\d{2})", value) if isinstance(value, str) else None
@@ -79,7 +84,7 @@ def apply_env(model: type[BaseModel], raw: dict[str, Any], env: Mapping[str, str
 def problems(filename: str, model: type[BaseModel], exc: ValidationError) -> list[str]:
     """Each error of ``exc`` (raised validating ``model``) as 'file: field: what — fix'."""
     lines = []
-    for err in exc.errors():
+    for err in _each(exc.errors()):
         loc = tuple(err["loc"])
         ctx = err.get("ctx") or {}
         if err["type"] == "liufang" and ctx.get("field"):
@@ -90,6 +95,15 @@ def problems(filename: str, model: type[BaseModel], exc: ValidationError) -> lis
         what, fix = _wording(err, loc, _field_info(model, loc), _siblings(model, loc))
         lines.append(f"{filename}: {where}: {what} — {fix}")
     return lines
+
+
+def _each(errors: list[Any]) -> Iterator[Any]:
+    """The errors, each of a :func:`problem_list` spread into its problems."""
+    for err in errors:
+        found = err["ctx"]["found"] if err["type"] == "liufang_list" else [((), "", "")]
+        for where, what, fix in found:
+            ctx = {"what": what, "fix": fix}
+            yield {"type": "liufang", "loc": (*err["loc"], *where), "ctx": ctx} if what else err
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -141,7 +155,9 @@ def _wording(err: Any, loc: tuple[Any, ...], info: Any, keys: list[str]) -> tupl
         close = difflib.get_close_matches(key, keys, n=1)
         hint = f"是不是想写 {close[0]!r}？" if close else f"可用的字段：{', '.join(keys)}"
         return "未知字段", hint
-    if kind == "list_type" or (kind == "model_type" and loc and isinstance(loc[-1], int)):
+    if kind in ("list_type", "tuple_type") or (
+        kind == "model_type" and loc and isinstance(loc[-1], int)
+    ):
         table = _where(tuple(p for p in loc if not isinstance(p, int)))
         return "应当是 [[...]] 表数组", f"每一项写成 [[{table}]] 段"
     if kind in ("model_type", "model_attributes_type", "dict_type"):

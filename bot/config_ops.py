@@ -10,12 +10,11 @@ import re
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from typing import Any, Self
+from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
 from bot.config_model import Section, Strings, env_field, problem
-from bot.config_schema import SchemaReader
 
 ALERT_FORMATS = ("wecom", "json")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -115,14 +114,6 @@ class HaSettings(Section):
                 "check_seconds",
             )
         return self
-
-
-def _boolean(r: SchemaReader, where: str, table: dict[str, Any], key: str, default: bool) -> bool:
-    value = table.get(key, default)
-    if not isinstance(value, bool):
-        r.problem(where, f"{value!r} 不是 true/false", f"写 {key} = true 或 false")
-        return default
-    return value
 
 
 class LoggingSection(Section):

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.config_communities import Communities
 from bot.config_ladder import OLD_REALERT, AlarmLadderSection, move_old_name, old_name_where
 from bot.config_model import (
     ClockTime,
@@ -239,24 +240,25 @@ class DistrictSection(Section):
 
 
 class CoreSections(BaseModel):
-    """The sections read declaratively; the others are read by the older per-section readers."""
+    """The whole file: every section, in the order the hint for an unknown one lists them."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     bot: BotSection = BotSection()
     storage: StorageSection = StorageSection()
-    duplicates: DuplicatesSection = DuplicatesSection()
-    deadlines: DeadlinesSection = DeadlinesSection()
-    delivery: DeliverySection = DeliverySection()
     wechat: WechatSection = WechatSection()
     web: WebSection = WebSection()
-    alarm_ladder: AlarmLadderSection = AlarmLadderSection()
     nlp: NlpSection = NlpSection()
-    district: DistrictSection = DistrictSection()
+    deadlines: DeadlinesSection = DeadlinesSection()
+    duplicates: DuplicatesSection = DuplicatesSection()
     followups: FollowUpsSection = FollowUpsSection()
+    alarm_ladder: AlarmLadderSection = AlarmLadderSection()
     quiet_hours: QuietHoursSection = QuietHoursSection()
     digests: DigestsSection = DigestsSection()
     calendar: CalendarSection = CalendarSection()
+    delivery: DeliverySection = DeliverySection()
+    district: DistrictSection = DistrictSection()
+    communities: Communities = ()
     logging: LoggingSection = LoggingSection()
     alerts: AlertSettings = AlertSettings()
     ha: HaSettings = HaSettings()
@@ -274,7 +276,7 @@ def read_core(
     try:
         core = CoreSections.model_validate(raw, context=context)
     except ValidationError as exc:
-        core = CoreSections()
+        core = CoreSections.model_construct()  # defaults, unchecked: the problems are raised
         errors = problems(filename, CoreSections, exc)
         lines += [old_name_where(line) for line in errors] if moved else errors
     return core, lines

@@ -1,0 +1,304 @@
+"""[[communities]] declared: groups, members, the hall, teams, 包保楼栋 and the catalogue.
+
+Each table checks its own values; a community checks what ties its tables together (one
+six-party group, grid leaders' grids, known members, no repeats) and the list checks codes,
+names and room ids across communities. Their problems keep the hand-written reader's wording.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+
+from bot.config_model import ClockTime, Section, Strings, problem, problem_list
+from handlers.policy import HALL_HOLIDAY_RULES, HallSchedule
+from handlers.teams.buildings import building_name
+from handlers.teams.fields import FIELDS
+from handlers.vocabulary import GROUP_KINDS, ROLE_LABELS, ROLES
+from storage.directory_edit import PHONE
+
+_ROLES = "、".join(f"{code}（{ROLE_LABELS[code]}）" for code in ROLES)
+_FIELDS = "、".join(f"{f.code}（{f.name}）" for f in FIELDS.values())
+_NOT_MEMBER = ("{!r} 不是本社区的成员", "先在 [[communities.members]] 里登记此人")
+Required = Annotated[str, Field(min_length=1)]
+Where = tuple[Any, ...]
+
+
+def _tables(item: type) -> Any:
+    """An array of tables (``[[...]]``), kept as a tuple."""
+    return Annotated[tuple[item, ...], Field(strict=False)]
+
+
+class GroupSettings(Section):
+    """A chat room bound to a community."""
+
+    room_id: Required
+    kind: Required
+    grid: str | None = Field(None, validate_default=True)  # only a grid group has one
+    topic: Required
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in GROUP_KINDS:
+            raise problem(f"{kind!r} 不是群类型", '写 "six_party"（六方群）或 "grid"（网格群）')
+        return kind
+
+    @field_validator("grid")
+    @classmethod
+    def _grid_named(cls, grid: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("kind") != "grid":
+            return None
+        if not grid:
+            raise problem("网格群没有写网格名称", '加一行 grid = "1网格"')
+        return grid
+
+
+class MemberSettings(Section):
+    """A named person and the role they hold."""
+
+    id: Required
+    role: str = "resident"
+    grid: str | None = None
+    name: Required
+    phone: str = ""  # shown masked on the dashboard
+    on_duty: bool = False  # called on every urgent alert of the community
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, role: str) -> str:
+        if role not in ROLES:
+            raise problem(f"{role!r} 不是角色", f"写以下之一：{_ROLES}")
+        return role
+
+    @field_validator("grid")
+    @classmethod
+    def _blank_grid(cls, grid: str | None) -> str | None:
+        return grid or None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, phone: str) -> str:
+        if phone and not PHONE.match(phone):
+            raise problem(f"{phone!r} 不是电话号码", "只写数字（可以带 + 和 -）")
+        return phone
+
+    @field_validator("on_duty", mode="before")
+    @classmethod
+    def _flag(cls, value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise problem(f"{value!r} 不是 true/false", "写 true（值班）或 false")
+        return value
+
+
+class HallSection(Section):
+    """[communities.hall]: when and where the deliberation hall meets."""
+
+    weekday: int = Field(4, ge=1, le=7)
+    time: ClockTime = time(15, 0)
+    place: str = "社区议事厅"
+    on_holiday: str = "next_workday"
+
+    @field_validator("place", "on_holiday", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: Any, info: ValidationInfo) -> Any:
+        blank = isinstance(value, str) and not value.strip()
+        return cls.model_fields[str(info.field_name)].default if blank else value
+
+    @field_validator("on_holiday")
+    @classmethod
+    def _known_rule(cls, rule: str) -> str:
+        if rule not in HALL_HOLIDAY_RULES:
+            raise problem(f"{rule!r} 不是可选的值", "写以下之一：" + "、".join(HALL_HOLIDAY_RULES))
+        return rule
+
+    def schedule(self) -> HallSchedule:
+        """The plain schedule handed to the handlers."""
+        return HallSchedule(self.weekday, self.time, self.place, self.on_holiday)
+
+
+class TeamSettings(Section):
+    """One 先锋服务队: its field, leader and members (contact ids of the community's members)."""
+
+    field: Required
+    leader: str | None = None
+    members: Strings = ()
+    name: str = ""  # default: the field's team name
+    colour: str = ""  # default: the field's colour
+    words: Strings = ()  # more words of reports this team takes
+
+    @field_validator("field")
+    @classmethod
+    def _known_field(cls, field: str) -> str:
+        if field not in FIELDS:
+            raise problem(f"{field!r} 不是服务队领域", f"写以下之一：{_FIELDS}")
+        return field
+
+    @field_validator("leader")
+    @classmethod
+    def _blank_leader(cls, leader: str | None) -> str | None:
+        return leader or None
+
+
+class BuildingSettings(Section):
+    """党员包保楼栋: the member responsible for a building."""
+
+    building: Annotated[Required, AfterValidator(building_name)]
+    id: Required
+
+
+class CatalogueSettings(Section):
+    """Something hours can be exchanged for."""
+
+    name: Required
+    hours: float = Field(0, validate_default=True)
+    stock: int = Field(0, ge=0, le=1_000_000)
+    kind: str = "service"
+    provider: str = ""
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _half_hours(cls, hours: Any) -> Any:
+        number = isinstance(hours, int | float) and not isinstance(hours, bool)
+        if not number or hours <= 0 or hours * 2 != int(hours * 2):
+            raise problem(f"{hours!r} 不是有效的时长", "写 0.5 的倍数，如 1 或 1.5")
+        return float(hours)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in ("service", "goods"):
+            raise problem(f"{kind!r} 不是类型", '写 "service"（服务）或 "goods"（物品）')
+        return kind
+
+
+class CommunitySettings(Section):
+    """One community: its groups, members, hall and volunteers."""
+
+    code: Required
+    name: Required
+    groups: _tables(GroupSettings) = ()
+    members: _tables(MemberSettings) = ()
+    hall: HallSection = HallSection()
+    teams: _tables(TeamSettings) = ()
+    buildings: _tables(BuildingSettings) = ()
+    catalogue: _tables(CatalogueSettings) = ()
+
+    @field_validator("code")
+    @classmethod
+    def _code_chars(cls, code: str) -> str:
+        if not re.match(r"^[A-Za-z][A-Za-z0-9_]{0,63}$", code):
+            raise problem(f"{code!r} 含有不允许的字符", "只用字母、数字和下划线，字母开头")
+        return code
+
+    @model_validator(mode="after")
+    def _tied_together(self) -> Self:
+        found: list[tuple[Where, str, str]] = []
+        six = sum(g.kind == "six_party" for g in self.groups)
+        if six != 1:
+            found.append(
+                (
+                    ("groups",),
+                    f"六方群应当正好一个，现在有 {six} 个",
+                    '给一个群写 kind = "six_party"',
+                )
+            )
+        grids = {g.grid for g in self.groups if g.kind == "grid"}
+        ids = {m.id for m in self.members}
+        for j, m in enumerate(self.members):
+            if m.role == "grid_leader" and m.grid not in grids:
+                where = ("members", j, "grid")
+                found.append(
+                    (
+                        where,
+                        f"网格长的网格 {m.grid!r} 没有对应的网格群",
+                        "写本社区某个网格群的 grid",
+                    )
+                )
+        found += _repeats(
+            "members",
+            "id",
+            [m.id for m in self.members],
+            "成员 id {!r} 在本社区重复",
+            "每人一个 id",
+        )
+        found += _repeats(
+            "teams", "field", [t.field for t in self.teams], "{!r} 重复", "每个领域一个服务队"
+        )
+        for j, t in enumerate(self.teams):
+            if t.leader and t.leader not in ids:
+                found.append(
+                    (("teams", j, "leader"), _NOT_MEMBER[0].format(t.leader), _NOT_MEMBER[1])
+                )
+            for k, contact in enumerate(t.members):
+                if contact not in ids:
+                    found.append(
+                        (
+                            ("teams", j, "members", k),
+                            _NOT_MEMBER[0].format(contact),
+                            _NOT_MEMBER[1],
+                        )
+                    )
+        found += _repeats(
+            "buildings",
+            "building",
+            [b.building for b in self.buildings],
+            "{} 重复",
+            "每栋楼写一位包保党员",
+        )
+        for j, b in enumerate(self.buildings):
+            if b.id not in ids:
+                found.append((("buildings", j, "id"), _NOT_MEMBER[0].format(b.id), _NOT_MEMBER[1]))
+        found += _repeats(
+            "catalogue", "name", [c.name for c in self.catalogue], "{!r} 重复", "每项用不同的名称"
+        )
+        if found:
+            raise problem_list(found)
+        return self
+
+
+def _repeats(
+    table: str, key: str, values: list[str], what: str, fix: str
+) -> list[tuple[Where, str, str]]:
+    """A problem at each value met before in ``values``."""
+    seen: set[str] = set()
+    found = []
+    for j, value in enumerate(values):
+        if value in seen:
+            found.append(((table, j, key) if table else (j, key), what.format(value), fix))
+        seen.add(value)
+    return found
+
+
+def _across(communities: tuple[CommunitySettings, ...]) -> tuple[CommunitySettings, ...]:
+    found = _repeats(
+        "", "code", [c.code for c in communities], "社区代码 {!r} 重复", "每个社区用不同的代码"
+    )
+    found += _repeats(
+        "", "name", [c.name for c in communities], "社区名称 {!r} 重复", "每个社区用不同的名称"
+    )
+    rooms = [(i, j, g.room_id) for i, c in enumerate(communities) for j, g in enumerate(c.groups)]
+    seen: set[str] = set()
+    for i, j, room in rooms:
+        if room in seen:
+            found.append(
+                ((i, "groups", j, "room_id"), f"群 id {room!r} 重复", "每个群的 room_id 必须不同")
+            )
+        seen.add(room)
+    if found:
+        raise problem_list(found)
+    return communities
+
+
+Communities = Annotated[_tables(CommunitySettings), AfterValidator(_across)]
+
+
+def none_given(raw: dict[str, Any]) -> list[str]:
+    """The problem of a file that configures no community (a bare section list still loads)."""
+    items = raw.get("communities")
+    if isinstance(items, list) and items and all(isinstance(c, dict) for c in items):
+        return []
+    return ["communities: 没有配置任何社区 — 至少写一段 [[communities]]，见 config.example.toml"]
