@@ -22,7 +22,7 @@ from storage.directory_edit import PHONE
 
 _ROLES = "、".join(f"{code}（{ROLE_LABELS[code]}）" for code in ROLES)
 _FIELDS = "、".join(f"{f.code}（{f.name}）" for f in FIELDS.values())
-_NOT_MEMBER = ("{!r} 不是本社区的成员", "先在 [[communities.members]] 里登记此人")
+_SIX = '给一个群写 kind = "six_party"'
 Required = Annotated[str, Field(min_length=1)]
 Where = tuple[Any, ...]
 
@@ -196,68 +196,42 @@ class CommunitySettings(Section):
 
     @model_validator(mode="after")
     def _tied_together(self) -> Self:
-        found: list[tuple[Where, str, str]] = []
         six = sum(g.kind == "six_party" for g in self.groups)
-        if six != 1:
-            found.append(
-                (
-                    ("groups",),
-                    f"六方群应当正好一个，现在有 {six} 个",
-                    '给一个群写 kind = "six_party"',
-                )
-            )
+        found = [] if six == 1 else [(("groups",), f"六方群应当正好一个，现在有 {six} 个", _SIX)]
         grids = {g.grid for g in self.groups if g.kind == "grid"}
-        ids = {m.id for m in self.members}
         for j, m in enumerate(self.members):
             if m.role == "grid_leader" and m.grid not in grids:
-                where = ("members", j, "grid")
-                found.append(
-                    (
-                        where,
-                        f"网格长的网格 {m.grid!r} 没有对应的网格群",
-                        "写本社区某个网格群的 grid",
-                    )
-                )
-        found += _repeats(
-            "members",
-            "id",
-            [m.id for m in self.members],
-            "成员 id {!r} 在本社区重复",
-            "每人一个 id",
-        )
-        found += _repeats(
-            "teams", "field", [t.field for t in self.teams], "{!r} 重复", "每个领域一个服务队"
-        )
+                what = f"网格长的网格 {m.grid!r} 没有对应的网格群"
+                found.append((("members", j, "grid"), what, "写本社区某个网格群的 grid"))
+        ids = [m.id for m in self.members]
+        found += _repeats("members", "id", ids, "成员 id {!r} 在本社区重复", "每人一个 id")
+        fields = [t.field for t in self.teams]
+        found += _repeats("teams", "field", fields, "{!r} 重复", "每个领域一个服务队")
         for j, t in enumerate(self.teams):
-            if t.leader and t.leader not in ids:
-                found.append(
-                    (("teams", j, "leader"), _NOT_MEMBER[0].format(t.leader), _NOT_MEMBER[1])
-                )
-            for k, contact in enumerate(t.members):
-                if contact not in ids:
-                    found.append(
-                        (
-                            ("teams", j, "members", k),
-                            _NOT_MEMBER[0].format(contact),
-                            _NOT_MEMBER[1],
-                        )
-                    )
-        found += _repeats(
-            "buildings",
-            "building",
-            [b.building for b in self.buildings],
-            "{} 重复",
-            "每栋楼写一位包保党员",
+            found += _strangers(set(ids), {("teams", j, "leader"): t.leader})
+            found += _strangers(
+                set(ids), {("teams", j, "members", k): m for k, m in enumerate(t.members)}
+            )
+        buildings = [b.building for b in self.buildings]
+        found += _repeats("buildings", "building", buildings, "{} 重复", "每栋楼写一位包保党员")
+        found += _strangers(
+            set(ids), {("buildings", j, "id"): b.id for j, b in enumerate(self.buildings)}
         )
-        for j, b in enumerate(self.buildings):
-            if b.id not in ids:
-                found.append((("buildings", j, "id"), _NOT_MEMBER[0].format(b.id), _NOT_MEMBER[1]))
-        found += _repeats(
-            "catalogue", "name", [c.name for c in self.catalogue], "{!r} 重复", "每项用不同的名称"
-        )
+        names = [c.name for c in self.catalogue]
+        found += _repeats("catalogue", "name", names, "{!r} 重复", "每项用不同的名称")
         if found:
             raise problem_list(found)
         return self
+
+
+def _strangers(ids: set[str], contacts: dict[Where, str | None]) -> list[tuple[Where, str, str]]:
+    """A problem at each contact that is not one of the community's member ``ids``."""
+    fix = "先在 [[communities.members]] 里登记此人"
+    return [
+        (where, f"{c!r} 不是本社区的成员", fix)
+        for where, c in contacts.items()
+        if c and c not in ids
+    ]
 
 
 def _repeats(
