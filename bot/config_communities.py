@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
@@ -27,9 +27,8 @@ Required = Annotated[str, Field(min_length=1)]
 Where = tuple[Any, ...]
 
 
-def _tables(item: type) -> Any:
-    """An array of tables (``[[...]]``), kept as a tuple."""
-    return Annotated[tuple[item, ...], Field(strict=False)]
+T = TypeVar("T")
+Tables = Annotated[tuple[T, ...], Field(strict=False)]  # an array of tables ([[...]]) as a tuple
 
 
 class GroupSettings(Section):
@@ -180,12 +179,12 @@ class CommunitySettings(Section):
 
     code: Required
     name: Required
-    groups: _tables(GroupSettings) = ()
-    members: _tables(MemberSettings) = ()
+    groups: Tables[GroupSettings] = ()
+    members: Tables[MemberSettings] = ()
     hall: HallSection = HallSection()
-    teams: _tables(TeamSettings) = ()
-    buildings: _tables(BuildingSettings) = ()
-    catalogue: _tables(CatalogueSettings) = ()
+    teams: Tables[TeamSettings] = ()
+    buildings: Tables[BuildingSettings] = ()
+    catalogue: Tables[CatalogueSettings] = ()
 
     @field_validator("code")
     @classmethod
@@ -197,7 +196,9 @@ class CommunitySettings(Section):
     @model_validator(mode="after")
     def _tied_together(self) -> Self:
         six = sum(g.kind == "six_party" for g in self.groups)
-        found = [] if six == 1 else [(("groups",), f"六方群应当正好一个，现在有 {six} 个", _SIX)]
+        found: list[tuple[Where, str, str]] = (
+            [] if six == 1 else [(("groups",), f"六方群应当正好一个，现在有 {six} 个", _SIX)]
+        )
         grids = {g.grid for g in self.groups if g.kind == "grid"}
         for j, m in enumerate(self.members):
             if m.role == "grid_leader" and m.grid not in grids:
@@ -267,7 +268,7 @@ def _across(communities: tuple[CommunitySettings, ...]) -> tuple[CommunitySettin
     return communities
 
 
-Communities = Annotated[_tables(CommunitySettings), AfterValidator(_across)]
+Communities = Annotated[Tables[CommunitySettings], AfterValidator(_across)]
 
 
 def none_given(raw: dict[str, Any]) -> list[str]:
