@@ -21,10 +21,11 @@ from handlers.context import Context
 from handlers.duplicates import ANONYMOUS_REPORTER, Place, find_duplicate
 from handlers.events import Reply
 from handlers.followups.notify import People
-from handlers.routing import card, maybe_urgent_check, six_party_room
+from handlers.routing import card, maybe_urgent_check
 from handlers.vocabulary import ROUTE_BY_CLASS
 from storage.checks import saved_id
 from storage.models import Ticket, TicketReport
+from storage.people import six_party_room
 from storage.search import search_text_of
 from storage.tickets import create_ticket
 

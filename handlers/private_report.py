@@ -11,12 +11,11 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from sqlmodel import col, select
-
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import REPORT_USAGE, answer
 from storage.models import Group
+from storage.people import grid_groups
 
 FileReport = Callable[..., list[Reply]]
 _SEPARATOR = re.compile(r"^[\s:：,，、]+")
@@ -43,10 +42,7 @@ def private_report(ctx: Context, text: str, file_report: FileReport) -> list[Rep
 
 def _grid_groups(ctx: Context) -> list[Group]:
     """Grid groups the sender could mean: their community's, or every one when unknown."""
-    stmt = select(Group).where(Group.kind == "grid").order_by(col(Group.topic))
-    if ctx.community_code:
-        stmt = stmt.where(Group.community_code == ctx.community_code)
-    return list(ctx.session.exec(stmt))
+    return grid_groups(ctx.session, ctx.community_code)
 
 
 def _named(groups: list[Group], text: str) -> tuple[Group | None, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from handlers.commands.parser import ticket_ref
 from handlers.context import Context
@@ -16,18 +16,11 @@ from handlers.policy import when
 from handlers.privacy import mask
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, ROLE_LABELS, ROUTE_LABELS
 from storage import ticket_queries
-from storage.models import Group, Member, Ticket
+from storage.models import Member, Ticket
 from storage.outbox import mention_chunks
+from storage.people import six_party_room
 
 CARD_TEXT_CHARS = 80
-
-
-def six_party_room(session: Session, community_code: str) -> str | None:
-    """The room id of a community's six-party group, if one is bound."""
-    stmt = select(Group.room_id).where(
-        Group.community_code == community_code, Group.kind == "six_party"
-    )
-    return session.exec(stmt).first()
 
 
 def members_with_roles(

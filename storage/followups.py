@@ -6,10 +6,11 @@ re-plan that ticket's follow-ups in the same transaction as the change.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
+from sqlalchemy import insert
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select, update
@@ -161,3 +162,10 @@ def finish(session: Session, ids: Sequence[int], now: datetime, outcome: str) ->
         if isinstance(row, FollowUp) and row.done_at is None:
             set_committed_value(row, "done_at", now)
             set_committed_value(row, "outcome", outcome)
+
+
+def add_many(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
+    """Insert many follow-ups in one executemany; their ids are not read back."""
+    # Adding rows one by one would cost an INSERT each, since SQLite cannot batch
+    # INSERT … RETURNING.
+    session.execute(insert(FollowUp), rows)

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from storage.models import Ticket, TicketReport
 
@@ -112,3 +112,12 @@ def reports_of(session: Session, ticket_ids: Collection[int | None]) -> list[Tic
     """Every +1 report added to these tickets."""
     stmt = select(TicketReport).where(col(TicketReport.ticket_id).in_(list(ticket_ids)))
     return list(session.exec(stmt))
+
+
+def move_reports(session: Session, from_ticket: int, to_ticket: int) -> None:
+    """Re-point every report of ``from_ticket`` at ``to_ticket`` (a merge), in one UPDATE."""
+    session.execute(
+        update(TicketReport)
+        .where(col(TicketReport.ticket_id) == from_ticket)
+        .values(ticket_id=to_ticket)
+    )

@@ -7,6 +7,7 @@ is refused by the database itself, which holds even when two workers race on one
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import psycopg.errors
@@ -151,3 +152,8 @@ def add_event(
     session.add(event)
     note_touched(session, ticket)
     return event
+
+
+def add_events(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
+    """Insert many ticket events in one executemany (column name → value per row)."""
+    session.execute(insert(TicketEvent), rows)

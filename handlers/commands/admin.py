@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import col, select
-
 from handlers.commands.base import Refusal, community_of
 from handlers.commands.parser import Command
 from handlers.commands.reroute import ROLE_WORDS
@@ -13,7 +11,7 @@ from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
 from handlers.vocabulary import ROLE_LABELS, ROLES
-from storage import audit
+from storage import audit, people
 from storage.directory_edit import (
     DirectoryError,
     bind_group,
@@ -22,7 +20,7 @@ from storage.directory_edit import (
     set_member,
     unbind_group,
 )
-from storage.models import Community, Group, Member
+from storage.models import Community
 
 BIND_USAGE = "绑定六方群：绑定 毛塘路社区 六方群；绑定网格群：绑定 毛塘路社区 网格 1网格"
 _SIX_WORDS = ("六方议事群", "六方群", "六方")
@@ -30,16 +28,11 @@ ROLE_NAMES = {**ROLE_WORDS, "网格员": "grid_leader", "居民": "resident", "�
 
 
 def _secretary_of(ctx: Context, community_code: str) -> bool:
-    stmt = select(Member).where(
-        Member.contact_id == ctx.event.sender_id,
-        Member.community_code == community_code,
-        Member.role == "secretary",
-    )
-    return ctx.session.exec(stmt).first() is not None
+    return people.is_secretary(ctx.session, ctx.event.sender_id, community_code)
 
 
 def _community_named(ctx: Context, words: str) -> Community | None:
-    for c in ctx.session.exec(select(Community).order_by(col(Community.name).desc())):
+    for c in people.communities_by_name_desc(ctx.session):
         short = c.name.removesuffix("社区")
         if words.startswith((c.name, c.code, short)):
             return c
@@ -61,9 +54,7 @@ def bind(ctx: Context, cmd: Command) -> list[Reply]:
     if ctx.group is not None:
         raise Refusal("本群已经绑定了。要改绑，请先发「解绑」。")
     if rest.startswith(_SIX_WORDS):
-        existing = ctx.session.exec(
-            select(Group).where(Group.community_code == community.code, Group.kind == "six_party")
-        ).first()
+        existing = people.six_party_group(ctx.session, community.code)
         if existing is not None:
             raise Refusal(
                 f"{community.name}已有六方群「{existing.topic}」，请先在那个群里发「解绑」。"
@@ -131,12 +122,7 @@ def set_role(ctx: Context, cmd: Command) -> list[Reply]:
     if role == "grid_leader" and not grid:
         raise Refusal(f"网格长要写网格，例如：设置角色 @{name} 网格长 1网格")
     contact_id = ctx.event.mentions[0] if ctx.event.mentions else None
-    member = ctx.session.exec(
-        select(Member).where(
-            Member.community_code == community,
-            (Member.contact_id == contact_id) if contact_id else (Member.name == name),
-        )
-    ).first()
+    member = people.member_by_contact_or_name(ctx.session, community, contact_id, name)
     if member is None and contact_id is None:
         raise Refusal(f"请用 @ 选中{name}，我才知道是群里哪一位。")
     who, known = (member.contact_id, member.name) if member else (contact_id or "", name)
@@ -153,9 +139,7 @@ def set_role(ctx: Context, cmd: Command) -> list[Reply]:
 def roles(ctx: Context, cmd: Command) -> list[Reply]:
     """角色: who holds which role in this community."""
     community = community_of(ctx)
-    members = ctx.session.exec(
-        select(Member).where(Member.community_code == community).order_by(col(Member.id))
-    ).all()
+    members = people.members_of(ctx.session, community)
     lines = []
     for role in ROLES:
         names = [m.name + (f"（{m.grid}）" if m.grid else "") for m in members if m.role == role]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from sqlmodel import col, select, update
-
 from handlers.commands import downgrade
 from handlers.commands.base import Refusal, find_ticket
 from handlers.commands.parser import Command, ticket_ref
@@ -32,6 +30,7 @@ from handlers.vocabulary import (
     ROUTE_BY_CLASS,
     ROUTE_LABELS,
 )
+from storage import people, ticket_queries
 from storage.checks import saved_id
 from storage.corrections import record_correction
 from storage.models import Member, Ticket, TicketReport
@@ -53,8 +52,7 @@ ROLE_WORDS: dict[str, str] = {
 def _member_named(ctx: Context, ticket: Ticket, rest: str) -> Member | None:
     """The member an ``@name`` in ``rest`` (or a mention id) points at, in this community."""
     community = ticket.community_code
-    stmt = select(Member).where(Member.community_code == community)
-    members = list(ctx.session.exec(stmt))
+    members = people.members_of(ctx.session, community)
     for contact_id in ctx.event.mentions:
         for m in members:
             if m.contact_id == contact_id:
@@ -254,9 +252,7 @@ def merge(ctx: Context, cmd: Command) -> list[Reply]:
     )
     told = tell_reporters(ctx, dup, text, mention=False)
     # The reporters of the duplicate become +1s of the main ticket, so they hear of it.
-    ctx.session.execute(
-        update(TicketReport).where(col(TicketReport.ticket_id) == dup_id).values(ticket_id=main_id)
-    )
+    ticket_queries.move_reports(ctx.session, dup_id, main_id)
     ctx.session.add(
         TicketReport(
             ticket_id=main_id,

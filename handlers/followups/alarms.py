@@ -12,8 +12,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
-from sqlmodel import col, select
-
 from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
@@ -23,7 +21,8 @@ from handlers.followups.tickets import still_planned
 from handlers.ladder import REALERT, REPEAT, SECRETARY, STREET, AlarmLadder
 from handlers.policy import when
 from storage.followups import note_touched
-from storage.models import Community, FollowUp, Ticket
+from storage.models import FollowUp, Ticket
+from storage.people import community_names
 
 
 def elapsed(minutes: int) -> str:
@@ -141,5 +140,4 @@ def nudge(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
 
 def _community_names(ctx: SweepContext, tickets: Iterable[Ticket]) -> dict[str, str]:
     codes = {t.community_code for t in tickets}
-    stmt = select(Community.code, Community.name).where(col(Community.code).in_(codes))
-    return dict(ctx.session.exec(stmt).all())
+    return community_names(ctx.session, codes)

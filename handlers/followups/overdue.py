@@ -23,8 +23,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, exists, insert, literal_column, or_
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement
 
 from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
@@ -35,9 +34,10 @@ from handlers.policy import Policy, when
 from handlers.routing import party_label
 from handlers.vocabulary import OPEN_STATES
 from storage.checks import zone_of
-from storage.models import FollowUp, Ticket, TicketEvent, UtcDateTime
+from storage.models import FollowUp, Ticket
+from storage.overdue import LATE_EVENT, late_noted, overdue_conditions
+from storage.tickets import add_events
 
-LATE_EVENT = "late"
 BOT_ACTOR = "liufang"
 
 
@@ -68,23 +68,8 @@ def is_overdue(ticket: Deadlined, now: datetime, policy: Policy, tz: tzinfo) -> 
 
 
 def overdue_where(dialect: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
-    """SQL conditions of :func:`is_overdue`; a late ticket is found by its ``late`` event."""
-    # SQLite keeps no statistics: offered ix_tickets_community_due it would walk every
-    # deadline ever passed (closed tickets included, all of history); the unary + (SQLite's
-    # documented way to keep a term off an index) makes it read the open tickets instead.
-    due = literal_column("+tickets.due_at", UtcDateTime) if dialect == "sqlite" else None
-    late = exists(
-        select(TicketEvent.id).where(
-            col(TicketEvent.ticket_id) == col(Ticket.id), TicketEvent.kind == LATE_EVENT
-        )
-    )
-    return (
-        col(Ticket.state).in_(sorted(OPEN_STATES)),
-        or_(
-            (due if due is not None else col(Ticket.due_at)) < now,
-            col(Ticket.assignee_id).is_(None) & col(Ticket.acknowledged_at).is_(None) & late,
-        ),
-    )
+    """SQL conditions of :func:`is_overdue` (built in :mod:`storage.overdue`)."""
+    return overdue_conditions(dialect, now, OPEN_STATES)
 
 
 def late(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
@@ -92,13 +77,7 @@ def late(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     tz = zone_of(ctx.now)
     policy = ctx.services.policy
     tickets = load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
-    noted = set(
-        ctx.session.exec(
-            select(TicketEvent.ticket_id).where(
-                col(TicketEvent.ticket_id).in_(list(tickets)), TicketEvent.kind == LATE_EVENT
-            )
-        ).all()
-    )
+    noted = late_noted(ctx.session, list(tickets))
     due: list[Ticket] = []
     for row in rows:
         t = tickets.get(row.ticket_id or 0)
@@ -138,5 +117,5 @@ def late(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     if events:
         # One executemany, however many tickets came due at once (a catch-up after downtime).
         # The ticket itself does not change: the event is its history, not a new state.
-        ctx.session.execute(insert(TicketEvent), events)
+        add_events(ctx.session, events)
     return notices.replies()

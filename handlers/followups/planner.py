@@ -29,7 +29,6 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
@@ -237,6 +236,4 @@ def reconcile(
         )
     followups.finish(session, cancelled, now, "cancelled")
     if added:
-        # One executemany: adding rows one by one would cost an INSERT each, since SQLite
-        # cannot batch INSERT … RETURNING, and the ids are not needed here.
-        session.execute(insert(FollowUp), added)
+        followups.add_many(session, added)

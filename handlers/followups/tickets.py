@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
 
-from sqlalchemy import insert
-
 from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
@@ -22,7 +20,8 @@ from handlers.policy import when
 from handlers.routing import party_label
 from storage.checks import saved_id, zone_of
 from storage.followups import note_touched
-from storage.models import FollowUp, Ticket, TicketEvent
+from storage.models import FollowUp, Ticket
+from storage.tickets import add_events
 
 BOT_ACTOR = "liufang"
 
@@ -183,4 +182,4 @@ def _bot_events(
         ctx.session.add(t)
         note_touched(ctx.session, t)
     if rows:
-        ctx.session.execute(insert(TicketEvent), rows)
+        add_events(ctx.session, rows)

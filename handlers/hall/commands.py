@@ -21,12 +21,13 @@ from handlers.hall.meetings import (
 from handlers.hall.notices import agenda_lines, item_line, meeting_head
 from handlers.policy import when
 from handlers.replies import answer
-from handlers.routing import party_label, six_party_room
+from handlers.routing import party_label
 from handlers.workdays import is_public_holiday
 from storage import followups
 from storage import meetings as stored
 from storage.checks import saved_id
 from storage.models import Ticket
+from storage.people import six_party_room
 
 CHAIRS = frozenset({"secretary", "committee"})  # who calls, minutes and closes meetings
 CONVENE_FORMS = (

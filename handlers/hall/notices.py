@@ -13,11 +13,12 @@ from handlers.followups.engine import BatchHandler, SweepContext
 from handlers.hall.meetings import NOTICE_KINDS, agenda
 from handlers.policy import when
 from handlers.privacy import mask
-from handlers.routing import members_with_roles, six_party_room
+from handlers.routing import members_with_roles
 from handlers.vocabulary import SIX_PARTIES
 from storage import followups
 from storage import meetings as stored
 from storage.models import FollowUp, Meeting, Ticket
+from storage.people import six_party_room
 
 log = logging.getLogger(__name__)
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from handlers.commands.base import Refusal
 from handlers.commands.parser import Command
 from handlers.context import Context
 from handlers.events import Reply
 from handlers.replies import answer
 from handlers.teams.hours import HoursError, find_hours, hours_text
-from storage.models import Member
-from storage.volunteers.ledger import InsufficientBalance, Movement, account, open_account, post
+from storage.people import members_named
+from storage.volunteers.ledger import (
+    InsufficientBalance,
+    Movement,
+    account,
+    accounts_named,
+    open_account,
+    post,
+)
 from storage.volunteers.models import TimeAccount
 
 EXAMPLE = "更正时间 志愿者小杨 -0.5小时 多记了半小时"
@@ -67,16 +72,10 @@ def correct(ctx: Context, cmd: Command) -> list[Reply]:
 
 def _account_named(ctx: Context, community: str, name: str) -> TimeAccount:
     """The account of the person called ``name`` here: by account, then by member."""
-    found = ctx.session.exec(
-        select(TimeAccount).where(
-            TimeAccount.community_code == community, TimeAccount.name == name
-        )
-    ).all()
+    found = accounts_named(ctx.session, community, name)
     if len(found) == 1:
         return found[0]
-    members = ctx.session.exec(
-        select(Member).where(Member.community_code == community, Member.name == name)
-    ).all()
+    members = members_named(ctx.session, community, name)
     if len(members) == 1:
         m = members[0]
         acct = account(ctx.session, community, m.contact_id) or open_account(

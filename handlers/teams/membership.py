@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import select
-
 from handlers.commands.base import Refusal
 from handlers.commands.parser import Command
 from handlers.context import Context
@@ -13,9 +11,9 @@ from handlers.events import Reply
 from handlers.replies import answer
 from handlers.teams.fields import FIELD_WORDS, FIELDS
 from storage.checks import saved_id
-from storage.models import Member
-from storage.volunteers.models import Team, TeamMember
-from storage.volunteers.teams import join_team, team_of_field
+from storage.people import members_named
+from storage.volunteers.models import Team
+from storage.volunteers.teams import join_team, leave_team, team_of_field
 
 JOIN = "加入服务队 @志愿者小杨 民生救助"
 LEAVE = "移出服务队 @志愿者小杨 民生救助"
@@ -36,13 +34,12 @@ def _team(ctx: Context, word: str) -> Team:
     return team
 
 
-def _person(ctx: Context, name: str) -> tuple[str, str]:
+def _person(ctx: Context, team: Team, name: str) -> tuple[str, str]:
     """(contact id, name) of the @-mentioned person, or of the one member of that name."""
     if ctx.event.mentions:
         return ctx.event.mentions[0], name
-    found = ctx.session.exec(
-        select(Member).where(Member.community_code == ctx.community_code, Member.name == name)
-    ).all()
+    # The team is the community's (``_team`` found it by ctx.community_code).
+    found = members_named(ctx.session, team.community_code, name)
     if len(found) != 1:
         raise Refusal(f"请用 @ 选中{name}，我才知道是哪一位。")
     return found[0].contact_id, found[0].name
@@ -54,7 +51,7 @@ def join(ctx: Context, cmd: Command) -> list[Reply]:
     if not m:
         raise Refusal(f"请这样写：{JOIN}")
     team = _team(ctx, m[2])
-    contact_id, name = _person(ctx, m[1])
+    contact_id, name = _person(ctx, team, m[1])
     team_id = saved_id(team)
     join_team(ctx.session, team_id, contact_id, name)
     text = f"好的，{name}加入了{team.name}，以后这个队的服务单会私聊发给{name}。"
@@ -67,13 +64,7 @@ def leave(ctx: Context, cmd: Command) -> list[Reply]:
     if not m:
         raise Refusal(f"请这样写：{LEAVE}")
     team = _team(ctx, m[2])
-    contact_id, name = _person(ctx, m[1])
-    row = ctx.session.exec(
-        select(TeamMember).where(
-            TeamMember.team_id == team.id, TeamMember.contact_id == contact_id
-        )
-    ).first()
-    if row is None:
+    contact_id, name = _person(ctx, team, m[1])
+    if not leave_team(ctx.session, saved_id(team), contact_id):
         raise Refusal(f"{name}不在{team.name}里。发「服务队」看各队。")
-    ctx.session.delete(row)
     return [answer(ctx, f"好的，{name}已移出{team.name}，已存的时长不受影响。")]

@@ -6,8 +6,6 @@ person helped or one of the six parties, never the volunteer) banks it.
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from handlers.commands.base import Refusal, one_ticket
 from handlers.commands.parser import Command, ticket_ref
 from handlers.context import Context
@@ -19,7 +17,7 @@ from storage.checks import saved_id
 from storage.models import Ticket
 from storage.volunteers.ledger import Movement, open_account, post
 from storage.volunteers.models import ServiceOrder, Team
-from storage.volunteers.teams import is_member
+from storage.volunteers.teams import is_member, order_for_update
 
 TAKE = "接单 T12"
 SERVE = "服务 T12 1.5小时 帮王奶奶代办老年卡"
@@ -28,9 +26,7 @@ CONFIRM = "确认 T12"
 
 def _order(ctx: Context, cmd: Command, example: str) -> tuple[Ticket, ServiceOrder, Team]:
     ticket = one_ticket(ctx, cmd, example)
-    order = ctx.session.exec(
-        select(ServiceOrder).where(ServiceOrder.ticket_id == ticket.id).with_for_update()
-    ).first()
+    order = order_for_update(ctx.session, ticket.id)
     if order is None:
         raise Refusal(f"{ticket_ref(ticket.id)} 不是服务单。发「服务队」看各服务队接哪些事。")
     team = ctx.session.get(Team, order.team_id)

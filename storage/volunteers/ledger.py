@@ -48,6 +48,17 @@ def account(session: Session, community: str, contact_id: str) -> TimeAccount | 
     ).first()
 
 
+def accounts_named(session: Session, community: str, name: str) -> list[TimeAccount]:
+    """The community's accounts held under this name (names repeat)."""
+    return list(
+        session.exec(
+            select(TimeAccount).where(
+                TimeAccount.community_code == community, TimeAccount.name == name
+            )
+        ).all()
+    )
+
+
 def open_account(session: Session, community: str, contact_id: str, name: str) -> TimeAccount:
     """The person's account, opened (with a zero balance) when they have none."""
     found = account(session, community, contact_id)

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from storage.checks import saved_id
-from storage.volunteers.models import BuildingDuty, CatalogueItem, Team, TeamMember
+from storage.volunteers.models import (
+    BuildingDuty,
+    CatalogueItem,
+    ServiceOrder,
+    Team,
+    TeamMember,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +152,30 @@ def is_member(session: Session, team_id: int, contact_id: str) -> bool:
     )
 
 
+def leave_team(session: Session, team_id: int, contact_id: str) -> bool:
+    """Take the person off the team; whether they were on it."""
+    row = session.exec(
+        select(TeamMember).where(
+            TeamMember.team_id == team_id, TeamMember.contact_id == contact_id
+        )
+    ).first()
+    if row is None:
+        return False
+    session.delete(row)
+    return True
+
+
 def duty_for(session: Session, community: str, building: str) -> BuildingDuty | None:
     """Who is responsible for this building, if anyone."""
     return session.exec(
         select(BuildingDuty).where(
             BuildingDuty.community_code == community, BuildingDuty.building == building
         )
+    ).first()
+
+
+def order_for_update(session: Session, ticket_id: int | None) -> ServiceOrder | None:
+    """The ticket's 服务单 (offered to a team), if it is one, locked until the commit."""
+    return session.exec(
+        select(ServiceOrder).where(ServiceOrder.ticket_id == ticket_id).with_for_update()
     ).first()
