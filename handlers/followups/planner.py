@@ -38,7 +38,7 @@ from handlers.vocabulary import OPEN_STATES
 from handlers.workdays import add_working_days, calendar_version
 from storage import followups, ticket_queries
 from storage.checks import zone_of
-from storage.models import FollowUp, Ticket
+from storage.models import Ticket
 
 if TYPE_CHECKING:  # the overdue module imports this one
     from handlers.followups.overdue import Deadlined
