@@ -45,11 +45,8 @@ def setup_logging(
     """Send logs to stderr at ``level`` and, when ``file`` is given, to a size-rotated file at
     ``file_level`` (a file is read later, so it keeps more than the terminal); returns them."""
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    remove_logging()
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, _OURS, False):
-            root.removeHandler(handler)
-            handler.close()
     stderr = logging.StreamHandler(sys.stderr)
     stderr.setLevel(level)
     handlers: list[logging.Handler] = [stderr]
@@ -70,3 +67,14 @@ def setup_logging(
         root.addHandler(handler)
     root.setLevel(min(h.level for h in handlers))
     return handlers
+
+
+def remove_logging(handlers: list[logging.Handler] | None = None) -> None:
+    """Take the handlers ``setup_logging`` added off the root logger and close them (all of
+    them when ``handlers`` is None): a process that ran the bot in-process, a test say, must
+    not keep writing through them, nor masking every record the next handler sees."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, _OURS, False) and (handlers is None or handler in handlers):
+            root.removeHandler(handler)
+            handler.close()

@@ -7,12 +7,14 @@ alone; ``blank_database`` is like ``database`` but not yet migrated.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
+from bot.logs import remove_logging
 from storage.db import Database
 from tests.support.db import POSTGRES_SKIP_REASON, postgres_db, postgres_url, sqlite_db
 
@@ -58,3 +60,14 @@ def sqlite_database(tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty SQLite database in a temporary file."""
     with sqlite_db(tmp_path) as db:
         yield db
+
+
+@pytest.fixture(autouse=True)
+def _no_logging_left_behind() -> Iterator[None]:
+    """A test that runs the bot in-process sets up its logging on the root logger; the next
+    test must not inherit those handlers (their stream is closed, and their masking filter
+    changes the records every later handler sees)."""
+    level = logging.getLogger().level
+    yield
+    remove_logging()
+    logging.getLogger().setLevel(level)

@@ -7,7 +7,16 @@ import tomllib
 
 from tests.support.harness import REPO
 
-TOOLS = ("pytest", "pytest-asyncio", "ruff", "playwright", "hypothesis", "aiosmtpd")
+TOOLS = (
+    "pytest",
+    "pytest-asyncio",
+    "pytest-cov",
+    "ruff",
+    "mypy",
+    "playwright",
+    "hypothesis",
+    "aiosmtpd",
+)
 TRAINING = ("scikit-learn", "scipy")  # `liufang learn` only: ~200 MB the bot never imports
 
 
@@ -23,7 +32,7 @@ def test_runtime_dependencies_have_no_test_or_lint_tools() -> None:
     assert "prometheus-client" in runtime  # /metrics is part of running the bot
     extras = project["optional-dependencies"]
     assert {_name(r) for r in extras["test"]} >= {"pytest", "playwright", "aiosmtpd"}
-    assert {_name(r) for r in extras["lint"]} == {"ruff"}
+    assert {_name(r) for r in extras["lint"]} == {"ruff", "mypy"}
     assert {_name(r) for r in extras["learn"]} == {"scikit-learn"}
     assert "scikit-learn" in {_name(r) for r in extras["test"]}  # the learn tests need it
 
