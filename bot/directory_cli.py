@@ -41,6 +41,15 @@ from storage.leader import startup_lock
 log = logging.getLogger(__name__)
 
 
+def _upgraded(settings: Settings) -> Database:
+    """The configured database with its schema brought up to date (never seeded here: the
+    import compares with the file itself, the export writes what is stored)."""
+    db = Database(settings.database_url)
+    with startup_lock(db):
+        db.upgrade()
+    return db
+
+
 def run_import(
     config: Path,
     *,
@@ -53,9 +62,7 @@ def run_import(
     settings = settings_or_report(config)
     if settings is None:
         return 1
-    db = Database(settings.database_url)
-    with startup_lock(db):
-        db.upgrade()
+    db = _upgraded(settings)
     with db.session() as session:
         current, wanted = read_state(session), config_state(settings)
         changes = diff_states(current, wanted)
@@ -89,9 +96,7 @@ def run_export(config: Path, out: Path | None) -> int:
     settings = settings_or_report(config)
     if settings is None:
         return 1
-    db = Database(settings.database_url)
-    with startup_lock(db):
-        db.upgrade()
+    db = _upgraded(settings)
     with db.session() as session:
         state = read_state(session)
     raw = tomllib.loads(config.read_text(encoding="utf-8"))
