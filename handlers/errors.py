@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Protocol
 
@@ -42,38 +42,14 @@ def describe(exc: BaseException) -> str:
 
 
 def as_message(event: Inbound) -> failed.Message:
-    """The storage form of an Inbound (the same fields)."""
-    return failed.Message(
-        msg_id=event.msg_id,
-        room_id=event.room_id,
-        room_topic=event.room_topic,
-        sender_id=event.sender_id,
-        sender_name=event.sender_name,
-        text=event.text,
-        at=event.at,
-        mentions=event.mentions,
-        is_to_bot=event.is_to_bot,
-        kind=event.kind,
-        details=event.details,
-    )
+    """The storage form of an Inbound (the same fields: a field storage lacks is a TypeError)."""
+    return failed.Message(**{f.name: getattr(event, f.name) for f in fields(event)})
 
 
 def inbound_of(row: FailedInbound) -> Inbound:
     """The kept message as the Inbound it was, to handle again."""
     m = failed.message_of(row)
-    return Inbound(
-        msg_id=m.msg_id,
-        room_id=m.room_id,
-        room_topic=m.room_topic,
-        sender_id=m.sender_id,
-        sender_name=m.sender_name,
-        text=m.text,
-        at=m.at,
-        mentions=m.mentions,
-        is_to_bot=m.is_to_bot,
-        kind=m.kind,
-        details=m.details,
-    )
+    return Inbound(**{f.name: getattr(m, f.name) for f in fields(m)})
 
 
 class ErrorHook:
