@@ -12,7 +12,13 @@ from zoneinfo import ZoneInfo
 from bot.config_communities import CommunitySettings, none_given
 from bot.config_ops import AlertSettings, HaSettings, LogSettings
 from bot.config_rules import WebSettings
-from bot.config_sections import CoreSections, DeliverySettings, WechatSettings, read_core
+from bot.config_sections import (
+    CoreSections,
+    DeliverySettings,
+    NlpSection,
+    WechatSettings,
+    read_core,
+)
 from bot.config_service import follow_up_rules
 from handlers.ladder import AlarmLadder
 from handlers.policy import Deadlines, DigestRules, FollowUpRules, Policy
@@ -96,23 +102,37 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
         raise ConfigError([f"{path}: TOML 格式错误（{exc}）— 检查引号、括号和等号"]) from None
     core, problems = read_core(raw, str(path), env)
     problems += [f"{path}: {line}" for line in none_given(raw)]
-    settings = _read(problems, path, core)
+    files = _nlp_files(problems, path, core.nlp)  # checked even when a section failed
     if problems:
         raise ConfigError(problems)
-    return settings
+    return _settings(path, core, files)
 
 
-def _read(problems: list[str], path: Path, core: CoreSections) -> Settings:
+@dataclass(frozen=True, slots=True)
+class _NlpFiles:
+    lexicons: tuple[Path, ...]
+    frames: tuple[Path, ...]
+    model: Path
+
+
+def _nlp_files(problems: list[str], path: Path, nlp: NlpSection) -> _NlpFiles:
+    """The [nlp] files resolved against the config's folder, each checked (None: unknown)."""
+
     def problem(where: str, what: str, fix: str) -> None:
         problems.append(f"{path}: {where}: {what} — {fix}")
 
-    lexicons = tuple(_resolve(path, p) for p in core.nlp.lexicon_files)
+    lexicons = tuple(_resolve(path, p) for p in nlp.lexicon_files or ())
     for i, lex in enumerate(lexicons):
         _check_lexicon(problem, f"nlp.lexicon_files[{i}]", lex)
-    frames = tuple(_resolve(path, p) for p in core.nlp.frame_files)
+    frames = tuple(_resolve(path, p) for p in nlp.frame_files or ())
     _check_frames(problem, frames)
-    model_file = _resolve(path, core.nlp.model_file)
-    _check_model(problem, model_file)
+    model_file = _resolve(path, nlp.model_file or NlpSection().model_file)
+    if nlp.model_file is not None:
+        _check_model(problem, model_file)
+    return _NlpFiles(lexicons, frames, model_file)
+
+
+def _settings(path: Path, core: CoreSections, files: _NlpFiles) -> Settings:
     return Settings(
         path=path,
         bot_name=core.bot.name,
@@ -123,10 +143,10 @@ def _read(problems: list[str], path: Path, core: CoreSections) -> Settings:
         puppet_service_endpoint=core.wechat.puppet_service_endpoint,
         web_admin_token=core.web.admin_token,
         web=core.web.settings(),
-        lexicon_files=lexicons,
+        lexicon_files=files.lexicons,
         user_words=core.nlp.user_words,
-        frame_files=frames,
-        model_file=model_file,
+        frame_files=files.frames,
+        model_file=files.model,
         district=core.district.name,
         communities=core.communities,
         deadlines=core.deadlines.rules(),

@@ -8,12 +8,29 @@ names and room ids across communities. Their problems keep the hand-written read
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import time
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+)
 
-from bot.config_model import ClockTime, Section, Strings, problem, problem_list
+from bot.config_model import (
+    ClockTime,
+    Found,
+    Section,
+    Strings,
+    checked,
+    problem,
+    repeats,
+    salvage,
+)
 from handlers.policy import HALL_HOLIDAY_RULES, HallSchedule
 from handlers.teams.buildings import building_name
 from handlers.teams.fields import FIELDS
@@ -24,7 +41,6 @@ _ROLES = "、".join(f"{code}（{ROLE_LABELS[code]}）" for code in ROLES)
 _FIELDS = "、".join(f"{f.code}（{f.name}）" for f in FIELDS.values())
 _SIX = '给一个群写 kind = "six_party"'
 Required = Annotated[str, Field(min_length=1)]
-Where = tuple[Any, ...]
 
 
 T = TypeVar("T")
@@ -193,82 +209,89 @@ class CommunitySettings(Section):
             raise problem(f"{code!r} 含有不允许的字符", "只用字母、数字和下划线，字母开头")
         return code
 
-    @model_validator(mode="after")
-    def _tied_together(self) -> Self:
-        six = sum(g.kind == "six_party" for g in self.groups)
-        found: list[tuple[Where, str, str]] = (
-            [] if six == 1 else [(("groups",), f"六方群应当正好一个，现在有 {six} 个", _SIX)]
-        )
-        grids = {g.grid for g in self.groups if g.kind == "grid"}
-        for j, m in enumerate(self.members):
-            if m.role == "grid_leader" and m.grid not in grids:
-                what = f"网格长的网格 {m.grid!r} 没有对应的网格群"
-                found.append((("members", j, "grid"), what, "写本社区某个网格群的 grid"))
-        ids = [m.id for m in self.members]
-        found += _repeats("members", "id", ids, "成员 id {!r} 在本社区重复", "每人一个 id")
-        fields = [t.field for t in self.teams]
-        found += _repeats("teams", "field", fields, "{!r} 重复", "每个领域一个服务队")
-        for j, t in enumerate(self.teams):
-            found += _strangers(set(ids), {("teams", j, "leader"): t.leader})
-            found += _strangers(
-                set(ids), {("teams", j, "members", k): m for k, m in enumerate(t.members)}
-            )
-        buildings = [b.building for b in self.buildings]
-        found += _repeats("buildings", "building", buildings, "{} 重复", "每栋楼写一位包保党员")
-        found += _strangers(
-            set(ids), {("buildings", j, "id"): b.id for j, b in enumerate(self.buildings)}
-        )
-        names = [c.name for c in self.catalogue]
-        found += _repeats("catalogue", "name", names, "{!r} 重复", "每项用不同的名称")
-        if found:
-            raise problem_list(found)
-        return self
+    def cross(self, context: Mapping[str, Any]) -> list[Found]:
+        """One six-party group, grid leaders' grids, known members, no repeats."""
+        found = _groups(self.groups, self.members)
+        members = self.members
+        if members is not None:
+            ids = [m.id for m in members]
+            found += repeats(("members",), "id", ids, "成员 id {!r} 在本社区重复", "每人一个 id")
+        if self.teams is not None:
+            fields = [t.field for t in self.teams]
+            found += repeats(("teams",), "field", fields, "{!r} 重复", "每个领域一个服务队")
+            for j, t in enumerate(self.teams):
+                found += _strangers(members, [(("teams", j, "leader"), t.leader)])
+                team = enumerate(t.members or ())
+                found += _strangers(members, ((("teams", j, "members", k), m) for k, m in team))
+        if self.buildings is not None:
+            houses = [b.building for b in self.buildings]
+            found += repeats(("buildings",), "building", houses, "{} 重复", "每栋楼写一位包保党员")
+            duty = enumerate(self.buildings)
+            found += _strangers(members, ((("buildings", j, "id"), b.id) for j, b in duty))
+        if self.catalogue is not None:
+            names = [c.name for c in self.catalogue]
+            found += repeats(("catalogue",), "name", names, "{!r} 重复", "每项用不同的名称")
+        return found
 
 
-def _strangers(ids: set[str], contacts: dict[Where, str | None]) -> list[tuple[Where, str, str]]:
-    """A problem at each contact that is not one of the community's member ``ids``."""
-    fix = "先在 [[communities.members]] 里登记此人"
-    return [
-        (where, f"{c!r} 不是本社区的成员", fix)
-        for where, c in contacts.items()
-        if c and c not in ids
-    ]
-
-
-def _repeats(
-    table: str, key: str, values: list[str], what: str, fix: str
-) -> list[tuple[Where, str, str]]:
-    """A problem at each value met before in ``values``."""
-    seen: set[str] = set()
-    found = []
-    for j, value in enumerate(values):
-        if value in seen:
-            found.append(((table, j, key) if table else (j, key), what.format(value), fix))
-        seen.add(value)
+def _groups(
+    groups: tuple[GroupSettings, ...] | None, members: tuple[MemberSettings, ...] | None
+) -> list[Found]:
+    """One six-party group; each grid leader's grid has its grid group."""
+    if groups is None or any(g.kind is None for g in groups):
+        return []  # a group of unknown kind: which groups are six-party or grid is unknown
+    six = sum(g.kind == "six_party" for g in groups)
+    found: list[Found] = (
+        [] if six == 1 else [(("groups",), f"六方群应当正好一个，现在有 {six} 个", _SIX)]
+    )
+    grids = {g.grid for g in groups if g.kind == "grid"}
+    if None in grids:
+        return found  # a grid group without its grid's name: any leader's grid may be it
+    for j, m in enumerate(members or ()):
+        if m.role == "grid_leader" and m.grid not in grids:
+            what = f"网格长的网格 {m.grid!r} 没有对应的网格群"
+            found.append((("members", j, "grid"), what, "写本社区某个网格群的 grid"))
     return found
 
 
-def _across(communities: tuple[CommunitySettings, ...]) -> tuple[CommunitySettings, ...]:
-    found = _repeats(
-        "", "code", [c.code for c in communities], "社区代码 {!r} 重复", "每个社区用不同的代码"
-    )
-    found += _repeats(
-        "", "name", [c.name for c in communities], "社区名称 {!r} 重复", "每个社区用不同的名称"
-    )
-    rooms = [(i, j, g.room_id) for i, c in enumerate(communities) for j, g in enumerate(c.groups)]
+def _strangers(
+    members: tuple[MemberSettings, ...] | None,
+    contacts: Iterable[tuple[tuple[Any, ...], str | None]],
+) -> list[Found]:
+    """A problem at each contact that is not the id of one of the community's ``members``."""
+    if members is None:
+        return []  # the members are unknown
+    ids = {m.id for m in members}
+    fix = "先在 [[communities.members]] 里登记此人"
+    return [(where, f"{c!r} 不是本社区的成员", fix) for where, c in contacts if c and c not in ids]
+
+
+def _across(communities: tuple[CommunitySettings, ...], _: Mapping[str, Any]) -> list[Found]:
+    """Codes, names and room ids are each used once across the communities."""
+    codes = [c.code for c in communities]
+    found = repeats((), "code", codes, "社区代码 {!r} 重复", "每个社区用不同的代码")
+    names = [c.name for c in communities]
+    found += repeats((), "name", names, "社区名称 {!r} 重复", "每个社区用不同的名称")
     seen: set[str] = set()
-    for i, j, room in rooms:
-        if room in seen:
-            found.append(
-                ((i, "groups", j, "room_id"), f"群 id {room!r} 重复", "每个群的 room_id 必须不同")
-            )
-        seen.add(room)
-    if found:
-        raise problem_list(found)
-    return communities
+    for i, c in enumerate(communities):
+        for j, g in enumerate(c.groups or ()):
+            if g.room_id is not None and g.room_id in seen:
+                where = (i, "groups", j, "room_id")
+                found.append((where, f"群 id {g.room_id!r} 重复", "每个群的 room_id 必须不同"))
+            seen.add(g.room_id)
+    return found
 
 
-Communities = Annotated[Tables[CommunitySettings], AfterValidator(_across)]
+def _communities(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+    def partial(items: Any, context: Mapping[str, Any]) -> Any:
+        if not isinstance(items, list):
+            return None
+        return tuple(salvage(CommunitySettings, item, context) for item in items)
+
+    return checked(value, handler, info.context, partial, _across)
+
+
+Communities = Annotated[Tables[CommunitySettings], WrapValidator(_communities)]
 
 
 def none_given(raw: dict[str, Any]) -> list[str]:

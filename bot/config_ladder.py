@@ -7,12 +7,13 @@ old name of the first rung: :func:`move_old_name` moves it here before validatio
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from itertools import pairwise
-from typing import Any, Self
+from typing import Any
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from bot.config_model import Section, problem
+from bot.config_model import Found, Section, problem
 from handlers.ladder import DAY_MINUTES, AlarmLadder
 
 _D = AlarmLadder()
@@ -20,6 +21,7 @@ _DAY = DAY_MINUTES - 1
 OLD_REALERT = ("followups", "urgent_realert_minutes")
 REMIND_WAYS = {"private": True, "group": False}
 RUNGS = ("realert_minutes", "secretary_minutes", "street_minutes")
+_GROW = "三级依次变晚：再提醒 < 升级到书记 < 上报街道，例如 15、30、60"
 
 
 class AlarmLadderSection(Section):
@@ -56,24 +58,21 @@ class AlarmLadderSection(Section):
             )
         return way
 
-    @model_validator(mode="after")
-    def _rungs_grow(self, info: ValidationInfo) -> Self:
-        old_name = bool((info.context or {}).get(OLD_REALERT[1]))
+    def cross(self, context: Mapping[str, Any]) -> list[Found]:
+        """The rungs grow later; a street contact has a name."""
+        found: list[Found] = []
         for low_key, high_key in pairwise(RUNGS):
             low, high = getattr(self, low_key), getattr(self, high_key)
-            if high <= low:
-                moved = old_name and low_key == RUNGS[0]
+            if None not in (low, high) and high <= low:
+                moved = context.get(OLD_REALERT[1]) and low_key == RUNGS[0]
                 where = ".".join(OLD_REALERT) if moved else f"alarm_ladder.{low_key}"
-                raise problem(
-                    f"{high} 分钟不晚于 {where} 的 {low} 分钟",
-                    "三级依次变晚：再提醒 < 升级到书记 < 上报街道，例如 15、30、60",
-                    high_key,
-                )
-        if self.street_contact_id and not self.street_contact_name:
-            raise problem(
-                "写了联系人 id 却没有名称", '例如 "街道应急值班室"', "street_contact_name"
+                what = f"{high} 分钟不晚于 {where} 的 {low} 分钟"
+                found.append(((high_key,), what, _GROW))
+        if self.street_contact_id and self.street_contact_name == "":
+            found.append(
+                (("street_contact_name",), "写了联系人 id 却没有名称", '例如 "街道应急值班室"')
             )
-        return self
+        return found
 
     def ladder(self) -> AlarmLadder:
         """The handlers' alarm ladder."""

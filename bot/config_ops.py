@@ -7,14 +7,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from typing import Self
+from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from bot.config_model import Section, Strings, env_field, problem
+from bot.config_model import Found, Section, Strings, env_field, problem
 
 ALERT_FORMATS = ("wecom", "json")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -73,11 +74,11 @@ class AlertSettings(Section):
             raise problem(f"{'、'.join(bad)} 不是邮箱地址", "写成 name@example.com")
         return to
 
-    @model_validator(mode="after")
-    def _someone_to_mail(self) -> Self:
-        if self.smtp_host and not self.email_to:
-            raise problem("配置了邮件服务器却没有收件人", '写 email_to = ["…"]', "email_to")
-        return self
+    def cross(self, context: Mapping[str, Any]) -> list[Found]:
+        """A mail server needs someone to mail."""
+        if self.smtp_host and self.email_to == ():
+            return [(("email_to",), "配置了邮件服务器却没有收件人", '写 email_to = ["…"]')]
+        return []
 
     @property
     def enabled(self) -> bool:
@@ -105,15 +106,14 @@ class HaSettings(Section):
     lease_seconds: int = Field(15, ge=3, le=300)  # renewed within this; a dead leader after it
     check_seconds: int = Field(3, ge=1, le=60)
 
-    @model_validator(mode="after")
-    def _check_often(self) -> Self:
-        if self.check_seconds * 2 > self.lease_seconds:
-            raise problem(
-                f"{self.check_seconds} 秒太长",
-                f"不超过 lease_seconds 的一半（{self.lease_seconds // 2}）",
-                "check_seconds",
-            )
-        return self
+    def cross(self, context: Mapping[str, Any]) -> list[Found]:
+        """A standby checks at least twice a lease, or a dead leader's lease runs out unseen."""
+        check, lease = self.check_seconds, self.lease_seconds
+        if None in (check, lease) or check * 2 <= lease:
+            return []
+        return [
+            (("check_seconds",), f"{check} 秒太长", f"不超过 lease_seconds 的一半（{lease // 2}）")
+        ]
 
 
 class LoggingSection(Section):

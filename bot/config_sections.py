@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -26,15 +26,17 @@ from pydantic import (
 )
 
 from bot.config_communities import Communities
+from bot.config_errors import problems
 from bot.config_ladder import OLD_REALERT, AlarmLadderSection, move_old_name, old_name_where
 from bot.config_model import (
     ClockTime,
+    Found,
     Section,
     Strings,
     apply_env,
     env_field,
     problem,
-    problems,
+    salvage,
 )
 from bot.config_ops import AlertSettings, HaSettings, LoggingSection, StallSettings
 from bot.config_service import (
@@ -138,24 +140,25 @@ class DeliverySection(Section):
     @model_validator(mode="before")
     @classmethod
     def _reserve_defaults(cls, data: Any) -> Any:
-        # An unset reserve leaves routine traffic at least one send a minute.
-        if not isinstance(data, dict):
-            return data
-        data = dict(data)
+        return cls.prepared(dict(data)) if isinstance(data, dict) else data
+
+    @classmethod
+    def prepared(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """An unset reserve leaves routine traffic at least one send a minute."""
         for key, limit_key in _RESERVES.items():
             limit = data.get(limit_key, cls.model_fields[limit_key].default)
             if key not in data and isinstance(limit, int) and not isinstance(limit, bool):
                 data[key] = min(cls.model_fields[key].default, max(limit - 1, 0))
         return data
 
-    @model_validator(mode="after")
-    def _reserve_below_limit(self) -> Self:
-        # Routine traffic must keep at least one send a minute, or it would never go out.
+    def cross(self, context: Mapping[str, Any]) -> list[Found]:
+        """Routine traffic must keep at least one send a minute, or it would never go out."""
+        found: list[Found] = []
         for key, limit_key in _RESERVES.items():
             value, limit = getattr(self, key), getattr(self, limit_key)
-            if not 0 <= value <= limit - 1:
-                raise problem(f"{value} 超出范围", f"取 0 到 {limit - 1} 之间的数", key)
-        return self
+            if None not in (value, limit) and not 0 <= value <= limit - 1:
+                found.append(((key,), f"{value} 超出范围", f"取 0 到 {limit - 1} 之间的数"))
+        return found
 
     def settings(self) -> DeliverySettings:
         """The plain settings the sender is given."""
@@ -276,7 +279,7 @@ def read_core(
     try:
         core = CoreSections.model_validate(raw, context=context)
     except ValidationError as exc:
-        core = CoreSections.model_construct()  # defaults, unchecked: the problems are raised
+        core = salvage(CoreSections, raw, context)  # read as far as valid: problems are raised
         errors = problems(filename, CoreSections, exc)
         lines += [old_name_where(line) for line in errors] if moved else errors
     return core, lines

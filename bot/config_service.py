@@ -6,12 +6,13 @@ hands on those plain frozen objects, since handlers/ imports no pydantic.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
-from bot.config_model import ClockTime, Section, problem
+from bot.config_model import ClockTime, Found, Section, problem
 from handlers.policy import DIGEST_DAYS, DigestRules, FollowUpRules
 from handlers.workdays import ExtraDays
 
@@ -104,13 +105,13 @@ class CalendarSection(Section):
     holidays: Days = Field(default_factory=list)
     workdays: Days = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _not_both(self) -> Self:
-        both = sorted(set(self.holidays) & set(self.workdays))
-        if both:
-            days = "、".join(str(d) for d in both)
-            raise problem(f"{days} 同时写在 holidays 和 workdays 里", "只保留其中一处")
-        return self
+    def cross(self, context: Mapping[str, Any]) -> list[Found]:
+        """A day is a holiday or an adjusted working day, not both."""
+        both = sorted(set(self.holidays or ()) & set(self.workdays or ()))
+        if not both:
+            return []
+        days = "、".join(str(d) for d in both)
+        return [((), f"{days} 同时写在 holidays 和 workdays 里", "只保留其中一处")]
 
     def days(self) -> ExtraDays:
         """The extra days for ``handlers.workdays``."""

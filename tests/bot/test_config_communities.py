@@ -27,7 +27,8 @@ def test_each_check_across_items_gives_its_own_line(tmp_path: Path) -> None:
     lines = _problems(path)
     assert "communities[0].teams[4].leader: 'wx-nobody' 不是本社区的成员" in "\n".join(lines)
     assert any(line.startswith("communities[0].teams[0].members[0]: 'wx-ghost'") for line in lines)
-    assert len(lines) == 2  # the repeated room id waits: its community has other problems
+    assert "communities[0].groups[2].room_id: 群 id 'room-maotang-g1' 重复" in "\n".join(lines)
+    assert len(lines) == 3  # the repeated room id too, though its community has other problems
     path.write_text(
         text.replace('"wx-nobody"', '"wx-mt-li"').replace("wx-ghost", "wx-mt-zhoudang")
     )
