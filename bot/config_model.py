@@ -93,11 +93,11 @@ def salvage(model: type[M], data: Any, context: Mapping[str, Any]) -> M:
     a value that fails is None (unknown), a table or list of tables is read item by item."""
     if isinstance(data, model):
         return data
-    raw = data if isinstance(data, dict) else {}
-    if issubclass(model, Section):
-        raw = model.prepared(dict(raw))
-    ctx = {**context, _SALVAGE: True}
     fields = model.model_fields
+    if not isinstance(data, dict):  # not a table: nothing of it is known
+        return model.model_construct(**dict.fromkeys(fields))
+    raw = model.prepared(dict(data)) if issubclass(model, Section) else data
+    ctx = {**context, _SALVAGE: True}
     table = model.model_construct(**{k: None for k, f in fields.items() if f.is_required()})
     for key, info in fields.items():
         if key not in raw:
