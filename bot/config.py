@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,36 +27,35 @@ from handlers.workdays import ExtraDays
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything the bot is configured with."""
+    """Everything the bot is configured with (the defaults are the sections')."""
 
     path: Path
-    bot_name: str = "社区小助手"
-    timezone: str = "Asia/Shanghai"
-    max_text_chars: int = 2000
-    database_url: str = "sqlite:///data/liufang.db"
-    puppet_service_token: str = ""
-    puppet_service_endpoint: str = ""
-    web_admin_token: str = ""
-    lexicon_files: tuple[Path, ...] = ()
-    user_words: tuple[str, ...] = ()
-    frame_files: tuple[Path, ...] = ()
-    # The model `liufang learn` writes for this deployment; the shipped one until it exists.
-    model_file: Path = Path("data/model.npz")
-    district: str = ""
-    communities: tuple[CommunitySettings, ...] = field(default=())
-    deadlines: Deadlines = field(default_factory=Deadlines)
-    duplicate_window_hours: int = 72
-    duplicate_similarity: float = 0.34
-    followups: FollowUpRules = field(default_factory=FollowUpRules)
-    digests: DigestRules = field(default_factory=DigestRules)
-    calendar: ExtraDays = field(default_factory=ExtraDays)
-    ladder: AlarmLadder = field(default_factory=AlarmLadder)
-    delivery: DeliverySettings = field(default_factory=DeliverySettings)
-    web: WebSettings = field(default_factory=WebSettings)
-    wechat: WechatSettings = field(default_factory=WechatSettings)
-    logging: LogSettings = field(default_factory=LogSettings)
-    alerts: AlertSettings = field(default_factory=AlertSettings)
-    ha: HaSettings = field(default_factory=HaSettings)
+    bot_name: str
+    timezone: str
+    max_text_chars: int
+    database_url: str
+    puppet_service_token: str
+    puppet_service_endpoint: str
+    web_admin_token: str
+    lexicon_files: tuple[Path, ...]
+    user_words: tuple[str, ...]
+    frame_files: tuple[Path, ...]
+    model_file: Path  # `liufang learn` writes it; the shipped model until it exists
+    district: str
+    communities: tuple[CommunitySettings, ...]
+    deadlines: Deadlines
+    duplicate_window_hours: int
+    duplicate_similarity: float
+    followups: FollowUpRules
+    digests: DigestRules
+    calendar: ExtraDays
+    ladder: AlarmLadder
+    delivery: DeliverySettings
+    web: WebSettings
+    wechat: WechatSettings
+    logging: LogSettings
+    alerts: AlertSettings
+    ha: HaSettings
 
     @property
     def policy(self) -> Policy:
@@ -108,14 +107,10 @@ def load_settings(path: Path | str, env: Mapping[str, str] | None = None) -> Set
     return _settings(path, core, files)
 
 
-@dataclass(frozen=True, slots=True)
-class _NlpFiles:
-    lexicons: tuple[Path, ...]
-    frames: tuple[Path, ...]
-    model: Path
+_Files = tuple[tuple[Path, ...], tuple[Path, ...], Path]  # lexicons, frames, model
 
 
-def _nlp_files(problems: list[str], path: Path, nlp: NlpSection) -> _NlpFiles:
+def _nlp_files(problems: list[str], path: Path, nlp: NlpSection) -> _Files:
     """The [nlp] files resolved against the config's folder, each checked (None: unknown)."""
 
     def problem(where: str, what: str, fix: str) -> None:
@@ -126,15 +121,18 @@ def _nlp_files(problems: list[str], path: Path, nlp: NlpSection) -> _NlpFiles:
         _check_lexicon(problem, f"nlp.lexicon_files[{i}]", lex)
     frames = tuple(_resolve(path, p) for p in nlp.frame_files or ())
     _check_frames(problem, frames)
-    model_file = _resolve(path, nlp.model_file or NlpSection().model_file)
-    if nlp.model_file is not None:
+    model_file = _resolve(path, nlp.model_file or "")
+    if nlp.model_file is not None:  # None: it failed, its problem is raised already
         _check_model(problem, model_file)
-    return _NlpFiles(lexicons, frames, model_file)
+    return lexicons, frames, model_file
 
 
-def _settings(path: Path, core: CoreSections, files: _NlpFiles) -> Settings:
+def _settings(path: Path, core: CoreSections, files: _Files) -> Settings:
     return Settings(
         path=path,
+        lexicon_files=files[0],
+        frame_files=files[1],
+        model_file=files[2],
         bot_name=core.bot.name,
         timezone=core.bot.timezone,
         max_text_chars=core.bot.max_text_chars,
@@ -143,10 +141,7 @@ def _settings(path: Path, core: CoreSections, files: _NlpFiles) -> Settings:
         puppet_service_endpoint=core.wechat.puppet_service_endpoint,
         web_admin_token=core.web.admin_token,
         web=core.web.settings(),
-        lexicon_files=files.lexicons,
         user_words=core.nlp.user_words,
-        frame_files=files.frames,
-        model_file=files.model,
         district=core.district.name,
         communities=core.communities,
         deadlines=core.deadlines.rules(),

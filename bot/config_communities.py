@@ -7,7 +7,6 @@ names and room ids across communities. Their problems keep the hand-written read
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import time
 from typing import Annotated, Any, TypeVar
@@ -22,11 +21,15 @@ from pydantic import (
 )
 
 from bot.config_model import (
+    BlankNone,
     ClockTime,
     Found,
     Section,
     Strings,
+    blank_is_default,
     checked,
+    matching,
+    one_of,
     problem,
     repeats,
     salvage,
@@ -40,6 +43,10 @@ from storage.directory_edit import PHONE
 _ROLES = "、".join(f"{code}（{ROLE_LABELS[code]}）" for code in ROLES)
 _FIELDS = "、".join(f"{f.code}（{f.name}）" for f in FIELDS.values())
 _SIX = '给一个群写 kind = "six_party"'
+_KINDS = '写 "six_party"（六方群）或 "grid"（网格群）'
+_GOODS = '写 "service"（服务）或 "goods"（物品）'
+_CODE = r"[A-Za-z][A-Za-z0-9_]{0,63}"
+_CODE_FIX = "只用字母、数字和下划线，字母开头"
 Required = Annotated[str, Field(min_length=1)]
 
 
@@ -51,16 +58,9 @@ class GroupSettings(Section):
     """A chat room bound to a community."""
 
     room_id: Required
-    kind: Required
+    kind: Annotated[Required, one_of(GROUP_KINDS, "{!r} 不是群类型", _KINDS)]
     grid: str | None = Field(None, validate_default=True)  # only a grid group has one
     topic: Required
-
-    @field_validator("kind")
-    @classmethod
-    def _known_kind(cls, kind: str) -> str:
-        if kind not in GROUP_KINDS:
-            raise problem(f"{kind!r} 不是群类型", '写 "six_party"（六方群）或 "grid"（网格群）')
-        return kind
 
     @field_validator("grid")
     @classmethod
@@ -76,30 +76,12 @@ class MemberSettings(Section):
     """A named person and the role they hold."""
 
     id: Required
-    role: str = "resident"
-    grid: str | None = None
+    role: Annotated[str, one_of(ROLES, "{!r} 不是角色", f"写以下之一：{_ROLES}")] = "resident"
+    grid: BlankNone = None
     name: Required
-    phone: str = ""  # shown masked on the dashboard
+    # Shown masked on the dashboard.
+    phone: Annotated[str, matching(PHONE, "{!r} 不是电话号码", "只写数字（可以带 + 和 -）")] = ""
     on_duty: bool = False  # called on every urgent alert of the community
-
-    @field_validator("role")
-    @classmethod
-    def _known_role(cls, role: str) -> str:
-        if role not in ROLES:
-            raise problem(f"{role!r} 不是角色", f"写以下之一：{_ROLES}")
-        return role
-
-    @field_validator("grid")
-    @classmethod
-    def _blank_grid(cls, grid: str | None) -> str | None:
-        return grid or None
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, phone: str) -> str:
-        if phone and not PHONE.match(phone):
-            raise problem(f"{phone!r} 不是电话号码", "只写数字（可以带 + 和 -）")
-        return phone
 
     @field_validator("on_duty", mode="before")
     @classmethod
@@ -114,21 +96,10 @@ class HallSection(Section):
 
     weekday: int = Field(4, ge=1, le=7)
     time: ClockTime = time(15, 0)
-    place: str = "社区议事厅"
-    on_holiday: str = "next_workday"
-
-    @field_validator("place", "on_holiday", mode="before")
-    @classmethod
-    def _blank_is_default(cls, value: Any, info: ValidationInfo) -> Any:
-        blank = isinstance(value, str) and not value.strip()
-        return cls.model_fields[str(info.field_name)].default if blank else value
-
-    @field_validator("on_holiday")
-    @classmethod
-    def _known_rule(cls, rule: str) -> str:
-        if rule not in HALL_HOLIDAY_RULES:
-            raise problem(f"{rule!r} 不是可选的值", "写以下之一：" + "、".join(HALL_HOLIDAY_RULES))
-        return rule
+    place: str = blank_is_default("社区议事厅")
+    on_holiday: Annotated[str, one_of(HALL_HOLIDAY_RULES, "{!r} 不是可选的值")] = blank_is_default(
+        "next_workday"
+    )
 
     def schedule(self) -> HallSchedule:
         """The plain schedule handed to the handlers."""
@@ -138,24 +109,12 @@ class HallSection(Section):
 class TeamSettings(Section):
     """One 先锋服务队: its field, leader and members (contact ids of the community's members)."""
 
-    field: Required
-    leader: str | None = None
+    field: Annotated[Required, one_of(FIELDS, "{!r} 不是服务队领域", f"写以下之一：{_FIELDS}")]
+    leader: BlankNone = None
     members: Strings = ()
     name: str = ""  # default: the field's team name
     colour: str = ""  # default: the field's colour
     words: Strings = ()  # more words of reports this team takes
-
-    @field_validator("field")
-    @classmethod
-    def _known_field(cls, field: str) -> str:
-        if field not in FIELDS:
-            raise problem(f"{field!r} 不是服务队领域", f"写以下之一：{_FIELDS}")
-        return field
-
-    @field_validator("leader")
-    @classmethod
-    def _blank_leader(cls, leader: str | None) -> str | None:
-        return leader or None
 
 
 class BuildingSettings(Section):
@@ -171,7 +130,7 @@ class CatalogueSettings(Section):
     name: Required
     hours: float = Field(0, validate_default=True)
     stock: int = Field(0, ge=0, le=1_000_000)
-    kind: str = "service"
+    kind: Annotated[str, one_of(("service", "goods"), "{!r} 不是类型", _GOODS)] = "service"
     provider: str = ""
 
     @field_validator("hours", mode="before")
@@ -182,18 +141,11 @@ class CatalogueSettings(Section):
             raise problem(f"{hours!r} 不是有效的时长", "写 0.5 的倍数，如 1 或 1.5")
         return float(hours)
 
-    @field_validator("kind")
-    @classmethod
-    def _known_kind(cls, kind: str) -> str:
-        if kind not in ("service", "goods"):
-            raise problem(f"{kind!r} 不是类型", '写 "service"（服务）或 "goods"（物品）')
-        return kind
-
 
 class CommunitySettings(Section):
     """One community: its groups, members, hall and volunteers."""
 
-    code: Required
+    code: Annotated[Required, matching(_CODE, "{!r} 含有不允许的字符", _CODE_FIX)]
     name: Required
     groups: Tables[GroupSettings] = ()
     members: Tables[MemberSettings] = ()
@@ -201,13 +153,6 @@ class CommunitySettings(Section):
     teams: Tables[TeamSettings] = ()
     buildings: Tables[BuildingSettings] = ()
     catalogue: Tables[CatalogueSettings] = ()
-
-    @field_validator("code")
-    @classmethod
-    def _code_chars(cls, code: str) -> str:
-        if not re.match(r"^[A-Za-z][A-Za-z0-9_]{0,63}$", code):
-            raise problem(f"{code!r} 含有不允许的字符", "只用字母、数字和下划线，字母开头")
-        return code
 
     def cross(self, context: Mapping[str, Any]) -> list[Found]:
         """One six-party group, grid leaders' grids, known members, no repeats."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from itertools import pairwise
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
-from bot.config_model import Found, Section, problem
+from bot.config_model import Found, Section, one_of, plain, problem
 from handlers.ladder import DAY_MINUTES, AlarmLadder
 
 _D = AlarmLadder()
@@ -21,6 +21,7 @@ _DAY = DAY_MINUTES - 1
 OLD_REALERT = ("followups", "urgent_realert_minutes")
 REMIND_WAYS = {"private": True, "group": False}
 RUNGS = ("realert_minutes", "secretary_minutes", "street_minutes")
+_WAYS = '写 "private"（私聊接手的人）或 "group"（在六方群里 @ 他）'
 _GROW = "三级依次变晚：再提醒 < 升级到书记 < 上报街道，例如 15、30、60"
 
 
@@ -34,7 +35,7 @@ class AlarmLadderSection(Section):
     daily_cap: int = Field(_D.daily_cap, ge=3, le=24)
     claimed_remind_minutes: int = Field(_D.claimed_remind_minutes, ge=5, le=DAY_MINUTES)
     claimed_reminders: int = Field(_D.claimed_reminders, ge=0, le=5)
-    claimed_remind: str = "private"
+    claimed_remind: Annotated[str, one_of(REMIND_WAYS, "{!r} 不是提醒方式", _WAYS)] = "private"
     street_contact_id: str = _D.street_contact_id
     street_contact_name: str = ""
 
@@ -47,16 +48,6 @@ class AlarmLadderSection(Section):
                 "取 3 到 24 之间的数，默认 6",
             )
         return cap
-
-    @field_validator("claimed_remind")
-    @classmethod
-    def _way(cls, way: str) -> str:
-        if way not in REMIND_WAYS:
-            raise problem(
-                f"{way!r} 不是提醒方式",
-                '写 "private"（私聊接手的人）或 "group"（在六方群里 @ 他）',
-            )
-        return way
 
     def cross(self, context: Mapping[str, Any]) -> list[Found]:
         """The rungs grow later; a street contact has a name."""
@@ -76,16 +67,10 @@ class AlarmLadderSection(Section):
 
     def ladder(self) -> AlarmLadder:
         """The handlers' alarm ladder."""
-        return AlarmLadder(
-            realert_minutes=self.realert_minutes,
-            secretary_minutes=self.secretary_minutes,
-            street_minutes=self.street_minutes,
-            repeat_minutes=self.repeat_minutes,
-            daily_cap=self.daily_cap,
-            claimed_remind_minutes=self.claimed_remind_minutes,
-            claimed_reminders=self.claimed_reminders,
+        return plain(
+            self,
+            AlarmLadder,
             claimed_remind_private=REMIND_WAYS[self.claimed_remind],
-            street_contact_id=self.street_contact_id,
             street_contact_name=self.street_contact_name or _D.street_contact_name,
         )
 

@@ -12,12 +12,14 @@ is valid (:func:`salvage`), so a file's mistakes are all reported at once, as th
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import time
-from typing import Annotated, Any, Self, TypeVar, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,13 +27,18 @@ from pydantic import (
     ModelWrapValidatorHandler,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 Found = tuple[tuple[Any, ...], str, str]  # (where under the checked value, what, fix)
 M = TypeVar("M", bound=BaseModel)
 V = TypeVar("V")
+P = TypeVar("P", bound="DataclassInstance")
 _SALVAGE = "salvage"  # in the validation context: reading what is valid, checks are off
 
 
@@ -39,6 +46,15 @@ class Section(BaseModel):
     """A config table: strict types, no unknown keys, immutable once read."""
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields[str(info.field_name)]
+        marked = isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get(
+            "blank_is_default"
+        )
+        return field.default if marked and isinstance(value, str) and not value.strip() else value
 
     @classmethod
     def prepared(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -151,6 +167,49 @@ def repeats(
             found.append(((*where, j, key), what.format(value), fix))
         seen.add(value)
     return found
+
+
+def one_of(choices: Iterable[str], what: str, fix: str = "") -> AfterValidator:
+    """A check that the text is one of ``choices``: ``what`` shows it at ``{!r}``; the fix
+    lists the choices unless it is given."""
+    allowed = tuple(choices)
+    fix = fix or "写以下之一：" + "、".join(allowed)
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise problem(what.format(value), fix)
+        return value
+
+    return AfterValidator(check)
+
+
+def matching(pattern: str | re.Pattern[str], what: str, fix: str) -> AfterValidator:
+    """A check that the text, unless empty, matches ``pattern`` in full (``what`` as above)."""
+
+    def check(value: str) -> str:
+        if value and not re.fullmatch(pattern, value):
+            raise problem(what.format(value), fix)
+        return value
+
+    return AfterValidator(check)
+
+
+def blank_is_default(default: Any, **kwargs: Any) -> Any:
+    """A field whose blank text means its default."""
+    return Field(default, json_schema_extra={"blank_is_default": True}, **kwargs)
+
+
+BlankNone = Annotated[str | None, AfterValidator(lambda value: value or None)]  # "" is None
+
+
+def plain(section: BaseModel, cls: type[P], **values: Any) -> P:
+    """The plain dataclass ``cls`` handed on from ``section``: each of its fields that the
+    section has by the same name, the others (or other values) given as ``values``."""
+    names = {f.name for f in dataclasses.fields(cls)} - values.keys()
+    missing = names - type(section).model_fields.keys()
+    if missing:  # a setting that nothing configures would silently keep its default
+        raise TypeError(f"{cls.__name__}: {', '.join(sorted(missing))} not in {section!r}")
+    return cls(**{name: getattr(section, name) for name in names}, **values)
 
 
 def _clock(value: Any) -> Any:

@@ -1,7 +1,7 @@
 """The operations sections of the config: [logging], [alerts], [ha] and [wechat]'s stall keys.
 
-[alerts] and [ha] are declared models (read with the other declared sections, see
-``bot.config_sections``); [logging] and the stall keys still use the hand-written reader.
+Declared models, read with the other sections (``bot.config_sections``); [alerts] and [ha] are
+handed on as they are, [logging] and the stall keys as plain settings.
 """
 
 from __future__ import annotations
@@ -11,13 +11,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from bot.config_model import Found, Section, Strings, env_field, problem
+from bot.config_model import (
+    Found,
+    Section,
+    Strings,
+    blank_is_default,
+    env_field,
+    matching,
+    one_of,
+    plain,
+    problem,
+)
 
 ALERT_FORMATS = ("wecom", "json")
+_FORMAT_FIX = '企业微信群机器人写 "wecom"，其他系统写 "json"'
+_URL_FIX = "写 https://… 开头的完整地址"
+_LEVELS = ("debug", "info", "warning", "error")
+_LEVEL_WORDS = ("{!r} 不是日志级别", '写 "info"、"warning" 或 "debug"')
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -34,37 +48,23 @@ class LogSettings:
 class AlertSettings(Section):
     """[alerts]: out-of-band alerts for when the bot cannot speak in WeChat itself."""
 
-    webhook_url: str = env_field("LIUFANG_ALERT_WEBHOOK_URL", "")
-    webhook_format: str = "wecom"  # wecom (group robot) | json (a generic POST)
+    webhook_url: Annotated[str, matching(r"(?s)https?://.*", "{!r} 不是网址", _URL_FIX)] = (
+        env_field("LIUFANG_ALERT_WEBHOOK_URL", "")
+    )
+    # wecom (group robot) | json (a generic POST)
+    webhook_format: Annotated[str, one_of(ALERT_FORMATS, "{!r} 不是告警格式", _FORMAT_FIX)] = (
+        "wecom"
+    )
     smtp_host: str = ""
     smtp_port: int = Field(25, ge=1, le=65535)
     smtp_user: str = ""
     smtp_password: str = env_field("LIUFANG_SMTP_PASSWORD", "")
     smtp_starttls: bool = False
-    email_from: str = "liufang@localhost"
+    email_from: str = blank_is_default("liufang@localhost")
     email_to: Strings = ()
     gateway_down_minutes: int = Field(5, ge=1, le=24 * 60)
     outbox_stuck_minutes: int = Field(10, ge=1, le=24 * 60)
     repeat_minutes: int = Field(60, ge=1, le=7 * 24 * 60)  # the same problem at most this often
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _url(cls, url: str) -> str:
-        if url and not url.startswith(("http://", "https://")):
-            raise problem(f"{url!r} 不是网址", "写 https://… 开头的完整地址")
-        return url
-
-    @field_validator("webhook_format")
-    @classmethod
-    def _format(cls, fmt: str) -> str:
-        if fmt not in ALERT_FORMATS:
-            raise problem(f"{fmt!r} 不是告警格式", '企业微信群机器人写 "wecom"，其他系统写 "json"')
-        return fmt
-
-    @field_validator("email_from")
-    @classmethod
-    def _sender(cls, sender: str) -> str:
-        return sender or "liufang@localhost"
 
     @field_validator("email_to")
     @classmethod
@@ -122,18 +122,11 @@ class LoggingSection(Section):
     file: str = ""
     max_mb: int = Field(_LOGS.max_mb, ge=1, le=1024)
     backups: int = Field(_LOGS.backups, ge=0, le=100)
-    level: str = _LOGS.level
-
-    @field_validator("level")
-    @classmethod
-    def _known_level(cls, level: str) -> str:
-        if level.lower() not in ("debug", "info", "warning", "error"):
-            raise problem(f"{level.lower()!r} 不是日志级别", '写 "info"、"warning" 或 "debug"')
-        return level.lower()
+    level: Annotated[str, AfterValidator(str.lower), one_of(_LEVELS, *_LEVEL_WORDS)] = _LOGS.level
 
     def settings(self, base: Path) -> LogSettings:
         """The log settings, the file resolved against ``base`` (the config's folder)."""
         path = None
         if self.file:
             path = Path(self.file) if Path(self.file).is_absolute() else base / self.file
-        return LogSettings(path, self.max_mb, self.backups, self.level)
+        return plain(self, LogSettings, file=path)

@@ -9,11 +9,10 @@ from them, so every default is written once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -34,7 +33,10 @@ from bot.config_model import (
     Section,
     Strings,
     apply_env,
+    blank_is_default,
     env_field,
+    matching,
+    plain,
     problem,
     salvage,
 )
@@ -50,6 +52,8 @@ from handlers.policy import Deadlines
 
 _DEADLINES = Deadlines()
 _STALL = StallSettings()
+_HOST_PORT = r"[\w.\-\[\]:]+:\d{1,5}"
+_HOST_PORT_WORDS = ("{!r} 不是 host:port", '写 "127.0.0.1:8788"')
 
 
 class BotSection(Section):
@@ -103,7 +107,7 @@ class DeadlinesSection(Section):
 
     def rules(self) -> Deadlines:
         """The plain rules handed to the handlers."""
-        return Deadlines(**self.model_dump())
+        return plain(self, Deadlines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +166,7 @@ class DeliverySection(Section):
 
     def settings(self) -> DeliverySettings:
         """The plain settings the sender is given."""
-        return DeliverySettings(**self.model_dump())
+        return plain(self, DeliverySettings)
 
 
 _RESERVES = {
@@ -189,39 +193,25 @@ class WechatSection(Section):
     """[wechat]: the puppet-service gateway, reconnection, media, the half-dead stream check."""
 
     puppet_service_token: str = env_field("WECHATY_PUPPET_SERVICE_TOKEN", "")
-    puppet_service_endpoint: str = env_field("WECHATY_PUPPET_SERVICE_ENDPOINT", "")
+    puppet_service_endpoint: Annotated[str, matching(_HOST_PORT, *_HOST_PORT_WORDS)] = env_field(
+        "WECHATY_PUPPET_SERVICE_ENDPOINT", ""
+    )
     watchdog_seconds: int = Field(_WECHAT.watchdog_seconds, ge=10, le=3600)
     reconnect_max_seconds: int = Field(_WECHAT.reconnect_max_seconds, ge=5, le=3600)
     offline_notice_minutes: int = Field(_WECHAT.offline_notice_minutes, ge=0, le=24 * 60)
-    media_dir: str = str(_WECHAT.media_dir)
+    media_dir: str = blank_is_default(str(_WECHAT.media_dir))
     stall_minutes: int = Field(_STALL.minutes, ge=0, le=24 * 60)
     active_from: ClockTime = _STALL.active_from
     active_until: ClockTime = _STALL.active_until
     self_test_room: str = _STALL.self_test_room
     self_test_seconds: int = Field(_STALL.echo_seconds, ge=5, le=600)
 
-    @field_validator("puppet_service_endpoint")
-    @classmethod
-    def _host_port(cls, endpoint: str) -> str:
-        if endpoint and not re.fullmatch(r"[\w.\-\[\]:]+:\d{1,5}", endpoint):
-            raise problem(f"{endpoint!r} 不是 host:port", '写 "127.0.0.1:8788"')
-        return endpoint
-
     def settings(self) -> WechatSettings:
-        """The channel's settings (an empty media_dir means the default)."""
-        return WechatSettings(
-            watchdog_seconds=self.watchdog_seconds,
-            reconnect_max_seconds=self.reconnect_max_seconds,
-            offline_notice_minutes=self.offline_notice_minutes,
-            media_dir=Path(self.media_dir) if self.media_dir else _WECHAT.media_dir,
-            stall=StallSettings(
-                minutes=self.stall_minutes,
-                active_from=self.active_from,
-                active_until=self.active_until,
-                self_test_room=self.self_test_room,
-                echo_seconds=self.self_test_seconds,
-            ),
+        """The channel's settings."""
+        stall = plain(
+            self, StallSettings, minutes=self.stall_minutes, echo_seconds=self.self_test_seconds
         )
+        return plain(self, WechatSettings, media_dir=Path(self.media_dir), stall=stall)
 
 
 class NlpSection(Section):

@@ -10,14 +10,15 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import BeforeValidator, Field
 
-from bot.config_model import ClockTime, Found, Section, problem
+from bot.config_model import ClockTime, Found, Section, blank_is_default, one_of, plain, problem
 from handlers.policy import DIGEST_DAYS, DigestRules, FollowUpRules
 from handlers.workdays import ExtraDays
 
 _FOLLOW = FollowUpRules()
 _DIGESTS = DigestRules()
+_DAYS = one_of(DIGEST_DAYS, "{!r} 不是可选的值")
 
 
 class FollowUpsSection(Section):
@@ -42,41 +43,21 @@ class QuietHoursSection(Section):
 
 def follow_up_rules(f: FollowUpsSection, q: QuietHoursSection) -> FollowUpRules:
     """The handlers' follow-up rules from the two sections."""
-    return FollowUpRules(
-        remind_before_hours=f.remind_before_hours,
-        visit_at=f.visit_at,
-        autoclose_working_days=f.autoclose_working_days,
-        quiet_start=q.start,
-        quiet_end=q.end,
-        daily_digest_at=f.daily_digest_at,
-        weekly_digest_weekday=f.weekly_digest_weekday,
-        weekly_digest_at=f.weekly_digest_at,
-    )
+    return plain(f, FollowUpRules, quiet_start=q.start, quiet_end=q.end)
 
 
 class DigestsSection(Section):
     """[digests]: on which days the digests go out, what a long downtime is."""
 
-    daily: str = _DIGESTS.daily
-    weekly: str = _DIGESTS.weekly
+    daily: Annotated[str, _DAYS] = blank_is_default(_DIGESTS.daily)
+    weekly: Annotated[str, _DAYS] = blank_is_default(_DIGESTS.weekly)
     long_downtime_hours: int = Field(
         int(_DIGESTS.long_downtime.total_seconds() // 3600), ge=1, le=720
     )
 
-    @field_validator("daily", "weekly")
-    @classmethod
-    def _one_of(cls, value: str, info: ValidationInfo) -> str:
-        if value and value not in DIGEST_DAYS:
-            raise problem(f"{value!r} 不是可选的值", "写以下之一：" + "、".join(DIGEST_DAYS))
-        return value or str(getattr(_DIGESTS, str(info.field_name)))  # empty: the default
-
     def rules(self) -> DigestRules:
         """The handlers' digest rules."""
-        return DigestRules(
-            daily=self.daily,
-            weekly=self.weekly,
-            long_downtime=timedelta(hours=self.long_downtime_hours),
-        )
+        return plain(self, DigestRules, long_downtime=timedelta(hours=self.long_downtime_hours))
 
 
 def _day_list(value: Any) -> Any:

@@ -6,13 +6,12 @@ Log-in accounts (``[[web.users]]``) seed the database's dashboard users at the f
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from bot.config_model import Section, env_field, problem
+from bot.config_model import Section, blank_is_default, env_field, matching, one_of, plain, problem
 from handlers.vocabulary import SIX_PARTIES
 
 
@@ -43,6 +42,9 @@ class WebSettings:
 
 
 _WEB = WebSettings()
+_ROLES = f"写以下之一：{', '.join(sorted(SIX_PARTIES))}"
+_URL = r"https?://[^\s/?#@]+(?:/[^\s?#]*)?"
+_URL_FIX = '写居民访问本服务的地址，例如 "https://bot.example.org"'
 
 
 class WebUserEntry(Section):
@@ -51,7 +53,7 @@ class WebUserEntry(Section):
     username: str = Field(min_length=1)
     password_hash: str = Field(min_length=1)
     name: str = ""
-    role: str = "committee"
+    role: Annotated[str, one_of(sorted(SIX_PARTIES), "{!r} 不能登录后台", _ROLES)] = "committee"
     community: str = Field(min_length=1)
     disabled: bool = False
 
@@ -61,15 +63,6 @@ class WebUserEntry(Section):
         if not value.startswith("scrypt$"):
             raise problem("不是密码哈希（不要写明文密码）", "用 liufang hash-password 生成后粘贴")
         return value
-
-    @field_validator("role")
-    @classmethod
-    def _may_log_in(cls, role: str) -> str:
-        if role not in SIX_PARTIES:
-            raise problem(
-                f"{role!r} 不能登录后台", f"写以下之一：{', '.join(sorted(SIX_PARTIES))}"
-            )
-        return role
 
     @field_validator("community")
     @classmethod
@@ -95,34 +88,17 @@ class WebSection(Section):
     """[web]: the server, the admin and Open311 secrets, the log-in accounts."""
 
     enabled: bool = _WEB.enabled
-    host: str = _WEB.host
+    host: str = blank_is_default(_WEB.host)
     port: int = Field(_WEB.port, ge=0, le=65535)
-    public_url: str = _WEB.public_url
+    public_url: Annotated[str, matching(_URL, "{!r} 不是网址", _URL_FIX)] = _WEB.public_url
     session_minutes: int = Field(_WEB.session_minutes, ge=5, le=24 * 60)
     open311_api_key: str = env_field("LIUFANG_OPEN311_API_KEY", _WEB.open311_api_key)
     admin_token: str = env_field("LIUFANG_WEB_ADMIN_TOKEN", "")
     users: list[WebUserEntry] = Field(default_factory=list)
 
-    @field_validator("public_url")
-    @classmethod
-    def _url(cls, url: str) -> str:
-        if url and not re.fullmatch(r"https?://[^\s/?#@]+(?:/[^\s?#]*)?", url):
-            raise problem(
-                f"{url!r} 不是网址", '写居民访问本服务的地址，例如 "https://bot.example.org"'
-            )
-        return url
-
     def settings(self) -> WebSettings:
-        """The web server's settings (an empty host means the default)."""
-        return WebSettings(
-            enabled=self.enabled,
-            host=self.host or _WEB.host,
-            port=self.port,
-            session_minutes=self.session_minutes,
-            open311_api_key=self.open311_api_key,
-            users=tuple(u.user() for u in self.users),
-            public_url=self.public_url,
-        )
+        """The web server's settings."""
+        return plain(self, WebSettings, users=tuple(u.user() for u in self.users))
 
 
 def community_codes(raw: dict[str, Any]) -> set[str]:
