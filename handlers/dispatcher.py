@@ -21,7 +21,7 @@ from handlers.events import Inbound, Reply
 from handlers.followups.engine import Planner, enqueue_replies
 from handlers.sending import SenderLimits, prioritise
 from handlers.understanding import normalize_text, strip_invisible
-from storage import audit, directory, failed, followups
+from storage import audit, directory_cache, failed, followups
 from storage.db import Database
 from storage.tickets import is_duplicate_source_error
 
@@ -56,7 +56,7 @@ class Dispatcher:
         self._services = services
         self._handlers = tuple(handlers)
         self._planner = planner
-        self._directory = directory.DirectoryCache()
+        self._directory = directory_cache.DirectoryCache()
         self._senders = SenderLimits(per_sender_per_minute)
         # The one error hook: a failed message is logged with its context and kept.
         self.errors = ErrorHook(db, services.clock)

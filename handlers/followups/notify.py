@@ -14,7 +14,7 @@ from sqlmodel import Session
 from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from storage import ticket_queries
-from storage.directory import people_in
+from storage.directory_cache import people_in
 from storage.models import Member, Ticket
 
 BRIEF_CHARS = 20

@@ -9,7 +9,8 @@ from sqlmodel import Session, col
 
 from handlers.followups.notify import People
 from storage.db import Database
-from storage.directory import DirectoryCache, save_group, sync_directory
+from storage.directory import save_group, sync_directory
+from storage.directory_cache import DirectoryCache
 from storage.models import Community, Group, Member
 from tests.support.harness import TestBot
 
