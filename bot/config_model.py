@@ -25,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -118,7 +119,7 @@ def salvage(model: type[M], data: Any, context: Mapping[str, Any]) -> M:
     for key, info in fields.items():
         if key not in raw:
             continue
-        try:  # the field as validation reads it, its validators seeing the keys before it
+        try:  # the field as validation reads it, its validators seeing the values read so far
             model.__pydantic_validator__.validate_assignment(table, key, raw[key], context=ctx)
         except ValidationError:
             table.__dict__[key] = _salvage_value(info.annotation, raw[key], ctx)
@@ -126,13 +127,25 @@ def salvage(model: type[M], data: Any, context: Mapping[str, Any]) -> M:
 
 
 def _salvage_value(annotation: Any, value: Any, context: Mapping[str, Any]) -> Any:
-    if get_origin(annotation) in (list, tuple):
-        item = get_args(annotation)[0]
-        if isinstance(item, type) and issubclass(item, BaseModel) and isinstance(value, list):
-            return tuple(salvage(item, v, context) for v in value)
-    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return salvage(annotation, value, context)
-    return None
+    if get_origin(annotation) not in (list, tuple) or not isinstance(value, list):
+        return None
+    item = get_args(annotation)[0]  # a list read item by item, each in its place
+    if isinstance(item, type) and issubclass(item, BaseModel):
+        return tuple(salvage(item, v, context) for v in value)
+    reader = TypeAdapter(item, config=_ITEMS)
+    return tuple(_valid_or_none(reader, v) for v in value)
+
+
+_ITEMS = ConfigDict(strict=True, str_strip_whitespace=True)  # a Section's, for list items
+
+
+def _valid_or_none(reader: TypeAdapter[Any], value: Any) -> Any:
+    try:
+        return reader.validate_python(value)
+    except ValidationError:
+        return None
 
 
 def env_field(var: str, default: Any, **kwargs: Any) -> Any:

@@ -88,7 +88,7 @@ class CalendarSection(Section):
 
     def cross(self, context: Mapping[str, Any]) -> list[Found]:
         """A day is a holiday or an adjusted working day, not both."""
-        both = sorted(set(self.holidays or ()) & set(self.workdays or ()))
+        both = sorted((set(self.holidays or ()) & set(self.workdays or ())) - {None})
         if not both:
             return []
         days = "、".join(str(d) for d in both)

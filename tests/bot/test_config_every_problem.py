@@ -106,3 +106,14 @@ def test_a_member_wrong_in_itself_and_across_the_community(tmp_path: Path) -> No
         "communities[1].members[1].role: 'boss' 不是角色",
         "communities[1].members[1].id: 成员 id 'wx-gh-lin' 在本社区重复",
     ]
+
+
+def test_a_list_with_a_wrong_item_still_has_its_other_items_checked(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    days = 'holidays = ["2027-13-01", "2027-02-05"]\nworkdays = ["2027-02-05"]'
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    path.write_text(text.replace("holidays = []\nworkdays = []", days), encoding="utf-8")
+    assert [line.split(" — ")[0] for line in _problems(path)] == [
+        "calendar.holidays: '2027-13-01' 不是日期",
+        "calendar: 2027-02-05 同时写在 holidays 和 workdays 里",
+    ]
