@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, load_settings
+from bot.config_model import plain
 from bot.config_sections import (
     CoreSections,
     DeadlinesSection,
@@ -123,3 +125,16 @@ def test_every_secret_can_come_from_the_environment() -> None:
     assert got == tuple(env.values())
     with pytest.raises(ConfigError, match=r"wechat\.puppet_service_endpoint"):
         load_settings(EXAMPLE_CONFIG, env={"WECHATY_PUPPET_SERVICE_ENDPOINT": "nohost"})
+
+
+@dataclasses.dataclass(frozen=True)
+class _Limits:
+    per_room_per_minute: int = 1
+    not_configured: int = 0
+
+
+def test_a_section_is_handed_on_by_field_name_and_a_missing_field_fails_loudly() -> None:
+    section = DeliverySection(per_room_per_minute=9)
+    assert plain(section, _Limits, not_configured=2) == _Limits(9, 2)
+    with pytest.raises(TypeError, match="not_configured"):
+        plain(section, _Limits)  # its default would be used without anyone choosing it
