@@ -22,42 +22,36 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from datetime import time as dt_time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.channels import wechaty_compat  # noqa: F401  (must run before wechaty is imported)
+from bot.channels import wechaty_compat
 from bot.channels.base import ChannelStatus, InboundCallback, Notify
 from bot.channels.wechaty_events import EventMapper
 from bot.channels.wechaty_session import Session, sent_once, track_sends
 from bot.config import Settings
-from bot.watchdog import StallCheck, Watchdog, WatchdogTimes
+from bot.watchdog import StallCheck, Wait, Watchdog, WatchdogTimes, wait_or_timeout
 from handlers.errors import CHANNEL, FailureSink, masked_id
 from handlers.events import Reply
 
-from wechaty import Contact, Room, Wechaty, WechatyOptions  # isort: skip
-from wechaty_puppet import Puppet  # isort: skip
-from wechaty_puppet.schemas.puppet import PuppetOptions  # isort: skip
+if TYPE_CHECKING:
+    from wechaty import Wechaty
+    from wechaty_puppet import Puppet
 
 log = logging.getLogger(__name__)
 
-
-class _HarmlessScanAssert(logging.Filter):
-    """Drop wechaty's 'internal error <>' after each QR scan event (its plugin code asserts the
-    scan status is a str, while every puppet sends an enum); nothing is wrong, it misleads."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        return not (
-            record.msg == "internal error <%s>" and isinstance(args, tuple) and not str(args[0])
-        )
+PuppetFactory = Callable[[], "Puppet | Awaitable[Puppet]"]
 
 
-logging.getLogger("Wechaty").addFilter(_HarmlessScanAssert())
-# At every log-in it warns that no plugin registered a web page: we use no plugins.
-logging.getLogger("wechaty.plugin").setLevel(logging.ERROR)
+def load_wechaty() -> None:
+    """Patch wechaty (:func:`wechaty_compat.apply`) and import it; safe to call more than once.
 
-PuppetFactory = Callable[[], Puppet | Awaitable[Puppet]]
+    Importing this module does neither (no process-wide change on import): a channel does it
+    when it is made, so a broken install fails there, not at the first connection.
+    """
+    wechaty_compat.apply()
+    import wechaty  # noqa: F401
 
 
 def within(moment: dt_time, start: dt_time, end: dt_time) -> bool:
@@ -67,6 +61,9 @@ def within(moment: dt_time, start: dt_time, end: dt_time) -> bool:
 
 def reset_pools() -> None:
     """Forget wechaty's process-wide Room/Contact caches (bound to the previous puppet)."""
+    load_wechaty()
+    from wechaty import Contact, Room
+
     Room._pool.clear()
     Contact._pool.clear()
 
@@ -82,6 +79,7 @@ def service_puppet(settings: Settings) -> PuppetFactory:
     """Puppets that talk to the configured puppet-service gateway over gRPC."""
 
     async def make() -> Puppet:
+        from wechaty_puppet.schemas.puppet import PuppetOptions
         from wechaty_puppet_service import PuppetService
         from wechaty_puppet_service.utils import ping_endpoint
 
@@ -116,14 +114,19 @@ class WechatyChannel:
         times: WatchdogTimes | None = None,
         offline_notice_seconds: float | None = None,
         out: TextIO | None = None,
+        now: Callable[[], float] = time.monotonic,
+        wait: Wait = wait_or_timeout,
     ) -> None:
+        """``now`` and ``wait`` are the connection's clock (monotonic seconds), as the watchdog's."""
+        load_wechaty()
         w = settings.wechat
         self._factory = puppet_factory or service_puppet(settings)
         self._times = times or WatchdogTimes(
             quiet=w.watchdog_seconds, backoff_max=w.reconnect_max_seconds
         )
         self._tz = settings.tz
-        self.events = EventMapper(settings, clock, out or sys.stderr)
+        self._now = now
+        self.events = EventMapper(settings, clock, out or sys.stderr, now=now)
         if offline_notice_seconds is None:
             offline_notice_seconds = w.offline_notice_minutes * 60
         self.events.offline_notice_seconds = offline_notice_seconds
@@ -134,7 +137,12 @@ class WechatyChannel:
         # Told why each connection was dropped (the app alerts on a half-dead stream).
         self.lost_listeners: list[Callable[[str], None]] = []
         self.watchdog = Watchdog(
-            self._connect, self._times, on_lost=self._lost, stall=self._stall_check()
+            self._connect,
+            self._times,
+            on_lost=self._lost,
+            now=now,
+            wait=wait,
+            stall=self._stall_check(),
         )
         self.events.watchdog = self.watchdog
         self.session: Session | None = None
@@ -144,7 +152,7 @@ class WechatyChannel:
         self._consumer: asyncio.Task[None] | None = None
         self._closed = asyncio.Event()
         self._stopping = False
-        self._born = time.monotonic()  # offline since start-up until the first log-in
+        self._born = now()  # offline since start-up until the first log-in
 
     @property
     def errors(self) -> FailureSink | None:
@@ -227,7 +235,7 @@ class WechatyChannel:
 
     def status(self) -> ChannelStatus:
         """Logged in or not, since when, and how long since the gateway last said anything."""
-        events, now = self.events, time.monotonic()
+        events, now = self.events, self._now()
         offline = None
         if not events.online:
             since = events.offline_since if events.offline_since is not None else self._born
@@ -280,6 +288,9 @@ class WechatyChannel:
 
     async def _connect(self) -> Session:
         """Open a new connection (a Watchdog ``connect``); its stream runs in a task."""
+        from wechaty import Wechaty, WechatyOptions
+        from wechaty_puppet.schemas.puppet import PuppetOptions
+
         made = self._factory()
         puppet: Puppet = await made if inspect.isawaitable(made) else made
         reset_pools()  # pooled rooms and contacts would still talk to the old puppet
@@ -303,7 +314,7 @@ class WechatyChannel:
 
     async def _stream(self, session: Session) -> None:
         """Run the puppet's event stream; when it ends, the connection is gone."""
-        started = time.monotonic()
+        started = self._now()
         try:
             await session.puppet.start()
             reason = "event stream ended"
@@ -312,7 +323,7 @@ class WechatyChannel:
         except Exception as exc:
             reason = f"puppet error: {exc or type(exc).__name__}"
         if session is self.session and not self._stopping:
-            log.info("WeChat: stream ended after %.1fs", time.monotonic() - started)
+            log.info("WeChat: stream ended after %.1fs", self._now() - started)
             self.watchdog.fail(reason)
 
     async def _consume(self) -> None:

@@ -1,7 +1,9 @@
 """Makes wechaty 0.10.7 (the last release, 2022) importable and safe on Python 3.11.
 
-Import this module before anything from ``wechaty``; ``bot/channels/wechaty.py`` does, and is
-the only other module that touches the package. What it works around:
+:func:`apply` must run before anything is imported from ``wechaty``; ``bot/channels/wechaty.py``
+(the only other module that touches the package) calls it when a channel is made, and imports
+wechaty only then, so importing either module changes nothing in the process. What it works
+around:
 
 - ``WechatyOptions`` has a dataclass field defaulting to a ``PuppetOptions()`` instance. Python
   3.11 refuses mutable defaults, and it decides "mutable" by ``__hash__ is None`` (a plain
@@ -14,10 +16,14 @@ the only other module that touches the package. What it works around:
   quiets them unless the operator asks for more (``WECHATY_LOG=info``).
 - ``wechaty.plugin`` creates its cache folder (``CACHE_DIR``, default ``./.wechaty``) at
   import time; we point it at a temporary folder so the bot never litters its work tree.
+- After each QR scan event wechaty logs a harmless "internal error" (its plugin code asserts the
+  scan status is a str, while every puppet sends an enum), and at every log-in it warns that no
+  plugin registered a web page (we use no plugins): both are quieted.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from importlib import metadata
@@ -56,8 +62,21 @@ def check_versions() -> None:
         )
 
 
+class _HarmlessScanAssert(logging.Filter):
+    """Drop wechaty's 'internal error <>' after each QR scan event (see the module docstring)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        return not (
+            record.msg == "internal error <%s>" and isinstance(args, tuple) and not str(args[0])
+        )
+
+
 def apply() -> None:
-    """Patch what wechaty needs before its first import; safe to call more than once."""
+    """Patch what wechaty needs before its first import; safe to call more than once.
+
+    Called explicitly (by the channel), never on import: the patches are process-wide.
+    """
     global _applied
     if _applied:
         return
@@ -68,7 +87,6 @@ def apply() -> None:
 
     # The dataclass check in 3.11 treats an unhashable default as mutable; see the docstring.
     PuppetOptions.__hash__ = object.__hash__
+    logging.getLogger("Wechaty").addFilter(_HarmlessScanAssert())
+    logging.getLogger("wechaty.plugin").setLevel(logging.ERROR)
     _applied = True
-
-
-apply()

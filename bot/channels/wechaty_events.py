@@ -38,7 +38,16 @@ MEDIA_TIMEOUT = 60.0
 class EventMapper:
     """Turns wechaty events into Inbounds (queued in arrival order) and connection state."""
 
-    def __init__(self, settings: Settings, clock: Callable[[], datetime], out: TextIO) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], datetime],
+        out: TextIO,
+        *,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``clock`` is the wall clock for texts, ``now`` the monotonic one for offline spans."""
+        self._now = now
         self._bot_name = settings.bot_name
         self._clock = clock
         self._out = out
@@ -62,7 +71,7 @@ class EventMapper:
         self.self_name = ""
         self.offline_since: float | None = None
         self.needs_scan = False  # logged out (or never logged in): a QR code must be scanned
-        self.last_message = time.monotonic()  # the last message received (half-dead check)
+        self.last_message = self._now()  # the last message received (half-dead check)
         self.offline_notice_seconds = 600.0
         self.watchdog: Watchdog | None = None
         self.notify_private: Callable[[Sequence[Reply]], Awaitable[None]] | None = None
@@ -110,7 +119,7 @@ class EventMapper:
         if not self.online:
             self.needs_scan = True
             if self.offline_since is None:
-                self.offline_since = time.monotonic()
+                self.offline_since = self._now()
         if int(getattr(status, "value", status)) in (SCAN_WAITING, SCAN_TIMEOUT) and qrcode:
             self._print(f"请用机器人的微信号扫码登录 / scan to log in: {qr_link(qrcode)}")
 
@@ -126,7 +135,7 @@ class EventMapper:
         self.offline_since, self.needs_scan = None, False
         self._print(f"微信已登录 / logged in: {self.self_name} ({self.self_id})")
         if was_offline is not None:
-            gone = time.monotonic() - was_offline
+            gone = self._now() - was_offline
             if gone >= self.offline_notice_seconds and self.notify_private is not None:
                 t = offline_notice(self._bot_name, gone, self._clock())
                 try:
@@ -144,7 +153,7 @@ class EventMapper:
         self._alive()
         self.online, self.needs_scan = False, True
         if self.offline_since is None:
-            self.offline_since = time.monotonic()
+            self.offline_since = self._now()
         self._print("微信已退出登录，等待重新扫码 / logged out; waiting for a new scan")
 
     def _on_error(self, payload: Any) -> None:
@@ -156,7 +165,7 @@ class EventMapper:
 
     def _on_message(self, msg: Any) -> None:
         self._alive()
-        self.last_message = time.monotonic()
+        self.last_message = self._now()
         if self.watchdog is not None:
             self.watchdog.message()
         self._enqueue(self._readable(msg, self._message_inbound(msg)))

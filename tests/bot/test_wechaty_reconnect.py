@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from sqlmodel import select
 from bot.channels.base import SelfReporting
 from bot.channels.console import ConsoleChannel
 from storage.models import Ticket
+from tests.support.manual_time import ManualTime
 from tests.support.wechat import FAST, WeChatBot, running_bot, until
 
 G1 = "毛塘路1网格"
@@ -32,20 +32,57 @@ async def reconnected(bot: WeChatBot, starts: int) -> None:
     await until(lambda: bot.puppet.starts >= starts and bot.channel.events.online)
 
 
-async def test_heartbeats_keep_a_quiet_connection(wechat: WeChatBot) -> None:
-    async def unanswered(data: str | None = "") -> None:
-        return None  # only the heartbeats show that the connection lives
+@pytest.fixture
+async def manual_wechat(tmp_path: Path) -> AsyncIterator[tuple[WeChatBot, ManualTime]]:
+    """A bot whose connection clock only moves when the test moves it (no real waiting)."""
+    manual = ManualTime()
+    async with running_bot(tmp_path, times=FAST, manual=manual) as bot:
+        yield bot, manual
 
-    wechat.puppet.ding = unanswered  # type: ignore[method-assign]
+
+def counting_dings(bot: WeChatBot, *, answered: bool) -> list[str | None]:
+    """Record the watchdog's dings; a ding ``answered`` gets its dong, as the gateway does."""
+    dings: list[str | None] = []
+    answer = bot.puppet.ding
+
+    async def ding(data: str | None = "") -> None:
+        dings.append(data)
+        if answered:
+            await answer(data)
+
+    bot.puppet.ding = ding  # type: ignore[method-assign]
+    return dings
+
+
+def still_first_connection(bot: WeChatBot) -> bool:
+    """Never dropped: one start, no stop, no loss, still online."""
+    puppet, channel = bot.puppet, bot.channel
+    return (puppet.starts, puppet.stops, channel.stats["lost"]) == (1, 0, 0) and (
+        channel.events.online
+    )
+
+
+async def test_heartbeats_keep_a_quiet_connection(
+    manual_wechat: tuple[WeChatBot, ManualTime],
+) -> None:
+    wechat, manual = manual_wechat
+    dings = counting_dings(wechat, answered=False)  # only the heartbeats show it lives
     for _ in range(10):  # 10 × 0.25 s is more than twice the allowed quiet time of 1 s
         wechat.puppet.heartbeat()
-        await asyncio.sleep(0.25)
-    assert wechat.puppet.starts == 1 and wechat.channel.stats["lost"] == 0
+        await manual.advance(0.25)
+    assert still_first_connection(wechat) and dings == []  # never quiet enough to be probed
+    await manual.advance(FAST.quiet)  # the heartbeats stop: probed, unanswered, dropped
+    assert dings and wechat.channel.stats["lost"] == 1
 
 
-async def test_a_quiet_connection_is_probed_and_kept_when_it_answers(wechat: WeChatBot) -> None:
-    await asyncio.sleep(2.5)  # no traffic at all: the dings are answered with dongs
-    assert wechat.puppet.starts == 1 and wechat.channel.stats["lost"] == 0
+async def test_a_quiet_connection_is_probed_and_kept_when_it_answers(
+    manual_wechat: tuple[WeChatBot, ManualTime],
+) -> None:
+    wechat, manual = manual_wechat
+    dings = counting_dings(wechat, answered=True)
+    await manual.advance(2.5)  # no traffic at all, 2.5 times the allowed quiet time
+    # Probed at half the quiet time after each dong: about five dings, each answered.
+    assert len(dings) >= 4 and still_first_connection(wechat)
 
 
 async def test_silent_after_gateway_restart_is_caught(wechat: WeChatBot) -> None:

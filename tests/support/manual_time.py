@@ -1,4 +1,8 @@
-"""A monotonic clock that tests move by hand, with the watchdog's wait on it (no real sleeps)."""
+"""A monotonic clock that tests move by hand, with the watchdog's wait on it (no real sleeps).
+
+It is the ``now``/``wait`` pair of :class:`bot.watchdog.Watchdog`, and of
+:class:`bot.channels.wechaty.WechatyChannel`, which hands it to its watchdog.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ async def settle() -> None:
 
 
 class ManualTime:
-    """``now`` for :class:`bot.watchdog.Watchdog`, and its ``wait``, on a clock moved by tests."""
+    """``now`` for :class:`bot.watchdog.Watchdog` (or the WeChat channel), and its ``wait``."""
 
     def __init__(self, start: float = 100.0) -> None:
         """Start at ``start`` seconds, with nobody waiting."""

@@ -40,8 +40,6 @@ from wechaty_puppet import (
 )
 from wechaty_puppet.schemas.puppet import PuppetOptions
 
-import bot.channels.wechaty_compat  # noqa: F401  (patches wechaty_puppet before use)
-
 BOT_ID = "wxid_liufang_bot"
 
 

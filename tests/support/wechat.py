@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
@@ -21,9 +22,10 @@ from bot.app import App
 from bot.channels.wechaty import WechatyChannel, reset_pools
 from bot.config import load_settings
 from bot.config_rules import DeliverySettings
-from bot.watchdog import WatchdogTimes
+from bot.watchdog import WatchdogTimes, wait_or_timeout
 from tests.support.db import POSTGRES_SKIP_REASON, postgres_db, postgres_url
 from tests.support.harness import EXAMPLE_CONFIG, FakeClock, shared_nlp
+from tests.support.manual_time import ManualTime
 from tests.support.puppet import BOT_ID, InMemoryPuppet, Sent
 
 # A patient watchdog for the flows (a slow CI machine must not cause a reconnect), and a
@@ -52,7 +54,9 @@ class WeChatBot:
         *,
         times: WatchdogTimes = STEADY,
         offline_notice_seconds: float = 3600.0,
+        manual: ManualTime | None = None,
     ) -> None:
+        """A bot on ``tmp_path``; with ``manual``, the connection's clock is moved by hand."""
         settings = load_settings(
             EXAMPLE_CONFIG,
             env={"LIUFANG_DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'bot.db'}"},
@@ -84,6 +88,8 @@ class WeChatBot:
             times=times,
             offline_notice_seconds=offline_notice_seconds,
             out=self.out,
+            now=manual or time.monotonic,
+            wait=wait_or_timeout if manual is None else manual.wait,
         )
         self.app = App(settings, self.channel, clock=self.clock, nlp=shared_nlp())
 
