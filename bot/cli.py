@@ -313,13 +313,15 @@ def _run_wechat(config: Path, settings: Settings) -> int:
     """Run on WeChat through the configured puppet-service gateway until Ctrl-C."""
     from bot.app import App, system_clock
 
+    from bot.channels.wechaty import WechatyChannel
+
+    clock = system_clock(settings)
     try:
-        from bot.channels.wechaty import WechatyChannel
+        channel = WechatyChannel(settings, clock)  # patches and imports wechaty
     except ImportError as exc:  # WechatyUnavailable too: it names the packages to fix
         print(f"微信通道无法启动 / cannot start WeChat: {exc}", file=sys.stderr)
         return 1
-    clock = system_clock(settings)
-    app = App(settings, WechatyChannel(settings, clock), clock=clock, serve_web=True)
+    app = App(settings, channel, clock=clock, serve_web=True)
     gateway = settings.puppet_service_endpoint or "未设置地址，向 wechaty 云端查询 / looked up"
     dashboard = f"工单看板 / dashboard: {web_base(settings)}\n" if app.web is not None else ""
     print(

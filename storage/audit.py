@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Column, Index, Text, func
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, col, select
 
-from storage.models import UtcDateTime
+from storage.models import StorageModel, UtcDateTime
 
 DISTRICT = "*"  # the community of a change that belongs to no one community
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(StorageModel, table=True):
     """One change: who made it, when, in which community, to what, and its before/after."""
 
     __tablename__ = "audit_events"

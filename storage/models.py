@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    MetaData,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -18,7 +28,19 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-SQLModel.metadata.naming_convention = NAMING_CONVENTION
+_REGISTRY = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+class StorageModel(SQLModel, registry=_REGISTRY):
+    """The base of every liufang table: its own registry and MetaData, with our naming convention.
+
+    The convention is given to a MetaData made for our tables instead of being set on
+    ``SQLModel.metadata``, which every SQLModel table in the process shares: importing this
+    module changes nothing outside it. Alembic compares the migrations with :data:`METADATA`.
+    """
+
+
+METADATA = StorageModel.metadata  # every table of liufang, for migrations and their tests
 
 SOURCE_MSG_UNIQUE = "uq_tickets_source_msg_id"
 REPORT_SOURCE_MSG_UNIQUE = "uq_ticket_reports_source_msg_id"
@@ -49,7 +71,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
-class Community(SQLModel, table=True):
+class Community(StorageModel, table=True):
     """A 社区 with its six-party group and grids."""
 
     __tablename__ = "communities"
@@ -59,7 +81,7 @@ class Community(SQLModel, table=True):
     district: str = Field(default="", max_length=100)
 
 
-class Group(SQLModel, table=True):
+class Group(StorageModel, table=True):
     """A chat room bound to a community, by room id so a rename keeps the binding."""
 
     __tablename__ = "groups"
@@ -71,7 +93,7 @@ class Group(SQLModel, table=True):
     grid: str | None = Field(default=None, max_length=100)
 
 
-class Member(SQLModel, table=True):
+class Member(StorageModel, table=True):
     """A person known to the bot, with the role they hold in one community."""
 
     __tablename__ = "members"
@@ -89,7 +111,7 @@ class Member(SQLModel, table=True):
     on_duty: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
-class DashboardUser(SQLModel, table=True):
+class DashboardUser(StorageModel, table=True):
     """Someone who may log in to the web pages, for one community or the street (``*``)."""
 
     __tablename__ = "dashboard_users"
@@ -102,7 +124,7 @@ class DashboardUser(SQLModel, table=True):
     disabled: bool = Field(default=False)
 
 
-class DirectoryImport(SQLModel, table=True):
+class DirectoryImport(StorageModel, table=True):
     """One time the configuration was written into the directory: the seed, then imports.
 
     The first row marks the directory as seeded: from then on the database is the source of
@@ -118,7 +140,7 @@ class DirectoryImport(SQLModel, table=True):
     at: datetime = Field(sa_type=UtcDateTime)
 
 
-class Ticket(SQLModel, table=True):
+class Ticket(StorageModel, table=True):
     """A reported problem; ``id`` is the short human number shown as ``T<id>``."""
 
     __tablename__ = "tickets"
@@ -188,7 +210,7 @@ class Ticket(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
-class TicketEvent(SQLModel, table=True):
+class TicketEvent(StorageModel, table=True):
     """One step in a ticket's history: who, when, from which state to which, and why."""
 
     __tablename__ = "ticket_events"
@@ -204,7 +226,7 @@ class TicketEvent(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
-class TicketReport(SQLModel, table=True):
+class TicketReport(StorageModel, table=True):
     """A later report of a problem that already has an open ticket (a "+1")."""
 
     __tablename__ = "ticket_reports"
@@ -219,7 +241,7 @@ class TicketReport(SQLModel, table=True):
     source_msg_id: str = Field(unique=True, max_length=200)
 
 
-class LabelledExample(SQLModel, table=True):
+class LabelledExample(StorageModel, table=True):
     """A correction made in chat (改为 …): the text with the class and category people chose.
 
     Kept per community; ``liufang learn`` trains on them next to the shipped data, and never
@@ -241,7 +263,7 @@ class LabelledExample(SQLModel, table=True):
     at: datetime = Field(sa_type=UtcDateTime)
 
 
-class TicketEvidence(SQLModel, table=True):
+class TicketEvidence(StorageModel, table=True):
     """A photo or video a reporter sent soon after reporting, attached to the ticket.
 
     ``ref`` is where the file was saved (or the chat message id when it could not be fetched).
@@ -260,7 +282,7 @@ class TicketEvidence(SQLModel, table=True):
     source_msg_id: str = Field(unique=True, max_length=200)
 
 
-class FollowUp(SQLModel, table=True):
+class FollowUp(StorageModel, table=True):
     """Something the bot must do at ``due_at``: the database is the source of truth of what is due.
 
     ``kind`` names the follow-up (remind, overdue, realert, visit, autoclose, meeting notices);
@@ -281,7 +303,7 @@ class FollowUp(SQLModel, table=True):
     outcome: str = Field(default="", max_length=16)  # sent | cancelled | skipped
 
 
-class Meeting(SQLModel, table=True):
+class Meeting(StorageModel, table=True):
     """A deliberation-hall (议事厅) meeting: the regular one or an extra one."""
 
     __tablename__ = "meetings"
@@ -296,7 +318,7 @@ class Meeting(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UtcDateTime)
 
 
-class DigestRun(SQLModel, table=True):
+class DigestRun(StorageModel, table=True):
     """A digest that was posted, so a restart or a second worker never posts it twice."""
 
     __tablename__ = "digest_runs"
@@ -309,7 +331,7 @@ class DigestRun(SQLModel, table=True):
     at: datetime = Field(sa_type=UtcDateTime)
 
 
-class OutboxMessage(SQLModel, table=True):
+class OutboxMessage(StorageModel, table=True):
     """A message waiting to be sent; written in the same transaction as what caused it."""
 
     __tablename__ = "outbox"
@@ -343,7 +365,7 @@ class OutboxMessage(SQLModel, table=True):
     dead_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
-class Leadership(SQLModel, table=True):
+class Leadership(StorageModel, table=True):
     """Which process may send (revision 0014); see storage.leader. One row, ``main``."""
 
     __tablename__ = "leadership"
@@ -362,7 +384,7 @@ from storage import audit as _audit  # noqa: E402,F401
 from storage.volunteers import models as _volunteers  # noqa: E402,F401
 
 
-class FailedInbound(SQLModel, table=True):
+class FailedInbound(StorageModel, table=True):
     """A message a person sent whose handling failed (revision 0018); see storage.failed.
 
     Kept whole so it can be handled again (``liufang retry-failed``) and shown on the

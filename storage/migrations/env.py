@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection
-from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.models import METADATA  # every table (audit and volunteer ones included)
 from storage.search import include_name
 
 config = context.config
-target_metadata = SQLModel.metadata
+target_metadata = METADATA
 
 
 def _configure(connection: Connection) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from storage.models import UtcDateTime
+from storage.models import StorageModel, UtcDateTime
 
 
-class Team(SQLModel, table=True):
+class Team(StorageModel, table=True):
     """One of a community's five 先锋服务队: its field, colour, name and leader."""
 
     __tablename__ = "teams"
@@ -30,7 +30,7 @@ class Team(SQLModel, table=True):
     words: str = Field(default="", max_length=2000)  # extra "|"-joined words it takes
 
 
-class TeamMember(SQLModel, table=True):
+class TeamMember(StorageModel, table=True):
     """A person in a team (the leader is one too)."""
 
     __tablename__ = "team_members"
@@ -42,7 +42,7 @@ class TeamMember(SQLModel, table=True):
     name: str = Field(max_length=100)
 
 
-class BuildingDuty(SQLModel, table=True):
+class BuildingDuty(StorageModel, table=True):
     """党员包保楼栋: the party member responsible for one building."""
 
     __tablename__ = "building_duties"
@@ -55,7 +55,7 @@ class BuildingDuty(SQLModel, table=True):
     name: str = Field(max_length=100)
 
 
-class ServiceOrder(SQLModel, table=True):
+class ServiceOrder(StorageModel, table=True):
     """A 服务单: a ticket offered to a team; taken, served, and confirmed (hours banked)."""
 
     __tablename__ = "service_orders"
@@ -77,7 +77,7 @@ class ServiceOrder(SQLModel, table=True):
     confirmed_by: str | None = Field(default=None, max_length=100)
 
 
-class TimeAccount(SQLModel, table=True):
+class TimeAccount(StorageModel, table=True):
     """A volunteer's 时间账户 in one community: the running totals of their ledger entries.
 
     ``balance`` is the sum of all their entries and ``earned`` of credits and corrections; both
@@ -101,7 +101,7 @@ class TimeAccount(SQLModel, table=True):
     hidden: bool = Field(default=False)  # opted out of showing the name on the 排行榜
 
 
-class LedgerEntry(SQLModel, table=True):
+class LedgerEntry(StorageModel, table=True):
     """One immutable movement of hours: who, when, why, by whom (database triggers refuse
     UPDATE and DELETE)."""
 
@@ -125,7 +125,7 @@ class LedgerEntry(SQLModel, table=True):
     redemption_id: int | None = Field(default=None, foreign_key="redemptions.id")
 
 
-class CatalogueItem(SQLModel, table=True):
+class CatalogueItem(StorageModel, table=True):
     """Something a balance can be exchanged for (兑换): a service or goods, its price and stock."""
 
     __tablename__ = "catalogue_items"
@@ -143,7 +143,7 @@ class CatalogueItem(SQLModel, table=True):
     provider: str = Field(default="", max_length=100)
 
 
-class Redemption(SQLModel, table=True):
+class Redemption(StorageModel, table=True):
     """One 兑换: the item, who, the code they show the provider, and when it was used."""
 
     __tablename__ = "redemptions"

@@ -10,15 +10,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, inspect
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 
 from storage.db import Database, alembic_config, normalise_url, redact_url
-from storage.models import Community, Group
+from storage.models import METADATA, Community, Group
 from storage.search import include_name, is_search_index_table
 from tests.support.db import community
 
 
-def _diffs(db: Database, metadata: MetaData = SQLModel.metadata) -> list[object]:
+def _diffs(db: Database, metadata: MetaData = METADATA) -> list[object]:
     """What autogenerate would change to make the database match ``metadata``."""
     with db.engine.connect() as conn:
         # The search index (FTS tables, GIN expression index) has no model: leave it out.
@@ -33,14 +33,14 @@ def test_fresh_upgrade_builds_exactly_the_models(blank_database: Database) -> No
     assert blank_database.revision() == Database.head_revision()
     tables = set(inspect(blank_database.engine).get_table_names())
     tables = {name for name in tables if not is_search_index_table(name)}
-    assert tables == set(SQLModel.metadata.tables) | {"alembic_version"}
+    assert tables == set(METADATA.tables) | {"alembic_version"}
     assert _diffs(blank_database) == []
 
 
 def test_comparison_would_notice_a_difference(database: Database) -> None:
     # Guards the test above: compare_metadata must not be blind on this backend.
     extra = MetaData()
-    for table in SQLModel.metadata.tables.values():
+    for table in METADATA.tables.values():
         table.to_metadata(extra)
     extra.tables["outbox"].append_column(Column("priority", Integer, nullable=True))
     assert [d[0] for d in _diffs(database, extra)] == ["add_column"]
