@@ -8,6 +8,7 @@ import pytest
 
 from bot import cli
 from bot.app import App
+from bot.channels import wechaty_compat
 from bot.channels.wechaty import WechatyChannel
 from bot.config import ConfigError, load_settings
 from tests.support.harness import EXAMPLE_CONFIG
@@ -62,3 +63,14 @@ def test_watchdog_settings_are_checked(tmp_path: Path) -> None:
         load_settings(path, env={})
     assert any("wechat.watchdog_seconds" in p for p in err.value.problems)
     assert load_settings(EXAMPLE_CONFIG, env={}).wechat.watchdog_seconds == 120
+
+
+def test_a_broken_wechaty_install_is_reported_when_the_channel_is_made(
+    started: list[App], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WECHATY_PUPPET_SERVICE_TOKEN", "puppet_test_token")
+    monkeypatch.setattr(wechaty_compat, "_applied", False)  # as in a fresh process
+    monkeypatch.setitem(wechaty_compat.REQUIRED, "wechaty", "0.99.0")
+    assert cli.main(["run", "--config", str(EXAMPLE_CONFIG)]) == 1
+    assert started == []
+    assert "cannot start WeChat" in capsys.readouterr().err
