@@ -117,7 +117,7 @@ class WechatyChannel:
         now: Callable[[], float] = time.monotonic,
         wait: Wait = wait_or_timeout,
     ) -> None:
-        """``now`` and ``wait`` are the connection's clock (monotonic seconds), as the watchdog's."""
+        """``now`` and ``wait`` are the connection clock, shared with the watchdog."""
         load_wechaty()
         w = settings.wechat
         self._factory = puppet_factory or service_puppet(settings)
