@@ -288,6 +288,7 @@ class WechatyChannel:
 
     async def _connect(self) -> Session:
         """Open a new connection (a Watchdog ``connect``); its stream runs in a task."""
+        # Imported here, not at the top: the constructor's load_wechaty() patched wechaty first.
         from wechaty import Wechaty, WechatyOptions
         from wechaty_puppet.schemas.puppet import PuppetOptions
 
