@@ -42,11 +42,11 @@ def test_importing_the_wechat_modules_patches_nothing() -> None:
 def test_making_a_channel_patches_and_imports_wechaty_once() -> None:
     code = """
 from bot.channels.wechaty import WechatyChannel
+from datetime import datetime
 from bot.config import load_settings
-from tests.support.harness import EXAMPLE_CONFIG, FakeClock
-settings = load_settings(EXAMPLE_CONFIG, env={})
-WechatyChannel(settings, FakeClock())
-WechatyChannel(settings, FakeClock())
+settings = load_settings("config.example.toml", env={})
+WechatyChannel(settings, datetime.now)
+WechatyChannel(settings, datetime.now)
 """
     state = run(code)
     assert state == {
