@@ -85,9 +85,15 @@ async def test_a_quiet_connection_is_probed_and_kept_when_it_answers(
     assert len(dings) >= 4 and still_first_connection(wechat)
 
 
-async def test_silent_after_gateway_restart_is_caught(wechat: WeChatBot) -> None:
+async def test_silent_after_gateway_restart_is_caught(
+    manual_wechat: tuple[WeChatBot, ManualTime],
+) -> None:
+    wechat, manual = manual_wechat
     wechat.puppet.go_silent()  # no error, no heartbeat, dings unanswered
     lost = wechat.puppet.say(wechat.rooms[G1], wechat.person("刘阿姨"), "3栋路灯坏了")
+    await manual.advance(FAST.quiet / 2)
+    assert wechat.puppet.starts == 1  # probed, not yet given up on
+    await manual.advance(FAST.quiet / 2 + FAST.backoff_max)  # dropped, then the retry is due
     await reconnected(wechat, starts=2)
     assert wechat.channel.stats["lost"] == 1 and lost not in _handled_ids(wechat)
     replies = await wechat.say(G1, "李网格长", "3栋2单元门口的路灯坏了")
@@ -146,10 +152,12 @@ async def test_stop_finishes_what_was_received(tmp_path: Path) -> None:
 
 
 async def test_the_secretaries_hear_of_a_long_disconnection(tmp_path: Path) -> None:
-    bot = WeChatBot(tmp_path, times=FAST, offline_notice_seconds=0.5)
+    manual = ManualTime()
+    bot = WeChatBot(tmp_path, times=FAST, offline_notice_seconds=0.5, manual=manual)
     await bot.start()
     try:
         bot.puppet.go_silent()
+        await manual.advance(FAST.quiet + FAST.backoff_max)  # offline for more than 0.5 s
         await reconnected(bot, starts=2)
         await until(lambda: len(bot.puppet.sent) >= 2)
         told = {s.conversation_id: s.text for s in bot.puppet.sent}
