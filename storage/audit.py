@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Column, Index, Text, func
 from sqlmodel import Field, Session, col, select
 
-from storage.models import StorageModel, UtcDateTime
+from storage.models.base import StorageModel, UtcDateTime
 
 DISTRICT = "*"  # the community of a change that belongs to no one community
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field
 
-from storage.models import StorageModel, UtcDateTime
+from storage.models.base import StorageModel, UtcDateTime
 
 
 class Team(StorageModel, table=True):
