@@ -35,7 +35,7 @@ def run(code: str) -> dict[str, object]:
 
 
 def test_importing_the_wechat_modules_patches_nothing() -> None:
-    state = run("import bot.channels.wechaty, bot.channels.wechaty_compat, bot.cli")
+    state = run("import bot.channels.wechaty, bot.channels.wechaty_compat, bot.cli, bot.run_cli")
     assert state == {"wechaty": False, "patched": False, "env": [], "filters": 0}
 
 

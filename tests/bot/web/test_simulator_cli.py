@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
+from bot import cli, run_cli
 from bot.app import App
 from bot.config import load_settings
 from tests.support.harness import EXAMPLE_CONFIG
@@ -81,4 +81,4 @@ def test_a_wildcard_address_is_shown_as_this_machine() -> None:
     settings = load_settings(EXAMPLE_CONFIG, env={})
     for host, shown in (("0.0.0.0", "127.0.0.1"), ("::", "127.0.0.1"), ("::1", "[::1]")):
         web = dataclasses.replace(settings.web, host=host, port=9000)
-        assert cli.web_base(dataclasses.replace(settings, web=web)) == f"http://{shown}:9000/"
+        assert run_cli.web_base(dataclasses.replace(settings, web=web)) == f"http://{shown}:9000/"
