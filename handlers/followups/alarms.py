@@ -20,8 +20,8 @@ from handlers.followups.planner import load_tickets, urgent_since
 from handlers.followups.tickets import still_planned
 from handlers.ladder import REALERT, REPEAT, SECRETARY, STREET, AlarmLadder
 from handlers.policy import when
-from storage.followups import note_touched
-from storage.models import FollowUp, Ticket
+from storage.followups import DueRow, note_touched
+from storage.models import Ticket
 from storage.people import community_names
 
 
@@ -72,7 +72,7 @@ def _rung_text(t: Ticket, rung: str, waited: str, boss: str, ladder: AlarmLadder
     return f"【急事仍无人回应】{brief(t)} 已 {waited}。请{boss}协调，{arrive}"
 
 
-def realert(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
+def realert(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     """The alarm ladder's rung that is due now, for each urgent ticket nobody has answered."""
     tickets = load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
     people = People(ctx.session, {t.community_code for t in tickets.values()})
@@ -115,7 +115,7 @@ def realert(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     return notices.replies() + private.replies()
 
 
-def nudge(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
+def nudge(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     """Remind whoever answered an urgent ticket without 到场 to confirm it: privately, or with
     an @ in the six-party group."""
     tickets = load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})

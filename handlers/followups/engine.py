@@ -20,7 +20,7 @@ from handlers.context import Services
 from handlers.events import Reply
 from storage import followups, outbox
 from storage.db import Database
-from storage.models import FollowUp
+from storage.followups import DueRow
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class SweepContext:
     now: datetime
 
 
-BatchHandler = Callable[[SweepContext, Sequence[FollowUp]], list[Reply]]
+BatchHandler = Callable[[SweepContext, Sequence[DueRow]], list[Reply]]
 Planner = Callable[[Session, Collection[int], datetime, Services], None]
 
 
@@ -86,7 +86,7 @@ class FollowUpEngine:
             rows = followups.due(session, now, self._batch)
             if not rows:
                 return 0
-            by_kind: dict[str, list[FollowUp]] = defaultdict(list)
+            by_kind: dict[str, list[DueRow]] = defaultdict(list)
             for row in rows:
                 by_kind[row.kind].append(row)
             ctx = SweepContext(session, self._services, now)
@@ -96,10 +96,11 @@ class FollowUpEngine:
                 handler = self._kinds.get(kind)
                 if handler is None:
                     log.error("no handler for follow-up kind %r; skipping %d", kind, len(batch))
-                    skipped.extend(r.id for r in batch if r.id is not None)
+                    skipped.extend(r.id for r in batch)
                     continue
                 replies.extend(handler(ctx, batch))
-            done = [r.id for r in rows if r.id is not None and r.id not in skipped]
+            skipped_ids = set(skipped)
+            done = [r.id for r in rows if r.id not in skipped_ids]
             followups.finish(session, done, now, "sent")
             followups.finish(session, skipped, now, "skipped")
             touched = followups.take_touched(session)

@@ -34,7 +34,8 @@ from handlers.policy import Policy, when
 from handlers.routing import party_label
 from handlers.vocabulary import OPEN_STATES
 from storage.checks import zone_of
-from storage.models import FollowUp, Ticket
+from storage.followups import DueRow
+from storage.models import Ticket
 from storage.overdue import LATE_EVENT, late_noted, overdue_conditions
 from storage.tickets import add_events
 
@@ -72,7 +73,7 @@ def overdue_where(dialect: str, now: datetime) -> tuple[ColumnElement[bool], ...
     return overdue_conditions(dialect, now, OPEN_STATES)
 
 
-def late(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
+def late(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     """Record a missed first-response deadline and tell the six-party group, once per ticket."""
     tz = zone_of(ctx.now)
     policy = ctx.services.policy

@@ -19,16 +19,16 @@ from handlers.followups.planner import load_tickets, plan, plan_key, response_de
 from handlers.policy import when
 from handlers.routing import party_label
 from storage.checks import saved_id, zone_of
-from storage.followups import note_touched
-from storage.models import FollowUp, Ticket
+from storage.followups import DueRow, note_touched
+from storage.models import Ticket
 from storage.tickets import add_events
 
 BOT_ACTOR = "liufang"
 
 
 def still_planned(
-    ctx: SweepContext, rows: Sequence[FollowUp], tickets: dict[int, Ticket]
-) -> Iterator[tuple[FollowUp, Ticket]]:
+    ctx: SweepContext, rows: Sequence[DueRow], tickets: dict[int, Ticket]
+) -> Iterator[tuple[DueRow, Ticket]]:
     """The rows whose ticket still plans them now, one per ticket."""
     tz = zone_of(ctx.now)
     seen: set[int] = set()
@@ -43,12 +43,12 @@ def still_planned(
 
 
 def planned_by_ticket(
-    ctx: SweepContext, rows: Sequence[FollowUp], tickets: dict[int, Ticket]
-) -> dict[int, tuple[Ticket, list[FollowUp]]]:
+    ctx: SweepContext, rows: Sequence[DueRow], tickets: dict[int, Ticket]
+) -> dict[int, tuple[Ticket, list[DueRow]]]:
     """Every row its ticket still plans, grouped by ticket, earliest first."""
     tz = zone_of(ctx.now)
-    found: dict[int, tuple[Ticket, list[FollowUp]]] = {}
-    for row in sorted(rows, key=lambda r: (r.due_at, r.id or 0)):
+    found: dict[int, tuple[Ticket, list[DueRow]]] = {}
+    for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
         ticket = tickets.get(row.ticket_id or 0)
         if ticket is None or ticket.id is None:
             continue
@@ -58,16 +58,16 @@ def planned_by_ticket(
     return found
 
 
-def _tickets(ctx: SweepContext, rows: Sequence[FollowUp]) -> dict[int, Ticket]:
+def _tickets(ctx: SweepContext, rows: Sequence[DueRow]) -> dict[int, Ticket]:
     return load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
 
 
-def _load(ctx: SweepContext, rows: Sequence[FollowUp]) -> tuple[dict[int, Ticket], People]:
+def _load(ctx: SweepContext, rows: Sequence[DueRow]) -> tuple[dict[int, Ticket], People]:
     tickets = _tickets(ctx, rows)
     return tickets, People(ctx.session, {t.community_code for t in tickets.values()})
 
 
-def remind(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
+def remind(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     """催办 the responsible party before the response or resolution deadline.
 
     After downtime a ticket's two reminders may be due at once: the one whose deadline is
@@ -99,7 +99,7 @@ def remind(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     return notices.replies()
 
 
-def overdue(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
+def overdue(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     """Tell the six-party group a ticket is past its deadline, @ the party and the secretary."""
     tickets, people = _load(ctx, rows)
     notices = Notices()
@@ -116,7 +116,7 @@ def overdue(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     return notices.replies()
 
 
-def visit(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
+def visit(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     """回访: ask everyone who reported a resolved ticket to rate it."""
     tickets = _tickets(ctx, rows)
     asked = {t.id: t for _row, t in still_planned(ctx, rows, tickets) if t.id is not None}
@@ -136,7 +136,7 @@ def visit(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
     return notices.replies()
 
 
-def autoclose(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
+def autoclose(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     """Close a visited ticket nobody rated, and tell its reporters."""
     tickets = _tickets(ctx, rows)
     closing = {t.id: t for _row, t in still_planned(ctx, rows, tickets) if t.id is not None}

@@ -16,8 +16,9 @@ from handlers.privacy import mask
 from handlers.routing import members_with_roles
 from handlers.vocabulary import SIX_PARTIES
 from storage import followups
+from storage.followups import DueRow
 from storage import meetings as stored
-from storage.models import FollowUp, Meeting, Ticket
+from storage.models import Meeting, Ticket
 from storage.people import six_party_room
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def notice_text(meeting: Meeting, items: Sequence[Ticket], now: datetime, *, fir
     return "\n".join(lines)
 
 
-def send_notices(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
+def send_notices(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     """Post the due notices; skip those overtaken by a later one, or of a past/closed meeting."""
     session, now = ctx.session, ctx.now
     ids = sorted({r.meeting_id for r in rows if r.meeting_id is not None})
@@ -94,7 +95,7 @@ def send_notices(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
             for s in siblings
         )
         if meeting is None or meeting.state != "scheduled" or meeting.starts_at <= now:
-            skipped.append(row.id or 0)
+            skipped.append(row.id)
             continue
         todo = items.get(meeting.id or 0, [])
         # After downtime only the latest due notice goes out; an empty meeting is announced
@@ -103,7 +104,7 @@ def send_notices(ctx: SweepContext, rows: Sequence[FollowUp]) -> list[Reply]:
         if six is None:
             log.warning("no six-party group in %s for the hall notice", meeting.community_code)
         if overtaken or (not todo and meeting.id in sent) or six is None:
-            skipped.append(row.id or 0)
+            skipped.append(row.id)
             continue
         first = meeting.id not in sent
         parties = members_with_roles(session, meeting.community_code, SIX_PARTIES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage import followups
 from storage.db import Database
@@ -25,7 +25,7 @@ def test_finish_marks_rows_done_in_the_database_and_in_the_session(
             )
         session.commit()
     with database.session() as session:
-        loaded = followups.due(session, NOW, 10)
+        loaded = list(session.exec(select(FollowUp).order_by(col(FollowUp.id))))
         remind, late, overdue = loaded
         followups.finish(session, [late.id or 0], NOW, "cancelled")  # already done: untouched
         followups.finish(session, [remind.id or 0, late.id or 0], NOW + timedelta(1), "sent")
@@ -41,3 +41,27 @@ def test_finish_marks_rows_done_in_the_database_and_in_the_session(
         "late": (NOW, "cancelled"),
         "overdue": (None, ""),
     }
+
+
+def test_due_reads_plain_rows_earliest_first(database: Database) -> None:
+    seed_community(database)
+    with database.session() as session:
+        for kind, hours in (("late", -1), ("remind", -2), ("overdue", 1)):
+            followups.schedule(
+                session,
+                kind=kind,
+                community_code="c1",
+                due_at=NOW + timedelta(hours=hours),
+                now=NOW,
+                ticket_id=None,
+            )
+        session.commit()
+    with database.session() as session:
+        rows = followups.due(session, NOW, 10)
+        assert [(r.kind, r.due_at) for r in rows] == [
+            ("remind", NOW - timedelta(hours=2)),
+            ("late", NOW - timedelta(hours=1)),
+        ]
+        assert all(isinstance(r, followups.DueRow) for r in rows)
+        assert not session.identity_map  # no ORM object was built
+        assert followups.due(session, NOW, 1) == rows[:1]
