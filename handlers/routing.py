@@ -19,6 +19,7 @@ from storage import ticket_queries
 from storage.models import Member, Ticket
 from storage.outbox import mention_chunks
 from storage.people import six_party_room
+from storage.ticket_rows import TicketView
 
 CARD_TEXT_CHARS = 80
 
@@ -41,7 +42,7 @@ def responders(session: Session, ticket: Ticket) -> list[Member]:
     return People(session, {ticket.community_code}).responder_members(ticket)
 
 
-def party_label(ticket: Ticket) -> str:
+def party_label(ticket: TicketView) -> str:
     """The responsible party in words: the claimant's name or the role's label."""
     if ticket.assignee_name:
         return ticket.assignee_name

@@ -17,12 +17,13 @@ from handlers.events import Reply
 from handlers.followups.engine import SweepContext
 from handlers.followups.notify import Notices, People, brief
 from handlers.followups.planner import load_tickets, urgent_since
-from handlers.followups.tickets import still_planned
+from handlers.followups.tickets import still_planned, ticket_ids
 from handlers.ladder import REALERT, REPEAT, SECRETARY, STREET, AlarmLadder
 from handlers.policy import when
 from storage.followups import DueRow, note_touched
 from storage.models import Ticket
 from storage.people import community_names
+from storage.ticket_rows import TicketView, ticket_rows
 
 
 def elapsed(minutes: int) -> str:
@@ -52,7 +53,7 @@ class Private:
         ]
 
 
-def _rung_text(t: Ticket, rung: str, waited: str, boss: str, ladder: AlarmLadder) -> str:
+def _rung_text(t: TicketView, rung: str, waited: str, boss: str, ladder: AlarmLadder) -> str:
     arrive = f"到场后回复「到场 {ticket_ref(t.id)}」。"
     if rung == REALERT:
         return (
@@ -118,7 +119,7 @@ def realert(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
 def nudge(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     """Remind whoever answered an urgent ticket without 到场 to confirm it: privately, or with
     an @ in the six-party group."""
-    tickets = load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
+    tickets = ticket_rows(ctx.session, ticket_ids(rows))
     people = People(ctx.session, {t.community_code for t in tickets.values()})
     ladder = ctx.services.policy.ladder
     notices, private = Notices(), Private()

@@ -16,12 +16,13 @@ from handlers.events import Reply
 from storage import ticket_queries
 from storage.directory_cache import people_in
 from storage.models import Member, Ticket
+from storage.ticket_rows import TicketView
 
 BRIEF_CHARS = 20
 _MENTIONS_BUDGET = 1800  # characters of joined contact ids per message (the column holds 2000)
 
 
-def brief(ticket: Ticket) -> str:
+def brief(ticket: TicketView) -> str:
     """``T12 路灯坏了…（3栋2单元）``: enough to recognise the ticket in one line."""
     text = ticket.text if len(ticket.text) <= BRIEF_CHARS else ticket.text[:BRIEF_CHARS] + "…"
     where = f"（{ticket.location}）" if ticket.location else ""
@@ -57,7 +58,7 @@ class People:
             if m.role == role and (role != "grid_leader" or grid is None or m.grid == grid)
         ]
 
-    def responsible_members(self, ticket: Ticket) -> list[Member]:
+    def responsible_members(self, ticket: TicketView) -> list[Member]:
         """Who must act on a ticket: whoever claimed it, else everyone in the responsible role."""
         if ticket.assignee_id:
             claimant = Member(
@@ -69,13 +70,13 @@ class People:
             return [claimant]
         return self.with_role(ticket.community_code, ticket.responsible or "property")
 
-    def responsible(self, ticket: Ticket) -> list[str]:
+    def responsible(self, ticket: TicketView) -> list[str]:
         """Contact ids of :meth:`responsible_members`."""
         if ticket.assignee_id:  # the claimant alone: no Member object for thousands of tickets
             return [ticket.assignee_id]
         return [m.contact_id for m in self.responsible_members(ticket)]
 
-    def responder_members(self, ticket: Ticket) -> list[Member]:
+    def responder_members(self, ticket: TicketView) -> list[Member]:
         """On-duty responders of an urgent ticket: grid leader, the responsible party, property,
         department, secretary, then the community's on-duty roster — each once, in that order."""
         key = (ticket.community_code, ticket.grid, ticket.responsible)
@@ -93,7 +94,7 @@ class People:
             self._responders[key] = list(found.values())
         return list(self._responders[key])
 
-    def responders(self, ticket: Ticket) -> list[str]:
+    def responders(self, ticket: TicketView) -> list[str]:
         """Contact ids of :meth:`responder_members`."""
         return [m.contact_id for m in self.responder_members(ticket)]
 

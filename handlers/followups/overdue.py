@@ -29,28 +29,35 @@ from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
 from handlers.followups.notify import Notices, People, brief
-from handlers.followups.planner import answered, load_tickets, plan, plan_key, respond_by
+from handlers.followups.planner import answered, plan, plan_key, respond_by
 from handlers.policy import Policy, when
 from handlers.routing import party_label
 from handlers.vocabulary import OPEN_STATES
 from storage.checks import zone_of
 from storage.followups import DueRow
-from storage.models import Ticket
 from storage.overdue import LATE_EVENT, late_noted, overdue_conditions
+from storage.ticket_rows import TicketRow, ticket_rows
 from storage.tickets import add_events
 
 BOT_ACTOR = "liufang"
 
 
 class Deadlined(Protocol):
-    """What the definition reads: a :class:`Ticket`, or a row of its columns (list pages)."""
+    """What the definition reads: a :class:`Ticket`, or a row of its columns (list pages,
+    the sweep's :class:`storage.ticket_rows.TicketRow`); read only."""
 
-    klass: str
-    state: str
-    created_at: datetime
-    due_at: datetime | None
-    assignee_id: str | None
-    acknowledged_at: datetime | None
+    @property
+    def klass(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def assignee_id(self) -> str | None: ...
+    @property
+    def acknowledged_at(self) -> datetime | None: ...
 
 
 def is_late(ticket: Deadlined, now: datetime, policy: Policy, tz: tzinfo) -> bool:
@@ -77,9 +84,9 @@ def late(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     """Record a missed first-response deadline and tell the six-party group, once per ticket."""
     tz = zone_of(ctx.now)
     policy = ctx.services.policy
-    tickets = load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
+    tickets = ticket_rows(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
     noted = late_noted(ctx.session, list(tickets))
-    due: list[Ticket] = []
+    due: list[TicketRow] = []
     for row in rows:
         t = tickets.get(row.ticket_id or 0)
         if t is None or t.id in noted:

@@ -39,6 +39,7 @@ from handlers.workdays import add_working_days, calendar_version
 from storage import followups, ticket_queries
 from storage.checks import zone_of
 from storage.models import Ticket
+from storage.ticket_rows import TicketView
 
 if TYPE_CHECKING:  # the overdue module imports this one
     from handlers.followups.overdue import Deadlined
@@ -112,7 +113,7 @@ def answered(ticket: Deadlined) -> bool:
     return ticket.assignee_id is not None or ticket.acknowledged_at is not None
 
 
-def plan(ticket: Ticket, policy: Policy, tz: tzinfo) -> list[Planned]:
+def plan(ticket: TicketView, policy: Policy, tz: tzinfo) -> list[Planned]:
     """The follow-ups ``ticket`` should have now (in the past or the future)."""
     rules, deadlines = policy.followups, policy.deadlines
     if ticket.state == "resolved":
@@ -135,7 +136,7 @@ def plan(ticket: Ticket, policy: Policy, tz: tzinfo) -> list[Planned]:
     return list({p.key: p for p in wanted}.values())  # two reminders may fall together
 
 
-def alarms(ticket: Ticket, policy: Policy) -> list[Planned]:
+def alarms(ticket: TicketView, policy: Policy) -> list[Planned]:
     """An urgent ticket not yet 到场: the ladder's next rung, or, once a responder answered,
     the gentle reminders to whoever holds it."""
     ladder = policy.ladder
@@ -146,7 +147,7 @@ def alarms(ticket: Ticket, policy: Policy) -> list[Planned]:
     return [Planned("realert", due, partial(ladder.next_after, since))]
 
 
-def _after_resolution(ticket: Ticket, policy: Policy, tz: tzinfo) -> list[Planned]:
+def _after_resolution(ticket: TicketView, policy: Policy, tz: tzinfo) -> list[Planned]:
     rules = policy.followups
     if ticket.resolved_at is None:
         return []

@@ -8,8 +8,9 @@ short replies — one per room and kind, each ticket a line — marked ``followu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import timedelta
+from typing import TypeVar
 
 from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
@@ -21,14 +22,16 @@ from handlers.routing import party_label
 from storage.checks import saved_id, zone_of
 from storage.followups import DueRow, note_touched
 from storage.models import Ticket
+from storage.ticket_rows import TicketRow, TicketView, ticket_rows
 from storage.tickets import add_events
 
 BOT_ACTOR = "liufang"
+AnyTicket = TypeVar("AnyTicket", bound=TicketView)  # an object to change, or a row to read
 
 
 def still_planned(
-    ctx: SweepContext, rows: Sequence[DueRow], tickets: dict[int, Ticket]
-) -> Iterator[tuple[DueRow, Ticket]]:
+    ctx: SweepContext, rows: Sequence[DueRow], tickets: Mapping[int, AnyTicket]
+) -> Iterator[tuple[DueRow, AnyTicket]]:
     """The rows whose ticket still plans them now, one per ticket."""
     tz = zone_of(ctx.now)
     seen: set[int] = set()
@@ -43,11 +46,11 @@ def still_planned(
 
 
 def planned_by_ticket(
-    ctx: SweepContext, rows: Sequence[DueRow], tickets: dict[int, Ticket]
-) -> dict[int, tuple[Ticket, list[DueRow]]]:
+    ctx: SweepContext, rows: Sequence[DueRow], tickets: Mapping[int, AnyTicket]
+) -> dict[int, tuple[AnyTicket, list[DueRow]]]:
     """Every row its ticket still plans, grouped by ticket, earliest first."""
     tz = zone_of(ctx.now)
-    found: dict[int, tuple[Ticket, list[DueRow]]] = {}
+    found: dict[int, tuple[AnyTicket, list[DueRow]]] = {}
     for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
         ticket = tickets.get(row.ticket_id or 0)
         if ticket is None or ticket.id is None:
@@ -58,12 +61,19 @@ def planned_by_ticket(
     return found
 
 
+def ticket_ids(rows: Sequence[DueRow]) -> set[int]:
+    """The tickets these follow-ups are about."""
+    return {r.ticket_id for r in rows if r.ticket_id is not None}
+
+
 def _tickets(ctx: SweepContext, rows: Sequence[DueRow]) -> dict[int, Ticket]:
-    return load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
+    # Objects, for the handlers that change the ticket (the unit of work writes it).
+    return load_tickets(ctx.session, ticket_ids(rows))
 
 
-def _load(ctx: SweepContext, rows: Sequence[DueRow]) -> tuple[dict[int, Ticket], People]:
-    tickets = _tickets(ctx, rows)
+def _load(ctx: SweepContext, rows: Sequence[DueRow]) -> tuple[dict[int, TicketRow], People]:
+    # Plain rows, for the handlers that only read the ticket to tell people about it.
+    tickets = ticket_rows(ctx.session, ticket_ids(rows))
     return tickets, People(ctx.session, {t.community_code for t in tickets.values()})
 
 

@@ -16,8 +16,8 @@ from handlers.privacy import mask
 from handlers.routing import members_with_roles
 from handlers.vocabulary import SIX_PARTIES
 from storage import followups
-from storage.followups import DueRow
 from storage import meetings as stored
+from storage.followups import DueRow
 from storage.models import Meeting, Ticket
 from storage.people import six_party_room
 
