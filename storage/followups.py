@@ -33,6 +33,14 @@ def note_touched(session: Session, ticket: Ticket) -> None:
     session.info.setdefault(_TOUCHED, {})[ticket_id] = ticket
 
 
+def note_touched_ids(session: Session, ticket_ids: Iterable[int]) -> None:
+    """Remember that this transaction changed these tickets, written without objects (the
+    sweep's bulk updates): the planner reads them as plain rows."""
+    touched = session.info.setdefault(_TOUCHED, {})
+    for ticket_id in ticket_ids:
+        touched.setdefault(ticket_id, None)
+
+
 def note_created(session: Session, ticket: Ticket) -> None:
     """Remember that ``ticket`` was created in this transaction: it has no follow-ups yet."""
     ticket_id = saved_id(ticket)
@@ -40,8 +48,9 @@ def note_created(session: Session, ticket: Ticket) -> None:
     note_touched(session, ticket)
 
 
-def take_touched(session: Session) -> dict[int, Ticket]:
-    """The tickets changed since the last call, by id (and forget them).
+def take_touched(session: Session) -> dict[int, Ticket | None]:
+    """The tickets changed since the last call, by id (and forget them); None for a ticket
+    noted by id alone (:func:`note_touched_ids`).
 
     Keep the returned mapping while the tickets are used: it is what keeps them in the
     session's identity map.

@@ -4,7 +4,7 @@ A :class:`TicketRow` holds the columns the follow-ups read (planning, the notice
 told); :class:`TicketView` is what those readers accept, so a :class:`Ticket` object serves
 them too. Rows are built without the ORM: a sweep over 5,000 due follow-ups spent more on
 building ticket objects than on reading them. What a handler changes, it writes with one
-executemany (:func:`set_alerts`), keeping any object the session holds in step.
+executemany (:func:`set_alerts`, :func:`set_due_at`), keeping any object the session holds in step.
 """
 
 from __future__ import annotations
@@ -106,11 +106,20 @@ def ticket_rows(session: Session, ids: Collection[int]) -> dict[int, TicketRow]:
 
 def set_alerts(session: Session, alerts: Mapping[int, int]) -> None:
     """Write tickets' alarm-ladder counts (id → alerts) in one executemany; never commits."""
-    if not alerts:
+    _set_column(session, "alerts", alerts)
+
+
+def set_due_at(session: Session, due: Mapping[int, datetime]) -> None:
+    """Write tickets' deadlines (id → due_at) in one executemany; never commits."""
+    _set_column(session, "due_at", due)
+
+
+def _set_column(session: Session, name: str, values: Mapping[int, object]) -> None:
+    if not values:
         return
     # ORM bulk UPDATE by primary key: one executemany, no object loaded or built.
-    session.execute(update(Ticket), [{"id": i, "alerts": n} for i, n in alerts.items()])
-    # An object of the same ticket the session holds must not read (or flush) the old count.
+    session.execute(update(Ticket), [{"id": i, name: v} for i, v in values.items()])
+    # An object of the same ticket the session holds must not read (or flush) the old value.
     for obj in session.identity_map.values():
-        if isinstance(obj, Ticket) and obj.id is not None and obj.id in alerts:
-            set_committed_value(obj, "alerts", alerts[obj.id])
+        if isinstance(obj, Ticket) and obj.id is not None and obj.id in values:
+            set_committed_value(obj, name, values[obj.id])

@@ -16,14 +16,13 @@ from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
 from handlers.followups.notify import Notices, People, brief
-from handlers.followups.planner import load_tickets, urgent_since
+from handlers.followups.planner import urgent_since
 from handlers.followups.tickets import still_planned, ticket_ids
 from handlers.ladder import REALERT, REPEAT, SECRETARY, STREET, AlarmLadder
 from handlers.policy import when
-from storage.followups import DueRow, note_touched
-from storage.models import Ticket
+from storage.followups import DueRow, note_touched_ids
 from storage.people import community_names
-from storage.ticket_rows import TicketView, ticket_rows
+from storage.ticket_rows import TicketView, set_alerts, ticket_rows
 
 
 def elapsed(minutes: int) -> str:
@@ -75,21 +74,22 @@ def _rung_text(t: TicketView, rung: str, waited: str, boss: str, ladder: AlarmLa
 
 def realert(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     """The alarm ladder's rung that is due now, for each urgent ticket nobody has answered."""
-    tickets = load_tickets(ctx.session, {r.ticket_id for r in rows if r.ticket_id is not None})
+    tickets = ticket_rows(ctx.session, ticket_ids(rows))
     people = People(ctx.session, {t.community_code for t in tickets.values()})
     policy, tz = ctx.services.policy, ctx.now.tzinfo
     ladder = policy.ladder
     notices, private = Notices(), Private()
     names: dict[str, str] | None = None
+    touched: list[int] = []
+    alerts: dict[int, int] = {}
     for _row, t in still_planned(ctx, rows, tickets):
         since = urgent_since(t, policy.deadlines)
         last = ladder.latest(ctx.now - since)
-        note_touched(ctx.session, t)  # so the planner queues the next rung
+        touched.append(t.id)  # so the planner queues the next rung
         if last is None or last < t.alerts:
             continue  # not due after all (the ticket changed since the row was planned)
         rung = ladder.rung(t.alerts, last)
-        t.alerts = last + 1  # the slots missed while the bot was down are used up too
-        ctx.session.add(t)
+        alerts[t.id] = last + 1  # the slots missed while the bot was down are used up too
         boss, boss_ids = people.secretaries(t.community_code)
         waited = elapsed(int((ctx.now - since).total_seconds() // 60))
         text = _rung_text(t, rung, waited, boss, ladder)
@@ -113,6 +113,9 @@ def realert(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
                 f"【急事上报】{names.get(t.community_code, '')}{brief(t)} 已 {waited}无人到场，"
                 f"社区书记：{boss}。请督促处置。",
             )
+    # One executemany for every ticket alarmed (a TicketRow is read only).
+    set_alerts(ctx.session, alerts)
+    note_touched_ids(ctx.session, touched)
     return notices.replies() + private.replies()
 
 
@@ -139,6 +142,6 @@ def nudge(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     return notices.replies() + private.replies()
 
 
-def _community_names(ctx: SweepContext, tickets: Iterable[Ticket]) -> dict[str, str]:
+def _community_names(ctx: SweepContext, tickets: Iterable[TicketView]) -> dict[str, str]:
     codes = {t.community_code for t in tickets}
     return community_names(ctx.session, codes)

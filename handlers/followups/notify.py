@@ -45,6 +45,7 @@ class People:
             self._members[m.community_code].append(m)
         self._six: dict[str, str] = dict(rooms)
         self._responders: dict[tuple[str, str | None, str | None], list[Member]] = {}
+        self._roles: dict[tuple[str, str, str | None], list[Member]] = {}
 
     def six_party(self, community_code: str) -> str | None:
         """The room of the community's six-party group, if bound."""
@@ -52,11 +53,15 @@ class People:
 
     def with_role(self, community_code: str, role: str, grid: str | None = None) -> list[Member]:
         """Members holding ``role`` (grid leaders of ``grid`` only, when given)."""
-        return [
-            m
-            for m in self._members[community_code]
-            if m.role == role and (role != "grid_leader" or grid is None or m.grid == grid)
-        ]
+        key = (community_code, role, grid if role == "grid_leader" else None)
+        found = self._roles.get(key)
+        if found is None:  # a batch asks the same few questions for thousands of tickets
+            found = self._roles[key] = [
+                m
+                for m in self._members[community_code]
+                if m.role == role and (role != "grid_leader" or grid is None or m.grid == grid)
+            ]
+        return list(found)
 
     def responsible_members(self, ticket: TicketView) -> list[Member]:
         """Who must act on a ticket: whoever claimed it, else everyone in the responsible role."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING
@@ -39,7 +39,7 @@ from handlers.workdays import add_working_days, calendar_version
 from storage import followups, ticket_queries
 from storage.checks import zone_of
 from storage.models import Ticket
-from storage.ticket_rows import TicketView
+from storage.ticket_rows import TicketRow, TicketView, set_due_at, ticket_rows
 
 if TYPE_CHECKING:  # the overdue module imports this one
     from handlers.followups.overdue import Deadlined
@@ -166,9 +166,16 @@ def refresh_deadline(ticket: Ticket, now: datetime, policy: Policy) -> None:
     Without it a ticket reopened after an unsatisfied rating would never be chased again.
     A difficult ticket keeps its deadline: the hall decides it anew.
     """
+    if (fresh := fresh_deadline(ticket, now, policy)) is not None:
+        ticket.due_at = fresh
+
+
+def fresh_deadline(ticket: TicketView, now: datetime, policy: Policy) -> datetime | None:
+    """The new deadline :func:`refresh_deadline` gives the ticket; None when it keeps its own."""
     expired = ticket.due_at is None or ticket.due_at <= now
     if ticket.state == "reopened" and ticket.klass != "difficult" and expired:
-        ticket.due_at = policy.deadlines.due(ticket.klass, now)
+        return policy.deadlines.due(ticket.klass, now)
+    return None
 
 
 def first_due(planned: Planned, now: datetime) -> datetime | None:
@@ -200,6 +207,21 @@ def load_tickets(session: Session, ticket_ids: Iterable[int]) -> dict[int, Ticke
     return tickets
 
 
+def _held_or_rows(session: Session, ticket_ids: Iterable[int]) -> dict[int, Ticket | TicketRow]:
+    # The objects the transaction changed (it holds them), the others as plain rows: the
+    # sweep re-plans thousands of tickets it changed with one UPDATE, not through objects.
+    tickets: dict[int, Ticket | TicketRow] = {}
+    missing = []
+    for ticket_id in ticket_ids:
+        held = session.identity_map.get(identity_key(Ticket, ticket_id))
+        if isinstance(held, Ticket):
+            tickets[ticket_id] = held
+        else:
+            missing.append(ticket_id)
+    tickets.update(ticket_rows(session, missing))
+    return tickets
+
+
 def reconcile(
     session: Session, ticket_ids: Collection[int], now: datetime, services: Services
 ) -> None:
@@ -207,7 +229,7 @@ def reconcile(
     if not ticket_ids:
         return
     policy, tz = services.policy, zone_of(now)
-    tickets = load_tickets(session, ticket_ids)
+    tickets = _held_or_rows(session, ticket_ids)
     pending: dict[int, list[followups.PendingRow]] = defaultdict(list)
     for row in followups.pending_for_tickets(session, tickets):
         # Follow-ups of other features (the hall) may hang on a ticket too: not ours to touch.
@@ -215,8 +237,13 @@ def reconcile(
             pending[row.ticket_id].append(row)
     cancelled: list[int] = []
     added: list[dict[str, object]] = []
+    refreshed: dict[int, datetime] = {}
     for ticket_id, ticket in tickets.items():
-        refresh_deadline(ticket, now, policy)
+        if isinstance(ticket, Ticket):
+            refresh_deadline(ticket, now, policy)  # the unit of work writes it
+        elif (fresh := fresh_deadline(ticket, now, policy)) is not None:
+            ticket = replace(ticket, due_at=fresh)
+            refreshed[ticket_id] = fresh
         wanted = {p.key: p for p in plan(ticket, policy, tz)}
         for row in sorted(pending[ticket_id], key=lambda r: (r.due_at, r.id)):
             key = plan_key(row.kind, row.due_at)
@@ -235,6 +262,7 @@ def reconcile(
             for p in wanted.values()
             if (due := first_due(p, now)) is not None
         )
+    set_due_at(session, refreshed)
     followups.finish(session, cancelled, now, "cancelled")
     if added:
         followups.add_many(session, added)
