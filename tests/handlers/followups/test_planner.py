@@ -17,7 +17,7 @@ from handlers.followups.registry import TICKET_KINDS, follow_up_kinds
 from handlers.followups.tickets import remind
 from storage import followups
 from storage.db import Database
-from storage.models import FollowUp
+from storage.models import FollowUp, Ticket
 from tests.support.db import T0, seed_community, ticket
 from tests.support.fakes import NothingUnderstood
 
@@ -77,6 +77,20 @@ def test_duplicates_are_cancelled_and_other_features_rows_kept(database: Databas
         assert [kind for _, kind, _ in pending(s)] == ["hall_notice"]
         outcomes = sorted(r.outcome for r in s.exec(select(FollowUp)) if r.kind == "overdue")
     assert outcomes == ["cancelled", "cancelled"]
+
+
+def test_a_reopened_ticket_read_as_a_row_gets_a_fresh_deadline(database: Database) -> None:
+    seed_community(database)
+    late = T0 - timedelta(hours=1)
+    [tid] = add_tickets(database, 1, state="reopened", due_at=late, assignee_id="wx-zhang")
+    fresh = SERVICES.policy.deadlines.due("small", T0)
+    with database.session() as s:
+        reconcile(s, {tid}, T0, SERVICES)  # not held by this session: read as a plain row
+        s.commit()
+        assert pending(s) == [(tid, "overdue", fresh), (tid, "remind", fresh - timedelta(hours=4))]
+    with database.session() as s:
+        t = s.get(Ticket, tid)
+        assert t is not None and t.due_at == fresh and t.alerts == 0
 
 
 def test_reconcile_queries_do_not_grow_with_the_tickets(database: Database) -> None:
