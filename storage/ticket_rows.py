@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import bindparam, update
 from sqlalchemy import select as select_columns
-from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
@@ -90,6 +90,7 @@ class TicketRow:
     visit_asked_at: datetime | None
 
 
+_TICKETS = Ticket.metadata.tables["tickets"]
 _COLUMNS = tuple(col(getattr(Ticket, name)) for name in TicketRow.__dataclass_fields__)
 
 
@@ -117,8 +118,14 @@ def set_due_at(session: Session, due: Mapping[int, datetime]) -> None:
 def _set_column(session: Session, name: str, values: Mapping[int, object]) -> None:
     if not values:
         return
-    # ORM bulk UPDATE by primary key: one executemany, no object loaded or built.
-    session.execute(update(Ticket), [{"id": i, name: v} for i, v in values.items()])
+    # A Core executemany on the table: no object loaded or built, and half the cost of the
+    # ORM's bulk UPDATE by primary key.
+    session.execute(
+        update(_TICKETS)
+        .where(_TICKETS.c.id == bindparam("ticket_id"))
+        .values({name: bindparam("value")}),
+        [{"ticket_id": i, "value": v} for i, v in values.items()],
+    )
     # An object of the same ticket the session holds must not read (or flush) the old value.
     for obj in session.identity_map.values():
         if isinstance(obj, Ticket) and obj.id is not None and obj.id in values:

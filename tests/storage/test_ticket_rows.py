@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from storage import ticket_rows
 from storage.db import Database
@@ -36,7 +37,7 @@ def test_rows_read_the_columns_without_objects(database: Database) -> None:
 def test_bulk_writes_reach_the_database_and_the_objects_held(database: Database) -> None:
     seed_community(database)
     a, b = _add(database, 2)
-    fresh = T0 + timedelta(days=3)
+    fresh = (T0 + timedelta(days=3)).astimezone(ZoneInfo("Asia/Shanghai"))  # stored as UTC
     with database.session() as s:
         held = s.get(Ticket, a)
         assert held is not None
