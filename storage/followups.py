@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select, update
 from storage.checks import saved_id
 from storage.models import FollowUp, Ticket, UtcDateTime
 
+_FOLLOWUPS = FollowUp.metadata.tables["followups"]
 _TOUCHED = "liufang.touched_tickets"
 _CREATED = "liufang.created_tickets"
 
@@ -144,23 +145,18 @@ class DueRow(NamedTuple):
 def due(session: Session, now: datetime, limit: int) -> list[DueRow]:
     """Follow-ups whose time has come, earliest first (one indexed query).
 
-    Plain rows, not ORM objects: a sweep reads thousands, and building an object for each
-    cost more than the rest of reading them.
+    Plain rows through a Core select of the table's columns, not ORM objects: a sweep reads
+    thousands, and building an object for each cost more than the rest of reading them.
     """
+    session.flush()  # a Core select does not autoflush
+    table = _FOLLOWUPS.c
     stmt = (
-        select_columns(
-            col(FollowUp.id),
-            col(FollowUp.kind),
-            col(FollowUp.community_code),
-            col(FollowUp.ticket_id),
-            col(FollowUp.meeting_id),
-            col(FollowUp.due_at),
-        )
-        .where(col(FollowUp.done_at).is_(None), col(FollowUp.due_at) <= now)
-        .order_by(col(FollowUp.due_at), col(FollowUp.id))
+        select_columns(*(table[name] for name in DueRow._fields))
+        .where(table.done_at.is_(None), table.due_at <= now)
+        .order_by(table.due_at, table.id)
         .limit(limit)
     )
-    return [DueRow(*row) for row in session.execute(stmt)]
+    return [DueRow._make(row) for row in session.execute(stmt)]
 
 
 def next_due(session: Session, after: datetime) -> datetime | None:

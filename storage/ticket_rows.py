@@ -10,14 +10,13 @@ executemany (:func:`set_alerts`, :func:`set_due_at`), keeping any object the ses
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import bindparam, update
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from storage.models import Ticket
 
@@ -65,9 +64,11 @@ class TicketView(Protocol):
     def visit_asked_at(self) -> datetime | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class TicketRow:
-    """A ticket's columns of :class:`TicketView`, read without the ORM (never written back)."""
+class TicketRow(NamedTuple):
+    """A ticket's columns of :class:`TicketView`, read without the ORM (never written back).
+
+    A named tuple rather than a frozen dataclass: as cheap to build as the row it comes from.
+    """
 
     id: int
     community_code: str
@@ -91,18 +92,21 @@ class TicketRow:
 
 
 _TICKETS = Ticket.metadata.tables["tickets"]
-_COLUMNS = tuple(col(getattr(Ticket, name)) for name in TicketRow.__dataclass_fields__)
+_COLUMNS = tuple(_TICKETS.c[name] for name in TicketRow._fields)
 
 
 def ticket_rows(session: Session, ids: Collection[int]) -> dict[int, TicketRow]:
     """The tickets with these numbers (those that exist) as plain rows, in one query.
 
-    The session is flushed first (an ORM select), so a change it holds reads as it is now.
+    The session is flushed first, so a change it holds reads as it is now. The columns are
+    the table's, not the ORM's: a Core select skips the ORM's result machinery, nearly half
+    the cost of reading thousands of rows (and, unlike an ORM select, does not autoflush).
     """
     if not ids:
         return {}
-    stmt = select_columns(*_COLUMNS).where(col(Ticket.id).in_(list(ids)))
-    return {row[0]: TicketRow(*row) for row in session.execute(stmt)}
+    session.flush()
+    stmt = select_columns(*_COLUMNS).where(_TICKETS.c.id.in_(list(ids)))
+    return {row[0]: TicketRow._make(row) for row in session.execute(stmt)}
 
 
 def set_alerts(session: Session, alerts: Mapping[int, int]) -> None:

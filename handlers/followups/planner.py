@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache, partial
 from typing import TYPE_CHECKING
@@ -242,7 +242,7 @@ def reconcile(
         if isinstance(ticket, Ticket):
             refresh_deadline(ticket, now, policy)  # the unit of work writes it
         elif (fresh := fresh_deadline(ticket, now, policy)) is not None:
-            ticket = replace(ticket, due_at=fresh)
+            ticket = ticket._replace(due_at=fresh)
             refreshed[ticket_id] = fresh
         wanted = {p.key: p for p in plan(ticket, policy, tz)}
         for row in sorted(pending[ticket_id], key=lambda r: (r.due_at, r.id)):
