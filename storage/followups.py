@@ -156,7 +156,7 @@ def due(session: Session, now: datetime, limit: int) -> list[DueRow]:
         .order_by(table.due_at, table.id)
         .limit(limit)
     )
-    return [DueRow._make(row) for row in session.execute(stmt)]
+    return [DueRow._make(row) for row in session.execute(stmt).all()]  # one fetchall
 
 
 def next_due(session: Session, after: datetime) -> datetime | None:

@@ -106,7 +106,8 @@ def ticket_rows(session: Session, ids: Collection[int]) -> dict[int, TicketRow]:
         return {}
     session.flush()
     stmt = select_columns(*_COLUMNS).where(_TICKETS.c.id.in_(list(ids)))
-    return {row[0]: TicketRow._make(row) for row in session.execute(stmt)}
+    # all(): one fetchall, where iterating the result fetches row by row.
+    return {row[0]: TicketRow._make(row) for row in session.execute(stmt).all()}
 
 
 def set_alerts(session: Session, alerts: Mapping[int, int]) -> None:
