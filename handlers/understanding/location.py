@@ -25,12 +25,14 @@ _BUILDING = re.compile(
 )
 # A building needs one of these characters (栋 幢 座 号, or 单元 after 楼): a set test skips the
 # regex for the many messages that name none.
-_BUILDING_CHARS = frozenset("栋幢座号单")
+# One of these characters is in every _BUILDING match.  Tested by a one-class regex: sre scans
+# the text's own buffer, where a set test makes a string object of every character first.
+_BUILDING_CHARS = re.compile("[栋幢座号单]")
 _UNIT = re.compile(rf"({_NUM})\s?单元")
 # 号楼 is a building, so a floor's number must not be preceded by 号; 楼道/楼梯/楼顶 are places.
 _FLOOR = re.compile(rf"(负|地下)?({_NUM})\s?(楼|层)(?![道梯顶房盘宇栋])")
 _ROOM_SUFFIX = re.compile(r"(?<!\d)(\d{3,4})\s?(?:室|房(?!间)|号房|户)")
-_ROOM_CHARS = frozenset("室房户")  # one of them ends every _ROOM_SUFFIX match
+_ROOM_CHARS = re.compile("[室房户]")  # one of them ends every _ROOM_SUFFIX match
 _ROOM_AFTER = re.compile(r"^(?:的|-|\s)?(\d{3,4})(?![\d年元块万次点号%])")
 
 _ESTATE_WORDS = ("小区", "花园", "家园", "新村", "新城", "公寓", "山庄", "华庭", "嘉园", "苑")
@@ -102,7 +104,7 @@ class LocationExtractor:
                 building, room = f"{dashed[4]}栋", f"{dashed[5]}室"
             taken.append(dashed.span())
         last_end = -1
-        if building is None and not _BUILDING_CHARS.isdisjoint(text):
+        if building is None and _BUILDING_CHARS.search(text):
             for m in _BUILDING.finditer(text):
                 num = m[1] if m[1].isascii() and m[1].isalpha() else to_arabic(m[1])
                 if num is not None:
@@ -118,7 +120,7 @@ class LocationExtractor:
                     break
         floor = self._floor(text, taken) if "楼" in text or "层" in text else None
         if room is None:
-            suffix = _ROOM_SUFFIX.search(text) if not _ROOM_CHARS.isdisjoint(text) else None
+            suffix = _ROOM_SUFFIX.search(text) if _ROOM_CHARS.search(text) else None
             if suffix:
                 room = f"{int(suffix[1])}室"
             elif last_end >= 0:

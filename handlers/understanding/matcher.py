@@ -145,15 +145,16 @@ class Matcher:
                 m = regex.search(text)
                 if m and m.end() > m.start():
                     groups.setdefault(section, []).append((m.start(), m.end(), weight))
-        return self._settle(text, groups)
+        return self._settle(text, groups, chars)
 
-    def _settle(self, text: str, groups: Found) -> list[Hit]:
+    def _settle(self, text: str, groups: Found, chars: set[str]) -> list[Hit]:
         """Keep one cue per nest and section, each cue text once, and mark negations."""
         kept: list[Hit] = []
         recheck = "nonreport" in groups
         sections = self._sections
-        # No negator character anywhere: no cue of this message can be negated.
-        may_negate = self._negation is not None and not self._negator_chars.isdisjoint(text)
+        # No negator character anywhere: no cue of this message can be negated.  (Against the
+        # message's character set: its strings exist already, the text's would be made anew.)
+        may_negate = self._negation is not None and not self._negator_chars.isdisjoint(chars)
         for section, raw in groups.items():
             if section not in sections:  # another reader's words in a shared scan
                 continue

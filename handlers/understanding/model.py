@@ -29,7 +29,9 @@ SHIPPED_MODEL = Path(__file__).resolve().parent / "data" / "model.npz"
 FORMAT = 1
 _second = operator.itemgetter(1)
 _TICKET_REF = re.compile(r"(?<![A-Za-z])[Tt#]\s*\d{1,7}(?!\d)")
-_TICKET_CHARS = frozenset("Tt#")  # a set test spares most messages the regex
+# A one-class search spares most messages the regex (faster than a set test: no string object
+# per character).
+_TICKET_CHARS = re.compile("[Tt#]")
 # The decision settings, and their values when no model file says otherwise.
 DEFAULT_SETTINGS: dict[str, float] = {
     "alpha": 0.6,  # weight of the model against the rules in the class vote
@@ -86,7 +88,7 @@ def features(
         out.append("f:" + hit.frame)
         out.append("f:decisive" if hit.decisive else "f:later")
     signs = set(signs)
-    if not _TICKET_CHARS.isdisjoint(text) and _TICKET_REF.search(text):
+    if _TICKET_CHARS.search(text) and _TICKET_REF.search(text):
         signs.add("ticket")  # talk about an existing ticket (T12怎么样了)
     out += ["n:" + sign for sign in signs]
     if text.rstrip().endswith(("?", "？", "吗", "呢", "没")):
