@@ -173,13 +173,13 @@ class LinearModel:
             present = set(map(get, feats.strings(), unknown))
         # Sorted: a set's order changes between processes; float sums must not.  Unknown
         # features share the one zero row, last in this order, and adding zeros changes nothing.
-        rows = sorted(present)
+        # (fromiter and an in-place sort: the same order as sorted(), without numpy converting
+        # a list of Python ints.)
+        rows = np.fromiter(present, np.intp, len(present))
+        rows.sort()
         logits = (self._reduce(self._table.take(rows, 0), 0) + self.bias).tolist()
         k = len(self.classes)
-        return Opinion(
-            dict(zip(self.classes, _softmax(logits[:k]), strict=True)),
-            dict(zip(self.categories, _softmax(logits[k:]), strict=True)),
-        )
+        return Opinion(_softmax(self.classes, logits[:k]), _softmax(self.categories, logits[k:]))
 
     def save(self, path: Path) -> None:
         """Write the model as a compressed ``.npz`` (vocabulary, weights, settings, info)."""
@@ -228,9 +228,9 @@ class LinearModel:
         )
 
 
-def _softmax(logits: list[float]) -> list[float]:
+def _softmax(names: Sequence[str], logits: list[float]) -> dict[str, float]:
     # map() over C functions rather than list comprehensions: the same floats, less time.
     top = max(logits)
     exp = list(map(math.exp, map(operator.sub, logits, repeat(top))))
     total = sum(exp)
-    return list(map(operator.truediv, exp, repeat(total)))
+    return dict(zip(names, map(operator.truediv, exp, repeat(total)), strict=True))
