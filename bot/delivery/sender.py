@@ -4,7 +4,9 @@ Exactly once, as far as the chat network allows: rows are claimed (storage.outbo
 ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, under the leadership term) before they are sent;
 each part is recorded in the send journal (storage.sendlog) as begun before it is handed to
 the channel and as done the instant the channel returns, with no ``await`` in between, and
-only then marked in the outbox in its own transaction. After a crash, :meth:`recover` marks
+only then marked in the outbox in its own transaction: one for every message of a batch, after
+its last send and before the next batch is read (a message waits for no commit of the one
+before it). After a crash, :meth:`recover` marks
 what the journal saw done and resends only the parts whose send is unknown (begun, never
 done: the process died while the network had them) — the one way a part can go out twice.
 Nothing is dropped unseen: a row that cannot go now (rate limit, quiet hours, a failed room
@@ -19,6 +21,7 @@ process that lost the lease stops at once, even in the middle of a batch.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -123,10 +126,16 @@ class OutboxSender:
         self.on_dead_letter: DeadLetterListener | None = None
         # One flush at a time, so the periodic loop and a wake-up never send a row twice.
         self._lock = asyncio.Lock()
+        # Set by close(): the run loop ends after the flush under way, and stops waiting.
+        self._closing = asyncio.Event()
+        # Rows sent (journal: done) and not yet marked delivered in the outbox: marked together
+        # after the batch, or first thing in the next flush if that failed.
+        self._unmarked: list[int] = []
 
     async def flush(self) -> int:
         """Send what may go now; return how many outbox rows were delivered."""
         async with self._lock:
+            await self._settle()  # what a failed flush sent and could not mark
             delivered = 0
             skip: set[str] = set()
             while self._may_send() and self._limits.global_free(self._clock(), urgent=True):
@@ -151,6 +160,8 @@ class OutboxSender:
                     delivered += done
                     if not finished:
                         skip.add(queue[0].key)
+                # Marked before the next read, which would otherwise return them again.
+                await self._settle()
                 # Rows delivered, deferred or skipped drop out of the next batch; a batch that
                 # had room for more means there is nothing else due.
                 if len(rows) < self._batch:
@@ -211,7 +222,7 @@ class OutboxSender:
             self._limits.record(message.key, now)
             self.strikes.succeeded(message.key)
             if last:
-                await asyncio.to_thread(self._mark_delivered, message.row_ids)
+                self._unmarked.extend(message.row_ids)  # marked after the batch (_settle)
                 if self.observer is not None:
                     self.observer.delivered(message, self._clock())
                 return Sent.DONE
@@ -244,6 +255,13 @@ class OutboxSender:
         if self.on_dead_letter is not None:
             letter = DeadLetter(message.key, tuple(message.row_ids), message.text, error, first)
             await self.on_dead_letter(letter)
+
+    async def _settle(self) -> None:
+        """Mark the rows sent so far delivered, in one transaction."""
+        if self._unmarked:
+            rows = list(self._unmarked)
+            await asyncio.to_thread(self._mark_delivered, rows)
+            del self._unmarked[: len(rows)]  # marking twice is harmless; losing one is not
 
     def _mark_dead(self, row_ids: list[int], error: str) -> None:
         with self._db.session() as session:
@@ -335,10 +353,16 @@ class OutboxSender:
             return retry_at
 
     async def run(self, interval: float = 2.0) -> None:
-        """Flush forever, every ``interval`` seconds, so retries and held rows go out."""
-        while True:
+        """Flush every ``interval`` seconds, so retries and held rows go out, until
+        :meth:`close`; a flush under way is finished, never cut off in a send."""
+        while not self._closing.is_set():
             try:
                 await self.flush()
             except Exception:
                 log.exception("outbox flush failed; trying again")
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), interval)
+
+    def close(self) -> None:
+        """Make :meth:`run` return once the flush under way (if any) is finished."""
+        self._closing.set()
