@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from functools import partial
 
 from bot.alerts import AlertMonitor, AlertSender
-from bot.channels.base import Channel, SelfReporting, channel_status
+from bot.channels.base import Backlogged, Channel, SelfReporting, channel_status
 from bot.channels.simulator import SimDirectory, SimMember, SimRoom, SimulatorChannel
 from bot.clock import MAX_TRAVEL, TravelClock
 from bot.config import Settings
@@ -57,6 +57,9 @@ from storage.sendlog import SendJournal
 log = logging.getLogger(__name__)
 HEALTH_EVERY_SECONDS = 30.0  # how often the app looks at its own health to alert people
 CLAIM_LEASE = timedelta(minutes=2)  # a sender's claim on rows; a new term takes them at once
+# While received messages wait, at most this many are handled before their replies are sent.
+HOLD_BACK_MAX = 20
+SENDER_STOP_SECONDS = 30.0  # at stop, how long the sender may take to finish its flush
 
 
 def system_clock(settings: Settings) -> Callable[[], datetime]:
@@ -252,6 +255,9 @@ class App:
             channel.errors = self.dispatcher.errors.failed  # WeChat: unreadable messages kept
             channel.lost_listeners.append(self._channel_lost)
             channel.secretaries = self._secretaries
+        self._held_back = 0  # messages handled whose replies wait for the backlog's end
+        if isinstance(channel, Backlogged):
+            channel.on_idle = self._send_held_back
         if isinstance(channel, SimulatorChannel):
             channel.directory = self._simulator_directory
         self.leading = False  # the channel, sender and scheduler are running here
@@ -331,10 +337,32 @@ class App:
         return min(stops)
 
     async def on_inbound(self, event: Inbound) -> None:
-        """Handle one received message and send what it produced."""
+        """Handle one received message and send what it produced (or have it sent)."""
         self.metrics.messages_in.labels(kind=event.kind).inc()
         await self.dispatcher.process(event)
+        channel = self.channel
+        if (
+            isinstance(channel, Backlogged)
+            and self._held_back < HOLD_BACK_MAX
+            and channel.backlog() > 0
+        ):
+            # More messages wait: handle them first and send all their replies in one flush
+            # (channel.on_idle), rather than one flush each while the backlog grows. Sending
+            # runs between messages, never beside one: a flush beside a dispatcher thread
+            # slowed both (the GIL and SQLite's busy wait).
+            self._held_back += 1
+            return
+        await self._send_received()
+
+    async def _send_received(self) -> None:
+        """Send what the received messages produced, including any held back."""
+        self._held_back = 0
         await self.sender.flush()
+
+    async def _send_held_back(self) -> None:
+        """The channel has no message waiting: send the replies held back, if any."""
+        if self._held_back:
+            await self._send_received()
 
     async def start(self) -> None:
         """Serve the web pages and compete for leadership; the leader connects and sends."""
@@ -466,8 +494,9 @@ class App:
             await self.channel.stop()
         if self.web is not None:
             await self.web.stop()
-        for task in [self._sender_task, *self._tasks]:
-            if task is not None and not task.done():
+        await self._stop_sender()
+        for task in self._tasks:
+            if not task.done():
                 task.cancel()
                 try:
                     await task
@@ -482,6 +511,22 @@ class App:
             self.sender.journal.close()
         self.db.dispose()
         gc.unfreeze()  # what start-up loaded may be collected again (tests start many apps)
+
+    async def _stop_sender(self) -> None:
+        """End the sender loop after the flush under way: a send cut off between handing a
+        part to the channel and recording it would be sent again after the restart."""
+        task = self._sender_task
+        if task is None or task.done():
+            return
+        self.sender.close()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), SENDER_STOP_SECONDS)
+        except TimeoutError:
+            log.warning("the outbox sender did not finish its flush in time; cancelling it")
+            task.cancel()
+            await asyncio.wait([task])
+        except Exception as exc:  # it failed before it could end: say so
+            log.warning("the outbox sender ended with an error at stop: %r", exc)
 
     async def run(self, on_started: Callable[[], None] | None = None) -> None:
         """Run until the channel ends (end of console input) or the task is cancelled;

@@ -63,6 +63,23 @@ class SelfReporting(Protocol):
     errors: FailureSink | None
 
 
+@runtime_checkable
+class Backlogged(Protocol):
+    """A channel whose messages arrive whether or not the bot has answered them (WeChat).
+
+    ``backlog()`` says how many received messages wait to be handed over. While some wait,
+    the app handles them before sending the replies of the ones before (one flush for several
+    messages instead of one each, so a burst drains faster); ``on_idle``, set by the app, is
+    awaited once none waits, and sends what was held back.
+    """
+
+    on_idle: Callable[[], Awaitable[None]] | None
+
+    def backlog(self) -> int:
+        """How many received messages wait to be handed to the bot."""
+        ...
+
+
 def text_limit(channel: object) -> int | None:
     """The channel's ``max_text_chars`` when it declares one, else None (no limit of its own)."""
     limit = getattr(channel, "max_text_chars", None)

@@ -132,6 +132,7 @@ class WechatyChannel:
         self.events.offline_notice_seconds = offline_notice_seconds
         self.events.notify_private = self._notify
         self.notify: Notify | None = None  # the app routes notices through its outbox
+        self.on_idle: Callable[[], Awaitable[None]] | None = None  # see base.Backlogged
         self._clock = clock
         self._stall_settings = w.stall
         # Told why each connection was dropped (the app alerts on a half-dead stream).
@@ -344,7 +345,21 @@ class WechatyChannel:
                 else:
                     await asyncio.to_thread(self.events.errors, inbound, exc, stage=CHANNEL)
             finally:
+                if queue.empty() and self.on_idle is not None:
+                    await self._idle()  # before task_done: stop() waits for it, never cuts it
                 queue.task_done()
+
+    def backlog(self) -> int:
+        """How many received events wait to be handed to the bot (see base.Backlogged)."""
+        return self.events.queue.qsize()
+
+    async def _idle(self) -> None:
+        if self.on_idle is None:
+            return
+        try:
+            await self.on_idle()
+        except Exception:  # what was held back stays in the outbox for the sender loop
+            log.exception("WeChat: sending the replies held back during a backlog failed")
 
 
 __all__ = ["Session", "WechatyChannel", "reset_pools", "service_puppet"]
