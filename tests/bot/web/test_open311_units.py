@@ -38,6 +38,28 @@ def test_the_cache_is_bounded_and_follows_changes(database: Database) -> None:
     assert again[0]["updated_datetime"] == "2026-11-26T10:00:00+08:00"
 
 
+def test_a_changed_request_replaces_its_cached_version(database: Database) -> None:
+    seed_community(database)
+    with database.session() as session:
+        for i in range(4):
+            session.add(ticket(f"m{i}", at=T0 + timedelta(minutes=i), text=f"路灯{i}坏了"))
+        session.commit()
+    feed = RequestFeed(database.session, {"c1": "幸福里社区"}, SHANGHAI)
+    query = RequestQuery(start=T0 - timedelta(days=1), end=T0 + timedelta(days=1))
+    feed.find(query)
+    for hours, state in ((1, "in_progress"), (2, "resolved")):
+        with database.session() as session:
+            t = session.get(Ticket, 2)
+            assert t is not None
+            t.state, t.updated_at = state, T0 + timedelta(hours=hours)
+            session.add(t)
+            session.commit()
+        found = [json.loads(r) for r in feed.find(query)]
+        assert found[2]["updated_datetime"] == f"2026-11-26T{9 + hours:02d}:00:00+08:00"
+    assert len(feed._cache) == 4  # one entry per request: a new version replaces the old
+    assert [json.loads(r) for r in feed.find(RequestQuery(ids=(2,)))][0]["status"] == "closed"
+
+
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)
 
 
