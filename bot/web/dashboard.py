@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 from aiohttp import web
 
@@ -24,10 +23,10 @@ from bot.web.dashboard_query import (
     ListQuery,
     Reader,
     conditions,
-    is_overdue,
     list_page,
 )
 from bot.web.dashboard_render import render, setup_templates
+from bot.web.dashboard_rows import list_line
 from bot.web.dashboard_stats import (
     FIGURES,
     WEEK_CHOICES,
@@ -39,66 +38,7 @@ from bot.web.dashboard_stats import (
 )
 from bot.web.server import WEB
 from handlers.hall.meetings import agenda, current, is_live, upcoming
-from handlers.policy import Policy
-from handlers.privacy import mask
-from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, STATE_LABELS
 from storage.checks import saved_id
-
-SNIPPET_CHARS = 60
-SNIPPETS_CACHED = 16_384  # texts of ~100 characters: ~10 MB at most
-
-
-def snippet(ticket: ListItem) -> str:
-    """The ticket's text for a list: personal data masked, cut short."""
-    return _snippet_of(ticket.text)
-
-
-# Masking runs a dozen regular expressions at least twice over the whole text: it is most of
-# the cost of a list line. It depends on the text alone (the process's one privacy policy, no
-# per-ticket names), so the snippet of a text seen before is remembered (~500 pages' worth).
-@lru_cache(maxsize=SNIPPETS_CACHED)
-def _snippet_of(text: str) -> str:
-    masked = mask(text)
-    return masked if len(masked) <= SNIPPET_CHARS else masked[: SNIPPET_CHARS - 1] + "…"
-
-
-@dataclass(slots=True)  # not frozen: a frozen dataclass is slower to build, 30 per page
-class Row:
-    """A ticket as a list line, every cell already a string (the list is the busiest page,
-    and formatting in Python costs a fraction of doing it in the template)."""
-
-    id: int
-    klass: str
-    text: str
-    plus_ones: int
-    community: str
-    grid: str
-    klass_label: str
-    category: str
-    state: str
-    created: str
-    due: str
-    overdue: bool
-
-
-def list_row(t: ListItem, now: datetime, names: dict[str, str], policy: Policy) -> Row:
-    """The list line of ticket ``t``; times in ``now``'s zone."""
-    tz = now.tzinfo
-    t_id = saved_id(t)
-    return Row(
-        id=t_id,
-        klass=t.klass,
-        text=snippet(t),
-        plus_ones=t.plus_ones,
-        community=names.get(t.community_code, t.community_code),
-        grid=t.grid or "—",
-        klass_label=CLASS_LABELS.get(t.klass, t.klass),
-        category=CATEGORY_LABELS.get(t.category, t.category),
-        state=STATE_LABELS.get(t.state, t.state),
-        created=t.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-        due=t.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if t.due_at else "—",
-        overdue=is_overdue(t, now, policy),
-    )
 
 
 def _names(app: web.Application) -> dict[str, str]:
@@ -162,8 +102,9 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
             return list_page(session, query, filters.page)
 
     tickets, more = await asyncio.to_thread(load)
-    names = dict(visible)
-    rows = [list_row(t, now, names, context.services.policy) for t in tickets]
+    # A community column only when the user sees more than one community.
+    names = dict(visible) if len(visible) > 1 else None
+    lines = [list_line(t, now, names, context.services.policy) for t in tickets]
     return render(
         request,
         "list.html",
@@ -171,7 +112,7 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
             "filters": filters,
             "communities": visible,
             "grids": _grids(request, filters.community),
-            "rows": rows,
+            "lines": lines,
             "more": more,
             "prev_qs": filters.query_string(page=filters.page - 1),
             "next_qs": filters.query_string(page=filters.page + 1),

@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.web.dashboard import SNIPPET_CHARS, snippet
 from bot.web.dashboard_query import ListFilters
+from bot.web.dashboard_rows import SNIPPET_CHARS, snippet
 from handlers.privacy import mask
 
 

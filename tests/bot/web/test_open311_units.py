@@ -57,7 +57,8 @@ def test_a_changed_request_replaces_its_cached_version(database: Database) -> No
         found = [json.loads(r) for r in feed.find(query)]
         assert found[2]["updated_datetime"] == f"2026-11-26T{9 + hours:02d}:00:00+08:00"
     assert len(feed._cache) == 4  # one entry per request: a new version replaces the old
-    assert [json.loads(r) for r in feed.find(RequestQuery(ids=(2,)))][0]["status"] == "closed"
+    (only,) = feed.find(RequestQuery(ids=(2,)))
+    assert json.loads(only)["status"] == "closed"
 
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)
