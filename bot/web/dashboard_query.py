@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from aiohttp import web
-from sqlalchemy import ColumnElement, Engine, Select, create_engine, event
+from sqlalchemy import ColumnElement, Connection, Engine, Select, create_engine, event
 from sqlmodel import Session, col, select
 
 from bot.config_rules import WebUser
@@ -227,6 +227,15 @@ def _sqlite_read_connect(dbapi_conn: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _sqlite_read_begin(conn: Connection) -> None:
+    # Straight to the driver: every page begins a transaction, and SQLAlchemy's statement
+    # machinery (exec_driver_sql) cost several times the BEGIN itself.
+    driver = conn.connection.driver_connection
+    if driver is None:  # a closed connection: SQLAlchemy never begins one
+        raise RuntimeError("a read transaction began on a closed connection")
+    driver.execute("BEGIN")
+
+
 class Reader:
     """Read-only sessions for the pages.
 
@@ -243,7 +252,7 @@ class Reader:
         if db.dialect == "sqlite" and not db.is_memory:
             self._own = create_engine(db.engine.url, pool_size=8)
             event.listen(self._own, "connect", _sqlite_read_connect)
-            event.listen(self._own, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            event.listen(self._own, "begin", _sqlite_read_begin)
             self.engine = self._own
 
     def session(self) -> Session:
