@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 from multidict import MultiDict
+from sqlmodel import select
 
 from bot.web.open311_feed import RequestFeed
 from bot.web.open311_format import Open311Error, public_text, request_fields
-from bot.web.open311_query import RequestQuery, parse_query
+from bot.web.open311_query import RequestQuery, match_keys, parse_query
 from storage.db import Database
 from storage.models import Ticket
 from tests.support.db import SHANGHAI, T0, seed_community, ticket
@@ -59,6 +60,31 @@ def test_a_changed_request_replaces_its_cached_version(database: Database) -> No
     assert len(feed._cache) == 4  # one entry per request: a new version replaces the old
     (only,) = feed.find(RequestQuery(ids=(2,)))
     assert json.loads(only)["status"] == "closed"
+
+
+def test_keys_come_newest_first_whatever_the_filing_order(database: Database) -> None:
+    seed_community(database)
+    minutes = [(i * 37) % 50 // 2 for i in range(50)]  # shuffled, and every time twice
+    with database.session() as session:
+        for i, m in enumerate(minutes):
+            at = T0 + timedelta(minutes=m)
+            session.add(ticket(f"m{i}", at=at, text=f"路灯{i}坏了", state="reported"))
+        session.commit()
+    with database.session() as session:
+        keys = match_keys(session, RequestQuery(start=T0, end=T0 + timedelta(hours=1)))
+        expected = [
+            (t.id, t.state)
+            for t in sorted(
+                session.exec(select(Ticket)).all(),
+                key=lambda t: (t.created_at, t.id),
+                reverse=True,
+            )
+        ]
+        assert [(k[0], k[2]) for k in keys] == expected
+        versions = {k[0]: k[1] for k in keys}
+        (one,) = match_keys(session, RequestQuery(ids=(7,)))
+        assert one == (7, versions[7], "reported")
+        assert match_keys(session, RequestQuery(ids=(999,))) == []
 
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)
