@@ -45,9 +45,11 @@ def _snippet_of(text: str) -> str:
 
 
 def local_minute(moment: datetime, tz: tzinfo) -> str:
-    """``moment`` in ``tz`` as ``YYYY-MM-DD HH:MM`` (as ``strftime`` would, in a third of
-    the time)."""
-    return moment.astimezone(tz).isoformat(" ", "minutes")[:16]
+    """``moment`` in ``tz`` as ``YYYY-MM-DD HH:MM``, what ``strftime`` gives."""
+    d = moment.astimezone(tz)
+    # Sixty times a page: ``%`` formats the fields itself, where strftime and isoformat go
+    # through C's printf and an f-string calls each int's __format__ (a third slower).
+    return "%04d-%02d-%02d %02d:%02d" % (d.year, d.month, d.day, d.hour, d.minute)  # noqa: UP031
 
 
 def list_line(t: ListItem, now: datetime, names: dict[str, str] | None, policy: Policy) -> Markup:
