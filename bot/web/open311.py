@@ -32,7 +32,7 @@ from bot.web.open311_format import (
     services,
 )
 from bot.web.open311_query import RequestQuery, parse_query, request_ids
-from bot.web.open311_render import FORMATS, respond, respond_json_bytes
+from bot.web.open311_render import FORMATS, json_list, respond, respond_json_bytes
 from bot.web.open311_submit import submit
 from bot.web.server import WEB
 
@@ -80,7 +80,7 @@ async def _find(request: web.Request, query: RequestQuery) -> list[bytes]:
 
 def _feed_response(fmt: str, requests: list[bytes]) -> web.Response:
     if fmt == "json":  # the cached objects joined as they are: no decoding, no re-encoding
-        return respond_json_bytes(b"[" + b",".join(requests) + b"]")
+        return respond_json_bytes(json_list(requests))
     return respond(fmt, "service_requests", [json.loads(r) for r in requests])
 
 

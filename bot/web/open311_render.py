@@ -84,6 +84,20 @@ def respond(fmt: str, root: str, data: Any, status: int = 200) -> web.Response:
     )
 
 
+def json_list(items: list[bytes]) -> bytes:
+    """The JSON array of already encoded JSON values ``items``.
+
+    A 1,000-request answer is half a megabyte: the brackets go onto the first and last item
+    before the one join, so it is copied once (``b"[" + … + b"]"`` copied it twice more).
+    """
+    if not items:
+        return b"[]"
+    parts = items[:]  # the caller's list (the feed's answer) stays as it was
+    parts[0] = b"[" + parts[0]
+    parts[-1] += b"]"
+    return b",".join(parts)
+
+
 def respond_json_bytes(body: bytes, status: int = 200) -> web.Response:
     """A JSON response from an already encoded UTF-8 body."""
     return web.Response(

@@ -12,6 +12,7 @@ from sqlmodel import select
 from bot.web.open311_feed import RequestFeed
 from bot.web.open311_format import Open311Error, public_text, request_fields
 from bot.web.open311_query import RequestQuery, match_keys, parse_query
+from bot.web.open311_render import json_list
 from storage.db import Database
 from storage.models import Ticket
 from tests.support.db import SHANGHAI, T0, seed_community, ticket
@@ -85,6 +86,15 @@ def test_keys_come_newest_first_whatever_the_filing_order(database: Database) ->
         (one,) = match_keys(session, RequestQuery(ids=(7,)))
         assert one == (7, versions[7], "reported")
         assert match_keys(session, RequestQuery(ids=(999,))) == []
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5])
+def test_json_list_is_the_array_of_its_items(n: int) -> None:
+    values = [{"service_request_id": i, "description": f"路灯{i}"} for i in range(n)]
+    items = [json.dumps(v, ensure_ascii=False).encode() for v in values]
+    before = list(items)
+    assert json.loads(json_list(items)) == values
+    assert items == before  # the caller's list is left as it was
 
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)
