@@ -1,9 +1,9 @@
 """The lines of the ticket list (``/``): each ticket's ``<tr>``, made in Python.
 
 The list is the busiest page, and its thirty lines were most of its cost: in the template each
-line ran fifteen escaped outputs and as many generator steps. Here a line is one ``str.format``
-of values escaped once; the template writes the lines as they are (``list.html``). The markup
-is the same the template made (``tests/bot/web/test_list_rows.py`` compares the two).
+line ran fifteen escaped outputs and as many generator steps. Here a line is one f-string of
+values escaped once; the template writes the lines as they are (``list.html``). The markup is
+the same the template made (``tests/bot/web/test_list_rows.py`` compares the two).
 """
 
 from __future__ import annotations
