@@ -30,8 +30,8 @@ from bench.ticket_corpus import (
     _SEED,
     GENERATOR_VERSION,
     _check_part_tokens,
-    _rows,
-    _tokenized_parts,
+    corpus_rows,
+    tokenized_parts,
 )
 from handlers.understanding import Understanding
 from storage.db import Database
@@ -95,7 +95,7 @@ def _generate(path: Path, tokens: dict[str, str], n: int) -> None:
         ).fetchall()
         for name, _ in triggers:
             conn.execute(f'DROP TRIGGER "{name}"')
-        rows = _rows(tokens, n)
+        rows = corpus_rows(tokens, n)
         while batch := list(itertools.islice(rows, _BATCH)):
             conn.execute("BEGIN")
             conn.executemany(_INSERT, batch)
@@ -110,7 +110,7 @@ def _generate(path: Path, tokens: dict[str, str], n: int) -> None:
 
 def _cached_database(nlp: Understanding) -> tuple[Path, float, bool]:
     """The benchmark database file, its generation time in seconds, and whether it was reused."""
-    tokens = _tokenized_parts(nlp)
+    tokens = tokenized_parts(nlp)
     digest = hashlib.sha256(
         json.dumps([N_TICKETS, tokens], ensure_ascii=False, sort_keys=True).encode()
     ).hexdigest()[:12]

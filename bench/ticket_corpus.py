@@ -99,14 +99,14 @@ def _parts() -> tuple[list[str], list[str], list[str]]:
     return locations, [p[0] for p in _PROBLEMS], [d[0] for d in _DETAILS if d[0]]
 
 
-def _tokenized_parts(nlp: Understanding) -> dict[str, str]:
+def tokenized_parts(nlp: Understanding) -> dict[str, str]:
     """search_text of each template part; the parts are joined by '，', which jieba never
     crosses, so a text's tokens are exactly its parts' tokens (checked on a sample)."""
     locations, problems, details = _parts()
     return {part: " ".join(nlp.tokenize(part)) for part in (*locations, *problems, *details)}
 
 
-def _rows(tokens: dict[str, str], n: int) -> Iterator[tuple[object, ...]]:
+def corpus_rows(tokens: dict[str, str], n: int) -> Iterator[tuple[object, ...]]:
     """The ticket rows, oldest first: a seeded mix of places × problems × details."""
     rng = random.Random(_SEED)
     base = datetime(2023, 1, 1, 0, 0)

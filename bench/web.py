@@ -37,7 +37,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bench.search import _rows, _tokenized_parts  # the seeded generator of search texts
+from bench.ticket_corpus import corpus_rows, tokenized_parts  # seeded search texts
 from bot.config import Settings, load_settings
 from handlers.understanding import Understanding
 
@@ -70,10 +70,10 @@ def seed(path: Path, n: int = N_TICKETS) -> float:
 
     start = time.perf_counter()
     open_database(settings_for(path)).dispose()  # schema and the demo communities
-    tokens = _tokenized_parts(Understanding.load())
+    tokens = tokenized_parts(Understanding.load())
 
     def rows() -> Iterator[tuple[object, ...]]:
-        for i, row in enumerate(_rows(tokens, n)):
+        for i, row in enumerate(corpus_rows(tokens, n)):
             code = _CODES[str(row[0])]
             created = datetime.fromisoformat(str(row[14]))
             due = f"{created + timedelta(days=3):%Y-%m-%d %H:%M:%S}.000000"
