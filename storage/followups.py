@@ -6,16 +6,19 @@ re-plan that ticket's follow-ups in the same transaction as the change.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import case, func, insert, literal
+from sqlalchemy import Select, bindparam, case, func, literal
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select, update
 
+from storage import core
 from storage.checks import saved_id
+from storage.core import insert_rows
 from storage.models import FollowUp, Ticket, UtcDateTime
 
 _FOLLOWUPS = FollowUp.metadata.tables["followups"]
@@ -102,22 +105,30 @@ def pending_for_tickets(session: Session, ticket_ids: Iterable[int]) -> list[Pen
     ids = [i for i in ticket_ids if i not in created]
     if not ids:
         return []
-    # done_at is filtered here, not in SQL: with it in the WHERE clause SQLite picks the
-    # pending index and scans every pending row instead of the few rows of these tickets.
-    # The columns come from the database after the autoflush: what finish() marked done, or
+    return [
+        PendingRow(row_id, kind, ticket_id, due_at)
+        for row_id, kind, ticket_id, due_at, done_at in core.connection(session)
+        .execute(_pending_statement(), {"ids": ids})
+        .all()
+        if done_at is None and row_id is not None
+    ]
+
+
+@functools.cache
+def _pending_statement() -> Select[int | None, str, int | None, datetime, datetime | None]:
+    """The follow-ups of some tickets (``ids``, a list), built once: a select of columns run
+    on the connection, since the ORM's execution of it cost more than SQLite's answer."""
+    # done_at is filtered by the caller, not in SQL: with it in the WHERE clause SQLite picks
+    # the pending index and scans every pending row instead of the few rows of these tickets.
+    # The columns come from the database after the flush: what finish() marked done, or
     # this session changed, reads as it is now.
-    stmt = select_columns(
+    return select_columns(
         col(FollowUp.id),
         col(FollowUp.kind),
         col(FollowUp.ticket_id),
         col(FollowUp.due_at),
         col(FollowUp.done_at),
-    ).where(col(FollowUp.ticket_id).in_(ids))
-    return [
-        PendingRow(row_id, kind, ticket_id, due_at)
-        for row_id, kind, ticket_id, due_at, done_at in session.execute(stmt)
-        if done_at is None and row_id is not None
-    ]
+    ).where(col(FollowUp.ticket_id).in_(bindparam("ids", expanding=True)))
 
 
 def pending_for_meetings(session: Session, meeting_ids: Iterable[int]) -> list[FollowUp]:
@@ -206,4 +217,4 @@ def add_many(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
     """Insert many follow-ups in one executemany; their ids are not read back."""
     # Adding rows one by one would cost an INSERT each, since SQLite cannot batch
     # INSERT … RETURNING.
-    session.execute(insert(FollowUp), rows)
+    insert_rows(session, FollowUp, rows)

@@ -16,10 +16,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from storage.core import insert_rows
 from storage.models import OutboxMessage
 
 MENTION_SEPARATOR = ","
@@ -93,8 +94,7 @@ def enqueue_many(session: Session, messages: Sequence[Queued], now: datetime) ->
         }
         for m in messages
     ]
-    if rows:
-        session.execute(insert(OutboxMessage), rows)
+    insert_rows(session, OutboxMessage, rows)
 
 
 def _mentions(room_id: str | None, to_id: str | None, mention_ids: Sequence[str]) -> str:

@@ -11,11 +11,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import psycopg.errors
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from storage.checks import saved_id
+from storage.core import connection, insert_rows, insert_statement, savepoint
 from storage.followups import note_created, note_touched
 from storage.models import (
     REPORT_SOURCE_MSG_UNIQUE,
@@ -63,41 +64,64 @@ def is_duplicate_source_error(exc: IntegrityError) -> bool:
 def create_ticket(
     session: Session, ticket: Ticket, *, actor_id: str, actor_name: str, note: str = ""
 ) -> Ticket:
-    """Add ``ticket`` and its first event ("reported"); flushes for the id, never commits.
+    """Add ``ticket`` and its first event ("reported"); ``ticket`` gets its id and joins the
+    session as a stored row (later changes to it are flushed as usual); never commits.
 
-    Both rows are written inside a savepoint: if either insert fails, neither is left in the
-    session and the caller's transaction stays usable. A repeated ``source_msg_id`` raises
-    :class:`DuplicateSource`; any other integrity error propagates unchanged.
+    Both rows are written inside a savepoint: if either insert fails, neither is left and
+    the caller's transaction stays usable (PostgreSQL would otherwise refuse every later
+    statement of it). A repeated ``source_msg_id`` raises :class:`DuplicateSource`; any other
+    integrity error propagates unchanged.
     """
-    source_msg_id = ticket.source_msg_id  # read now: a rolled-back object may be expunged
+    # Core inserts on the session's connection, the object attached afterwards: the ORM's
+    # flush of a new object (and its savepoint bookkeeping) cost more than the inserts.
+    if ticket in session:  # added already: written here, not by the flush below
+        session.expunge(ticket)
+    values = _ticket_values(ticket)
+    conn = connection(session)
     try:
-        with session.begin_nested():
-            session.add(ticket)
-            session.flush()
-            ticket_id = saved_id(ticket)
-            # A Core insert: nothing reads the event object back, and building one through
-            # the ORM (and flushing it) cost more than the insert itself.
-            session.execute(
-                insert(TicketEvent),
-                [
-                    {
-                        "ticket_id": ticket_id,
-                        "at": ticket.created_at,
-                        "actor_id": actor_id,
-                        "actor_name": actor_name,
-                        "kind": "reported",
-                        "from_state": None,
-                        "to_state": ticket.state,
-                        "note": note,
-                    }
-                ],
+        with savepoint(conn):
+            key = conn.execute(insert_statement(Ticket), values).inserted_primary_key
+            if key is None:  # never, for a table with an integer key
+                raise RuntimeError(f"no ticket number for message {ticket.source_msg_id}")
+            ticket_id = int(key[0])
+            conn.execute(
+                insert_statement(TicketEvent),
+                {
+                    "ticket_id": ticket_id,
+                    "at": ticket.created_at,
+                    "actor_id": actor_id,
+                    "actor_name": actor_name,
+                    "kind": "reported",
+                    "from_state": None,
+                    "to_state": ticket.state,
+                    "note": note,
+                },
             )
-        note_created(session, ticket)
     except IntegrityError as exc:
         if is_duplicate_source_error(exc):
-            raise DuplicateSource(source_msg_id, exc) from exc
+            raise DuplicateSource(ticket.source_msg_id, exc) from exc
         raise
+    ticket.id = ticket_id
+    # Every column was just written from the object: it is clean, and the session takes it
+    # in without a query (an attribute changed later is an UPDATE at the next flush).
+    make_transient_to_detached(ticket)
+    session.add(ticket)
+    note_created(session, ticket)
     return ticket
+
+
+def _ticket_values(ticket: Ticket) -> dict[str, object]:
+    """The column values of a new ticket, as the ORM would insert them: no id (the database
+    numbers it), and a column with a default left to that default when the object has None."""
+    values: dict[str, object] = {}
+    for column in Ticket.__table__.columns:  # type: ignore[attr-defined]  # table=True
+        value = getattr(ticket, column.key)
+        if value is None and (
+            column.primary_key or column.default is not None or column.server_default is not None
+        ):
+            continue
+        values[column.key] = value
+    return values
 
 
 def get_ticket(session: Session, ticket_id: int) -> Ticket | None:
@@ -156,4 +180,4 @@ def add_event(
 
 def add_events(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
     """Insert many ticket events in one executemany (column name → value per row)."""
-    session.execute(insert(TicketEvent), rows)
+    insert_rows(session, TicketEvent, rows)
