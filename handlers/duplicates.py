@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -77,16 +78,23 @@ class Place:
     @classmethod
     def of(cls, location: str | None, lat: float | None = None, lon: float | None = None) -> Place:
         """The place of a location label (and coordinates, when a request gave them)."""
-        text = (location or "").strip()
-        building = _building(text)
-        unit = m[1] if (m := _UNIT.search(text)) else None
-        spot = text and not building and not _COORDINATES.match(text)
-        label = text if spot and text not in IN_EVERY_BUILDING else ""
-        return cls(building, unit, label, lat, lon)
+        # Every report parses the locations of dozens of candidates, mostly the same few.
+        return _place_of(location, lat, lon)
 
     def known(self) -> bool:
         """True when anything about the place is known."""
         return bool(self.building or self.label or (self.lat is not None and self.lon is not None))
+
+
+@functools.lru_cache(maxsize=4096)
+def _place_of(location: str | None, lat: float | None, lon: float | None) -> Place:
+    """:meth:`Place.of`, remembered: a Place is immutable, a function of its arguments."""
+    text = (location or "").strip()
+    building = _building(text)
+    unit = m[1] if (m := _UNIT.search(text)) else None
+    spot = text and not building and not _COORDINATES.match(text)
+    label = text if spot and text not in IN_EVERY_BUILDING else ""
+    return Place(building, unit, label, lat, lon)
 
 
 def same_place(a: Place, b: Place) -> bool:
@@ -153,14 +161,14 @@ def find_duplicate(
         since=since,
         source_msg_id=source_msg_id,
         limit=CANDIDATES,
+        recent_since=ctx.now - URGENT_WINDOW,
     )
-    for ticket_id, location, search_text, klass, created_at, lat, lon in rows:
+    for ticket_id, location, search_text, klass, recent, lat, lon in rows:
         there = Place.of(location, lat, lon)
         if not same_place(here, there):
             continue
         # The same place (building, spot or a few metres) is strong evidence.
         score = similarity(tokens, set(words_of(search_text))) + SAME_BUILDING_BONUS
-        recent = ctx.now - created_at <= URGENT_WINDOW
         if found.klass == "urgent" and klass == "urgent" and recent:
             score += URGENT_BONUS
         if score >= policy.duplicate_similarity and (best is None or score > best[0]):

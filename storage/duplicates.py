@@ -22,7 +22,7 @@ class Candidate(NamedTuple):
     location: str
     search_text: str
     klass: str
-    created_at: datetime
+    recent: bool  # created at or after the ``recent_since`` asked for
     lat: float | None
     lon: float | None
 
@@ -30,7 +30,7 @@ class Candidate(NamedTuple):
 @functools.lru_cache(maxsize=8)
 def _candidates_statement(
     open_states: tuple[str, ...], limit: int
-) -> Select[int | None, str, str, str, datetime, float | None, float | None]:
+) -> Select[int | None, str, str, str, bool, float | None, float | None]:
     """The candidates query, built once: every report runs it, and building a select (and its
     cache key) cost more than SQLite's answer. The per-report values are bind parameters."""
     return (
@@ -40,7 +40,9 @@ def _candidates_statement(
             col(Ticket.location),
             col(Ticket.search_text),
             col(Ticket.klass),
-            col(Ticket.created_at),
+            # A flag, not the time: parsing dozens of timestamps per report cost more than
+            # the query, and the score only asks whether the ticket is recent.
+            (col(Ticket.created_at) >= bindparam("recent_since")).label("recent"),
             col(Ticket.lat),
             col(Ticket.lon),
         )
@@ -65,6 +67,7 @@ def candidates(
     since: datetime,
     source_msg_id: str,
     limit: int,
+    recent_since: datetime,
 ) -> list[Candidate]:
     """The newest open tickets of a community and category created since ``since``, but the
     one ``source_msg_id`` made; only the columns the score needs (loading whole tickets for
@@ -74,13 +77,14 @@ def candidates(
         "category": category,
         "since": since,
         "source": source_msg_id,
+        "recent_since": recent_since,
     }
     stmt = _candidates_statement(tuple(open_states), limit)
     # On the connection: columns, no objects, so the ORM's execution adds nothing but time.
     rows = core.connection(session).execute(stmt, params)
     return [
-        Candidate(ticket_id, location, search_text, klass, created_at, lat, lon)
-        for ticket_id, location, search_text, klass, created_at, lat, lon in rows
+        Candidate(ticket_id, location, search_text, klass, bool(recent), lat, lon)
+        for ticket_id, location, search_text, klass, recent, lat, lon in rows
         if ticket_id is not None
     ]
 
