@@ -13,7 +13,7 @@ from handlers.understanding.types import Classification
 from handlers.vocabulary import OPEN_STATES
 from storage import duplicates as stored
 from storage.checks import saved_id
-from storage.models import Ticket, TicketReport
+from storage.models import Ticket
 from storage.search import words_of
 
 _BUILDING = re.compile(r"(\d+)(?:栋|幢|号楼|座)")
@@ -173,7 +173,7 @@ def find_duplicate(
             score += URGENT_BONUS
         if score >= policy.duplicate_similarity and (best is None or score > best[0]):
             best = (score, ticket_id)
-    return ctx.session.get(Ticket, best[1], with_for_update=True) if best else None
+    return stored.locked_ticket(ctx.session, best[1]) if best else None
 
 
 def has_reported(ctx: Context, ticket: Ticket, reporter_id: str) -> bool:
@@ -192,16 +192,15 @@ def add_plus_one(ctx: Context, ticket: Ticket, text: str, source_msg_id: str) ->
     ev = ctx.event
     ticket_id = saved_id(ticket)
     new = not has_reported(ctx, ticket, ev.sender_id)
-    ctx.session.add(
-        TicketReport(
-            ticket_id=ticket_id,
-            reporter_id=ev.sender_id,
-            reporter_name=ev.sender_name,
-            room_id=ev.room_id,
-            text=text,
-            at=ctx.now,
-            source_msg_id=source_msg_id,
-        )
+    stored.add_report(
+        ctx.session,
+        ticket_id=ticket_id,
+        reporter_id=ev.sender_id,
+        reporter_name=ev.sender_name,
+        room_id=ev.room_id,
+        text=text,
+        at=ctx.now,
+        source_msg_id=source_msg_id,
     )
     if new:
         ticket.plus_ones += 1

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import Select, bindparam
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage import core
 from storage.models import Ticket, TicketReport
@@ -81,12 +82,51 @@ def candidates(
     }
     stmt = _candidates_statement(tuple(open_states), limit)
     # On the connection: columns, no objects, so the ORM's execution adds nothing but time.
-    rows = core.connection(session).execute(stmt, params)
+    rows = core.connection(session).execute(stmt, params).all()  # one fetch, not one a row
     return [
         Candidate(ticket_id, location, search_text, klass, bool(recent), lat, lon)
         for ticket_id, location, search_text, klass, recent, lat, lon in rows
         if ticket_id is not None
     ]
+
+
+@functools.cache
+def _locked_ticket_statement() -> SelectOfScalar[Ticket]:
+    """The ticket ``:id``, locked for update (PostgreSQL), built once per process."""
+    return select(Ticket).where(col(Ticket.id) == bindparam("id")).with_for_update()
+
+
+def locked_ticket(session: Session, ticket_id: int) -> Ticket | None:
+    """The ticket with this id, locked until the transaction ends (``session.get`` with
+    ``with_for_update``, without building the query anew each time)."""
+    return session.exec(_locked_ticket_statement(), params={"id": ticket_id}).one_or_none()
+
+
+def add_report(
+    session: Session,
+    *,
+    ticket_id: int,
+    reporter_id: str,
+    reporter_name: str,
+    room_id: str | None,
+    text: str,
+    at: datetime,
+    source_msg_id: str,
+) -> None:
+    """Record one more report of a ticket (a +1); written at once, no object is kept.
+
+    A repeated ``source_msg_id`` is refused here, by the unique constraint.
+    """
+    row = {
+        "ticket_id": ticket_id,
+        "reporter_id": reporter_id,
+        "reporter_name": reporter_name,
+        "room_id": room_id,
+        "text": text,
+        "at": at,
+        "source_msg_id": source_msg_id,
+    }
+    core.insert_rows(session, TicketReport, [row])
 
 
 def has_report_from(session: Session, ticket_id: int | None, reporter_id: str) -> bool:

@@ -7,10 +7,13 @@ restart does not give back what was redeemed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.checks import saved_id
 from storage.volunteers.models import (
@@ -117,11 +120,13 @@ def sync_catalogue(session: Session, items: Sequence[CatalogueItem]) -> None:
 
 def teams_of(session: Session, community: str) -> list[Team]:
     """The community's teams, in a stable order."""
-    return list(
-        session.exec(
-            select(Team).where(Team.community_code == community).order_by(col(Team.id))
-        ).all()
-    )
+    return list(session.exec(_teams_statement(), params={"community": community}).all())
+
+
+@functools.cache
+def _teams_statement() -> SelectOfScalar[Team]:
+    """The teams of ``:community``, built once: every new ticket asks (a 服务单 offer)."""
+    return select(Team).where(Team.community_code == bindparam("community")).order_by(col(Team.id))
 
 
 def team_of_field(session: Session, community: str, field: str) -> Team | None:
