@@ -172,11 +172,18 @@ def leave_team(session: Session, team_id: int, contact_id: str) -> bool:
 
 def duty_for(session: Session, community: str, building: str) -> BuildingDuty | None:
     """Who is responsible for this building, if anyone."""
-    return session.exec(
-        select(BuildingDuty).where(
-            BuildingDuty.community_code == community, BuildingDuty.building == building
-        )
-    ).first()
+    params = {"community": community, "building": building}
+    return session.exec(_duty_statement(), params=params).first()
+
+
+@functools.cache
+def _duty_statement() -> SelectOfScalar[BuildingDuty]:
+    """The duty of ``:building`` in ``:community``, built once: every new ticket that names a
+    building asks (包保楼栋)."""
+    return select(BuildingDuty).where(
+        BuildingDuty.community_code == bindparam("community"),
+        BuildingDuty.building == bindparam("building"),
+    )
 
 
 def order_for_update(session: Session, ticket_id: int | None) -> ServiceOrder | None:
