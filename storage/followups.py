@@ -105,11 +105,10 @@ def pending_for_tickets(session: Session, ticket_ids: Iterable[int]) -> list[Pen
     ids = [i for i in ticket_ids if i not in created]
     if not ids:
         return []
+    rows = core.connection(session).execute(_pending_statement(), {"ids": ids}).all()
     return [
         PendingRow(row_id, kind, ticket_id, due_at)
-        for row_id, kind, ticket_id, due_at, done_at in core.connection(session)
-        .execute(_pending_statement(), {"ids": ids})
-        .all()
+        for row_id, kind, ticket_id, due_at, done_at in rows
         if done_at is None and row_id is not None
     ]
 
