@@ -27,6 +27,7 @@ caused it); :class:`OutboxSender` delivers them through the channel:
 - **Exactly once**: see :mod:`bot.delivery.sender` for the one window where it is not.
 """
 
-from bot.delivery.sender import OutboxSender, backoff
+from bot.delivery.rows import backoff
+from bot.delivery.sender import OutboxSender
 
 __all__ = ["OutboxSender", "backoff"]

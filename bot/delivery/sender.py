@@ -33,23 +33,14 @@ from bot.config_rules import DeliverySettings
 from bot.delivery.deadletter import DeadLetter, DeadLetterListener, Strikes
 from bot.delivery.plan import Outgoing, plan
 from bot.delivery.ratelimit import RateLimits
+from bot.delivery.rows import COMPLETE, OutboxRows
 from bot.delivery.split import next_part
 from handlers.policy import FollowUpRules
 from storage import outbox
 from storage.db import Database
-from storage.models import OutboxMessage
 from storage.sendlog import SendJournal
 
 log = logging.getLogger(__name__)
-
-FIRST_RETRY = timedelta(seconds=2)
-COMPLETE = -1  # a journal part that finished its message
-
-
-def backoff(attempts: int, cap: timedelta) -> timedelta:
-    """How long to wait after the attempt numbered ``attempts`` (from 0) failed."""
-    # The exponent is bounded so that a row failing for days cannot overflow the delay.
-    return min(FIRST_RETRY * 2 ** min(attempts, 30), cap)
 
 
 class DeliveryObserver(Protocol):
@@ -72,7 +63,7 @@ class Sent(Enum):
     FAILED = "failed"
 
 
-class OutboxSender:
+class OutboxSender(OutboxRows):
     """Delivers due outbox rows through the channel; a failed row is retried later.
 
     Without ``delivery`` settings the sender does not rate-limit (the test bot); the app always
@@ -262,95 +253,6 @@ class OutboxSender:
             rows = list(self._unmarked)
             await asyncio.to_thread(self._mark_delivered, rows)
             del self._unmarked[: len(rows)]  # marking twice is harmless; losing one is not
-
-    def _mark_dead(self, row_ids: list[int], error: str) -> None:
-        with self._db.session() as session:
-            outbox.mark_dead(session, row_ids, error, self._clock())
-            session.commit()
-
-    def _due(self, now: datetime, skip: set[str]) -> list[OutboxMessage]:
-        rooms = {k.removeprefix("room:") for k in skip if k.startswith("room:")}
-        contacts = {k.removeprefix("to:") for k in skip if k.startswith("to:")}
-        with self._db.session() as session:
-            if self._claimant is None:
-                return outbox.due(
-                    session, now, limit=self._batch, skip_rooms=rooms, skip_contacts=contacts
-                )
-            rows = outbox.claim(
-                session,
-                now,
-                self._claimant(),
-                limit=self._batch,
-                skip_rooms=rooms,
-                skip_contacts=contacts,
-            )
-            session.commit()
-            return rows
-
-    async def recover(self) -> int:
-        """Settle what the journal knows from before a crash; returns the unknown parts.
-
-        Parts the channel accepted are marked in the outbox (never sent again); parts handed
-        over without an answer are left pending, so they are sent again, and counted.
-        """
-        if self.journal is None:
-            return 0
-        return await asyncio.to_thread(self._recover)
-
-    def _recover(self) -> int:
-        journal = self.journal
-        if journal is None:
-            return 0
-        lines = journal.pending()
-        unknown = 0
-        with self._db.session() as session:
-            for row_id, start, end, state in lines:
-                row = session.get(OutboxMessage, row_id)
-                if row is None or row.delivered_at is not None or start < row.sent_chars:
-                    continue  # already recorded in the outbox
-                if state != "done":
-                    unknown += 1
-                elif end == COMPLETE:
-                    outbox.mark_all_delivered(session, [row_id], self._clock())
-                elif row.sent_chars < end <= len(row.text):
-                    outbox.mark_progress(session, row_id, end)
-            session.commit()
-        journal.forget([line[0] for line in lines])
-        if unknown:
-            log.warning(
-                "outbox: send unknown: %d part(s) were handed to the chat network when the last"
-                " process stopped, with no answer; they are sent again",
-                unknown,
-            )
-        return unknown
-
-    def _defer(self, row_ids: list[int], until: datetime) -> None:
-        with self._db.session() as session:
-            outbox.defer(session, row_ids, until)
-            session.commit()
-
-    def _mark_delivered(self, row_ids: list[int]) -> None:
-        with self._db.session() as session:
-            outbox.mark_all_delivered(session, row_ids, self._clock())
-            session.commit()
-        if self.journal is not None:
-            self.journal.forget(row_ids)  # the outbox knows now
-
-    def _mark_progress(self, row_id: int, sent_chars: int) -> None:
-        with self._db.session() as session:
-            outbox.mark_progress(session, row_id, sent_chars)
-            session.commit()
-
-    def _mark_failed(self, row_ids: list[int], error: str) -> datetime:
-        """Count the failure on every row of the message; returns when it is retried."""
-        with self._db.session() as session:
-            rows = [session.get(OutboxMessage, i) for i in row_ids]
-            attempts = max((r.attempts for r in rows if r is not None), default=0)
-            retry_at = self._clock() + backoff(attempts, self.retry_cap)
-            for row_id in row_ids:
-                outbox.mark_failed(session, row_id, error, retry_at)
-            session.commit()
-            return retry_at
 
     async def run(self, interval: float = 2.0) -> None:
         """Flush every ``interval`` seconds, so retries and held rows go out, until
