@@ -25,7 +25,7 @@ _FIGURES = (
 
 def corrections(settings: Settings, community: str | None = None) -> list[Labelled]:
     """The 改为 corrections stored in the deployment's database, as labelled rows."""
-    from bot.app import open_database
+    from bot.assembly import open_database
     from storage.corrections import labelled_examples
 
     db = open_database(settings)

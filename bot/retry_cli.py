@@ -19,7 +19,8 @@ from bot.cli_settings import settings_or_report
 def run_retry_failed(config: Path, limit: int, out: TextIO | None = None) -> int:
     """Retry up to ``limit`` kept messages; 0 when none is left failing, else 1."""
     out = out or sys.stdout
-    from bot.app import build_dispatcher, load_understanding, open_database, system_clock
+    from bot.assembly import build_dispatcher, open_database, system_clock
+    from bot.understanding import load_understanding
 
     settings = settings_or_report(config)
     if settings is None:

@@ -141,7 +141,8 @@ def _run_simulator(config: Path, settings: Settings) -> int:
 
 def _run_wechat(config: Path, settings: Settings) -> int:
     """Run on WeChat through the configured puppet-service gateway until Ctrl-C."""
-    from bot.app import App, system_clock
+    from bot.app import App
+    from bot.assembly import system_clock
     from bot.channels.wechaty import WechatyChannel
 
     clock = system_clock(settings)

@@ -9,7 +9,8 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from bot.app import HOLD_BACK_MAX, App
+from bot.app import App
+from bot.app_backlog import HOLD_BACK_MAX
 from bot.channels.base import Backlogged
 from bot.channels.console import ConsoleChannel
 from bot.config import load_settings

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import open_database
+from bot.assembly import open_database
 from bot.cli import main
 from bot.config import load_settings
 from handlers.understanding.model import LinearModel

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select, update
 
-from bot.app import build_dispatcher, open_database
+from bot.assembly import build_dispatcher, open_database
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings, load_settings
 from bot.delivery.split import next_part, split_text, units

@@ -16,7 +16,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.app import App, LeadershipLost, system_clock
+from bot.app import App, LeadershipLost
+from bot.assembly import system_clock
 from bot.channels.base import InboundCallback
 from bot.config import load_settings
 from bot.logs import setup_logging

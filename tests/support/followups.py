@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import build_engine, build_scheduler, build_services
+from bot.assembly import build_engine, build_scheduler, build_services
 from bot.config import Settings, load_settings
 from bot.scheduler import Scheduler
 from handlers.context import Classifier

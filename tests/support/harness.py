@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app import build_dispatcher, open_database
+from bot.assembly import build_dispatcher, open_database
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings, load_settings
 from bot.delivery import OutboxSender

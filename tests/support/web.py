@@ -33,7 +33,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.app import App, build_services
+from bot.app import App
+from bot.assembly import build_services
 from bot.channels.simulator import SimulatorChannel
 from bot.clock import TravelClock
 from bot.config import load_settings

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.app import build_engine, build_services
+from bot.assembly import build_engine, build_services
 from bot.web.ticket_timeline import FOLLOWUP_LABELS
 from storage.models import FollowUp, TicketEvidence
 from tests.support.harness import shared_nlp
