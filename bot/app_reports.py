@@ -20,7 +20,7 @@ from storage import directory
 from storage.db import Database
 from storage.directory_state import read_state
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.app")  # the logger its code had before the split
 HEALTH_EVERY_SECONDS = 30.0  # how often the app looks at its own health to alert people
 
 

@@ -40,7 +40,7 @@ from storage.leader import startup_lock
 if TYPE_CHECKING:
     from bot.app import App
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.app")  # the logger its code had before the split
 
 
 def system_clock(settings: Settings) -> Callable[[], datetime]:

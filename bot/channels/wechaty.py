@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING, TextIO
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.channels import wechaty_compat
-from bot.channels.base import ChannelStatus, InboundCallback, Notify
+from bot.channels.base import InboundCallback, Notify
 from bot.channels.wechaty_events import EventMapper
+from bot.channels.wechaty_hooks import ChannelHooks
 from bot.channels.wechaty_session import Session, sent_once, track_sends
 from bot.config import Settings
 from bot.watchdog import StallCheck, Wait, Watchdog, WatchdogTimes, wait_or_timeout
-from handlers.errors import CHANNEL, FailureSink, masked_id
+from handlers.errors import masked_id
 from handlers.events import Reply
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def service_puppet(settings: Settings) -> PuppetFactory:
     return make
 
 
-class WechatyChannel:
+class WechatyChannel(ChannelHooks):
     """WeChat groups and private chats through wechaty; reconnects by itself."""
 
     name = "wechat"
@@ -155,15 +156,6 @@ class WechatyChannel:
         self._stopping = False
         self._born = now()  # offline since start-up until the first log-in
 
-    @property
-    def errors(self) -> FailureSink | None:
-        """The error hook a message that could not be read or handled is kept by."""
-        return self.events.errors
-
-    @errors.setter
-    def errors(self, hook: FailureSink | None) -> None:
-        self.events.errors = hook
-
     async def start(self, on_inbound: InboundCallback) -> None:
         """Begin connecting (in the background) and feeding messages to ``on_inbound``."""
         self._on_inbound = on_inbound
@@ -207,14 +199,6 @@ class WechatyChannel:
         await contact.ready()
         await sent_once(contact.say(text))
 
-    def _lost(self, reason: str) -> None:
-        self.events.lost(reason)
-        for listener in self.lost_listeners:
-            try:
-                listener(reason)
-            except Exception:
-                log.exception("WeChat: a connection-lost listener failed")
-
     def _stall_check(self) -> StallCheck | None:
         """Half-dead stream detection from ``[wechat] stall_minutes`` (0: off)."""
         stall = self._stall_settings
@@ -234,34 +218,10 @@ class WechatyChannel:
         await room.ready()
         await sent_once(room.say(f"【自检】连接检查 {self._clock():%H:%M}，无需回复"))
 
-    def status(self) -> ChannelStatus:
-        """Logged in or not, since when, and how long since the gateway last said anything."""
-        events, now = self.events, self._now()
-        offline = None
-        if not events.online:
-            since = events.offline_since if events.offline_since is not None else self._born
-            offline = max(0.0, now - since)
-        return ChannelStatus(
-            kind=self.name,
-            logged_in=events.online,
-            needs_scan=events.needs_scan,
-            offline_seconds=offline,
-            last_event_age_s=max(0.0, now - self.watchdog.last_sign),
-        )
-
     def _online_bot(self) -> Wechaty:
         if self.session is None or not self.events.online:
             raise ConnectionError("WeChat is not connected")
         return self.session.bot
-
-    @property
-    def secretaries(self) -> Callable[[], Sequence[str]] | None:
-        """Where the secretaries come from (the app sets the database's; see SelfReporting)."""
-        return self.events.secretaries_source
-
-    @secretaries.setter
-    def secretaries(self, source: Callable[[], Sequence[str]] | None) -> None:
-        self.events.secretaries_source = source
 
     async def _known(self, bot: Wechaty, ids: Sequence[str]) -> list[str]:
         """The mention ids WeChat knows; an unknown one would fail the whole message forever."""
@@ -327,39 +287,6 @@ class WechatyChannel:
         if session is self.session and not self._stopping:
             log.info("WeChat: stream ended after %.1fs", self._now() - started)
             self.watchdog.fail(reason)
-
-    async def _consume(self) -> None:
-        """Hand received messages to the bot one by one, in the order they arrived."""
-        queue = self.events.queue
-        while True:
-            pending = await queue.get()
-            inbound = None
-            try:
-                inbound = await pending
-                if inbound is not None and self._on_inbound is not None:
-                    await self._on_inbound(inbound)
-                    self.stats["handled"] += 1
-            except Exception as exc:  # the error hook: logged with context and kept
-                if inbound is None or self.events.errors is None:
-                    log.exception("WeChat: could not handle a received message")
-                else:
-                    await asyncio.to_thread(self.events.errors, inbound, exc, stage=CHANNEL)
-            finally:
-                if queue.empty() and self.on_idle is not None:
-                    await self._idle()  # before task_done: stop() waits for it, never cuts it
-                queue.task_done()
-
-    def backlog(self) -> int:
-        """How many received events wait to be handed to the bot (see base.Backlogged)."""
-        return self.events.queue.qsize()
-
-    async def _idle(self) -> None:
-        if self.on_idle is None:
-            return
-        try:
-            await self.on_idle()
-        except Exception:  # what was held back stays in the outbox for the sender loop
-            log.exception("WeChat: sending the replies held back during a backlog failed")
 
 
 __all__ = ["Session", "WechatyChannel", "reset_pools", "service_puppet"]

@@ -16,7 +16,7 @@ from storage.db import Database
 from storage.models import OutboxMessage
 from storage.sendlog import SendJournal
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.delivery.sender")  # the logger its code had before the split
 
 FIRST_RETRY = timedelta(seconds=2)
 COMPLETE = -1  # a journal part that finished its message
