@@ -5,11 +5,15 @@ told); :class:`TicketView` is what those readers accept, so a :class:`Ticket` ob
 them too. Rows are built without the ORM: a sweep over 5,000 due follow-ups spent more on
 building ticket objects than on reading them. What a handler changes, it writes with one
 executemany (:func:`set_alerts`, :func:`set_due_at`), keeping any object the session holds in step.
+
+Within :func:`shared_rows` (one sweep batch) a ticket is read once: the handlers and the
+re-planning after them get the same row, kept in step with those writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
@@ -95,6 +99,25 @@ _TICKETS = Ticket.metadata.tables["tickets"]
 _COLUMNS = tuple(_TICKETS.c[name] for name in TicketRow._fields)
 
 
+_SHARED = "liufang.shared_ticket_rows"
+
+
+@contextmanager
+def shared_rows(session: Session) -> Iterator[None]:
+    """Within it, :func:`ticket_rows` reads each ticket once and hands out the same row again.
+
+    A row is handed out again only while the session holds no object of its ticket: a ticket
+    changed through its object (which the session holds until the transaction's end, see
+    ``storage.followups.note_touched``) is read afresh, and :func:`set_alerts` and
+    :func:`set_due_at` keep the rows in step. Other writes to tickets must not happen inside.
+    """
+    session.info[_SHARED] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_SHARED, None)
+
+
 def ticket_rows(session: Session, ids: Collection[int]) -> dict[int, TicketRow]:
     """The tickets with these numbers (those that exist) as plain rows, in one query.
 
@@ -104,10 +127,35 @@ def ticket_rows(session: Session, ids: Collection[int]) -> dict[int, TicketRow]:
     """
     if not ids:
         return {}
+    shared: dict[int, TicketRow] | None = session.info.get(_SHARED)
+    found: dict[int, TicketRow] = {}
+    if shared:
+        held = _held_ids(session)
+        missing = []
+        for i in ids:
+            row = shared.get(i)
+            if row is None or i in held:
+                missing.append(i)
+            else:
+                found[i] = row
+        ids = missing
+        if not ids:
+            return found
     session.flush()
     stmt = select_columns(*_COLUMNS).where(_TICKETS.c.id.in_(list(ids)))
     # all(): one fetchall, where iterating the result fetches row by row.
-    return {row[0]: TicketRow._make(row) for row in session.execute(stmt).all()}
+    read = {row[0]: TicketRow._make(row) for row in session.execute(stmt).all()}
+    if shared is not None:
+        shared.update(read)
+    found.update(read)
+    return found
+
+
+def _held_ids(session: Session) -> set[int]:
+    # The identity keys (class, (id,), token), not the objects: reading an attribute of an
+    # expired object would load it.
+    keys = session.identity_map.keys()
+    return {key[1][0] for key in keys if key[0] is Ticket}
 
 
 def set_alerts(session: Session, alerts: Mapping[int, int]) -> None:
@@ -131,6 +179,12 @@ def _set_column(session: Session, name: str, values: Mapping[int, object]) -> No
         .values({name: bindparam("value")}),
         [{"ticket_id": i, "value": v} for i, v in values.items()],
     )
+    shared: dict[int, TicketRow] | None = session.info.get(_SHARED)
+    if shared:  # the rows handed out again read the value written
+        at = TicketRow._fields.index(name)
+        for i, v in values.items():
+            if (row := shared.get(i)) is not None:
+                shared[i] = TicketRow._make((*row[:at], v, *row[at + 1 :]))
     # An object of the same ticket the session holds must not read (or flush) the old value.
     for obj in session.identity_map.values():
         if isinstance(obj, Ticket) and obj.id is not None and obj.id in values:

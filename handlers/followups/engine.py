@@ -21,6 +21,7 @@ from handlers.events import Reply
 from storage import followups, outbox
 from storage.db import Database
 from storage.followups import DueRow
+from storage.ticket_rows import shared_rows
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,8 @@ class FollowUpEngine:
 
     def _sweep_batch(self) -> int:
         now = self._services.clock()
-        with self._db.session() as session:
+        # Each ticket is read once per batch, by whichever handler or the re-planning asks first.
+        with self._db.session() as session, shared_rows(session):
             rows = followups.due(session, now, self._batch)
             if not rows:
                 return 0

@@ -29,7 +29,7 @@ from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
 from handlers.followups.notify import Notices, People, brief
-from handlers.followups.planner import answered, plan, plan_key, respond_by
+from handlers.followups.planner import answered, plans, respond_by
 from handlers.policy import Policy, when
 from handlers.routing import party_label
 from handlers.vocabulary import OPEN_STATES
@@ -91,7 +91,7 @@ def late(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
         t = tickets.get(row.ticket_id or 0)
         if t is None or t.id in noted:
             continue
-        if plan_key(row.kind, row.due_at) in {p.key for p in plan(t, policy, tz)}:
+        if plans(t, row.kind, row.due_at, policy, tz):
             noted.add(t.id or 0)
             due.append(t)
     people = People(ctx.session, {t.community_code for t in due})

@@ -16,7 +16,7 @@ from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
 from handlers.followups.notify import Notices, People, brief, reporter_rooms
-from handlers.followups.planner import load_tickets, plan, plan_key, response_deadline
+from handlers.followups.planner import load_tickets, plans, response_deadline
 from handlers.policy import when
 from handlers.routing import party_label
 from storage.checks import saved_id, zone_of
@@ -39,8 +39,7 @@ def still_planned(
         ticket = tickets.get(row.ticket_id or 0)
         if ticket is None or ticket.id in seen:
             continue
-        keys = {p.key for p in plan(ticket, ctx.services.policy, tz)}
-        if plan_key(row.kind, row.due_at) in keys:
+        if plans(ticket, row.kind, row.due_at, ctx.services.policy, tz):
             seen.add(ticket.id or 0)
             yield row, ticket
 
@@ -55,8 +54,7 @@ def planned_by_ticket(
         ticket = tickets.get(row.ticket_id or 0)
         if ticket is None or ticket.id is None:
             continue
-        keys = {p.key for p in plan(ticket, ctx.services.policy, tz)}
-        if plan_key(row.kind, row.due_at) in keys:
+        if plans(ticket, row.kind, row.due_at, ctx.services.policy, tz):
             found.setdefault(ticket.id, (ticket, []))[1].append(row)
     return found
 
