@@ -46,6 +46,7 @@ class People:
         self._six: dict[str, str] = dict(rooms)
         self._responders: dict[tuple[str, str | None, str | None], list[Member]] = {}
         self._roles: dict[tuple[str, str, str | None], list[Member]] = {}
+        self._secretaries: dict[str, tuple[str, list[str]]] = {}
 
     def six_party(self, community_code: str) -> str | None:
         """The room of the community's six-party group, if bound."""
@@ -105,8 +106,12 @@ class People:
 
     def secretaries(self, community_code: str) -> tuple[str, list[str]]:
         """The secretaries (社区书记) by name (for the text) and contact id (to @ them)."""
-        found = self.with_role(community_code, "secretary")
-        return "、".join(m.name for m in found) or "社区书记", [m.contact_id for m in found]
+        known = self._secretaries.get(community_code)
+        if known is None:  # asked once per ticket of a batch: answered once per community
+            found = self.with_role(community_code, "secretary")
+            names = "、".join(m.name for m in found) or "社区书记"
+            known = self._secretaries[community_code] = (names, [m.contact_id for m in found])
+        return known[0], list(known[1])
 
 
 class Notices:
