@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import event
 
 from storage import ticket_rows
 from storage.db import Database
@@ -50,3 +54,50 @@ def test_bulk_writes_reach_the_database_and_the_objects_held(database: Database)
     with database.session() as s:
         again = ticket_rows.ticket_rows(s, [a, b])
     assert again == rows
+
+
+def test_shared_rows_read_each_ticket_once_and_follow_the_bulk_writes(
+    database: Database,
+) -> None:
+    seed_community(database)
+    a, b = _add(database, 2)
+    fresh = T0 + timedelta(days=4)
+    with database.session() as s, ticket_rows.shared_rows(s):
+        first = ticket_rows.ticket_rows(s, [a])
+        statements: list[str] = []
+        with _counting(database, statements):
+            again = ticket_rows.ticket_rows(s, [a])
+        assert again[a] is first[a] and statements == []  # handed out again, no query
+        both = ticket_rows.ticket_rows(s, [a, b])  # only the one not read yet is read
+        assert set(both) == {a, b}
+        ticket_rows.set_alerts(s, {a: 3})
+        ticket_rows.set_due_at(s, {b: fresh})
+        after = ticket_rows.ticket_rows(s, [a, b])
+        assert (after[a].alerts, after[b].due_at, after[b].alerts) == (3, fresh, 0)
+        assert after[a]._replace(alerts=0) == first[a]  # nothing else changed
+
+
+def test_shared_rows_read_a_ticket_changed_through_its_object_afresh(database: Database) -> None:
+    seed_community(database)
+    (a,) = _add(database, 1)
+    with database.session() as s, ticket_rows.shared_rows(s):
+        assert ticket_rows.ticket_rows(s, [a])[a].state == "reported"
+        held = s.get(Ticket, a)
+        assert held is not None
+        held.state = "accepted"  # the unit of work writes it: the shared row is stale
+        assert ticket_rows.ticket_rows(s, [a])[a].state == "accepted"
+    with database.session() as s:  # outside it, nothing is shared
+        first = ticket_rows.ticket_rows(s, [a])
+        assert ticket_rows.ticket_rows(s, [a])[a] is not first[a]
+
+
+@contextmanager
+def _counting(database: Database, statements: list[str]) -> Iterator[None]:
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        yield
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
