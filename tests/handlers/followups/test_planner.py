@@ -12,13 +12,19 @@ from sqlmodel import Session, col, select
 
 from handlers.context import Services
 from handlers.followups.engine import SweepContext
-from handlers.followups.planner import TICKET_FOLLOWUPS, reconcile
+from handlers.followups.planner import (
+    TICKET_FOLLOWUPS,
+    plan,
+    plans,
+    reconcile,
+    response_deadline,
+)
 from handlers.followups.registry import TICKET_KINDS, follow_up_kinds
 from handlers.followups.tickets import remind
 from storage import followups
 from storage.db import Database
 from storage.models import FollowUp, Ticket
-from tests.support.db import T0, seed_community, ticket
+from tests.support.db import SHANGHAI, T0, seed_community, ticket
 from tests.support.fakes import NothingUnderstood
 
 SERVICES = Services(clock=lambda: T0, nlp=NothingUnderstood())
@@ -122,6 +128,29 @@ def test_a_row_the_ticket_no_longer_needs_is_skipped(database: Database) -> None
         [due] = followups.due(s, T0 + timedelta(hours=1), 10)
         assert due.id == row.id
         assert remind(SweepContext(s, SERVICES, T0 + timedelta(hours=1)), [due]) == []
+
+
+def test_two_reminders_falling_together_are_one() -> None:
+    policy = SERVICES.policy
+    t = ticket("m1")
+    t.due_at = response_deadline(t, policy.deadlines, SHANGHAI)  # both deadlines at once
+    before = timedelta(hours=policy.followups.remind_before_hours)
+    kinds = [(p.kind, p.due_at) for p in plan(t, policy, SHANGHAI)]
+    assert kinds == [("remind", t.due_at - before), ("late", t.due_at), ("overdue", t.due_at)]
+    t.due_at += timedelta(days=1)
+    assert [p.kind for p in plan(t, policy, SHANGHAI)] == ["remind", "late", "remind", "overdue"]
+
+
+def test_plans_matches_a_periodic_kind_at_any_time() -> None:
+    policy = SERVICES.policy
+    t = ticket("m1", klass="urgent", due_at=T0 + timedelta(hours=24))
+    [alarm] = [p for p in plan(t, policy, SHANGHAI) if p.kind == "realert"]
+    assert plans(t, "realert", alarm.due_at + timedelta(hours=3), policy, SHANGHAI)
+    assert plans(t, "overdue", T0 + timedelta(hours=24), policy, SHANGHAI)
+    assert not plans(t, "overdue", T0 + timedelta(hours=25), policy, SHANGHAI)
+    assert not plans(t, "remind", T0 + timedelta(hours=20), policy, SHANGHAI)
+    t.acknowledged_at = T0  # 到场: the ladder stops
+    assert not plans(t, "realert", alarm.due_at, policy, SHANGHAI)
 
 
 def test_registry() -> None:
