@@ -27,7 +27,7 @@ from bench.messages import generate
 from bot.app import App, system_clock
 from bot.channels.wechaty import WechatyChannel, reset_pools
 from bot.config import Settings, load_settings
-from bot.config_rules import DeliverySettings
+from bot.config_sections import DeliverySettings
 from handlers.events import Inbound, Reply
 from handlers.understanding import Understanding
 from tests.support.puppet import InMemoryPuppet, Sent

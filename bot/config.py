@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from bot.config_communities import CommunitySettings, none_given
 from bot.config_ops import AlertSettings, HaSettings, LogSettings
-from bot.config_rules import WebSettings
 from bot.config_sections import (
     CoreSections,
     DeliverySettings,
@@ -20,6 +19,7 @@ from bot.config_sections import (
     read_core,
 )
 from bot.config_service import follow_up_rules
+from bot.config_web import WebSettings
 from handlers.ladder import AlarmLadder
 from handlers.policy import Deadlines, DigestRules, FollowUpRules, Policy
 from handlers.workdays import ExtraDays

@@ -29,7 +29,7 @@ from enum import Enum
 from typing import Protocol
 
 from bot.channels.base import Channel, channel_status, is_rate_limited, text_limit
-from bot.config_rules import DeliverySettings
+from bot.config_sections import DeliverySettings
 from bot.delivery.deadletter import DeadLetter, DeadLetterListener, Strikes
 from bot.delivery.plan import Outgoing, plan
 from bot.delivery.ratelimit import RateLimits

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
-from bot.config_rules import WebUser
+from bot.config_web import WebUser
 from bot.web.dashboard_render import CSRF, USER, render, setup_templates
 from bot.web.passwords import hash_password, verify_password
 from bot.web.server import WEB

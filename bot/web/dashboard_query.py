@@ -17,7 +17,7 @@ from aiohttp import web
 from sqlalchemy import ColumnElement, Connection, Engine, Select, create_engine, event
 from sqlmodel import Session, col, select
 
-from bot.config_rules import WebUser
+from bot.config_web import WebUser
 from handlers.followups import overdue
 from handlers.followups.overdue import overdue_where
 from handlers.policy import Policy

@@ -16,7 +16,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.config_rules import WebUser
+from bot.config_web import WebUser
 from bot.web.server import WEB
 from handlers.policy import when
 from handlers.privacy import mask

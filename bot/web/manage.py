@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from sqlmodel import Session
 
-from bot.config_rules import WebUser
+from bot.config_web import WebUser
 from bot.web.auth import can_see, current_user
 from bot.web.dashboard_query import READER
 from bot.web.server import WEB

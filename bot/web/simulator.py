@@ -21,7 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.channels.simulator import PRIVATE, SimMember, SimMessage, SimulatorChannel
-from bot.config_rules import WebUser
+from bot.config_web import WebUser
 from bot.web.auth import can_see
 from bot.web.dashboard_render import USER, add_nav_link, render
 from bot.web.server import WEB

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from sqlmodel import Session, select
 
-from bot.config_rules import WebUser
+from bot.config_web import WebUser
 from bot.web.auth import current_user
 from bot.web.server import WEB
 from handlers.commands.base import who_may

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.channels.console import ConsoleChannel
 from bot.config import load_settings
-from bot.config_rules import DeliverySettings
+from bot.config_sections import DeliverySettings
 from bot.delivery import OutboxSender, backoff
 from handlers.policy import FollowUpRules
 from storage import outbox

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
-from bot.config_rules import DeliverySettings
+from bot.config_sections import DeliverySettings
 from bot.delivery.plan import plan
 from handlers.policy import FollowUpRules
 from storage.db import Database

@@ -38,7 +38,7 @@ from bot.assembly import build_services
 from bot.channels.simulator import SimulatorChannel
 from bot.clock import TravelClock
 from bot.config import load_settings
-from bot.config_rules import WebUser
+from bot.config_web import WebUser
 from bot.web.features import default_features
 from bot.web.passwords import hash_password
 from bot.web.server import Setup, WebContext, WebServer, build_web_app

@@ -21,7 +21,7 @@ import pytest
 from bot.app import App
 from bot.channels.wechaty import WechatyChannel, reset_pools
 from bot.config import load_settings
-from bot.config_rules import DeliverySettings
+from bot.config_sections import DeliverySettings
 from bot.watchdog import WatchdogTimes, wait_or_timeout
 from tests.support.db import POSTGRES_SKIP_REASON, postgres_db, postgres_url
 from tests.support.harness import EXAMPLE_CONFIG, FakeClock, shared_nlp
