@@ -219,17 +219,22 @@ def first_due(planned: Planned, now: datetime) -> datetime | None:
     return planned.resume(now)
 
 
-def load_tickets(session: Session, ticket_ids: Iterable[int]) -> dict[int, Ticket]:
-    """The tickets with these ids: those the session holds already, the rest in one query."""
-    tickets: dict[int, Ticket] = {}
+def _held(session: Session, ticket_ids: Iterable[int]) -> tuple[dict[int, Ticket], list[int]]:
+    # The transaction that touched a ticket usually holds it: no need to read it again.
+    held: dict[int, Ticket] = {}
     missing = []
     for ticket_id in ticket_ids:
-        # The transaction that touched a ticket usually holds it: no need to read it again.
-        held = session.identity_map.get(identity_key(Ticket, ticket_id))
-        if isinstance(held, Ticket):
-            tickets[ticket_id] = held
+        obj = session.identity_map.get(identity_key(Ticket, ticket_id))
+        if isinstance(obj, Ticket):
+            held[ticket_id] = obj
         else:
             missing.append(ticket_id)
+    return held, missing
+
+
+def load_tickets(session: Session, ticket_ids: Iterable[int]) -> dict[int, Ticket]:
+    """The tickets with these ids: those the session holds already, the rest in one query."""
+    tickets, missing = _held(session, ticket_ids)
     if missing:
         for t in ticket_queries.tickets_by_id(session, missing):
             if t.id is not None:
@@ -240,14 +245,8 @@ def load_tickets(session: Session, ticket_ids: Iterable[int]) -> dict[int, Ticke
 def _held_or_rows(session: Session, ticket_ids: Iterable[int]) -> dict[int, Ticket | TicketRow]:
     # The objects the transaction changed (it holds them), the others as plain rows: the
     # sweep re-plans thousands of tickets it changed with one UPDATE, not through objects.
-    tickets: dict[int, Ticket | TicketRow] = {}
-    missing = []
-    for ticket_id in ticket_ids:
-        held = session.identity_map.get(identity_key(Ticket, ticket_id))
-        if isinstance(held, Ticket):
-            tickets[ticket_id] = held
-        else:
-            missing.append(ticket_id)
+    held, missing = _held(session, ticket_ids)
+    tickets: dict[int, Ticket | TicketRow] = dict(held)
     tickets.update(ticket_rows(session, missing))
     return tickets
 
