@@ -8,7 +8,8 @@ import re
 import aiohttp
 import pytest
 
-from bot.web.auth import LoginLimiter, safe_next
+from bot.web.auth import safe_next
+from bot.web.sessions import LoginLimiter
 from tests.support.web import DEMO_PASSWORDS, DashboardSite
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
