@@ -4,9 +4,8 @@ without a backlog (the console) gets each message's replies before the next."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.app import App
@@ -15,6 +14,7 @@ from bot.channels.base import Backlogged
 from bot.channels.console import ConsoleChannel
 from bot.config import load_settings
 from handlers.events import Inbound
+from tests.support.fakes import RecordingChannel
 from tests.support.harness import EXAMPLE_CONFIG, FakeClock, shared_nlp
 
 REPORT = "[毛塘路1网格] {name}: {text}"
@@ -45,33 +45,7 @@ PROBLEMS = (
 )
 
 
-class Recording:
-    """A channel that records what it sends."""
-
-    name = "test"
-    rate_limited = False
-
-    def __init__(self) -> None:
-        self.said: list[str] = []
-        self.closed = asyncio.Event()
-
-    async def start(self, on_inbound: object) -> None:
-        return None
-
-    async def wait_closed(self) -> None:
-        await self.closed.wait()
-
-    async def stop(self) -> None:
-        self.closed.set()
-
-    async def say(self, room_id: str, text: str, mention_ids: Sequence[str] = ()) -> None:
-        self.said.append(text)
-
-    async def say_private(self, contact_id: str, text: str) -> None:
-        self.said.append(text)
-
-
-class Queueing(Recording):
+class Queueing(RecordingChannel):
     """A channel with received messages waiting (``waiting`` of them), like WeChat."""
 
     def __init__(self) -> None:
@@ -83,7 +57,7 @@ class Queueing(Recording):
         return self.waiting
 
 
-def _app(tmp_path: Path, channel: Recording) -> App:
+def _app(tmp_path: Path, channel: RecordingChannel) -> App:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     settings = load_settings(EXAMPLE_CONFIG, env={"LIUFANG_DATABASE_URL": url})
     return App(settings, channel, clock=FakeClock(), nlp=shared_nlp())
@@ -96,7 +70,7 @@ def _report(app: App, n: int) -> Inbound:
     return dataclasses.replace(event, msg_id=f"msg-{n}")  # the clock stands still
 
 
-def _receipts(channel: Recording) -> int:
+def _receipts(channel: RecordingChannel) -> int:
     return sum("已登记" in s for s in channel.said)
 
 
@@ -143,7 +117,7 @@ async def test_a_long_backlog_still_sends_every_so_many_messages(tmp_path: Path)
 
 
 async def test_the_console_gets_its_replies_before_the_next_line(tmp_path: Path) -> None:
-    channel = Recording()
+    channel = RecordingChannel()
     assert not isinstance(channel, Backlogged)
     app = _app(tmp_path, channel)
     await app.start()

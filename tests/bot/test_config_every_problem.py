@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, load_settings
-from tests.support.harness import EXAMPLE_CONFIG
+from tests.support.harness import EXAMPLE_CONFIG, config_problems
 
 # name: (text in the example, what replaces it, the field its problem names)
 MISTAKES = {
@@ -50,13 +49,10 @@ def _config(tmp_path: Path, names: list[str]) -> Path:
 
 def _problems(path: Path) -> list[str]:
     """The problems, without the file's name (and folder: the model's problem names it)."""
-    with pytest.raises(ConfigError) as info:
-        load_settings(path, env={})
+    problems = config_problems(path)
     prefix = f"{path}: "
-    assert all(line.startswith(prefix) for line in info.value.problems)
-    return [
-        line.removeprefix(prefix).replace(str(path.parent), "…") for line in info.value.problems
-    ]
+    assert all(line.startswith(prefix) for line in problems)
+    return [line.removeprefix(prefix).replace(str(path.parent), "…") for line in problems]
 
 
 @pytest.fixture(scope="module")

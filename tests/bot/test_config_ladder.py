@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import load_settings
 from handlers.ladder import AlarmLadder
-from tests.support.harness import EXAMPLE_CONFIG
+from tests.support.harness import EXAMPLE_CONFIG, config_problems
 
 LADDER = EXAMPLE_CONFIG.read_text(encoding="utf-8").split("[alarm_ladder]\n")[1].split("\n[")[0]
 
@@ -19,12 +19,6 @@ def _config(tmp_path: Path, ladder: str, followups: str = "") -> Path:
     path = tmp_path / "config.toml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def _problems(path: Path) -> list[str]:
-    with pytest.raises(ConfigError) as info:
-        load_settings(path, env={})
-    return info.value.problems
 
 
 def test_the_example_ladder_and_the_defaults() -> None:
@@ -48,7 +42,7 @@ def test_the_old_followups_name_is_the_first_rung(tmp_path: Path) -> None:
     path = _config(tmp_path, "", "urgent_realert_minutes = 10\n")
     assert load_settings(path, env={}).ladder.realert_minutes == 10
     both = _config(tmp_path, "realert_minutes = 12\n", "urgent_realert_minutes = 10\n")
-    [problem] = _problems(both)
+    [problem] = config_problems(both)
     assert ": followups.urgent_realert_minutes: 和 alarm_ladder.realert_minutes 重复" in problem
 
 
@@ -74,6 +68,6 @@ def test_the_old_followups_name_is_the_first_rung(tmp_path: Path) -> None:
 def test_each_mistake_names_the_field_and_the_fix(
     tmp_path: Path, ladder: str, field: str, says: str
 ) -> None:
-    problems = _problems(_config(tmp_path, ladder))
+    problems = config_problems(_config(tmp_path, ladder))
     matching = [p for p in problems if f": {field}: " in p]
     assert matching and says in matching[0], problems

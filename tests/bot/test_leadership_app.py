@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Sequence
 
 import pytest
 
@@ -15,33 +14,8 @@ from bot.config_ops import HaSettings
 from bot.leader import EXIT_DEPOSED
 from storage.db import Database
 from tests.support.db import POSTGRES_SKIP_REASON, postgres_db, postgres_url
+from tests.support.fakes import RecordingChannel
 from tests.support.harness import EXAMPLE_CONFIG, FakeClock, shared_nlp
-
-
-class Quiet:
-    """A channel that records what it is asked to send."""
-
-    name = "test"
-    rate_limited = False
-
-    def __init__(self) -> None:
-        self.said: list[str] = []
-        self.closed = asyncio.Event()
-
-    async def start(self, on_inbound: object) -> None:
-        return None
-
-    async def wait_closed(self) -> None:
-        await self.closed.wait()
-
-    async def stop(self) -> None:
-        self.closed.set()
-
-    async def say(self, room_id: str, text: str, mention_ids: Sequence[str] = ()) -> None:
-        self.said.append(text)
-
-    async def say_private(self, contact_id: str, text: str) -> None:
-        self.said.append(text)
 
 
 @pytest.fixture
@@ -53,14 +27,14 @@ def pg_url() -> str:
         yield db.url
 
 
-def _app(url: str, channel: Quiet) -> App:
+def _app(url: str, channel: RecordingChannel) -> App:
     settings = load_settings(EXAMPLE_CONFIG, env={"LIUFANG_DATABASE_URL": url})
     settings = dataclasses.replace(settings, ha=HaSettings(lease_seconds=3, check_seconds=1))
     return App(settings, channel, clock=FakeClock(), nlp=shared_nlp())
 
 
 async def test_a_leader_cut_off_from_its_database_stops_sending_and_leaves(pg_url: str) -> None:
-    channel = Quiet()
+    channel = RecordingChannel()
     app = _app(pg_url, channel)
     running = asyncio.create_task(app.run())
     await asyncio.wait_for(app.leadership.first_check.wait(), 10)
@@ -78,7 +52,7 @@ async def test_a_leader_cut_off_from_its_database_stops_sending_and_leaves(pg_ur
 
 
 async def test_a_standby_serves_but_never_sends(pg_url: str) -> None:
-    leader_channel, standby_channel = Quiet(), Quiet()
+    leader_channel, standby_channel = RecordingChannel(), RecordingChannel()
     leader = _app(pg_url, leader_channel)
     await leader.start()
     standby = _app(pg_url, standby_channel)

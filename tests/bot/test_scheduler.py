@@ -6,7 +6,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from bot.app import App
 from bot.config import load_settings
 from bot.scheduler import Scheduler
 from handlers.events import Inbound
+from tests.support.fakes import RecordingChannel
 from tests.support.harness import EXAMPLE_CONFIG, SHANGHAI, FakeClock, shared_nlp
 
 
@@ -102,39 +103,12 @@ async def test_interval_job_runs_until_shutdown() -> None:
     assert len(rec.calls) == stopped_at and not sched.running
 
 
-class QuietChannel:
-    """A channel with no input that records what was said, and when the app started it."""
-
-    name = "quiet"
-    rate_limited = False
-
-    def __init__(self) -> None:
-        self.said: list[str] = []
-        self.said_before_start: list[str] | None = None
-        self._closed = asyncio.Event()
-
-    async def start(self, on_inbound: object) -> None:
-        self.said_before_start = list(self.said)
-
-    async def wait_closed(self) -> None:
-        await self._closed.wait()
-
-    async def stop(self) -> None:
-        self._closed.set()
-
-    async def say(self, room_id: str, text: str, mention_ids: Sequence[str] = ()) -> None:
-        self.said.append(text)
-
-    async def say_private(self, contact_id: str, text: str) -> None:
-        self.said.append(text)
-
-
 async def test_app_catches_up_before_connecting_and_stops_the_scheduler(tmp_path: Path) -> None:
     settings = load_settings(
         EXAMPLE_CONFIG, env={"LIUFANG_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"}
     )
     clock = FakeClock(datetime(2026, 11, 26, 23, 0, tzinfo=SHANGHAI))  # quiet hours
-    channel = QuietChannel()
+    channel = RecordingChannel()
     app = App(settings, channel, clock=clock, nlp=shared_nlp())
     event = Inbound(
         msg_id="m1",

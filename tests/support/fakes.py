@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from handlers.understanding import Understanding
@@ -56,3 +57,36 @@ class Worried:
     def emergency(self, text: str) -> Emergency | None:
         """The real emergency advice."""
         return self._real.emergency(text)
+
+
+class RecordingChannel:
+    """A channel with no input that records the text of what the app sends, and what had
+    been sent when the app started it (catch-up before connecting)."""
+
+    name = "test"
+    rate_limited = False
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+        self.said_before_start: list[str] | None = None
+        self.closed = asyncio.Event()
+
+    async def start(self, on_inbound: object) -> None:
+        """Note what was said before the channel started; there is no input."""
+        self.said_before_start = list(self.said)
+
+    async def wait_closed(self) -> None:
+        """Wait until stopped."""
+        await self.closed.wait()
+
+    async def stop(self) -> None:
+        """Stop: wait_closed returns."""
+        self.closed.set()
+
+    async def say(self, room_id: str, text: str, mention_ids: Sequence[str] = ()) -> None:
+        """Record a group message's text."""
+        self.said.append(text)
+
+    async def say_private(self, contact_id: str, text: str) -> None:
+        """Record a private message's text."""
+        self.said.append(text)

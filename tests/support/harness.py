@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.assembly import build_dispatcher, open_database
 from bot.channels.console import ConsoleChannel
-from bot.config import Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.delivery import OutboxSender
 from handlers.context import Classifier
 from handlers.events import Inbound
@@ -157,3 +157,12 @@ def edited_config(tmp_path: Path, old: str, new: str) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return path
+
+
+def config_problems(path: Path) -> list[str]:
+    """The problem lines of a config that must not load (the test fails if it loads)."""
+    try:
+        load_settings(path, env={})
+    except ConfigError as e:
+        return e.problems
+    raise AssertionError(f"{path} loaded: a problem was expected")
