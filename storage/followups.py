@@ -169,7 +169,6 @@ def due(session: Session, now: datetime, limit: int) -> list[DueRow]:
     Plain rows through a Core select of the table's columns, not ORM objects: a sweep reads
     thousands, and building an object for each cost more than the rest of reading them.
     """
-    session.flush()  # a Core select does not autoflush
     table = _FOLLOWUPS.c
     stmt = (
         select_columns(*(table[name] for name in DueRow._fields))
@@ -177,7 +176,8 @@ def due(session: Session, now: datetime, limit: int) -> list[DueRow]:
         .order_by(table.due_at, table.id)
         .limit(limit)
     )
-    return [DueRow._make(row) for row in session.execute(stmt).all()]  # one fetchall
+    # core.connection flushes first: a Core select does not autoflush. all(): one fetchall.
+    return [DueRow._make(row) for row in core.connection(session).execute(stmt).all()]
 
 
 def next_due(session: Session, after: datetime) -> datetime | None:
@@ -200,9 +200,10 @@ def finish(session: Session, ids: Sequence[int], now: datetime, outcome: str) ->
     # of every ticket) instead of looking the ids up by key, several times slower.
     # A Core UPDATE of the table built once, the ids one expanding parameter: the ORM's bulk
     # UPDATE, and coercing each of thousands of ids into the statement, cost more than the
-    # UPDATE itself. Flushed first, as the ORM statement autoflushed.
-    session.flush()
-    session.execute(_FINISH, {"ids": list(ids), "finished_at": now, "result": outcome})
+    # UPDATE itself. Flushed first (core.connection), as the ORM statement autoflushed.
+    core.connection(session).execute(
+        _FINISH, {"ids": list(ids), "finished_at": now, "result": outcome}
+    )
     # Keep the rows this session has loaded in step, as synchronize_session="evaluate" would,
     # but by id: the evaluator tests the criteria against every object in the session, which
     # took longer than the whole rest of a 5,000-row sweep. One pass over the session's

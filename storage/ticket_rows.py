@@ -22,6 +22,7 @@ from sqlalchemy import select as select_columns
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
+from storage import core
 from storage.models import Ticket
 
 
@@ -144,9 +145,8 @@ def ticket_rows(session: Session, ids: Collection[int]) -> dict[int, TicketRow]:
         ids = missing
         if not ids:
             return found
-    session.flush()
     # all(): one fetchall, where iterating the result fetches row by row.
-    result = session.execute(_BY_ID, {"ids": list(ids)})
+    result = core.connection(session).execute(_BY_ID, {"ids": list(ids)})
     read = {row[0]: TicketRow._make(row) for row in result.all()}
     if shared is not None:
         shared.update(read)
