@@ -37,7 +37,7 @@ from bot.metrics import Metrics
 from bot.understanding import load_understanding
 from handlers.understanding import Understanding
 from storage.db import Database, redact_url
-from storage.outbox import Claimant
+from storage.outbox_send import Claimant
 from storage.sendlog import SendJournal
 
 __all__ = [

@@ -1,7 +1,8 @@
 """The outbox: every message the bot sends is first a row, written with what caused it.
 
-A sender loop reads :func:`due` rows, delivers them through the channel and marks each one
-delivered or failed. Times are timezone-aware; they are stored as UTC and read back as UTC.
+A sender loop claims the due rows (``storage/outbox_send.py``: the sender's reads and marks),
+delivers them through the channel and marks each one delivered or failed. Times are
+timezone-aware; they are stored as UTC and read back as UTC.
 
 ``kind`` is ``reply`` (an answer to the person who just wrote) or ``followup`` (a reminder,
 digest, or a notice told to other rooms or people); only follow-ups may be merged or held back
@@ -12,13 +13,13 @@ set by whoever writes it: urgent rows are sent before every other row due for th
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.core import insert_rows
 from storage.models import OutboxMessage
@@ -130,95 +131,6 @@ def mention_chunks(
     return chunks
 
 
-def due(
-    session: Session,
-    now: datetime,
-    limit: int = 100,
-    *,
-    skip_rooms: Collection[str] = (),
-    skip_contacts: Collection[str] = (),
-) -> list[OutboxMessage]:
-    """Undelivered messages whose time has come, urgent ones first, then oldest first.
-
-    Rooms and private recipients in ``skip_rooms``/``skip_contacts`` are left out.
-    """
-    statement = _due_statement(now, skip_rooms, skip_contacts).limit(limit)
-    return list(session.exec(statement).all())
-
-
-def _due_statement(
-    now: datetime, skip_rooms: Collection[str], skip_contacts: Collection[str]
-) -> SelectOfScalar[OutboxMessage]:
-    """The due rows in sending order, without a limit (shared by :func:`due` and :func:`claim`)."""
-    # The sender skips rooms (and private recipients) it cannot serve now, so that their
-    # backlog does not fill the batch and hide the rows of other rooms behind it.
-    statement = select(OutboxMessage).where(
-        col(OutboxMessage.delivered_at).is_(None),
-        col(OutboxMessage.not_before) <= now,
-        col(OutboxMessage.dead_at).is_(None),
-    )
-    if skip_rooms:
-        statement = statement.where(
-            col(OutboxMessage.room_id).is_(None) | col(OutboxMessage.room_id).not_in(skip_rooms)
-        )
-    if skip_contacts:
-        # Only private rows have no room; a group row's to_id is never consulted.
-        statement = statement.where(
-            col(OutboxMessage.room_id).is_not(None)
-            | col(OutboxMessage.to_id).not_in(skip_contacts)
-        )
-    # Urgent first, so that an alarm is in the batch however long the routine backlog is.
-    return statement.order_by(col(OutboxMessage.urgent).desc(), col(OutboxMessage.id))
-
-
-@dataclass(frozen=True, slots=True)
-class Claimant:
-    """Who claims rows: the process, its leadership term (fencing token), for how long."""
-
-    holder: str
-    epoch: int
-    lease: timedelta
-
-
-def claim(
-    session: Session,
-    now: datetime,
-    claimant: Claimant,
-    limit: int = 100,
-    *,
-    skip_rooms: Collection[str] = (),
-    skip_contacts: Collection[str] = (),
-) -> list[OutboxMessage]:
-    """Claim the rows :func:`due` would return that nobody else holds, and return them.
-
-    A row is free when it was never claimed, its claim ran out, it was claimed under an
-    earlier leadership term (that leader is fenced), or it is ours. On PostgreSQL the rows are
-    locked ``FOR UPDATE SKIP LOCKED``: a row another transaction is claiming is passed over,
-    never waited for. The caller commits, which makes the claim visible.
-    """
-    free = (
-        col(OutboxMessage.claimed_by).is_(None)
-        | (col(OutboxMessage.claim_until) < now)
-        | (col(OutboxMessage.claim_epoch) < claimant.epoch)
-        | (col(OutboxMessage.claimed_by) == claimant.holder)
-    )
-    statement = _due_statement(now, skip_rooms, skip_contacts).where(free).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(skip_locked=True)
-    rows = list(session.exec(statement).all())
-    if rows:
-        session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_([r.id for r in rows]))
-            .values(
-                claimed_by=claimant.holder,
-                claim_until=now + claimant.lease,
-                claim_epoch=claimant.epoch,
-            )
-        )
-    return rows
-
-
 def pending(session: Session) -> list[OutboxMessage]:
     """Every undelivered message still being tried, whenever it is due, oldest first."""
     statement = (
@@ -272,38 +184,12 @@ def mark_delivered(session: Session, msg_id: int, now: datetime) -> None:
     session.flush()
 
 
-def mark_all_delivered(session: Session, msg_ids: Sequence[int], now: datetime) -> int:
-    """Record that messages merged into one went out; returns how many were undelivered."""
-    # One statement: the merged rows are marked together or not at all.
-    if not msg_ids:
-        return 0
-    result = session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(msg_ids), col(OutboxMessage.delivered_at).is_(None))
-        .values(delivered_at=now)
-    )
-    session.flush()
-    return int(result.rowcount)
-
-
 def mark_progress(session: Session, msg_id: int, sent_chars: int) -> None:
     """Record that ``text[:sent_chars]`` went out (the parts of a long text sent so far)."""
     row = _row(session, msg_id)
     if not 0 <= sent_chars <= len(row.text):
         raise ValueError(f"sent_chars {sent_chars} outside the text of message {msg_id}")
     row.sent_chars = sent_chars
-    session.flush()
-
-
-def defer(session: Session, msg_ids: Sequence[int], until: datetime) -> None:
-    """Hold messages back until ``until`` without counting an attempt (the quiet hours)."""
-    if not msg_ids:
-        return
-    session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(msg_ids), col(OutboxMessage.delivered_at).is_(None))
-        .values(not_before=until)
-    )
     session.flush()
 
 
@@ -316,7 +202,15 @@ def mark_failed(session: Session, msg_id: int, error: str, retry_at: datetime) -
     session.flush()
 
 
-def mention_list(row: OutboxMessage) -> tuple[str, ...]:
+class HasMentions(Protocol):
+    """A stored message (an ORM row or the sender's :class:`~storage.outbox_send.DueRow`)."""
+
+    @property
+    def mention_ids(self) -> str:
+        """The comma-joined contact ids."""
+
+
+def mention_list(row: HasMentions) -> tuple[str, ...]:
     """The contact ids the message @-mentions, in the order they were given."""
     if not row.mention_ids:
         return ()

@@ -12,17 +12,58 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from bot.delivery.split import units
 from handlers.policy import FollowUpRules
 from storage.checks import saved_id
-from storage.models import OutboxMessage
 from storage.outbox import MENTIONS_PER_MESSAGE, mention_list
 
 JOINER = "\n\n"
 
 
-def recipient(row: OutboxMessage) -> str:
+class Row(Protocol):
+    """An outbox row as planning reads it: a :class:`~storage.outbox_send.DueRow` the sender
+    claimed, or an :class:`~storage.models.OutboxMessage`."""
+
+    @property
+    def id(self) -> int | None:
+        """The row's id."""
+
+    @property
+    def room_id(self) -> str | None:
+        """The group it goes to, if any."""
+
+    @property
+    def to_id(self) -> str | None:
+        """The person it goes to privately, if no group."""
+
+    @property
+    def text(self) -> str:
+        """The whole text."""
+
+    @property
+    def mention_ids(self) -> str:
+        """The comma-joined ids it @-mentions."""
+
+    @property
+    def kind(self) -> str:
+        """``reply`` or ``followup``."""
+
+    @property
+    def urgent(self) -> bool:
+        """Whether it goes first and through the quiet hours."""
+
+    @property
+    def sent_chars(self) -> int:
+        """How much of the text already went out."""
+
+    @property
+    def created_at(self) -> datetime:
+        """When it was written."""
+
+
+def recipient(row: Row) -> str:
     """The key rows are queued, ordered and rate-limited by: ``room:<id>`` or ``to:<id>``."""
     return f"room:{row.room_id}" if row.room_id else f"to:{row.to_id}"
 
@@ -43,7 +84,7 @@ class Outgoing:
     created_at: datetime | None = None  # the oldest row's, for the alert latency metric
 
     @classmethod
-    def of(cls, row: OutboxMessage) -> Outgoing:
+    def of(cls, row: Row) -> Outgoing:
         """The message for one row."""
         row_id = saved_id(row)
         return cls(
@@ -91,7 +132,7 @@ class Plan:
     queues: list[list[Outgoing]] = field(default_factory=list)  # per recipient, best first
 
 
-def is_held_for_quiet(row: OutboxMessage, now: datetime, quiet: FollowUpRules | None) -> bool:
+def is_held_for_quiet(row: Row, now: datetime, quiet: FollowUpRules | None) -> bool:
     """True for a non-urgent follow-up inside the quiet hours; replies and urgent rows go."""
     return quiet is not None and row.kind == "followup" and not row.urgent and quiet.is_quiet(now)
 
@@ -105,9 +146,7 @@ def merge(messages: Iterable[Outgoing], limit: int) -> list[Outgoing]:
     return merged
 
 
-def plan(
-    rows: Sequence[OutboxMessage], now: datetime, quiet: FollowUpRules | None, limit: int
-) -> Plan:
+def plan(rows: Sequence[Row], now: datetime, quiet: FollowUpRules | None, limit: int) -> Plan:
     """Defer what the quiet hours hold back, queue the rest per recipient and merge."""
     result = Plan()
     by_key: dict[str, list[Outgoing]] = {}

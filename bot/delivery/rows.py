@@ -10,16 +10,25 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from storage import outbox
+from storage import outbox, outbox_send
 from storage.db import Database
 from storage.models import OutboxMessage
+from storage.outbox_send import Claimant, DueRow
 from storage.sendlog import SendJournal
 
 log = logging.getLogger("bot.delivery.sender")  # the logger its code had before the split
 
 FIRST_RETRY = timedelta(seconds=2)
 COMPLETE = -1  # a journal part that finished its message
+
+
+class Deferral(NamedTuple):
+    """Rows the quiet hours hold back, and until when."""
+
+    row_ids: list[int]
+    until: datetime
 
 
 def backoff(attempts: int, cap: timedelta) -> timedelta:
@@ -33,7 +42,7 @@ class OutboxRows:
 
     _db: Database
     _clock: Callable[[], datetime]
-    _claimant: Callable[[], outbox.Claimant] | None
+    _claimant: Callable[[], Claimant] | None
     _batch: int
     journal: SendJournal | None
     retry_cap: timedelta
@@ -43,15 +52,15 @@ class OutboxRows:
             outbox.mark_dead(session, row_ids, error, self._clock())
             session.commit()
 
-    def _due(self, now: datetime, skip: set[str]) -> list[OutboxMessage]:
+    def _due(self, now: datetime, skip: set[str]) -> list[DueRow]:
         rooms = {k.removeprefix("room:") for k in skip if k.startswith("room:")}
         contacts = {k.removeprefix("to:") for k in skip if k.startswith("to:")}
         with self._db.session() as session:
             if self._claimant is None:
-                return outbox.due(
+                return outbox_send.due(
                     session, now, limit=self._batch, skip_rooms=rooms, skip_contacts=contacts
                 )
-            rows = outbox.claim(
+            rows = outbox_send.claim(
                 session,
                 now,
                 self._claimant(),
@@ -86,7 +95,7 @@ class OutboxRows:
                 if state != "done":
                     unknown += 1
                 elif end == COMPLETE:
-                    outbox.mark_all_delivered(session, [row_id], self._clock())
+                    outbox_send.mark_all_delivered(session, [row_id], self._clock())
                 elif row.sent_chars < end <= len(row.text):
                     outbox.mark_progress(session, row_id, end)
             session.commit()
@@ -99,16 +108,14 @@ class OutboxRows:
             )
         return unknown
 
-    def _defer(self, row_ids: list[int], until: datetime) -> None:
+    def _mark_delivered(self, row_ids: list[int], defer: Deferral | None = None) -> None:
+        """Mark sent rows delivered and hold back ``defer``'s, in one transaction."""
         with self._db.session() as session:
-            outbox.defer(session, row_ids, until)
+            outbox_send.mark_all_delivered(session, row_ids, self._clock())
+            if defer is not None:
+                outbox_send.defer(session, defer.row_ids, defer.until)
             session.commit()
-
-    def _mark_delivered(self, row_ids: list[int]) -> None:
-        with self._db.session() as session:
-            outbox.mark_all_delivered(session, row_ids, self._clock())
-            session.commit()
-        if self.journal is not None:
+        if self.journal is not None and row_ids:
             self.journal.forget(row_ids)  # the outbox knows now
 
     def _mark_progress(self, row_id: int, sent_chars: int) -> None:

@@ -1,6 +1,6 @@
 """The outbox sender: the one place that sends, with limits, splitting, merging and retries.
 
-Exactly once, as far as the chat network allows: rows are claimed (storage.outbox.claim,
+Exactly once, as far as the chat network allows: rows are claimed (storage.outbox_send.claim,
 ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, under the leadership term) before they are sent;
 each part is recorded in the send journal (storage.sendlog) as begun before it is handed to
 the channel and as done the instant the channel returns, with no ``await`` in between, and
@@ -33,11 +33,11 @@ from bot.config_sections import DeliverySettings
 from bot.delivery.deadletter import DeadLetter, DeadLetterListener, Strikes
 from bot.delivery.plan import Outgoing, plan
 from bot.delivery.ratelimit import RateLimits
-from bot.delivery.rows import COMPLETE, OutboxRows
+from bot.delivery.rows import COMPLETE, Deferral, OutboxRows
 from bot.delivery.split import next_part
 from handlers.policy import FollowUpRules
-from storage import outbox
 from storage.db import Database
+from storage.outbox_send import Claimant
 from storage.sendlog import SendJournal
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class OutboxSender(OutboxRows):
         quiet: FollowUpRules | None = None,
         may_send: Callable[[], bool] | None = None,
         observer: DeliveryObserver | None = None,
-        claimant: Callable[[], outbox.Claimant] | None = None,
+        claimant: Callable[[], Claimant] | None = None,
         journal: SendJournal | None = None,
         strikes: Strikes | None = None,
     ) -> None:
@@ -139,8 +139,6 @@ class OutboxSender(OutboxRows):
                 # The quiet hours are judged on the clock after the read, not before it: the
                 # console's clock can jump back into the night while a flush is reading.
                 work = plan(rows, self._clock(), self._quiet, self.max_chars)
-                if work.defer_ids and work.defer_until is not None:
-                    await asyncio.to_thread(self._defer, work.defer_ids, work.defer_until)
                 for queue in work.queues:
                     # Urgent queues come first; once only the reserve is left, the routine
                     # ones are skipped (not dropped) so the loop moves past them.
@@ -151,8 +149,13 @@ class OutboxSender(OutboxRows):
                     delivered += done
                     if not finished:
                         skip.add(queue[0].key)
-                # Marked before the next read, which would otherwise return them again.
-                await self._settle()
+                # Marked before the next read, which would otherwise return them again; what
+                # the quiet hours hold back is deferred in the same transaction, after the
+                # sends (a reply does not wait for it), and before that read too.
+                defer = None
+                if work.defer_ids and work.defer_until is not None:
+                    defer = Deferral(work.defer_ids, work.defer_until)
+                await self._settle(defer)
                 # Rows delivered, deferred or skipped drop out of the next batch; a batch that
                 # had room for more means there is nothing else due.
                 if len(rows) < self._batch:
@@ -247,11 +250,11 @@ class OutboxSender(OutboxRows):
             letter = DeadLetter(message.key, tuple(message.row_ids), message.text, error, first)
             await self.on_dead_letter(letter)
 
-    async def _settle(self) -> None:
-        """Mark the rows sent so far delivered, in one transaction."""
-        if self._unmarked:
+    async def _settle(self, defer: Deferral | None = None) -> None:
+        """Mark the rows sent so far delivered (and defer ``defer``), in one transaction."""
+        if self._unmarked or defer is not None:
             rows = list(self._unmarked)
-            await asyncio.to_thread(self._mark_delivered, rows)
+            await asyncio.to_thread(self._mark_delivered, rows, defer)
             del self._unmarked[: len(rows)]  # marking twice is harmless; losing one is not
 
     async def run(self, interval: float = 2.0) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from bot.delivery import OutboxSender
 from storage.db import Database
-from storage.outbox import Claimant, enqueue, pending
+from storage.outbox import enqueue, pending
+from storage.outbox_send import Claimant
 from storage.sendlog import SendJournal
 from tests.support.db import T0
 from tests.support.harness import FakeClock
@@ -96,7 +97,7 @@ async def test_a_batch_is_marked_in_one_transaction_after_its_sends(database: Da
     marks: list[list[int]] = []
     mark = sender._mark_delivered
 
-    def counted(row_ids: list[int]) -> None:
+    def counted(row_ids: list[int], defer: object = None) -> None:
         assert network.sent == ["一", "二", "三"]  # no send waited for a commit
         marks.append(list(row_ids))
         mark(row_ids)
@@ -115,7 +116,7 @@ async def test_rows_sent_but_not_marked_are_marked_first_never_sent_again(
     ids = _put(database, "已登记 T1")
     mark = sender._mark_delivered
 
-    def refused(row_ids: list[int]) -> None:
+    def refused(row_ids: list[int], defer: object = None) -> None:
         raise OSError("disk I/O error")
 
     sender._mark_delivered = refused  # type: ignore[method-assign]

@@ -11,7 +11,8 @@ import pytest
 from bot.delivery import OutboxSender
 from storage.db import Database
 from storage.models import OutboxMessage
-from storage.outbox import Claimant, enqueue
+from storage.outbox import enqueue
+from storage.outbox_send import Claimant
 from storage.sendlog import SendJournal
 from tests.support.db import T0
 from tests.support.harness import FakeClock
@@ -57,7 +58,7 @@ async def test_killed_after_the_network_accepted_is_not_sent_again(database: Dat
     network = Network()
     first = _sender(database, network)
 
-    def killed(row_ids: list[int]) -> None:
+    def killed(row_ids: list[int], defer: object = None) -> None:
         raise SystemExit("killed before the outbox could record the send")
 
     first._mark_delivered = killed  # type: ignore[method-assign]

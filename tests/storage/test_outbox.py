@@ -10,10 +10,7 @@ from sqlalchemy.exc import StatementError
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.outbox import (
-    defer,
-    due,
     enqueue,
-    mark_all_delivered,
     mark_delivered,
     mark_failed,
     mark_progress,
@@ -21,6 +18,7 @@ from storage.outbox import (
     mention_list,
     pending,
 )
+from storage.outbox_send import defer, due, mark_all_delivered
 from tests.support.db import SHANGHAI, T0
 
 

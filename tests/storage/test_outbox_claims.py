@@ -10,7 +10,8 @@ import pytest
 from sqlmodel import Session
 
 from storage.db import Database
-from storage.outbox import Claimant, claim, enqueue
+from storage.outbox import enqueue
+from storage.outbox_send import Claimant, claim
 from storage.sendlog import SendJournal
 from tests.support.db import T0
 
