@@ -15,6 +15,11 @@ record at all was never handed over and is simply sent.
 SQLite keeps the journal in a file of its own next to the database (``<db>.sends``): a single
 process writes it, so it is never locked. PostgreSQL keeps it in the ``outbox_sends`` table,
 written on a connection of its own in autocommit mode (no other transaction touches it).
+
+SQLite copies its write-ahead log back into the file in a checkpoint, which syncs the disk
+(milliseconds). Left to SQLite, it runs in whichever write crosses 1000 pages, often the
+``begin`` right before a send; here it runs in :meth:`SendJournal.forget` instead, after the
+outbox recorded the sends and off the sending path, every ``CHECKPOINT_EVERY`` writes.
 """
 
 from __future__ import annotations
@@ -30,6 +35,10 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from storage.db import Database
+
+CHECKPOINT_EVERY = 200  # journal writes between two checkpoints (a few pages each)
+# SQLite's own checkpoint stays as a backstop, far beyond ours, in case forget stops coming.
+_AUTO_CHECKPOINT_PAGES = 20_000
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS outbox_sends ("
@@ -59,6 +68,7 @@ class SendJournal:
             )
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")  # a SIGKILL keeps the OS cache
+            self._conn.execute(f"PRAGMA wal_autocheckpoint = {_AUTO_CHECKPOINT_PAGES}")
             self._conn.execute(
                 _SCHEMA.replace("BIGINT", "INTEGER").replace("DOUBLE PRECISION", "REAL")
             )
@@ -72,6 +82,7 @@ class SendJournal:
             )
             self._conn.execute(_SCHEMA)
             self._param = "%s"
+        self._writes = 0  # since the last checkpoint (SQLite)
 
     @staticmethod
     def _sqlite_path(db: Database) -> str:
@@ -83,7 +94,10 @@ class SendJournal:
     def _run(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             cursor = self._conn.execute(sql.replace("?", self._param), tuple(params))
-            return list(cursor.fetchall()) if cursor.description else []
+            if cursor.description:
+                return list(cursor.fetchall())
+            self._writes += 1
+            return []
 
     def begin(self, row_ids: Sequence[int], start: int, end: int) -> None:
         """About to hand ``text[start:end]`` of these rows to the channel."""
@@ -114,6 +128,10 @@ class SendJournal:
         """The outbox now records these rows' progress: the journal lines are not needed."""
         for row_id in row_ids:
             self._run("DELETE FROM outbox_sends WHERE row_id = ?", (row_id,))
+        if self._dialect == "sqlite" and self._writes >= CHECKPOINT_EVERY:
+            with self._lock:
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                self._writes = 0
 
     def pending(self) -> list[tuple[int, int, int, str]]:
         """Every line still in the journal: (row id, start, end, state)."""

@@ -122,10 +122,13 @@ class OutboxSender(OutboxRows):
         # Rows sent (journal: done) and not yet marked delivered in the outbox: marked together
         # after the batch, or first thing in the next flush if that failed.
         self._unmarked: list[int] = []
+        # When the last flush began (the event loop's clock), for the periodic one in run().
+        self._flushed_at = float("-inf")
 
     async def flush(self) -> int:
         """Send what may go now; return how many outbox rows were delivered."""
         async with self._lock:
+            self._flushed_at = asyncio.get_running_loop().time()
             await self._settle()  # what a failed flush sent and could not mark
             delivered = 0
             skip: set[str] = set()
@@ -258,15 +261,21 @@ class OutboxSender(OutboxRows):
             del self._unmarked[: len(rows)]  # marking twice is harmless; losing one is not
 
     async def run(self, interval: float = 2.0) -> None:
-        """Flush every ``interval`` seconds, so retries and held rows go out, until
-        :meth:`close`; a flush under way is finished, never cut off in a send."""
+        """Flush once ``interval`` seconds passed since the last flush began, so retries and
+        held rows go out, until :meth:`close`; a flush under way is finished, never cut off in
+        a send. While messages arrive their own flushes read every due row: a periodic one
+        beside them would only contend for the database with the next message's handling."""
+        loop = asyncio.get_running_loop()
         while not self._closing.is_set():
-            try:
-                await self.flush()
-            except Exception:
-                log.exception("outbox flush failed; trying again")
+            wait = self._flushed_at + interval - loop.time()
+            if wait <= 0:
+                try:
+                    await self.flush()
+                except Exception:
+                    log.exception("outbox flush failed; trying again")
+                wait = interval
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), interval)
+                await asyncio.wait_for(self._closing.wait(), wait)
 
     def close(self) -> None:
         """Make :meth:`run` return once the flush under way (if any) is finished."""

@@ -73,6 +73,35 @@ async def test_close_ends_a_waiting_loop_at_once(database: Database) -> None:
     sender.journal.close()  # type: ignore[union-attr]
 
 
+async def test_the_periodic_flush_waits_while_other_flushes_keep_coming(
+    database: Database,
+) -> None:
+    network = Network()
+    sender = _sender(database, network)
+    periodic = 0
+    flush = sender.flush
+
+    async def counted() -> int:
+        nonlocal periodic
+        periodic += 1
+        return await flush()
+
+    sender.flush = counted  # type: ignore[method-assign]
+    loop = asyncio.create_task(sender.run(interval=0.3))
+    await asyncio.sleep(0.05)
+    assert periodic == 1  # the first one at once
+    for _ in range(10):  # messages arriving, each flushing what it wrote
+        await flush()
+        await asyncio.sleep(0.05)
+    assert periodic == 1  # none beside them
+    _put(database, "重试")  # due now, and no message flushes it: the periodic flush does
+    await asyncio.sleep(0.5)
+    assert periodic == 2 and network.sent == ["重试"]
+    sender.close()
+    await asyncio.wait_for(loop, 5)
+    sender.journal.close()  # type: ignore[union-attr]
+
+
 async def test_close_lets_the_send_under_way_finish_and_record(database: Database) -> None:
     network = Network()
     network.gate = asyncio.Event()

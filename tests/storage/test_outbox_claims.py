@@ -12,7 +12,7 @@ from sqlmodel import Session
 from storage.db import Database
 from storage.outbox import enqueue
 from storage.outbox_send import Claimant, claim
-from storage.sendlog import SendJournal
+from storage.sendlog import CHECKPOINT_EVERY, SendJournal
 from tests.support.db import T0
 
 A = Claimant("host:1:a", 1, timedelta(minutes=2))
@@ -86,3 +86,35 @@ def test_the_journal_records_begun_done_and_forgets(database: Database) -> None:
     finally:
         journal.forget([9])
         journal.close()
+
+
+class _Spy:
+    """A journal connection that remembers the SQL it ran."""
+
+    def __init__(self, conn: object) -> None:
+        self.conn = conn
+        self.sql: list[str] = []
+
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> object:
+        self.sql.append(sql)
+        return self.conn.execute(sql, params)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self.conn.close()  # type: ignore[attr-defined]
+
+
+def test_the_sqlite_journal_checkpoints_in_forget_never_before_a_send(
+    sqlite_database: Database,
+) -> None:
+    journal = SendJournal(sqlite_database)
+    spy = journal._conn = _Spy(journal._conn)
+    for row_id in range(CHECKPOINT_EVERY):
+        journal.begin([row_id], 0, -1)
+        journal.done([row_id], 0)
+    assert not any("checkpoint" in sql for sql in spy.sql)  # begin and done leave it
+    journal.forget(list(range(CHECKPOINT_EVERY)))
+    assert sum("wal_checkpoint" in sql for sql in spy.sql) == 1
+    assert journal.pending() == []
+    journal.forget([1])  # a few writes later: not yet another one
+    assert sum("wal_checkpoint" in sql for sql in spy.sql) == 1
+    journal.close()
