@@ -52,13 +52,15 @@ def _bind(name: str) -> Any:
     return bindparam(name, type_=UtcDateTime())
 
 
+_COLUMNS = tuple(getattr(_T.c, name) for name in DueRow._fields)
+
+
 @functools.cache
-def _due_select(skip_rooms: bool, skip_contacts: bool, claimed: bool, lock: bool) -> Select[Any]:
-    """The due rows in sending order, up to ``:limit``; ``claimed`` keeps only the rows free
-    for ``:holder`` in term ``:epoch``, ``lock`` locks them ``FOR UPDATE SKIP LOCKED``."""
+def _due_select(skip_rooms: bool, skip_contacts: bool, claimed: bool) -> Select[Any]:
+    """The due rows in sending order, up to ``:limit``; ``claimed`` keeps only their ids, and
+    only the rows free for ``:holder`` in term ``:epoch``."""
     c = _T.c
-    columns = [getattr(c, name) for name in DueRow._fields]
-    statement = select(*columns).where(
+    statement = select(*((c.id,) if claimed else _COLUMNS)).where(
         c.delivered_at.is_(None), c.not_before <= _bind("now"), c.dead_at.is_(None)
     )
     # The sender skips rooms (and private recipients) it cannot serve now, so that their
@@ -78,21 +80,25 @@ def _due_select(skip_rooms: bool, skip_contacts: bool, claimed: bool, lock: bool
             | (c.claimed_by == bindparam("holder"))
         )
     # Urgent first, so that an alarm is in the batch however long the routine backlog is.
-    statement = statement.order_by(c.urgent.desc(), c.id).limit(bindparam("limit"))
-    return statement.with_for_update(skip_locked=True) if lock else statement
+    return statement.order_by(c.urgent.desc(), c.id).limit(bindparam("limit"))
 
 
 @functools.cache
-def _claim_update() -> Update:
-    c = _T.c
+def _claim_update(skip_rooms: bool, skip_contacts: bool, lock: bool) -> Update:
+    """Claim the free due rows and return them, in one statement; ``lock`` picks them
+    ``FOR UPDATE SKIP LOCKED`` (PostgreSQL)."""
+    picked = _due_select(skip_rooms, skip_contacts, True)
+    if lock:
+        picked = picked.with_for_update(skip_locked=True)
     return (
         update(_T)
-        .where(c.id.in_(bindparam("ids", expanding=True)))
+        .where(_T.c.id.in_(picked.scalar_subquery()))
         .values(
             claimed_by=bindparam("holder"),
             claim_until=_bind("until"),
             claim_epoch=bindparam("epoch"),
         )
+        .returning(*_COLUMNS)
     )
 
 
@@ -130,7 +136,7 @@ def due(
 
     Rooms and private recipients in ``skip_rooms``/``skip_contacts`` are left out.
     """
-    statement = _due_select(bool(skip_rooms), bool(skip_contacts), False, False)
+    statement = _due_select(bool(skip_rooms), bool(skip_contacts), False)
     params = _params(now, limit, skip_rooms, skip_contacts)
     return [DueRow._make(r) for r in connection(session).execute(statement, params)]
 
@@ -144,7 +150,8 @@ def claim(
     skip_rooms: Collection[str] = (),
     skip_contacts: Collection[str] = (),
 ) -> list[DueRow]:
-    """Claim the rows :func:`due` would return that nobody else holds, and return them.
+    """Claim the rows :func:`due` would return that nobody else holds, and return them in
+    the same order.
 
     A row is free when it was never claimed, its claim ran out, it was claimed under an
     earlier leadership term (that leader is fenced), or it is ours. On PostgreSQL the rows are
@@ -152,21 +159,14 @@ def claim(
     never waited for. The caller commits, which makes the claim visible.
     """
     conn = connection(session)
-    lock = conn.dialect.name == "postgresql"
-    statement = _due_select(bool(skip_rooms), bool(skip_contacts), True, lock)
+    statement = _claim_update(
+        bool(skip_rooms), bool(skip_contacts), conn.dialect.name == "postgresql"
+    )
     params = _params(now, limit, skip_rooms, skip_contacts)
-    params.update(holder=claimant.holder, epoch=claimant.epoch)
+    params.update(holder=claimant.holder, epoch=claimant.epoch, until=now + claimant.lease)
     rows = [DueRow._make(r) for r in conn.execute(statement, params)]
-    if rows:
-        conn.execute(
-            _claim_update(),
-            {
-                "ids": [r.id for r in rows],
-                "holder": claimant.holder,
-                "until": now + claimant.lease,
-                "epoch": claimant.epoch,
-            },
-        )
+    # RETURNING comes in no promised order: put it back in the sending order.
+    rows.sort(key=lambda r: (not r.urgent, r.id))
     return rows
 
 
