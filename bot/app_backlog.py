@@ -24,20 +24,29 @@ class HoldBack:
     async def on_inbound(self, event: Inbound) -> None:
         """Handle one received message and send what it produced (or have it sent)."""
         self.metrics.messages_in.labels(kind=event.kind).inc()
-        await self.dispatcher.process(event)
+        # The sender is held from the handling to the sends: its first read runs in the
+        # dispatcher's thread right after the commit, saving a hop to a thread and back.
+        async with self.sender.prepared() as first:
+            read = None if self._hold_back() else first.read  # no read that would wait
+            await self.dispatcher.process(event, then=read)
+            if self._hold_back():
+                # More messages wait: handle them first and send all their replies in one
+                # flush (channel.on_idle), rather than one flush each while the backlog
+                # grows. Sending runs between messages, never beside one: a flush beside a
+                # dispatcher thread slowed both (the GIL and SQLite's busy wait).
+                self._held_back += 1
+                return
+            self._held_back = 0
+            await first.flush()
+
+    def _hold_back(self) -> bool:
+        """Whether a message handled now has its replies held back (see on_inbound)."""
         channel = self.channel
-        if (
+        return (
             isinstance(channel, Backlogged)
             and self._held_back < HOLD_BACK_MAX
             and channel.backlog() > 0
-        ):
-            # More messages wait: handle them first and send all their replies in one flush
-            # (channel.on_idle), rather than one flush each while the backlog grows. Sending
-            # runs between messages, never beside one: a flush beside a dispatcher thread
-            # slowed both (the GIL and SQLite's busy wait).
-            self._held_back += 1
-            return
-        await self._send_received()
+        )
 
     async def _send_received(self) -> None:
         """Send what the received messages produced, including any held back."""

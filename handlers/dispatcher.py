@@ -68,10 +68,23 @@ class Dispatcher:
         # ticket that the report just before it created.
         self._lock = asyncio.Lock()
 
-    async def process(self, event: Inbound) -> list[Reply]:
-        """Handle one message; returns the replies that were queued for sending."""
+    async def process(
+        self, event: Inbound, then: Callable[[], object] | None = None
+    ) -> list[Reply]:
+        """Handle one message; returns the replies that were queued for sending.
+
+        ``then`` runs right after, in the same worker thread (the outbox sender's first read
+        of what the message queued: one hop to a thread and back instead of two).
+        """
         async with self._lock:
-            return await asyncio.to_thread(self.process_sync, event)
+            if then is None:
+                return await asyncio.to_thread(self.process_sync, event)
+            return await asyncio.to_thread(self._process_then, event, then)
+
+    def _process_then(self, event: Inbound, then: Callable[[], object]) -> list[Reply]:
+        replies = self.process_sync(event)
+        then()
+        return replies
 
     async def process_as(self, event: Inbound, only: Handler) -> list[Reply]:
         """A command given outside the chat (the dashboard), run by ``only`` in the same

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Protocol
@@ -31,13 +31,14 @@ from typing import Protocol
 from bot.channels.base import Channel, channel_status, is_rate_limited, text_limit
 from bot.config_sections import DeliverySettings
 from bot.delivery.deadletter import DeadLetter, DeadLetterListener, Strikes
+from bot.delivery.first import FirstBatch
 from bot.delivery.plan import Outgoing, plan
 from bot.delivery.ratelimit import RateLimits
 from bot.delivery.rows import COMPLETE, Deferral, OutboxRows
 from bot.delivery.split import next_part
 from handlers.policy import FollowUpRules
 from storage.db import Database
-from storage.outbox_send import Claimant
+from storage.outbox_send import Claimant, DueRow
 from storage.sendlog import SendJournal
 
 log = logging.getLogger(__name__)
@@ -128,42 +129,59 @@ class OutboxSender(OutboxRows):
     async def flush(self) -> int:
         """Send what may go now; return how many outbox rows were delivered."""
         async with self._lock:
-            self._flushed_at = asyncio.get_running_loop().time()
-            await self._settle()  # what a failed flush sent and could not mark
-            delivered = 0
-            skip: set[str] = set()
-            while self._may_send() and self._limits.global_free(self._clock(), urgent=True):
-                now = self._clock()
+            return await self._flush(None)
+
+    @contextlib.asynccontextmanager
+    async def prepared(self) -> AsyncIterator[FirstBatch]:
+        """Hold the sender for one flush whose first batch is read in a worker thread the
+        caller runs anyway (bot/delivery/first.py); no other flush runs in between."""
+        async with self._lock:
+            # Rows sent and not yet marked would be read again: that flush marks, then reads.
+            readable = not self._unmarked and self._may_send()
+            readable = readable and self._limits.global_free(self._clock(), urgent=True)
+            yield FirstBatch(self._due, self._clock, self._flush, readable)
+
+    async def _flush(self, first: list[DueRow] | None) -> int:
+        """:meth:`flush` under its lock; ``first``: the first batch, already read."""
+        self._flushed_at = asyncio.get_running_loop().time()
+        await self._settle()  # what a failed flush sent and could not mark
+        delivered = 0
+        skip: set[str] = set()
+        while self._may_send() and self._limits.global_free(self._clock(), urgent=True):
+            now = self._clock()
+            if first is not None:
+                rows, first = first, None
+            else:
                 rows = await asyncio.to_thread(self._due, now, skip)
-                if not rows:
-                    break
-                if not rows[0].urgent and not self._limits.global_free(now):
-                    break  # only the urgent reserve is left, and no urgent row is due
-                # The quiet hours are judged on the clock after the read, not before it: the
-                # console's clock can jump back into the night while a flush is reading.
-                work = plan(rows, self._clock(), self._quiet, self.max_chars)
-                for queue in work.queues:
-                    # Urgent queues come first; once only the reserve is left, the routine
-                    # ones are skipped (not dropped) so the loop moves past them.
-                    if not self._limits.global_free(self._clock(), queue[0].urgent):
-                        skip.add(queue[0].key)
-                        continue
-                    done, finished = await self._send_queue(queue)
-                    delivered += done
-                    if not finished:
-                        skip.add(queue[0].key)
-                # Marked before the next read, which would otherwise return them again; what
-                # the quiet hours hold back is deferred in the same transaction, after the
-                # sends (a reply does not wait for it), and before that read too.
-                defer = None
-                if work.defer_ids and work.defer_until is not None:
-                    defer = Deferral(work.defer_ids, work.defer_until)
-                await self._settle(defer)
-                # Rows delivered, deferred or skipped drop out of the next batch; a batch that
-                # had room for more means there is nothing else due.
-                if len(rows) < self._batch:
-                    break
-            return delivered
+            if not rows:
+                break
+            if not rows[0].urgent and not self._limits.global_free(now):
+                break  # only the urgent reserve is left, and no urgent row is due
+            # The quiet hours are judged on the clock after the read, not before it: the
+            # console's clock can jump back into the night while a flush is reading.
+            work = plan(rows, self._clock(), self._quiet, self.max_chars)
+            for queue in work.queues:
+                # Urgent queues come first; once only the reserve is left, the routine
+                # ones are skipped (not dropped) so the loop moves past them.
+                if not self._limits.global_free(self._clock(), queue[0].urgent):
+                    skip.add(queue[0].key)
+                    continue
+                done, finished = await self._send_queue(queue)
+                delivered += done
+                if not finished:
+                    skip.add(queue[0].key)
+            # Marked before the next read, which would otherwise return them again; what
+            # the quiet hours hold back is deferred in the same transaction, after the
+            # sends (a reply does not wait for it), and before that read too.
+            defer = None
+            if work.defer_ids and work.defer_until is not None:
+                defer = Deferral(work.defer_ids, work.defer_until)
+            await self._settle(defer)
+            # Rows delivered, deferred or skipped drop out of the next batch; a batch that
+            # had room for more means there is nothing else due.
+            if len(rows) < self._batch:
+                break
+        return delivered
 
     async def _send_queue(self, queue: list[Outgoing]) -> tuple[int, bool]:
         """Send one recipient's messages in order; (rows delivered, whether all went)."""
