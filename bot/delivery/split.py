@@ -26,6 +26,8 @@ def units(text: str) -> int:
 
 def _fits(text: str, start: int, limit: int) -> int:
     """The largest end such that ``text[start:end]`` is at most ``limit`` units."""
+    if 2 * (len(text) - start) <= limit:
+        return len(text)  # fits even if every character took two units: no need to count
     used = 0
     end = start
     while end < len(text):
