@@ -137,6 +137,8 @@ class App(SelfReports, TimeTravel, HoldBack):
             channel.lost_listeners.append(self._channel_lost)
             channel.secretaries = self._secretaries
         self._held_back = 0  # messages handled whose replies wait for the backlog's end
+        # Asked at every message: a runtime Protocol check costs more than the answer.
+        self._backlog = channel.backlog if isinstance(channel, Backlogged) else None
         if isinstance(channel, Backlogged):
             channel.on_idle = self._send_held_back
         if isinstance(channel, SimulatorChannel):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.channels.base import Backlogged, Channel
+from collections.abc import Callable
+
 from bot.delivery import OutboxSender
 from bot.metrics import Metrics
 from handlers.dispatcher import Dispatcher
@@ -15,11 +16,11 @@ HOLD_BACK_MAX = 20
 class HoldBack:
     """The :class:`~bot.app.App`'s handling of received messages (a mixin)."""
 
-    channel: Channel
     dispatcher: Dispatcher
     metrics: Metrics
     sender: OutboxSender
     _held_back: int  # messages handled whose replies wait for the backlog's end
+    _backlog: Callable[[], int] | None  # the channel's backlog(), if it is Backlogged
 
     async def on_inbound(self, event: Inbound) -> None:
         """Handle one received message and send what it produced (or have it sent)."""
@@ -41,12 +42,8 @@ class HoldBack:
 
     def _hold_back(self) -> bool:
         """Whether a message handled now has its replies held back (see on_inbound)."""
-        channel = self.channel
-        return (
-            isinstance(channel, Backlogged)
-            and self._held_back < HOLD_BACK_MAX
-            and channel.backlog() > 0
-        )
+        backlog = self._backlog
+        return backlog is not None and self._held_back < HOLD_BACK_MAX and backlog() > 0
 
     async def _send_received(self) -> None:
         """Send what the received messages produced, including any held back."""
