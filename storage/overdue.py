@@ -18,9 +18,10 @@ LATE_EVENT = "late"
 
 
 def overdue_conditions(
-    dialect: str, now: datetime, open_states: Collection[str]
+    dialect: str, now: datetime | ColumnElement[datetime], open_states: Collection[str]
 ) -> tuple[ColumnElement[bool], ...]:
-    """WHERE terms for overdue tickets; a late ticket is found by its ``late`` event."""
+    """WHERE terms for overdue tickets; a late ticket is found by its ``late`` event. ``now``
+    may be a bound parameter, for a statement built once and run at many moments."""
     # SQLite keeps no statistics: offered ix_tickets_community_due it would walk every
     # deadline ever passed (closed tickets included, all of history); the unary + (SQLite's
     # documented way to keep a term off an index) makes it read the open tickets instead.

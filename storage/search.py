@@ -20,6 +20,8 @@ from sqlalchemy import (
     Executable,
     Integer,
     Select,
+    String,
+    bindparam,
     column,
     func,
     literal,
@@ -109,9 +111,14 @@ def fts5_query(terms: Sequence[str]) -> str:
     return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
 
 
+def _pg_phrases(terms: Sequence[ColumnElement[str]]) -> list[ColumnElement[Any]]:
+    """``phraseto_tsquery`` of each term (a bound parameter)."""
+    return [func.phraseto_tsquery(_PG_CONFIG, term) for term in terms]
+
+
 def _pg_tsquery(terms: Sequence[str]) -> ColumnElement[str]:
     """``phraseto_tsquery`` of each term (a bound parameter), ANDed together with ``&&``."""
-    parts = [func.phraseto_tsquery(_PG_CONFIG, literal(term)) for term in terms]
+    parts = _pg_phrases([literal(term) for term in terms])
     return reduce(lambda left, right: left.op("&&")(right), parts)
 
 
@@ -136,27 +143,44 @@ def search_statement(
     )
 
 
-def newest_matching(statement: Select[Any], dialect: str, terms: Sequence[str]) -> Select[Any]:
+# The names of the bound parameters of :func:`newest_matching`, filled by :func:`match_params`.
+_MATCH = "search_match"
+_TERM = "search_term_{}"
+
+
+def newest_matching(statement: Select[Any], dialect: str, n_terms: int) -> Select[Any]:
     """``statement`` (a SELECT of ticket columns, unordered) narrowed to the tickets whose
-    search tokens include every term, newest first; its other filters, OFFSET and LIMIT apply.
+    search tokens include every one of ``n_terms`` terms, newest first; its other filters,
+    OFFSET and LIMIT apply. The terms are bound parameters (:func:`match_params` gives their
+    values), so one statement serves every search of that many words and is built once.
 
     For lists that combine the search with other filters and paging (the dashboard). On
     SQLite the FTS table is joined as the outer loop, ordered by its rowid (which FTS5 walks
     newest first itself), so a page stops at its LIMIT however common the word; an
-    ``IN (SELECT rowid …)`` would collect every match first. ``terms`` come from
-    :func:`query_terms` and must not be empty.
+    ``IN (SELECT rowid …)`` would collect every match first.
     """
-    if not terms:
+    if n_terms < 1:
         raise ValueError("no search terms")
     if dialect == "sqlite":
         fts = table(FTS_TABLE, column("rowid", Integer))
+        match = bindparam(_MATCH, type_=String)
         return (
             statement.join_from(fts, Ticket, col(Ticket.id) == fts.c.rowid)
-            .where(literal_column(FTS_TABLE).op("MATCH")(fts5_query(terms)))
+            .where(literal_column(FTS_TABLE).op("MATCH")(match))
             .order_by(fts.c.rowid.desc())
         )
     vector = func.to_tsvector(_PG_CONFIG, col(Ticket.search_text))
-    return statement.where(vector.op("@@")(_pg_tsquery(terms))).order_by(col(Ticket.id).desc())
+    terms = [bindparam(_TERM.format(i), type_=String) for i in range(n_terms)]
+    query = reduce(lambda left, right: left.op("&&")(right), _pg_phrases(terms))
+    return statement.where(vector.op("@@")(query)).order_by(col(Ticket.id).desc())
+
+
+def match_params(dialect: str, terms: Sequence[str]) -> dict[str, str]:
+    """The values of :func:`newest_matching`'s parameters for ``terms`` (from
+    :func:`query_terms`, not empty)."""
+    if dialect == "sqlite":
+        return {_MATCH: fts5_query(terms)}
+    return {_TERM.format(i): term for i, term in enumerate(terms)}
 
 
 def search_tickets(

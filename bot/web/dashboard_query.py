@@ -1,4 +1,5 @@
-"""The ticket list behind ``/`` and ``/tickets.csv``: filters from the query string, one query.
+"""The ticket list behind ``/`` and ``/tickets.csv``: its filters (``dashboard_filters``) as
+one query.
 
 Every list is newest first, filtered in SQL and cut with LIMIT, so a page costs the same with
 a hundred or a hundred thousand tickets: no total is counted, a page knows only whether another
@@ -7,29 +8,34 @@ follows (it asks for one row more than it shows).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Protocol
-from urllib.parse import urlencode
 
 from aiohttp import web
-from sqlalchemy import ColumnElement, Connection, Engine, Select, create_engine, event
-from sqlmodel import Session, col, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    bindparam,
+    create_engine,
+    event,
+)
+from sqlmodel import Session, select
 
-from bot.config_web import WebUser
+from bot.web.dashboard_filters import ListFilters
 from handlers.followups import overdue
 from handlers.followups.overdue import overdue_where
 from handlers.policy import Policy
-from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, STATES
 from storage.checks import zone_of
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
-from storage.models import Ticket
-from storage.search import newest_matching, query_terms
+from storage.models import Ticket, UtcDateTime
+from storage.search import match_params, newest_matching, query_terms
 
 PAGE_SIZE = 30
-MAX_PAGE = 1000  # deeper than anyone pages by hand; keeps OFFSET bounded
-MAX_QUERY_CHARS = 50
 CSV_BATCH = 1000
 
 # The Core table, not the ORM attributes: a statement of plain columns is built, keyed for the
@@ -40,72 +46,49 @@ T = TICKETS.c
 
 
 @dataclass(frozen=True, slots=True)
-class ListFilters:
-    """What the list shows; empty strings mean "any"."""
+class Shape:
+    """Which filters a list has, not their values: the form of its SQL. Every list of one
+    shape runs the same statement with other parameter values, so each shape's statement is
+    built and compiled once (building one cost more than running the indexed query)."""
 
-    community: str = ""
-    grid: str = ""
-    klass: str = ""
-    category: str = ""
-    state: str = ""
-    overdue: bool = False
-    q: str = ""
-    page: int = 1
+    dialect: str
+    community: bool = False  # one community (the parameter ``community``)
+    scoped: bool = False  # several communities (``codes``, one IN list)
+    grid: bool = False
+    klass: bool = False
+    category: bool = False
+    state: bool = False
+    overdue: bool = False  # open and past a deadline at ``now``
+    terms: int = 0  # search words (0: no search)
 
-    @classmethod
-    def parse(cls, query: Mapping[str, str], user: WebUser, codes: Sequence[str]) -> ListFilters:
-        """Filters from a query string; unknown values are ignored rather than refused."""
+    def where(self) -> tuple[ColumnElement[bool], ...]:
+        """The WHERE conditions, each value a bound parameter named after its filter."""
+        where: list[ColumnElement[bool]] = []
+        if self.community:
+            where.append(T.community_code == bindparam("community"))
+        elif self.scoped:
+            where.append(T.community_code.in_(bindparam("codes", expanding=True)))
+        for name in ("grid", "klass", "category", "state"):
+            if getattr(self, name):
+                where.append(T[name] == bindparam(name))
+        if self.overdue:
+            where.extend(overdue_where(self.dialect, bindparam("now", type_=UtcDateTime)))
+        return tuple(where)
 
-        def pick(key: str, allowed: Collection[str]) -> str:
-            value = query.get(key, "")
-            return value if value in allowed else ""
-
-        # A community member always sees their own community, whatever the URL says.
-        community = user.community if user.community != "*" else pick("community", codes)
-        try:
-            page = min(max(int(query.get("page", "1")), 1), MAX_PAGE)
-        except ValueError:
-            page = 1
-        return cls(
-            community=community,
-            grid=query.get("grid", "")[:100],
-            klass=pick("klass", [c for c in CLASS_LABELS if c != "none"]),
-            category=pick("category", [c for c in CATEGORY_LABELS if c != "none"]),
-            state=pick("state", STATES),
-            overdue=query.get("overdue", "") in ("1", "on", "true"),
-            q=query.get("q", "").strip()[:MAX_QUERY_CHARS],
-            page=page,
-        )
-
-    def query_string(self, **changes: Any) -> str:
-        """The URL query for these filters (with ``changes``), without empty values."""
-        # Three per page: a plain dict of the fields, not asdict(replace(…)), which deep-copies.
-        unknown = changes.keys() - _FILTER_FIELDS
-        if unknown:
-            raise TypeError(f"unknown filters: {sorted(unknown)}")
-        values = {name: changes.get(name, getattr(self, name)) for name in _FILTER_FIELDS}
-        values["overdue"] = "1" if values["overdue"] else ""
-        if values["page"] == 1:
-            values["page"] = ""
-        return urlencode({k: v for k, v in values.items() if v not in ("", None)})
-
-
-_FILTER_FIELDS = tuple(f.name for f in fields(ListFilters))
+    def select(self, *columns: Any, where: Sequence[ColumnElement[bool]] = ()) -> Select[Any]:
+        """``SELECT columns`` of the matching tickets (and ``where``), newest first."""
+        statement = select(*columns).where(*self.where(), *where)
+        if self.terms:
+            return newest_matching(statement, self.dialect, self.terms)
+        return statement.order_by(T.id.desc())
 
 
 @dataclass(frozen=True, slots=True)
 class ListQuery:
-    """The SQL of a filtered list: its WHERE conditions and its search words, if any."""
+    """The SQL of a filtered list: its shape and the values of its parameters."""
 
-    where: tuple[ColumnElement[bool], ...]
-    terms: tuple[str, ...] = ()
-
-    def select(self, dialect: str, *columns: Any) -> Select[Any]:
-        """``SELECT columns`` of the matching tickets, newest first."""
-        statement = select(*columns).where(*self.where)
-        if self.terms:
-            return newest_matching(statement, dialect, self.terms)
-        return statement.order_by(T.id.desc())
+    shape: Shape
+    params: Mapping[str, Any]
 
 
 def conditions(
@@ -117,27 +100,35 @@ def conditions(
 ) -> ListQuery | None:
     """The query of ``filters`` within communities ``codes`` (None: every community); None
     when nothing can match (a search with no searchable word)."""
-    where: list[ColumnElement[bool]] = []
+    params: dict[str, Any] = {}
     if filters.community:
-        where.append(T.community_code == filters.community)
+        params["community"] = filters.community
     elif codes is not None:
-        where.append(T.community_code.in_(list(codes)))
-    if filters.grid:
-        where.append(T.grid == filters.grid)
-    if filters.klass:
-        where.append(T.klass == filters.klass)
-    if filters.category:
-        where.append(T.category == filters.category)
-    if filters.state:
-        where.append(T.state == filters.state)
+        params["codes"] = list(codes)
+    for name in ("grid", "klass", "category", "state"):
+        value = getattr(filters, name)
+        if value:
+            params[name] = value
     if filters.overdue:
-        where.extend(overdue_where(dialect, now))
-    terms: tuple[str, ...] = ()
+        params["now"] = now
+    terms: list[str] = []
     if filters.q:
-        terms = tuple(query_terms(tokenize(filters.q)))
+        terms = query_terms(tokenize(filters.q))
         if not terms:
             return None
-    return ListQuery(tuple(where), terms)
+        params.update(match_params(dialect, terms))
+    shape = Shape(
+        dialect,
+        community="community" in params,
+        scoped="codes" in params,
+        grid="grid" in params,
+        klass="klass" in params,
+        category="category" in params,
+        state="state" in params,
+        overdue=filters.overdue,
+        terms=len(terms),
+    )
+    return ListQuery(shape, params)
 
 
 class ListItem(Protocol):
@@ -179,18 +170,28 @@ def is_overdue(ticket: ListItem, now: datetime, policy: Policy) -> bool:
     return overdue.is_overdue(ticket, now, policy, zone_of(now))
 
 
+@lru_cache(maxsize=256)  # a few dozen shapes are ever used; bounded all the same
+def _page_statement(shape: Shape) -> Select[Any]:
+    page = shape.select(*LIST_COLUMNS)
+    return page.offset(bindparam("offset")).limit(bindparam("limit"))
+
+
 def list_page(session: Session, query: ListQuery | None, page: int) -> tuple[list[ListItem], bool]:
     """One page of tickets, newest first, and whether another page follows."""
     if query is None:
         return [], False
-    dialect = session.get_bind().dialect.name
-    statement = (
-        query.select(dialect, *LIST_COLUMNS).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
-    )
+    params = {**query.params, "offset": (page - 1) * PAGE_SIZE, "limit": PAGE_SIZE + 1}
     # Core rows through the session's connection: the ORM's result machinery costs more than
     # the query itself for 31 plain rows.
-    rows: list[ListItem] = list(session.connection().execute(statement).all())
+    result = session.connection().execute(_page_statement(query.shape), params)
+    rows: list[ListItem] = list(result.all())
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+@lru_cache(maxsize=256)
+def _batch_statement(shape: Shape, first: bool) -> Select[Any]:
+    before = () if first else (T.id < bindparam("before"),)
+    return shape.select(Ticket, where=before).limit(CSV_BATCH)
 
 
 def batches(reader: Reader, query: ListQuery | None) -> Iterator[Callable[[], list[Ticket]]]:
@@ -205,10 +206,11 @@ def batches(reader: Reader, query: ListQuery | None) -> Iterator[Callable[[], li
     last: list[int | None] = [None]
 
     def load() -> list[Ticket]:
-        where = query.where if last[0] is None else (*query.where, col(Ticket.id) < last[0])
-        statement = ListQuery(where, query.terms).select(reader.dialect, Ticket).limit(CSV_BATCH)
+        first = last[0] is None
+        params = query.params if first else {**query.params, "before": last[0]}
+        statement = _batch_statement(query.shape, first)
         with reader.session() as session:
-            rows = list(session.scalars(statement).all())
+            rows = list(session.scalars(statement, params).all())
         # A short batch is the last one: stop without asking for an empty one.
         last[0] = rows[-1].id if len(rows) == CSV_BATCH else 0
         return rows

@@ -75,7 +75,9 @@ def is_overdue(ticket: Deadlined, now: datetime, policy: Policy, tz: tzinfo) -> 
     return (ticket.due_at is not None and ticket.due_at < now) or is_late(ticket, now, policy, tz)
 
 
-def overdue_where(dialect: str, now: datetime) -> tuple[ColumnElement[bool], ...]:
+def overdue_where(
+    dialect: str, now: datetime | ColumnElement[datetime]
+) -> tuple[ColumnElement[bool], ...]:
     """SQL conditions of :func:`is_overdue` (built in :mod:`storage.overdue`)."""
     return overdue_conditions(dialect, now, OPEN_STATES)
 

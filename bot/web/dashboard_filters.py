@@ -1,0 +1,68 @@
+"""The filters of the ticket list (``/`` and ``/tickets.csv``), from and to its query string."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+from urllib.parse import urlencode
+
+from bot.config_web import WebUser
+from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, STATES
+
+MAX_PAGE = 1000  # deeper than anyone pages by hand; keeps OFFSET bounded
+MAX_QUERY_CHARS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilters:
+    """What the list shows; empty strings mean "any"."""
+
+    community: str = ""
+    grid: str = ""
+    klass: str = ""
+    category: str = ""
+    state: str = ""
+    overdue: bool = False
+    q: str = ""
+    page: int = 1
+
+    @classmethod
+    def parse(cls, query: Mapping[str, str], user: WebUser, codes: Sequence[str]) -> ListFilters:
+        """Filters from a query string; unknown values are ignored rather than refused."""
+
+        def pick(key: str, allowed: Collection[str]) -> str:
+            value = query.get(key, "")
+            return value if value in allowed else ""
+
+        # A community member always sees their own community, whatever the URL says.
+        community = user.community if user.community != "*" else pick("community", codes)
+        try:
+            page = min(max(int(query.get("page", "1")), 1), MAX_PAGE)
+        except ValueError:
+            page = 1
+        return cls(
+            community=community,
+            grid=query.get("grid", "")[:100],
+            klass=pick("klass", [c for c in CLASS_LABELS if c != "none"]),
+            category=pick("category", [c for c in CATEGORY_LABELS if c != "none"]),
+            state=pick("state", STATES),
+            overdue=query.get("overdue", "") in ("1", "on", "true"),
+            q=query.get("q", "").strip()[:MAX_QUERY_CHARS],
+            page=page,
+        )
+
+    def query_string(self, **changes: Any) -> str:
+        """The URL query for these filters (with ``changes``), without empty values."""
+        # Three per page: a plain dict of the fields, not asdict(replace(…)), which deep-copies.
+        unknown = changes.keys() - _FILTER_FIELDS
+        if unknown:
+            raise TypeError(f"unknown filters: {sorted(unknown)}")
+        values = {name: changes.get(name, getattr(self, name)) for name in _FILTER_FIELDS}
+        values["overdue"] = "1" if values["overdue"] else ""
+        if values["page"] == 1:
+            values["page"] = ""
+        return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+_FILTER_FIELDS = tuple(f.name for f in fields(ListFilters))
