@@ -19,14 +19,14 @@ from bot.web.auth import current_user, visible_communities
 from bot.web.dashboard_query import (
     READER,
     ListFilters,
-    ListItem,
     ListQuery,
+    ListRow,
     Reader,
     conditions,
     list_page,
 )
 from bot.web.dashboard_render import render, setup_templates
-from bot.web.dashboard_rows import list_line
+from bot.web.dashboard_rows import list_lines
 from bot.web.dashboard_stats import (
     FIGURES,
     WEEK_CHOICES,
@@ -96,7 +96,7 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
     listing = Listing.of(request)
     filters, visible, now = listing.filters, listing.visible, listing.now
 
-    def load() -> tuple[list[ListItem], bool]:
+    def load() -> tuple[list[ListRow], bool]:
         query = listing.conditions(request.app)
         with reader.session() as session:
             return list_page(session, query, filters.page)
@@ -104,7 +104,7 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
     tickets, more = await asyncio.to_thread(load)
     # A community column only when the user sees more than one community.
     names = dict(visible) if len(visible) > 1 else None
-    lines = [list_line(t, now, names, context.services.policy) for t in tickets]
+    lines = list_lines(tickets, now, names, context.services.policy)
     return render(
         request,
         "list.html",

@@ -8,7 +8,7 @@ follows (it asks for one row more than it shows).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -148,6 +148,10 @@ class ListItem(Protocol):
     acknowledged_at: datetime | None
 
 
+class ListRow(ListItem, Hashable, Protocol):
+    """A list line's columns as a Core row gives them: hashed and compared by their values."""
+
+
 # Only these columns are read for a list page: plain rows, no ORM objects to build and track.
 LIST_COLUMNS = (
     T.id,
@@ -176,7 +180,7 @@ def _page_statement(shape: Shape) -> Select[Any]:
     return page.offset(bindparam("offset")).limit(bindparam("limit"))
 
 
-def list_page(session: Session, query: ListQuery | None, page: int) -> tuple[list[ListItem], bool]:
+def list_page(session: Session, query: ListQuery | None, page: int) -> tuple[list[ListRow], bool]:
     """One page of tickets, newest first, and whether another page follows."""
     if query is None:
         return [], False
@@ -184,7 +188,7 @@ def list_page(session: Session, query: ListQuery | None, page: int) -> tuple[lis
     # Core rows through the session's connection: the ORM's result machinery costs more than
     # the query itself for 31 plain rows.
     result = session.connection().execute(_page_statement(query.shape), params)
-    rows: list[ListItem] = list(result.all())
+    rows: list[ListRow] = list(result.all())
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 

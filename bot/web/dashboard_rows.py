@@ -8,12 +8,13 @@ the same the template made (``tests/bot/web/test_list_rows.py`` compares the two
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from bot.web.dashboard_query import ListItem, is_overdue
+from bot.web.dashboard_query import ListItem, ListRow, is_overdue
 from handlers.policy import Policy
 from handlers.privacy import mask
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, STATE_LABELS
@@ -21,6 +22,7 @@ from storage.checks import saved_id, zone_of
 
 SNIPPET_CHARS = 60
 SNIPPETS_CACHED = 16_384  # texts of ~100 characters: ~10 MB at most
+LINES_CACHED = 4096
 
 # The labels of known codes, escaped once; an unknown code (an old or hand-edited row) is
 # escaped on the way out like any other text.
@@ -55,17 +57,37 @@ def local_minute(moment: datetime, tz: tzinfo) -> str:
 def list_line(t: ListItem, now: datetime, names: dict[str, str] | None, policy: Policy) -> Markup:
     """The ``<tr>`` of ticket ``t``, every value escaped; times in ``now``'s zone. ``names``
     maps community codes to names when the list has a community column, else None."""
+    return _markup(t, is_overdue(t, now, policy), _community(t, names), zone_of(now))
+
+
+def list_lines(
+    rows: Sequence[ListRow], now: datetime, names: dict[str, str] | None, policy: Policy
+) -> list[Markup]:
+    """The lines of :func:`list_line` for a page of Core rows (hashable: their values).
+
+    A line is a function of the row's values, of whether it is 超期 now, of the community's
+    name and of the zone, and all of them are its key: a changed ticket is a new key, so a
+    remembered line is never stale. The newest tickets are on every page that people open
+    first, for every user of the community, until newer ones push them down.
+    """
     tz = zone_of(now)
-    overdue = is_overdue(t, now, policy)
+    return [_remembered(t, is_overdue(t, now, policy), _community(t, names), tz) for t in rows]
+
+
+def _community(t: ListItem, names: dict[str, str] | None) -> str | None:
+    return None if names is None else names.get(t.community_code, t.community_code)
+
+
+def _markup(t: ListItem, overdue: bool, community_name: str | None, tz: tzinfo) -> Markup:
+    """The line of ``t``; ``community_name`` is None when the list has no community column."""
     t_id, due_at, plus_ones = saved_id(t), t.due_at, t.plus_ones
     klass, klass_label = _CLASSES.get(t.klass) or (escape(t.klass), escape(t.klass))
     category = _CATEGORIES.get(t.category) or escape(t.category)
     state = _STATES.get(t.state) or escape(t.state)
     badge = f' <span class="badge">+{plus_ones}</span>' if plus_ones else ""
     community = ""
-    if names is not None:
-        name = names.get(t.community_code, t.community_code)
-        community = f'<td data-label="社区">{escape(name)}</td>'
+    if community_name is not None:
+        community = f'<td data-label="社区">{escape(community_name)}</td>'
     # One f-string, the markup list.html had for a line (its whitespace included).
     return Markup(
         f'    <tr class="{"overdue " if overdue else ""}k-{klass}">\n'
@@ -81,3 +103,9 @@ def list_line(t: ListItem, now: datetime, names: dict[str, str] | None, policy: 
         f"{_LATE if overdue else ''}</td>\n"
         "    </tr>\n"
     )
+
+
+# ~1.5 kB a line with its row: a few MB, the newest pages of every community many times over.
+@lru_cache(maxsize=LINES_CACHED)
+def _remembered(t: ListRow, overdue: bool, community_name: str | None, tz: tzinfo) -> Markup:
+    return _markup(t, overdue, community_name, tz)

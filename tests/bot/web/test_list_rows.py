@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -10,7 +11,7 @@ import jinja2
 import pytest
 
 from bot.web.dashboard_query import is_overdue
-from bot.web.dashboard_rows import list_line, local_minute, snippet
+from bot.web.dashboard_rows import list_line, list_lines, local_minute, snippet
 from handlers.policy import Policy
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, STATE_LABELS
 from tests.support.db import SHANGHAI
@@ -114,3 +115,46 @@ def test_local_minute_is_strftime() -> None:
         moment = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=hours, minutes=hours % 60)
         expected = moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
         assert local_minute(moment, SHANGHAI) == expected
+
+
+# A Core row as list_page returns it: attributes, hashed and compared by value.
+_Row = namedtuple("_Row", list(vars(_ticket())))  # type: ignore[misc]
+
+
+def _row(t: SimpleNamespace) -> Any:
+    return _Row(**vars(t))
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_remembered_lines_are_the_lines(many: bool) -> None:
+    rows = [_row(t) for t in CASES.values()]
+    names = NAMES if many else None
+    expected = [list_line(t, NOW, names, POLICY) for t in CASES.values()]  # type: ignore[arg-type]
+    for _ in range(2):  # the second time from the cache: the same lines
+        assert list_lines(rows, NOW, names, POLICY) == expected
+
+
+def test_a_changed_ticket_is_never_shown_as_remembered() -> None:
+    """Everything a line shows is in its key: a new value or a deadline passing is a new line."""
+    t = _ticket(created_at=NOW - timedelta(hours=1), due_at=NOW + timedelta(hours=1))
+    (before,) = list_lines([_row(t)], NOW, None, POLICY)
+    assert "超期" not in before and "已登记" in before
+    changed = {
+        "state": "in_progress",
+        "text": "3栋路灯又坏了",
+        "klass": "urgent",
+        "plus_ones": 2,
+        "grid": "2网格",
+        "due_at": NOW + timedelta(days=2),
+    }
+    for field, value in changed.items():
+        (line,) = list_lines([_row(_ticket(**{**vars(t), field: value}))], NOW, None, POLICY)
+        assert line != before, field
+        assert line == list_line(_ticket(**{**vars(t), field: value}), NOW, None, POLICY)  # type: ignore[arg-type]
+    # The same row two hours later: its deadline has passed.
+    (late,) = list_lines([_row(t)], NOW + timedelta(hours=2), None, POLICY)
+    assert "超期" in late
+    # The same row on a list with a community column, and after a community was renamed.
+    (named,) = list_lines([_row(t)], NOW, NAMES, POLICY)
+    (renamed,) = list_lines([_row(t)], NOW, {"maotang": "新毛塘"}, POLICY)
+    assert "毛塘&lt;路&gt;社区" in named and "新毛塘" in renamed
