@@ -20,11 +20,11 @@ from bot.web.dashboard_query import (
     READER,
     ListFilters,
     ListQuery,
-    ListRow,
     Reader,
     conditions,
     list_page,
 )
+from bot.web.dashboard_reads import read
 from bot.web.dashboard_render import render, setup_templates
 from bot.web.dashboard_rows import list_lines
 from bot.web.dashboard_stats import (
@@ -83,7 +83,8 @@ class Listing:
         return cls(visible, filters, scope, request.app[WEB].clock())
 
     def conditions(self, app: web.Application) -> ListQuery | None:
-        """The SQL conditions of the listing (runs a tokenizer: call it off the event loop)."""
+        """The SQL conditions of the listing (tokenizes the search words: at most
+        ``MAX_QUERY_CHARS`` characters, a fraction of a millisecond)."""
         reader, context = app[READER], app[WEB]
         tokenize = context.services.nlp.tokenize
         return conditions(self.filters, self.scope, self.now, reader.dialect, tokenize)
@@ -96,12 +97,8 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
     listing = Listing.of(request)
     filters, visible, now = listing.filters, listing.visible, listing.now
 
-    def load() -> tuple[list[ListRow], bool]:
-        query = listing.conditions(request.app)
-        with reader.session() as session:
-            return list_page(session, query, filters.page)
-
-    tickets, more = await asyncio.to_thread(load)
+    query = listing.conditions(request.app)
+    tickets, more = await read(reader, lambda session: list_page(session, query, filters.page))
     # A community column only when the user sees more than one community.
     names = dict(visible) if len(visible) > 1 else None
     lines = list_lines(tickets, now, names, context.services.policy)

@@ -261,6 +261,12 @@ class Reader:
             event.listen(self._own, "begin", _sqlite_read_begin)
             self.engine = self._own
 
+    @property
+    def local(self) -> bool:
+        """True for an engine of our own on a SQLite file: reads in this process, no network
+        (``bot.web.dashboard_reads`` runs the short ones on the event loop)."""
+        return self._own is not None
+
     def session(self) -> Session:
         """A new read session."""
         return Session(self.engine, expire_on_commit=False)
