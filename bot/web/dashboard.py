@@ -27,6 +27,7 @@ from bot.web.dashboard_query import (
 from bot.web.dashboard_reads import read
 from bot.web.dashboard_render import render, setup_templates
 from bot.web.dashboard_rows import list_lines
+from bot.web.dashboard_sqlite import page_rows
 from bot.web.dashboard_stats import (
     FIGURES,
     WEEK_CHOICES,
@@ -98,7 +99,12 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
     filters, visible, now = listing.filters, listing.visible, listing.now
 
     query = listing.conditions(request.app)
-    tickets, more = await read(reader, lambda session: list_page(session, query, filters.page))
+    dialect = reader.engine.dialect
+    tickets, more = await read(
+        reader,
+        lambda driver: page_rows(driver, dialect, query, filters.page),
+        lambda session: list_page(session, query, filters.page),
+    )
     # A community column only when the user sees more than one community.
     names = dict(visible) if len(visible) > 1 else None
     lines = list_lines(tickets, now, names, context.services.policy)

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
     Engine,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    false,
 )
 from sqlmodel import Session, select
 
@@ -53,7 +55,7 @@ class Shape:
 
     dialect: str
     community: bool = False  # one community (the parameter ``community``)
-    scoped: bool = False  # several communities (``codes``, one IN list)
+    codes: int | None = None  # several communities: IN (``code_0``, …); None: no such term
     grid: bool = False
     klass: bool = False
     category: bool = False
@@ -66,8 +68,11 @@ class Shape:
         where: list[ColumnElement[bool]] = []
         if self.community:
             where.append(T.community_code == bindparam("community"))
-        elif self.scoped:
-            where.append(T.community_code.in_(bindparam("codes", expanding=True)))
+        elif self.codes is not None:
+            # One parameter per code, not SQLAlchemy's "expanding" list: the SQL is complete
+            # when compiled, and can be run as it is (``bot.web.dashboard_sqlite``).
+            codes: list[BindParameter[str]] = [bindparam(f"code_{i}") for i in range(self.codes)]
+            where.append(T.community_code.in_(codes) if codes else false())
         for name in ("grid", "klass", "category", "state"):
             if getattr(self, name):
                 where.append(T[name] == bindparam(name))
@@ -104,7 +109,7 @@ def conditions(
     if filters.community:
         params["community"] = filters.community
     elif codes is not None:
-        params["codes"] = list(codes)
+        params.update((f"code_{i}", code) for i, code in enumerate(codes))
     for name in ("grid", "klass", "category", "state"):
         value = getattr(filters, name)
         if value:
@@ -120,7 +125,7 @@ def conditions(
     shape = Shape(
         dialect,
         community="community" in params,
-        scoped="codes" in params,
+        codes=None if filters.community or codes is None else len(codes),
         grid="grid" in params,
         klass="klass" in params,
         category="category" in params,
@@ -132,20 +137,32 @@ def conditions(
 
 
 class ListItem(Protocol):
-    """The columns a list line shows (a :class:`Ticket` has them all)."""
+    """The columns a list line shows (a :class:`Ticket` has them all); read only."""
 
-    id: int | None
-    klass: str
-    text: str
-    plus_ones: int
-    community_code: str
-    grid: str | None
-    category: str
-    state: str
-    created_at: datetime
-    due_at: datetime | None
-    assignee_id: str | None
-    acknowledged_at: datetime | None
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def klass(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def plus_ones(self) -> int: ...
+    @property
+    def community_code(self) -> str: ...
+    @property
+    def grid(self) -> str | None: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def assignee_id(self) -> str | None: ...
+    @property
+    def acknowledged_at(self) -> datetime | None: ...
 
 
 class ListRow(ListItem, Hashable, Protocol):
@@ -175,7 +192,8 @@ def is_overdue(ticket: ListItem, now: datetime, policy: Policy) -> bool:
 
 
 @lru_cache(maxsize=256)  # a few dozen shapes are ever used; bounded all the same
-def _page_statement(shape: Shape) -> Select[Any]:
+def page_statement(shape: Shape) -> Select[Any]:
+    """The statement of a list page of ``shape``: ``offset`` and ``limit`` are parameters."""
     page = shape.select(*LIST_COLUMNS)
     return page.offset(bindparam("offset")).limit(bindparam("limit"))
 
@@ -187,7 +205,7 @@ def list_page(session: Session, query: ListQuery | None, page: int) -> tuple[lis
     params = {**query.params, "offset": (page - 1) * PAGE_SIZE, "limit": PAGE_SIZE + 1}
     # Core rows through the session's connection: the ORM's result machinery costs more than
     # the query itself for 31 plain rows.
-    result = session.connection().execute(_page_statement(query.shape), params)
+    result = session.connection().execute(page_statement(query.shape), params)
     rows: list[ListRow] = list(result.all())
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 

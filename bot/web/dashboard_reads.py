@@ -18,10 +18,10 @@ trips) and an in-memory database (shared with the bot's own engine) always read 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from bot.web.dashboard_query import Reader
@@ -39,11 +39,13 @@ class TooLong(Exception):
     """A read interrupted at its budget of steps: run it again in a thread."""
 
 
-def bounded(reader: Reader, work: Callable[[Session], T], steps: int = INLINE_STEPS) -> T:
-    """``work`` on a read session, interrupted (:class:`TooLong`) past ``steps`` SQLite steps."""
-    with reader.session() as session:
-        driver = session.connection().connection.driver_connection
-        if driver is None:  # a closed connection: SQLAlchemy never hands one out
+def bounded(reader: Reader, work: Callable[[Any], T], steps: int = INLINE_STEPS) -> T:
+    """``work`` on a pooled SQLite driver connection of ``reader`` (autocommit: a single
+    statement reads one snapshot), interrupted (:class:`TooLong`) past ``steps`` steps."""
+    pooled = reader.engine.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        if driver is None:  # a closed connection: the pool never hands one out
             raise RuntimeError("a read began on a closed connection")
         calls = [0]
 
@@ -53,13 +55,15 @@ def bounded(reader: Reader, work: Callable[[Session], T], steps: int = INLINE_ST
 
         driver.set_progress_handler(over, STEP)
         try:
-            return work(session)
-        except OperationalError as error:
+            return work(driver)
+        except sqlite3.OperationalError as error:
             if calls[0] * STEP > steps:
                 raise TooLong from error
             raise
         finally:  # the connection goes back to the pool without the handler
             driver.set_progress_handler(None, STEP)
+    finally:
+        pooled.close()
 
 
 def unbounded(reader: Reader, work: Callable[[Session], T]) -> T:
@@ -68,13 +72,13 @@ def unbounded(reader: Reader, work: Callable[[Session], T]) -> T:
         return work(session)
 
 
-async def read(reader: Reader, work: Callable[[Session], T]) -> T:
-    """``work(session)`` on a read session: on the event loop while it stays short, else (and
-    always on PostgreSQL or an in-memory database) in a worker thread. ``work`` only reads, and
-    may run twice: it must not depend on having run before."""
+async def read(reader: Reader, inline: Callable[[Any], T], threaded: Callable[[Session], T]) -> T:
+    """One read, two ways that give the same answer: ``inline(driver)`` on the event loop
+    while it stays short, else (and always on PostgreSQL or an in-memory database)
+    ``threaded(session)`` in a worker thread. Both only read; ``inline`` may be cut short."""
     if reader.local:
         try:
-            return bounded(reader, work)
+            return bounded(reader, inline)
         except TooLong:
             pass
-    return await asyncio.to_thread(unbounded, reader, work)
+    return await asyncio.to_thread(unbounded, reader, threaded)

@@ -1,0 +1,127 @@
+"""A list page's query straight through the SQLite driver, as SQLAlchemy would have run it.
+
+Reading thirty-one rows through an index takes SQLite a fraction of what SQLAlchemy's
+execution around it did (its execution context, result object and row machinery, and a
+session to hold the connection). Here each shape's statement is compiled once by SQLAlchemy
+for the reader's dialect, and each page runs that SQL on a pooled connection of the reader
+(``bot.web.dashboard_reads``), converting parameters and values with the same type
+processors SQLAlchemy uses: the rows are equal to :func:`bot.web.dashboard_query.list_page`'s
+(``tests/bot/web/test_dashboard_sqlite.py`` compares them shape by shape).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import Dialect
+
+from bot.web.dashboard_query import (
+    LIST_COLUMNS,
+    PAGE_SIZE,
+    ListQuery,
+    ListRow,
+    Shape,
+    page_statement,
+)
+
+Processor = Callable[[Any], Any]
+
+
+class PageRow(NamedTuple):
+    """One ticket of a list page: the columns of ``LIST_COLUMNS``, in their order."""
+
+    id: int
+    klass: str
+    text: str
+    plus_ones: int
+    community_code: str
+    grid: str | None
+    category: str
+    state: str
+    created_at: datetime
+    due_at: datetime | None
+    assignee_id: str | None
+    acknowledged_at: datetime | None
+
+
+if PageRow._fields != tuple(c.name for c in LIST_COLUMNS):  # pragma: no cover - a typo
+    raise RuntimeError("PageRow must list the columns of LIST_COLUMNS in their order")
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A shape's SQL for one dialect, and how to turn parameters and rows as SQLAlchemy does."""
+
+    sql: str
+    constants: tuple[Any, ...]  # every placeholder's value, ready, where it is fixed
+    slots: tuple[tuple[int, str, Processor | None], ...]  # (placeholder, parameter, processor)
+    results: tuple[tuple[int, Processor], ...]  # (column, processor) where there is one
+
+    def parameters(self, values: dict[str, Any]) -> list[Any]:
+        """The positional parameters of the page's ``values`` (by name), for the driver."""
+        out = list(self.constants)
+        for i, name, process in self.slots:
+            out[i] = values[name] if process is None else process(values[name])
+        return out
+
+    def row(self, raw: tuple[Any, ...]) -> PageRow:
+        """A driver row as a :class:`PageRow`, each value as SQLAlchemy reads it."""
+        values = list(raw)
+        for i, process in self.results:
+            values[i] = process(values[i])
+        return PageRow._make(values)
+
+
+def _bind_processor(kind: Any, dialect: Dialect) -> Processor | None:
+    return kind.dialect_impl(dialect).bind_processor(dialect)
+
+
+@lru_cache(maxsize=256)
+def compiled(shape: Shape, dialect: Dialect) -> Compiled:
+    """The page statement of ``shape`` compiled for ``dialect`` (positional placeholders).
+
+    The page's own parameters (community, filters, ``now``, search words, offset, limit) are
+    the statement's required ones; the rest are fixed in the statement (the open states of
+    the overdue filter, which SQLAlchemy expands at each execution): expanded here once, by
+    SQLAlchemy, and kept with their values.
+    """
+    if not dialect.positional:
+        raise ValueError(f"{dialect.name} does not take positional parameters")
+    statement = page_statement(shape)
+    done = statement.compile(dialect=dialect)
+    ours = {name for name, bind in done.binds.items() if bind.required}
+    state = done.construct_expanded_state(dict.fromkeys(ours))
+    origin = {new: old for old, news in state.parameter_expansion.items() for new in news}
+    constants: list[Any] = []
+    slots = []
+    for i, name in enumerate(state.positiontup or ()):
+        process = _bind_processor(done.binds[origin.get(name, name)].type, dialect)
+        if name in ours:
+            slots.append((i, name, process))
+            constants.append(None)
+        else:
+            value = state.parameters[name]
+            constants.append(value if process is None else process(value))
+    results = []
+    for i, column in enumerate(statement.selected_columns):
+        process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        if process is not None:
+            results.append((i, process))
+    return Compiled(state.statement, tuple(constants), tuple(slots), tuple(results))
+
+
+def page_rows(
+    driver: Any, dialect: Dialect, query: ListQuery | None, page: int
+) -> tuple[list[ListRow], bool]:
+    """:func:`bot.web.dashboard_query.list_page` on a SQLite driver connection ``driver``."""
+    if query is None:
+        return [], False
+    sql = compiled(query.shape, dialect)
+    values = {**query.params, "offset": (page - 1) * PAGE_SIZE, "limit": PAGE_SIZE + 1}
+    raw = driver.execute(sql.sql, sql.parameters(values)).fetchall()
+    rows: list[ListRow] = [sql.row(r) for r in raw]
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
