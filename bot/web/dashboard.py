@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.web import dashboard_csv, dashboard_ticket
 from bot.web.auth import current_user, visible_communities
+from bot.web.dashboard_filters import SELECTS
 from bot.web.dashboard_query import (
     READER,
     ListFilters,
@@ -25,7 +26,7 @@ from bot.web.dashboard_query import (
     list_page,
 )
 from bot.web.dashboard_reads import read
-from bot.web.dashboard_render import render, setup_templates
+from bot.web.dashboard_render import fixed_options, render, setup_templates
 from bot.web.dashboard_rows import list_lines
 from bot.web.dashboard_sqlite import page_rows
 from bot.web.dashboard_stats import (
@@ -191,7 +192,8 @@ async def stats_page(request: web.Request) -> web.StreamResponse:
 
 def setup(app: web.Application) -> None:
     """The dashboard routes (after ``bot.web.auth.setup``, which guards them)."""
-    setup_templates(app)
+    env = setup_templates(app)
+    env.globals["OPTIONS"] = {name: fixed_options(env, items) for name, items in SELECTS.items()}
     reader = Reader(app[WEB].db)
     app[READER] = reader
     app[FIGURES] = FiguresCache()

@@ -8,10 +8,19 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bot.config_web import WebUser
-from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, STATES
+from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, STATE_LABELS
 
 MAX_PAGE = 1000  # deeper than anyone pages by hand; keeps OFFSET bounded
 MAX_QUERY_CHARS = 50
+
+# The fixed selects of the list: (code, label) in the order shown. A filter takes only these
+# codes; anything else in the URL is ignored.
+SELECTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "klass": tuple((c, CLASS_LABELS[c]) for c in ("small", "urgent", "difficult")),
+    "category": tuple((c, label) for c, label in CATEGORY_LABELS.items() if c != "none"),
+    "state": tuple(STATE_LABELS.items()),
+}
+_CHOICES = {name: frozenset(code for code, _ in items) for name, items in SELECTS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +53,9 @@ class ListFilters:
         return cls(
             community=community,
             grid=query.get("grid", "")[:100],
-            klass=pick("klass", [c for c in CLASS_LABELS if c != "none"]),
-            category=pick("category", [c for c in CATEGORY_LABELS if c != "none"]),
-            state=pick("state", STATES),
+            klass=pick("klass", _CHOICES["klass"]),
+            category=pick("category", _CHOICES["category"]),
+            state=pick("state", _CHOICES["state"]),
             overdue=query.get("overdue", "") in ("1", "on", "true"),
             q=query.get("q", "").strip()[:MAX_QUERY_CHARS],
             page=page,

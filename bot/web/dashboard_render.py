@@ -7,7 +7,7 @@ logged-in ``user`` and the ``csrf_token`` for its forms, and the same security h
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from markupsafe import Markup
 
 from bot.config_web import WebUser
 from bot.web.server import WEB
@@ -77,6 +78,18 @@ def setup_templates(app: web.Application) -> jinja2.Environment:
     env.globals["nav"] = [("/", "工单"), ("/hall", "议事厅"), ("/stats", "统计")]
     app.router.add_static("/static/", STATIC, name="static")
     return env
+
+
+def fixed_options(env: jinja2.Environment, items: Sequence[tuple[str, str]]) -> dict[str, Markup]:
+    """The ``<option>`` lines of a fixed select (``options.html``) for each value that can be
+    selected ("" for none), made once: a page picks its table instead of looping, escaping
+    and comparing every option again."""
+    macro = env.get_template("options.html").module.options  # type: ignore[attr-defined]
+    # The template writes the lines where the last one's line break is its own.
+    return {
+        selected: Markup(str(macro(items, selected)).rstrip("\n"))
+        for selected in ("", *(code for code, _ in items))
+    }
 
 
 def add_nav_link(app: web.Application, href: str, label: str) -> None:
