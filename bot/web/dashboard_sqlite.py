@@ -29,6 +29,7 @@ from bot.web.dashboard_query import (
 )
 
 Processor = Callable[[Any], Any]
+ROWS_CACHED = 4096  # as many as the lines remembered (bot.web.dashboard_rows)
 
 
 class PageRow(NamedTuple):
@@ -54,12 +55,11 @@ if PageRow._fields != tuple(c.name for c in LIST_COLUMNS):  # pragma: no cover -
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A shape's SQL for one dialect, and how to turn parameters and rows as SQLAlchemy does."""
+    """A shape's SQL for one dialect, and its parameters as SQLAlchemy sends them."""
 
     sql: str
     constants: tuple[Any, ...]  # every placeholder's value, ready, where it is fixed
     slots: tuple[tuple[int, str, Processor | None], ...]  # (placeholder, parameter, processor)
-    results: tuple[tuple[int, Processor], ...]  # (column, processor) where there is one
 
     def parameters(self, values: dict[str, Any]) -> list[Any]:
         """The positional parameters of the page's ``values`` (by name), for the driver."""
@@ -67,13 +67,6 @@ class Compiled:
         for i, name, process in self.slots:
             out[i] = values[name] if process is None else process(values[name])
         return out
-
-    def row(self, raw: tuple[Any, ...]) -> PageRow:
-        """A driver row as a :class:`PageRow`, each value as SQLAlchemy reads it."""
-        values = list(raw)
-        for i, process in self.results:
-            values[i] = process(values[i])
-        return PageRow._make(values)
 
 
 def _bind_processor(kind: Any, dialect: Dialect) -> Processor | None:
@@ -106,12 +99,33 @@ def compiled(shape: Shape, dialect: Dialect) -> Compiled:
         else:
             value = state.parameters[name]
             constants.append(value if process is None else process(value))
+    return Compiled(state.statement, tuple(constants), tuple(slots))
+
+
+@lru_cache(maxsize=8)
+def rows_of(dialect: Dialect) -> Callable[[tuple[Any, ...]], PageRow]:
+    """The conversion of a driver row of ``LIST_COLUMNS`` to a :class:`PageRow`, each value
+    as SQLAlchemy reads it (its result processors for ``dialect``).
+
+    A converted row is remembered by the driver row, every column of it: a ticket that
+    changed is a new key, never a stale row. Reusing the row also reuses its values, whose
+    hashes Python keeps (an aware datetime's costs more than converting it): the lines of
+    ``bot.web.dashboard_rows`` are remembered by these rows.
+    """
     results = []
-    for i, column in enumerate(statement.selected_columns):
+    for i, column in enumerate(LIST_COLUMNS):
         process = column.type.dialect_impl(dialect).result_processor(dialect, None)
         if process is not None:
             results.append((i, process))
-    return Compiled(state.statement, tuple(constants), tuple(slots), tuple(results))
+
+    @lru_cache(maxsize=ROWS_CACHED)
+    def convert(raw: tuple[Any, ...]) -> PageRow:
+        values = list(raw)
+        for i, process in results:
+            values[i] = process(values[i])
+        return PageRow._make(values)
+
+    return convert
 
 
 def page_rows(
@@ -122,6 +136,7 @@ def page_rows(
         return [], False
     sql = compiled(query.shape, dialect)
     values = {**query.params, "offset": (page - 1) * PAGE_SIZE, "limit": PAGE_SIZE + 1}
+    convert = rows_of(dialect)
     raw = driver.execute(sql.sql, sql.parameters(values)).fetchall()
-    rows: list[ListRow] = [sql.row(r) for r in raw]
+    rows: list[ListRow] = [convert(r) for r in raw]
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE

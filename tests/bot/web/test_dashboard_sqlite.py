@@ -15,7 +15,7 @@ from bot.web.dashboard_query import PAGE_SIZE, Reader, conditions, list_page
 from bot.web.dashboard_reads import bounded
 from bot.web.dashboard_sqlite import PageRow, compiled, page_rows
 from storage.db import Database
-from storage.models import TicketEvent
+from storage.models import Ticket, TicketEvent
 from storage.search import search_text_of
 from tests.support.db import T0, community, ticket
 
@@ -132,3 +132,32 @@ def test_every_parameter_is_bound_and_processed(reader: Reader) -> None:
     stamp = NOW.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     open_states = ["accepted", "in_progress", "reopened", "reported"]
     assert values == ["c1", *open_states, stamp, "late", 31, 0]
+
+
+def test_a_changed_ticket_is_read_anew(reader: Reader, sqlite_database: Database) -> None:
+    """Rows are remembered by every column the driver gave: a write is a new row."""
+    who, codes = USERS["community"]
+    query = conditions(ListFilters.parse({}, who, ["c1"]), codes, NOW, "sqlite", str.split)
+    dialect = reader.engine.dialect
+
+    def first() -> PageRow:
+        rows, _ = bounded(reader, lambda d: page_rows(d, dialect, query, 1))
+        assert isinstance(rows[0], PageRow)
+        return rows[0]
+
+    before = first()
+    assert first() is before  # remembered
+    with sqlite_database.session() as session:
+        t = session.get(Ticket, before.id)
+        assert t is not None
+        t.state, t.due_at, t.plus_ones = "resolved", NOW + timedelta(seconds=1), 7
+        session.commit()
+    after = first()
+    assert after.id == before.id and after is not before
+    assert (after.state, after.due_at, after.plus_ones) == (
+        "resolved",
+        NOW + timedelta(seconds=1),
+        7,
+    )
+    with reader.session() as session:
+        assert tuple(list_page(session, query, 1)[0][0]) == tuple(after)
