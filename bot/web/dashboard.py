@@ -108,6 +108,7 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
     )
     # A community column only when the user sees more than one community.
     names = dict(visible) if len(visible) > 1 else None
+    prev_qs, next_qs, csv_qs = filters.page_links()
     lines = list_lines(tickets, now, names, context.services.policy)
     return render(
         request,
@@ -118,9 +119,9 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
             "grids": _grids(request, filters.community),
             "lines": lines,
             "more": more,
-            "prev_qs": filters.query_string(page=filters.page - 1),
-            "next_qs": filters.query_string(page=filters.page + 1),
-            "csv_qs": filters.query_string(page=1),
+            "prev_qs": prev_qs,
+            "next_qs": next_qs,
+            "csv_qs": csv_qs,
         },
     )
 

@@ -73,5 +73,18 @@ class ListFilters:
             values["page"] = ""
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
+    def page_links(self) -> tuple[str, str, str]:
+        """The query strings of the previous page, of the next one and of the whole list
+        (page 1: the CSV link), from one encoding of the filters."""
+        first = self.query_string(page=1)
+
+        def at(page: int) -> str:
+            # The page is the last field: what query_string(page=page) makes.
+            if page == 1:
+                return first
+            return f"{first}&page={page}" if first else f"page={page}"
+
+        return at(self.page - 1), at(self.page + 1), first
+
 
 _FILTER_FIELDS = tuple(f.name for f in fields(ListFilters))

@@ -41,6 +41,25 @@ def test_query_string_matches_the_dataclass_copy(filters: ListFilters, page: int
     assert filters.query_string(**changes) == _slow_query_string(filters, **changes)
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [
+        ListFilters(),
+        ListFilters(page=2),
+        ListFilters(community="maotang", page=3),
+        ListFilters(grid="2网格", klass="urgent", category="facility", state="reported"),
+        ListFilters(overdue=True, q="路灯 3栋&x=1", page=2),
+        ListFilters(q="page=2&", page=1000),
+    ],
+)
+def test_page_links_are_the_three_query_strings(filters: ListFilters) -> None:
+    assert filters.page_links() == (
+        _slow_query_string(filters, page=filters.page - 1),
+        _slow_query_string(filters, page=filters.page + 1),
+        _slow_query_string(filters, page=1),
+    )
+
+
 def test_query_string_refuses_an_unknown_filter() -> None:
     with pytest.raises(TypeError):
         ListFilters().query_string(colour="red")
