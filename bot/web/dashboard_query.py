@@ -20,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    PoolProxiedConnection,
     Select,
     bindparam,
     create_engine,
@@ -271,6 +272,7 @@ class Reader:
 
     def __init__(self, db: Database) -> None:
         self._own: Engine | None = None
+        self._loop: PoolProxiedConnection | None = None
         self.engine = db.engine
         self.dialect = db.dialect
         if db.dialect == "sqlite" and not db.is_memory:
@@ -289,8 +291,25 @@ class Reader:
         """A new read session."""
         return Session(self.engine, expire_on_commit=False)
 
+    def loop_connection(self) -> Any:
+        """The SQLite driver connection of the reads on the event loop (``local`` only).
+
+        They run one after the other on one thread, so one connection serves them all, kept
+        out of the pool until :meth:`dispose`: checking one out and back in for every page
+        cost more than its query. It is in autocommit mode (``_sqlite_read_connect``): each
+        statement reads one snapshot, and no transaction stays open between pages.
+        """
+        if self._own is None:
+            raise RuntimeError("only a SQLite file has a connection for the event loop")
+        if self._loop is None:
+            self._loop = self._own.raw_connection()
+        return self._loop.driver_connection
+
     def dispose(self) -> None:
         """Close the reader's own connections (the bot's engine is not ours to close)."""
+        if self._loop is not None:
+            self._loop.close()  # back to the pool, which closes it below
+            self._loop = None
         if self._own is not None:
             self._own.dispose()
 

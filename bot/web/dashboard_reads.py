@@ -40,30 +40,24 @@ class TooLong(Exception):
 
 
 def bounded(reader: Reader, work: Callable[[Any], T], steps: int = INLINE_STEPS) -> T:
-    """``work`` on a pooled SQLite driver connection of ``reader`` (autocommit: a single
+    """``work`` on the reader's SQLite driver connection for the event loop (autocommit: a
     statement reads one snapshot), interrupted (:class:`TooLong`) past ``steps`` steps."""
-    pooled = reader.engine.raw_connection()
+    driver = reader.loop_connection()
+    calls = [0]
+
+    def over() -> bool:
+        calls[0] += 1
+        return calls[0] * STEP > steps  # True makes SQLite stop with "interrupted"
+
+    driver.set_progress_handler(over, STEP)
     try:
-        driver = pooled.driver_connection
-        if driver is None:  # a closed connection: the pool never hands one out
-            raise RuntimeError("a read began on a closed connection")
-        calls = [0]
-
-        def over() -> bool:
-            calls[0] += 1
-            return calls[0] * STEP > steps  # True makes SQLite stop with "interrupted"
-
-        driver.set_progress_handler(over, STEP)
-        try:
-            return work(driver)
-        except sqlite3.OperationalError as error:
-            if calls[0] * STEP > steps:
-                raise TooLong from error
-            raise
-        finally:  # the connection goes back to the pool without the handler
-            driver.set_progress_handler(None, STEP)
-    finally:
-        pooled.close()
+        return work(driver)
+    except sqlite3.OperationalError as error:
+        if calls[0] * STEP > steps:
+            raise TooLong from error
+        raise
+    finally:  # the next read, or the pool after dispose, gets the connection without it
+        driver.set_progress_handler(None, STEP)
 
 
 def unbounded(reader: Reader, work: Callable[[Session], T]) -> T:

@@ -72,13 +72,20 @@ def test_a_long_read_is_interrupted_and_run_again_in_a_thread(
         threaded, then = _where(_count_session)
         assert asyncio.run(read(reader, first, then)) == 50000  # the whole answer, in a thread
         assert inline == ["MainThread"] and len(threaded) == 1 and threaded != inline
-        # The interrupted connection went back to the pool without its budget: a long read
-        # on it is never cut short again.
-        for _ in range(reader.engine.pool.size() + 1):
-            with reader.session() as session:
-                assert _count_session(session) == 50000
+        # The interrupted connection kept no budget: a long read on it is not cut short again.
+        assert _count(reader.loop_connection()) == 50000
     finally:
         reader.dispose()
+
+
+def test_one_connection_serves_the_loop_until_dispose(sqlite_database: Database) -> None:
+    reader = Reader(sqlite_database)
+    first = reader.loop_connection()
+    assert bounded(reader, _one) == 1 and reader.loop_connection() is first
+    assert first.execute("PRAGMA query_only").fetchone()[0] == 1  # the reader's settings
+    reader.dispose()
+    with pytest.raises(sqlite3.ProgrammingError):  # closed with the reader's engine
+        first.execute("SELECT 1")
 
 
 def test_a_larger_budget_lets_the_same_read_finish_inline(sqlite_database: Database) -> None:
