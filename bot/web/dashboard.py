@@ -2,8 +2,9 @@
 (``/tickets.csv``), the deliberation hall (``/hall``) and statistics (``/stats``).
 
 Every page shows only the communities of the logged-in user (``bot.web.auth``). Database work
-runs in worker threads, on the read-only sessions of :class:`Reader`, so the event loop keeps
-serving while SQL runs.
+runs on the read-only sessions of :class:`Reader` in worker threads, so the event loop keeps
+serving while SQL runs; the list's query alone starts on the event loop, and moves to a thread
+when it turns out long (``bot.web.dashboard_reads``).
 """
 
 from __future__ import annotations
@@ -17,15 +18,8 @@ from aiohttp import web
 from bot.web import dashboard_csv, dashboard_ticket
 from bot.web.auth import current_user, visible_communities
 from bot.web.dashboard_filters import SELECTS
-from bot.web.dashboard_query import (
-    READER,
-    ListFilters,
-    ListQuery,
-    Reader,
-    conditions,
-    list_page,
-)
-from bot.web.dashboard_reads import read
+from bot.web.dashboard_query import ListFilters, ListQuery, conditions, list_page
+from bot.web.dashboard_reads import READER, Reader, read
 from bot.web.dashboard_render import fixed_options, render, setup_templates
 from bot.web.dashboard_rows import list_lines
 from bot.web.dashboard_sqlite import page_rows

@@ -14,27 +14,21 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-from aiohttp import web
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
-    Connection,
-    Engine,
-    PoolProxiedConnection,
     Select,
     bindparam,
-    create_engine,
-    event,
     false,
 )
 from sqlmodel import Session, select
 
 from bot.web.dashboard_filters import ListFilters
+from bot.web.dashboard_reads import Reader
 from handlers.followups import overdue
 from handlers.followups.overdue import overdue_where
 from handlers.policy import Policy
 from storage.checks import zone_of
-from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
 from storage.models import Ticket, UtcDateTime
 from storage.search import match_params, newest_matching, query_terms
 
@@ -240,78 +234,3 @@ def batches(reader: Reader, query: ListQuery | None) -> Iterator[Callable[[], li
 
     while last[0] != 0:
         yield load
-
-
-def _sqlite_read_connect(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None  # we BEGIN ourselves, DEFERRED (see Reader)
-    cursor = dbapi_conn.cursor()
-    try:
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA query_only = ON")  # a page can never write by mistake
-    finally:
-        cursor.close()
-
-
-def _sqlite_read_begin(conn: Connection) -> None:
-    # Straight to the driver: every page begins a transaction, and SQLAlchemy's statement
-    # machinery (exec_driver_sql) cost several times the BEGIN itself.
-    driver = conn.connection.driver_connection
-    if driver is None:  # a closed connection: SQLAlchemy never begins one
-        raise RuntimeError("a read transaction began on a closed connection")
-    driver.execute("BEGIN")
-
-
-class Reader:
-    """Read-only sessions for the pages.
-
-    On a SQLite file this is a second engine whose transactions begin DEFERRED: the bot's
-    engine begins every transaction IMMEDIATE, i.e. takes the write lock even to read, and
-    twenty people looking at the dashboard must not keep the dispatcher from writing. In WAL
-    mode a deferred reader sees one snapshot and blocks nobody.
-    """
-
-    def __init__(self, db: Database) -> None:
-        self._own: Engine | None = None
-        self._loop: PoolProxiedConnection | None = None
-        self.engine = db.engine
-        self.dialect = db.dialect
-        if db.dialect == "sqlite" and not db.is_memory:
-            self._own = create_engine(db.engine.url, pool_size=8)
-            event.listen(self._own, "connect", _sqlite_read_connect)
-            event.listen(self._own, "begin", _sqlite_read_begin)
-            self.engine = self._own
-
-    @property
-    def local(self) -> bool:
-        """True for an engine of our own on a SQLite file: reads in this process, no network
-        (``bot.web.dashboard_reads`` runs the short ones on the event loop)."""
-        return self._own is not None
-
-    def session(self) -> Session:
-        """A new read session."""
-        return Session(self.engine, expire_on_commit=False)
-
-    def loop_connection(self) -> Any:
-        """The SQLite driver connection of the reads on the event loop (``local`` only).
-
-        They run one after the other on one thread, so one connection serves them all, kept
-        out of the pool until :meth:`dispose`: checking one out and back in for every page
-        cost more than its query. It is in autocommit mode (``_sqlite_read_connect``): each
-        statement reads one snapshot, and no transaction stays open between pages.
-        """
-        if self._own is None:
-            raise RuntimeError("only a SQLite file has a connection for the event loop")
-        if self._loop is None:
-            self._loop = self._own.raw_connection()
-        return self._loop.driver_connection
-
-    def dispose(self) -> None:
-        """Close the reader's own connections (the bot's engine is not ours to close)."""
-        if self._loop is not None:
-            self._loop.close()  # back to the pool, which closes it below
-            self._loop = None
-        if self._own is not None:
-            self._own.dispose()
-
-
-READER = web.AppKey("liufang.web.reader", Reader)

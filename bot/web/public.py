@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.web.dashboard_query import READER
+from bot.web.dashboard_reads import READER
 from bot.web.dashboard_render import render, setup_templates
 from bot.web.dashboard_stats import FIGURES, Figures, figures, stats_charts
 from bot.web.server import WEB

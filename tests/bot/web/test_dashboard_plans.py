@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
-from bot.web.dashboard_query import ListFilters, Reader, conditions, list_page
+from bot.web.dashboard_query import ListFilters, conditions, list_page
+from bot.web.dashboard_reads import Reader
 from storage.db import Database
 from tests.support.db import seed_community
 

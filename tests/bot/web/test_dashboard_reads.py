@@ -12,8 +12,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from bot.web import dashboard_reads
-from bot.web.dashboard_query import Reader
-from bot.web.dashboard_reads import TooLong, bounded, read
+from bot.web.dashboard_reads import Reader, TooLong, bounded, read
 from storage.db import Database
 
 # A read of a few hundred thousand steps, whatever the tables hold.

@@ -11,8 +11,8 @@ import pytest
 
 from bot.config_web import WebUser
 from bot.web.dashboard_filters import ListFilters
-from bot.web.dashboard_query import PAGE_SIZE, Reader, conditions, list_page
-from bot.web.dashboard_reads import bounded
+from bot.web.dashboard_query import PAGE_SIZE, conditions, list_page
+from bot.web.dashboard_reads import Reader, bounded
 from bot.web.dashboard_sqlite import PageRow, compiled, page_rows
 from storage.db import Database
 from storage.models import Ticket, TicketEvent
