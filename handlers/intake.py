@@ -23,7 +23,7 @@ from handlers.vocabulary import (
 )
 from storage.models import Group, Ticket
 from storage.search import search_text_of
-from storage.tickets import create_ticket
+from storage.tickets import file_ticket
 
 # 报事 may be followed by a colon or a space, half- or full-width (normalised to half-width).
 _EXPLICIT = re.compile(r"^\s*报事\s*[:：,，]?\s*")
@@ -93,7 +93,8 @@ class IntakeHandler:
         category = found.category if found.is_report else "other"
         tokens = found.tokens or tuple(ctx.services.nlp.tokenize(text))
         cues = found.cues if found.is_report else ("按要求登记", *found.cues)
-        ticket = Ticket(
+        # The fields of Ticket(...), filed without building the object through its constructor.
+        fields = dict(
             community_code=group.community_code,
             grid=group.grid or (ctx.member.grid if ctx.member else None),
             room_id=ev.room_id,
@@ -114,8 +115,8 @@ class IntakeHandler:
             source_msg_id=source,
             search_text=search_text_of(tokens),
         )
-        return create_ticket(
-            ctx.session, ticket, actor_id=ev.sender_id, actor_name=ev.sender_name, note=text
+        return file_ticket(
+            ctx.session, fields, actor_id=ev.sender_id, actor_name=ev.sender_name, note=text
         )
 
 

@@ -13,10 +13,13 @@ import functools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import groupby
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Insert, insert
+from sqlalchemy import Connection, Insert, insert, inspect
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel
+
+_M = TypeVar("_M", bound=SQLModel)
 
 # One name will do: savepoints nest as a stack, ROLLBACK TO and RELEASE take the newest.
 _SAVEPOINT = "liufang_rows"
@@ -64,3 +67,25 @@ def savepoint(conn: Connection) -> Iterator[None]:
         conn.exec_driver_sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
         raise
     conn.exec_driver_sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+
+
+def loaded(session: Session, model: type[_M], values: Mapping[str, Any]) -> _M:
+    """The object of the stored row ``values`` (every column, the key among them), as a query
+    would hand it out: the one the session holds already, else a new clean object taken in
+    without a query (a later change to it is an UPDATE at the next flush).
+
+    Built as the ORM's loader builds one (``__new__``, then the attributes set at once), not
+    through the constructor, whose per-attribute instrumented set cost several times the row.
+    """
+    mapper = inspect(model)
+    key = mapper.identity_key_from_primary_key(
+        [values[c.key] for c in mapper.primary_key]  # type: ignore[union-attr]  # columns
+    )
+    held = session.identity_map.get(key)
+    if held is not None:
+        return held  # type: ignore[no-any-return]  # the map holds objects of this model
+    obj = mapper.class_manager.new_instance()
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj  # type: ignore[no-any-return]  # a new instance of ``model``
