@@ -37,6 +37,8 @@ class Ticket(StorageModel, table=True):
         Index("ix_tickets_community_id", "community_code", "id"),
         Index("ix_tickets_community_due", "community_code", "due_at"),
         Index("ix_tickets_community_created", "community_code", "created_at"),
+        # Revision 0019: the duplicate check reads a community's recent tickets of one category.
+        Index("ix_tickets_community_category_created", "community_code", "category", "created_at"),
         # Ticket numbers are shown to people as T<id>: SQLite must never hand one out twice.
         {"sqlite_autoincrement": True},
     )
