@@ -111,11 +111,9 @@ class Dispatcher:
         :meth:`process_as`.
         """
         # A display name or group topic with bidi controls would reorder the cards it is in.
-        event = dataclasses.replace(
-            event,
-            sender_name=strip_invisible(event.sender_name),
-            room_topic=strip_invisible(event.room_topic),
-        )
+        name, topic = strip_invisible(event.sender_name), strip_invisible(event.room_topic)
+        if name != event.sender_name or topic != event.room_topic:  # else the same event
+            event = dataclasses.replace(event, sender_name=name, room_topic=topic)
         owner = self.owns_directory()
         if not (owner and self._owned):  # a standby, or the first message as the leader
             self._directory.forget()

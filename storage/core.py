@@ -78,14 +78,12 @@ def loaded(session: Session, model: type[_M], values: Mapping[str, Any]) -> _M:
     through the constructor, whose per-attribute instrumented set cost several times the row.
     """
     mapper = inspect(model)
-    key = mapper.identity_key_from_primary_key(
-        [values[c.key] for c in mapper.primary_key]  # type: ignore[union-attr]  # columns
-    )
+    key = mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key])
     held = session.identity_map.get(key)
     if held is not None:
-        return held  # type: ignore[no-any-return]  # the map holds objects of this model
+        return held
     obj = mapper.class_manager.new_instance()
     obj.__dict__.update(values)
     make_transient_to_detached(obj)
     session.add(obj)
-    return obj  # type: ignore[no-any-return]  # a new instance of ``model``
+    return obj

@@ -21,6 +21,8 @@ def offer_to_team(ctx: Context, ticket: Ticket) -> list[Reply]:
     takes it is given the full text and the reporter's name.
     """
     ticket_id = saved_id(ticket)
+    if ticket.klass == "urgent":  # team_for keeps it with the on-site route: no need to ask
+        return []
     team = team_for(ticket, teams_of(ctx.session, ticket.community_code))
     if team is None or team.id is None:
         return []
