@@ -163,9 +163,13 @@ def find_duplicate(
         limit=CANDIDATES,
         recent_since=ctx.now - URGENT_WINDOW,
     )
+    # Without coordinates a report naming a building matches only that building (see
+    # same_place), whose number is then in the location: a cheap test skips most candidates.
+    building = here.building if here.lat is None or here.lon is None else None
     for ticket_id, location, search_text, klass, recent, lat, lon in rows:
-        there = Place.of(location, lat, lon)
-        if not same_place(here, there):
+        if building is not None and building not in location:
+            continue
+        if not same_place(here, _place_of(location, lat, lon)):
             continue
         # The same place (building, spot or a few metres) is strong evidence.
         score = similarity(tokens, set(words_of(search_text))) + SAME_BUILDING_BONUS

@@ -84,3 +84,17 @@ async def test_the_duplicate_window_is_72_hours(
     else:
         receipt, _card = replies
         assert "已登记 T2" in receipt and bot.ticket(1).plus_ones == 0
+
+
+LOCATIONS = ("50栋", "50栋2单元", "150栋", "5栋", "50号楼", "50幢3单元", "东门", "电梯", "",
+             "毛塘路50栋", "50座", "2单元", "坐标 x")  # fmt: skip
+
+
+@pytest.mark.parametrize("here", LOCATIONS)
+def test_a_building_is_only_matched_where_its_number_is_written(here: str) -> None:
+    # find_duplicate skips a candidate whose location lacks the building's number: sound
+    # only if same_place never matches such a place.
+    building = Place.of(here).building
+    for there in LOCATIONS:
+        if building is not None and same_place(Place.of(here), Place.of(there)):
+            assert building in there
