@@ -49,7 +49,7 @@ EXPECTED = {
     "communities": "2:6db6a0cf473f4a8f",
     "dashboard_users": "2:0977a60ce7a8ce9c",
     "digest_runs": "0:e3b0c44298fc1c14",
-    "directory_imports": "1:012c54e3e53598c9",
+    "directory_imports": "1:476080be107f4b93",
     "failed_inbound": "0:e3b0c44298fc1c14",
     "followups": "488:17ef9125e226a5ef",
     "groups": "7:8ec0b530b0dba8ac",
@@ -86,6 +86,7 @@ def _dump(db: Database) -> dict[str, str]:
             order = list(table.primary_key.columns) or list(table.columns)
             rows = conn.execute(select(table).order_by(*order)).all()
             text = "\n".join("\t".join(_value(v) for v in row) for row in rows)
+            text = text.replace(str(EXAMPLE_CONFIG), "config.example.toml")  # any checkout
             digests[table.name] = f"{len(rows)}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
     return digests
 
