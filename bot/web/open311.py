@@ -67,15 +67,31 @@ def _guarded(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.Respon
 
 
 FEED = web.AppKey("liufang.web.open311_feed", RequestFeed)
-# One thread runs the lookups, off the event loop. They are short (indexed, at most 1,000 rows
-# of three columns); with one thread, twenty at once queue there instead of contending for the
-# GIL: at 20 clients the 95th percentile measured ~70 ms this way, ~110 ms on the default pool.
+# Renderings of many requests (a window nobody asked for yet: 1,000 of them, ~100 ms) run in one
+# thread, off the event loop; queued there, twenty at once do not contend for the GIL.
 POOL = web.AppKey("liufang.web.open311_pool", ThreadPoolExecutor)
+# On a SQLite file everything else runs on the event loop: the key query of a window (an
+# indexed read of at most 1,000 short rows, ~1 ms) and a rendering of at most this many
+# requests (~0.1 ms each). In the thread the same work cost more and waited longer under 20
+# clients: SQLite's driver releases the GIL for every row it steps and every column it reads,
+# and each time the loop took it the thread waited to get it back (on the loop: context
+# switches per window 4 → 1.3, per id lookup 2 → 0.2). A PostgreSQL read waits on the
+# network: it stays in the thread.
+INLINE_RENDER = 50
+INLINE = web.AppKey("liufang.web.open311_inline", bool)
 
 
 async def _find(request: web.Request, query: RequestQuery) -> list[bytes]:
+    feed = request.app[FEED]
+    if request.app[INLINE]:
+        with feed.connect() as conn:
+            lookup = feed.lookup(conn, query)
+            if len(lookup.stale) <= INLINE_RENDER:
+                return feed.complete(conn, lookup)
+        # Many to render: the thread starts over in a transaction of its own (the key query
+        # again, a millisecond), so no connection is ever shared between threads.
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(request.app[POOL], request.app[FEED].find, query)
+    return await loop.run_in_executor(request.app[POOL], feed.find, query)
 
 
 def _feed_response(fmt: str, requests: list[bytes]) -> web.Response:
@@ -183,7 +199,9 @@ def setup(app: web.Application) -> None:
     """Add the Open311 routes (public: no login, no CSRF token; POST needs the api_key)."""
     settings = app[WEB].settings
     names = {c.code: c.name for c in settings.communities}
-    app[FEED] = RequestFeed(_reader(app).session, names, settings.tz)
+    reader = _reader(app)
+    app[FEED] = RequestFeed(reader.engine, names, settings.tz)
+    app[INLINE] = reader.dialect == "sqlite"
     app[POOL] = pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="open311")
 
     async def stop_pool(_app: web.Application) -> None:

@@ -1,24 +1,35 @@
 """The service requests of ``requests.json``, each rendered once and kept until it changes.
 
 A list answer holds up to 1,000 requests, and formatting them (datetimes, masking, JSON) costs
-far more than finding them. So each request's JSON is cached with the version it was made
+far more than finding them. So each request's JSON is cached under the version it was made
 from — the ticket's ``updated_at`` and ``state``, which every recorded change moves — and a
 query reads only ``(id, updated_at, state)`` of the matching tickets; the few that changed or
 were never shown are read and rendered again. The answer is therefore always current.
+
+A query is answered in two steps, :meth:`RequestFeed.lookup` (the key query and the cache) and
+:meth:`RequestFeed.complete` (rendering what was missing), so that a caller can do the cheap
+first step where it stands and hand only a long rendering to a thread; :meth:`find` does both.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import Connection, Engine
 
 from bot.web.open311_format import request_fields
-from bot.web.open311_query import RequestQuery, load_rows, match_keys, member_names, notes_of
+from bot.web.open311_query import (
+    Key,
+    RequestQuery,
+    load_rows,
+    match_keys,
+    member_names,
+    notes_of,
+)
 from bot.web.textsafe import xml_safe_data
 
 CACHED = 20_000  # requests kept (about 12 MB); the oldest rendered go first
@@ -28,60 +39,90 @@ def _dumps(data: Any) -> bytes:
     return json.dumps(xml_safe_data(data), ensure_ascii=False, separators=(",", ":")).encode()
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """The keys a query matched, each one's cached JSON (None when missing or out of date),
+    and the ids to render."""
+
+    keys: list[Key]
+    found: list[bytes | None]
+    stale: list[int]
+
+
 class RequestFeed:
     """Finds service requests and returns each as UTF-8 JSON, from the cache where current."""
 
     def __init__(
         self,
-        sessions: Callable[[], Session],
+        engine: Engine,
         communities: dict[str, str],
         tz: tzinfo,
         cached: int = CACHED,
     ) -> None:
-        """``sessions`` opens read sessions; ``communities`` maps codes to names."""
-        self._sessions = sessions
+        """``engine`` gives read connections; ``communities`` maps codes to names."""
+        self._engine = engine
         self._communities = communities
         self._tz = tz
         self._cap = cached
-        self._cache: dict[int, tuple[Any, str, bytes]] = {}
-        self._lock = threading.Lock()  # queries run in several worker threads at once
+        # Keyed by the whole key tuple, so a lookup is one dict probe per row: a changed
+        # ticket's new key simply misses. ``_current`` finds the entry an id has now, to
+        # replace it when the ticket changes.
+        self._cache: dict[Key, bytes] = {}
+        self._current: dict[int, Key] = {}
+        self._lock = threading.Lock()  # lookups and renderings run in several threads
+
+    def connect(self) -> Connection:
+        """A read connection (its transaction begins with the first statement)."""
+        return self._engine.connect()
 
     def find(self, query: RequestQuery) -> list[bytes]:
         """The matching requests as JSON objects, newest first (runs SQL: call in a thread)."""
-        with self._sessions() as session:
-            keys = match_keys(session, query)
-            with self._lock:
-                found = [self._cache.get(key[0]) for key in keys]
-            stale = [
-                key[0]
-                for key, hit in zip(keys, found, strict=True)
-                if hit is None or hit[0] != key[1] or hit[1] != key[2]
-            ]
-            if not stale:  # the usual case: every request already rendered and current
-                return [hit[2] for hit in found]  # type: ignore[index]
-            fresh = self._render(session, stale)
+        with self.connect() as conn:
+            return self.complete(conn, self.lookup(conn, query))
+
+    def lookup(self, conn: Connection, query: RequestQuery) -> Lookup:
+        """The matching keys and what the cache holds for them, in one transaction of
+        ``conn`` that :meth:`complete` must continue."""
+        keys = match_keys(conn, query)
         with self._lock:
-            for ticket_id, entry in fresh.items():
-                self._cache.pop(ticket_id, None)  # re-inserted last: the newest stay longest
-                self._cache[ticket_id] = entry
-            while len(self._cache) > self._cap:
-                del self._cache[next(iter(self._cache))]
+            found = list(map(self._cache.get, keys))
+        if None not in found:  # the usual case: every request already rendered and current
+            return Lookup(keys, found, [])
+        stale = [key[0] for key, hit in zip(keys, found, strict=True) if hit is None]
+        return Lookup(keys, found, stale)
+
+    def complete(self, conn: Connection, lookup: Lookup) -> list[bytes]:
+        """The answer of a lookup, rendering its stale requests (reads them in ``conn``)."""
+        if not lookup.stale:
+            return lookup.found  # type: ignore[return-value]  # no None: nothing was stale
+        fresh = self._render(conn, lookup.stale)
+        with self._lock:
+            for key, body in fresh.values():
+                old = self._current.pop(key[0], None)
+                if old is not None:  # re-inserted last: the newest stay longest
+                    self._cache.pop(old, None)
+                self._cache[key] = body
+                self._current[key[0]] = key
+            while len(self._cache) > self._cap:  # each id has one entry: its current key
+                oldest = next(iter(self._cache))
+                del self._cache[oldest], self._current[oldest[0]]
         out = []
-        for key, hit in zip(keys, found, strict=True):
-            cached = fresh.get(key[0]) or hit
-            if cached is None:  # matched, then gone before its columns were read: not listed
-                continue
-            out.append(cached[2])
+        for key, hit in zip(lookup.keys, lookup.found, strict=True):
+            if hit is None:
+                rendered = fresh.get(key[0])
+                if rendered is None:  # matched, then gone before its columns were read
+                    continue
+                hit = rendered[1]
+            out.append(hit)
         return out
 
-    def _render(self, session: Session, ids: list[int]) -> dict[int, tuple[Any, str, bytes]]:
-        rows = load_rows(session, ids)
-        notes = notes_of(session, rows)
-        names = member_names(session, {r["community_code"] for r in rows})
+    def _render(self, conn: Connection, ids: list[int]) -> dict[int, tuple[Key, bytes]]:
+        rows = load_rows(conn, ids)
+        notes = notes_of(conn, rows)
+        names = member_names(conn, {r["community_code"] for r in rows})
         return {
             r["id"]: (
-                r["version"],
-                r["state"],
+                (r["id"], r["version"], r["state"]),
                 _dumps(
                     request_fields(
                         r,

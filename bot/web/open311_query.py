@@ -2,11 +2,13 @@
 
 The first query finds which tickets match (id, last change, state: newest first, at most
 :data:`MAX_RESULTS`); only the tickets whose published form is not cached yet are then read,
-column by column (no ORM objects), with their notes.
+column by column (no ORM objects), with their notes. Every statement is built once, its values
+bound at execution, and runs on a plain connection (no ORM session).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,9 +16,8 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from multidict import MultiMapping
-from sqlalchemy import String, type_coerce
+from sqlalchemy import Connection, CursorResult, Select, String, bindparam, type_coerce
 from sqlalchemy import select as select_columns
-from sqlmodel import Session, select
 
 from bot.web.open311_format import (
     NOTE_KINDS,
@@ -140,61 +141,92 @@ def parse_query(
     )
 
 
-def match_keys(session: Session, query: RequestQuery) -> list[tuple[int, Any, str]]:
-    """``(id, version, state)`` of the matching tickets, newest first, at most
-    :data:`MAX_RESULTS`: enough to tell which cached answers are still current."""
-    stmt = select(T.id, VERSION, T.state)
-    if query.ids:
-        stmt = stmt.where(T.id.in_(query.ids))
+Key = tuple[int, Any, str]  # (id, version, state): what tells a cached answer is current
+
+
+@functools.cache
+def _keys_statement(
+    ids: bool, community: bool, codes: bool, states: bool, start: bool, end: bool
+) -> Select[Any]:
+    """The key query of one shape, built once: its values are bound at execution (expanding
+    for the lists), so neither building it nor SQLAlchemy's cache key costs each request."""
+    stmt = select_columns(T.id, VERSION, T.state)
+    if ids:
+        stmt = stmt.where(T.id.in_(bindparam("ids", expanding=True)))
     else:
         # A window is at most 90 days: scanning it in the covering feed index always beats a
         # plan on (community, …) that sorts years of tickets, which SQLite picks when it has
         # no statistics. ``|| ''`` keeps the community from choosing an index.
-        if query.community:
-            stmt = stmt.where(T.community_code.concat("") == query.community)
-        if query.service_codes:
-            stmt = stmt.where(T.category.in_(query.service_codes))
-        if query.states and set(query.states) != set(STATUS_BY_STATE):
-            stmt = stmt.where(T.state.in_(query.states))
-        if query.start is not None:
-            stmt = stmt.where(T.created_at >= query.start)
-        if query.end is not None:
-            stmt = stmt.where(T.created_at <= query.end)
-    stmt = stmt.order_by(T.created_at.desc(), T.id.desc()).limit(MAX_RESULTS)
-    # Core rows, not ORM ones: this runs for every request and returns up to 1,000 rows. A
-    # Row unpacks and indexes like the tuple it stands for; copying it into one costs more.
-    return session.connection().execute(stmt).all()  # type: ignore[return-value]
+        if community:
+            stmt = stmt.where(T.community_code.concat("") == bindparam("community"))
+        if codes:
+            stmt = stmt.where(T.category.in_(bindparam("codes", expanding=True)))
+        if states:
+            stmt = stmt.where(T.state.in_(bindparam("states", expanding=True)))
+        if start:
+            stmt = stmt.where(T.created_at >= bindparam("start"))
+        if end:
+            stmt = stmt.where(T.created_at <= bindparam("end"))
+    return stmt.order_by(T.created_at.desc(), T.id.desc()).limit(MAX_RESULTS)
 
 
-def load_rows(session: Session, ids: Collection[int]) -> list[dict[str, Any]]:
+def driver_rows(result: CursorResult[Any]) -> list[Any]:
+    """The rows of ``result`` as the driver returns them (tuples), without SQLAlchemy's Row
+    objects: only for columns SQLAlchemy returns unconverted (integers, strings, and
+    :data:`VERSION`, which is compared for equality only)."""
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
+
+
+def match_keys(conn: Connection, query: RequestQuery) -> list[Key]:
+    """``(id, version, state)`` of the matching tickets, newest first, at most
+    :data:`MAX_RESULTS`: enough to tell which cached answers are still current."""
+    if query.ids:
+        stmt = _keys_statement(True, False, False, False, False, False)
+        return driver_rows(conn.execute(stmt, {"ids": query.ids}))
+    states = query.states if query.states and set(query.states) != set(STATUS_BY_STATE) else ()
+    shape = (query.community, query.service_codes, states, query.start, query.end)
+    stmt = _keys_statement(False, *(bool(value) for value in shape))
+    params = dict(zip(("community", "codes", "states", "start", "end"), shape, strict=True))
+    # Driver tuples, not Rows: this runs for every request and returns up to 1,000 rows, each
+    # then looked up in the cache by the whole tuple.
+    return driver_rows(conn.execute(stmt, params))
+
+
+_ROWS = select_columns(*COLUMNS, VERSION).where(T.id.in_(bindparam("ids", expanding=True)))
+_NOTES = (
+    select_columns(E.ticket_id, E.note)
+    .where(E.ticket_id.in_(bindparam("ids", expanding=True)), E.kind.in_(NOTE_KINDS))
+    .order_by(E.id)
+)
+_MEMBERS = select_columns(M.community_code, M.name).where(
+    M.community_code.in_(bindparam("codes", expanding=True))
+)
+
+
+def load_rows(conn: Connection, ids: Collection[int]) -> list[dict[str, Any]]:
     """The published columns of these tickets, as mappings."""
     if not ids:
         return []
-    # SQLAlchemy's select: sqlmodel's is typed for at most four columns.
-    stmt = select_columns(*COLUMNS, VERSION).where(T.id.in_(list(ids)))
-    return [dict(row._mapping) for row in session.connection().execute(stmt)]
+    return [dict(row._mapping) for row in conn.execute(_ROWS, {"ids": list(ids)})]
 
 
-def notes_of(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+def notes_of(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[int, str]:
     """The latest progress, resolution or rejection note of each ticket past ``reported``."""
     ids = [r["id"] for r in rows if r["state"] != "reported"]
     if not ids:
         return {}
-    stmt = (
-        select(E.ticket_id, E.note)
-        .where(E.ticket_id.in_(ids), E.kind.in_(NOTE_KINDS))
-        .order_by(E.id)
-    )
-    return {ticket_id: note for ticket_id, note in session.connection().execute(stmt) if note}
+    found = driver_rows(conn.execute(_NOTES, {"ids": ids}))
+    return {ticket_id: note for ticket_id, note in found if note}
 
 
-def member_names(session: Session, communities: Collection[str]) -> dict[str, tuple[str, ...]]:
+def member_names(conn: Connection, communities: Collection[str]) -> dict[str, tuple[str, ...]]:
     """The directory's member names by community: the feed hides them in published text."""
     if not communities:
         return {}
     found: dict[str, list[str]] = {}
-    stmt = select(M.community_code, M.name).where(M.community_code.in_(list(communities)))
-    rows = session.connection().execute(stmt)
-    for code, name in rows:
+    for code, name in driver_rows(conn.execute(_MEMBERS, {"codes": list(communities)})):
         found.setdefault(code, []).append(name)
     return {code: tuple(names) for code, names in found.items()}

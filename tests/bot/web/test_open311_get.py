@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from bot.web import open311
 from storage.db import Database
 from tests.support.web import DashboardSite
 
@@ -107,7 +108,12 @@ async def test_status_follows_the_ticket_and_notes_say_what_was_done(live: Dashb
     assert len(both) == 3
 
 
-async def test_cached_answers_follow_every_change(live: DashboardSite) -> None:
+@pytest.mark.parametrize("in_thread", [False, True])
+async def test_cached_answers_follow_every_change(
+    live: DashboardSite, monkeypatch: pytest.MonkeyPatch, in_thread: bool
+) -> None:
+    if in_thread:  # every rendering handed to the thread (on SQLite it runs on the loop)
+        monkeypatch.setattr(open311, "INLINE_RENDER", 0)
     _, before = await live.get_json(f"{V2}/requests.json")
     assert {r["status"] for r in before} == {"open"}
     await live.bot.say("[毛塘路社区六方议事群] 张经理: 认领 T2")

@@ -24,7 +24,7 @@ def test_the_cache_is_bounded_and_follows_changes(database: Database) -> None:
         for i in range(5):
             session.add(ticket(f"m{i}", at=T0 + timedelta(minutes=i), text=f"路灯{i}坏了"))
         session.commit()
-    feed = RequestFeed(database.session, {"c1": "幸福里社区"}, SHANGHAI, cached=3)
+    feed = RequestFeed(database.engine, {"c1": "幸福里社区"}, SHANGHAI, cached=3)
     query = RequestQuery(start=T0 - timedelta(days=1), end=T0 + timedelta(days=1))
     first = [json.loads(r) for r in feed.find(query)]
     assert [r["service_request_id"] for r in first] == [5, 4, 3, 2, 1]
@@ -46,7 +46,7 @@ def test_a_changed_request_replaces_its_cached_version(database: Database) -> No
         for i in range(4):
             session.add(ticket(f"m{i}", at=T0 + timedelta(minutes=i), text=f"路灯{i}坏了"))
         session.commit()
-    feed = RequestFeed(database.session, {"c1": "幸福里社区"}, SHANGHAI)
+    feed = RequestFeed(database.engine, {"c1": "幸福里社区"}, SHANGHAI)
     query = RequestQuery(start=T0 - timedelta(days=1), end=T0 + timedelta(days=1))
     feed.find(query)
     for hours, state in ((1, "in_progress"), (2, "resolved")):
@@ -63,6 +63,50 @@ def test_a_changed_request_replaces_its_cached_version(database: Database) -> No
     assert json.loads(only)["status"] == "closed"
 
 
+def test_a_lookup_finds_current_answers_and_names_only_what_changed(database: Database) -> None:
+    seed_community(database)
+    with database.session() as session:
+        for i in range(6):
+            session.add(ticket(f"m{i}", at=T0 + timedelta(minutes=i), text=f"路灯{i}坏了"))
+        session.commit()
+    feed = RequestFeed(database.engine, {"c1": "幸福里社区"}, SHANGHAI)
+    query = RequestQuery(start=T0 - timedelta(days=1), end=T0 + timedelta(days=1))
+    with feed.connect() as conn:
+        first = feed.lookup(conn, query)
+        assert first.stale == [6, 5, 4, 3, 2, 1] and set(first.found) == {None}
+        answer = feed.complete(conn, first)
+    with feed.connect() as conn:  # the versions read back equal the ones cached, on every backend
+        again = feed.lookup(conn, query)
+    assert again.stale == [] and again.found == answer
+    assert feed.complete(feed.connect(), again) == answer
+    with database.session() as session:
+        t = session.get(Ticket, 3)
+        assert t is not None
+        t.state = "in_progress"  # the state alone also makes a new version
+        session.add(t)
+        session.commit()
+    with feed.connect() as conn:
+        changed = feed.lookup(conn, query)
+        assert changed.stale == [3]
+        shown = feed.complete(conn, changed)
+    assert json.loads(shown[3])["status_notes"] == "处理中"
+    assert shown[:3] + shown[4:] == answer[:3] + answer[4:]
+    assert len(feed._cache) == len(feed._current) == 6  # the old version is gone
+
+
+def test_the_cache_drops_the_oldest_rendered_and_renders_them_again(database: Database) -> None:
+    seed_community(database)
+    with database.session() as session:
+        for i in range(4):
+            session.add(ticket(f"m{i}", at=T0 + timedelta(minutes=i), text=f"路灯{i}坏了"))
+        session.commit()
+    feed = RequestFeed(database.engine, {"c1": "幸福里社区"}, SHANGHAI, cached=2)
+    whole = feed.find(RequestQuery(start=T0 - timedelta(days=1), end=T0 + timedelta(days=1)))
+    assert len(feed._current) == 2 and set(feed._cache) == set(feed._current.values())
+    assert feed.find(RequestQuery(ids=(4, 1))) == [whole[0], whole[3]]  # whichever went
+    assert sorted(feed._current) == [1, 4] and set(feed._cache) == set(feed._current.values())
+
+
 def test_keys_come_newest_first_whatever_the_filing_order(database: Database) -> None:
     seed_community(database)
     minutes = [(i * 37) % 50 // 2 for i in range(50)]  # shuffled, and every time twice
@@ -72,7 +116,6 @@ def test_keys_come_newest_first_whatever_the_filing_order(database: Database) ->
             session.add(ticket(f"m{i}", at=at, text=f"路灯{i}坏了", state="reported"))
         session.commit()
     with database.session() as session:
-        keys = match_keys(session, RequestQuery(start=T0, end=T0 + timedelta(hours=1)))
         expected = [
             (t.id, t.state)
             for t in sorted(
@@ -81,11 +124,13 @@ def test_keys_come_newest_first_whatever_the_filing_order(database: Database) ->
                 reverse=True,
             )
         ]
+    with database.engine.connect() as conn:
+        keys = match_keys(conn, RequestQuery(start=T0, end=T0 + timedelta(hours=1)))
         assert [(k[0], k[2]) for k in keys] == expected
         versions = {k[0]: k[1] for k in keys}
-        (one,) = match_keys(session, RequestQuery(ids=(7,)))
+        (one,) = match_keys(conn, RequestQuery(ids=(7,)))
         assert one == (7, versions[7], "reported")
-        assert match_keys(session, RequestQuery(ids=(999,))) == []
+        assert match_keys(conn, RequestQuery(ids=(999,))) == []
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 5])
