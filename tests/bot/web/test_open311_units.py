@@ -9,10 +9,11 @@ import pytest
 from multidict import MultiDict
 from sqlmodel import select
 
-from bot.web.open311_feed import RequestFeed
+from bot.web.open311_feed import RequestFeed, _dumps
 from bot.web.open311_format import Open311Error, public_text, request_fields
 from bot.web.open311_query import RequestQuery, match_keys, parse_query
 from bot.web.open311_render import json_list
+from bot.web.textsafe import xml_safe_data
 from storage.db import Database
 from storage.models import Ticket
 from tests.support.db import SHANGHAI, T0, seed_community, ticket
@@ -193,3 +194,18 @@ def test_private_categories_are_published_without_their_text() -> None:
     assert shown["service_name"] == "邻里纠纷" and shown["status"] == "open"
     facility = request_fields({**row, "category": "facility"}, "幸福里社区", SHANGHAI)
     assert facility["description"] == "楼上**室的赵某天天半夜吵架"
+
+
+@pytest.mark.parametrize(
+    "text", ["路灯坏了", "控制\x01字符", "\ud800孤", "\ufffe", "tab\tok", "", "\U0001f600 表情"]
+)
+def test_one_requests_json_is_made_xml_safe_as_every_field_would_be(text: str) -> None:
+    data = {"service_request_id": 1, "description": text, "address": f"3栋{text}", "lat": 1.5}
+    expected = json.dumps(xml_safe_data(data), ensure_ascii=False, separators=(",", ":"))
+    assert _dumps(data) == expected.encode()
+    assert (
+        _dumps({**data, "nested": [text]})
+        == json.dumps(
+            xml_safe_data({**data, "nested": [text]}), ensure_ascii=False, separators=(",", ":")
+        ).encode()
+    )
