@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import repeat
+from operator import mul
 
 from handlers.understanding.evaluation import CLASSES
 from handlers.understanding.model import Opinion
@@ -38,7 +39,9 @@ def decide_class(
     # message.  The sums are the same floats (x + 0.0 is x), and index(max) keeps max's tie
     # rule (the first class in CLASSES wins).
     alpha = s["alpha"]
-    votes = [alpha * p for p in map(opinion.classes.get, CLASSES, repeat(0.0))]
+    # map(mul) rather than a list comprehension: the same products (alpha * p), without the
+    # comprehension's function object and frame on every message.
+    votes = list(map(mul, repeat(alpha), map(opinion.classes.get, CLASSES, repeat(0.0))))
     if rule_class in _CLASS_INDEX:
         votes[_CLASS_INDEX[rule_class]] += 1 - alpha
     if decisive_frame:
@@ -58,7 +61,9 @@ def decide_class(
 def decide_category(rule_category: str, opinion: Opinion, s: dict[str, float]) -> str:
     """A report's category: ``category_alpha`` × the model's + the rest × the lexicon's."""
     beta = s["category_alpha"]
-    votes = [beta * p for p in map(opinion.categories.get, REPORT_CATEGORIES, repeat(0.0))]
+    votes = list(
+        map(mul, repeat(beta), map(opinion.categories.get, REPORT_CATEGORIES, repeat(0.0)))
+    )
     if rule_category in _CATEGORY_INDEX:
         votes[_CATEGORY_INDEX[rule_category]] += 1 - beta
     return REPORT_CATEGORIES[votes.index(max(votes))]  # a tie: the first category, as max()

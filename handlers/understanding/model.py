@@ -98,12 +98,29 @@ def features(
     return Features(text, tuple(tokens), tuple(out), frozenset(signs))
 
 
-@dataclass
 class Opinion:
     """What the model thinks of one message: class and category probabilities."""
 
-    classes: dict[str, float]
-    categories: dict[str, float]
+    __slots__ = ("_categories", "_logits", "_names", "classes")
+
+    def __init__(
+        self,
+        classes: dict[str, float],
+        categories: dict[str, float] | None = None,
+        names: Sequence[str] = (),
+        logits: Sequence[float] = (),
+    ) -> None:
+        """Given ``categories``, or their ``names`` and ``logits`` to soft-max when first read."""
+        self.classes = classes
+        self._categories = categories
+        self._names, self._logits = names, logits
+
+    @property
+    def categories(self) -> dict[str, float]:
+        """Category probabilities; worked out on first use (a non-report never asks)."""
+        if self._categories is None:
+            self._categories = _softmax(self._names, self._logits)
+        return self._categories
 
     @property
     def urgent(self) -> float:
@@ -179,7 +196,7 @@ class LinearModel:
         rows.sort()
         logits = (self._reduce(self._table.take(rows, 0), 0) + self.bias).tolist()
         k = len(self.classes)
-        return Opinion(_softmax(self.classes, logits[:k]), _softmax(self.categories, logits[k:]))
+        return Opinion(_softmax(self.classes, logits[:k]), None, self.categories, logits[k:])
 
     def save(self, path: Path) -> None:
         """Write the model as a compressed ``.npz`` (vocabulary, weights, settings, info)."""
