@@ -245,7 +245,7 @@ class LinearModel:
         )
 
 
-def _softmax(names: Sequence[str], logits: list[float]) -> dict[str, float]:
+def _softmax(names: Sequence[str], logits: Sequence[float]) -> dict[str, float]:
     # map() over C functions rather than list comprehensions: the same floats, less time.
     top = max(logits)
     exp = list(map(math.exp, map(operator.sub, logits, repeat(top))))
