@@ -12,7 +12,7 @@ re-planning after them get the same row, kept in step with those writes.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import NamedTuple, Protocol
@@ -97,10 +97,12 @@ class TicketRow(NamedTuple):
 
 
 _TICKETS = Ticket.metadata.tables["tickets"]
-_COLUMNS = tuple(_TICKETS.c[name] for name in TicketRow._fields)
+# The table's columns of a TicketRow, in order: a query that joins tickets selects these and
+# builds its rows with TicketRow._make.
+TICKET_COLUMNS = tuple(_TICKETS.c[name] for name in TicketRow._fields)
 # Built once, the ids one expanding parameter: coercing thousands of ids into a new statement
 # each time cost more than reading their rows.
-_BY_ID = select_columns(*_COLUMNS).where(_TICKETS.c.id.in_(bindparam("ids", expanding=True)))
+_BY_ID = select_columns(*TICKET_COLUMNS).where(_TICKETS.c.id.in_(bindparam("ids", expanding=True)))
 
 
 _SHARED = "liufang.shared_ticket_rows"
@@ -120,6 +122,15 @@ def shared_rows(session: Session) -> Iterator[None]:
         yield
     finally:
         session.info.pop(_SHARED, None)
+
+
+def share(session: Session, rows: Iterable[TicketRow]) -> None:
+    """Within :func:`shared_rows`, hand out these rows, just read in this transaction (a
+    query that joined the tickets), as if :func:`ticket_rows` had read them; else nothing."""
+    shared: dict[int, TicketRow] | None = session.info.get(_SHARED)
+    if shared is not None:
+        for row in rows:
+            shared.setdefault(row.id, row)
 
 
 def ticket_rows(session: Session, ids: Collection[int]) -> dict[int, TicketRow]:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
-from handlers.followups.notify import Notices, People, brief
+from handlers.followups.notify import Notices, brief
 from handlers.followups.planner import urgent_since
 from handlers.followups.tickets import still_planned, ticket_ids
 from handlers.ladder import REALERT, REPEAT, SECRETARY, STREET, AlarmLadder
@@ -75,7 +75,7 @@ def _rung_text(t: TicketView, rung: str, waited: str, boss: str, ladder: AlarmLa
 def realert(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     """The alarm ladder's rung that is due now, for each urgent ticket nobody has answered."""
     tickets = ticket_rows(ctx.session, ticket_ids(rows))
-    people = People(ctx.session, {t.community_code for t in tickets.values()})
+    people = ctx.people({t.community_code for t in tickets.values()})
     policy, tz = ctx.services.policy, ctx.now.tzinfo
     ladder = policy.ladder
     notices, private = Notices(), Private()
@@ -123,7 +123,7 @@ def nudge(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     """Remind whoever answered an urgent ticket without 到场 to confirm it: privately, or with
     an @ in the six-party group."""
     tickets = ticket_rows(ctx.session, ticket_ids(rows))
-    people = People(ctx.session, {t.community_code for t in tickets.values()})
+    people = ctx.people({t.community_code for t in tickets.values()})
     ladder = ctx.services.policy.ladder
     notices, private = Notices(), Private()
     for _row, t in still_planned(ctx, rows, tickets):

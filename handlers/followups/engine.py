@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session
 
 from handlers.context import Services
 from handlers.events import Reply
+from handlers.followups.notify import People
 from storage import followups, outbox
 from storage.db import Database
 from storage.followups import DueRow
@@ -33,6 +34,16 @@ class SweepContext:
     session: Session
     services: Services
     now: datetime
+    _people: dict[frozenset[str], People] = field(default_factory=dict, repr=False)
+
+    def people(self, communities: Collection[str]) -> People:
+        """:class:`People` of these communities, loaded once per batch: its handlers ask about
+        the same communities, and the directory does not change during a sweep."""
+        key = frozenset(communities)
+        found = self._people.get(key)
+        if found is None:
+            found = self._people[key] = People(self.session, set(key))
+        return found
 
 
 BatchHandler = Callable[[SweepContext, Sequence[DueRow]], list[Reply]]

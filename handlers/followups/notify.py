@@ -134,13 +134,24 @@ class Notices:
         for (room_id, urgent), items in self._items.items():
             lines: list[str] = []
             mentions: dict[str, None] = {}
+            joined = 0  # len(",".join(mentions))
+            # The @-lists already wholly in ``mentions``: most lines of a room @ the same few
+            # people, and for those the list neither grows nor needs joining again.
+            inside: set[tuple[str, ...]] = set()
             for text, ids in items:
-                more = {**mentions, **dict.fromkeys(ids)}
-                if lines and len(",".join(more)) > _MENTIONS_BUDGET:
+                if ids in inside:
+                    more, more_joined = mentions, joined
+                else:
+                    more = {**mentions, **dict.fromkeys(ids)}
+                    more_joined = len(",".join(more))
+                if lines and more_joined > _MENTIONS_BUDGET:
                     out.append(_reply(room_id, lines, mentions, urgent))
                     lines, more = [], dict.fromkeys(ids)
+                    more_joined = len(",".join(more))
+                    inside = set()
                 lines.append(text)
-                mentions = more
+                mentions, joined = more, more_joined
+                inside.add(ids)
             out.append(_reply(room_id, lines, mentions, urgent))
         return out
 

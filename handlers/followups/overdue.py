@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement
 from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
-from handlers.followups.notify import Notices, People, brief
+from handlers.followups.notify import Notices, brief
 from handlers.followups.planner import answered, plans, respond_by
 from handlers.policy import Policy, when
 from handlers.routing import party_label
@@ -96,7 +96,7 @@ def late(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
         if plans(t, row.kind, row.due_at, policy, tz):
             noted.add(t.id or 0)
             due.append(t)
-    people = People(ctx.session, {t.community_code for t in due})
+    people = ctx.people({t.community_code for t in due})
     notices = Notices()
     events = []
     for t in due:

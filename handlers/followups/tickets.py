@@ -72,7 +72,7 @@ def _tickets(ctx: SweepContext, rows: Sequence[DueRow]) -> dict[int, Ticket]:
 def _load(ctx: SweepContext, rows: Sequence[DueRow]) -> tuple[dict[int, TicketRow], People]:
     # Plain rows, for the handlers that only read the ticket to tell people about it.
     tickets = ticket_rows(ctx.session, ticket_ids(rows))
-    return tickets, People(ctx.session, {t.community_code for t in tickets.values()})
+    return tickets, ctx.people({t.community_code for t in tickets.values()})
 
 
 def remind(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
