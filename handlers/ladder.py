@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 DAY_MINUTES = 24 * 60
 # The rungs, from mild to loud; ``repeat`` comes after the street has been told.
@@ -40,7 +39,14 @@ class AlarmLadder:
 
     def first_day(self) -> tuple[tuple[str, int], ...]:
         """The first day's alarms as (rung, minute), at most ``daily_cap`` of them."""
-        return _first_day(self)
+        # Asked several times per ticket in a sweep of thousands: computed once per ladder,
+        # found by identity (a key of the ladder itself would hash its ten fields each time).
+        known = _FIRST_DAYS.get(id(self))
+        if known is None or known[0] is not self:
+            if len(_FIRST_DAYS) > 16:  # ladders come from the config: a handful per process
+                _FIRST_DAYS.clear()
+            known = _FIRST_DAYS[id(self)] = (self, _first_day(self))
+        return known[1]
 
     def per_later_day(self) -> int:
         """How many reminders each day after the first has."""
@@ -96,9 +102,11 @@ class AlarmLadder:
         return [answered_at + step * k for k in range(1, self.claimed_reminders + 1)]
 
 
-@lru_cache(maxsize=16)
+# id → (the ladder, its first day); the ladder is kept so that its id is not reused.
+_FIRST_DAYS: dict[int, tuple[AlarmLadder, tuple[tuple[str, int], ...]]] = {}
+
+
 def _first_day(ladder: AlarmLadder) -> tuple[tuple[str, int], ...]:
-    # Asked several times per ticket in a sweep of thousands: computed once per ladder.
     slots = [
         (REALERT, ladder.realert_minutes),
         (SECRETARY, ladder.secretary_minutes),

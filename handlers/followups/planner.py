@@ -137,22 +137,29 @@ def plan(ticket: TicketView, policy: Policy, tz: tzinfo) -> list[Planned]:
     before = _hours(rules.remind_before_hours)
     klass, due_at = ticket.klass, ticket.due_at
     wanted: list[Planned] = []
-    response = None  # a small ticket's response deadline, counted once for both its uses
+    # Counted once for both their uses (a sweep plans thousands of tickets): a small ticket's
+    # response deadline, and when an urgent one became urgent.
+    response = since = None
     if klass == "urgent":
+        since = urgent_since(ticket, deadlines)
         if ticket.acknowledged_at is None:
-            wanted.extend(alarms(ticket, policy))
+            wanted.extend(_alarms(ticket, policy, since))
     elif klass == "small" and ticket.assignee_id is None:
         response = response_deadline(ticket, deadlines, tz)
         wanted.append(Planned("remind", response - before))
-    if not answered(ticket):
-        late = response if response is not None else respond_by(ticket, policy, tz)
-        if late is not None:
+    if ticket.assignee_id is None and ticket.acknowledged_at is None:  # not answered()
+        if response is not None:
+            wanted.append(Planned("late", response))
+        elif since is not None:  # respond_by() of an urgent ticket
+            wanted.append(Planned("late", since + _minutes(deadlines.urgent_ack_minutes)))
+        elif (late := respond_by(ticket, policy, tz)) is not None:
             wanted.append(Planned("late", late))
     if due_at is not None:
         if klass != "urgent":  # an urgent ticket is chased by re-alerts instead
             reminder = due_at - before
-            # The first-response reminder may fall at the same time: one reminder then.
-            if not any(p.kind == "remind" and p.due_at == reminder for p in wanted):
+            # The first-response reminder may fall at the same time: one reminder then (the
+            # only remind planned so far is the first-response one, when there is a response).
+            if response is None or response - before != reminder:
                 wanted.append(Planned("remind", reminder))
         wanted.append(Planned("overdue", due_at))
     return wanted
@@ -169,10 +176,13 @@ def plans(ticket: TicketView, kind: str, due_at: datetime, policy: Policy, tz: t
 def alarms(ticket: TicketView, policy: Policy) -> list[Planned]:
     """An urgent ticket not yet 到场: the ladder's next rung, or, once a responder answered,
     the gentle reminders to whoever holds it."""
+    return _alarms(ticket, policy, urgent_since(ticket, policy.deadlines))
+
+
+def _alarms(ticket: TicketView, policy: Policy, since: datetime) -> list[Planned]:
     ladder = policy.ladder
     if ticket.answered_at is not None:
         return [Planned("nudge", at) for at in dict.fromkeys(ladder.nudges(ticket.answered_at))]
-    since = urgent_since(ticket, policy.deadlines)
     due = since + _minutes(ladder.minute(ticket.alerts))
     return [Planned("realert", due, partial(ladder.next_after, since))]
 
