@@ -129,3 +129,28 @@ async def test_app_catches_up_before_connecting_and_stops_the_scheduler(tmp_path
     finally:
         await app.stop()
     assert not app.scheduler.running
+
+
+async def test_app_freezes_the_start_up_heap_before_the_catch_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catch-up after downtime is the biggest sweep: full collections during it must not
+    walk what start-up loaded (frozen first), nor later ones what the catch-up compiled."""
+    settings = load_settings(
+        EXAMPLE_CONFIG, env={"LIUFANG_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"}
+    )
+    order: list[str] = []
+    monkeypatch.setattr("bot.app.freeze_startup_heap", lambda: order.append("freeze"))
+    app = App(settings, RecordingChannel(), clock=FakeClock(), nlp=shared_nlp())
+    run_due = app.scheduler.run_due
+
+    async def catch_up() -> int:
+        order.append("catch-up")
+        return await run_due()
+
+    monkeypatch.setattr(app.scheduler, "run_due", catch_up)
+    await app.start()
+    try:
+        assert order[:3] == ["freeze", "catch-up", "freeze"]
+    finally:
+        await app.stop()
