@@ -34,12 +34,16 @@ class SweepContext:
     session: Session
     services: Services
     now: datetime
+    communities: frozenset[str] = frozenset()  # of the batch's follow-ups
     _people: dict[frozenset[str], People] = field(default_factory=dict, repr=False)
 
     def people(self, communities: Collection[str]) -> People:
-        """:class:`People` of these communities, loaded once per batch: its handlers ask about
-        the same communities, and the directory does not change during a sweep."""
+        """:class:`People` of these communities, loaded once per batch: the batch's, when
+        they are among them (a People answers each community alike, whichever others it
+        holds), and the directory does not change during a sweep."""
         key = frozenset(communities)
+        if key <= self.communities:
+            key = self.communities
         found = self._people.get(key)
         if found is None:
             found = self._people[key] = People(self.session, set(key))
@@ -102,7 +106,8 @@ class FollowUpEngine:
             by_kind: dict[str, list[DueRow]] = defaultdict(list)
             for row in rows:
                 by_kind[row.kind].append(row)
-            ctx = SweepContext(session, self._services, now)
+            communities = frozenset(row.community_code for row in rows)
+            ctx = SweepContext(session, self._services, now, communities)
             replies: list[Reply] = []
             skipped: list[int] = []
             for kind, batch in by_kind.items():

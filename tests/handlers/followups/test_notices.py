@@ -69,13 +69,15 @@ def test_a_batch_loads_the_people_of_its_communities_once(database: Database) ->
         statements.append(str(args[2]))
 
     with database.session() as s:
-        ctx = SweepContext(s, Services(clock=lambda: T0, nlp=NothingUnderstood()), T0)
+        services = Services(clock=lambda: T0, nlp=NothingUnderstood())
+        ctx = SweepContext(s, services, T0, frozenset({"c1", "c2"}))
         event.listen(database.engine, "before_cursor_execute", count)
         try:
-            first = ctx.people({"c1", "c2"})
+            first = ctx.people({"c1"})
             loaded = len(statements)
-            assert ctx.people(["c2", "c1"]) is first and len(statements) == loaded
-            assert ctx.people({"c1"}) is not first and len(statements) > loaded
+            assert ctx.people(["c2", "c1"]) is first and ctx.people({"c2"}) is first
+            assert len(statements) == loaded  # the batch's communities, loaded once
+            assert ctx.people({"c1", "c3"}) is not first and len(statements) > loaded
         finally:
             event.remove(database.engine, "before_cursor_execute", count)
     assert loaded > 0
