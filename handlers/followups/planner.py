@@ -231,10 +231,15 @@ def first_due(planned: Planned, now: datetime) -> datetime | None:
 
 def _held(session: Session, ticket_ids: Iterable[int]) -> tuple[dict[int, Ticket], list[int]]:
     # The transaction that touched a ticket usually holds it: no need to read it again.
+    # Asked by the ids the session holds (a sweep re-plans thousands of tickets it holds
+    # none of, and an identity key built per id cost more than the rest of the look-up).
+    identity = session.identity_map
+    keys = identity.keys()
+    holds = {key[1][0] for key in keys if key[0] is Ticket}
     held: dict[int, Ticket] = {}
     missing = []
     for ticket_id in ticket_ids:
-        obj = session.identity_map.get(identity_key(Ticket, ticket_id))
+        obj = identity.get(identity_key(Ticket, ticket_id)) if ticket_id in holds else None
         if isinstance(obj, Ticket):
             held[ticket_id] = obj
         else:
