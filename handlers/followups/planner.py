@@ -53,8 +53,7 @@ class Planned(NamedTuple):
     """A follow-up a ticket should have; ``resume`` is set for a periodic one: given a time,
     it says when the first slot after it is (to add a missing row without replaying).
 
-    A named tuple: the sweep plans thousands of tickets, and a frozen dataclass cost a
-    microsecond more to build.
+    A named tuple: a sweep plans thousands; a frozen dataclass cost a microsecond more.
     """
 
     kind: str
@@ -85,8 +84,7 @@ def _minutes(minutes: int) -> timedelta:
 
 @lru_cache(maxsize=1024)
 def _working_days_after(day: date, days: int, at: time, tz: tzinfo, _calendar: int) -> datetime:
-    # add_working_days depends on the start's date alone; a sweep asks for the same few
-    # dates thousands of times, and the holiday calendar lookups dominate its cost.
+    # By the start's date alone: a sweep asks the same few dates thousands of times.
     return add_working_days(datetime.combine(day, time(0), tzinfo=tz), days, at)
 
 
@@ -137,28 +135,23 @@ def plan(ticket: TicketView, policy: Policy, tz: tzinfo) -> list[Planned]:
     before = _hours(rules.remind_before_hours)
     klass, due_at = ticket.klass, ticket.due_at
     wanted: list[Planned] = []
-    # Counted once for both their uses (a sweep plans thousands of tickets): a small ticket's
-    # response deadline, and when an urgent one became urgent.
+    # Counted once for both uses: a small ticket's response deadline, an urgent one's start.
     response = since = None
     if klass == "urgent":
         since = urgent_since(ticket, deadlines)
         if ticket.acknowledged_at is None:
-            wanted.extend(_alarms(ticket, policy, since))
+            wanted.extend(alarms(ticket, policy, since))
     elif klass == "small" and ticket.assignee_id is None:
         response = response_deadline(ticket, deadlines, tz)
         wanted.append(Planned("remind", response - before))
     if ticket.assignee_id is None and ticket.acknowledged_at is None:  # not answered()
-        if response is not None:
-            wanted.append(Planned("late", response))
-        elif since is not None:  # respond_by() of an urgent ticket
-            wanted.append(Planned("late", since + _minutes(deadlines.urgent_ack_minutes)))
-        elif (late := respond_by(ticket, policy, tz)) is not None:
-            wanted.append(Planned("late", late))
+        late = response if since is None else since + _minutes(deadlines.urgent_ack_minutes)
+        if late is not None or (late := respond_by(ticket, policy, tz)) is not None:
+            wanted.append(Planned("late", late))  # respond_by(), counted once
     if due_at is not None:
         if klass != "urgent":  # an urgent ticket is chased by re-alerts instead
             reminder = due_at - before
-            # The first-response reminder may fall at the same time: one reminder then (the
-            # only remind planned so far is the first-response one, when there is a response).
+            # The first-response reminder (planned iff response is set) may coincide: one then.
             if response is None or response - before != reminder:
                 wanted.append(Planned("remind", reminder))
         wanted.append(Planned("overdue", due_at))
@@ -173,13 +166,9 @@ def plans(ticket: TicketView, kind: str, due_at: datetime, policy: Policy, tz: t
     return any(p.kind == kind and p.due_at == due_at for p in plan(ticket, policy, tz))
 
 
-def alarms(ticket: TicketView, policy: Policy) -> list[Planned]:
-    """An urgent ticket not yet 到场: the ladder's next rung, or, once a responder answered,
-    the gentle reminders to whoever holds it."""
-    return _alarms(ticket, policy, urgent_since(ticket, policy.deadlines))
-
-
-def _alarms(ticket: TicketView, policy: Policy, since: datetime) -> list[Planned]:
+def alarms(ticket: TicketView, policy: Policy, since: datetime) -> list[Planned]:
+    """An urgent ticket not yet 到场 (urgent ``since``): the ladder's next rung, or, once a
+    responder answered, the gentle reminders to whoever holds it."""
     ladder = policy.ladder
     if ticket.answered_at is not None:
         return [Planned("nudge", at) for at in dict.fromkeys(ladder.nudges(ticket.answered_at))]
@@ -230,9 +219,8 @@ def first_due(planned: Planned, now: datetime) -> datetime | None:
 
 
 def _held(session: Session, ticket_ids: Iterable[int]) -> tuple[dict[int, Ticket], list[int]]:
-    # The transaction that touched a ticket usually holds it: no need to read it again.
-    # Asked by the ids the session holds (a sweep re-plans thousands of tickets it holds
-    # none of, and an identity key built per id cost more than the rest of the look-up).
+    # The transaction that touched a ticket usually holds it: no need to read it again. Only
+    # the ids held are looked up: an identity key per id of a sweep's thousands cost most.
     identity = session.identity_map
     keys = identity.keys()
     holds = {key[1][0] for key in keys if key[0] is Ticket}
