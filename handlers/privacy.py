@@ -16,7 +16,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "privacy.toml"
@@ -29,6 +29,11 @@ _PASSES = 4  # the rules run again until the text stops changing; this bounds th
 _WIDE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp - 0xFEE0).isalnum()}
 _WIDE |= {ord("＋"): ord("+"), ord("－"): ord("-"), ord("（"): ord("("), ord("）"): ord(")")}
 _INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# Any character the two steps above change (every key of _WIDE is in U+FF01–U+FF5E): most text
+# has none, and one search is cheaper than translating it.
+_TO_NORMALISE = re.compile(
+    r"[\uff01-\uff5e\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class Rule:
     name: str
     pattern: re.Pattern[str]
     replace: str
+    needs: re.Pattern[str] | None = None  # found in every match: where absent, the rule is skipped
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,8 @@ class Policy:
     role_name: re.Pattern[str]
     honorific_name: re.Pattern[str]
     not_names: frozenset[str]
+    # Any rule's `needs` (None when some rule has none): where absent, no rule can match.
+    any_needs: re.Pattern[str] | None = None
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -59,8 +67,12 @@ def policy(path: Path = RULES_FILE) -> Policy:
     """The policy read from ``path`` (once per process)."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     lists = data["lists"]
+    needs = {r["needs"] for r in data.get("rule", []) if "needs" in r}
+    # One compiled object per distinct `needs`, so a pass searches each of them once.
+    gates = {n: re.compile(n) for n in sorted(needs)}
     rules = tuple(
-        Rule(r["name"], re.compile(r["pattern"]), r["replace"]) for r in data.get("rule", [])
+        Rule(r["name"], re.compile(r["pattern"]), r["replace"], gates.get(r.get("needs", "")))
+        for r in data.get("rule", [])
     )
     surname = _alternation(lists["SURNAME"])
     given = r"[\u4e00-\u9fff]{1,2}"
@@ -71,7 +83,10 @@ def policy(path: Path = RULES_FILE) -> Policy:
         rf"(?P<surname>{surname})(?P<given>{given})"
         rf"(?=(?:{_alternation(lists['HONORIFIC'])}))"
     )
-    return Policy(rules, role_name, honorific_name, frozenset(lists["NOT_NAMES"]))
+    any_needs = None
+    if all(r.needs is not None for r in rules):
+        any_needs = re.compile("|".join(f"(?:{n})" for n in sorted(needs)))
+    return Policy(rules, role_name, honorific_name, frozenset(lists["NOT_NAMES"]), any_needs)
 
 
 # Characters that end a name when they follow its first given character: verbs and particles.
@@ -110,17 +125,41 @@ def _mask_role_names(text: str, pol: Policy) -> str:
     return pol.honorific_name.sub(honorific, text)
 
 
-def _known_names(reporter: Iterable[str], members: Iterable[str]) -> list[tuple[str, str]]:
+@lru_cache(maxsize=256)
+def _known_names(
+    reporter: tuple[str, ...], members: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
     """(name, what replaces it) of the names the caller knows, longest first."""
+    # Cached: the same reporter and directory come with every field of a ticket and every ticket
+    # of a community; the answer depends on nothing else.
     names = {n.strip(): MEMBER for n in members if len(n.strip()) >= 2}
     names |= {n.strip(): REPORTER for n in reporter if len(n.strip()) >= 2}
     # Longest first, so 王小明 goes before a member called 王小.
-    return [(name, names[name]) for name in sorted(names, key=len, reverse=True)]
+    return tuple((name, names[name]) for name in sorted(names, key=len, reverse=True))
 
 
-def _mask_known(text: str, known: list[tuple[str, str]]) -> str:
+def _mask_known(text: str, known: tuple[tuple[str, str], ...]) -> str:
     for name, replacement in known:
         text = text.replace(name, replacement)
+    return text
+
+
+def _apply_rules(text: str, pol: Policy) -> str:
+    """The rules run in order, each skipped where its ``needs`` is not in the text."""
+    if pol.any_needs is not None and not pol.any_needs.search(text):
+        return text  # most text: no number, address or id; one search instead of one per need
+    # Whether each `needs` is in the text, searched once and forgotten when a rule changes it.
+    found: dict[re.Pattern[str], bool] = {}
+    for rule in pol.rules:
+        if rule.needs is not None:
+            present = found.get(rule.needs)
+            if present is None:
+                present = found[rule.needs] = rule.needs.search(text) is not None
+            if not present:
+                continue
+        text, count = rule.pattern.subn(rule.replace, text)
+        if count:
+            found.clear()
     return text
 
 
@@ -138,13 +177,13 @@ def mask(
     if not text:
         return ""
     pol = pol or policy()
-    text = _INVISIBLE.sub("", text.translate(_WIDE))
-    known = _known_names(reporter, members)  # once, not once per pass
+    if _TO_NORMALISE.search(text):
+        text = _INVISIBLE.sub("", text.translate(_WIDE))
+    known = _known_names(tuple(reporter), tuple(members))  # once, not once per pass
     for _ in range(_PASSES):
         before = text
         text = _mask_known(text, known)
-        for rule in pol.rules:
-            text = rule.pattern.sub(rule.replace, text)
+        text = _apply_rules(text, pol)
         text = _mask_role_names(text, pol)
         if text == before:
             break
