@@ -4,7 +4,7 @@
 Every page shows only the communities of the logged-in user (``bot.web.auth``). Database work
 runs on the read-only sessions of :class:`Reader` in worker threads, so the event loop keeps
 serving while SQL runs; the list's query alone starts on the event loop, and moves to a thread
-when it turns out long (``bot.web.dashboard_reads``).
+when it turns out long (``bot.web.reads``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from bot.web import dashboard_csv, dashboard_ticket
 from bot.web.auth import current_user, visible_communities
 from bot.web.dashboard_filters import SELECTS
 from bot.web.dashboard_query import ListFilters, ListQuery, conditions, list_page
-from bot.web.dashboard_reads import READER, Reader, read
 from bot.web.dashboard_render import fixed_options, render, setup_templates
 from bot.web.dashboard_rows import list_lines
 from bot.web.dashboard_sqlite import page_rows
@@ -32,6 +31,7 @@ from bot.web.dashboard_stats import (
     parse_weeks,
     stats_charts,
 )
+from bot.web.reads import READER, Reader, driver, read
 from bot.web.server import WEB
 from handlers.hall.meetings import agenda, current, is_live, upcoming
 from storage.checks import saved_id
@@ -97,7 +97,7 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
     dialect = reader.engine.dialect
     tickets, more = await read(
         reader,
-        lambda driver: page_rows(driver, dialect, query, filters.page),
+        lambda conn: page_rows(driver(conn), dialect, query, filters.page),
         lambda session: list_page(session, query, filters.page),
     )
     # A community column only when the user sees more than one community.

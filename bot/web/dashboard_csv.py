@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.web.dashboard_query import ListQuery, batches
-from bot.web.dashboard_reads import Reader
+from bot.web.reads import Reader
 from bot.web.server import WEB
 from handlers.commands.parser import ticket_ref
 from handlers.followups.overdue import is_overdue

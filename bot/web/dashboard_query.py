@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlmodel import Session, select
 
 from bot.web.dashboard_filters import ListFilters
-from bot.web.dashboard_reads import Reader
+from bot.web.reads import Reader
 from handlers.followups import overdue
 from handlers.followups.overdue import overdue_where
 from handlers.policy import Policy

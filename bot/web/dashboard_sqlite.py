@@ -3,8 +3,8 @@
 Reading thirty-one rows through an index takes SQLite a fraction of what SQLAlchemy's
 execution around it did (its execution context, result object and row machinery, and a
 session to hold the connection). Here each shape's statement is compiled once by SQLAlchemy
-for the reader's dialect, and each page runs that SQL on a pooled connection of the reader
-(``bot.web.dashboard_reads``), converting parameters and values with the same type
+for the reader's dialect, and each page runs that SQL on a connection of the reader
+(``bot.web.reads``), converting parameters and values with the same type
 processors SQLAlchemy uses: the rows are equal to :func:`bot.web.dashboard_query.list_page`'s
 (``tests/bot/web/test_dashboard_sqlite.py`` compares them shape by shape).
 """

@@ -14,8 +14,8 @@ from sqlmodel import Session, col, select
 from bot.web import ticket_media
 from bot.web.auth import SESSION_COOKIE, can_see, current_user
 from bot.web.dashboard_query import is_overdue
-from bot.web.dashboard_reads import READER
 from bot.web.dashboard_render import CSP, render
+from bot.web.reads import READER
 from bot.web.server import WEB
 from bot.web.ticket_actions import (
     ACTIONS,

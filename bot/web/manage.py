@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot.config_web import WebUser
 from bot.web.auth import can_see, current_user
-from bot.web.dashboard_reads import READER
+from bot.web.reads import READER
 from bot.web.server import WEB
 from storage import audit
 

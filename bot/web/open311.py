@@ -15,15 +15,14 @@ errors are the spec's list of ``{code, description}`` with the HTTP status (400 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
+from sqlalchemy import Connection
+from sqlmodel import Session
 
-from bot.web.dashboard import READER
-from bot.web.dashboard_query import Reader
 from bot.web.open311_feed import RequestFeed
 from bot.web.open311_format import (
     SPEC_URL,
@@ -34,6 +33,7 @@ from bot.web.open311_format import (
 from bot.web.open311_query import RequestQuery, parse_query, request_ids
 from bot.web.open311_render import FORMATS, json_list, respond, respond_json_bytes
 from bot.web.open311_submit import submit
+from bot.web.reads import READER, Reader, TooLong, read
 from bot.web.server import WEB
 
 PREFIX = "/open311/v2"
@@ -76,22 +76,32 @@ POOL = web.AppKey("liufang.web.open311_pool", ThreadPoolExecutor)
 # clients: SQLite's driver releases the GIL for every row it steps and every column it reads,
 # and each time the loop took it the thread waited to get it back (on the loop: context
 # switches per window 4 → 1.3, per id lookup 2 → 0.2). A PostgreSQL read waits on the
-# network: it stays in the thread.
+# network: it stays in the thread. The reads are the dashboard's (``bot.web.reads``): past a
+# budget of SQLite steps, or on a busy database, the read runs again in the thread. The key
+# query of a filtered window takes ~60,000 steps (~1.5 ms), a window ~8,000, a rendering of
+# INLINE_RENDER requests ~2,000: the budget lets them all finish on the loop, and stops a
+# rarer, longer read at a few milliseconds.
 INLINE_RENDER = 50
-INLINE = web.AppKey("liufang.web.open311_inline", bool)
+INLINE_STEPS = 100_000
+OPEN311_READER = web.AppKey("liufang.web.open311_reader", Reader)
 
 
 async def _find(request: web.Request, query: RequestQuery) -> list[bytes]:
     feed = request.app[FEED]
-    if request.app[INLINE]:
-        with feed.connect() as conn:
-            lookup = feed.lookup(conn, query)
-            if len(lookup.stale) <= INLINE_RENDER:
-                return feed.complete(conn, lookup)
-        # Many to render: the thread starts over in a transaction of its own (the key query
-        # again, a millisecond), so no connection is ever shared between threads.
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(request.app[POOL], feed.find, query)
+
+    def inline(conn: Connection) -> list[bytes]:
+        lookup = feed.lookup(conn, query)
+        if len(lookup.stale) > INLINE_RENDER:
+            # Many to render: the thread starts over in a transaction of its own (the key
+            # query again, a millisecond), so no connection is ever shared between threads.
+            raise TooLong
+        return feed.complete(conn, lookup)
+
+    def threaded(session: Session) -> list[bytes]:
+        return feed.answer(session.connection(), query)
+
+    reader = request.app[OPEN311_READER]
+    return await read(reader, inline, threaded, request.app[POOL], INLINE_STEPS)
 
 
 def _feed_response(fmt: str, requests: list[bytes]) -> web.Response:
@@ -200,8 +210,8 @@ def setup(app: web.Application) -> None:
     settings = app[WEB].settings
     names = {c.code: c.name for c in settings.communities}
     reader = _reader(app)
+    app[OPEN311_READER] = reader
     app[FEED] = RequestFeed(reader.engine, names, settings.tz)
-    app[INLINE] = reader.dialect == "sqlite"
     app[POOL] = pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="open311")
 
     async def stop_pool(_app: web.Application) -> None:

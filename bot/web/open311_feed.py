@@ -85,7 +85,12 @@ class RequestFeed:
     def find(self, query: RequestQuery) -> list[bytes]:
         """The matching requests as JSON objects, newest first (runs SQL: call in a thread)."""
         with self.connect() as conn:
-            return self.complete(conn, self.lookup(conn, query))
+            return self.answer(conn, query)
+
+    def answer(self, conn: Connection, query: RequestQuery) -> list[bytes]:
+        """The matching requests as JSON objects, newest first, read in one transaction of
+        ``conn``."""
+        return self.complete(conn, self.lookup(conn, query))
 
     def lookup(self, conn: Connection, query: RequestQuery) -> Lookup:
         """The matching keys and what the cache holds for them, in one transaction of

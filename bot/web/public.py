@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from bot.web.dashboard_reads import READER
 from bot.web.dashboard_render import render, setup_templates
 from bot.web.dashboard_stats import FIGURES, Figures, figures, stats_charts
+from bot.web.reads import READER
 from bot.web.server import WEB
 from handlers.teams.hours import hours_text
 from storage.volunteers.ledger import served_by_community

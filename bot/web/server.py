@@ -90,6 +90,11 @@ class WebServer:
         self._runner: web.AppRunner | None = None
 
     @property
+    def app(self) -> web.Application:
+        """The application served."""
+        return self._app
+
+    @property
     def url(self) -> str:
         """Where the server listens, for people to open."""
         return f"http://{self._host}:{self._port}/"

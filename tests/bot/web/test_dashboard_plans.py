@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event
 
 from bot.web.dashboard_query import ListFilters, conditions, list_page
-from bot.web.dashboard_reads import Reader
+from bot.web.reads import Reader
 from storage.db import Database
 from tests.support.db import seed_community
 

@@ -12,8 +12,8 @@ import pytest
 from bot.config_web import WebUser
 from bot.web.dashboard_filters import ListFilters
 from bot.web.dashboard_query import PAGE_SIZE, conditions, list_page
-from bot.web.dashboard_reads import Reader, bounded
 from bot.web.dashboard_sqlite import PageRow, compiled, page_rows
+from bot.web.reads import Reader, bounded, driver
 from storage.db import Database
 from storage.models import Ticket, TicketEvent
 from storage.search import search_text_of
@@ -105,7 +105,7 @@ def test_the_driver_rows_are_sqlalchemy_rows(
     for page in itertools.count(1):
         with reader.session() as session:
             expected, more = list_page(session, query, page)
-        got, got_more = bounded(reader, lambda d, p=page: page_rows(d, dialect, query, p))
+        got, got_more = bounded(reader, lambda c, p=page: page_rows(driver(c), dialect, query, p))
         assert [tuple(r) for r in got] == [tuple(r) for r in expected]
         assert got_more == more
         for mine, theirs in zip(got, expected, strict=True):
@@ -141,7 +141,7 @@ def test_a_changed_ticket_is_read_anew(reader: Reader, sqlite_database: Database
     dialect = reader.engine.dialect
 
     def first() -> PageRow:
-        rows, _ = bounded(reader, lambda d: page_rows(d, dialect, query, 1))
+        rows, _ = bounded(reader, lambda c: page_rows(driver(c), dialect, query, 1))
         assert isinstance(rows[0], PageRow)
         return rows[0]
 

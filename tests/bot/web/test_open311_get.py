@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from xml.etree import ElementTree
@@ -10,7 +12,9 @@ from xml.etree import ElementTree
 import pytest
 
 from bot.web import open311
+from bot.web.open311_feed import RequestFeed
 from storage.db import Database
+from tests.support.locks import locked_out
 from tests.support.web import DashboardSite
 
 V2 = "/open311/v2"
@@ -126,6 +130,43 @@ async def test_cached_answers_follow_every_change(
     assert [r for r in after if r["service_request_id"] != 2] == [
         r for r in before if r["service_request_id"] != 2
     ]
+
+
+async def test_a_busy_database_is_read_in_the_thread_with_the_same_answer(
+    live: DashboardSite, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite busy (another process holds the file): the event loop does not wait for the
+    lock, the thread does, and the answers are the same bytes."""
+    if database.dialect != "sqlite":
+        pytest.skip("SQLite only")
+    paths = (f"{V2}/requests.json", f"{V2}/requests/2.xml", f"{V2}/requests.json?status=open")
+
+    async def get(path: str) -> bytes:
+        async with live.http.get(live.url(path)) as resp:
+            assert resp.status == 200
+            return await resp.read()
+
+    async def answers() -> list[bytes]:  # at once: each finds the file locked
+        return list(await asyncio.gather(*map(get, paths)))
+
+    before = await answers()
+    threads: list[str] = []
+    answer = RequestFeed.answer
+
+    def recorded(feed: RequestFeed, *args: object) -> list[bytes]:
+        threads.append(threading.current_thread().name)
+        return answer(feed, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(RequestFeed, "answer", recorded)
+    reader = live.server.app[open311.OPEN311_READER]
+    engines = (database.engine.dispose, live.bot.db.engine.dispose, reader.dispose)
+    with locked_out(str(database.engine.url.database), *engines) as release:
+        asyncio.get_running_loop().call_later(0.3, release)  # the loop stays free to do it
+        during = await answers()
+    assert during == before
+    assert len(threads) == len(paths) and "MainThread" not in threads
+    threads.clear()
+    assert await answers() == before and threads == []  # back on the loop
 
 
 async def test_filters_by_service_code_jurisdiction_and_ids(live: DashboardSite) -> None:

@@ -1,5 +1,6 @@
-"""The pages' reads: :class:`Reader`'s read-only sessions, and short reads on the event loop (a
-page's query runs there while it stays short, else in a worker thread).
+"""The web's reads: :class:`Reader`'s read-only sessions, and short reads on the event loop (a
+read runs there while it stays short, else in a worker thread). The dashboard's list page and
+Open311's lookups both read this way.
 
 A list page's query reads thirty-one rows through an index: a few thousand SQLite steps, a
 fraction of a millisecond, less than rendering the page. Sent to a worker thread it cost more
@@ -11,8 +12,10 @@ So on a SQLite file of our own (:class:`Reader`) a read starts on the event loop
 of SQLite steps (:data:`INLINE_STEPS`, a few milliseconds at most); a read that would take
 longer (a deep page, a rare combination of filters, the overdue filter's subquery) is
 interrupted by SQLite at the budget and run again from the start in a worker thread, where
-it may take as long as it needs without holding up anyone else. PostgreSQL (network round
-trips) and an in-memory database (shared with the bot's own engine) always read in a thread.
+it may take as long as it needs without holding up anyone else. The event loop's connection
+never waits for a lock either (``busy_timeout`` 0): a read that finds the database busy runs
+again in the thread, whose connections wait as the bot's do. PostgreSQL (network round trips)
+and an in-memory database (shared with the bot's own engine) always read in a thread.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any, TypeVar
 
 from aiohttp import web
-from sqlalchemy import Connection, Engine, PoolProxiedConnection, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
@@ -67,7 +72,7 @@ class Reader:
 
     def __init__(self, db: Database) -> None:
         self._own: Engine | None = None
-        self._loop: PoolProxiedConnection | None = None
+        self._loop: Connection | None = None
         self.engine = db.engine
         self.dialect = db.dialect
         if db.dialect == "sqlite" and not db.is_memory:
@@ -79,31 +84,35 @@ class Reader:
     @property
     def local(self) -> bool:
         """True for an engine of our own on a SQLite file: reads in this process, no network
-        (``bot.web.dashboard_reads`` runs the short ones on the event loop)."""
+        (:func:`read` runs the short ones on the event loop)."""
         return self._own is not None
 
     def session(self) -> Session:
         """A new read session."""
         return Session(self.engine, expire_on_commit=False)
 
-    def loop_connection(self) -> Any:
-        """The SQLite driver connection of the reads on the event loop (``local`` only).
+    def loop_connection(self) -> Connection:
+        """The connection of the reads on the event loop (``local`` only).
 
         They run one after the other on one thread, so one connection serves them all, kept
         out of the pool until :meth:`dispose`: checking one out and back in for every page
-        cost more than its query. It is in autocommit mode (``_sqlite_read_connect``): each
-        statement reads one snapshot, and no transaction stays open between pages.
+        cost more than its query. Its driver is in autocommit mode (``_sqlite_read_connect``):
+        a statement sent to the driver reads one snapshot, and a transaction begun through
+        SQLAlchemy ends with its read (:func:`bounded`). It never waits for a lock: the
+        event loop must not stop for ``busy_timeout``; a busy read goes to a thread instead.
         """
         if self._own is None:
             raise RuntimeError("only a SQLite file has a connection for the event loop")
         if self._loop is None:
-            self._loop = self._own.raw_connection()
-        return self._loop.driver_connection
+            self._loop = self._own.connect()
+            driver(self._loop).execute("PRAGMA busy_timeout = 0")
+        return self._loop
 
     def dispose(self) -> None:
         """Close the reader's own connections (the bot's engine is not ours to close)."""
         if self._loop is not None:
-            self._loop.close()  # back to the pool, which closes it below
+            self._loop.invalidate()  # closed, not pooled: no thread gets its busy_timeout 0
+            self._loop.close()
             self._loop = None
         if self._own is not None:
             self._own.dispose()
@@ -112,29 +121,43 @@ class Reader:
 READER = web.AppKey("liufang.web.reader", Reader)
 
 
+def driver(conn: Connection) -> Any:
+    """The SQLite driver connection under ``conn`` (for the reads that skip SQLAlchemy)."""
+    return conn.connection.driver_connection
+
+
 class TooLong(Exception):
-    """A read interrupted at its budget of steps: run it again in a thread."""
+    """A read that cannot finish on the event loop now (past its budget of steps, the
+    database busy, or more work than the loop should do): run it again in a thread."""
 
 
-def bounded(reader: Reader, work: Callable[[Any], T], steps: int = INLINE_STEPS) -> T:
-    """``work`` on the reader's SQLite driver connection for the event loop (autocommit: a
-    statement reads one snapshot), interrupted (:class:`TooLong`) past ``steps`` steps."""
-    driver = reader.loop_connection()
+def _sqlite_error(error: Exception) -> Any:
+    return error.orig if isinstance(error, OperationalError) else error
+
+
+def bounded(reader: Reader, work: Callable[[Connection], T], steps: int = INLINE_STEPS) -> T:
+    """``work`` on the reader's connection for the event loop, interrupted (:class:`TooLong`)
+    past ``steps`` steps or when the database is busy; a transaction it began ends with it."""
+    conn = reader.loop_connection()
+    raw = driver(conn)
     calls = [0]
 
     def over() -> bool:
         calls[0] += 1
         return calls[0] * STEP > steps  # True makes SQLite stop with "interrupted"
 
-    driver.set_progress_handler(over, STEP)
+    raw.set_progress_handler(over, STEP)
     try:
-        return work(driver)
-    except sqlite3.OperationalError as error:
-        if calls[0] * STEP > steps:
+        return work(conn)
+    except (sqlite3.OperationalError, OperationalError) as error:
+        code = getattr(_sqlite_error(error), "sqlite_errorcode", 0) & 0xFF
+        if calls[0] * STEP > steps or code == sqlite3.SQLITE_BUSY:
             raise TooLong from error
         raise
-    finally:  # the next read, or the pool after dispose, gets the connection without it
-        driver.set_progress_handler(None, STEP)
+    finally:  # the next read gets the connection without it
+        raw.set_progress_handler(None, STEP)
+        if conn.in_transaction():  # it only read: nothing to keep
+            conn.rollback()
 
 
 def unbounded(reader: Reader, work: Callable[[Session], T]) -> T:
@@ -143,13 +166,23 @@ def unbounded(reader: Reader, work: Callable[[Session], T]) -> T:
         return work(session)
 
 
-async def read(reader: Reader, inline: Callable[[Any], T], threaded: Callable[[Session], T]) -> T:
-    """One read, two ways that give the same answer: ``inline(driver)`` on the event loop
+async def read(
+    reader: Reader,
+    inline: Callable[[Connection], T],
+    threaded: Callable[[Session], T],
+    pool: Executor | None = None,
+    steps: int = INLINE_STEPS,
+) -> T:
+    """One read, two ways that give the same answer: ``inline(conn)`` on the event loop
     while it stays short, else (and always on PostgreSQL or an in-memory database)
-    ``threaded(session)`` in a worker thread. Both only read; ``inline`` may be cut short."""
+    ``threaded(session)`` in a worker thread (``pool``'s, else asyncio's). Both only read;
+    ``inline`` may be cut short (past ``steps``, see :func:`bounded`), or give up itself by
+    raising :class:`TooLong`."""
     if reader.local:
         try:
-            return bounded(reader, inline)
+            return bounded(reader, inline, steps)
         except TooLong:
             pass
-    return await asyncio.to_thread(unbounded, reader, threaded)
+    if pool is None:
+        return await asyncio.to_thread(unbounded, reader, threaded)
+    return await asyncio.get_running_loop().run_in_executor(pool, unbounded, reader, threaded)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlmodel import Session
 
-from bot.web import dashboard_reads
-from bot.web.dashboard_reads import Reader, TooLong, bounded, read
+from bot.web import reads
+from bot.web.reads import Reader, TooLong, bounded, driver, read
 from storage.db import Database
+from tests.support.locks import locked_out
 
 # A read of a few hundred thousand steps, whatever the tables hold.
 HEAVY = (
@@ -22,20 +24,36 @@ HEAVY = (
 )
 
 
-def _count(driver: Any) -> int:
-    return int(driver.execute(HEAVY).fetchone()[0])
+def _count(conn: Any) -> int:
+    return int(driver(conn).execute(HEAVY).fetchone()[0])
 
 
 def _count_session(session: Session) -> int:
     return int(session.execute(text(HEAVY)).scalar_one())
 
 
-def _one(driver: Any) -> int:
-    return int(driver.execute("SELECT 1").fetchone()[0])
+def _one(conn: Any) -> int:
+    return int(driver(conn).execute("SELECT 1").fetchone()[0])
 
 
 def _one_session(session: Session) -> int:
     return int(session.execute(text("SELECT 1")).scalar_one())
+
+
+def _count_core(conn: Connection) -> int:
+    return int(conn.execute(text(HEAVY)).scalar_one())
+
+
+def _tickets(conn: Any) -> int:
+    return int(driver(conn).execute("SELECT count(*) FROM tickets").fetchone()[0])
+
+
+def _tickets_session(session: Session) -> int:
+    return int(session.execute(text("SELECT count(*) FROM tickets")).scalar_one())
+
+
+def _nowhere(conn: Any) -> Any:
+    return driver(conn).execute("SELECT * FROM nowhere")
 
 
 def _where(work: Any) -> tuple[list[str], Any]:
@@ -81,10 +99,12 @@ def test_one_connection_serves_the_loop_until_dispose(sqlite_database: Database)
     reader = Reader(sqlite_database)
     first = reader.loop_connection()
     assert bounded(reader, _one) == 1 and reader.loop_connection() is first
-    assert first.execute("PRAGMA query_only").fetchone()[0] == 1  # the reader's settings
+    raw = driver(first)
+    assert raw.execute("PRAGMA query_only").fetchone()[0] == 1  # the reader's settings
+    assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == 0  # but it never waits
     reader.dispose()
     with pytest.raises(sqlite3.ProgrammingError):  # closed with the reader's engine
-        first.execute("SELECT 1")
+        raw.execute("SELECT 1")
 
 
 def test_a_larger_budget_lets_the_same_read_finish_inline(sqlite_database: Database) -> None:
@@ -100,11 +120,49 @@ def test_other_database_errors_are_not_mistaken_for_the_budget(
 ) -> None:
     reader = Reader(sqlite_database)
     ran = []
-    monkeypatch.setattr(dashboard_reads, "unbounded", lambda *a: ran.append(a))
+    monkeypatch.setattr(reads, "unbounded", lambda *a: ran.append(a))
     try:
         with pytest.raises(sqlite3.OperationalError):
-            asyncio.run(read(reader, lambda d: d.execute("SELECT * FROM nowhere"), _one_session))
+            asyncio.run(read(reader, _nowhere, _one_session))
         assert ran == []  # not retried in a thread
+    finally:
+        reader.dispose()
+
+
+def test_a_transaction_begun_on_the_loop_ends_with_its_read(sqlite_database: Database) -> None:
+    """Open311 reads the loop's connection through SQLAlchemy, in one transaction: it ends
+    with the read, and an interrupt in SQLAlchemy's hands is the budget too."""
+    reader = Reader(sqlite_database)
+    try:
+        conn = reader.loop_connection()
+        assert bounded(reader, lambda c: c.execute(text("SELECT 1")).scalar_one()) == 1
+        assert not conn.in_transaction() and not driver(conn).in_transaction
+        with pytest.raises(TooLong):
+            bounded(reader, _count_core)
+        assert not conn.in_transaction() and not driver(conn).in_transaction
+        assert bounded(reader, _count_core, steps=10_000_000) == 50000
+    finally:
+        reader.dispose()
+
+
+def test_a_busy_database_sends_the_read_to_a_thread_that_waits(sqlite_database: Database) -> None:
+    """The loop's connection never waits for a lock; the thread's waits its busy_timeout."""
+    reader = Reader(sqlite_database)
+    try:
+        assert bounded(reader, _tickets) == 0
+        path = str(sqlite_database.engine.url.database)
+        with locked_out(path, sqlite_database.engine.dispose, reader.dispose) as release:
+            start = time.monotonic()
+            with pytest.raises(TooLong):  # at once, not after busy_timeout
+                bounded(reader, _tickets)
+            assert time.monotonic() - start < 1
+            inline, first = _where(_tickets)
+            threaded, then = _where(_tickets_session)
+            threading.Timer(0.3, release).start()
+            assert asyncio.run(read(reader, first, then)) == 0
+            assert time.monotonic() - start >= 0.3  # the thread waited for the lock
+        assert inline == ["MainThread"] and len(threaded) == 1 and threaded != inline
+        assert bounded(reader, _tickets) == 0  # the loop reads again once it is free
     finally:
         reader.dispose()
 
