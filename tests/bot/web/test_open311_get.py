@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from bot.web import open311
+from bot.web import open311, reads
 from bot.web.open311_feed import RequestFeed
 from storage.db import Database
 from tests.support.locks import locked_out
@@ -112,12 +112,14 @@ async def test_status_follows_the_ticket_and_notes_say_what_was_done(live: Dashb
     assert len(both) == 3
 
 
-@pytest.mark.parametrize("in_thread", [False, True])
+@pytest.mark.parametrize("in_thread", ["", "INLINE_RENDER", "INLINE_STEPS"])
 async def test_cached_answers_follow_every_change(
-    live: DashboardSite, monkeypatch: pytest.MonkeyPatch, in_thread: bool
+    live: DashboardSite, monkeypatch: pytest.MonkeyPatch, in_thread: str
 ) -> None:
-    if in_thread:  # every rendering handed to the thread (on SQLite it runs on the loop)
-        monkeypatch.setattr(open311, "INLINE_RENDER", 0)
+    if in_thread:  # every rendering, or every read past a step, handed to the thread
+        monkeypatch.setattr(open311, in_thread, 0)  # (on SQLite they run on the loop)
+    if in_thread == "INLINE_STEPS":
+        monkeypatch.setattr(reads, "STEP", 1)  # the budget checked at every step
     _, before = await live.get_json(f"{V2}/requests.json")
     assert {r["status"] for r in before} == {"open"}
     await live.bot.say("[毛塘路社区六方议事群] 张经理: 认领 T2")
