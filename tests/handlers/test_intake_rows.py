@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import select
 
 from bench.messages import generate
 from bot.assembly import build_dispatcher, open_database
 from bot.config import load_settings
 from handlers.events import Inbound
 from storage.db import Database
-from storage.models import METADATA
+from tests.support.digests import table_digests
 from tests.support.harness import EXAMPLE_CONFIG, FakeClock, shared_nlp
 
 ROOMS = (
@@ -72,25 +68,6 @@ EXPECTED = {
 }
 
 
-def _value(v: Any) -> str:
-    if isinstance(v, datetime):
-        return (v.astimezone(UTC) if v.tzinfo else v).isoformat()
-    return repr(v)
-
-
-def _dump(db: Database) -> dict[str, str]:
-    """A digest of every table's rows, in primary-key order, by table name."""
-    digests = {}
-    with db.engine.connect() as conn:
-        for table in METADATA.sorted_tables:
-            order = list(table.primary_key.columns) or list(table.columns)
-            rows = conn.execute(select(table).order_by(*order)).all()
-            text = "\n".join("\t".join(_value(v) for v in row) for row in rows)
-            text = text.replace(str(EXAMPLE_CONFIG), "config.example.toml")  # any checkout
-            digests[table.name] = f"{len(rows)}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
-    return digests
-
-
 def test_intake_rows_and_replies_are_unchanged(database: Database) -> None:
     settings = load_settings(EXAMPLE_CONFIG, env={"LIUFANG_DATABASE_URL": database.url})
     clock = FakeClock()
@@ -113,7 +90,7 @@ def test_intake_rows_and_replies_are_unchanged(database: Database) -> None:
             for reply in dispatcher.process_sync(event):
                 said.append(repr(reply))
             clock.advance(minutes=13)  # 52 hours in all: deadlines and windows pass
-        got = _dump(db)
+        got = table_digests(db)
     finally:
         db.dispose()
     got["replies"] = hashlib.sha256("\n".join(said).encode()).hexdigest()[:16]
