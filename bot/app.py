@@ -216,6 +216,10 @@ class App(SelfReports, TimeTravel, HoldBack):
         self.deposed = True
         self._finished.set()
 
+    def request_stop(self) -> None:
+        """Ask :meth:`run` to stop in order (Ctrl-C, SIGTERM): it returns after :meth:`stop`."""
+        self._finished.set()
+
     async def _watch_channel(self) -> None:
         await self.channel.wait_closed()
         self._finished.set()

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,8 +67,36 @@ def _run_console(config: Path, settings: Settings) -> int:
         file=sys.stderr,
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(app.run())
+        asyncio.run(run_until_signalled(app))
     return 0
+
+
+async def run_until_signalled(app: App, on_started: Callable[[], None] | None = None) -> None:
+    """Run ``app`` until it ends or Ctrl-C / SIGTERM (systemd, docker stop) asks it to stop.
+
+    The first signal asks the app to stop in order (sends under way finished, the leadership
+    lease released); it must not be a KeyboardInterrupt thrown into whatever awaits, because
+    asyncio.run then cancels every task, the stop itself included, and the lease would be
+    left to run out. A second signal stops at once, as the default handlers do.
+    """
+    import signal
+
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+
+    def stop() -> None:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # a second one: at once
+        app.request_stop()
+
+    for sig in signals:
+        loop.add_signal_handler(sig, stop)
+    try:
+        await app.run(on_started)
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
 
 
 def web_base(settings: Settings) -> str:
@@ -95,13 +124,15 @@ def _serve(app: App, announce: str) -> int:
     ``announce`` is printed once it is up."""
     import signal
 
-    # SIGTERM stops like Ctrl-C: the app shuts down in order instead of dying mid-send.
     from bot.app import LeadershipLost
 
+    # Until the event loop runs (run_until_signalled), SIGTERM stops like Ctrl-C.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(app.run(lambda: print(announce, file=sys.stderr, flush=True)))
+            asyncio.run(
+                run_until_signalled(app, lambda: print(announce, file=sys.stderr, flush=True))
+            )
     except LeadershipLost as exc:
         print(f"已失去主实例身份，停止发送后退出，等待重启为备用实例 / {exc}", file=sys.stderr)
         return exc.exit_status

@@ -21,6 +21,7 @@ from bot.assembly import system_clock
 from bot.channels.base import InboundCallback
 from bot.config import load_settings
 from bot.logs import setup_logging
+from bot.run_cli import run_until_signalled
 from storage.leader import LeaderBusy
 
 
@@ -70,10 +71,10 @@ def main(argv: list[str]) -> int:
     except LeaderBusy as exc:  # as the CLI does: say why, exit 1
         print(exc, file=sys.stderr)
         return 1
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # as bot.run_cli._serve
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(app.run())
+            asyncio.run(run_until_signalled(app))  # SIGTERM handled as `liufang run` does
     except LeadershipLost:
         return 75
     return 0

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import os
+import signal
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -82,3 +85,35 @@ def test_a_wildcard_address_is_shown_as_this_machine() -> None:
     for host, shown in (("0.0.0.0", "127.0.0.1"), ("::", "127.0.0.1"), ("::1", "[::1]")):
         web = dataclasses.replace(settings.web, host=host, port=9000)
         assert run_cli.web_base(dataclasses.replace(settings, web=web)) == f"http://{shown}:9000/"
+
+
+class _StoppingApp:
+    """Stands in for App: its stop awaits, as the real one does (sends, the lease)."""
+
+    def __init__(self) -> None:
+        self.finished = asyncio.Event()
+        self.stopped = False
+
+    def request_stop(self) -> None:
+        self.finished.set()
+
+    async def run(self, on_started: Callable[[], None] | None = None) -> None:
+        try:
+            await self.finished.wait()
+        finally:
+            await asyncio.sleep(0.05)  # a stop that awaits must not be cancelled half-way
+            self.stopped = True
+
+
+async def test_sigterm_stops_the_app_in_order_and_a_second_one_at_once() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    app = _StoppingApp()
+    asyncio.get_running_loop().call_later(0.05, os.kill, os.getpid(), signal.SIGTERM)
+    try:
+        await run_cli.run_until_signalled(app)  # type: ignore[arg-type]
+        assert app.stopped  # the stop ran to its end: not a KeyboardInterrupt mid-await
+        # After the first signal a second one stops at once, as the default handlers do.
+        assert signal.getsignal(signal.SIGTERM) is signal.default_int_handler
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGTERM, before)
