@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 from bot.web.dashboard_filters import ListFilters
 from bot.web.reads import Reader
 from handlers.followups import overdue
-from handlers.followups.overdue import overdue_where
+from handlers.followups.overdue import Deadlined, overdue_where
 from handlers.policy import Policy
 from storage.checks import zone_of
 from storage.models import Ticket, UtcDateTime
@@ -131,13 +131,12 @@ def conditions(
     return ListQuery(shape, params)
 
 
-class ListItem(Protocol):
-    """The columns a list line shows (a :class:`Ticket` has them all); read only."""
+class ListItem(Deadlined, Protocol):
+    """The columns a list line shows (a :class:`Ticket` has them all); read only. The
+    deadline's columns are :class:`Deadlined`'s, the definition of 超期 it is judged by."""
 
     @property
     def id(self) -> int | None: ...
-    @property
-    def klass(self) -> str: ...
     @property
     def text(self) -> str: ...
     @property
@@ -148,16 +147,6 @@ class ListItem(Protocol):
     def grid(self) -> str | None: ...
     @property
     def category(self) -> str: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def due_at(self) -> datetime | None: ...
-    @property
-    def assignee_id(self) -> str | None: ...
-    @property
-    def acknowledged_at(self) -> datetime | None: ...
 
 
 class ListRow(ListItem, Hashable, Protocol):
