@@ -1,6 +1,6 @@
 """Web benchmark: latency of the real server with 100,000 tickets under 20 concurrent clients.
 
-The tickets come from the search benchmark's seeded generator (``bench.search``), written into
+The tickets come from the search benchmark's seeded generator, written by ``bench.web_seed`` into
 a fresh SQLite file of the demo config's two communities. The server runs the real app (every
 web feature) in a child process, as ``make run`` serves it, so the clients in this process do
 not share its event loop. The dashboard and the Open311 scenarios share one seeded database and
@@ -24,7 +24,6 @@ import itertools
 import multiprocessing
 import random
 import re
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -37,69 +36,15 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bench.ticket_corpus import corpus_rows, tokenized_parts  # seeded search texts
-from bot.config import Settings, load_settings
+from bench.web_seed import N_TICKETS, seed, settings_for
 from handlers.understanding import Understanding
 
-N_TICKETS = 100_000
 CLIENTS = 20
 # Per scenario, after WARMUP, on the real server and again on the trivial one: 500 give a
 # steady p95 (25 requests above it) and keep ``make bench`` within ten minutes on two cores.
 REQUESTS = 500
 WARMUP = 60
-CONFIG = Path(__file__).resolve().parents[1] / "config.example.toml"
-_CODES = {"bench-a": "maotang", "bench-b": "guihua"}  # generator community → demo community
-_GRIDS = ("1网格", "2网格", "3网格")
-_INSERT = (
-    "INSERT INTO tickets (community_code, grid, room_id, reporter_id, reporter_name, text, "
-    "klass, category, route, location, responsible, cues, state, filed_on_request, created_at, "
-    "updated_at, source_msg_id, search_text, due_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
-
-
-def settings_for(path: Path) -> Settings:
-    """The demo config on the SQLite file at ``path``."""
-    return load_settings(CONFIG, env={"LIUFANG_DATABASE_URL": f"sqlite:///{path}"})
-
-
-def seed(path: Path, n: int = N_TICKETS) -> float:
-    """Create the database at ``path`` with ``n`` tickets; the seconds it took."""
-    from bot.app import open_database
-
-    start = time.perf_counter()
-    open_database(settings_for(path)).dispose()  # schema and the demo communities
-    tokens = tokenized_parts(Understanding.load())
-
-    def rows() -> Iterator[tuple[object, ...]]:
-        for i, row in enumerate(corpus_rows(tokens, n)):
-            code = _CODES[str(row[0])]
-            created = datetime.fromisoformat(str(row[14]))
-            due = f"{created + timedelta(days=3):%Y-%m-%d %H:%M:%S}.000000"
-            grid = _GRIDS[i % 3] if code == "maotang" else _GRIDS[i % 2]
-            yield (code, grid, f"room-{code}-g{i % 3}", *row[3:], due)
-
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        conn.execute("PRAGMA synchronous = OFF")
-        # The FTS index is built once at the end, faster than row by row through the trigger.
-        triggers = conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tickets'"
-        ).fetchall()
-        for name, _ in triggers:
-            conn.execute(f'DROP TRIGGER "{name}"')
-        batches = rows()
-        while batch := list(itertools.islice(batches, 20_000)):
-            conn.execute("BEGIN")
-            conn.executemany(_INSERT, batch)
-            conn.execute("COMMIT")
-        conn.execute("INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')")
-        for _, sql in triggers:
-            conn.execute(sql)
-    finally:
-        conn.close()
-    return time.perf_counter() - start
 
 
 def trivial_app() -> web.Application:
