@@ -38,6 +38,7 @@ def run_bot(config: Path, *, force_console: bool, verbose: bool = False) -> int:
         max_bytes=logs.max_mb * 1024 * 1024,
         backups=logs.backups,
     )
+    from storage.db import SQLiteTooOld
     from storage.leader import LeaderBusy
 
     try:
@@ -46,7 +47,7 @@ def run_bot(config: Path, *, force_console: bool, verbose: bool = False) -> int:
         if force_console or not settings.web.enabled:
             return _run_console(config, settings)
         return _run_simulator(config, settings)
-    except LeaderBusy as exc:
+    except (LeaderBusy, SQLiteTooOld) as exc:
         print(str(exc), file=sys.stderr)
         return 1
 

@@ -19,6 +19,14 @@ from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# The outbox claims its rows with UPDATE … RETURNING (storage/outbox_send.py), SQLite 3.35+.
+SQLITE_MINIMUM = (3, 35, 0)
+
+
+class SQLiteTooOld(RuntimeError):
+    """The SQLite library Python was built with is older than :data:`SQLITE_MINIMUM`."""
+
+
 # Any constant will do: it only has to be the same for every liufang process on one database.
 _PG_MIGRATION_LOCK = 0x6C6975
 
@@ -117,6 +125,14 @@ class Database:
         )
 
     def _sqlite_engine(self, url: URL, echo: bool) -> Engine:
+        if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
+            need = ".".join(map(str, SQLITE_MINIMUM))
+            raise SQLiteTooOld(
+                f"这台机器的 Python 带的 SQLite 是 {sqlite3.sqlite_version}，liufang 需要 {need} "
+                "或更新：请换用较新的系统（如 Debian 12、Ubuntu 22.04）或 Python，"
+                f"或改用 PostgreSQL（LIUFANG_DATABASE_URL）。/ SQLite {sqlite3.sqlite_version} "
+                f"is older than the {need} liufang needs."
+            )
         # An in-memory database lives inside one connection: every session must share it.
         extra: dict[str, Any] = {}
         if self.is_memory:

@@ -7,6 +7,7 @@ import dataclasses
 import os
 import signal
 import socket
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -117,3 +118,14 @@ async def test_sigterm_stops_the_app_in_order_and_a_second_one_at_once() -> None
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+def test_a_too_old_sqlite_is_explained_at_start(
+    env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.31.1")
+    assert cli.main(["run", "--config", str(EXAMPLE_CONFIG)]) == 1
+    err = capsys.readouterr().err
+    assert "SQLite 是 3.31.1，liufang 需要 3.35.0" in err and "PostgreSQL" in err
+    assert "Traceback" not in err and "已启动" not in err
