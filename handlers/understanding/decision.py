@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from itertools import repeat
 from operator import mul
 
@@ -16,6 +17,8 @@ WEAK_SIGNS = frozenset({"asking", "advice", "notice"})
 _CLASS_INDEX = {c: i for i, c in enumerate(CLASSES)}
 _CATEGORY_INDEX = {c: i for i, c in enumerate(REPORT_CATEGORIES)}
 _URGENT, _NONE = _CLASS_INDEX["urgent"], _CLASS_INDEX["none"]
+# Below these a vote may be subnormal, where rounding can merge close votes: full computation.
+_SAFE_EXP, _SAFE_BETA = 1e-250, 1e-30
 
 
 def decide_class(
@@ -61,6 +64,11 @@ def decide_class(
 def decide_category(rule_category: str, opinion: Opinion, s: dict[str, float]) -> str:
     """A report's category: ``category_alpha`` × the model's + the rest × the lexicon's."""
     beta = s["category_alpha"]
+    parts = opinion.category_parts()
+    if parts is not None and parts[0] == REPORT_CATEGORIES and beta >= _SAFE_BETA:
+        best = _best_category(rule_category, beta, parts[1], parts[2])
+        if best is not None:
+            return best
     votes = list(
         map(mul, repeat(beta), map(opinion.categories.get, REPORT_CATEGORIES, repeat(0.0)))
     )
@@ -87,3 +95,40 @@ def combine(
     if klass == "none":
         return klass, "none", maybe
     return klass, decide_category(rule_category, opinion, s), maybe
+
+
+def _best_category(rule: str, beta: float, exps: list[float], total: float) -> str | None:
+    """``decide_category``'s answer, computing the votes of the close contenders only.
+
+    A vote beta × exp / total (+ 1 − beta for the rule's category) grows with exp, and a
+    correctly rounded division and product never reverse an order: a category whose exp is a
+    billionth below the best other one's can neither win nor tie, so only the rule's category
+    and the others within that margin get the exact vote of the full computation (the same
+    floats, compared in the same order, the first of equals winning as with ``max``).  None
+    (use the full computation) when the votes are so small that rounding loses that margin.
+    """
+    index = _CATEGORY_INDEX.get(rule, -1)
+    rest = exps.copy()  # the other categories' exps (the rule's counts as 0)
+    if index >= 0:
+        rest[index] = 0.0
+    top = max(rest)
+    if not (top >= _SAFE_EXP and total < math.inf):  # also no NaN
+        return None
+    floor = top * (1 - 1e-9)
+    if sum(map(floor.__le__, rest)) == 1:  # one contender besides the rule's (counted in C)
+        other = rest.index(top)
+        if index < 0:
+            return REPORT_CATEGORIES[other]
+        vote = beta * (exps[index] / total) + (1 - beta)
+        against = beta * (top / total)
+        wins = vote > against or (vote == against and index < other)
+        return rule if wins else REPORT_CATEGORIES[other]
+    best, most = "", -1.0
+    for i, e in enumerate(exps):
+        if e >= floor or i == index:
+            vote = beta * (e / total)
+            if i == index:
+                vote += 1 - beta
+            if vote > most:
+                best, most = REPORT_CATEGORIES[i], vote
+    return best

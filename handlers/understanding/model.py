@@ -122,6 +122,14 @@ class Opinion:
             self._categories = _softmax(self._names, self._logits)
         return self._categories
 
+    def category_parts(self) -> tuple[Sequence[str], list[float], float] | None:
+        """Category names, their soft-max numerators and denominator (the probabilities are
+        numerator / denominator, the very floats of ``categories``); None when the categories
+        were given as probabilities."""
+        if self._categories is not None or not self._logits:
+            return None
+        return (self._names, *_exponentials(self._logits))
+
     @property
     def urgent(self) -> float:
         """Probability that the message is urgent."""
@@ -246,8 +254,13 @@ class LinearModel:
 
 
 def _softmax(names: Sequence[str], logits: Sequence[float]) -> dict[str, float]:
+    exp, total = _exponentials(logits)
+    return dict(zip(names, map(operator.truediv, exp, repeat(total)), strict=True))
+
+
+def _exponentials(logits: Sequence[float]) -> tuple[list[float], float]:
+    """exp(logit - max) of each logit and their sum: a soft-max before its division."""
     # map() over C functions rather than list comprehensions: the same floats, less time.
     top = max(logits)
     exp = list(map(math.exp, map(operator.sub, logits, repeat(top))))
-    total = sum(exp)
-    return dict(zip(names, map(operator.truediv, exp, repeat(total)), strict=True))
+    return exp, sum(exp)
