@@ -177,16 +177,9 @@ class Understanding:
         maybe: bool = False,
     ) -> Classification:
         """A report's classification: its route and responsible party follow class and category."""
-        return Classification(
-            klass=klass,
-            category=category,
-            route=ROUTE_BY_CLASS[klass],
-            location=location,
-            responsible=self._responsible(category, text),
-            cues=cues,
-            tokens=tokens,
-            maybe_urgent=maybe,
-        )
+        # Positional: a keyword call to a dataclass builds a dict per call (one a message).
+        route, responsible = ROUTE_BY_CLASS[klass], self._responsible(category, text)
+        return Classification(klass, category, route, location, responsible, cues, tokens, maybe)
 
     def _decide(self, text: str, hits: list[Hit], tokens: tuple[str, ...]) -> Classification:
         th = self._thresholds
@@ -227,14 +220,7 @@ class Understanding:
         negated = _negated(hits) if denied else ()
         if report < th["report"] or report <= score.get("nonreport", 0.0):
             cues = _reasons(shown.get("nonreport"), "否", 3) + negated
-            return Classification(
-                klass="none",
-                category="none",
-                route=None,
-                location=NOWHERE,
-                cues=cues,
-                tokens=tokens,
-            )
+            return Classification("none", "none", None, NOWHERE, None, cues, tokens)
         if urgent >= th["urgent"] and danger >= th["urgent_cue"] and urgent >= difficult:
             klass = "urgent"
         elif difficult >= th["difficult"]:

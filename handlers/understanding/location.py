@@ -130,9 +130,7 @@ class LocationExtractor:
         estate, place = _estate(text), self._place_of(text)
         if not (estate or building or unit or floor or room or place):
             return NOWHERE  # most chat names no place: one shared empty Location
-        return Location(
-            estate=estate, building=building, unit=unit, floor=floor, room=room, place=place
-        )
+        return Location(estate, building, unit, floor, room, place)  # positional: no kwargs dict
 
     @staticmethod
     def _floor(text: str, taken: list[tuple[int, int]]) -> str | None:
