@@ -260,7 +260,8 @@ def _reasons(hits: list[Hit] | None, mark: str, limit: int) -> tuple[str, ...]:
     if not hits:
         return ()
     if len(hits) == 1 or limit == 1:  # the first of the sorted hits, without sorting
-        return (f"{mark}:{min(hits, key=_strongest_first).text[:_MAX_CUE_CHARS]}",)
+        first = hits[0] if len(hits) == 1 else min(hits, key=_strongest_first)
+        return (f"{mark}:{first.text[:_MAX_CUE_CHARS]}",)
     shown: list[Hit] = []
     for hit in sorted(hits, key=_strongest_first):
         # Overlapping cues ("电梯困" and "困人") say the same thing; show it once.
