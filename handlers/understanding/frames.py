@@ -16,16 +16,8 @@ _NEGATORS = ("不是", "不像", "没有", "没", "不", "未", "莫得", "冒�
 _DEFAULT_WINDOW = 10
 _DISTANCE_REACH = 12  # how far before a frame a distancing word (怕, 上次, 演练) still reaches
 _FRAME_KEYS = ("name", "emergency", "subjects", "states", "needs", "window")
-_TOP_KEYS = (
-    "version",
-    "immediacy",
-    "exposure",
-    "distance",
-    "subjects",
-    "frames",
-    "emergencies",
-    "notreport",
-)
+_WORD_KEYS = ("immediacy", "exposure", "distance")
+_TOP_KEYS = ("version", *_WORD_KEYS, "subjects", "frames", "emergencies", "notreport")
 
 
 class FramesError(ValueError):
@@ -96,7 +88,7 @@ class Frames:
             if (tag, 1.0) not in entries:
                 entries.append((tag, 1.0))
 
-        for tag in ("immediacy", "exposure", "distance"):
+        for tag in _WORD_KEYS:
             for word in data.get(tag, {}).get("words", []):
                 add(word, tag)
         for group, words in data.get("subjects", {}).items():
@@ -129,13 +121,22 @@ class Frames:
             found = scan(self._automaton, text)  # tag → [(start, end, 1.0)], in text order
         if not found:
             return [], frozenset()
-        signs = {tag[2:] for tag in found if tag[:2] == "n:"}
+        # One plain loop sorts the tags out (a comprehension builds a function object each time).
+        signs: set[str] = set()
+        states: list[str] = []
+        for tag in found:
+            head = tag[:2]
+            if head == "n:":
+                signs.add(tag[2:])
+            elif head == "t:":
+                states.append(tag)
+        if not states:
+            return [], frozenset(signs)
         now = "immediacy" in found or "exposure" in found
-        distance = [s for s, _, _ in found.get("distance", ())]
+        distance = [s for s, _, _ in found["distance"]] if "distance" in found else []
         hits: list[FrameHit] = []
-        for tag, spans in found.items():
-            if tag[:2] != "t:":
-                continue
+        for tag in states:
+            spans = found[tag]
             # A danger word with a negator right before it (不是煤气味, 没冒烟) is a sign.
             live = [span for span in spans if not _negated(text, span[0])]
             if len(live) < len(spans):
@@ -231,7 +232,7 @@ def _frames(data: dict[str, Any]) -> list[Frame]:
 
 def _merge(merged: dict[str, Any], data: dict[str, Any]) -> None:
     """Word lists are extended, frames replaced by name, emergencies by kind."""
-    for key in ("immediacy", "exposure", "distance"):
+    for key in _WORD_KEYS:
         words = merged.setdefault(key, {}).setdefault("words", [])
         words += [w for w in data.get(key, {}).get("words", []) if w not in words]
     for section in ("subjects", "notreport"):
