@@ -90,7 +90,8 @@ def features(
     signs = set(signs)
     if _TICKET_CHARS.search(text) and _TICKET_REF.search(text):
         signs.add("ticket")  # talk about an existing ticket (T12怎么样了)
-    out += ["n:" + sign for sign in signs]
+    if signs:  # most messages have none: no comprehension for them
+        out += ["n:" + sign for sign in signs]
     if text.rstrip().endswith(("?", "？", "吗", "呢", "没")):
         out.append("q:end")
     if len(text) <= 4:
