@@ -12,7 +12,6 @@ change to one of them regenerates it.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import random
 import sqlite3
@@ -31,6 +30,7 @@ from bench.ticket_corpus import (
     GENERATOR_VERSION,
     _check_part_tokens,
     corpus_rows,
+    load_tickets,
     tokenized_parts,
 )
 from handlers.understanding import Understanding
@@ -88,21 +88,7 @@ def _generate(path: Path, tokens: dict[str, str], n: int) -> None:
             "INSERT INTO communities (code, name, district) VALUES (?, ?, '示例区')",
             [(code, name) for code, name, _ in _COMMUNITIES],
         )
-        # Building the FTS index once at the end is faster than row by row through the
-        # insert trigger; the triggers are taken off meanwhile and put back as they were.
-        triggers = conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tickets'"
-        ).fetchall()
-        for name, _ in triggers:
-            conn.execute(f'DROP TRIGGER "{name}"')
-        rows = corpus_rows(tokens, n)
-        while batch := list(itertools.islice(rows, _BATCH)):
-            conn.execute("BEGIN")
-            conn.executemany(_INSERT, batch)
-            conn.execute("COMMIT")
-        conn.execute("INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')")
-        for _, sql in triggers:
-            conn.execute(sql)
+        load_tickets(conn, _INSERT, corpus_rows(tokens, n), _BATCH)
         conn.execute("PRAGMA journal_mode = WAL")  # as the application leaves its files
     finally:
         conn.close()
