@@ -1,0 +1,105 @@
+"""The key query of ``requests.json``: every filter shape finds exactly the matching tickets,
+and on SQLite the open requests are read from their partial index."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import select
+
+from bot.web.open311_format import STATES_BY_STATUS, STATUS_BY_STATE
+from bot.web.open311_query import RequestQuery, match_keys
+from handlers.vocabulary import OPEN_STATES
+from storage.db import Database
+from storage.models import Ticket
+from storage.models.tickets import FEED_OPEN_STATES, FEED_OPEN_WHERE
+from tests.support.db import T0, seed_community, ticket
+
+STATES = tuple(STATUS_BY_STATE)
+CATEGORIES = ("facility", "noise", "utilities", "welfare")
+
+
+def test_the_open_states_of_the_index_are_the_open_statuses() -> None:
+    assert set(FEED_OPEN_STATES) == set(OPEN_STATES) == set(STATES_BY_STATUS["open"])
+    assert FEED_OPEN_WHERE == "state IN ('reported', 'accepted', 'in_progress', 'reopened')"
+
+
+@pytest.fixture
+def tickets(database: Database) -> list[Ticket]:
+    """Sixty tickets of two communities in every state and a few categories, over 3 hours."""
+    seed_community(database, "c1")
+    seed_community(database, "c2", "桂花巷社区")
+    rng = random.Random(15)
+    with database.session() as session:
+        for i in range(60):
+            at = T0 + timedelta(minutes=rng.randrange(180))
+            session.add(
+                ticket(
+                    f"m{i}",
+                    at=at,
+                    community_code=rng.choice(("c1", "c2")),
+                    category=rng.choice(CATEGORIES),
+                    state=rng.choice(STATES),
+                )
+            )
+        session.commit()
+        return list(session.exec(select(Ticket)).all())
+
+
+STATUSES = ((), ("open",), ("closed",), ("open", "closed"), ("closed", "open"))
+CODES = ((), ("facility",), ("noise", "welfare"))
+
+
+@pytest.mark.parametrize("community", [None, "c2"])
+def test_every_filter_shape_finds_exactly_the_matching_tickets(
+    database: Database, tickets: list[Ticket], community: str | None
+) -> None:
+    start, end = T0 + timedelta(minutes=30), T0 + timedelta(minutes=150)
+    with database.engine.connect() as conn:
+        for statuses, codes in itertools.product(STATUSES, CODES):
+            states = tuple(s for status in statuses for s in STATES_BY_STATUS[status])
+            query = RequestQuery(
+                service_codes=codes, states=states, start=start, end=end, community=community
+            )
+            expected = [
+                (t.id, t.state)
+                for t in sorted(tickets, key=lambda t: (t.created_at, t.id), reverse=True)
+                if start <= t.created_at <= end
+                and (not codes or t.category in codes)
+                and (not states or t.state in states)
+                and (community is None or t.community_code == community)
+            ]
+            found = [(k[0], k[2]) for k in match_keys(conn, query)]
+            assert found == expected, (statuses, codes)
+
+
+@pytest.mark.parametrize("community", [None, "c1"])
+@pytest.mark.parametrize("codes", [(), ("facility", "noise")])
+def test_sqlite_reads_open_requests_from_their_partial_index(
+    sqlite_database: Database, community: str | None, codes: tuple[str, ...]
+) -> None:
+    # The statement as it reaches the driver: SQLite's plan of that very SQL and parameters.
+    sent: list[tuple[str, object]] = []
+
+    def capture(_conn: object, _cursor: object, sql: str, params: object, *_: object) -> None:
+        sent.append((sql, params))
+
+    states = STATES_BY_STATUS["open"]
+    query = RequestQuery(service_codes=codes, states=states, start=T0, end=T0, community=community)
+    engine = sqlite_database.engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with engine.connect() as conn:
+            match_keys(conn, query)
+            sql, params = sent[-1]  # after the BEGIN
+            assert FEED_OPEN_WHERE in sql
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    assert [row[3] for row in plan] == [
+        "SEARCH tickets USING COVERING INDEX ix_tickets_feed_open (created_at>? AND created_at<?)"
+    ]
