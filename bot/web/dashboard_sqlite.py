@@ -3,16 +3,15 @@
 Reading thirty-one rows through an index takes SQLite a fraction of what SQLAlchemy's
 execution around it did (its execution context, result object and row machinery, and a
 session to hold the connection). Here each shape's statement is compiled once by SQLAlchemy
-for the reader's dialect, and each page runs that SQL on a connection of the reader
-(``bot.web.reads``), converting parameters and values with the same type
-processors SQLAlchemy uses: the rows are equal to :func:`bot.web.dashboard_query.list_page`'s
+for the reader's dialect (``bot.web.driver_sql``), and each page runs that SQL on a
+connection of the reader (``bot.web.reads``), converting parameters and values with the same
+type processors SQLAlchemy uses: the rows are equal to :func:`bot.web.dashboard_query.list_page`'s
 (``tests/bot/web/test_dashboard_sqlite.py`` compares them shape by shape).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -27,8 +26,8 @@ from bot.web.dashboard_query import (
     Shape,
     page_statement,
 )
+from bot.web.driver_sql import Compiled, compile_statement, result_processors
 
-Processor = Callable[[Any], Any]
 ROWS_CACHED = 4096  # as many as the lines remembered (bot.web.dashboard_rows)
 
 
@@ -53,26 +52,6 @@ if PageRow._fields != tuple(c.name for c in LIST_COLUMNS):  # pragma: no cover -
     raise RuntimeError("PageRow must list the columns of LIST_COLUMNS in their order")
 
 
-@dataclass(frozen=True, slots=True)
-class Compiled:
-    """A shape's SQL for one dialect, and its parameters as SQLAlchemy sends them."""
-
-    sql: str
-    constants: tuple[Any, ...]  # every placeholder's value, ready, where it is fixed
-    slots: tuple[tuple[int, str, Processor | None], ...]  # (placeholder, parameter, processor)
-
-    def parameters(self, values: dict[str, Any]) -> list[Any]:
-        """The positional parameters of the page's ``values`` (by name), for the driver."""
-        out = list(self.constants)
-        for i, name, process in self.slots:
-            out[i] = values[name] if process is None else process(values[name])
-        return out
-
-
-def _bind_processor(kind: Any, dialect: Dialect) -> Processor | None:
-    return kind.dialect_impl(dialect).bind_processor(dialect)
-
-
 @lru_cache(maxsize=256)
 def compiled(shape: Shape, dialect: Dialect) -> Compiled:
     """The page statement of ``shape`` compiled for ``dialect`` (positional placeholders).
@@ -82,24 +61,7 @@ def compiled(shape: Shape, dialect: Dialect) -> Compiled:
     the overdue filter, which SQLAlchemy expands at each execution): expanded here once, by
     SQLAlchemy, and kept with their values.
     """
-    if not dialect.positional:
-        raise ValueError(f"{dialect.name} does not take positional parameters")
-    statement = page_statement(shape)
-    done = statement.compile(dialect=dialect)
-    ours = {name for name, bind in done.binds.items() if bind.required}
-    state = done.construct_expanded_state(dict.fromkeys(ours))
-    origin = {new: old for old, news in state.parameter_expansion.items() for new in news}
-    constants: list[Any] = []
-    slots = []
-    for i, name in enumerate(state.positiontup or ()):
-        process = _bind_processor(done.binds[origin.get(name, name)].type, dialect)
-        if name in ours:
-            slots.append((i, name, process))
-            constants.append(None)
-        else:
-            value = state.parameters[name]
-            constants.append(value if process is None else process(value))
-    return Compiled(state.statement, tuple(constants), tuple(slots))
+    return compile_statement(page_statement(shape), dialect)
 
 
 @lru_cache(maxsize=8)
@@ -112,11 +74,7 @@ def rows_of(dialect: Dialect) -> Callable[[tuple[Any, ...]], PageRow]:
     hashes Python keeps (an aware datetime's costs more than converting it): the lines of
     ``bot.web.dashboard_rows`` are remembered by these rows.
     """
-    results = []
-    for i, column in enumerate(LIST_COLUMNS):
-        process = column.type.dialect_impl(dialect).result_processor(dialect, None)
-        if process is not None:
-            results.append((i, process))
+    results = result_processors(LIST_COLUMNS, dialect)
 
     @lru_cache(maxsize=ROWS_CACHED)
     def convert(raw: tuple[Any, ...]) -> PageRow:

@@ -8,11 +8,17 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 from bot.web.open311_format import STATES_BY_STATUS, STATUS_BY_STATE
-from bot.web.open311_query import RequestQuery, match_keys
+from bot.web.open311_query import (
+    _ROWS,
+    RequestQuery,
+    load_rows,
+    match_keys,
+    member_names,
+    notes_of,
+)
 from handlers.vocabulary import OPEN_STATES
 from storage.db import Database
 from storage.models import Ticket
@@ -82,24 +88,37 @@ def test_every_filter_shape_finds_exactly_the_matching_tickets(
 def test_sqlite_reads_open_requests_from_their_partial_index(
     sqlite_database: Database, community: str | None, codes: tuple[str, ...]
 ) -> None:
-    # The statement as it reaches the driver: SQLite's plan of that very SQL and parameters.
-    sent: list[tuple[str, object]] = []
-
-    def capture(_conn: object, _cursor: object, sql: str, params: object, *_: object) -> None:
-        sent.append((sql, params))
-
+    # The statement as SQLite ran it (its values written in): SQLite's plan of that SQL.
     states = STATES_BY_STATUS["open"]
     query = RequestQuery(service_codes=codes, states=states, start=T0, end=T0, community=community)
-    engine = sqlite_database.engine
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        with engine.connect() as conn:
+    sent: list[str] = []
+    with sqlite_database.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.set_trace_callback(sent.append)
+        try:
             match_keys(conn, query)
-            sql, params = sent[-1]  # after the BEGIN
-            assert FEED_OPEN_WHERE in sql
-            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
+        finally:
+            raw.set_trace_callback(None)
+        (sql,) = [s for s in sent if s.startswith("SELECT")]
+        assert FEED_OPEN_WHERE in sql
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
     assert [row[3] for row in plan] == [
         "SEARCH tickets USING COVERING INDEX ix_tickets_feed_open (created_at>? AND created_at<?)"
     ]
+
+
+def test_rows_read_on_the_driver_equal_sqlalchemys(
+    database: Database, tickets: list[Ticket]
+) -> None:
+    ids = [t.id for t in tickets[::3]]
+    with database.engine.connect() as conn:
+        expected = [dict(row._mapping) for row in conn.execute(_ROWS, {"ids": ids})]
+        found = load_rows(conn, ids)
+        assert found == expected and len(found) == len(ids)
+        assert [type(v) for v in found[0].values()] == [type(v) for v in expected[0].values()]
+        keys = match_keys(conn, RequestQuery(ids=tuple(ids)))
+        assert sorted(keys) == sorted((r["id"], r["version"], r["state"]) for r in expected)
+        notes = notes_of(conn, found)
+        members = member_names(conn, {"c1", "c2"})
+    assert notes == {} and members == {}  # none in these tickets: the statements still run
