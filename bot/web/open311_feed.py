@@ -33,17 +33,26 @@ from bot.web.open311_query import (
 from bot.web.textsafe import xml_safe, xml_safe_data
 
 CACHED = 20_000  # requests kept (about 12 MB); the oldest rendered go first
+_NESTED = (list, tuple, dict)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # json.dumps's, kept
 
 
 def _dumps(data: dict[str, Any]) -> bytes:
     """One request's JSON, its text made XML-safe (see :func:`xml_safe_data`)."""
     # A request is flat and its keys are the spec's names: when its strings together lose
     # nothing, neither would each one, so the one check stands for seventeen (the usual case).
-    texts = "".join(v for v in data.values() if isinstance(v, str))
-    flat = not any(isinstance(v, list | tuple | dict) for v in data.values())
-    if not flat or len(xml_safe(texts)) != len(texts):
+    texts: list[str] = []
+    flat = True
+    for value in data.values():  # one pass, not a generator each for the texts and the check
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, _NESTED):
+            flat = False
+            break
+    joined = "".join(texts)
+    if not flat or len(xml_safe(joined)) != len(joined):
         data = xml_safe_data(data)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(data).encode()
 
 
 @dataclass(frozen=True, slots=True)
