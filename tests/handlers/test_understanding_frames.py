@@ -26,6 +26,9 @@ def frames() -> Frames:
         ("电梯门开了里面没轿厢", "lift_void", "电梯门+没轿厢"),
         ("马蜂蜇了小孩，现在还在追人", "animal_attack", "马蜂+蜇"),
         ("外墙在往下掉砖头，下面就是小孩在玩", "structure_failure", "外墙+往下掉"),
+        ("𨋢困咗人，入面个婆婆好晕", "lift_void", "𨋢+困咗"),  # Cantonese 𨋢 = lift
+        ("楼顶有个女娃儿站在边边上", "fall_risk", "娃儿+边边上"),
+        ("我爸的呼吸机停了，备用电池只能撑半小时", "life_support", "呼吸机+停了"),
     ],
 )
 def test_described_dangers_are_found(frames: Frames, text: str, frame: str, cue: str) -> None:
@@ -41,6 +44,7 @@ def test_described_dangers_are_found(frames: Frames, text: str, frame: str, cue:
         "怕以后小孩爬到窗台外面",  # a worry, not an event
         "消防演练，明天楼道里会有浓烟",  # a drill
         "新闻说外地有老人倒在地上没人扶",  # elsewhere
+        "朋友圈都在传江边那边着火了",  # a rumour
         "老人没有倒，只是坐着休息",  # denied
         "刚才闻了一下，不是煤气味，是邻居家在炖肉",  # denied with 不是
         "3栋门口的路灯坏了",  # no danger at all
