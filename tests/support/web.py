@@ -57,7 +57,7 @@ SEED: tuple[tuple[str | None, str], ...] = (
     ("lamp", f"{G1} 李网格长: 3栋2单元门口的路灯坏了好几天了，电话13812345678"),
     ("elevator", f"{G2} 黄网格长: 5栋电梯卡在5楼和6楼中间，里面困了一个老人"),
     ("parking", f"{GH1} 唐网格长: 小区停车位太少，反映很多次一直没解决"),
-    ("script", f"{G3} 孙大爷: 报事 8栋楼道堆满杂物<script>alert('x')</script>"),
+    ("script", f"{G3} 孙大爷: 报事 8栋楼道堆满杂物和垃圾<script>alert('x')</script>"),
     (None, f"{SIX} 张经理: 认领 T1"),
     (None, f"{SIX} 张经理: 进展 T1 已联系电工，明天上门"),
 )
