@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData
+from sqlalchemy.dialects.sqlite import DATETIME as SQLiteDateTime
+from sqlalchemy.engine import processors
 from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
@@ -21,6 +23,12 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 _REGISTRY = registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+# SQLAlchemy's text form of a SQLite DATETIME, which UtcDateTime's SQLite processors write and
+# read directly (as a tuple format: the same text as the dialect's dict format).
+_SQLITE_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+_SQLITE_DICT_TEXT = (
+    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+)
 
 
 class StorageModel(SQLModel, registry=_REGISTRY):
@@ -67,12 +75,44 @@ class UtcDateTime(TypeDecorator[datetime]):
         v = value
         return datetime(v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond, UTC)
 
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """:meth:`process_bind_param`, then the impl's own processor, as TypeDecorator composes
+        them; on SQLite one function that writes the stored text straight from the UTC value's
+        fields (the dialect's own formats a dict of them): a sweep writes thousands."""
+        if not _sqlite_text(self.impl_instance):
+            return super().bind_processor(dialect)
+        text, utc = _SQLITE_TEXT, UTC
+
+        def process(value: Any) -> str | None:
+            if value is None:
+                return None
+            if not isinstance(value, datetime) or value.tzinfo is None:
+                raise ValueError(f"timezone-aware datetime required, got {value!r}")
+            v = value.astimezone(utc)
+            return text % (v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
+
+        return process
+
     def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any]:
         """The impl's own processor (SQLite's text to datetime), then
         :meth:`process_result_value`, as TypeDecorator composes them, in one function that
         passes NULL straight through: a sweep reads tens of thousands of timestamps, most of
         them NULL, and the two nested calls per value cost more than the reading."""
         impl = self.impl_instance.result_processor(dialect, coltype)
+        if impl is processors.str_to_datetime and _sqlite_text(self.impl_instance):
+            # The stored text is naive UTC: parsed as UTC at once (the parser hands out the
+            # UTC singleton for a zero offset), a quarter of parsing, then rebuilding.
+            parse, mark_utc = datetime.fromisoformat, self.process_result_value
+
+            def parse_utc(value: Any) -> datetime | None:
+                if value is None:
+                    return None
+                try:
+                    return parse(value + "+00:00")
+                except ValueError:  # text with an offset of its own (not written here)
+                    return mark_utc(parse(value), dialect)
+
+            return parse_utc
         mark = self.process_result_value
 
         def process(value: Any) -> datetime | None:
@@ -81,3 +121,12 @@ class UtcDateTime(TypeDecorator[datetime]):
             return mark(impl(value) if impl is not None else value, dialect)
 
         return process
+
+
+def _sqlite_text(impl: Any) -> bool:
+    """True when ``impl`` is SQLite's DATETIME storing SQLAlchemy's default text."""
+    return (
+        isinstance(impl, SQLiteDateTime)
+        and getattr(impl, "_storage_format", None) == _SQLITE_DICT_TEXT
+        and getattr(impl, "_reg", None) is None
+    )
