@@ -84,14 +84,15 @@ def realert(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
     alerts: dict[int, int] = {}
     for _row, t in still_planned(ctx, rows, tickets):
         since = urgent_since(t, policy.deadlines)
-        last = ladder.latest(ctx.now - since)
+        waiting = ctx.now_utc - since
+        last = ladder.latest(waiting)
         touched.append(t.id)  # so the planner queues the next rung
         if last is None or last < t.alerts:
             continue  # not due after all (the ticket changed since the row was planned)
         rung = ladder.rung(t.alerts, last)
         alerts[t.id] = last + 1  # the slots missed while the bot was down are used up too
         boss, boss_ids = people.secretaries(t.community_code)
-        waited = elapsed(int((ctx.now - since).total_seconds() // 60))
+        waited = elapsed(int(waiting.total_seconds() // 60))
         text = _rung_text(t, rung, waited, boss, ladder)
         if ladder.last_of_its_day(last):
             upcoming = since + timedelta(minutes=ladder.minute(last + 1))

@@ -12,7 +12,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
@@ -36,6 +36,12 @@ class SweepContext:
     now: datetime
     communities: frozenset[str] = frozenset()  # of the batch's follow-ups
     _people: dict[frozenset[str], People] = field(default_factory=dict, repr=False)
+    # The same moment in UTC, for arithmetic with stored (UTC) times: CPython compares or
+    # subtracts two times of one zone field by field, across zones it asks both for offsets.
+    now_utc: datetime = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.now_utc = self.now.astimezone(UTC)
 
     def people(self, communities: Collection[str]) -> People:
         """:class:`People` of these communities, loaded once per batch: the batch's, when

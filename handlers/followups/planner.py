@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -84,12 +84,15 @@ def _minutes(minutes: int) -> timedelta:
 
 @lru_cache(maxsize=1024)
 def _working_days_after(day: date, days: int, at: time, tz: tzinfo, _calendar: int) -> datetime:
-    # By the start's date alone: a sweep asks the same few dates thousands of times.
-    return add_working_days(datetime.combine(day, time(0), tzinfo=tz), days, at)
+    # By the start's date alone: a sweep asks the same few dates thousands of times. In UTC,
+    # as every stored time reads: CPython compares two times of one zone field by field, but
+    # asks both zones for their offsets across zones (twice more for ==), several times the cost.
+    return add_working_days(datetime.combine(day, time(0), tzinfo=tz), days, at).astimezone(UTC)
 
 
 def working_days_after(start: datetime, days: int, at: time, tz: tzinfo) -> datetime:
-    """``add_working_days`` from ``start`` counted on its date in ``tz`` (local working days)."""
+    """``add_working_days`` from ``start`` counted on its date in ``tz`` (local working days);
+    the moment in UTC."""
     day = start.astimezone(tz).date()
     return _working_days_after(day, days, at, tz, calendar_version())
 
@@ -201,8 +204,9 @@ def refresh_deadline(ticket: Ticket, now: datetime, policy: Policy) -> None:
 
 def fresh_deadline(ticket: TicketView, now: datetime, policy: Policy) -> datetime | None:
     """The new deadline :func:`refresh_deadline` gives the ticket; None when it keeps its own."""
-    expired = ticket.due_at is None or ticket.due_at <= now
-    if ticket.state == "reopened" and ticket.klass != "difficult" and expired:
+    if ticket.state != "reopened" or ticket.klass == "difficult":
+        return None  # asked first: the sweep re-plans thousands of open tickets, none reopened
+    if ticket.due_at is None or ticket.due_at <= now:
         return policy.deadlines.due(ticket.klass, now)
     return None
 
@@ -261,6 +265,7 @@ def reconcile(
     if not ticket_ids:
         return
     policy, tz = services.policy, zone_of(now)
+    now_utc = now.astimezone(UTC)  # compared with stored (UTC) times: see _working_days_after
     tickets = _held_or_rows(session, ticket_ids)
     pending: dict[int, list[followups.PendingRow]] = defaultdict(list)
     for row in followups.pending_for_tickets(session, tickets):
@@ -292,7 +297,7 @@ def reconcile(
                 "created_at": now,
             }
             for p in wanted.values()
-            if (due := first_due(p, now)) is not None
+            if (due := first_due(p, now_utc)) is not None
         )
     set_due_at(session, refreshed)
     followups.finish(session, cancelled, now, "cancelled")

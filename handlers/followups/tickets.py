@@ -90,13 +90,13 @@ def remind(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
         texts = []
         for row in due_rows:
             if respond_by is not None and row.due_at == respond_by - before:
-                if respond_by > ctx.now:  # past it, the reminder is moot
+                if respond_by > ctx.now_utc:  # past it, the reminder is moot
                     by = when(respond_by, tz)
                     texts.append(
                         f"【催办】{brief(t)} 还没有人认领，请在 {by}"
                         f" 前回复「认领 {ticket_ref(t.id)}」。"
                     )
-            elif t.due_at is not None and t.due_at > ctx.now:
+            elif t.due_at is not None and t.due_at > ctx.now_utc:
                 by = when(t.due_at, tz)
                 texts.append(
                     f"【催办】{brief(t)} 将于 {by}"
