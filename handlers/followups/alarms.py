@@ -98,8 +98,8 @@ def realert(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
             upcoming = since + timedelta(minutes=ladder.minute(last + 1))
             text += f"（今天的提醒已到上限，下次 {when(upcoming, tz)}）"
         mentions = people.responders(t)
-        if rung != REALERT:
-            mentions += [i for i in boss_ids if i not in mentions]
+        if rung != REALERT and (more := [i for i in boss_ids if i not in mentions]):
+            mentions = (*mentions, *more)
         six = people.six_party(t.community_code)
         # The reporters' group hears the three escalations; later reminders go to the six
         # parties alone (or, with no six-party group, where it was reported).

@@ -45,8 +45,10 @@ class People:
             self._members[m.community_code].append(m)
         self._six: dict[str, str] = dict(rooms)
         self._responders: dict[tuple[str, str | None, str | None], list[Member]] = {}
+        self._responder_ids: dict[tuple[str, str | None, str | None], tuple[str, ...]] = {}
         self._roles: dict[tuple[str, str, str | None], list[Member]] = {}
-        self._secretaries: dict[str, tuple[str, list[str]]] = {}
+        self._role_ids: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._secretaries: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def six_party(self, community_code: str) -> str | None:
         """The room of the community's six-party group, if bound."""
@@ -76,11 +78,17 @@ class People:
             return [claimant]
         return self.with_role(ticket.community_code, ticket.responsible or "property")
 
-    def responsible(self, ticket: TicketView) -> list[str]:
+    def responsible(self, ticket: TicketView) -> tuple[str, ...]:
         """Contact ids of :meth:`responsible_members`."""
         if ticket.assignee_id:  # the claimant alone: no Member object for thousands of tickets
-            return [ticket.assignee_id]
-        return [m.contact_id for m in self.responsible_members(ticket)]
+            return (ticket.assignee_id,)
+        key = (ticket.community_code, ticket.responsible or "property")
+        found = self._role_ids.get(key)
+        if found is None:  # asked for each of a batch's tickets: answered once per role
+            found = self._role_ids[key] = tuple(
+                m.contact_id for m in self.responsible_members(ticket)
+            )
+        return found
 
     def responder_members(self, ticket: TicketView) -> list[Member]:
         """On-duty responders of an urgent ticket: grid leader, the responsible party, property,
@@ -100,18 +108,25 @@ class People:
             self._responders[key] = list(found.values())
         return list(self._responders[key])
 
-    def responders(self, ticket: TicketView) -> list[str]:
+    def responders(self, ticket: TicketView) -> tuple[str, ...]:
         """Contact ids of :meth:`responder_members`."""
-        return [m.contact_id for m in self.responder_members(ticket)]
+        key = (ticket.community_code, ticket.grid, ticket.responsible)
+        found = self._responder_ids.get(key)
+        if found is None:  # asked for each of a batch's tickets: answered once per key
+            found = self._responder_ids[key] = tuple(
+                m.contact_id for m in self.responder_members(ticket)
+            )
+        return found
 
-    def secretaries(self, community_code: str) -> tuple[str, list[str]]:
+    def secretaries(self, community_code: str) -> tuple[str, tuple[str, ...]]:
         """The secretaries (社区书记) by name (for the text) and contact id (to @ them)."""
         known = self._secretaries.get(community_code)
         if known is None:  # asked once per ticket of a batch: answered once per community
             found = self.with_role(community_code, "secretary")
             names = "、".join(m.name for m in found) or "社区书记"
-            known = self._secretaries[community_code] = (names, [m.contact_id for m in found])
-        return known[0], list(known[1])
+            known = (names, tuple(m.contact_id for m in found))
+            self._secretaries[community_code] = known
+        return known
 
 
 class Notices:
