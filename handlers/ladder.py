@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 DAY_MINUTES = 24 * 60
+_MINUTE = timedelta(minutes=1)  # built once: the sweep counts minutes for thousands of tickets
 # The rungs, from mild to loud; ``repeat`` comes after the street has been told.
 REALERT, SECRETARY, STREET, REPEAT = "realert", "secretary", "street", "repeat"
 _FIRST_RUNGS = (REALERT, SECRETARY, STREET)
@@ -67,12 +68,16 @@ class AlarmLadder:
 
     def latest(self, elapsed: timedelta) -> int | None:
         """The index of the last alarm due ``elapsed`` after the start (None: none yet)."""
-        minutes = elapsed // timedelta(minutes=1)
+        minutes = elapsed // _MINUTE
         first = self.first_day()
         if minutes < first[0][1]:
             return None
         if minutes < DAY_MINUTES:
-            return max(i for i, (_, at) in enumerate(first) if at <= minutes)
+            # The highest index whose minute has come (a loop: a generator per ticket cost more).
+            for i in range(len(first) - 1, 0, -1):
+                if first[i][1] <= minutes:
+                    return i
+            return 0
         day, into = divmod(minutes, DAY_MINUTES)
         k = min(into // self.repeat_minutes, self.per_later_day() - 1)
         return len(first) + (day - 1) * self.per_later_day() + k
@@ -81,11 +86,13 @@ class AlarmLadder:
         """When the first alarm after ``now`` is due, for a ladder that started at ``since``."""
         last = self.latest(now - since)
         index = 0 if last is None else last + 1
-        return since + timedelta(minutes=self.minute(index))
+        return since + _MINUTE * self.minute(index)
 
     def rung(self, first: int, last: int) -> str:
         """The rung to send when alarms ``first``..``last`` fell due together: the loudest
         escalation among them not sent before (a catch-up does not replay the others)."""
+        if first == last:  # one alarm due: its own rung (the usual sweep)
+            return self.slot(first)[0]
         rungs = {self.slot(i)[0] for i in range(first, last + 1)}
         for rung in reversed(_FIRST_RUNGS):
             if rung in rungs:

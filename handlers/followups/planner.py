@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache, lru_cache, partial
+from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy.orm.util import identity_key
@@ -64,6 +65,10 @@ class Planned(NamedTuple):
     def key(self) -> tuple[str, datetime | None]:
         """What makes two follow-ups the same one (any time, for a periodic kind)."""
         return plan_key(self.kind, self.due_at)
+
+
+# Follow-up rows (stored or due) earliest first, then by id: a sort key without a Python frame.
+by_time = attrgetter("due_at", "id")
 
 
 def plan_key(kind: str, due_at: datetime) -> tuple[str, datetime | None]:
@@ -164,9 +169,12 @@ def plan(ticket: TicketView, policy: Policy, tz: tzinfo) -> list[Planned]:
 def plans(ticket: TicketView, kind: str, due_at: datetime, policy: Policy, tz: tzinfo) -> bool:
     """True when ``ticket`` still plans the follow-up ``kind`` at ``due_at`` (any time, for a
     periodic kind): a due row it no longer plans is skipped."""
-    if kind in PERIODIC:
-        return any(p.kind == kind for p in plan(ticket, policy, tz))
-    return any(p.kind == kind and p.due_at == due_at for p in plan(ticket, policy, tz))
+    # A loop, not any() over a generator: asked once per due row, thousands per sweep.
+    periodic = kind in PERIODIC
+    for p in plan(ticket, policy, tz):
+        if p.kind == kind and (periodic or p.due_at == due_at):
+            return True
+    return False
 
 
 def alarms(ticket: TicketView, policy: Policy, since: datetime) -> list[Planned]:
@@ -282,7 +290,7 @@ def reconcile(
             ticket = ticket._replace(due_at=fresh)
             refreshed[ticket_id] = fresh
         wanted = {p.key: p for p in plan(ticket, policy, tz)}
-        for row in sorted(pending[ticket_id], key=lambda r: (r.due_at, r.id)):
+        for row in sorted(pending[ticket_id], key=by_time):
             key = plan_key(row.kind, row.due_at)
             if key in wanted:
                 del wanted[key]  # already pending; a second copy of it is cancelled below

@@ -16,7 +16,7 @@ from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
 from handlers.followups.notify import Notices, People, brief, reporter_rooms
-from handlers.followups.planner import load_tickets, plans, response_deadline
+from handlers.followups.planner import by_time, load_tickets, plans, response_deadline
 from handlers.policy import when
 from handlers.routing import party_label
 from storage.checks import saved_id, zone_of
@@ -50,7 +50,7 @@ def planned_by_ticket(
     """Every row its ticket still plans, grouped by ticket, earliest first."""
     tz = zone_of(ctx.now)
     found: dict[int, tuple[AnyTicket, list[DueRow]]] = {}
-    for row in sorted(rows, key=lambda r: (r.due_at, r.id)):
+    for row in sorted(rows, key=by_time):
         ticket = tickets.get(row.ticket_id or 0)
         if ticket is None or ticket.id is None:
             continue
