@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Select, bindparam, case, func, literal_column, update
+from sqlalchemy import Integer, Select, Update, bindparam, case, func, literal_column, update
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
@@ -19,21 +19,12 @@ from sqlmodel import Session, col, select
 from storage import core
 from storage.checks import saved_id
 from storage.core import insert_rows
+from storage.id_lists import in_ids
 from storage.models import FollowUp, Ticket, UtcDateTime
 from storage.ticket_rows import TICKET_COLUMNS, TicketRow, share
 
 _FOLLOWUPS = FollowUp.metadata.tables["followups"]
 _DONE_AT, _OUTCOME = _FOLLOWUPS.c.done_at, _FOLLOWUPS.c.outcome
-_FINISH = (
-    update(_FOLLOWUPS)
-    .where(_FOLLOWUPS.c.id.in_(bindparam("ids", expanding=True)))
-    .values(
-        done_at=func.coalesce(_DONE_AT, bindparam("finished_at", type_=UtcDateTime())),
-        outcome=case(
-            (_DONE_AT.is_(None), bindparam("result", type_=_OUTCOME.type)), else_=_OUTCOME
-        ),
-    )
-)
 _TOUCHED = "liufang.touched_tickets"
 _CREATED = "liufang.created_tickets"
 
@@ -124,9 +115,9 @@ def pending_for_tickets(session: Session, ticket_ids: Iterable[int]) -> list[Pen
 
 @functools.cache
 def _pending_statement(dialect: str) -> Select[int, str, int | None, datetime]:
-    """The pending follow-ups of some tickets (``ids``, a list), built once per dialect: a
-    select of columns run on the connection, since the ORM's execution of it cost more than
-    SQLite's answer."""
+    """The pending follow-ups of some tickets (``ids``, one list parameter), built once per
+    dialect: a select of columns run on the connection, since the ORM's execution of it cost
+    more than SQLite's answer."""
     # SQLite keeps no statistics: offered the pending index for "done_at IS NULL" it scans
     # every pending row instead of the few rows of these tickets; the unary + (SQLite's
     # documented way to keep a term off an index) leaves it the ticket index. Done rows are
@@ -140,7 +131,7 @@ def _pending_statement(dialect: str) -> Select[int, str, int | None, datetime]:
         col(FollowUp.kind),
         col(FollowUp.ticket_id),
         col(FollowUp.due_at),
-    ).where(col(FollowUp.ticket_id).in_(bindparam("ids", expanding=True)), pending)
+    ).where(in_ids(col(FollowUp.ticket_id), dialect), pending)
 
 
 def pending_for_meetings(session: Session, meeting_ids: Iterable[int]) -> list[FollowUp]:
@@ -225,11 +216,13 @@ def finish(session: Session, ids: Sequence[int], now: datetime, outcome: str) ->
     # A row already done keeps its time and outcome. Tested in SET, not WHERE: with
     # "done_at IS NULL" in the WHERE clause SQLite walks the pending index (every pending row
     # of every ticket) instead of looking the ids up by key, several times slower.
-    # A Core UPDATE of the table built once, the ids one expanding parameter: the ORM's bulk
+    # A Core UPDATE of the table built once, the ids one list parameter: the ORM's bulk
     # UPDATE, and coercing each of thousands of ids into the statement, cost more than the
     # UPDATE itself. Flushed first (core.connection), as the ORM statement autoflushed.
-    core.connection(session).execute(
-        _FINISH, {"ids": list(ids), "finished_at": now, "result": outcome}
+    conn = core.connection(session)
+    conn.execute(
+        _finish_statement(conn.dialect.name),
+        {"ids": ids, "finished_at": now, "result": outcome},
     )
     # Keep the rows this session has loaded in step, as synchronize_session="evaluate" would,
     # but by id: the evaluator tests the criteria against every object in the session, which
@@ -244,6 +237,22 @@ def finish(session: Session, ids: Sequence[int], now: datetime, outcome: str) ->
         if row.id in finished and row.done_at is None:
             set_committed_value(row, "done_at", now)
             set_committed_value(row, "outcome", outcome)
+
+
+@functools.cache
+def _finish_statement(dialect: str) -> Update:
+    """Mark the follow-ups ``ids`` done at ``finished_at`` with ``result``, built once per
+    dialect."""
+    return (
+        update(_FOLLOWUPS)
+        .where(in_ids(_FOLLOWUPS.c.id, dialect))
+        .values(
+            done_at=func.coalesce(_DONE_AT, bindparam("finished_at", type_=UtcDateTime())),
+            outcome=case(
+                (_DONE_AT.is_(None), bindparam("result", type_=_OUTCOME.type)), else_=_OUTCOME
+            ),
+        )
+    )
 
 
 def add_many(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
