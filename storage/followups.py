@@ -114,7 +114,7 @@ def pending_for_tickets(session: Session, ticket_ids: Iterable[int]) -> list[Pen
 
 
 @functools.cache
-def _pending_statement(dialect: str) -> Select[int, str, int | None, datetime]:
+def _pending_statement(dialect: str) -> Select[int | None, str, int | None, datetime]:
     """The pending follow-ups of some tickets (``ids``, one list parameter), built once per
     dialect: a select of columns run on the connection, since the ORM's execution of it cost
     more than SQLite's answer."""
@@ -131,7 +131,7 @@ def _pending_statement(dialect: str) -> Select[int, str, int | None, datetime]:
         col(FollowUp.kind),
         col(FollowUp.ticket_id),
         col(FollowUp.due_at),
-    ).where(in_ids(col(FollowUp.ticket_id), dialect), pending)
+    ).where(in_ids(_FOLLOWUPS.c.ticket_id, dialect), pending)
 
 
 def pending_for_meetings(session: Session, meeting_ids: Iterable[int]) -> list[FollowUp]:

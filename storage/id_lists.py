@@ -45,5 +45,5 @@ def in_ids(column: ColumnElement[Any], dialect: str, name: str = "ids") -> Colum
     ids = bindparam(name, type_=IdList())
     if dialect == "postgresql":
         return column == any_(ids)
-    listed = select_columns(literal_column("value")).select_from(func.json_each(ids))
+    listed = select_columns(literal_column("value", BigInteger())).select_from(func.json_each(ids))
     return column.in_(listed.scalar_subquery())

@@ -4,7 +4,8 @@ A :class:`TicketRow` holds the columns the follow-ups read (planning, the notice
 told); :class:`TicketView` is what those readers accept, so a :class:`Ticket` object serves
 them too. Rows are built without the ORM: a sweep over 5,000 due follow-ups spent more on
 building ticket objects than on reading them. What a handler changes, it writes with one
-executemany (:func:`set_alerts`, :func:`set_due_at`), keeping any object the session holds in step.
+statement per value written (:func:`set_alerts`, :func:`set_due_at`), keeping any object the
+session holds in step.
 
 Within :func:`shared_rows` (one sweep batch) a ticket is read once: the handlers and the
 re-planning after them get the same row, kept in step with those writes.
@@ -12,17 +13,19 @@ re-planning after them get the same row, kept in step with those writes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Update, bindparam, update
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from storage import core
+from storage.id_lists import in_ids
 from storage.models import Ticket
 
 
@@ -165,6 +168,17 @@ def ticket_rows(session: Session, ids: Collection[int]) -> dict[int, TicketRow]:
     return found
 
 
+@functools.cache
+def _set_statement(name: str, dialect: str) -> Update:
+    """Write ``value`` to column ``name`` of the tickets ``ids``, built once per dialect."""
+    column = _TICKETS.c[name]
+    return (
+        update(_TICKETS)
+        .where(in_ids(_TICKETS.c.id, dialect))
+        .values({name: bindparam("value", type_=column.type)})
+    )
+
+
 def _held_ids(session: Session) -> set[int]:
     # The identity keys (class, (id,), token), not the objects: reading an attribute of an
     # expired object would load it.
@@ -173,26 +187,29 @@ def _held_ids(session: Session) -> set[int]:
 
 
 def set_alerts(session: Session, alerts: Mapping[int, int]) -> None:
-    """Write tickets' alarm-ladder counts (id → alerts) in one executemany; never commits."""
+    """Write tickets' alarm-ladder counts (id → alerts), a statement per count; never commits."""
     _set_column(session, "alerts", alerts)
 
 
 def set_due_at(session: Session, due: Mapping[int, datetime]) -> None:
-    """Write tickets' deadlines (id → due_at) in one executemany; never commits."""
+    """Write tickets' deadlines (id → due_at), a statement per deadline; never commits."""
     _set_column(session, "due_at", due)
 
 
 def _set_column(session: Session, name: str, values: Mapping[int, object]) -> None:
     if not values:
         return
-    # A Core executemany on the table: no object loaded or built, and half the cost of the
-    # ORM's bulk UPDATE by primary key.
-    session.execute(
-        update(_TICKETS)
-        .where(_TICKETS.c.id == bindparam("ticket_id"))
-        .values({name: bindparam("value")}),
-        [{"ticket_id": i, "value": v} for i, v in values.items()],
-    )
+    # A Core UPDATE on the table per value written, the tickets one id list: no object loaded
+    # or built, and no parameter set per ticket (SQLAlchemy's executemany spent more on each
+    # than SQLite's update). A sweep writes few values: the ladder's next slot, a deadline
+    # per class.
+    by_value: dict[object, list[int]] = {}
+    for i, v in values.items():
+        by_value.setdefault(v, []).append(i)
+    conn = core.connection(session)
+    statement = _set_statement(name, conn.dialect.name)
+    for value, ids in by_value.items():
+        conn.execute(statement, {"value": value, "ids": ids})
     shared: dict[int, TicketRow] | None = session.info.get(_SHARED)
     if shared:  # the rows handed out again read the value written
         at = TicketRow._fields.index(name)

@@ -114,7 +114,7 @@ def realert(ctx: SweepContext, rows: Sequence[DueRow]) -> list[Reply]:
                 f"【急事上报】{names.get(t.community_code, '')}{brief(t)} 已 {waited}无人到场，"
                 f"社区书记：{boss}。请督促处置。",
             )
-    # One executemany for every ticket alarmed (a TicketRow is read only).
+    # One UPDATE per count written, for every ticket alarmed (a TicketRow is read only).
     set_alerts(ctx.session, alerts)
     note_touched_ids(ctx.session, touched)
     return notices.replies() + private.replies()

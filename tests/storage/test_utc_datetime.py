@@ -35,7 +35,8 @@ def test_sqlite_text_is_the_dialect_s_own_both_ways() -> None:
     ours = UtcDateTime().dialect_impl(dialect)
     write, read = ours.bind_processor(dialect), ours.result_processor(dialect, None)
     theirs = sqlite.DATETIME()
-    their_write, their_read = theirs.bind_processor(dialect), theirs.result_processor(dialect, None)
+    their_write = theirs.bind_processor(dialect)
+    their_read = theirs.result_processor(dialect, None)
     assert write is not None and their_write is not None and their_read is not None
     shanghai = ZoneInfo("Asia/Shanghai")
     for value in (
