@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from handlers.ladder import AlarmLadder
 from handlers.workdays import add_working_days, is_public_holiday, is_workday
@@ -142,7 +143,20 @@ class Policy:
 
 def when(dt: datetime, tz: tzinfo | None = None) -> str:
     """A short Chinese date-time such as ``12月1日（周二）18:00``, in ``tz`` when given."""
-    local = dt.astimezone(tz) if tz is not None else dt
+    if tz is None or dt.tzinfo is None:
+        return _fields(dt.astimezone(tz) if tz is not None else dt)
+    return _when_in(dt, tz)
+
+
+@lru_cache(maxsize=1024)
+def _when_in(moment: datetime, tz: tzinfo) -> str:
+    # By the moment and the zone (equal moments read alike in one zone, whatever zone they
+    # came in): deadlines fall at a working day's end, so a sweep formats the same few moments
+    # for thousands of tickets, and the conversion to the zone cost most of it.
+    return _fields(moment.astimezone(tz))
+
+
+def _fields(local: datetime) -> str:
     # The fields, not strftime's %H:%M: a sweep writes thousands and strftime cost most of it.
     weekday = WEEKDAYS_CN[local.weekday()]
     return f"{local.month}月{local.day}日（{weekday}）{local.hour:02d}:{local.minute:02d}"
