@@ -8,9 +8,11 @@ ticket.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -76,6 +78,22 @@ def enqueue_replies(session: Session, replies: Sequence[Reply], now: datetime) -
     outbox.enqueue_many(session, queued, now)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: a batch builds tens of thousands of rows, tuples
+    and texts, none of them in a cycle, which set off a collection every 700 (68 in a
+    5,000-row batch, 6% of its CPU time) walking the batch's live rows again and again.
+    What cycles the batch leaves are collected after it; a batch is at most ``batch`` rows."""
+    if not gc.isenabled():  # paused already (a caller's own pause, or a test's)
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 class FollowUpEngine:
     """Runs due follow-ups through the handler registered for their kind."""
 
@@ -105,7 +123,7 @@ class FollowUpEngine:
     def _sweep_batch(self) -> int:
         now = self._services.clock()
         # Each ticket is read once per batch, by whichever handler or the re-planning asks first.
-        with self._db.session() as session, shared_rows(session):
+        with _collector_paused(), self._db.session() as session, shared_rows(session):
             rows = followups.due(session, now, self._batch)
             if not rows:
                 return 0
