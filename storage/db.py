@@ -24,7 +24,20 @@ SQLITE_MINIMUM = (3, 35, 0)
 
 
 class SQLiteTooOld(RuntimeError):
-    """The SQLite library Python was built with is older than :data:`SQLITE_MINIMUM`."""
+    """The SQLite library Python was built with is older than :data:`SQLITE_MINIMUM`, or lacks
+    the JSON functions (built in from 3.38, optional before) that id lists use."""
+
+
+def sqlite_has_json() -> bool:
+    """Whether this SQLite has ``json_each`` (storage/id_lists.py binds id lists as JSON)."""
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute("SELECT value FROM json_each('[1]')").fetchall()
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        probe.close()
+    return True
 
 
 # Any constant will do: it only has to be the same for every liufang process on one database.
@@ -132,6 +145,14 @@ class Database:
                 "或更新：请换用较新的系统（如 Debian 12、Ubuntu 22.04）或 Python，"
                 f"或改用 PostgreSQL（LIUFANG_DATABASE_URL）。/ SQLite {sqlite3.sqlite_version} "
                 f"is older than the {need} liufang needs."
+            )
+        if not sqlite_has_json():
+            raise SQLiteTooOld(
+                f"这台机器的 SQLite（{sqlite3.sqlite_version}）编译时没带 JSON 函数，"
+                "liufang 需要它们：请换用 SQLite 3.38 或更新的系统"
+                "（如 Debian 12、Ubuntu 22.04）或 Python，"
+                "或改用 PostgreSQL（LIUFANG_DATABASE_URL）。/ This SQLite was built without "
+                "the JSON functions liufang needs."
             )
         # An in-memory database lives inside one connection: every session must share it.
         extra: dict[str, Any] = {}

@@ -16,6 +16,7 @@ import pytest
 from bot import cli, run_cli
 from bot.app import App
 from bot.config import load_settings
+from storage import db as storage_db
 from tests.support.harness import EXAMPLE_CONFIG
 
 
@@ -129,3 +130,17 @@ def test_a_too_old_sqlite_is_explained_at_start(
     err = capsys.readouterr().err
     assert "SQLite 是 3.31.1，liufang 需要 3.35.0" in err and "PostgreSQL" in err
     assert "Traceback" not in err and "已启动" not in err
+
+
+def test_an_sqlite_without_json_is_explained_at_start(
+    env: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(storage_db, "sqlite_has_json", lambda: False)
+    assert cli.main(["run", "--config", str(EXAMPLE_CONFIG)]) == 1
+    err = capsys.readouterr().err
+    assert "没带 JSON 函数" in err and "PostgreSQL" in err
+    assert "Traceback" not in err and "已启动" not in err
+
+
+def test_this_sqlite_has_json() -> None:
+    assert storage_db.sqlite_has_json()
