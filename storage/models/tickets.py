@@ -26,7 +26,17 @@ class Ticket(StorageModel, table=True):
 
     __tablename__ = "tickets"
     __table_args__ = (
-        Index("ix_tickets_community_state", "community_code", "state"),
+        # Revision 0020: the list's other filters at the end of its two indexes (after the id,
+        # which keeps them newest first), tested there before a ticket row is read.
+        Index(
+            "ix_tickets_community_state_filters",
+            "community_code",
+            "state",
+            "id",
+            "klass",
+            "grid",
+            "category",
+        ),
         # Revision 0008: Open311 lists tickets by time, filtered by community, service and
         # state, and checks each one's last change: all answered from this index alone.
         Index("ix_tickets_feed", *FEED_COLUMNS),
@@ -37,9 +47,18 @@ class Ticket(StorageModel, table=True):
             sqlite_where=text(FEED_OPEN_WHERE),
             postgresql_where=text(FEED_OPEN_WHERE),
         ),
-        # Added in revision 0009 (the dashboard): a community's tickets newest first, read a
-        # page at a time with LIMIT; by deadline and by filing time (statistics, the rates).
-        Index("ix_tickets_community_id", "community_code", "id"),
+        # Added in revision 0009 (the dashboard), its filters in 0020: a community's tickets
+        # newest first, read a page at a time with LIMIT; by deadline and by filing time
+        # (statistics, the rates).
+        Index(
+            "ix_tickets_community_id_filters",
+            "community_code",
+            "id",
+            "klass",
+            "state",
+            "grid",
+            "category",
+        ),
         Index("ix_tickets_community_due", "community_code", "due_at"),
         Index("ix_tickets_community_created", "community_code", "created_at"),
         # Revision 0019: the duplicate check reads a community's recent tickets of one category.
