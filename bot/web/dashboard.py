@@ -111,12 +111,13 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
             "filters": filters,
             "communities": visible,
             "grids": _grids(request, filters.community),
-            "lines": lines,
+            "lines": bool(lines),
             "more": more,
             "prev_qs": prev_qs,
             "next_qs": next_qs,
             "csv_qs": csv_qs,
         },
+        parts=lines,
     )
 
 

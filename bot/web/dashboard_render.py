@@ -35,6 +35,10 @@ JINJA = web.AppKey("liufang.web.jinja", jinja2.Environment)
 # Set by the auth middleware for a logged-in request (and CSRF for the login form too).
 USER = web.RequestKey("liufang.web.user", WebUser)
 CSRF = web.RequestKey("liufang.web.csrf", str)
+# Where a template writes markup made and UTF-8 encoded beforehand (``render``'s ``parts``). It
+# can come from no value but a Markup: autoescaping turns any other text's "<" into "&lt;", and
+# no template holds a NUL.
+PARTS = Markup("<\x00parts\x00>")
 
 # The dashboard runs no script at all and loads nothing from elsewhere; inline SVG charts use
 # presentation attributes, so no inline style needs allowing either.
@@ -75,6 +79,7 @@ def setup_templates(app: web.Application) -> jinja2.Environment:
         ROLE_LABELS=ROLE_LABELS,
         ROUTE_LABELS=ROUTE_LABELS,
     )
+    env.globals["PARTS"] = PARTS
     env.globals["nav"] = [("/", "工单"), ("/hall", "议事厅"), ("/stats", "统计")]
     app.router.add_static("/static/", STATIC, name="static")
     return env
@@ -101,9 +106,14 @@ def add_nav_link(app: web.Application, href: str, label: str) -> None:
 
 
 def render(
-    request: web.Request, name: str, context: Mapping[str, Any], status: int = 200
+    request: web.Request,
+    name: str,
+    context: Mapping[str, Any],
+    status: int = 200,
+    parts: Sequence[bytes] = (),
 ) -> web.Response:
-    """Render template ``name`` with the page's user and CSRF token added."""
+    """Render template ``name`` with the page's user and CSRF token added; ``parts`` (UTF-8
+    markup) go where it writes :data:`PARTS`, when there are any."""
     badge = request.app[WEB].channel_status
     values = {
         "channel_status": badge() if badge is not None and request.get(USER) else None,
@@ -112,7 +122,18 @@ def render(
         "path": request.path,
         **context,
     }
-    response = aiohttp_jinja2.render_template(name, request, values, app_key=JINJA, status=status)
+    text = aiohttp_jinja2.render_string(name, request, values, app_key=JINJA)
+    if parts:
+        # The list's thirty lines were most of the page's characters, and encoding them again
+        # for every page most of its encoding: they are encoded once, with the line.
+        head, mark, tail = text.partition(PARTS)
+        if not mark:
+            raise ValueError(f"{name} does not write the parts it was given")
+        body = b"".join((head.encode(), *parts, tail.encode()))
+    else:
+        body = text.encode()
+    # What aiohttp_jinja2.render_template makes of the text.
+    response = web.Response(body=body, status=status, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = CSP
     # Pages show residents' reports: no shared cache or browser history may keep them.
     response.headers["Cache-Control"] = "no-store"

@@ -62,8 +62,9 @@ def list_line(t: ListItem, now: datetime, names: dict[str, str] | None, policy: 
 
 def list_lines(
     rows: Sequence[ListRow], now: datetime, names: dict[str, str] | None, policy: Policy
-) -> list[Markup]:
-    """The lines of :func:`list_line` for a page of Core rows (hashable: their values).
+) -> list[bytes]:
+    """The lines of :func:`list_line`, UTF-8 encoded (``render``'s ``parts``), for a page of
+    Core rows (hashable: their values).
 
     A line is a function of the row's values, of whether it is 超期 now, of the community's
     name and of the zone, and all of them are its key: a changed ticket is a new key, so a
@@ -107,5 +108,5 @@ def _markup(t: ListItem, overdue: bool, community_name: str | None, tz: tzinfo) 
 
 # ~1.5 kB a line with its row: a few MB, the newest pages of every community many times over.
 @lru_cache(maxsize=LINES_CACHED)
-def _remembered(t: ListRow, overdue: bool, community_name: str | None, tz: tzinfo) -> Markup:
-    return _markup(t, overdue, community_name, tz)
+def _remembered(t: ListRow, overdue: bool, community_name: str | None, tz: tzinfo) -> bytes:
+    return _markup(t, overdue, community_name, tz).encode()

@@ -129,15 +129,19 @@ def _row(t: SimpleNamespace) -> Any:
 def test_remembered_lines_are_the_lines(many: bool) -> None:
     rows = [_row(t) for t in CASES.values()]
     names = NAMES if many else None
-    expected = [list_line(t, NOW, names, POLICY) for t in CASES.values()]  # type: ignore[arg-type]
-    for _ in range(2):  # the second time from the cache: the same lines
+    expected = [list_line(t, NOW, names, POLICY).encode() for t in CASES.values()]  # type: ignore[arg-type]
+    for _ in range(2):  # the second time from the cache: the same lines, UTF-8 encoded
         assert list_lines(rows, NOW, names, POLICY) == expected
+
+
+def _lines(rows: list[Any], now: datetime, names: dict[str, str] | None) -> list[str]:
+    return [line.decode() for line in list_lines(rows, now, names, POLICY)]
 
 
 def test_a_changed_ticket_is_never_shown_as_remembered() -> None:
     """Everything a line shows is in its key: a new value or a deadline passing is a new line."""
     t = _ticket(created_at=NOW - timedelta(hours=1), due_at=NOW + timedelta(hours=1))
-    (before,) = list_lines([_row(t)], NOW, None, POLICY)
+    (before,) = _lines([_row(t)], NOW, None)
     assert "超期" not in before and "已登记" in before
     changed = {
         "state": "in_progress",
@@ -148,13 +152,13 @@ def test_a_changed_ticket_is_never_shown_as_remembered() -> None:
         "due_at": NOW + timedelta(days=2),
     }
     for field, value in changed.items():
-        (line,) = list_lines([_row(_ticket(**{**vars(t), field: value}))], NOW, None, POLICY)
+        (line,) = _lines([_row(_ticket(**{**vars(t), field: value}))], NOW, None)
         assert line != before, field
         assert line == list_line(_ticket(**{**vars(t), field: value}), NOW, None, POLICY)  # type: ignore[arg-type]
     # The same row two hours later: its deadline has passed.
-    (late,) = list_lines([_row(t)], NOW + timedelta(hours=2), None, POLICY)
+    (late,) = _lines([_row(t)], NOW + timedelta(hours=2), None)
     assert "超期" in late
     # The same row on a list with a community column, and after a community was renamed.
-    (named,) = list_lines([_row(t)], NOW, NAMES, POLICY)
-    (renamed,) = list_lines([_row(t)], NOW, {"maotang": "新毛塘"}, POLICY)
+    (named,) = _lines([_row(t)], NOW, NAMES)
+    (renamed,) = _lines([_row(t)], NOW, {"maotang": "新毛塘"})
     assert "毛塘&lt;路&gt;社区" in named and "新毛塘" in renamed
