@@ -15,6 +15,8 @@ from datetime import datetime
 
 from aiohttp import web
 
+from bot.config import Settings
+from bot.config_web import WebUser
 from bot.web import dashboard_csv, dashboard_ticket
 from bot.web.auth import current_user, visible_communities
 from bot.web.dashboard_filters import SELECTS
@@ -37,33 +39,73 @@ from handlers.hall.meetings import agenda, current, is_live, upcoming
 from storage.checks import saved_id
 
 
-def _names(app: web.Application) -> dict[str, str]:
-    return {c.code: c.name for c in app[WEB].settings.communities}
+@dataclass(frozen=True, slots=True)
+class Visible:
+    """What the users of one community (or of ``"*"``) may see, from the settings."""
+
+    communities: tuple[tuple[str, str], ...]  # (code, name), in config order
+    grids: dict[str, tuple[str, ...]]  # by the community chosen ("" for all): its grids, sorted
+
+    @classmethod
+    def of(cls, settings: Settings, user: WebUser) -> Visible:
+        """The communities and grids ``user`` may see."""
+        names = {c.code: c.name for c in settings.communities}
+        codes = visible_communities(user, names)
+        chosen_grids = {
+            chosen: {
+                g.grid
+                for c in settings.communities
+                if c.code in codes and (not chosen or c.code == chosen)
+                for g in c.groups
+                if g.grid
+            }
+            for chosen in ("", *codes)  # "": every community the user sees
+        }
+        grids = {chosen: tuple(sorted(found)) for chosen, found in chosen_grids.items()}
+        return cls(tuple((code, names[code]) for code in codes), grids)
 
 
-def _visible(request: web.Request) -> list[tuple[str, str]]:
+class VisibleCache:
+    """:class:`Visible` per user community, made once for a settings object: every page
+    asked for it (the list twice), and the settings are frozen. What a user sees depends on
+    their community alone (``bot.web.auth.can_see``); a new settings object (a test's)
+    starts afresh; one entry per community and one for ``"*"`` at most."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._by_community: dict[str, Visible] = {}
+
+    def get(self, settings: Settings, user: WebUser) -> Visible:
+        """The :class:`Visible` of ``user`` under ``settings``."""
+        if settings is not self._settings:
+            self._settings, self._by_community = settings, {}
+        visible = self._by_community.get(user.community)
+        if visible is None:
+            visible = self._by_community[user.community] = Visible.of(settings, user)
+        return visible
+
+
+VISIBLE = web.AppKey("liufang.web.visible", VisibleCache)
+
+
+def _seen(request: web.Request) -> Visible:
+    return request.app[VISIBLE].get(request.app[WEB].settings, current_user(request))
+
+
+def _visible(request: web.Request) -> tuple[tuple[str, str], ...]:
     """(code, name) of the communities the user may see, in config order."""
-    names = _names(request.app)
-    return [(code, names[code]) for code in visible_communities(current_user(request), names)]
+    return _seen(request).communities
 
 
-def _grids(request: web.Request, community: str) -> list[str]:
-    codes = {code for code, _ in _visible(request)}
-    grids = {
-        g.grid
-        for c in request.app[WEB].settings.communities
-        if c.code in codes and (not community or c.code == community)
-        for g in c.groups
-        if g.grid
-    }
-    return sorted(grids)
+def _grids(request: web.Request, community: str) -> tuple[str, ...]:
+    return _seen(request).grids.get(community, ())
 
 
 @dataclass(frozen=True, slots=True)
 class Listing:
     """What the list page and its CSV share: who sees what, with which filters, and when."""
 
-    visible: list[tuple[str, str]]  # (code, name) of the user's communities
+    visible: tuple[tuple[str, str], ...]  # (code, name) of the user's communities
     filters: ListFilters
     scope: list[str] | None  # None for a district user: every ticket, no IN (…)
     now: datetime
@@ -193,6 +235,7 @@ def setup(app: web.Application) -> None:
     reader = Reader(app[WEB].db)
     app[READER] = reader
     app[FIGURES] = FiguresCache()
+    app[VISIBLE] = VisibleCache()
 
     async def close_reader(_app: web.Application) -> None:
         reader.dispose()

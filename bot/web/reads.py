@@ -79,6 +79,7 @@ class Reader:
     def __init__(self, db: Database) -> None:
         self._own: Engine | None = None
         self._loop: Connection | None = None
+        self._loop_cache_set = False
         self.engine = db.engine
         self.dialect = db.dialect
         if db.dialect == "sqlite" and not db.is_memory:
@@ -111,9 +112,16 @@ class Reader:
             raise RuntimeError("only a SQLite file has a connection for the event loop")
         if self._loop is None:
             self._loop = self._own.connect()
-            raw = driver(self._loop)
-            raw.execute("PRAGMA busy_timeout = 0")
-            raw.execute(f"PRAGMA cache_size = -{LOOP_CACHE_KIB}")  # negative: KiB, not pages
+            driver(self._loop).execute("PRAGMA busy_timeout = 0")
+            self._loop_cache_set = False
+        if not self._loop_cache_set:
+            try:
+                driver(self._loop).execute(f"PRAGMA cache_size = -{LOOP_CACHE_KIB}")  # KiB
+                self._loop_cache_set = True
+            except sqlite3.OperationalError:
+                # It reads the schema first, and the database is busy: so is the read that
+                # asked, which goes to a thread (TooLong); a later read sets the cache.
+                pass
         return self._loop
 
     def dispose(self) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, text
 from sqlmodel import Session
 
 from bot.web import reads
-from bot.web.reads import Reader, TooLong, bounded, driver, read
+from bot.web.reads import LOOP_CACHE_KIB, Reader, TooLong, bounded, driver, read
 from storage.db import Database
 from tests.support.locks import locked_out
 
@@ -163,6 +163,23 @@ def test_a_busy_database_sends_the_read_to_a_thread_that_waits(sqlite_database: 
             assert time.monotonic() - start >= 0.3  # the thread waited for the lock
         assert inline == ["MainThread"] and len(threaded) == 1 and threaded != inline
         assert bounded(reader, _tickets) == 0  # the loop reads again once it is free
+        # Its page cache, which the busy database kept it from setting, is set now.
+        assert _cache_size(reader) == -LOOP_CACHE_KIB
+    finally:
+        reader.dispose()
+
+
+def _cache_size(reader: Reader) -> int:
+    return int(driver(reader.loop_connection()).execute("PRAGMA cache_size").fetchone()[0])
+
+
+def test_the_loop_connection_keeps_a_larger_page_cache(sqlite_database: Database) -> None:
+    reader = Reader(sqlite_database)
+    try:
+        assert _cache_size(reader) == -LOOP_CACHE_KIB
+        with reader.session() as session:  # the pool's connections keep SQLite's default
+            pooled = session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one()
+        assert pooled != -LOOP_CACHE_KIB
     finally:
         reader.dispose()
 
