@@ -9,12 +9,13 @@ the same the template made (``tests/bot/web/test_list_rows.py`` compares the two
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 
 from markupsafe import Markup, escape
 
 from bot.web.dashboard_query import ListItem, ListRow, is_overdue
+from handlers.followups import overdue
 from handlers.policy import Policy
 from handlers.privacy import mask
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, STATE_LABELS
@@ -71,8 +72,11 @@ def list_lines(
     remembered line is never stale. The newest tickets are on every page that people open
     first, for every user of the community, until newer ones push them down.
     """
-    tz = zone_of(now)
-    return [_remembered(t, is_overdue(t, now, policy), _community(t, names), tz) for t in rows]
+    tz, now_utc = zone_of(now), now.astimezone(UTC)
+    return [
+        _remembered(t, overdue.is_overdue(t, now, policy, tz, now_utc), _community(t, names), tz)
+        for t in rows
+    ]
 
 
 def _community(t: ListItem, names: dict[str, str] | None) -> str | None:

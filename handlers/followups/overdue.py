@@ -68,11 +68,20 @@ def is_late(ticket: Deadlined, now: datetime, policy: Policy, tz: tzinfo) -> boo
     return deadline is not None and deadline <= now
 
 
-def is_overdue(ticket: Deadlined, now: datetime, policy: Policy, tz: tzinfo) -> bool:
-    """Open and past its resolution deadline, or late for its first response."""
+def is_overdue(
+    ticket: Deadlined, now: datetime, policy: Policy, tz: tzinfo, now_utc: datetime | None = None
+) -> bool:
+    """Open and past its resolution deadline, or late for its first response. ``now_utc`` is
+    ``now`` in UTC, from a caller that judges many tickets at one moment (a list page)."""
     if ticket.state not in OPEN_STATES:
         return False
-    return (ticket.due_at is not None and ticket.due_at < now) or is_late(ticket, now, policy, tz)
+    # due_at is read back in UTC: against a UTC now the two compare field by field, where a
+    # now of another zone had the zone look up both offsets (most of a remembered list line's
+    # cost). Aware times compare as instants either way: the same answer.
+    due_at = ticket.due_at
+    if due_at is not None and due_at < (now if now_utc is None else now_utc):
+        return True
+    return is_late(ticket, now, policy, tz)
 
 
 def overdue_where(

@@ -162,3 +162,23 @@ def test_a_changed_ticket_is_never_shown_as_remembered() -> None:
     (named,) = _lines([_row(t)], NOW, NAMES)
     (renamed,) = _lines([_row(t)], NOW, {"maotang": "新毛塘"})
     assert "毛塘&lt;路&gt;社区" in named and "新毛塘" in renamed
+
+
+def test_lines_judge_overdue_as_the_definition_does() -> None:
+    """list_lines compares due dates with the moment in UTC: the same 超期 for every ticket."""
+    created = NOW - timedelta(days=2)
+    for klass in ("small", "urgent", "difficult"):
+        for state in ("reported", "in_progress", "resolved", "closed"):
+            for due in (None, created + timedelta(hours=3), created + timedelta(days=3)):
+                for assignee in (None, "wx-li"):
+                    t = _ticket(
+                        klass=klass,
+                        state=state,
+                        created_at=created,
+                        due_at=due,
+                        assignee_id=assignee,
+                    )
+                    for hours in (-40, 0, 1, 30, 24 * 5):
+                        now = NOW + timedelta(hours=hours)
+                        (line,) = _lines([_row(t)], now, None)
+                        assert ('class="overdue ' in line) == is_overdue(t, now, POLICY)  # type: ignore[arg-type]
