@@ -26,7 +26,7 @@ class Ticket(StorageModel, table=True):
 
     __tablename__ = "tickets"
     __table_args__ = (
-        # Revision 0020: the list's other filters at the end of its two indexes (after the id,
+        # Revision 0021: the list's other filters at the end of its two indexes (after the id,
         # which keeps them newest first), tested there before a ticket row is read.
         Index(
             "ix_tickets_community_state_filters",
@@ -47,7 +47,7 @@ class Ticket(StorageModel, table=True):
             sqlite_where=text(FEED_OPEN_WHERE),
             postgresql_where=text(FEED_OPEN_WHERE),
         ),
-        # Added in revision 0009 (the dashboard), its filters in 0020: a community's tickets
+        # Added in revision 0009 (the dashboard), its filters in 0021: a community's tickets
         # newest first, read a page at a time with LIMIT; by deadline and by filing time
         # (statistics, the rates).
         Index(

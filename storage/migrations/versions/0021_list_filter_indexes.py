@@ -8,8 +8,8 @@ at the end of both indexes (after ``id``, so the order stays newest first) a row
 only once it matches: the same plans, the same rows, about a third less SQLite work per
 filtered page (issue 15). Plain CREATE/DROP INDEX, no batch rebuild of ``tickets``.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-02
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0020"
-down_revision: str | None = "0019"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
