@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
@@ -93,7 +93,15 @@ def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
 def _sqlite_on_begin(conn: Connection) -> None:
     # IMMEDIATE takes the write lock up front, so concurrent writers queue on busy_timeout
     # instead of failing halfway; transactions here are short, so the serialisation is cheap.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Straight to the driver: every message begins one, and SQLAlchemy's statement machinery
+    # (exec_driver_sql) cost several times the BEGIN itself.
+    driver = conn.connection.driver_connection
+    if driver is None:  # a closed connection: SQLAlchemy never begins one
+        raise RuntimeError("a transaction began on a closed connection")
+    try:
+        driver.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as error:  # as exec_driver_sql would raise it (database is locked)
+        raise DBAPIError.instance("BEGIN IMMEDIATE", (), error, sqlite3.Error) from error
 
 
 class ProjectSession(Session):

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, SQLModel
 
+from storage.core import loaded
 from storage.db import ProjectSession
 from storage.directory import group_by_room, member_roles, people_of
 from storage.models import Community, Group, Member
@@ -80,15 +81,16 @@ class DirectoryCache:
     """Groups and members read once and reused, until a transaction writes the directory.
 
     Every message needs its group and its sender's roles; they change only through binding
-    and role commands (and the config at start-up). Copies are handed to each session with
-    ``merge(load=False)``: attached objects, without a query. Valid for one process writing
-    the directory: the leader (it owns the chat account); a standby forgets it every message.
+    and role commands (and the config at start-up). The rows' values are kept and each
+    session is handed objects of them as its own query would (``core.loaded``): attached,
+    without a query. Valid for one process writing the directory: the leader (it owns the
+    chat account); a standby forgets it every message.
     """
 
     def __init__(self) -> None:
         """Start empty."""
-        self._groups: dict[str, Group | None] = {}
-        self._members: dict[str, list[Member]] = {}
+        self._groups: dict[str, dict[str, Any] | None] = {}
+        self._members: dict[str, list[dict[str, Any]]] = {}
         self._people: dict[tuple[str, ...], tuple[list[Member], list[tuple[str, str]]]] = {}
         self._generation = generation()
         self._version = -1  # see check_version
@@ -122,19 +124,19 @@ class DirectoryCache:
         self._check()
         if room_id not in self._groups:
             found = group_by_room(session, room_id)
-            self._groups[room_id] = _detached_copy(found) if found else None
+            self._groups[room_id] = _values(found) if found else None
             return found
         cached = self._groups[room_id]
-        return session.merge(cached, load=False) if cached is not None else None
+        return loaded(session, Group, cached) if cached is not None else None
 
     def member_roles(self, session: Session, contact_id: str) -> list[Member]:
         """Every role this contact holds, attached to ``session``."""
         self._check()
         if contact_id not in self._members:
             found = member_roles(session, contact_id)
-            self._members[contact_id] = [_detached_copy(m) for m in found]
+            self._members[contact_id] = [_values(m) for m in found]
             return found
-        return [session.merge(m, load=False) for m in self._members[contact_id]]
+        return [loaded(session, Member, m) for m in self._members[contact_id]]
 
     def after_commit(self, session: Session) -> None:
         """Forget everything when the transaction just committed wrote the directory."""
@@ -158,6 +160,11 @@ class DirectoryCache:
 
 
 _Row = TypeVar("_Row", bound=SQLModel)
+
+
+def _values(row: SQLModel) -> dict[str, Any]:
+    """The column values of a loaded row (what :func:`storage.core.loaded` takes)."""
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}  # type: ignore[attr-defined]
 
 
 def _detached_copy(row: _Row) -> _Row:

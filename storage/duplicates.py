@@ -7,11 +7,11 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam
+from sqlalchemy import Integer, Select, bindparam, type_coerce
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from storage import core
+from storage import core, driver
 from storage.models import Ticket, TicketReport
 
 
@@ -30,7 +30,7 @@ class Candidate(NamedTuple):
 @functools.lru_cache(maxsize=8)
 def _candidates_statement(
     open_states: tuple[str, ...], limit: int
-) -> Select[int | None, str, str, str, bool, float | None, float | None]:
+) -> Select[int | None, str, str, str, int, float | None, float | None]:
     """The candidates query, built once: every report runs it, and building a select (and its
     cache key) cost more than SQLite's answer. The per-report values are bind parameters."""
     return (
@@ -41,8 +41,11 @@ def _candidates_statement(
             col(Ticket.search_text),
             col(Ticket.klass),
             # A flag, not the time: parsing dozens of timestamps per report cost more than
-            # the query, and the score only asks whether the ticket is recent.
-            (col(Ticket.created_at) >= bindparam("recent_since")).label("recent"),
+            # the query, and the score only asks whether the ticket is recent. Read as the
+            # driver gives it (0/1 or a bool) and made a bool below: no conversion per row.
+            type_coerce(col(Ticket.created_at) >= bindparam("recent_since"), Integer).label(
+                "recent"
+            ),
             col(Ticket.lat),
             col(Ticket.lon),
         )
@@ -80,8 +83,8 @@ def candidates(
         "recent_since": recent_since,
     }
     stmt = _candidates_statement(tuple(open_states), limit)
-    # On the connection: columns, no objects, so the ORM's execution adds nothing but time.
-    rows = core.connection(session).execute(stmt, params).all()  # one fetch, not one a row
+    # On the driver: columns, no objects, so SQLAlchemy's execution adds nothing but time.
+    rows = driver.of(session).rows(stmt, params)
     return [
         Candidate(ticket_id, location, search_text, klass, bool(recent), lat, lon)
         for ticket_id, location, search_text, klass, recent, lat, lon in rows
@@ -93,17 +96,16 @@ def candidates(
 def _locked_ticket_statement() -> Select[Any]:
     """The row of ticket ``:id``, locked for update (PostgreSQL), built once per process."""
     table = Ticket.__table__  # type: ignore[attr-defined]  # set by table=True
-    return select_columns(table).where(table.c.id == bindparam("id")).with_for_update()
+    return core.select_rows(Ticket).where(table.c.id == bindparam("id")).with_for_update()
 
 
 def locked_ticket(session: Session, ticket_id: int) -> Ticket | None:
     """The ticket with this id, locked until the transaction ends (``session.get`` with
-    ``with_for_update``): its row read on the connection, the object the one the session
-    holds or built as the ORM's loader builds one (``core.loaded``; its loading of the same
-    row cost twice the query)."""
-    row = core.connection(session).execute(_locked_ticket_statement(), {"id": ticket_id})
-    found = row.mappings().one_or_none()
-    return core.loaded(session, Ticket, dict(found)) if found is not None else None
+    ``with_for_update``): its row read on the driver, the object the one the session holds
+    or built as the ORM's loader builds one (``core.load``; its loading of the same row cost
+    twice the query)."""
+    found = core.load(session, Ticket, _locked_ticket_statement(), {"id": ticket_id})
+    return found[0] if found else None
 
 
 def add_report(
@@ -135,10 +137,21 @@ def add_report(
 
 def has_report_from(session: Session, ticket_id: int | None, reporter_id: str) -> bool:
     """True when ``reporter_id`` added a report (a +1) to the ticket."""
-    stmt = select(TicketReport.id).where(
-        TicketReport.ticket_id == ticket_id, TicketReport.reporter_id == reporter_id
+    values = {"ticket": ticket_id, "reporter": reporter_id}
+    return driver.of(session).first(_report_from_statement(), values) is not None
+
+
+@functools.cache
+def _report_from_statement() -> Select[int | None]:
+    """A report of ``:ticket`` by ``:reporter``, if any, built once (every +1 asks)."""
+    return (
+        select_columns(col(TicketReport.id))
+        .where(
+            col(TicketReport.ticket_id) == bindparam("ticket"),
+            col(TicketReport.reporter_id) == bindparam("reporter"),
+        )
+        .limit(1)
     )
-    return session.exec(stmt.limit(1)).first() is not None
 
 
 def report_senders(session: Session, ticket_id: int | None) -> list[str]:

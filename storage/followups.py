@@ -16,7 +16,7 @@ from sqlalchemy import select as select_columns
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from storage import core
+from storage import core, driver
 from storage.checks import saved_id
 from storage.core import insert_rows
 from storage.id_lists import in_ids
@@ -108,8 +108,8 @@ def pending_for_tickets(session: Session, ticket_ids: Iterable[int]) -> list[Pen
     ids = [i for i in ticket_ids if i not in created]
     if not ids:
         return []
-    conn = core.connection(session)
-    rows = conn.execute(_pending_statement(conn.dialect.name), {"ids": ids}).all()
+    run = driver.of(session)
+    rows = run.rows(_pending_statement(run.dialect.name), {"ids": ids})
     return [PendingRow._make(row) for row in rows]
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Select, bindparam
 from sqlmodel import Session, col, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from storage import core
 from storage.models import Community, FollowUp, Meeting, Ticket
 
 
@@ -18,15 +21,40 @@ def _scheduled_of(code: str) -> SelectOfScalar[Meeting]:
 
 
 def meeting_at(session: Session, code: str, at: datetime) -> Meeting | None:
-    """The community's meeting starting exactly at ``at``, if any."""
-    stmt = select(Meeting).where(Meeting.community_code == code, Meeting.starts_at == at)
-    return session.exec(stmt).first()
+    """The community's meeting starting exactly at ``at``, if any (one: they are unique)."""
+    found = core.load(session, Meeting, _at_statement(), {"code": code, "at": at})
+    return found[0] if found else None
+
+
+@functools.cache
+def _at_statement() -> Select[Any]:
+    """The meeting of ``:code`` at ``:at``, built once and read on the driver (``core.load``):
+    every difficult ticket asks (its meeting, :func:`handlers.hall.meetings.upcoming`)."""
+    return core.select_rows(Meeting).where(
+        col(Meeting.community_code) == bindparam("code"),
+        col(Meeting.starts_at) == bindparam("at"),
+    )
 
 
 def first_scheduled_after(session: Session, code: str, now: datetime) -> Meeting | None:
     """The community's earliest scheduled meeting starting after ``now``."""
-    stmt = _scheduled_of(code).where(col(Meeting.starts_at) > now)
-    return session.exec(stmt.order_by(col(Meeting.starts_at)).limit(1)).first()
+    found = core.load(session, Meeting, _first_after_statement(), {"code": code, "now": now})
+    return found[0] if found else None
+
+
+@functools.cache
+def _first_after_statement() -> Select[Any]:
+    """:func:`first_scheduled_after` of ``:code`` and ``:now``, built once (as ``meeting_at``)."""
+    return (
+        core.select_rows(Meeting)
+        .where(
+            col(Meeting.community_code) == bindparam("code"),
+            col(Meeting.state) == "scheduled",
+            col(Meeting.starts_at) > bindparam("now"),
+        )
+        .order_by(col(Meeting.starts_at))
+        .limit(1)
+    )
 
 
 def last_scheduled_by(session: Session, code: str, by: datetime) -> Meeting | None:

@@ -12,14 +12,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import psycopg.errors
-from sqlalchemy import Update, bindparam, update
+from sqlalchemy import Insert, Update, bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
+from storage import driver
 from storage.checks import saved_id
-from storage.core import connection, insert_rows, insert_statement, loaded, savepoint
+from storage.core import insert_rows, insert_statement, loaded
 from storage.followups import note_created, note_touched
 from storage.models import (
     REPORT_SOURCE_MSG_UNIQUE,
@@ -132,32 +133,36 @@ def _insert(
     """Insert a new ticket (``fields``: its attributes) and its "reported" event, in a
     savepoint; the ticket's number."""
     values = _ticket_values(fields)
-    conn = connection(session)
+    run_on = driver.of(session)
     source = str(fields["source_msg_id"])
     try:
-        with savepoint(conn):
-            key = conn.execute(insert_statement(Ticket), values).inserted_primary_key
-            if key is None:  # never, for a table with an integer key
-                raise RuntimeError(f"no ticket number for message {source}")
+        with run_on.savepoint():
+            # fetchall: the statement runs to its end before the next one
+            (key,) = run_on.execute(_returning_id(tuple(values)), values).fetchall()
             ticket_id = int(key[0])
-            conn.execute(
-                insert_statement(TicketEvent),
-                {
-                    "ticket_id": ticket_id,
-                    "at": fields["created_at"],
-                    "actor_id": actor_id,
-                    "actor_name": actor_name,
-                    "kind": "reported",
-                    "from_state": None,
-                    "to_state": fields["state"],
-                    "note": note,
-                },
-            )
+            event = {
+                "ticket_id": ticket_id,
+                "at": fields["created_at"],
+                "actor_id": actor_id,
+                "actor_name": actor_name,
+                "kind": "reported",
+                "from_state": None,
+                "to_state": fields["state"],
+                "note": note,
+            }
+            run_on.execute(insert_statement(TicketEvent, tuple(event)), event)
     except IntegrityError as exc:
         if is_duplicate_source_error(exc):
             raise DuplicateSource(source, exc) from exc
         raise
     return ticket_id
+
+
+@functools.lru_cache(maxsize=16)
+def _returning_id(columns: tuple[str, ...]) -> Insert:
+    """The INSERT of a ticket with these columns, returning its number (one per column set:
+    columns left to their defaults vary with the ticket)."""
+    return insert_statement(Ticket, columns).returning(Ticket.__table__.c.id)  # type: ignore[attr-defined]
 
 
 def _ticket_values(fields: Mapping[str, object]) -> dict[str, object]:
@@ -209,24 +214,15 @@ def add_event(
     """Record one step of a ticket's history, moving it to ``to_state`` when given.
 
     Written at once, after the session's pending changes (the ticket's among them) are
-    flushed: the ticket's new state and ``updated_at`` as one Core UPDATE of the columns that
-    change (the ORM's flush of the same UPDATE cost several times the statement), its object
-    brought in step without history, and the event as a Core insert, since nothing reads an
-    event object back.
+    flushed: the ticket's new state and ``updated_at`` as one UPDATE of the columns that
+    change, on the driver (the ORM's flush of the same UPDATE cost several times the
+    statement), its object brought in step without history, and the event as a plain insert,
+    since nothing reads an event object back.
     """
     ticket_id = saved_id(ticket)
-    session.add(ticket)
-    conn = connection(session)
     from_state = ticket.state
     now = {"updated_at": at} if to_state is None else {"state": to_state, "updated_at": at}
-    # Only what differs is written, as the unit of work would (an equal instant in another
-    # zone is equal): nothing at all when nothing changed.
-    changed = {k: v for k, v in now.items() if getattr(ticket, k) != v}
-    if changed:
-        params = {f"set_{k}": v for k, v in changed.items()}
-        conn.execute(_update_statement(tuple(changed)), {**params, "ticket_key": ticket_id})
-    for key, value in now.items():
-        set_committed_value(ticket, key, value)
+    run_on = set_fields(session, ticket, now)
     event = {
         "ticket_id": ticket_id,
         "at": at,
@@ -237,8 +233,27 @@ def add_event(
         "to_state": to_state or from_state,
         "note": note,
     }
-    conn.execute(insert_statement(TicketEvent), [event])
+    run_on.execute(insert_statement(TicketEvent, tuple(event)), event)
     note_touched(session, ticket)
+
+
+def set_fields(session: Session, ticket: Ticket, values: Mapping[str, object]) -> driver.Driver:
+    """Write these columns of a stored ticket at once, after the session's pending changes:
+    one UPDATE on the driver (the ORM's flush of the same UPDATE cost several times the
+    statement), the object brought in step without history; the driver it ran on.
+    """
+    ticket_id = saved_id(ticket)
+    session.add(ticket)
+    run_on = driver.of(session)
+    # Only what differs is written, as the unit of work would (an equal instant in another
+    # zone is equal): nothing at all when nothing changed.
+    changed = {k: v for k, v in values.items() if getattr(ticket, k) != v}
+    if changed:
+        params = {f"set_{k}": v for k, v in changed.items()}
+        run_on.execute(_update_statement(tuple(changed)), {**params, "ticket_key": ticket_id})
+    for key, value in values.items():
+        set_committed_value(ticket, key, value)
+    return run_on
 
 
 @functools.cache

@@ -3,10 +3,11 @@
 Reading thirty-one rows through an index takes SQLite a fraction of what SQLAlchemy's
 execution around it did (its execution context, result object and row machinery, and a
 session to hold the connection). Here each shape's statement is compiled once by SQLAlchemy
-for the reader's dialect (``bot.web.driver_sql``), and each page runs that SQL on a
-connection of the reader (``bot.web.reads``), converting parameters and values with the same
-type processors SQLAlchemy uses: the rows are equal to :func:`bot.web.dashboard_query.list_page`'s
-(``tests/bot/web/test_dashboard_sqlite.py`` compares them shape by shape).
+for the reader's dialect (:mod:`storage.driver`, which the bot's hot paths use too), and each
+page runs that SQL on a connection of the reader (``bot.web.reads``), converting parameters and
+values with the same type processors SQLAlchemy uses: the rows are equal to
+:func:`bot.web.dashboard_query.list_page`'s (``tests/bot/web/test_dashboard_sqlite.py``
+compares them shape by shape).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from bot.web.dashboard_query import (
     Shape,
     page_statement,
 )
-from bot.web.driver_sql import Compiled, compile_statement, result_processors
+from storage.driver import Compiled, compile_statement, result_processors
 
 ROWS_CACHED = 4096  # as many as the lines remembered (bot.web.dashboard_rows)
 
@@ -54,12 +55,11 @@ if PageRow._fields != tuple(c.name for c in LIST_COLUMNS):  # pragma: no cover -
 
 @lru_cache(maxsize=256)
 def compiled(shape: Shape, dialect: Dialect) -> Compiled:
-    """The page statement of ``shape`` compiled for ``dialect`` (positional placeholders).
+    """The page statement of ``shape`` compiled for ``dialect`` (:mod:`storage.driver`).
 
     The page's own parameters (community, filters, ``now``, search words, offset, limit) are
-    the statement's required ones; the rest are fixed in the statement (the open states of
-    the overdue filter, which SQLAlchemy expands at each execution): expanded here once, by
-    SQLAlchemy, and kept with their values.
+    the statement's required ones; the rest (the open states of the overdue filter, which
+    SQLAlchemy expands at each execution) are fixed in the statement with their values.
     """
     return compile_statement(page_statement(shape), dialect)
 
@@ -74,7 +74,7 @@ def rows_of(dialect: Dialect) -> Callable[[tuple[Any, ...]], PageRow]:
     hashes Python keeps (an aware datetime's costs more than converting it): the lines of
     ``bot.web.dashboard_rows`` are remembered by these rows.
     """
-    results = result_processors(LIST_COLUMNS, dialect)
+    results = result_processors([column.type for column in LIST_COLUMNS], dialect)
 
     @lru_cache(maxsize=ROWS_CACHED)
     def convert(raw: tuple[Any, ...]) -> PageRow:

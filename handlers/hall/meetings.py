@@ -16,7 +16,7 @@ from storage import followups, meetings
 from storage.checks import saved_id
 from storage.db import Database
 from storage.models import Meeting, Ticket
-from storage.tickets import add_event
+from storage.tickets import add_event, set_fields
 
 # Notice kinds and how long before the meeting each one goes out; the last is the one that is
 # still sent (at once) when a meeting is called at such short notice that its time has passed.
@@ -131,8 +131,7 @@ def place_on_agenda(session: Session, ticket: Ticket, now: datetime, policy: Pol
         if meeting is not None and is_live(meeting, now):
             return meeting
     meeting = upcoming(session, ticket.community_code, now, policy)
-    ticket.meeting_id = meeting.id
-    session.add(ticket)
+    set_fields(session, ticket, {"meeting_id": meeting.id})
     return meeting
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import Select, bindparam
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
 
+from storage import core
 from storage.checks import saved_id
 from storage.volunteers.models import (
     BuildingDuty,
@@ -120,13 +121,18 @@ def sync_catalogue(session: Session, items: Sequence[CatalogueItem]) -> None:
 
 def teams_of(session: Session, community: str) -> list[Team]:
     """The community's teams, in a stable order."""
-    return list(session.exec(_teams_statement(), params={"community": community}).all())
+    return core.load(session, Team, _teams_statement(), {"community": community})
 
 
 @functools.cache
-def _teams_statement() -> SelectOfScalar[Team]:
-    """The teams of ``:community``, built once: every new ticket asks (a 服务单 offer)."""
-    return select(Team).where(Team.community_code == bindparam("community")).order_by(col(Team.id))
+def _teams_statement() -> Select[Any]:
+    """The teams of ``:community``, built once and read on the driver (``core.load``):
+    every new ticket asks (a 服务单 offer)."""
+    return (
+        core.select_rows(Team)
+        .where(col(Team.community_code) == bindparam("community"))
+        .order_by(col(Team.id))
+    )
 
 
 def team_of_field(session: Session, community: str, field: str) -> Team | None:
@@ -138,10 +144,17 @@ def team_of_field(session: Session, community: str, field: str) -> Team | None:
 
 def members_of(session: Session, team_id: int) -> list[TeamMember]:
     """A team's members, in the order they joined."""
-    return list(
-        session.exec(
-            select(TeamMember).where(TeamMember.team_id == team_id).order_by(col(TeamMember.id))
-        ).all()
+    return core.load(session, TeamMember, _members_statement(), {"team": team_id})
+
+
+@functools.cache
+def _members_statement() -> Select[Any]:
+    """The members of team ``:team``, built once and read on the driver (``core.load``):
+    every ticket offered to a team asks."""
+    return (
+        core.select_rows(TeamMember)
+        .where(col(TeamMember.team_id) == bindparam("team"))
+        .order_by(col(TeamMember.id))
     )
 
 
@@ -173,16 +186,17 @@ def leave_team(session: Session, team_id: int, contact_id: str) -> bool:
 def duty_for(session: Session, community: str, building: str) -> BuildingDuty | None:
     """Who is responsible for this building, if anyone."""
     params = {"community": community, "building": building}
-    return session.exec(_duty_statement(), params=params).first()
+    found = core.load(session, BuildingDuty, _duty_statement(), params)
+    return found[0] if found else None
 
 
 @functools.cache
-def _duty_statement() -> SelectOfScalar[BuildingDuty]:
-    """The duty of ``:building`` in ``:community``, built once: every new ticket that names a
-    building asks (包保楼栋)."""
-    return select(BuildingDuty).where(
-        BuildingDuty.community_code == bindparam("community"),
-        BuildingDuty.building == bindparam("building"),
+def _duty_statement() -> Select[Any]:
+    """The duty of ``:building`` in ``:community``, built once and read on the driver
+    (``core.load``): every new ticket that names a building asks (包保楼栋)."""
+    return core.select_rows(BuildingDuty).where(
+        col(BuildingDuty.community_code) == bindparam("community"),
+        col(BuildingDuty.building) == bindparam("building"),
     )
 
 

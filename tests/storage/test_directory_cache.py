@@ -74,7 +74,7 @@ def _roles_seen(bot: TestBot, contact_id: str) -> list[str]:
     """The roles the dispatcher's directory holds for ``contact_id`` after one message."""
     bot.dispatcher.process_sync(bot.event("[毛塘路1网格] 李网格长: 大家好"))
     cached = bot.dispatcher._directory._members.get(contact_id, [])
-    return [m.role for m in cached]
+    return [m["role"] for m in cached]
 
 
 def _change_role_elsewhere(bot: TestBot, contact_id: str, role: str) -> None:
