@@ -23,7 +23,7 @@ LINE = "[毛塘路1网格] 李网格长: 大家好"
 
 def _roles(bot: TestBot) -> list[str]:
     bot.dispatcher.process_sync(bot.event(LINE))
-    return [m.role for m in bot.dispatcher._directory._members.get("wx-mt-li", [])]
+    return [m["role"] for m in bot.dispatcher._directory._members.get("wx-mt-li", [])]
 
 
 def _elsewhere(bot: TestBot, role: str, *, audited: bool) -> None:
