@@ -42,6 +42,9 @@ _NO_VALUES: Values = {}
 _KEY = "liufang.driver"  # session.info: (transaction, Driver) of the session's transaction
 # One name will do: savepoints nest as a stack, ROLLBACK TO and RELEASE take the newest.
 _SAVEPOINT = "liufang_rows"
+# A statement is remembered for each length of its lists up to this many values in all; a
+# longer one is expanded at each execution (as SQLAlchemy does), not kept: its SQL is long.
+LISTS_REMEMBERED = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +120,13 @@ def compile_statement(
     expanded here once by SQLAlchemy, and kept with their processed values. ``sizes`` are
     the lengths of the list parameters (one each when not given).
     """
-    done = _compiled_form(statement, dialect)
+    return _expanded(_compiled_form(statement, dialect), statement, dialect, sizes)
+
+
+def _expanded(
+    done: Any, statement: ClauseElement, dialect: Dialect, sizes: tuple[int, ...] | None
+) -> Compiled:
+    """:func:`compile_statement` of SQLAlchemy's compiled form ``done`` of ``statement``."""
     binds = done.binds
     ours = {name for name, bind in binds.items() if bind.required}
     expanding = tuple(sorted(name for name in ours if binds[name].expanding))
@@ -168,7 +177,13 @@ def compiled(
     statement: ClauseElement, dialect: Dialect, sizes: tuple[int, ...] | None = None
 ) -> Compiled:
     """:func:`compile_statement`, remembered by statement (which must be built once)."""
-    return compile_statement(statement, dialect, sizes)
+    return _expanded(_cached_form(statement, dialect), statement, dialect, sizes)
+
+
+@lru_cache(maxsize=256)
+def _cached_form(statement: ClauseElement, dialect: Dialect) -> Any:
+    """SQLAlchemy's compiled form of a statement built once, for its lists' other lengths."""
+    return _compiled_form(statement, dialect)
 
 
 def _prepared(statement: ClauseElement, dialect: Dialect, values: Values) -> Compiled:
@@ -179,6 +194,8 @@ def _prepared(statement: ClauseElement, dialect: Dialect, values: Values) -> Com
     sizes = tuple(len(values[name]) for name in done.expanding)
     if all(n == 1 for n in sizes):
         return done
+    if sum(sizes) > LISTS_REMEMBERED:  # a sweep's thousands of ids: expanded, not kept
+        return _expanded(_cached_form(statement, dialect), statement, dialect, sizes)
     return compiled(statement, dialect, sizes)
 
 
