@@ -19,7 +19,6 @@ from multidict import MultiMapping
 from sqlalchemy import (
     Connection,
     CursorResult,
-    Dialect,
     Select,
     String,
     bindparam,
@@ -31,7 +30,6 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from bot.web.driver_sql import Compiled, Processor, compile_statement, result_processors
 from bot.web.open311_format import (
     NOTE_KINDS,
     SERVICES,
@@ -40,7 +38,7 @@ from bot.web.open311_format import (
     Open311Error,
     parse_w3c,
 )
-from bot.web.reads import driver
+from storage.driver import Driver
 from storage.models import Member, Ticket, TicketEvent
 from storage.models.tickets import FEED_OPEN_STATES, FEED_OPEN_WHERE
 
@@ -223,27 +221,19 @@ def driver_rows(result: CursorResult[Any]) -> list[Any]:
         result.close()
 
 
-@functools.lru_cache(maxsize=256)
-def _compiled(stmt: Select[Any], dialect: Dialect, sizes: tuple[tuple[str, int], ...]) -> Compiled:
-    return compile_statement(stmt, dialect, dict(sizes))
+def fetch(conn: Connection, stmt: Select[Any], values: dict[str, Any]) -> list[Any]:
+    """The rows of ``stmt`` with ``values`` (tuples, values as SQLAlchemy reads them), read in
+    the transaction of ``conn`` (begun if need be).
 
-
-def fetch(
-    conn: Connection, stmt: Select[Any], values: dict[str, Any], lists: tuple[str, ...] = ()
-) -> list[Any]:
-    """The rows of ``stmt`` with ``values`` as the driver returns them (tuples), read in the
-    transaction of ``conn`` (begun if need be); ``lists`` names the expanding parameters.
-
-    On SQLite the statement, compiled once per length of its lists, runs straight on the
-    driver (``bot.web.driver_sql``): SQLAlchemy's execution cost more than most of these
-    reads. Only for columns read unconverted, as :func:`driver_rows`.
+    On SQLite the statement, compiled once (per length of its lists), runs straight on the
+    driver (:mod:`storage.driver`): SQLAlchemy's execution cost more than most of these
+    reads. Elsewhere only for columns SQLAlchemy reads unconverted, as :func:`driver_rows`.
     """
     if conn.dialect.name != "sqlite":
         return driver_rows(conn.execute(stmt, values))
-    sql = _compiled(stmt, conn.dialect, tuple((name, len(values[name])) for name in lists))
     if not conn.in_transaction():
         conn.begin()  # as SQLAlchemy's execution would: the reads share one snapshot
-    return list(driver(conn).execute(sql.sql, sql.parameters(values)).fetchall())
+    return Driver(conn).rows(stmt, values)
 
 
 def match_keys(conn: Connection, query: RequestQuery) -> list[Key]:
@@ -251,7 +241,7 @@ def match_keys(conn: Connection, query: RequestQuery) -> list[Key]:
     :data:`MAX_RESULTS`: enough to tell which cached answers are still current."""
     if query.ids:
         stmt = _keys_statement(True, False, False, NO_STATES, False, False)
-        return fetch(conn, stmt, {"ids": query.ids}, ("ids",))
+        return fetch(conn, stmt, {"ids": query.ids})
     asked = set(query.states)
     states = NO_STATES if not asked or asked == _ALL_STATES else BOUND
     if asked == _OPEN_STATES:
@@ -270,13 +260,11 @@ def match_keys(conn: Connection, query: RequestQuery) -> list[Key]:
         "start": query.start,
         "end": query.end,
     }
-    lists: tuple[str, ...] = ("codes",) if query.service_codes else ()
     if states == BOUND:
         params["states"] = query.states
-        lists += ("states",)
     # Driver tuples, not Rows: this runs for every request and returns up to 1,000 rows, each
     # then looked up in the cache by the whole tuple.
-    return fetch(conn, stmt, params, lists)
+    return fetch(conn, stmt, params)
 
 
 _ROWS = select_columns(*COLUMNS, VERSION).where(T.id.in_(bindparam("ids", expanding=True)))
@@ -293,25 +281,14 @@ _MEMBERS = select_columns(M.community_code, M.name).where(
 _ROW_NAMES = tuple(_ROWS.selected_columns.keys())
 
 
-@functools.cache
-def _row_processors(dialect: Dialect) -> tuple[tuple[int, Processor], ...]:
-    return result_processors(_ROWS.selected_columns, dialect)
-
-
 def load_rows(conn: Connection, ids: Collection[int]) -> list[dict[str, Any]]:
     """The published columns of these tickets, as mappings (values as SQLAlchemy reads them)."""
     if not ids:
         return []
     if conn.dialect.name != "sqlite":
         return [dict(row._mapping) for row in conn.execute(_ROWS, {"ids": list(ids)})]
-    processors = _row_processors(conn.dialect)
-    rows = []
-    for raw in fetch(conn, _ROWS, {"ids": list(ids)}, ("ids",)):
-        values = list(raw)
-        for i, process in processors:
-            values[i] = process(values[i])
-        rows.append(dict(zip(_ROW_NAMES, values, strict=True)))
-    return rows
+    found = fetch(conn, _ROWS, {"ids": list(ids)})
+    return [dict(zip(_ROW_NAMES, values, strict=True)) for values in found]
 
 
 def notes_of(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[int, str]:
@@ -319,7 +296,7 @@ def notes_of(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[int, s
     ids = [r["id"] for r in rows if r["state"] != "reported"]
     if not ids:
         return {}
-    found = fetch(conn, _NOTES, {"ids": ids}, ("ids",))
+    found = fetch(conn, _NOTES, {"ids": ids})
     return {ticket_id: note for ticket_id, note in found if note}
 
 
@@ -328,6 +305,6 @@ def member_names(conn: Connection, communities: Collection[str]) -> dict[str, tu
     if not communities:
         return {}
     found: dict[str, list[str]] = {}
-    for code, name in fetch(conn, _MEMBERS, {"codes": list(communities)}, ("codes",)):
+    for code, name in fetch(conn, _MEMBERS, {"codes": list(communities)}):
         found.setdefault(code, []).append(name)
     return {code: tuple(names) for code, names in found.items()}
