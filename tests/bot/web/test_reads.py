@@ -13,7 +13,15 @@ from sqlalchemy import Connection, text
 from sqlmodel import Session
 
 from bot.web import reads
-from bot.web.reads import LOOP_CACHE_KIB, Reader, TooLong, bounded, driver, read
+from bot.web.reads import (
+    LOOP_CACHE_KIB,
+    READ_MMAP_BYTES,
+    Reader,
+    TooLong,
+    bounded,
+    driver,
+    read,
+)
 from storage.db import Database
 from tests.support.locks import locked_out
 
@@ -180,6 +188,21 @@ def test_the_loop_connection_keeps_a_larger_page_cache(sqlite_database: Database
         with reader.session() as session:  # the pool's connections keep SQLite's default
             pooled = session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one()
         assert pooled != -LOOP_CACHE_KIB
+    finally:
+        reader.dispose()
+
+
+def test_read_connections_map_the_file_and_the_bots_do_not(
+    sqlite_database: Database,
+) -> None:
+    reader = Reader(sqlite_database)
+    try:
+        loop = driver(reader.loop_connection()).execute("PRAGMA mmap_size").fetchone()[0]
+        with reader.session() as session:
+            pooled = session.connection().exec_driver_sql("PRAGMA mmap_size").scalar_one()
+        assert loop == pooled == READ_MMAP_BYTES
+        with sqlite_database.session() as session:  # the writers' connections: not mapped
+            assert session.connection().exec_driver_sql("PRAGMA mmap_size").scalar_one() == 0
     finally:
         reader.dispose()
 
