@@ -29,6 +29,11 @@ def frames() -> Frames:
         ("𨋢困咗人，入面个婆婆好晕", "lift_void", "𨋢+困咗"),  # Cantonese 𨋢 = lift
         ("楼顶有个女娃儿站在边边上", "fall_risk", "娃儿+边边上"),
         ("我爸的呼吸机停了，备用电池只能撑半小时", "life_support", "呼吸机+停了"),
+        ("我女儿刚吞了一颗纽扣电池", "swallowed", "纽扣电池+吞了"),
+        ("老人把降压药当糖豆吃了", "overdose", "当糖豆"),
+        ("白车入唔到，后门塞死咗", "access_blocked", "白车+入唔到"),  # Cantonese 白车 = ambulance
+        ("一辆外地牌的面包车自己往下溜，车上没人", "vehicle_runaway", "面包车+往下溜"),
+        ("the kid is standing on the window sill, no adult", "fall_risk", "kid+standing on the window"),
     ],
 )
 def test_described_dangers_are_found(frames: Frames, text: str, frame: str, cue: str) -> None:
@@ -48,6 +53,10 @@ def test_described_dangers_are_found(frames: Frames, text: str, frame: str, cue:
         "老人没有倒，只是坐着休息",  # denied
         "刚才闻了一下，不是煤气味，是邻居家在炖肉",  # denied with 不是
         "3栋门口的路灯坏了",  # no danger at all
+        "小心孩子误食洗衣凝珠",  # advice
+        "刚才听到消防车往东边去了，哪里着火了？",  # asking about an event elsewhere
+        "上周那个喝了农药的大爷已经出院了",  # past
+        "我妈每天吃了降压药才睡得着",  # ordinary medicine
     ],
 )
 def test_distanced_denied_or_harmless_text_has_no_frame(frames: Frames, text: str) -> None:
@@ -81,6 +90,7 @@ def test_every_way_of_saying_trapped_in_a_lift_gets_96333(frames: Frames, text: 
         ("老人倒在楼梯口叫不应", "120"),
         ("有人拿着刀在小区门口", "110"),
         ("一个小孩站在窗台上", "110"),
+        ("孙子喝了半瓶洗洁精，一直在吐", "120"),
     ],
 )
 def test_each_kind_of_danger_brings_its_number(frames: Frames, text: str, number: str) -> None:
@@ -96,6 +106,8 @@ def test_not_a_report_signs(frames: Frames) -> None:
     assert "relayed" in frames.scan("抖音刷到外地一个小区电梯掉下来了")[1]
     assert "lostfound" in frames.scan("谁丢了一串钥匙，放在门卫室了")[1]
     assert "resolved" in frames.scan("电梯修好了，谢谢物业")[1]
+    assert "relayed" not in frames.scan("楼下停了辆外地牌的车")[1]  # an out-of-town plate
+    assert "asking" in frames.scan("北门外面围起那么多人，出啥子事了")[1]
 
 
 def test_an_extension_file_replaces_a_frame_by_name(tmp_path: Path) -> None:
