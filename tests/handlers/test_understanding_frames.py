@@ -34,6 +34,7 @@ def frames() -> Frames:
         ("白车入唔到，后门塞死咗", "access_blocked", "白车+入唔到"),  # Cantonese 白车 = ambulance
         ("一辆外地牌的面包车自己往下溜，车上没人", "vehicle_runaway", "面包车+往下溜"),
         ("the kid is standing on the window sill, no adult", "fall_risk", "kid+standing on the window"),
+        ("自来水一股怪味，两个孩子喝了都在吐", "water_sick", "喝了+都在吐"),
     ],
 )
 def test_described_dangers_are_found(frames: Frames, text: str, frame: str, cue: str) -> None:
@@ -57,6 +58,7 @@ def test_described_dangers_are_found(frames: Frames, text: str, frame: str, cue:
         "刚才听到消防车往东边去了，哪里着火了？",  # asking about an event elsewhere
         "上周那个喝了农药的大爷已经出院了",  # past
         "我妈每天吃了降压药才睡得着",  # ordinary medicine
+        "刚才说的煤气味找到了，是楼下在熬中药",  # about an earlier message, resolved
     ],
 )
 def test_distanced_denied_or_harmless_text_has_no_frame(frames: Frames, text: str) -> None:
