@@ -33,7 +33,7 @@ def frames() -> Frames:
         ("老人把降压药当糖豆吃了", "overdose", "当糖豆"),
         ("白车入唔到，后门塞死咗", "access_blocked", "白车+入唔到"),  # Cantonese 白车 = ambulance
         ("一辆外地牌的面包车自己往下溜，车上没人", "vehicle_runaway", "面包车+往下溜"),
-        ("the kid is standing on the window sill, no adult", "fall_risk", "kid+standing on the window"),
+        ("kid standing on the window sill, no adult", "fall_risk", "kid+standing on the window"),
         ("自来水一股怪味，两个孩子喝了都在吐", "water_sick", "喝了+都在吐"),
     ],
 )

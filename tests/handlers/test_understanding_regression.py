@@ -6,7 +6,7 @@ authors and are not trained on, but they are not held out either: they were scor
 again while the lexicon, the frames and the training lines were changed, and the figures moved
 with that work (untouched-1 on first contact, docs/eval/untouched-1-first-contact.txt: class
 0.925, urgent recall 0.965, chatter→ticket 0.071, category 0.863; now, docs/eval/final.txt:
-0.941 / 0.976 / 0.014 / 0.903). So each test pins what is known to work: a bar is the measured
+0.950 / 0.976 / 0.014 / 0.897). So each test pins what is known to work: a bar is the measured
 count less a message or two, and a change that loses more fails here. A new, unseen set is
 needed for an honest figure.
 """
@@ -58,10 +58,10 @@ class Measured:
 # moves them on purpose, saying so in the commit.
 MEASURED = {
     "untouched-1.jsonl": Measured(
-        class_right=301, urgent_caught=83, nonreport_tickets=1, category_right=289
+        class_right=304, urgent_caught=83, nonreport_tickets=1, category_right=287
     ),
     "untouched-2.jsonl": Measured(
-        class_right=287, urgent_caught=79, nonreport_tickets=2, category_right=268
+        class_right=285, urgent_caught=80, nonreport_tickets=2, category_right=272
     ),
 }
 # A regression is more than this many messages worse than measured.
