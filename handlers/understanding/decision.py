@@ -34,7 +34,8 @@ def decide_class(
     The best of ``alpha`` × the model's probability + (1 − ``alpha``) × the rules' vote
     (``rule_class``), a decisive frame adding
     ``frame_boost`` to urgent and, without one, not-a-report signs (relayed news, resolved,
-    lost-and-found …) adding ``strong_sign``/``weak_sign`` to none. A report that is not urgent
+    lost-and-found …) adding ``strong_sign``/``weak_sign`` to none; with one, the same signs
+    add ``framed_strong_sign``/``framed_weak_sign`` instead. A report that is not urgent
     is 可能是急事 when the model's urgency reaches ``maybe`` or a frame saw danger; a seeming
     non-report whose urgency reaches ``maybe_none`` is filed as one rather than dropped.
     """
@@ -49,6 +50,11 @@ def decide_class(
         votes[_CLASS_INDEX[rule_class]] += 1 - alpha
     if decisive_frame:
         votes[_URGENT] += s["frame_boost"]
+        if signs:
+            # A frame read in a message that also says it is not a report (resolved, relayed,
+            # advice …) is weighed against those signs, by their own CV-chosen settings.
+            votes[_NONE] += s["framed_strong_sign"] * bool(signs & STRONG_SIGNS)
+            votes[_NONE] += s["framed_weak_sign"] * bool(signs & WEAK_SIGNS)
     elif signs:
         votes[_NONE] += s["strong_sign"] * bool(signs & STRONG_SIGNS)
         votes[_NONE] += s["weak_sign"] * bool(signs & WEAK_SIGNS)

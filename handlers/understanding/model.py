@@ -41,6 +41,8 @@ DEFAULT_SETTINGS: dict[str, float] = {
     "category_alpha": 0.6,  # weight of the model against the lexicon for the category
     "strong_sign": 0.0,  # what relayed news, resolved, lost-and-found … add to none
     "weak_sign": 0.0,  # what asking, advice, a notice add to none
+    "framed_strong_sign": 0.0,  # what strong signs add to none despite a decisive frame
+    "framed_weak_sign": 0.0,  # what weak signs add to none despite a decisive frame
 }
 
 

@@ -32,6 +32,8 @@ _GRID = {
     "category_alpha": (0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),
     "strong_sign": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.3),
     "weak_sign": (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7),
+    "framed_strong_sign": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+    "framed_weak_sign": (0.0, 0.1, 0.2, 0.3, 0.4, 0.6),
 }
 
 
@@ -186,6 +188,16 @@ def choose_settings(data: Sequence[Sample], opinions: Sequence[Opinion]) -> dict
                 return objective(score(rows, ops, {**best, key: value}))
 
             best[key] = max(_GRID[key], key=trial)
+    # Signs against a decisive frame only take votes from urgent: chosen after the rest, and
+    # only as far as they lose no emergency caught out of fold (a missed one is the worst error).
+    caught = score(rows, ops, best).urgent_recall
+    for key in ("framed_strong_sign", "framed_weak_sign"):
+
+        def guarded(value: float, key: str = key) -> tuple[bool, float]:
+            scores = score(rows, ops, {**best, key: value})
+            return scores.urgent_recall >= caught, objective(scores)
+
+        best[key] = max(_GRID[key], key=guarded)
     # The category weight and the 可能是急事 band do not move the class: chosen on their own.
     best["category_alpha"] = max(
         _GRID["category_alpha"],

@@ -1,4 +1,5 @@
-"""The category vote's fast path decides exactly as the full soft-max and vote do."""
+"""The class vote's signs against a decisive frame, and the category vote's fast path
+(it decides exactly as the full soft-max and vote do)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,13 @@ from operator import mul
 
 import pytest
 
-from handlers.understanding.decision import REPORT_CATEGORIES, _best_category, decide_category
-from handlers.understanding.model import Opinion, _exponentials, _softmax
+from handlers.understanding.decision import (
+    REPORT_CATEGORIES,
+    _best_category,
+    decide_category,
+    decide_class,
+)
+from handlers.understanding.model import DEFAULT_SETTINGS, Opinion, _exponentials, _softmax
 
 _RULES = (*REPORT_CATEGORIES, "none", "unknown")
 
@@ -62,3 +68,73 @@ def test_given_probabilities_take_the_full_vote() -> None:
     opinion = Opinion({"urgent": 0.1}, {"elevator": 0.7, "noise": 0.3})
     assert decide_category("noise", opinion, {"category_alpha": 0.9}) == "elevator"
     assert decide_category("noise", opinion, {"category_alpha": 0.2}) == "noise"
+
+
+_FRAMED = {**DEFAULT_SETTINGS, "alpha": 0.6, "frame_boost": 0.5, "strong_sign": 0.6}
+# The model and the rules lean to a report; a decisive frame alone makes it urgent.
+_LEANING = Opinion({"urgent": 0.3, "difficult": 0.0, "small": 0.4, "none": 0.3})
+
+
+def test_a_decisive_frame_outweighs_signs_by_default() -> None:
+    """Without the framed settings (an older model file) signs are ignored beside a frame."""
+    got = decide_class("small", _LEANING, True, True, _FRAMED, frozenset({"resolved"}))
+    assert got == ("urgent", False)
+
+
+def test_strong_signs_weigh_against_a_decisive_frame() -> None:
+    """Resolved, relayed … beside a frame add ``framed_strong_sign`` to none (not strong_sign)."""
+    s = {**_FRAMED, "framed_strong_sign": 1.0}
+    assert decide_class("small", _LEANING, True, True, s, frozenset({"resolved"}))[0] == "none"
+    assert decide_class("small", _LEANING, True, True, s, frozenset({"relayed"}))[0] == "none"
+    # a weak sign is not a strong one, and no sign leaves the frame alone
+    assert decide_class("small", _LEANING, True, True, s, frozenset({"advice"}))[0] == "urgent"
+    assert decide_class("small", _LEANING, True, True, s)[0] == "urgent"
+    # strong_sign itself only counts where no frame is decisive
+    s = {**_FRAMED, "strong_sign": 5.0}
+    assert decide_class("small", _LEANING, True, True, s, frozenset({"resolved"}))[0] == "urgent"
+
+
+def test_weak_signs_weigh_against_a_decisive_frame() -> None:
+    """Advice, notices, asking beside a frame add ``framed_weak_sign`` to none."""
+    s = {**_FRAMED, "framed_weak_sign": 1.0}
+    assert decide_class("small", _LEANING, True, True, s, frozenset({"advice"}))[0] == "none"
+    assert decide_class("small", _LEANING, True, True, s, frozenset({"resolved"}))[0] == "urgent"
+
+
+def test_a_confident_emergency_stays_urgent_despite_a_sign() -> None:
+    """A small weight against the frame cannot overturn a model and rules sure of urgency."""
+    sure = Opinion({"urgent": 0.9, "difficult": 0.0, "small": 0.05, "none": 0.05})
+    s = {**_FRAMED, "framed_strong_sign": 0.4, "framed_weak_sign": 0.4}
+    signs = frozenset({"resolved", "advice"})
+    assert decide_class("urgent", sure, True, True, s, signs) == ("urgent", False)
+
+
+def test_signs_against_a_frame_are_chosen_without_losing_an_emergency() -> None:
+    """CV picks framed_* weights only where they keep every emergency the frames caught."""
+    from handlers.understanding.evaluation import Labelled
+    from handlers.understanding.training import Sample, choose_settings
+    from handlers.understanding.types import Classification
+
+    def sample(klass: str, signs: set[str], p_urgent: float) -> tuple[Sample, Opinion]:
+        row = Labelled(text="x", klass=klass, category="safety" if klass != "none" else "none")
+        rule = Classification(klass="small", category="safety", route=None, cues=())
+        rest = (1 - p_urgent) / 2
+        opinion = Opinion(
+            {"urgent": p_urgent, "difficult": 0.0, "small": rest, "none": rest}, {"safety": 1.0}
+        )
+        return Sample(row, (), rule, True, True, frozenset(signs), True), opinion
+
+    # Two emergencies that say 'resolved' in passing (the model unsure of one), two resolved
+    # non-reports: any framed_strong_sign big enough to silence the chatter loses an emergency.
+    pairs = [
+        sample("urgent", {"resolved"}, 0.45),
+        sample("urgent", {"resolved"}, 0.9),
+        sample("none", {"resolved"}, 0.4),
+        sample("none", {"resolved"}, 0.4),
+    ]
+    chosen = choose_settings([s for s, _ in pairs], [o for _, o in pairs])
+    assert chosen["framed_strong_sign"] == 0.0
+    # Without the unsure emergency the same chatter is silenced.
+    pairs = pairs[1:]
+    chosen = choose_settings([s for s, _ in pairs], [o for _, o in pairs])
+    assert chosen["framed_strong_sign"] > 0.0
