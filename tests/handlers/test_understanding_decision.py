@@ -138,3 +138,19 @@ def test_signs_against_a_frame_are_chosen_without_losing_an_emergency() -> None:
     pairs = pairs[1:]
     chosen = choose_settings([s for s, _ in pairs], [o for _, o in pairs])
     assert chosen["framed_strong_sign"] > 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "klass"),
+    [
+        ("电视上说南方又发大水了，好多人被困", "none"),
+        ("抖音上看到一个小孩从窗户掉下去，太吓人了，家里有小孩的一定看好", "none"),
+        ("3栋有个老人倒在楼道里叫不应，已经打了120了，快来人帮忙", "urgent"),
+        ("电梯困人了，里面有个小孩在哭，已经打了96333还没来", "urgent"),
+    ],
+)
+def test_the_shipped_model_weighs_signs_against_frames(text: str, klass: str) -> None:
+    """Relayed news with a frame is chatter; an emergency whose 120 is called stays urgent."""
+    from handlers.understanding.classifier import Understanding
+
+    assert Understanding.load().classify(text).klass == klass

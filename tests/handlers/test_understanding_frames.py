@@ -112,6 +112,28 @@ def test_not_a_report_signs(frames: Frames) -> None:
     assert "asking" in frames.scan("北门外面围起那么多人，出啥子事了")[1]
 
 
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("电视上说南方又发大水了，好多人被困", "relayed"),
+        ("刚才闻到的煤气味查过了，是楼下在熏腊肉，不是漏气", "resolved"),
+        ("老人防跌倒讲座这周五在社区二楼，讲怎么在卫生间装扶手，欢迎参加", "notice"),
+    ],
+)
+def test_a_decisive_frame_and_a_sign_are_both_reported(
+    frames: Frames, text: str, sign: str
+) -> None:
+    """The scan keeps the signs beside a decisive frame, for the decision to weigh them."""
+    found, signs = frames.scan(text)
+    assert any(h.decisive for h in found) and sign in signs, (found, signs)
+
+
+def test_an_ambulance_already_called_is_no_sign(frames: Frames) -> None:
+    """已经打了120 is immediacy, not resolution: a decisive frame and no sign."""
+    found, signs = frames.scan("3栋有个老人倒在楼道里叫不应，已经打了120了，快来人帮忙")
+    assert any(h.decisive for h in found) and not signs
+
+
 def test_an_extension_file_replaces_a_frame_by_name(tmp_path: Path) -> None:
     """A community's file can add words and replace a shipped frame."""
     extra = tmp_path / "frames.toml"
