@@ -35,6 +35,12 @@ def frames() -> Frames:
         ("一辆外地牌的面包车自己往下溜，车上没人", "vehicle_runaway", "面包车+往下溜"),
         ("kid standing on the window sill, no adult", "fall_risk", "kid+standing on the window"),
         ("自来水一股怪味，两个孩子喝了都在吐", "water_sick", "喝了+都在吐"),
+        ("快来人", "distress", "快来人"),  # a bare cry for help
+        ("there is an old man lying on the ground", "person_down", "old man+lying on the ground"),
+        ("my roommate is not waking up", "distress", "not waking up"),
+        ("燃气泄露 好臭", "gas", "气泄露"),  # 泄露 for 泄漏
+        ("樓下有位阿伯倒在路邊，叫他都沒有反應", "person_down", "阿伯+沒有反應"),  # traditional
+        ("两个小孩跑到湖中间去了，冰已经在响", "water_danger", "小孩+湖中间"),
     ],
 )
 def test_described_dangers_are_found(frames: Frames, text: str, frame: str, cue: str) -> None:
@@ -59,6 +65,12 @@ def test_described_dangers_are_found(frames: Frames, text: str, frame: str, cue:
         "上周那个喝了农药的大爷已经出院了",  # past
         "我妈每天吃了降压药才睡得着",  # ordinary medicine
         "刚才说的煤气味找到了，是楼下在熬中药",  # about an earlier message, resolved
+        "昨晚做梦梦到咱们楼着火了，吓醒了",  # a dream
+        "分享个冷知识 被困电梯千万别扒门",  # shared knowledge
+        "电梯里有人在抽烟，烟味好大",  # someone in the lift is no trapped state
+        "绿化带里有人倒了一堆碎砖",  # 倒 = dumped, not fell
+        "老人防跌倒讲座这周五在社区二楼",  # a lecture
+        "温馨提示：电动车不要推进楼道充电，一旦起火后果不堪设想",  # 一旦: hypothetical
     ],
 )
 def test_distanced_denied_or_harmless_text_has_no_frame(frames: Frames, text: str) -> None:
@@ -117,7 +129,7 @@ def test_not_a_report_signs(frames: Frames) -> None:
     [
         ("电视上说南方又发大水了，好多人被困", "relayed"),
         ("刚才闻到的煤气味查过了，是楼下在熏腊肉，不是漏气", "resolved"),
-        ("老人防跌倒讲座这周五在社区二楼，讲怎么在卫生间装扶手，欢迎参加", "notice"),
+        ("紧急通知：3栋楼道起火，请住户立即从北侧楼梯撤离", "notice"),
     ],
 )
 def test_a_decisive_frame_and_a_sign_are_both_reported(
