@@ -29,7 +29,8 @@ from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
 from handlers.followups.engine import SweepContext
 from handlers.followups.notify import Notices, brief
-from handlers.followups.planner import answered, plans, respond_by
+from handlers.followups.planner import answered, respond_by
+from handlers.followups.plans import plans
 from handlers.policy import Policy, when
 from handlers.routing import party_label
 from handlers.vocabulary import OPEN_STATES

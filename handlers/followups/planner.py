@@ -83,14 +83,15 @@ def plan_key(kind: str, due_at: datetime) -> tuple[str, datetime | None]:
 
 
 @cache
-def _hours(hours: int) -> timedelta:
-    # The policy's durations, built once each: plan() runs for thousands of tickets a sweep.
-    return timedelta(hours=hours)
+def hours(n: int) -> timedelta:
+    """``n`` hours, built once: the policy's durations, asked for thousands of tickets a sweep."""
+    return timedelta(hours=n)
 
 
 @cache
-def _minutes(minutes: int) -> timedelta:
-    return timedelta(minutes=minutes)
+def minutes(n: int) -> timedelta:
+    """``n`` minutes, built once (see :func:`hours`)."""
+    return timedelta(minutes=n)
 
 
 @lru_cache(maxsize=1024)
@@ -119,7 +120,7 @@ def urgent_since(ticket: Deadlined, deadlines: Deadlines) -> datetime:
     """When the ticket became urgent: filed so, or re-classed later (which restarts due_at)."""
     if ticket.due_at is None:
         return ticket.created_at
-    return max(ticket.created_at, ticket.due_at - _hours(deadlines.urgent_resolve_hours))
+    return max(ticket.created_at, ticket.due_at - hours(deadlines.urgent_resolve_hours))
 
 
 def respond_by(ticket: Deadlined, policy: Policy, tz: tzinfo) -> datetime | None:
@@ -129,7 +130,7 @@ def respond_by(ticket: Deadlined, policy: Policy, tz: tzinfo) -> datetime | None
         return response_deadline(ticket, policy.deadlines, tz)
     if ticket.klass == "urgent":
         since = urgent_since(ticket, policy.deadlines)
-        return since + _minutes(policy.deadlines.urgent_ack_minutes)
+        return since + minutes(policy.deadlines.urgent_ack_minutes)
     return None
 
 
@@ -146,7 +147,7 @@ def plan(ticket: TicketView, policy: Policy, tz: tzinfo) -> list[Planned]:
     if state not in OPEN_STATES:
         return []
     rules, deadlines = policy.followups, policy.deadlines
-    before = _hours(rules.remind_before_hours)
+    before = hours(rules.remind_before_hours)
     klass, due_at = ticket.klass, ticket.due_at
     wanted: list[Planned] = []
     # Counted once for both uses: a small ticket's response deadline, an urgent one's start.
@@ -159,7 +160,7 @@ def plan(ticket: TicketView, policy: Policy, tz: tzinfo) -> list[Planned]:
         response = response_deadline(ticket, deadlines, tz)
         wanted.append(_planned(Planned, ("remind", response - before, None)))
     if ticket.assignee_id is None and ticket.acknowledged_at is None:  # not answered()
-        late = response if since is None else since + _minutes(deadlines.urgent_ack_minutes)
+        late = response if since is None else since + minutes(deadlines.urgent_ack_minutes)
         if late is not None or (late := respond_by(ticket, policy, tz)) is not None:
             wanted.append(_planned(Planned, ("late", late, None)))  # respond_by(), counted once
     if due_at is not None:
@@ -172,24 +173,13 @@ def plan(ticket: TicketView, policy: Policy, tz: tzinfo) -> list[Planned]:
     return wanted
 
 
-def plans(ticket: TicketView, kind: str, due_at: datetime, policy: Policy, tz: tzinfo) -> bool:
-    """True when ``ticket`` still plans the follow-up ``kind`` at ``due_at`` (any time, for a
-    periodic kind): a due row it no longer plans is skipped."""
-    # A loop, not any() over a generator: asked once per due row, thousands per sweep.
-    periodic = kind in PERIODIC
-    for p in plan(ticket, policy, tz):
-        if p.kind == kind and (periodic or p.due_at == due_at):
-            return True
-    return False
-
-
 def alarms(ticket: TicketView, policy: Policy, since: datetime) -> list[Planned]:
     """An urgent ticket not yet 到场 (urgent ``since``): the ladder's next rung, or, once a
     responder answered, the gentle reminders to whoever holds it."""
     ladder = policy.ladder
     if ticket.answered_at is not None:
         return [Planned("nudge", at) for at in dict.fromkeys(ladder.nudges(ticket.answered_at))]
-    due = since + _minutes(ladder.minute(ticket.alerts))
+    due = since + minutes(ladder.minute(ticket.alerts))
     return [_planned(Planned, ("realert", due, partial(ladder.next_after, since)))]
 
 

@@ -12,13 +12,8 @@ from sqlmodel import Session, col, select
 
 from handlers.context import Services
 from handlers.followups.engine import SweepContext
-from handlers.followups.planner import (
-    TICKET_FOLLOWUPS,
-    plan,
-    plans,
-    reconcile,
-    response_deadline,
-)
+from handlers.followups.planner import TICKET_FOLLOWUPS, plan, reconcile, response_deadline
+from handlers.followups.plans import plans
 from handlers.followups.registry import TICKET_KINDS, follow_up_kinds
 from handlers.followups.tickets import remind
 from storage import followups
