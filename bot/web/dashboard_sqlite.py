@@ -27,7 +27,7 @@ from bot.web.dashboard_query import (
     Shape,
     page_statement,
 )
-from storage.driver import Compiled, compile_statement, result_processors
+from storage.driver import Compiled, compile_statement
 
 ROWS_CACHED = 4096  # as many as the lines remembered (bot.web.dashboard_rows)
 
@@ -66,24 +66,25 @@ def compiled(shape: Shape, dialect: Dialect) -> Compiled:
 
 @lru_cache(maxsize=8)
 def rows_of(dialect: Dialect) -> Callable[[tuple[Any, ...]], PageRow]:
-    """The conversion of a driver row of ``LIST_COLUMNS`` to a :class:`PageRow`, each value
-    as SQLAlchemy reads it (its result processors for ``dialect``).
+    """The conversion of a driver row of ``LIST_COLUMNS`` to a :class:`PageRow`: the driver's
+    own (:meth:`storage.driver.Compiled.converter`, each value as SQLAlchemy reads it), the
+    same for every shape, since every page statement selects those columns.
 
     A converted row is remembered by the driver row, every column of it: a ticket that
     changed is a new key, never a stale row. Reusing the row also reuses its values, whose
     hashes Python keeps (an aware datetime's costs more than converting it): the lines of
     ``bot.web.dashboard_rows`` are remembered by these rows.
     """
-    results = result_processors([column.type for column in LIST_COLUMNS], dialect)
+    # SQLite's driver describes no column types (``cursor.description`` names only), and the
+    # converter asks for none: it is built here once, not per page.
+    convert = compiled(Shape(dialect.name), dialect).converter(None)
+    make = PageRow._make
 
     @lru_cache(maxsize=ROWS_CACHED)
-    def convert(raw: tuple[Any, ...]) -> PageRow:
-        values = list(raw)
-        for i, process in results:
-            values[i] = process(values[i])
-        return PageRow._make(values)
+    def remembered(raw: tuple[Any, ...]) -> PageRow:
+        return make(convert(raw))
 
-    return convert
+    return remembered
 
 
 def page_rows(
