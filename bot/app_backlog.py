@@ -30,11 +30,15 @@ class HoldBack:
         async with self.sender.prepared() as first:
             read = None if self._hold_back() else first.read  # no read that would wait
             await self.dispatcher.process(event, then=read)
-            if self._hold_back():
-                # More messages wait: handle them first and send all their replies in one
-                # flush (channel.on_idle), rather than one flush each while the backlog
-                # grows. Sending runs between messages, never beside one: a flush beside a
-                # dispatcher thread slowed both (the GIL and SQLite's busy wait).
+            if read is None and self._hold_back():
+                # More messages waited when this one came up: handle them first and send all
+                # their replies in one flush (channel.on_idle), rather than one flush each
+                # while the backlog grows. Sending runs between messages, never beside one:
+                # a flush beside a dispatcher thread slowed both (the GIL and SQLite's busy
+                # wait). A message that came up with none waiting had its replies read with
+                # its handling: they go now, even if another message arrived meanwhile. Held
+                # back, they waited for that one's whole handling (the tail of WeChat
+                # latency), while sending what was read costs it only the sends.
                 self._held_back += 1
                 return
             self._held_back = 0

@@ -4,7 +4,9 @@ Every reply goes through these statements, right between the handler's commit an
 so they are Core statements built once (per shape of the query) and run on the session's
 connection; rows come back as :class:`DueRow` tuples, not ORM objects. Through the ORM each
 read or mark cost several times SQLite's own work: the statement rebuilt and its cache key
-computed per call, an identity map filled, and an UPDATE evaluated against the session.
+computed per call, an identity map filled, and an UPDATE evaluated against the session. The
+claim and the mark, once per reply, run on the driver connection (:mod:`storage.driver`):
+SQLAlchemy's execution around them cost a quarter of the claim's time.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import BindParameter, Select, Table, Update, bindparam, select, update
 from sqlmodel import Session
 
+from storage import driver
 from storage.core import connection
 from storage.models import OutboxMessage, UtcDateTime
 
@@ -158,13 +161,13 @@ def claim(
     locked ``FOR UPDATE SKIP LOCKED``: a row another transaction is claiming is passed over,
     never waited for. The caller commits, which makes the claim visible.
     """
-    conn = connection(session)
+    run = driver.of(session)
     statement = _claim_update(
-        bool(skip_rooms), bool(skip_contacts), conn.dialect.name == "postgresql"
+        bool(skip_rooms), bool(skip_contacts), run.dialect.name == "postgresql"
     )
     params = _params(now, limit, skip_rooms, skip_contacts)
     params.update(holder=claimant.holder, epoch=claimant.epoch, until=now + claimant.lease)
-    rows = [DueRow._make(r) for r in conn.execute(statement, params)]
+    rows = [DueRow._make(r) for r in run.rows(statement, params)]
     # RETURNING comes in no promised order: put it back in the sending order.
     rows.sort(key=lambda r: (not r.urgent, r.id))
     return rows
@@ -179,8 +182,8 @@ def mark_all_delivered(session: Session, msg_ids: Sequence[int], now: datetime) 
     if not msg_ids:
         return 0
     statement = _undelivered_update("delivered_at")
-    result = connection(session).execute(statement, {"ids": list(msg_ids), "at": now})
-    return int(result.rowcount)
+    cursor = driver.of(session).execute(statement, {"ids": list(msg_ids), "at": now})
+    return int(cursor.rowcount)
 
 
 def defer(session: Session, msg_ids: Sequence[int], until: datetime) -> None:

@@ -13,7 +13,7 @@ from bot.app_backlog import HOLD_BACK_MAX
 from bot.channels.base import Backlogged
 from bot.channels.console import ConsoleChannel
 from bot.config import load_settings
-from handlers.events import Inbound
+from handlers.events import Inbound, Reply
 from tests.support.fakes import RecordingChannel
 from tests.support.harness import EXAMPLE_CONFIG, FakeClock, shared_nlp
 
@@ -126,5 +126,37 @@ async def test_the_console_gets_its_replies_before_the_next_line(tmp_path: Path)
         channel.said.clear()
         await app.on_inbound(_report(app, 1))
         assert _receipts(channel) == 1
+    finally:
+        await app.stop()
+
+
+async def test_a_reply_read_with_its_message_goes_out_though_another_arrived(
+    tmp_path: Path,
+) -> None:
+    """Nothing waited when the message came up, so its reply was read with its handling: it
+    is sent at once, not after the handling of a message that arrived meanwhile."""
+    channel = Queueing()
+    app = _app(tmp_path, channel)
+    await app.start()
+    app.sender.close()  # no periodic flush: only what on_inbound and on_idle send
+    process_sync = app.dispatcher.process_sync
+
+    def arrives_meanwhile(event: Inbound) -> list[Reply]:
+        replies = process_sync(event)
+        channel.waiting = 1  # the next message came in while this one was handled
+        return replies
+
+    app.dispatcher.process_sync = arrives_meanwhile  # type: ignore[method-assign]
+    try:
+        channel.said.clear()
+        channel.waiting = 0
+        await app.on_inbound(_report(app, 1))
+        assert _receipts(channel) == 1
+        await app.on_inbound(_report(app, 2))  # it came up with one waiting: held back
+        assert _receipts(channel) == 1
+        channel.waiting = 0
+        assert channel.on_idle is not None
+        await channel.on_idle()
+        assert _receipts(channel) == 2
     finally:
         await app.stop()
