@@ -27,7 +27,7 @@ from handlers.understanding.model import (
 )
 from handlers.understanding.segmenter import Segmenter, normalize_text, shared_segmenter
 from handlers.understanding.textindex import aho_corasick, merge_phrases, scan
-from handlers.understanding.types import Classification, Location
+from handlers.understanding.types import Classification, Location, new_classification
 from handlers.vocabulary import CLASS_LABELS, ROUTE_BY_CLASS
 
 _DEFAULT_THRESHOLDS = {
@@ -150,7 +150,7 @@ class Understanding:
         """The combined decision, with reasons people can read (急:老人+叫不应, 模型:急事83%)."""
         if klass == "none":
             # The rule's place, party, cues and tokens stay (built directly: replace() is slow).
-            return Classification(
+            return new_classification(
                 "none", "none", None, rule.location, rule.responsible, rule.cues, rule.tokens
             )
         cues: list[str] = []
@@ -177,9 +177,10 @@ class Understanding:
         maybe: bool = False,
     ) -> Classification:
         """A report's classification: its route and responsible party follow class and category."""
-        # Positional: a keyword call to a dataclass builds a dict per call (one a message).
         route, responsible = ROUTE_BY_CLASS[klass], self._responsible(category, text)
-        return Classification(klass, category, route, location, responsible, cues, tokens, maybe)
+        return new_classification(
+            klass, category, route, location, responsible, cues, tokens, maybe
+        )
 
     def _decide(self, text: str, hits: list[Hit], tokens: tuple[str, ...]) -> Classification:
         th = self._thresholds
@@ -220,7 +221,7 @@ class Understanding:
         negated = _negated(hits) if denied else ()
         if report < th["report"] or report <= score.get("nonreport", 0.0):
             cues = _reasons(shown.get("nonreport"), "否", 3) + negated
-            return Classification("none", "none", None, NOWHERE, None, cues, tokens)
+            return new_classification("none", "none", None, NOWHERE, None, cues, tokens)
         if urgent >= th["urgent"] and danger >= th["urgent_cue"] and urgent >= difficult:
             klass = "urgent"
         elif difficult >= th["difficult"]:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from handlers.understanding.types import Location
+from handlers.understanding.types import Location, new_location
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class LocationExtractor:
         estate, place = _estate(text), self._place_of(text)
         if not (estate or building or unit or floor or room or place):
             return NOWHERE  # most chat names no place: one shared empty Location
-        return Location(estate, building, unit, floor, room, place)  # positional: no kwargs dict
+        return new_location(estate, building, unit, floor, room, place)
 
     @staticmethod
     def _floor(text: str, taken: list[tuple[int, int]]) -> str | None:

@@ -98,7 +98,20 @@ def features(
         out.append("q:end")
     if len(text) <= 4:
         out.append("len:short")
-    return Features(text, tuple(tokens), tuple(out), frozenset(signs))
+    # Built with the slots' setters, not the frozen dataclass's __init__ (see types.py).
+    feats = _new(Features)
+    set_text, set_tokens, set_extra, set_signs = _FEATURES_SET
+    set_text(feats, text)
+    set_tokens(feats, tuple(tokens))
+    set_extra(feats, tuple(out))
+    set_signs(feats, frozenset(signs))
+    return feats
+
+
+_new = object.__new__
+_FEATURES_SET = tuple(
+    Features.__dict__[name].__set__ for name in ("text", "tokens", "extra", "signs")
+)
 
 
 class Opinion:

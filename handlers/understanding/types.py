@@ -79,3 +79,79 @@ class Classification:
             "maybe_urgent": self.maybe_urgent,
             "cues": list(self.cues),
         }
+
+
+# A frozen dataclass's generated __init__ sets every field through object.__setattr__ (a name
+# look-up and a wrapper call each).  The hot path builds its results with the fields' own slot
+# setters instead: the same objects (equal, same hash, same repr), in about a third less time.
+_new = object.__new__
+_LOCATION_SET = tuple(
+    Location.__dict__[name].__set__
+    for name in ("estate", "building", "unit", "floor", "room", "place")
+)
+_CLASSIFICATION_SET = tuple(
+    Classification.__dict__[name].__set__
+    for name in (
+        "klass",
+        "category",
+        "route",
+        "location",
+        "responsible",
+        "cues",
+        "tokens",
+        "maybe_urgent",
+    )
+)
+
+
+def new_location(
+    estate: str | None,
+    building: str | None,
+    unit: str | None,
+    floor: str | None,
+    room: str | None,
+    place: str | None,
+) -> Location:
+    """``Location(estate, building, unit, floor, room, place)``, built faster."""
+    loc = _new(Location)
+    set_estate, set_building, set_unit, set_floor, set_room, set_place = _LOCATION_SET
+    set_estate(loc, estate)
+    set_building(loc, building)
+    set_unit(loc, unit)
+    set_floor(loc, floor)
+    set_room(loc, room)
+    set_place(loc, place)
+    return loc
+
+
+def new_classification(
+    klass: str,
+    category: str,
+    route: str | None,
+    location: Location,
+    responsible: str | None,
+    cues: tuple[str, ...],
+    tokens: tuple[str, ...],
+    maybe_urgent: bool = False,
+) -> Classification:
+    """``Classification(...)`` with every field given, built faster."""
+    out = _new(Classification)
+    (
+        set_klass,
+        set_category,
+        set_route,
+        set_location,
+        set_responsible,
+        set_cues,
+        set_tokens,
+        set_maybe,
+    ) = _CLASSIFICATION_SET
+    set_klass(out, klass)
+    set_category(out, category)
+    set_route(out, route)
+    set_location(out, location)
+    set_responsible(out, responsible)
+    set_cues(out, cues)
+    set_tokens(out, tokens)
+    set_maybe(out, maybe_urgent)
+    return out

@@ -134,3 +134,18 @@ def test_label_writes_a_shared_word_once() -> None:
 
     assert Location(building="3栋", unit="2单元", place="单元门口").label() == "3栋2单元门口"
     assert Location(building="12楼", place="楼道").label() == "12楼楼道"  # one char: kept
+
+
+def test_fast_built_results_are_the_dataclasses_themselves() -> None:
+    """The hot path's builders make objects equal to (and hashing, printing as) the usual."""
+    from handlers.understanding import Classification
+    from handlers.understanding.types import new_classification, new_location
+
+    fast = new_location("阳光花园", "3栋", "2单元", None, "302室", "门口")
+    usual = Location("阳光花园", "3栋", "2单元", None, "302室", "门口")
+    assert fast == usual and hash(fast) == hash(usual) and repr(fast) == repr(usual)
+    args = ("small", "facility", "online", fast, "property", ("小:坏了",), ("路灯",), True)
+    built, plain = new_classification(*args), Classification(*args)
+    assert built == plain and hash(built) == hash(plain) and repr(built) == repr(plain)
+    with pytest.raises(AttributeError):  # still frozen
+        built.klass = "urgent"  # type: ignore[misc]
