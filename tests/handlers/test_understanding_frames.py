@@ -41,6 +41,7 @@ def frames() -> Frames:
         ("燃气泄露 好臭", "gas", "气泄露"),  # 泄露 for 泄漏
         ("樓下有位阿伯倒在路邊，叫他都沒有反應", "person_down", "阿伯+沒有反應"),  # traditional
         ("两个小孩跑到湖中间去了，冰已经在响", "water_danger", "小孩+湖中间"),
+        ("单元门口盘着一条蛇，小孩就在旁边玩", "animal_attack", "蛇+就在旁边"),  # children exposed
     ],
 )
 def test_described_dangers_are_found(frames: Frames, text: str, frame: str, cue: str) -> None:
@@ -71,6 +72,9 @@ def test_described_dangers_are_found(frames: Frames, text: str, frame: str, cue:
         "绿化带里有人倒了一堆碎砖",  # 倒 = dumped, not fell
         "老人防跌倒讲座这周五在社区二楼",  # a lecture
         "温馨提示：电动车不要推进楼道充电，一旦起火后果不堪设想",  # 一旦: hypothetical
+        "燃气安全提示：发现漏气不要开关电器，立即开窗",  # a tip of what to do if
+        "转需：油锅起火千万不能用水浇",  # a tip
+        "今天热得跟着火了一样",  # fire as a figure of speech
     ],
 )
 def test_distanced_denied_or_harmless_text_has_no_frame(frames: Frames, text: str) -> None:

@@ -58,10 +58,10 @@ class Measured:
 # moves them on purpose, saying so in the commit.
 MEASURED = {
     "untouched-1.jsonl": Measured(
-        class_right=303, urgent_caught=83, nonreport_tickets=1, category_right=287
+        class_right=303, urgent_caught=83, nonreport_tickets=1, category_right=286
     ),
     "untouched-2.jsonl": Measured(
-        class_right=287, urgent_caught=80, nonreport_tickets=2, category_right=272
+        class_right=285, urgent_caught=80, nonreport_tickets=2, category_right=272
     ),
 }
 # A regression is more than this many messages worse than measured.
