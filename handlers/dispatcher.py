@@ -53,6 +53,8 @@ class Dispatcher:
         per_sender_per_minute: int = 0,
     ) -> None:
         self._db = db
+        # One connection for every message's transaction (SQLite): see storage.db.Writer.
+        self._writer = db.writer()
         self._services = services
         self._handlers = tuple(handlers)
         self._planner = planner
@@ -119,7 +121,7 @@ class Dispatcher:
             self._directory.forget()
         self._owned = owner
         try:
-            with self._db.session() as session:
+            with self._writer.session() as session:
                 if owner and self._db.dialect != "sqlite":
                     # Several processes serve the dashboard: a role changed in another one
                     # shows here as a newer audit row, and this process's copy is stale.
@@ -150,6 +152,10 @@ class Dispatcher:
             return [Reply(text=SORRY, to_id=event.sender_id)]
         self.errors.failed(event, failure, stage=DISPATCHER)
         return [] if retry else self._apologise(event)
+
+    def close(self) -> None:
+        """Give back the connection held for the messages' transactions."""
+        self._writer.close()
 
     def _run(self, session: Session, event: Inbound, only: Handler | None = None) -> list[Reply]:
         text = normalize_text(event.text)

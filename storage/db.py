@@ -181,6 +181,10 @@ class Database:
         """A new session; objects stay readable after commit (expire_on_commit=False)."""
         return ProjectSession(self.engine, expire_on_commit=False)
 
+    def writer(self) -> Writer:
+        """A :class:`Writer`: the sessions of this process's one writer, on a held connection."""
+        return Writer(self)
+
     def upgrade(self) -> None:
         """Migrate the schema to the latest revision; a no-op when it is already there."""
         self.ensure_sqlite_directory()
@@ -224,3 +228,37 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection (call at shutdown, or before dropping a test schema)."""
         self.engine.dispose()
+
+
+class Writer:
+    """Sessions for a process's one writer (the dispatcher), on SQLite all on one connection.
+
+    A chat message is one short transaction: checking a connection out of the pool and back
+    in (and the pool's reset on return) cost SQLAlchemy more than SQLite takes for the
+    message's reads and writes. The writer keeps one connection between its transactions
+    instead, as a bot process has a single writer; it holds no transaction, so no lock,
+    while idle. On PostgreSQL every session checks a connection out of the pool as before:
+    the pool's pre-ping is what replaces a connection the server dropped meanwhile.
+
+    The connection is used by one session at a time: finish one before opening the next.
+    """
+
+    def __init__(self, db: Database) -> None:
+        """Write to ``db``; nothing is connected until the first session needs it."""
+        self._db = db
+        self._held: Connection | None = None
+
+    def session(self) -> ProjectSession:
+        """A new session (as :meth:`Database.session`), bound to the held connection."""
+        if self._db.dialect != "sqlite":
+            return self._db.session()
+        held = self._held
+        if held is None or held.closed or held.invalidated:
+            held = self._held = self._db.engine.connect()
+        return ProjectSession(bind=held, expire_on_commit=False)
+
+    def close(self) -> None:
+        """Give the held connection back to the pool (a later session takes another)."""
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
