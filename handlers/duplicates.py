@@ -153,6 +153,12 @@ def find_duplicate(
         return None  # "no location" repeats nothing: it would swallow every report
     tokens = set(found.tokens)
     best: tuple[float, int] | None = None
+    # Without coordinates a report naming a building matches only that building (see
+    # same_place), whose number is then in the location: a cheap test skips most candidates.
+    # A named spot (东门) matches only a location that is that spot. Both are asked in SQL
+    # too, so the candidates that cannot match are never read.
+    building = here.building if here.lat is None or here.lon is None else None
+    spot = here.label if here.lat is None or here.lon is None else ""
     rows = stored.candidates(
         ctx.session,
         community=ctx.group.community_code,
@@ -162,10 +168,8 @@ def find_duplicate(
         source_msg_id=source_msg_id,
         limit=CANDIDATES,
         recent_since=ctx.now - URGENT_WINDOW,
+        near=building or spot or None,
     )
-    # Without coordinates a report naming a building matches only that building (see
-    # same_place), whose number is then in the location: a cheap test skips most candidates.
-    building = here.building if here.lat is None or here.lon is None else None
     for ticket_id, location, search_text, klass, recent, lat, lon in rows:
         if building is not None and building not in location:
             continue

@@ -71,10 +71,16 @@ def candidates(
     source_msg_id: str,
     limit: int,
     recent_since: datetime,
+    near: str | None = None,
 ) -> list[Candidate]:
     """The newest open tickets of a community and category created since ``since``, but the
     one ``source_msg_id`` made; only the columns the score needs (loading whole tickets for
-    hundreds of candidates would cost more than the scoring itself)."""
+    hundreds of candidates would cost more than the scoring itself).
+
+    ``near``: of those newest ``limit``, only the ones whose location contains this text (a
+    building's number, a named spot) — the caller's own necessary test, asked in SQL so that
+    the rows that could never match are not read into Python at all.
+    """
     params = {
         "community": community,
         "category": category,
@@ -83,6 +89,9 @@ def candidates(
         "recent_since": recent_since,
     }
     stmt = _candidates_statement(tuple(open_states), limit)
+    if near is not None:
+        stmt = _near_statement(stmt)
+        params[_NEAR] = f"%{_escape_like(near)}%"
     # On the driver: columns, no objects, so SQLAlchemy's execution adds nothing but time.
     rows = driver.of(session).rows(stmt, params)
     return [
@@ -90,6 +99,33 @@ def candidates(
         for ticket_id, location, search_text, klass, recent, lat, lon in rows
         if ticket_id is not None
     ]
+
+
+_NEAR = "near"
+_LIKE_ESCAPE = "/"
+
+
+def _escape_like(text: str) -> str:
+    """``text`` matched literally by LIKE … ESCAPE '/'."""
+    e = _LIKE_ESCAPE
+    return text.replace(e, e + e).replace("%", e + "%").replace("_", e + "_")
+
+
+@functools.lru_cache(maxsize=8)
+def _near_statement(newest: Select[Any]) -> Select[Any]:
+    """``newest`` (the candidates query), kept to the rows whose location is LIKE ``:near``,
+    built once per candidates query.
+
+    The filter applies to the newest rows the inner query chose, not before its LIMIT: the
+    candidates are the same tickets as without it, less those that cannot match. LIKE is a
+    looser test than the caller's (SQLite's ignores ASCII case), never a stricter one.
+    """
+    inner = newest.subquery("newest")
+    return (
+        select_columns(*inner.c)
+        .where(inner.c.location.like(bindparam(_NEAR), escape=_LIKE_ESCAPE))
+        .order_by(inner.c.id.desc())
+    )
 
 
 @functools.cache

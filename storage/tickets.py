@@ -243,7 +243,8 @@ def set_fields(session: Session, ticket: Ticket, values: Mapping[str, object]) -
     statement), the object brought in step without history; the driver it ran on.
     """
     ticket_id = saved_id(ticket)
-    session.add(ticket)
+    if ticket not in session:  # add() of a ticket it holds would walk its cascades again
+        session.add(ticket)
     run_on = driver.of(session)
     # Only what differs is written, as the unit of work would (an equal instant in another
     # zone is equal): nothing at all when nothing changed.
