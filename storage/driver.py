@@ -203,8 +203,8 @@ class Driver:
     """The driver connection of a SQLAlchemy connection, running compiled statements on it.
 
     Listeners of the engine's ``before_cursor_execute`` event (statement counts in tests and
-    benchmarks) are called for each statement, as SQLAlchemy would; its ``echo`` log is not
-    written.
+    benchmarks) registered before the transaction began are called for each statement, as
+    SQLAlchemy would; its ``echo`` log is not written.
     """
 
     __slots__ = ("_before", "_conn", "_error", "connection", "dialect")
@@ -215,12 +215,16 @@ class Driver:
         self.connection: Any = conn.connection.driver_connection
         self.dialect = conn.dialect
         self._error: type[Exception] = conn.dialect.loaded_dbapi.Error
-        self._before = conn.dispatch.before_cursor_execute  # later listeners too
+        # Asked once per transaction, not per statement (the listener collection's truth
+        # test cost a tenth of a short statement): a listener added to the engine in the
+        # middle of a transaction is heard from its next transaction on.
+        before = conn.dispatch.before_cursor_execute
+        self._before = before if before else None
 
     def _run(self, sql: str, parameters: Any, many: bool = False) -> Any:
         try:
             cursor = self.connection.cursor()
-            if self._before:
+            if self._before is not None:
                 self._before(self._conn, cursor, sql, parameters, None, many)
             if many:
                 cursor.executemany(sql, parameters)

@@ -169,14 +169,30 @@ def _ticket_values(fields: Mapping[str, object]) -> dict[str, object]:
     """The column values of a new ticket, as the ORM would insert them: no id (the database
     numbers it), and a column with a default left to that default when the object has None."""
     values: dict[str, object] = {}
-    for column in Ticket.__table__.columns:  # type: ignore[attr-defined]  # table=True
-        value = fields.get(column.key)
-        if value is None and (
-            column.primary_key or column.default is not None or column.server_default is not None
-        ):
+    for key, defaulted in _columns():
+        value = fields.get(key)
+        if value is None and defaulted:
             continue
-        values[column.key] = value
+        values[key] = value
     return values
+
+
+@functools.cache
+def _columns() -> tuple[tuple[str, bool], ...]:
+    """Each ticket column's key, and whether the database fills it when given no value (the
+    key, a column default): worked out once, not per ticket."""
+    table = Ticket.__table__  # type: ignore[attr-defined]  # set by table=True
+    return tuple(
+        (
+            column.key,
+            bool(
+                column.primary_key
+                or column.default is not None
+                or column.server_default is not None
+            ),
+        )
+        for column in table.columns
+    )
 
 
 def get_ticket(session: Session, ticket_id: int) -> Ticket | None:
