@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 
@@ -51,7 +52,7 @@ def is_workday(day: date) -> bool:
     if day in _extra.workdays:
         return True
     try:
-        return bool(chinese_calendar.is_workday(day))
+        return _package_workday(day)
     except NotImplementedError:
         # The State Council publishes next year's holidays in the autumn; until the package
         # knows them we fall back to weekdays rather than refuse to compute a deadline.
@@ -59,6 +60,22 @@ def is_workday(day: date) -> bool:
             _warned_years.add(day.year)
             log.warning("no holiday data for %s; counting Monday–Friday as working days", day.year)
         return day.weekday() < 5
+
+
+@lru_cache(maxsize=4096)
+def _package_workday(day: date) -> bool:
+    """The package's answer, remembered (its data never changes in a process): each of its
+    calls takes the min and max of every holiday it knows, a third of a million CPU
+    instructions, and every new small ticket's deadline asks for a few days. A year it does
+    not know raises each time, as the package does (nothing is remembered then)."""
+    return bool(chinese_calendar.is_workday(day))
+
+
+@lru_cache(maxsize=4096)
+def _package_holiday(day: date) -> tuple[bool, str | None]:
+    """The package's holiday detail of ``day``, remembered as :func:`_package_workday`."""
+    on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    return bool(on_holiday), name
 
 
 def is_public_holiday(day: date) -> bool:
@@ -69,7 +86,7 @@ def is_public_holiday(day: date) -> bool:
     if day in _extra.workdays:
         return False
     try:
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+        on_holiday, name = _package_holiday(day)
     except NotImplementedError:
         return False
     return bool(on_holiday and name)
