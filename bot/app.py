@@ -248,6 +248,7 @@ class App(SelfReports, TimeTravel, HoldBack):
         await self.leadership.stop()  # a clean stop hands the lease over at once
         if self.sender.journal is not None:
             self.sender.journal.close()
+        self.dispatcher.close()  # its held connection back to the pool, which dispose closes
         self.db.dispose()
         gc.unfreeze()  # what start-up loaded may be collected again (tests start many apps)
 
