@@ -7,8 +7,11 @@ again while the lexicon, the frames and the training lines were changed, and the
 with that work (untouched-1 on first contact, docs/eval/untouched-1-first-contact.txt: class
 0.925, urgent recall 0.965, chatter→ticket 0.071, category 0.863; now, docs/eval/final.txt:
 0.950 / 0.976 / 0.014 / 0.897). So each test pins what is known to work: a bar is the measured
-count less a message or two, and a change that loses more fails here. A new, unseen set is
-needed for an honest figure.
+count less a message or two, and a change that loses more fails here. ``untouched-3.jsonl``
+(190 lines, written by the lead of session 6 and kept from the helpers who wrote rounds 3 and
+4) was first scored with the model before those rounds (docs/eval/untouched-3-first-contact.txt:
+0.947 / 0.983 / 0.107 / 0.826); the kinds of its misses (questions about services, people
+saying a matter is settled) were then named in round 4's brief, so it too is a guard now.
 """
 
 from __future__ import annotations
@@ -62,6 +65,9 @@ MEASURED = {
     ),
     "untouched-2.jsonl": Measured(
         class_right=285, urgent_caught=80, nonreport_tickets=2, category_right=272
+    ),
+    "untouched-3.jsonl": Measured(
+        class_right=183, urgent_caught=59, nonreport_tickets=2, category_right=164
     ),
 }
 # A regression is more than this many messages worse than measured.
