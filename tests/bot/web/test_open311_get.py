@@ -161,7 +161,13 @@ async def test_a_busy_database_is_read_in_the_thread_with_the_same_answer(
 
     monkeypatch.setattr(RequestFeed, "answer", recorded)
     reader = live.server.app[open311.OPEN311_READER]
-    engines = (database.engine.dispose, live.bot.db.engine.dispose, reader.dispose)
+    # The dispatcher holds its writing connection between messages: it lets go too.
+    engines = (
+        database.engine.dispose,
+        live.bot.dispatcher.close,
+        live.bot.db.engine.dispose,
+        reader.dispose,
+    )
     with locked_out(str(database.engine.url.database), *engines) as release:
         asyncio.get_running_loop().call_later(0.3, release)  # the loop stays free to do it
         during = await answers()
