@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -28,11 +29,13 @@ _PASSES = 4  # the rules run again until the text stops changing; this bounds th
 # invisible characters go, so １３８００１３８０００ or 138\u200b0013\u200b8000 cannot slip by.
 _WIDE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp - 0xFEE0).isalnum()}
 _WIDE |= {ord("＋"): ord("+"), ord("－"): ord("-"), ord("（"): ord("("), ord("）"): ord(")")}
-_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-# Any character the two steps above change (every key of _WIDE is in U+FF01–U+FF5E): most text
-# has none, and one search is cheaper than translating it.
+_INVISIBLE_CHARS = r"\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+# Exactly the characters the two steps above change: most text has none, and one search is
+# cheaper than translating it. (Not all of U+FF01–U+FF5E: Chinese text has full-width
+# punctuation, ，！？, nearly always, which neither step touches.)
 _TO_NORMALISE = re.compile(
-    r"[\uff01-\uff5e\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+    "[" + "".join(re.escape(chr(cp)) for cp in sorted(_WIDE)) + _INVISIBLE_CHARS + "]"
 )
 
 
@@ -56,6 +59,9 @@ class Policy:
     not_names: frozenset[str]
     # Any rule's `needs` (None when some rule has none): where absent, no rule can match.
     any_needs: re.Pattern[str] | None = None
+    # The words a match of role_name starts with or honorific_name looks ahead to (a regular
+    # expression): where none is found, neither can match.
+    words: str = ""
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -86,7 +92,10 @@ def policy(path: Path = RULES_FILE) -> Policy:
     any_needs = None
     if all(r.needs is not None for r in rules):
         any_needs = re.compile("|".join(f"(?:{n})" for n in sorted(needs)))
-    return Policy(rules, role_name, honorific_name, frozenset(lists["NOT_NAMES"]), any_needs)
+    words = _alternation([*lists["ROLE"], *lists["HONORIFIC"]])
+    return Policy(
+        rules, role_name, honorific_name, frozenset(lists["NOT_NAMES"]), any_needs, words
+    )
 
 
 # Characters that end a name when they follow its first given character: verbs and particles.
@@ -125,23 +134,77 @@ def _mask_role_names(text: str, pol: Policy) -> str:
     return pol.honorific_name.sub(honorific, text)
 
 
-@lru_cache(maxsize=256)
-def _known_names(
-    reporter: tuple[str, ...], members: tuple[str, ...]
-) -> tuple[tuple[str, str], ...]:
-    """(name, what replaces it) of the names the caller knows, longest first."""
-    # Cached: the same reporter and directory come with every field of a ticket and every ticket
-    # of a community; the answer depends on nothing else.
+def _ordered_names(reporter: Iterable[str], members: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """(name, what replaces it) of these names, longest first."""
     names = {n.strip(): MEMBER for n in members if len(n.strip()) >= 2}
     names |= {n.strip(): REPORTER for n in reporter if len(n.strip()) >= 2}
     # Longest first, so 王小明 goes before a member called 王小.
     return tuple((name, names[name]) for name in sorted(names, key=len, reverse=True))
 
 
+@dataclass(frozen=True, slots=True)
+class _Directory:
+    """A directory's names as :func:`_ordered_names` orders them, and where each one stands."""
+
+    known: tuple[tuple[str, str], ...]
+    lengths: tuple[int, ...]  # minus each name's length: ascending, for bisect
+    places: dict[str, int]
+
+
+@lru_cache(maxsize=64)
+def _directory(members: tuple[str, ...]) -> _Directory:
+    known = _ordered_names((), members)
+    lengths = tuple(-len(name) for name, _ in known)
+    return _Directory(known, lengths, {name: i for i, (name, _) in enumerate(known)})
+
+
+@lru_cache(maxsize=256)
+def _known_names(
+    reporter: tuple[str, ...], members: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    """(name, what replaces it) of the names the caller knows, longest first."""
+    # Cached: the same reporter and directory come with every field of a ticket and every ticket
+    # of a community. A new reporter comes with every ticket: the directory's names are ordered
+    # once, and one reporter's name is placed among them as the sort would place it.
+    if len(reporter) != 1:
+        return _ordered_names(reporter, members)
+    directory = _directory(members)
+    name = reporter[0].strip()
+    if len(name) < 2:
+        return directory.known
+    known = directory.known
+    where = directory.places.get(name)
+    if where is not None:  # a member of that name is the reporter, in the member's place
+        return (*known[:where], (name, REPORTER), *known[where + 1 :])
+    # After every name at least as long: a stable sort keeps the members' names, given first,
+    # before it among equal lengths.
+    where = bisect_right(directory.lengths, -len(name))
+    return (*known[:where], (name, REPORTER), *known[where:])
+
+
 def _mask_known(text: str, known: tuple[tuple[str, str], ...]) -> str:
     for name, replacement in known:
         text = text.replace(name, replacement)
     return text
+
+
+@lru_cache(maxsize=64)
+def _quiet(words: str, members: tuple[str, ...]) -> re.Pattern[str]:
+    """The role and honorific words ``words`` and the directory's names: where none of them
+    is found, neither the names nor the role-word rules can change a text."""
+    # Every alternative starts with a fixed character: the search skips the others quickly.
+    return re.compile(
+        "|".join([words, *(re.escape(name) for name, _ in _directory(members).known)])
+    )
+
+
+def _named(text: str, reporter: tuple[str, ...]) -> bool:
+    """Whether one of the reporter's names that :func:`mask` replaces is in ``text``."""
+    for raw in reporter:
+        name = raw.strip()
+        if len(name) >= 2 and name in text:
+            return True
+    return False
 
 
 def _apply_rules(text: str, pol: Policy) -> str:
@@ -179,7 +242,16 @@ def mask(
     pol = pol or policy()
     if _TO_NORMALISE.search(text):
         text = _INVISIBLE.sub("", text.translate(_WIDE))
-    known = _known_names(tuple(reporter), tuple(members))  # once, not once per pass
+    reporters, directory = tuple(reporter), tuple(members)
+    if (  # the cheap searches first: a text with a role word or a name stops there
+        pol.any_needs is not None
+        and pol.words
+        and not _quiet(pol.words, directory).search(text)
+        and not _named(text, reporters)
+        and not pol.any_needs.search(text)
+    ):
+        return text  # most text: no step below could change it, so the loop would not
+    known = _known_names(reporters, directory)  # once, not once per pass
     for _ in range(_PASSES):
         before = text
         text = _mask_known(text, known)

@@ -9,50 +9,35 @@ were never shown are read and rendered again. The answer is therefore always cur
 A query is answered in two steps, :meth:`RequestFeed.lookup` (the key query and the cache) and
 :meth:`RequestFeed.complete` (rendering what was missing), so that a caller can do the cheap
 first step where it stands and hand only a long rendering to a thread; :meth:`find` does both.
+A lookup of a few ids reads their whole rows at once (one statement instead of two): most
+requests asked for by id have not been rendered yet.
 """
 
 from __future__ import annotations
 
-import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
 from sqlalchemy import Connection, Engine
 
 from bot.web.open311_format import request_fields
+from bot.web.open311_json import request_json
 from bot.web.open311_query import (
     Key,
     RequestQuery,
+    key_of,
     load_rows,
     match_keys,
+    match_rows,
     member_names,
-    notes_of,
 )
-from bot.web.textsafe import xml_safe, xml_safe_data
 
 CACHED = 20_000  # requests kept (about 12 MB); the oldest rendered go first
-_NESTED = (list, tuple, dict)
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # json.dumps's, kept
-
-
-def _dumps(data: dict[str, Any]) -> bytes:
-    """One request's JSON, its text made XML-safe (see :func:`xml_safe_data`)."""
-    # A request is flat and its keys are the spec's names: when its strings together lose
-    # nothing, neither would each one, so the one check stands for seventeen (the usual case).
-    texts: list[str] = []
-    flat = True
-    for value in data.values():  # one pass, not a generator each for the texts and the check
-        if isinstance(value, str):
-            texts.append(value)
-        elif isinstance(value, _NESTED):
-            flat = False
-            break
-    joined = "".join(texts)
-    if not flat or len(xml_safe(joined)) != len(joined):
-        data = xml_safe_data(data)
-    return _ENCODER.encode(data).encode()
+# Ids asked for at once up to which a lookup reads their whole rows: beyond, the rendering may
+# go to a thread that reads them again (bot.web.open311), so the lookup reads only the keys.
+WHOLE_ROWS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +48,7 @@ class Lookup:
     keys: list[Key]
     found: list[bytes | None]
     stale: list[int]
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # read already, by id
 
 
 class RequestFeed:
@@ -104,19 +90,28 @@ class RequestFeed:
     def lookup(self, conn: Connection, query: RequestQuery) -> Lookup:
         """The matching keys and what the cache holds for them, in one transaction of
         ``conn`` that :meth:`complete` must continue."""
-        keys = match_keys(conn, query)
+        rows = None
+        if query.ids and len(query.ids) <= WHOLE_ROWS:
+            rows = match_rows(conn, query.ids)
+            keys = [key_of(row) for row in rows]
+        else:
+            keys = match_keys(conn, query)
         with self._lock:
             found = list(map(self._cache.get, keys))
         if None not in found:  # the usual case: every request already rendered and current
             return Lookup(keys, found, [])
         stale = [key[0] for key, hit in zip(keys, found, strict=True) if hit is None]
-        return Lookup(keys, found, stale)
+        if rows is None:
+            return Lookup(keys, found, stale)
+        return Lookup(keys, found, stale, {r["id"]: r for r in rows})
 
     def complete(self, conn: Connection, lookup: Lookup) -> list[bytes]:
         """The answer of a lookup, rendering its stale requests (reads them in ``conn``)."""
         if not lookup.stale:
             return lookup.found  # type: ignore[return-value]  # no None: nothing was stale
-        fresh = self._render(conn, lookup.stale)
+        read = lookup.rows
+        rows = [read[i] for i in lookup.stale] if read else load_rows(conn, lookup.stale)
+        fresh = self._render(conn, rows)
         with self._lock:
             for key, body in fresh.values():
                 old = self._current.pop(key[0], None)
@@ -137,19 +132,19 @@ class RequestFeed:
             out.append(hit)
         return out
 
-    def _render(self, conn: Connection, ids: list[int]) -> dict[int, tuple[Key, bytes]]:
-        rows = load_rows(conn, ids)
-        notes = notes_of(conn, rows)
+    def _render(
+        self, conn: Connection, rows: list[dict[str, Any]]
+    ) -> dict[int, tuple[Key, bytes]]:
         names = member_names(conn, {r["community_code"] for r in rows})
         return {
             r["id"]: (
                 (r["id"], r["version"], r["state"]),
-                _dumps(
+                request_json(
                     request_fields(
                         r,
                         self._communities.get(r["community_code"], ""),
                         self._tz,
-                        notes.get(r["id"]),
+                        r["note"],
                         names.get(r["community_code"], ()),
                     )
                 ),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from handlers.privacy import mask
@@ -96,11 +97,31 @@ def service_definition(code: str) -> dict[str, Any]:
     return {"service_code": code, "attributes": []}
 
 
+# Two-digit numbers as isoformat writes them.
+_TWO = tuple(f"{i:02d}" for i in range(100))
+
+
+@lru_cache(maxsize=64)
+def _offset(offset: timedelta | None) -> str:
+    """A UTC offset as isoformat writes it after a datetime (``+08:00``; none when naive)."""
+    if offset is None:
+        return ""
+    return datetime(2000, 1, 1, tzinfo=timezone(offset)).isoformat(timespec="seconds")[19:]
+
+
 def w3c(moment: datetime | None, tz: tzinfo) -> str | None:
     """A W3C datetime with the local offset, e.g. ``2026-11-26T09:00:00+08:00``."""
     if moment is None:
         return None
-    return moment.astimezone(tz).isoformat(timespec="seconds")
+    local = moment.astimezone(tz)
+    # ``local.isoformat(timespec="seconds")``, written from its fields: isoformat formats
+    # through C's sprintf, five times the cost, and a request has three datetimes.
+    two = _TWO
+    year = local.year
+    return (
+        f"{year if year >= 1000 else f'{year:04d}'}-{two[local.month]}-{two[local.day]}"
+        f"T{two[local.hour]}:{two[local.minute]}:{two[local.second]}{_offset(local.utcoffset())}"
+    )
 
 
 def parse_w3c(name: str, value: str, tz: tzinfo) -> datetime:

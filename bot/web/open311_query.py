@@ -1,9 +1,11 @@
 """Open311 ``requests.json`` queries: the parameters checked, then indexed SELECTs.
 
-The first query finds which tickets match (id, last change, state: newest first, at most
-:data:`MAX_RESULTS`); only the tickets whose published form is not cached yet are then read,
-column by column (no ORM objects), with their notes. Every statement is built once, its values
-bound at execution, and runs on a plain connection (no ORM session).
+The first query of a window finds which tickets match (id, last change, state: newest first,
+at most :data:`MAX_RESULTS`); only the tickets whose published form is not cached yet are then
+read, column by column (no ORM objects), each with its latest note. Tickets asked for by id are
+read whole at once (:func:`match_rows`): they are few, and mostly not cached. Every statement is
+built once, its values bound at execution, and runs on the driver connection
+(:mod:`storage.driver`) on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from typing import Any
 from multidict import MultiMapping
 from sqlalchemy import (
     Connection,
-    CursorResult,
     Select,
     String,
     bindparam,
+    case,
     text,
     type_coerce,
 )
@@ -72,6 +74,17 @@ COLUMNS = (
     T.lat,
     T.lon,
 )
+# The latest note of a ticket past ``reported`` that says what was done or decided (progress,
+# resolution, rejection; an empty one says nothing): NULL when there is none. Read with the
+# ticket's row, one index probe each, instead of a query of its own.
+_LATEST_NOTE = (
+    select_columns(E.note)
+    .where(E.ticket_id == T.id, E.kind.in_(NOTE_KINDS), E.note != "")
+    .order_by(E.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+NOTE = case((T.state != "reported", _LATEST_NOTE)).label("note")
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,69 +198,71 @@ _OPEN_STATES = set(FEED_OPEN_STATES)
 
 @functools.cache
 def _keys_statement(
-    ids: bool, community: bool, codes: bool, states: str, start: bool, end: bool
+    community: bool, codes: bool, states: str, start: bool, end: bool
 ) -> Select[Any]:
     """The key query of one shape, built once: its values are bound at execution (expanding
     for the lists), so neither building it nor SQLAlchemy's cache key costs each request."""
     stmt = select_columns(T.id, VERSION, T.state)
-    if ids:
-        stmt = stmt.where(T.id.in_(bindparam("ids", expanding=True)))
-    else:
-        # A window is at most 90 days: scanning it in the covering feed index always beats a
-        # plan on (community, …) that sorts years of tickets, which SQLite picks when it has
-        # no statistics. ``unindexed`` keeps the community from choosing an index.
-        if community:
-            stmt = stmt.where(unindexed(T.community_code) == bindparam("community"))
-        if codes:
-            stmt = stmt.where(T.category.in_(bindparam("codes", expanding=True)))
-        if states == OPEN:
-            stmt = stmt.where(text(FEED_OPEN_WHERE))
-        elif states == BOUND:
-            stmt = stmt.where(T.state.in_(bindparam("states", expanding=True)))
-        if start:
-            stmt = stmt.where(T.created_at >= bindparam("start"))
-        if end:
-            stmt = stmt.where(T.created_at <= bindparam("end"))
+    # A window is at most 90 days: scanning it in the covering feed index always beats a
+    # plan on (community, …) that sorts years of tickets, which SQLite picks when it has
+    # no statistics. ``unindexed`` keeps the community from choosing an index.
+    if community:
+        stmt = stmt.where(unindexed(T.community_code) == bindparam("community"))
+    if codes:
+        stmt = stmt.where(T.category.in_(bindparam("codes", expanding=True)))
+    if states == OPEN:
+        stmt = stmt.where(text(FEED_OPEN_WHERE))
+    elif states == BOUND:
+        stmt = stmt.where(T.state.in_(bindparam("states", expanding=True)))
+    if start:
+        stmt = stmt.where(T.created_at >= bindparam("start"))
+    if end:
+        stmt = stmt.where(T.created_at <= bindparam("end"))
     return stmt.order_by(T.created_at.desc(), T.id.desc()).limit(MAX_RESULTS)
-
-
-def driver_rows(result: CursorResult[Any]) -> list[Any]:
-    """The rows of ``result`` as the driver returns them (tuples), without SQLAlchemy's Row
-    objects: only for columns SQLAlchemy returns unconverted (integers, strings, and
-    :data:`VERSION`, which is compared for equality only)."""
-    try:
-        return list(result.cursor.fetchall())
-    finally:
-        result.close()
 
 
 def fetch(conn: Connection, stmt: Select[Any], values: dict[str, Any]) -> list[Any]:
     """The rows of ``stmt`` with ``values`` (tuples, values as SQLAlchemy reads them), read in
     the transaction of ``conn`` (begun if need be).
 
-    On SQLite the statement, compiled once (per length of its lists), runs straight on the
-    driver (:mod:`storage.driver`): SQLAlchemy's execution cost more than most of these
-    reads. Elsewhere only for columns SQLAlchemy reads unconverted, as :func:`driver_rows`.
+    The statement, compiled once (per length of its lists), runs straight on the driver
+    (:mod:`storage.driver`): SQLAlchemy's execution cost more than most of these reads.
     """
-    if conn.dialect.name != "sqlite":
-        return driver_rows(conn.execute(stmt, values))
     if not conn.in_transaction():
         conn.begin()  # as SQLAlchemy's execution would: the reads share one snapshot
     return Driver(conn).rows(stmt, values)
+
+
+_ROWS = select_columns(*COLUMNS, VERSION, NOTE).where(T.id.in_(bindparam("ids", expanding=True)))
+_ROW_NAMES = tuple(_ROWS.selected_columns.keys())
+_ROWS_BY_ID = _ROWS.order_by(T.created_at.desc(), T.id.desc()).limit(MAX_RESULTS)
+_MEMBERS = select_columns(M.community_code, M.name).where(
+    M.community_code.in_(bindparam("codes", expanding=True))
+)
+
+
+def match_rows(conn: Connection, ids: Collection[int]) -> list[dict[str, Any]]:
+    """The published columns (as :func:`load_rows`) of the tickets of these ids, newest
+    first, at most :data:`MAX_RESULTS`."""
+    found = fetch(conn, _ROWS_BY_ID, {"ids": list(ids)})
+    return [dict(zip(_ROW_NAMES, values, strict=True)) for values in found]
+
+
+def key_of(row: Mapping[str, Any]) -> Key:
+    """The key of a row of :func:`load_rows` or :func:`match_rows`."""
+    return (row["id"], row["version"], row["state"])
 
 
 def match_keys(conn: Connection, query: RequestQuery) -> list[Key]:
     """``(id, version, state)`` of the matching tickets, newest first, at most
     :data:`MAX_RESULTS`: enough to tell which cached answers are still current."""
     if query.ids:
-        stmt = _keys_statement(True, False, False, NO_STATES, False, False)
-        return fetch(conn, stmt, {"ids": query.ids})
+        return [key_of(row) for row in match_rows(conn, query.ids)]
     asked = set(query.states)
     states = NO_STATES if not asked or asked == _ALL_STATES else BOUND
     if asked == _OPEN_STATES:
         states = OPEN
     stmt = _keys_statement(
-        False,
         bool(query.community),
         bool(query.service_codes),
         states,
@@ -267,37 +282,13 @@ def match_keys(conn: Connection, query: RequestQuery) -> list[Key]:
     return fetch(conn, stmt, params)
 
 
-_ROWS = select_columns(*COLUMNS, VERSION).where(T.id.in_(bindparam("ids", expanding=True)))
-_NOTES = (
-    select_columns(E.ticket_id, E.note)
-    .where(E.ticket_id.in_(bindparam("ids", expanding=True)), E.kind.in_(NOTE_KINDS))
-    .order_by(E.id)
-)
-_MEMBERS = select_columns(M.community_code, M.name).where(
-    M.community_code.in_(bindparam("codes", expanding=True))
-)
-
-
-_ROW_NAMES = tuple(_ROWS.selected_columns.keys())
-
-
 def load_rows(conn: Connection, ids: Collection[int]) -> list[dict[str, Any]]:
-    """The published columns of these tickets, as mappings (values as SQLAlchemy reads them)."""
+    """The published columns of these tickets and each one's latest note (``note``), as
+    mappings (values as SQLAlchemy reads them)."""
     if not ids:
         return []
-    if conn.dialect.name != "sqlite":
-        return [dict(row._mapping) for row in conn.execute(_ROWS, {"ids": list(ids)})]
     found = fetch(conn, _ROWS, {"ids": list(ids)})
     return [dict(zip(_ROW_NAMES, values, strict=True)) for values in found]
-
-
-def notes_of(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> dict[int, str]:
-    """The latest progress, resolution or rejection note of each ticket past ``reported``."""
-    ids = [r["id"] for r in rows if r["state"] != "reported"]
-    if not ids:
-        return {}
-    found = fetch(conn, _NOTES, {"ids": ids})
-    return {ticket_id: note for ticket_id, note in found if note}
 
 
 def member_names(conn: Connection, communities: Collection[str]) -> dict[str, tuple[str, ...]]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# One character XML 1.0 does not allow.
+NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_safe(text: str) -> str:
     """``text`` without the characters XML 1.0 does not allow."""
-    return _NOT_XML.sub("", text)
+    return NOT_XML.sub("", text)
 
 
 def xml_safe_data(data: Any) -> Any:

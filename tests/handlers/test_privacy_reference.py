@@ -40,7 +40,22 @@ CHARS = st.text(
 RULE_TEXT = st.lists(st.one_of(PIECES, DIGIT_RUN, CHARS), max_size=25).map("".join)
 ANY_TEXT = st.one_of(RULE_TEXT, CHAT_TEXT, HOSTILE_TEXT)
 NAMES = st.lists(
-    st.sampled_from(["王小明", "王小", "李四", "欧阳娜娜", "张", " 赵六 ", ""]), max_size=3
+    st.sampled_from(
+        [
+            "王小明",
+            "王小",
+            "李四",
+            "欧阳娜娜",
+            "张",
+            " 赵六 ",
+            "",
+            "刘阿姨",
+            "报事人",
+            "a.b*",
+            "业主",
+        ]
+    ),
+    max_size=3,
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -16,12 +16,12 @@ from bot.web.open311_query import (
     RequestQuery,
     load_rows,
     match_keys,
+    match_rows,
     member_names,
-    notes_of,
 )
 from handlers.vocabulary import OPEN_STATES
 from storage.db import Database
-from storage.models import Ticket
+from storage.models import Ticket, TicketEvent
 from storage.models.tickets import FEED_OPEN_STATES, FEED_OPEN_WHERE
 from tests.support.db import T0, seed_community, ticket
 
@@ -117,8 +117,39 @@ def test_rows_read_on_the_driver_equal_sqlalchemys(
         found = load_rows(conn, ids)
         assert found == expected and len(found) == len(ids)
         assert [type(v) for v in found[0].values()] == [type(v) for v in expected[0].values()]
+        assert all(type(r["created_at"]) is datetime and r["created_at"].tzinfo for r in found)
         keys = match_keys(conn, RequestQuery(ids=tuple(ids)))
         assert sorted(keys) == sorted((r["id"], r["version"], r["state"]) for r in expected)
-        notes = notes_of(conn, found)
+        by_id = match_rows(conn, ids)
         members = member_names(conn, {"c1", "c2"})
-    assert notes == {} and members == {}  # none in these tickets: the statements still run
+    assert [(r["id"], r["version"], r["state"]) for r in by_id] == keys  # newest first
+    assert sorted(by_id, key=lambda r: r["id"]) == sorted(found, key=lambda r: r["id"])
+    assert {r["note"] for r in found} == {None} and members == {}  # none here: still read
+
+
+def test_a_rows_note_is_its_latest_note_saying_what_was_done(
+    database: Database, tickets: list[Ticket]
+) -> None:
+    """As the notes were chosen in Python before: the last progress, resolution or rejection
+    with a note, by event id; none while the ticket is only reported."""
+    open_ = next(t for t in tickets if t.state not in ("reported", "merged"))
+    reported = next(t for t in tickets if t.state == "reported")
+    events = [
+        (open_.id, "progress", "先去看看"),
+        (open_.id, "comment", "评论不算"),
+        (open_.id, "resolve", "已修好"),
+        (open_.id, "progress", ""),  # an empty note says nothing: the one before stands
+        (reported.id, "progress", "不会显示"),
+    ]
+    with database.session() as session:
+        for ticket_id, kind, note in events:
+            session.add(
+                TicketEvent(
+                    ticket_id=ticket_id, at=T0, actor_id="u", actor_name="u", kind=kind, note=note
+                )
+            )
+        session.commit()
+    with database.engine.connect() as conn:
+        found = {r["id"]: r["note"] for r in load_rows(conn, [open_.id, reported.id])}
+        by_id = {r["id"]: r["note"] for r in match_rows(conn, [open_.id, reported.id])}
+    assert found == by_id == {open_.id: "已修好", reported.id: None}

@@ -9,8 +9,9 @@ import pytest
 from multidict import MultiDict
 from sqlmodel import select
 
-from bot.web.open311_feed import RequestFeed, _dumps
+from bot.web.open311_feed import RequestFeed
 from bot.web.open311_format import Open311Error, public_text, request_fields
+from bot.web.open311_json import dumps as _dumps
 from bot.web.open311_query import RequestQuery, match_keys, parse_query
 from bot.web.open311_render import json_list
 from bot.web.textsafe import xml_safe_data
