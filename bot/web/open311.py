@@ -33,7 +33,7 @@ from bot.web.open311_format import (
 from bot.web.open311_query import RequestQuery, parse_query, request_ids
 from bot.web.open311_render import FORMATS, json_list, respond, respond_json_bytes
 from bot.web.open311_submit import submit
-from bot.web.reads import READER, Reader, TooLong, read
+from bot.web.reads import READER, Reader, TooLong, begin, read
 from bot.web.server import WEB
 
 PREFIX = "/open311/v2"
@@ -90,6 +90,7 @@ async def _find(request: web.Request, query: RequestQuery) -> list[bytes]:
     feed = request.app[FEED]
 
     def inline(conn: Connection) -> list[bytes]:
+        begin(conn)  # on the driver: the lookup's reads share one snapshot
         lookup = feed.lookup(conn, query)
         if len(lookup.stale) > INLINE_RENDER:
             # Many to render: the thread starts over in a transaction of its own (the key

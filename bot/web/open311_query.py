@@ -40,6 +40,7 @@ from bot.web.open311_format import (
     Open311Error,
     parse_w3c,
 )
+from bot.web.reads import in_transaction
 from storage.driver import Driver
 from storage.models import Member, Ticket, TicketEvent
 from storage.models.tickets import FEED_OPEN_STATES, FEED_OPEN_WHERE
@@ -228,7 +229,7 @@ def fetch(conn: Connection, stmt: Select[Any], values: dict[str, Any]) -> list[A
     The statement, compiled once (per length of its lists), runs straight on the driver
     (:mod:`storage.driver`): SQLAlchemy's execution cost more than most of these reads.
     """
-    if not conn.in_transaction():
+    if not in_transaction(conn):
         conn.begin()  # as SQLAlchemy's execution would: the reads share one snapshot
     return Driver(conn).rows(stmt, values)
 

@@ -19,8 +19,10 @@ from bot.web.reads import (
     READ_MMAP_BYTES,
     Reader,
     TooLong,
+    begin,
     bounded,
     driver,
+    in_transaction,
     read,
 )
 from storage.db import Database
@@ -140,6 +142,23 @@ def test_a_transaction_begun_on_the_loop_ends_with_its_read(reader: Reader) -> N
         bounded(reader, _count_core)
     assert not conn.in_transaction() and not driver(conn).in_transaction
     assert bounded(reader, _count_core, steps=10_000_000) == 50000
+
+
+def test_a_transaction_begun_on_the_driver_ends_with_its_read(reader: Reader) -> None:
+    """Open311 begins the loop's reads on the driver: the snapshot ends with the read, also
+    when it is cut short, and SQLAlchemy's connection never knew of it."""
+
+    def snapshot(conn: Connection) -> bool:
+        begin(conn)
+        return in_transaction(conn) and not conn.in_transaction()
+
+    conn = reader.loop_connection()
+    assert bounded(reader, snapshot)
+    assert not driver(conn).in_transaction and not in_transaction(conn)
+    with pytest.raises(TooLong):
+        bounded(reader, lambda c: (begin(c), driver(c).execute(HEAVY).fetchone()))
+    assert not driver(conn).in_transaction
+    assert bounded(reader, _one) == 1
 
 
 def test_a_busy_database_sends_the_read_to_a_thread_that_waits(
