@@ -163,10 +163,13 @@ def status_notes(row: Mapping[str, Any], note: str | None, members: Iterable[str
     return f"{label}：{public_text(detail, (row['reporter_name'],), members)}"
 
 
+_KLASS_BY_ROUTE = {"online": "小事", "onsite": "急事", "hall": "难事"}
+
+
 def service_notice(row: Mapping[str, Any]) -> str:
     """How the request is handled, by route: 小事线上议、急事现场议、难事会场议."""
     route = ROUTE_LABELS.get(row["route"], "")
-    klass = {"online": "小事", "onsite": "急事", "hall": "难事"}.get(row["route"], "")
+    klass = _KLASS_BY_ROUTE.get(row["route"], "")
     return f"{klass}{route}" if klass else route
 
 
@@ -178,7 +181,7 @@ def request_fields(
     members: Iterable[str] = (),
 ) -> dict[str, Any]:
     """One service request, with every field of the spec (``None`` where unknown)."""
-    where = " ".join(p for p in (community, row["grid"] or "", row["location"] or "") if p)
+    where = " ".join([p for p in (community, row["grid"], row["location"]) if p])
     return {
         "service_request_id": row["id"],
         "status": STATUS_BY_STATE.get(row["state"], "open"),
