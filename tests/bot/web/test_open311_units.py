@@ -9,7 +9,7 @@ import pytest
 from multidict import MultiDict
 from sqlmodel import select
 
-from bot.web.open311_feed import RequestFeed
+from bot.web.open311_feed import WHOLE_ROWS, RequestFeed
 from bot.web.open311_format import Open311Error, public_text, request_fields
 from bot.web.open311_json import dumps as _dumps
 from bot.web.open311_query import RequestQuery, match_keys, parse_query
@@ -210,3 +210,25 @@ def test_one_requests_json_is_made_xml_safe_as_every_field_would_be(text: str) -
             xml_safe_data({**data, "nested": [text]}), ensure_ascii=False, separators=(",", ":")
         ).encode()
     )
+
+
+def test_a_lookup_of_many_ids_reads_keys_and_of_few_whole_rows_with_the_same_answer(
+    database: Database,
+) -> None:
+    seed_community(database)
+    with database.session() as session:
+        for i in range(WHOLE_ROWS + 5):
+            session.add(ticket(f"m{i}", at=T0 + timedelta(minutes=i % 7), text=f"路灯{i}坏了"))
+        session.commit()
+    many = tuple(range(WHOLE_ROWS + 5, 0, -1))
+    few = many[:WHOLE_ROWS]
+    by_rows = RequestFeed(database.engine, {"c1": "幸福里社区"}, SHANGHAI)
+    by_keys = RequestFeed(database.engine, {"c1": "幸福里社区"}, SHANGHAI)
+    with by_rows.connect() as conn:
+        assert set(by_rows.lookup(conn, RequestQuery(ids=few)).rows) == set(few)
+    with by_keys.connect() as conn:
+        assert by_keys.lookup(conn, RequestQuery(ids=many)).rows == {}
+    whole = by_keys.find(RequestQuery(ids=many))
+    assert by_rows.find(RequestQuery(ids=few)) == [
+        r for r in whole if json.loads(r)["service_request_id"] in few
+    ]
