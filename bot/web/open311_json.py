@@ -40,6 +40,8 @@ FIELDS = (
     "media_url",
 )
 _NOT_IN_XML = ("\ufffe", "\uffff")  # the only ones JSON writes as they are, beside surrogates
+_TEXT = frozenset((str,))
+_TEXT_OR_NONE = frozenset((str, type(None)))
 
 
 def dumps(data: dict[str, Any]) -> bytes:
@@ -70,55 +72,45 @@ def _number(value: Any) -> str | None:
     return None
 
 
-def _text(value: Any) -> str | None:
-    """A text as the encoder writes it; None for a value that is not text."""
-    return encode_basestring(value) if type(value) is str else None
-
-
-def _date(value: Any) -> str | None:
-    """A datetime (text, or None) as the encoder writes it; None for anything else."""
-    if value is None:
-        return "null"
-    return encode_basestring(value) if type(value) is str else None
-
-
 def request_json(data: dict[str, Any]) -> bytes:
     """The request ``data`` (:func:`bot.web.open311_format.request_fields`) as :func:`dumps`
     writes it."""
     if tuple(data) != FIELDS:
         return dumps(data)
     ident = data["service_request_id"]
-    parts = (
-        _text(data["status"]),
-        _text(data["status_notes"]),
-        _text(data["service_name"]),
-        _text(data["service_code"]),
-        _text(data["description"]),
-        _text(data["agency_responsible"]),
-        _text(data["service_notice"]),
-        _date(data["requested_datetime"]),
-        _date(data["updated_datetime"]),
-        _date(data["expected_datetime"]),
-        _text(data["address"]),
-        _number(data["lat"]),
-        _number(data["long"]),
+    texts = (
+        data["status"],
+        data["status_notes"],
+        data["service_name"],
+        data["service_code"],
+        data["description"],
+        data["agency_responsible"],
+        data["service_notice"],
+        data["address"],
     )
+    dates = (data["requested_datetime"], data["updated_datetime"], data["expected_datetime"])
+    lat, long = _number(data["lat"]), _number(data["long"])
     if (
         type(ident) is not int
-        or not all(parts)  # None where a value is not of its usual type
+        or set(map(type, texts)) != _TEXT
+        or not _TEXT_OR_NONE.issuperset(map(type, dates))
+        or lat is None
+        or long is None
         or data["address_id"] is not None
         or data["zipcode"] is not None
         or data["media_url"] is not None
     ):
         return dumps(data)
-    status, notes, name, code, description, agency, notice, created, updated, due = parts[:10]
-    address, lat, long = parts[10:]
+    status, notes, name, code, description, agency, notice, address = map(encode_basestring, texts)
+    created, updated, due = dates
     body = (
         f'{{"service_request_id":{int.__repr__(ident)},"status":{status},'
         f'"status_notes":{notes},"service_name":{name},"service_code":{code},'
         f'"description":{description},"agency_responsible":{agency},"service_notice":{notice},'
-        f'"requested_datetime":{created},"updated_datetime":{updated},'
-        f'"expected_datetime":{due},"address":{address},"address_id":null,"zipcode":null,'
+        f'"requested_datetime":{"null" if created is None else encode_basestring(created)},'
+        f'"updated_datetime":{"null" if updated is None else encode_basestring(updated)},'
+        f'"expected_datetime":{"null" if due is None else encode_basestring(due)},'
+        f'"address":{address},"address_id":null,"zipcode":null,'
         f'"lat":{lat},"long":{long},"media_url":null}}'
     )
     # What XML does not allow: a C0 control JSON escapes (so a backslash is there), U+FFFE or
