@@ -167,7 +167,8 @@ class Dispatcher:
             session.add(group)
         members = self._directory.member_roles(session, event.sender_id)
         if group is not None:
-            members = [m for m in members if m.community_code == group.community_code]
+            community = group.community_code
+            members = [m for m in members if m.community_code == community]
         ctx = Context(
             event=event,
             session=session,

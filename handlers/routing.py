@@ -58,15 +58,17 @@ def short_text(ticket: Ticket) -> str:
 def plan_line(ctx: Context, ticket: Ticket) -> str:
     """What happens next, by route; a difficult ticket is put on its meeting's agenda here."""
     tz = ctx.now.tzinfo
-    due = f"，期限 {when(ticket.due_at, tz)}" if ticket.due_at else ""
-    if ticket.route == "hall" and ticket.resolution and ticket.state != "reopened":
-        return f"难事会场议：议事厅已决议：{ticket.resolution}{due}。"
-    if ticket.route == "hall":
+    # Each read once: every attribute read of a table row goes through the ORM's instrumentation.
+    due_at, route = ticket.due_at, ticket.route
+    due = f"，期限 {when(due_at, tz)}" if due_at else ""
+    if route == "hall" and (resolution := ticket.resolution) and ticket.state != "reopened":
+        return f"难事会场议：议事厅已决议：{resolution}{due}。"
+    if route == "hall":
         # Puts the ticket on the real meeting row, so the card names the meeting it is on.
         meeting = place_on_agenda(ctx.session, ticket, ctx.now, ctx.services.policy)
         at = when(meeting.starts_at, tz)
         return f"难事会场议：列入 {at} 议事厅会议议程（{meeting.place}）。"
-    if ticket.route == "onsite":
+    if route == "onsite":
         minutes = ctx.services.policy.deadlines.urgent_ack_minutes
         return (
             f"急事现场议：请 {minutes}"
@@ -77,18 +79,18 @@ def plan_line(ctx: Context, ticket: Ticket) -> str:
 
 def card(ctx: Context, ticket: Ticket) -> str:
     """The ticket card posted in the six-party group."""
-    where = ticket.location or "未写明"
-    if ticket.grid:
-        where += f"（{ticket.grid}）"
+    where, grid, route = ticket.location or "未写明", ticket.grid, ticket.route
+    if grid:
+        where += f"（{grid}）"
     lines = [
-        f"【{ticket_ref(ticket.id)} {CLASS_LABELS[ticket.klass]}·{ROUTE_LABELS[ticket.route]}】"
+        f"【{ticket_ref(ticket.id)} {CLASS_LABELS[ticket.klass]}·{ROUTE_LABELS[route]}】"
         f"{CATEGORY_LABELS.get(ticket.category, '其他')}",
         f"位置：{where}",
         f"内容：{short_text(ticket)}",
         f"负责：{party_label(ticket)}",
         plan_line(ctx, ticket),
     ]
-    if ticket.route == "onsite" and (emergency := ctx.services.nlp.emergency(ticket.text)):
+    if route == "onsite" and (emergency := ctx.services.nlp.emergency(ticket.text)):
         lines.append(emergency.line())
     if reasons := reasons_line(ticket):
         lines.append(reasons)
@@ -142,8 +144,9 @@ def maybe_urgent_alert(ctx: Context, ticket: Ticket) -> str:
 def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> list[Reply]:
     """The replies for a new ticket: a receipt to the reporter, the card to the six parties."""
     ev = ctx.event
-    people = People(ctx.session, {ticket.community_code})
-    six = people.six_party(ticket.community_code)
+    community, maybe_urgent = ticket.community_code, ticket.maybe_urgent
+    people = People(ctx.session, {community})
+    six = people.six_party(community)
     urgent = ticket.route == "onsite"
     alerted = people.responder_members(ticket) if urgent else people.responsible_members(ticket)
     alert_ids = tuple(m.contact_id for m in alerted if m.contact_id != ev.sender_id)
@@ -157,7 +160,7 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
         lines.append(f"已转六方议事群。{plan_line(ctx, ticket)}")
     else:
         lines.append(plan_line(ctx, ticket))
-    if ticket.maybe_urgent:
+    if maybe_urgent:
         lines.append(MAYBE_URGENT_ASK)
     if notes:
         lines.append(notes)
@@ -167,9 +170,9 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
     replies = [Reply(text="\n".join(lines), room_id=ev.room_id, mention_ids=origin_mentions)]
     if six and six != ev.room_id:
         replies.append(Reply(text=card(ctx, ticket), room_id=six, mention_ids=alert_ids))
-    if ticket.maybe_urgent:
+    if maybe_urgent:
         replies.append(maybe_urgent_check(ctx, ticket, six or ev.room_id))
-    if urgent or ticket.maybe_urgent:
+    if urgent or maybe_urgent:
         # Danger, or possible danger: the receipt and card jump every room's queue.
         replies = [replace(r, urgent=True) for r in replies]
     return replies

@@ -41,8 +41,20 @@ class People:
         # reload of its community's members and rooms.
         members, rooms = people_in(session, sorted(communities))
         self._members: dict[str, list[Member]] = defaultdict(list)
-        for m in members:
-            self._members[m.community_code].append(m)
+        # Members by community and role, in the members' order: every attribute read of a
+        # table row goes through the ORM's instrumentation, so each role is read once here
+        # rather than once per question asked.
+        self._by_role: dict[tuple[str, str], list[Member]] = defaultdict(list)
+        if len(communities) == 1:  # people_in gave this community's members only
+            (code,) = communities
+            self._members[code] = members
+            for m in members:
+                self._by_role[code, m.role].append(m)
+        else:
+            for m in members:
+                code = m.community_code
+                self._members[code].append(m)
+                self._by_role[code, m.role].append(m)
         self._six: dict[str, str] = dict(rooms)
         self._responders: dict[tuple[str, str | None, str | None], list[Member]] = {}
         self._responder_ids: dict[tuple[str, str | None, str | None], tuple[str, ...]] = {}
@@ -59,11 +71,10 @@ class People:
         key = (community_code, role, grid if role == "grid_leader" else None)
         found = self._roles.get(key)
         if found is None:  # a batch asks the same few questions for thousands of tickets
-            found = self._roles[key] = [
-                m
-                for m in self._members[community_code]
-                if m.role == role and (role != "grid_leader" or grid is None or m.grid == grid)
-            ]
+            holders = self._by_role.get((community_code, role), [])
+            if role == "grid_leader" and grid is not None:
+                holders = [m for m in holders if m.grid == grid]
+            found = self._roles[key] = holders
         return list(found)
 
     def responsible_members(self, ticket: TicketView) -> list[Member]:

@@ -9,7 +9,7 @@ from handlers.context import Context
 from handlers.events import Reply
 from handlers.privacy import mask
 from storage.models import Ticket
-from storage.volunteers.teams import duty_for
+from storage.volunteers.teams import duty_contact
 
 _BUILDING = re.compile(r"(\d{1,4})\s*(?:栋|号楼|幢|号栋)")
 
@@ -30,11 +30,11 @@ def notify_building(ctx: Context, ticket: Ticket) -> list[Reply]:
     building = building_of(ticket.location) or building_of(ticket.text)
     if building is None:
         return []
-    duty = duty_for(ctx.session, ticket.community_code, building)
-    if duty is None or duty.contact_id == ticket.reporter_id:
+    duty = duty_contact(ctx.session, ticket.community_code, building)
+    if duty is None or duty == ticket.reporter_id:
         return []
     text = (
         f"【包保楼栋】您包保的{building}有报事 {ticket_ref(ticket.id)}：{mask(ticket.text)}\n"
         f"请留意，方便时去看看。发「查询 {ticket_ref(ticket.id)}」看进度。"
     )
-    return [Reply(text=text, to_id=duty.contact_id)]
+    return [Reply(text=text, to_id=duty)]

@@ -11,7 +11,7 @@ from handlers.teams.matching import team_for
 from storage.checks import saved_id
 from storage.models import Ticket
 from storage.volunteers.models import ServiceOrder
-from storage.volunteers.teams import members_of, teams_of
+from storage.volunteers.teams import member_contacts, team_choices
 
 
 def offer_to_team(ctx: Context, ticket: Ticket) -> list[Reply]:
@@ -23,10 +23,13 @@ def offer_to_team(ctx: Context, ticket: Ticket) -> list[Reply]:
     ticket_id = saved_id(ticket)
     if ticket.klass == "urgent":  # team_for keeps it with the on-site route: no need to ask
         return []
-    team = team_for(ticket, teams_of(ctx.session, ticket.community_code))
-    if team is None or team.id is None:
+    # Plain values, not table rows: every new ticket asks, and each attribute read of a row
+    # goes through the ORM's instrumentation.
+    team = team_for(ticket, team_choices(ctx.session, ticket.community_code))
+    if team is None:
         return []
-    people = [m for m in members_of(ctx.session, team.id) if m.contact_id != ticket.reporter_id]
+    reporter_id = ticket.reporter_id
+    people = [c for c in member_contacts(ctx.session, team.id) if c != reporter_id]
     if not people:
         return []
     ctx.session.add(
@@ -44,7 +47,7 @@ def offer_to_team(ctx: Context, ticket: Ticket) -> list[Reply]:
         f"能去帮忙的请回复「接单 {ticket_ref(ticket_id)}」，"
         f"服务完发「服务 {ticket_ref(ticket_id)} 1小时 做了什么」。"
     )
-    replies = [Reply(text=offer, to_id=m.contact_id) for m in people]
+    replies = [Reply(text=offer, to_id=contact_id) for contact_id in people]
     replies.append(
         answer(ctx, f"{ticket_ref(ticket_id)} 也派给了{team.name}的志愿者，有人接单会告诉您。")
     )

@@ -82,14 +82,23 @@ class UtcDateTime(TypeDecorator[datetime]):
         if not _sqlite_text(self.impl_instance):
             return super().bind_processor(dialect)
         text, utc = _SQLITE_TEXT, UTC
+        # The last value formatted and its text: a message binds the same ``now`` about ten
+        # times (created, updated, due, follow-ups). Datetimes are immutable, so the same
+        # object always gives the same text; one tuple, swapped whole, is safe across threads.
+        last: list[tuple[Any, str]] = [(None, "")]
 
         def process(value: Any) -> str | None:
             if value is None:
                 return None
+            seen, formatted = last[0]
+            if value is seen:
+                return formatted
             if not isinstance(value, datetime) or value.tzinfo is None:
                 raise ValueError(f"timezone-aware datetime required, got {value!r}")
             v = value.astimezone(utc)
-            return text % (v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
+            formatted = text % (v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
+            last[0] = (value, formatted)
+            return formatted
 
         return process
 

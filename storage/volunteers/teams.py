@@ -10,12 +10,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam
 from sqlmodel import Session, col, select
 
-from storage import core
+from storage import core, driver
 from storage.checks import saved_id
 from storage.volunteers.models import (
     BuildingDuty,
@@ -135,6 +135,48 @@ def _teams_statement() -> Select[Any]:
     )
 
 
+class TeamChoice(NamedTuple):
+    """What offering a report to a team reads of the team: plain values, not a table row."""
+
+    id: int
+    field: str
+    name: str
+    words: str
+
+
+def team_choices(session: Session, community: str) -> list[TeamChoice]:
+    """:func:`teams_of` as plain values, in the same order: every new ticket asks, and each
+    attribute read of a table row goes through the ORM's instrumentation."""
+    rows = driver.of(session).rows(_choices_statement(), {"community": community})
+    return [TeamChoice(*row) for row in rows]
+
+
+@functools.cache
+def _choices_statement() -> Select[int | None, str, str, str]:
+    """The columns of :class:`TeamChoice` of ``:community``'s teams, built once."""
+    return (
+        select(col(Team.id), col(Team.field), col(Team.name), col(Team.words))
+        .where(col(Team.community_code) == bindparam("community"))
+        .order_by(col(Team.id))
+    )
+
+
+def member_contacts(session: Session, team_id: int) -> list[str]:
+    """The contact ids of :func:`members_of`, in the same order, as plain values."""
+    rows = driver.of(session).rows(_contacts_statement(), {"team": team_id})
+    return [contact_id for (contact_id,) in rows]
+
+
+@functools.cache
+def _contacts_statement() -> Select[Any]:
+    """The contact ids of team ``:team``'s members, built once."""
+    return (
+        select(col(TeamMember.contact_id))
+        .where(col(TeamMember.team_id) == bindparam("team"))
+        .order_by(col(TeamMember.id))
+    )
+
+
 def team_of_field(session: Session, community: str, field: str) -> Team | None:
     """The community's team for one field."""
     return session.exec(
@@ -188,6 +230,23 @@ def duty_for(session: Session, community: str, building: str) -> BuildingDuty | 
     params = {"community": community, "building": building}
     found = core.load(session, BuildingDuty, _duty_statement(), params)
     return found[0] if found else None
+
+
+def duty_contact(session: Session, community: str, building: str) -> str | None:
+    """The contact id of :func:`duty_for`'s member, as a plain value (every new ticket that
+    names a building asks)."""
+    params = {"community": community, "building": building}
+    found = driver.of(session).first(_duty_contact_statement(), params)
+    return found[0] if found else None
+
+
+@functools.cache
+def _duty_contact_statement() -> Select[Any]:
+    """The contact id of ``:building``'s duty in ``:community``, built once."""
+    return select(col(BuildingDuty.contact_id)).where(
+        col(BuildingDuty.community_code) == bindparam("community"),
+        col(BuildingDuty.building) == bindparam("building"),
+    )
 
 
 @functools.cache
