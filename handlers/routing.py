@@ -77,8 +77,9 @@ def plan_line(ctx: Context, ticket: Ticket) -> str:
     return f"小事线上议：请{party_label(ticket)}回复「认领 {ticket_ref(ticket.id)}」接单{due}。"
 
 
-def card(ctx: Context, ticket: Ticket) -> str:
-    """The ticket card posted in the six-party group."""
+def card(ctx: Context, ticket: Ticket, plan: str | None = None) -> str:
+    """The ticket card posted in the six-party group (``plan``: its :func:`plan_line`, when
+    the caller has it already)."""
     where, grid, route = ticket.location or "未写明", ticket.grid, ticket.route
     if grid:
         where += f"（{grid}）"
@@ -88,7 +89,7 @@ def card(ctx: Context, ticket: Ticket) -> str:
         f"位置：{where}",
         f"内容：{short_text(ticket)}",
         f"负责：{party_label(ticket)}",
-        plan_line(ctx, ticket),
+        plan_line(ctx, ticket) if plan is None else plan,
     ]
     if route == "onsite" and (emergency := ctx.services.nlp.emergency(ticket.text)):
         lines.append(emergency.line())
@@ -149,15 +150,19 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
     six = people.six_party(community)
     urgent = ticket.route == "onsite"
     alerted = people.responder_members(ticket) if urgent else people.responsible_members(ticket)
-    alert_ids = tuple(m.contact_id for m in alerted if m.contact_id != ev.sender_id)
+    sender = ev.sender_id
+    alert_ids = tuple(c for c in (m.contact_id for m in alerted) if c != sender)
     lines = [receipt]
+    # Counted once for the receipt and the card: a hall ticket's line looks its meeting up.
+    plan: str | None = None
     if urgent:
         names = "、".join(m.name for m in alerted) or "值班人员"
         lines.append(f"已通知{names}马上到场。")
         if emergency := ctx.services.nlp.emergency(ticket.text):
             lines.append(emergency.line())
     elif six and six != ev.room_id:
-        lines.append(f"已转六方议事群。{plan_line(ctx, ticket)}")
+        plan = plan_line(ctx, ticket)
+        lines.append(f"已转六方议事群。{plan}")
     else:
         lines.append(plan_line(ctx, ticket))
     if maybe_urgent:
@@ -169,7 +174,7 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
     )
     replies = [Reply(text="\n".join(lines), room_id=ev.room_id, mention_ids=origin_mentions)]
     if six and six != ev.room_id:
-        replies.append(Reply(text=card(ctx, ticket), room_id=six, mention_ids=alert_ids))
+        replies.append(Reply(text=card(ctx, ticket, plan), room_id=six, mention_ids=alert_ids))
     if maybe_urgent:
         replies.append(maybe_urgent_check(ctx, ticket, six or ev.room_id))
     if urgent or maybe_urgent:
