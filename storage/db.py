@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -231,34 +234,44 @@ class Database:
 
 
 class Writer:
-    """Sessions for a process's one writer (the dispatcher), on SQLite all on one connection.
+    """Sessions for a process's one writer (the dispatcher), on SQLite on one held connection.
 
     A chat message is one short transaction: checking a connection out of the pool and back
     in (and the pool's reset on return) cost SQLAlchemy more than SQLite takes for the
     message's reads and writes. The writer keeps one connection between its transactions
     instead, as a bot process has a single writer; it holds no transaction, so no lock,
-    while idle. On PostgreSQL every session checks a connection out of the pool as before:
-    the pool's pre-ping is what replaces a connection the server dropped meanwhile.
-
-    The connection is used by one session at a time: finish one before opening the next.
+    while idle. A session opened while another is still in progress on it (``process_sync``
+    called from several threads at once) takes a pooled connection, as every session did
+    before. On PostgreSQL every session checks a connection out of the pool: the pool's
+    pre-ping is what replaces a connection the server dropped meanwhile.
     """
 
     def __init__(self, db: Database) -> None:
         """Write to ``db``; nothing is connected until the first session needs it."""
         self._db = db
         self._held: Connection | None = None
+        self._in_use = threading.Lock()
 
-    def session(self) -> ProjectSession:
-        """A new session (as :meth:`Database.session`), bound to the held connection."""
-        if self._db.dialect != "sqlite":
-            return self._db.session()
-        held = self._held
-        if held is None or held.closed or held.invalidated:
-            held = self._held = self._db.engine.connect()
-        return ProjectSession(bind=held, expire_on_commit=False)
+    @contextmanager
+    def session(self) -> Iterator[ProjectSession]:
+        """A new session (as :meth:`Database.session`), on the held connection when free."""
+        if self._db.dialect != "sqlite" or not self._in_use.acquire(blocking=False):
+            with self._db.session() as pooled:
+                yield pooled
+            return
+        try:
+            held = self._held
+            if held is None or held.closed or held.invalidated:
+                held = self._held = self._db.engine.connect()
+            with ProjectSession(bind=held, expire_on_commit=False) as session:
+                yield session
+        finally:
+            self._in_use.release()
 
     def close(self) -> None:
-        """Give the held connection back to the pool (a later session takes another)."""
-        held, self._held = self._held, None
-        if held is not None:
-            held.close()
+        """Give the held connection back to the pool (a later session takes another); waits
+        for a session in progress on it to end first."""
+        with self._in_use:
+            held, self._held = self._held, None
+            if held is not None:
+                held.close()
