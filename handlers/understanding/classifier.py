@@ -212,11 +212,16 @@ class Understanding:
         category, category_score = "other", 0.0
         if first:
             best = _first_strongest(first, score)
-            category, category_score = best[4:], max(score[best], 0.0)
+            # Conditionals with max()'s and min()'s exact results (the first of equals), without
+            # their argument parsing on every message.
+            category_score = score[best]
+            category, category_score = best[4:], 0.0 if 0.0 > category_score else category_score
         urgent, difficult = score.get("urgent", 0.0), score.get("difficult", 0.0)
         location = self._locations.extract(text)
-        report = score.get("small", 0.0) + max(urgent, 0) + max(difficult, 0)
-        report += th["category_share"] * min(category_score, th["category_cap"])
+        report = score.get("small", 0.0) + (0 if 0 > urgent else urgent)
+        report += 0 if 0 > difficult else difficult
+        cap = th["category_cap"]
+        report += th["category_share"] * (cap if cap < category_score else category_score)
         report += location_bonus(location, th["location"])
         negated = _negated(hits) if denied else ()
         if report < th["report"] or report <= score.get("nonreport", 0.0):
@@ -260,11 +265,21 @@ def _reasons(hits: list[Hit] | None, mark: str, limit: int) -> tuple[str, ...]:
     """The strongest of ``hits`` (positive cues of one section) as ``"急:煤气味"`` strings."""
     if not hits:
         return ()
-    if len(hits) == 1 or limit == 1:  # the first of the sorted hits, without sorting
-        first = hits[0] if len(hits) == 1 else min(hits, key=_strongest_first)
+    if len(hits) == 1:
+        return (f"{mark}:{hits[0].text[:_MAX_CUE_CHARS]}",)
+    # Strongest first, then leftmost: (-weight, start, position) tuples that plain sort() puts
+    # in that order, the position keeping the stable order of equals (no key function: a
+    # Python call per hit, made from C).
+    order = []
+    for i, hit in enumerate(hits):
+        order.append((-hit.weight, hit.start, i))
+    if limit == 1:  # the first of the sorted hits, without sorting
+        first = hits[min(order)[2]]
         return (f"{mark}:{first.text[:_MAX_CUE_CHARS]}",)
+    order.sort()
     shown: list[Hit] = []
-    for hit in sorted(hits, key=_strongest_first):
+    for _, _, i in order:
+        hit = hits[i]
         # Overlapping cues ("电梯困" and "困人") say the same thing; show it once.
         start, end = hit.start, hit.end
         for h in shown:  # a plain loop: any() over a generator costs twice as much here
@@ -275,10 +290,6 @@ def _reasons(hits: list[Hit] | None, mark: str, limit: int) -> tuple[str, ...]:
             if len(shown) == limit:
                 break
     return tuple([f"{mark}:{h.text[:_MAX_CUE_CHARS]}" for h in shown])
-
-
-def _strongest_first(hit: Hit) -> tuple[float, int]:
-    return (-hit.weight, hit.start)
 
 
 def _negated(hits: list[Hit]) -> tuple[str, ...]:

@@ -66,8 +66,9 @@ class Matcher:
         # message runs only patterns whose rarest required set it touches, then checks the
         # other sets with bit masks.  Rarity is estimated from the lexicon's own phrases.
         freq = Counter(ch for phrase in self.phrases for ch in phrase)
-        bits: dict[str, int] = {}
-        self._patterns: list[tuple[str, re.Pattern[str], float, tuple[int, ...]]] = []
+        self._patterns: list[
+            tuple[str, re.Pattern[str], float, tuple[frozenset[str], ...]]
+        ] = []
         self._always: list[int] = []
         by_char: dict[str, list[int]] = defaultdict(list)
         for section, table in lexicon.patterns.items():
@@ -75,14 +76,15 @@ class Matcher:
                 index = len(self._patterns)
                 needs = required_chars(pattern)
                 key = min(needs, key=lambda n: sum(freq[c] for c in n), default=frozenset())
-                masks = tuple(_mask(n, bits) for n in needs if n is not key)
-                self._patterns.append((section, re.compile(clause_bound(pattern)), weight, masks))
+                # The other sets are tested against the message's character set: a few C set
+                # probes, where bit masks needed a sum of ~300-bit integers for every message.
+                others = tuple(n for n in needs if n is not key)
+                self._patterns.append((section, re.compile(clause_bound(pattern)), weight, others))
                 if not key:
                     self._always.append(index)
                 for ch in key:
                     by_char[ch].append(index)
-        # Per character of a message: its bit, and the patterns it may start.
-        self._bits = bits
+        # Per character of a message: the patterns it may start.
         self._starts = {ch: tuple(numbers) for ch, numbers in by_char.items()}
         negators = sorted(set(lexicon.negators), key=len, reverse=True)
         self._negator_chars = frozenset("".join(negators))
@@ -129,18 +131,15 @@ class Matcher:
                 if len(token) > 1:
                     for section, weight in self._heads.get(token[-1], ()):
                         groups.setdefault(section, []).append((start, pos, weight))
-        # The characters' bits and the patterns they may start, gathered by C loops (map,
-        # sum, union) rather than a Python loop over the message's characters.
+        # The patterns the characters may start, gathered by C loops (map, union) rather than
+        # a Python loop over the message's characters.
         chars = set(text)
-        # Each character has its own bit and a set holds each character once, so the sum of
-        # the bits is their union (sum() adds in C; reduce(or_) called a function per bit).
-        mask = sum(map(self._bits.get, chars, repeat(0)))
         candidates = set(self._always).union(*map(self._starts.get, chars, repeat(())))
         patterns = self._patterns
         for number in candidates:
-            section, regex, weight, masks = patterns[number]
-            for need in masks:
-                if not mask & need:
+            section, regex, weight, needs = patterns[number]
+            for need in needs:
+                if chars.isdisjoint(need):
                     break
             else:
                 m = regex.search(text)
@@ -194,18 +193,6 @@ _new_hit = tuple.__new__
 _last_char = itemgetter(-1)
 
 
-def _mask(chars: frozenset[str], bits: dict[str, int]) -> int:
-    """Bit mask of ``chars``, giving each new character the next bit."""
-    mask = 0
-    for ch in chars:
-        mask |= bits.setdefault(ch, 1 << len(bits))
-    return mask
-
-
-def _heaviest_first(raw: tuple[int, int, float]) -> tuple[float, int, int]:
-    return (-raw[2], raw[0] - raw[1], raw[0])
-
-
 def _longest_per_span(
     text: str, raw: list[tuple[int, int, float]]
 ) -> list[tuple[int, int, float]]:
@@ -214,11 +201,17 @@ def _longest_per_span(
     Of cues inside one another ("没解决" in "一直没解决") the heaviest counts, the longer on a
     tie: the specific phrase is the one its author weighed.
     """
-    raw.sort(key=_heaviest_first)
+    # Heaviest first, then longest, then leftmost: tuples that plain sort() puts in that order
+    # (a key function would be a Python call per hit, made from C).  Equal leading fields mean
+    # the same span and weight, so the order is the one the key gave.
+    order = []
+    for start, end, weight in raw:
+        order.append((-weight, start - end, start, end, weight))
+    order.sort()
     spans: list[tuple[int, int]] = []
     seen: set[str] = set()
     kept: list[tuple[int, int, float]] = []
-    for start, end, weight in raw:
+    for _, _, start, end, weight in order:
         cue = text[start:end]
         if cue in seen:
             continue
