@@ -215,11 +215,11 @@ class Understanding:
             # Conditionals with max()'s and min()'s exact results (the first of equals), without
             # their argument parsing on every message.
             category_score = score[best]
-            category, category_score = best[4:], 0.0 if 0.0 > category_score else category_score
+            category, category_score = best[4:], 0.0 if category_score < 0.0 else category_score
         urgent, difficult = score.get("urgent", 0.0), score.get("difficult", 0.0)
         location = self._locations.extract(text)
-        report = score.get("small", 0.0) + (0 if 0 > urgent else urgent)
-        report += 0 if 0 > difficult else difficult
+        report = score.get("small", 0.0) + (0 if urgent < 0 else urgent)
+        report += 0 if difficult < 0 else difficult
         cap = th["category_cap"]
         report += th["category_share"] * (cap if cap < category_score else category_score)
         report += location_bonus(location, th["location"])

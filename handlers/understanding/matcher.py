@@ -64,11 +64,10 @@ class Matcher:
         self._automaton = aho_corasick(self.phrases)
         # Patterns are indexed by characters a match must contain (see ``required_chars``): a
         # message runs only patterns whose rarest required set it touches, then checks the
-        # other sets with bit masks.  Rarity is estimated from the lexicon's own phrases.
+        # other sets against its character set.  Rarity is estimated from the lexicon's own
+        # phrases.
         freq = Counter(ch for phrase in self.phrases for ch in phrase)
-        self._patterns: list[
-            tuple[str, re.Pattern[str], float, tuple[frozenset[str], ...]]
-        ] = []
+        self._patterns: list[tuple[str, re.Pattern[str], float, tuple[frozenset[str], ...]]] = []
         self._always: list[int] = []
         by_char: dict[str, list[int]] = defaultdict(list)
         for section, table in lexicon.patterns.items():
@@ -112,11 +111,15 @@ class Matcher:
             groups = scan(self._automaton, text)
         # Token cues: set operations find the (rare) matching tokens without a Python loop
         # over every token; positions are worked out only when something matched.
-        matched = set(self._token_keys.intersection(tokens))
-        # A "*" head cue needs a token of two or more characters ending in it: a set test on
-        # every token's last character (a C loop) rules most messages out first.
-        if not self._head_keys.isdisjoint(map(_last_char, tokens)):
-            matched.update(t for t in tokens if len(t) > 1 and t[-1] in self._head_keys)
+        matched = self._token_keys.intersection(tokens)
+        chars = set(text)
+        # A "*" head cue needs a token of two or more characters ending in it: set tests on the
+        # message's characters, then on every token's last character (C loops), rule most
+        # messages out first.  (A token whose last character is not in the text is not in the
+        # text either, so it would find no position below.)
+        heads = self._head_keys
+        if not heads.isdisjoint(chars) and not heads.isdisjoint(map(_last_char, tokens)):
+            matched = matched.union(t for t in tokens if len(t) > 1 and t[-1] in heads)
         if matched:
             pos = 0
             for token in tokens:
@@ -133,7 +136,6 @@ class Matcher:
                         groups.setdefault(section, []).append((start, pos, weight))
         # The patterns the characters may start, gathered by C loops (map, union) rather than
         # a Python loop over the message's characters.
-        chars = set(text)
         candidates = set(self._always).union(*map(self._starts.get, chars, repeat(())))
         patterns = self._patterns
         for number in candidates:
