@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -134,9 +134,11 @@ class Matcher:
                 if len(token) > 1:
                     for section, weight in self._heads.get(token[-1], ()):
                         groups.setdefault(section, []).append((start, pos, weight))
-        # The patterns the characters may start, gathered by C loops (map, union) rather than
-        # a Python loop over the message's characters.
-        candidates = set(self._always).union(*map(self._starts.get, chars, repeat(())))
+        # The patterns the characters may start, gathered by C loops (map, chain) rather than
+        # a Python loop over the message's characters.  Added one by one in the same order as
+        # set(always).union(*tuples) did, so the set iterates in the same order (which sets the
+        # order of the pattern hits), without unpacking the tuples into an argument list.
+        candidates = set(chain(self._always, _flat(map(self._starts.get, chars, repeat(())))))
         patterns = self._patterns
         for number in candidates:
             section, regex, weight, needs = patterns[number]
@@ -192,6 +194,7 @@ class Matcher:
 
 
 _new_hit = tuple.__new__
+_flat = chain.from_iterable
 _last_char = itemgetter(-1)
 
 
