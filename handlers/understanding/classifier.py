@@ -278,6 +278,7 @@ def _reasons(hits: list[Hit] | None, mark: str, limit: int) -> tuple[str, ...]:
         return (f"{mark}:{first.text[:_MAX_CUE_CHARS]}",)
     order.sort()
     shown: list[Hit] = []
+    out: list[str] = []  # the reasons, made as the hits are taken (no comprehension frame)
     for _, _, i in order:
         hit = hits[i]
         # Overlapping cues ("电梯困" and "困人") say the same thing; show it once.
@@ -287,9 +288,10 @@ def _reasons(hits: list[Hit] | None, mark: str, limit: int) -> tuple[str, ...]:
                 break
         else:
             shown.append(hit)
+            out.append(f"{mark}:{hit.text[:_MAX_CUE_CHARS]}")
             if len(shown) == limit:
                 break
-    return tuple([f"{mark}:{h.text[:_MAX_CUE_CHARS]}" for h in shown])
+    return tuple(out)
 
 
 def _negated(hits: list[Hit]) -> tuple[str, ...]:
