@@ -52,7 +52,6 @@ def scan(automaton: Automaton, text: str) -> Found:
     groups: Found = {}
     if automaton.kind != ahocorasick.AHOCORASICK:  # no phrases at all
         return groups
-    get = groups.get  # one look-up per output, where ``in`` and then ``[]`` made two
     last = -1
     for end, outputs in automaton.iter(text):
         if end == last:  # a shorter phrase ending where the longest one did: already folded in
@@ -60,11 +59,10 @@ def scan(automaton: Automaton, text: str) -> Found:
         last = end
         end += 1
         for section, length, weight in outputs:
-            spans = get(section)
-            if spans is None:
-                groups[section] = [(end - length, end, weight)]
+            if section in groups:
+                groups[section].append((end - length, end, weight))
             else:
-                spans.append((end - length, end, weight))
+                groups[section] = [(end - length, end, weight)]
     return groups
 
 
