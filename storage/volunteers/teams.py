@@ -126,8 +126,8 @@ def teams_of(session: Session, community: str) -> list[Team]:
 
 @functools.cache
 def _teams_statement() -> Select[Any]:
-    """The teams of ``:community``, built once and read on the driver (``core.load``):
-    every new ticket asks (a 服务单 offer)."""
+    """The teams of ``:community``, built once and read on the driver (``core.load``); a new
+    ticket's 服务单 offer reads the same teams as plain values (:func:`team_choices`)."""
     return (
         core.select_rows(Team)
         .where(col(Team.community_code) == bindparam("community"))
@@ -225,16 +225,9 @@ def leave_team(session: Session, team_id: int, contact_id: str) -> bool:
     return True
 
 
-def duty_for(session: Session, community: str, building: str) -> BuildingDuty | None:
-    """Who is responsible for this building, if anyone."""
-    params = {"community": community, "building": building}
-    found = core.load(session, BuildingDuty, _duty_statement(), params)
-    return found[0] if found else None
-
-
 def duty_contact(session: Session, community: str, building: str) -> str | None:
-    """The contact id of :func:`duty_for`'s member, as a plain value (every new ticket that
-    names a building asks)."""
+    """The contact id of whoever is responsible for this building (包保楼栋), if anyone: a
+    plain value read on the driver, since every new ticket that names a building asks."""
     params = {"community": community, "building": building}
     found = driver.of(session).first(_duty_contact_statement(), params)
     return found[0] if found else None
@@ -244,16 +237,6 @@ def duty_contact(session: Session, community: str, building: str) -> str | None:
 def _duty_contact_statement() -> Select[Any]:
     """The contact id of ``:building``'s duty in ``:community``, built once."""
     return select(col(BuildingDuty.contact_id)).where(
-        col(BuildingDuty.community_code) == bindparam("community"),
-        col(BuildingDuty.building) == bindparam("building"),
-    )
-
-
-@functools.cache
-def _duty_statement() -> Select[Any]:
-    """The duty of ``:building`` in ``:community``, built once and read on the driver
-    (``core.load``): every new ticket that names a building asks (包保楼栋)."""
-    return core.select_rows(BuildingDuty).where(
         col(BuildingDuty.community_code) == bindparam("community"),
         col(BuildingDuty.building) == bindparam("building"),
     )
