@@ -15,8 +15,10 @@ _SENTENCE_END = frozenset("。！？!?;；\n")
 _NEGATORS = ("不是", "不像", "没有", "没", "不", "未", "莫得", "冒得", "并没", "并非", "无")
 _DEFAULT_WINDOW = 10
 _DISTANCE_REACH = 12  # how far before a frame a distancing word (怕, 上次, 演练) still reaches
+_SIMILE_REACH = 2  # how far after a state word a simile (似的, 一样) still reaches: 着火了似的
+_CLAUSE_MARKS = frozenset("，,、 。！？!?;；：:\n")
 _FRAME_KEYS = ("name", "emergency", "subjects", "states", "needs", "window")
-_WORD_KEYS = ("immediacy", "exposure", "distance")
+_WORD_KEYS = ("immediacy", "exposure", "distance", "simile", "objects")
 _TOP_KEYS = ("version", *_WORD_KEYS, "subjects", "frames", "emergencies", "notreport")
 
 
@@ -162,11 +164,17 @@ class Frames:
         if not states:
             return None
         subjects = [s for g in frame.subjects for s in found.get("s:" + g, ())]
+        if subjects and "objects" in found:
+            # A subject word inside an object's name is not a subject: 婴儿车 is no 婴儿.
+            subjects = [s for s in subjects if not _inside(s, found["objects"])]
         if len(subjects) > 1:
             subjects.sort(key=lambda s: s[0] - s[1])  # the longest subject first: 娃儿, not 娃
+        simile = found.get("simile")
         for start, end, _ in states:
             if distance and _distanced(text, start, distance):
                 continue
+            if simile and _likened(text, end, simile):
+                continue  # a figure of speech: 热得跟着火似的, 像着火一样
             if not frame.subjects:
                 return FrameHit(frame.name, frame.emergency, "", text[start:end], start, decisive)
             for s_start, s_end, _ in subjects:
@@ -214,6 +222,19 @@ def _distanced(text: str, start: int, distance: list[int]) -> bool:
         if start - _DISTANCE_REACH <= d < start and not _SENTENCE_END.intersection(text[d:start]):
             return True
     return False
+
+
+def _likened(text: str, end: int, simile: list[tuple[int, int, float]]) -> bool:
+    """A simile ending (似的, 一样) right after the state word, in the same clause."""
+    for s, _, _ in simile:
+        if end <= s <= end + _SIMILE_REACH and _CLAUSE_MARKS.isdisjoint(text[end:s]):
+            return True
+    return False
+
+
+def _inside(span: tuple[int, int, float], objects: list[tuple[int, int, float]]) -> bool:
+    """The subject ``span`` lies within one of the object words found."""
+    return any(o_start <= span[0] and span[1] <= o_end for o_start, o_end, _ in objects)
 
 
 def _frames(data: dict[str, Any]) -> list[Frame]:

@@ -150,6 +150,68 @@ def test_an_ambulance_already_called_is_no_sign(frames: Frames) -> None:
     assert any(h.decisive for h in found) and not signs
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "家里热得着火似的，空调也不管用",  # 似的 right after the state word
+        "他急得像着火一样，到处找孩子的作业本",  # 像 … 一样
+        "楼上两口子吵得跟打架一样，天天这样",  # a quarrel likened to a fight
+        "这烟味大得跟着火了似的，谁家在熏腊肉",  # 了 between the state and 似的
+    ],
+)
+def test_a_simile_after_the_state_word_is_no_hazard(frames: Frames, text: str) -> None:
+    """着火似的, 像着火一样: the state is a figure of speech, the frame does not count."""
+    assert [h for h in frames.find(text) if h.decisive] == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "frame"),
+    [
+        ("好像着火了，快来人", "fire"),  # 好像 before: a real report of what is seen
+        ("3栋又着火了，跟上次一样，快打119", "fire"),  # 一样 in another clause
+        ("楼下又着火了跟上次一样冒黑烟", "fire"),  # 一样 too far from the state word
+    ],
+)
+def test_a_likeness_elsewhere_does_not_hide_a_hazard(
+    frames: Frames, text: str, frame: str
+) -> None:
+    """Only a simile ending right after the state word, in its clause, makes it figurative."""
+    hits = frames.find(text)
+    assert hits and hits[0].frame == frame and hits[0].decisive, (text, hits)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "婴儿车倒在地上了，谁家的",
+        "楼道里那辆婴儿推车被压在自行车下面",
+        "娃娃车翻了倒在地上，谁家的赶紧收一下",
+    ],
+)
+def test_a_pram_is_not_a_baby(frames: Frames, text: str) -> None:
+    """婴儿 inside 婴儿车 is no child at risk: the object's name is not a subject."""
+    assert not [h for h in frames.find(text) if h.frame in ("person_down", "buried_trapped")]
+
+
+def test_a_baby_in_a_pram_is_still_a_baby(frames: Frames) -> None:
+    """The baby in the pram is still a subject: only the word inside the object's name goes."""
+    hits = frames.find("婴儿车里的婴儿没反应了，快来人")
+    assert hits and hits[0].cue() == "婴儿+没反应", hits
+
+
+def test_an_extension_file_adds_objects_and_similes(tmp_path: Path) -> None:
+    """Objects and similes are data: a community's file adds its own, no code change."""
+    extra = tmp_path / "frames.toml"
+    extra.write_text(
+        'version = 1\n[objects]\nwords = ["娃娃菜"]\n[simile]\nwords = ["嘅样"]\n',
+        encoding="utf-8",
+    )
+    shipped, extended = Frames.load(), Frames.load([extra])
+    assert shipped.find("一筐娃娃菜倒在地上")  # 娃娃 + 倒在地 before the extension
+    assert not extended.find("一筐娃娃菜倒在地上")
+    assert shipped.find("热到着火嘅样") and not extended.find("热到着火嘅样")
+
+
 def test_an_extension_file_replaces_a_frame_by_name(tmp_path: Path) -> None:
     """A community's file can add words and replace a shipped frame."""
     extra = tmp_path / "frames.toml"
