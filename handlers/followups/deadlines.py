@@ -45,11 +45,28 @@ def working_days_after(start: datetime, days: int, at: time, tz: tzinfo) -> date
     return _working_days_after(day, days, at, tz, calendar_version())
 
 
+# The last answer of response_deadline: (created_at, deadlines, zone, calendar, deadline).
+_last_response: tuple[datetime, Deadlines, tzinfo, int, datetime] | None = None
+
+
 def response_deadline(ticket: Deadlined, deadlines: Deadlines, tz: tzinfo) -> datetime:
     """When a small ticket must have been claimed: working days counted in local time."""
-    return working_days_after(
-        ticket.created_at, deadlines.small_response_days, deadlines.workday_end, tz
-    )
+    global _last_response
+    created, last = ticket.created_at, _last_response
+    # The planner's rules ask it twice for one ticket (its first-response reminder and late
+    # notice): the second time is answered from the first, by identity (one tuple, so a
+    # thread reads a whole answer or none).
+    if (
+        last is not None
+        and last[0] is created
+        and last[1] is deadlines
+        and last[2] is tz
+        and last[3] == calendar_version()
+    ):
+        return last[4]
+    at = working_days_after(created, deadlines.small_response_days, deadlines.workday_end, tz)
+    _last_response = (created, deadlines, tz, calendar_version(), at)
+    return at
 
 
 def urgent_since(ticket: Deadlined, deadlines: Deadlines) -> datetime:

@@ -169,7 +169,8 @@ def plan(ticket: TicketView, policy: Policy, tz: tzinfo) -> list[Planned]:
         due = since + minutes(ladder.minute(ticket.alerts))
         wanted.append(_planned(Planned, ("realert", due, partial(ladder.next_after, since))))
     else:
-        wanted.extend(_planned(Planned, ("nudge", at, None)) for at in nudges(ticket, policy, tz))
+        for at in nudges(ticket, policy, tz):  # a loop: no generator for the usual none
+            wanted.append(_planned(Planned, ("nudge", at, None)))
     if (first := first_reminder(ticket, policy, tz)) is not None:
         wanted.append(_planned(Planned, ("remind", first, None)))
     if (late := late_at(ticket, policy, tz)) is not None:

@@ -27,8 +27,8 @@ from handlers.policy import Policy
 from handlers.vocabulary import OPEN_STATES
 from storage.ticket_rows import TicketView
 
-# (ticket, due_at, policy, zone): does the ticket plan this kind at due_at.
-_Test = Callable[[TicketView, datetime, Policy, tzinfo], bool]
+# A rule of the planner: when (if at all) it plans its kind for the ticket.
+_At = Callable[[TicketView, Policy, tzinfo], datetime | None]
 
 
 def plans(ticket: TicketView, kind: str, due_at: datetime, policy: Policy, tz: tzinfo) -> bool:
@@ -36,28 +36,27 @@ def plans(ticket: TicketView, kind: str, due_at: datetime, policy: Policy, tz: t
     periodic kind): a due row it no longer plans is skipped."""
     state = ticket.state
     if state in OPEN_STATES:
-        test = _OPEN.get(kind)
+        if kind == "realert":  # periodic: planned at any time while the ladder runs
+            return alarmed(ticket, policy, tz)
+        if kind == "nudge":
+            return due_at in nudges(ticket, policy, tz)
+        rules = _OPEN.get(kind, ())
     elif state == "resolved":
-        test = _RESOLVED.get(kind)
+        rules = _RESOLVED.get(kind, ())
     else:  # closed, merged, rejected: nothing
         return False
-    return test is not None and test(ticket, due_at, policy, tz)
+    # A loop, not any() over a generator (a frame more): asked once per due row.
+    for rule in rules:  # noqa: SIM110
+        if rule(ticket, policy, tz) == due_at:
+            return True
+    return False
 
 
-def _remind(t: TicketView, due_at: datetime, policy: Policy, tz: tzinfo) -> bool:
-    # Either reminder: before the first response, or before the deadline.
-    return first_reminder(t, policy, tz) == due_at or deadline_reminder(t, policy, tz) == due_at
-
-
-# The tests of the kinds an open ticket can plan, and of those a resolved one can.
-_OPEN: dict[str, _Test] = {
-    "remind": _remind,
-    "late": lambda t, due_at, policy, tz: late_at(t, policy, tz) == due_at,
-    "realert": lambda t, due_at, policy, tz: alarmed(t, policy, tz),  # periodic: any time
-    "nudge": lambda t, due_at, policy, tz: due_at in nudges(t, policy, tz),
-    "overdue": lambda t, due_at, policy, tz: overdue_at(t, policy, tz) == due_at,
+# The rules of the other kinds an open ticket can plan (two reminders: before the first
+# response, before the deadline), and of those a resolved one can.
+_OPEN: dict[str, tuple[_At, ...]] = {
+    "remind": (first_reminder, deadline_reminder),
+    "late": (late_at,),
+    "overdue": (overdue_at,),
 }
-_RESOLVED: dict[str, _Test] = {
-    "visit": lambda t, due_at, policy, tz: visit_at(t, policy, tz) == due_at,
-    "autoclose": lambda t, due_at, policy, tz: autoclose_at(t, policy, tz) == due_at,
-}
+_RESOLVED: dict[str, tuple[_At, ...]] = {"visit": (visit_at,), "autoclose": (autoclose_at,)}
