@@ -11,7 +11,7 @@ result processors SQLAlchemy itself would use: the rows written and read are the
 The API, for a session's transaction:
 
 - :func:`of` — the :class:`Driver` of the session's transaction, its pending ORM changes
-  flushed first (as the session does before any statement of its own);
+  flushed first (as the session does before any statement of its own), or the Driver given;
 - ``Driver.rows`` / ``Driver.first`` — a select's rows (tuples, values converted);
 - ``Driver.execute`` / ``Driver.executemany`` — a statement for one or many parameter sets;
 - ``Driver.savepoint`` — statements that stand or fall together.
@@ -284,10 +284,13 @@ class Driver:
         self._run(f"RELEASE SAVEPOINT {_SAVEPOINT}", ())
 
 
-def of(session: Session) -> Driver:
+def of(session: Session | Driver) -> Driver:
     """The :class:`Driver` of the session's transaction (begun if need be), with the
     session's pending changes flushed: what runs on it sees, and comes after, every change
-    made so far. The connection is looked up once per transaction."""
+    made so far. The connection is looked up once per transaction. A :class:`Driver` given
+    (a transaction on the engine, no session) is its own."""
+    if isinstance(session, Driver):
+        return session
     session.flush()
     transaction = session.get_transaction()
     held = session.info.get(_KEY)

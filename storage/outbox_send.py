@@ -145,11 +145,6 @@ def due(
     return [DueRow._make(r) for r in connection(session).execute(statement, params)]
 
 
-def _driver(where: Session | Driver) -> Driver:
-    """The driver of a session's transaction (flushed first), or the driver given."""
-    return where if isinstance(where, Driver) else driver.of(where)
-
-
 def claim(
     session: Session | Driver,
     now: datetime,
@@ -169,7 +164,7 @@ def claim(
     the sender's own may be given as its :class:`~storage.driver.Driver`: it needs no ORM
     session around it (whose making and ending cost a third of the claim).
     """
-    run = _driver(session)
+    run = driver.of(session)
     statement = _claim_update(
         bool(skip_rooms), bool(skip_contacts), run.dialect.name == "postgresql"
     )
@@ -191,12 +186,13 @@ def mark_all_delivered(session: Session | Driver, msg_ids: Sequence[int], now: d
     if not msg_ids:
         return 0
     statement = _undelivered_update("delivered_at")
-    cursor = _driver(session).execute(statement, {"ids": list(msg_ids), "at": now})
+    cursor = driver.of(session).execute(statement, {"ids": list(msg_ids), "at": now})
     return int(cursor.rowcount)
 
 
-def defer(session: Session, msg_ids: Sequence[int], until: datetime) -> None:
-    """Hold messages back until ``until`` without counting an attempt (the quiet hours)."""
+def defer(session: Session | Driver, msg_ids: Sequence[int], until: datetime) -> None:
+    """Hold messages back until ``until`` without counting an attempt (the quiet hours); as
+    :func:`claim`, it may be given a transaction's :class:`~storage.driver.Driver`."""
     if msg_ids:
         statement = _undelivered_update("not_before")
-        connection(session).execute(statement, {"ids": list(msg_ids), "at": until})
+        driver.of(session).execute(statement, {"ids": list(msg_ids), "at": until})

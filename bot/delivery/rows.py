@@ -112,14 +112,12 @@ class OutboxRows:
 
     def _mark_delivered(self, row_ids: list[int], defer: Deferral | None = None) -> None:
         """Mark sent rows delivered and hold back ``defer``'s, in one transaction."""
-        if defer is None:  # every reply's mark: on the engine, as the claim (see _due)
-            with self._db.engine.begin() as conn:
-                outbox_send.mark_all_delivered(Driver(conn), row_ids, self._clock())
-        else:
-            with self._db.session() as session:
-                outbox_send.mark_all_delivered(session, row_ids, self._clock())
-                outbox_send.defer(session, defer.row_ids, defer.until)
-                session.commit()
+        # Every reply's mark: on the engine, as the claim (see _due).
+        with self._db.engine.begin() as conn:
+            run = Driver(conn)
+            outbox_send.mark_all_delivered(run, row_ids, self._clock())
+            if defer is not None:
+                outbox_send.defer(run, defer.row_ids, defer.until)
         if self.journal is not None and row_ids:
             self.journal.forget(row_ids)  # the outbox knows now
 

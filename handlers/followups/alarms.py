@@ -14,9 +14,9 @@ from datetime import timedelta
 
 from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
+from handlers.followups.deadlines import urgent_since
 from handlers.followups.engine import SweepContext
 from handlers.followups.notify import Notices, brief
-from handlers.followups.planner import urgent_since
 from handlers.followups.tickets import still_planned, ticket_ids
 from handlers.ladder import REALERT, REPEAT, SECRETARY, STREET, AlarmLadder
 from handlers.policy import when

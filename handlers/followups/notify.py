@@ -45,16 +45,12 @@ class People:
         # table row goes through the ORM's instrumentation, so each role is read once here
         # rather than once per question asked.
         self._by_role: dict[tuple[str, str], list[Member]] = defaultdict(list)
-        if len(communities) == 1:  # people_in gave this community's members only
-            (code,) = communities
-            self._members[code] = members
-            for m in members:
-                self._by_role[code, m.role].append(m)
-        else:
-            for m in members:
-                code = m.community_code
-                self._members[code].append(m)
-                self._by_role[code, m.role].append(m)
+        # For one community people_in gave its members only: its code, not each row's read.
+        only = next(iter(communities)) if len(communities) == 1 else None
+        for m in members:
+            code = only if only is not None else m.community_code
+            self._members[code].append(m)
+            self._by_role[code, m.role].append(m)
         self._six: dict[str, str] = dict(rooms)
         self._responders: dict[tuple[str, str | None, str | None], list[Member]] = {}
         self._responder_ids: dict[tuple[str, str | None, str | None], tuple[str, ...]] = {}

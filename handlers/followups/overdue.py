@@ -3,7 +3,7 @@
 A ticket is **overdue** while it is open and either
 
 - its resolution deadline ``due_at`` has passed, or
-- its first-response deadline (:func:`handlers.followups.planner.respond_by`: small tickets
+- its first-response deadline (:func:`handlers.followups.deadlines.respond_by`: small tickets
   ``small_response_days`` working days, urgent ones ``urgent_ack_minutes``) has passed and
   nobody has answered it yet (no 认领, no 到场).
 
@@ -27,9 +27,9 @@ from sqlalchemy import ColumnElement
 
 from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
+from handlers.followups.deadlines import answered, respond_by
 from handlers.followups.engine import SweepContext
 from handlers.followups.notify import Notices, brief
-from handlers.followups.planner import answered, respond_by
 from handlers.followups.plans import plans
 from handlers.policy import Policy, when
 from handlers.routing import party_label

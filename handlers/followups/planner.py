@@ -24,25 +24,29 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import cache, lru_cache, partial
+from datetime import UTC, datetime, tzinfo
+from functools import partial
 from operator import attrgetter
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import inspect
 from sqlmodel import Session
 
 from handlers.context import Services
-from handlers.policy import Deadlines, Policy
+from handlers.followups.deadlines import (
+    hours,
+    minutes,
+    respond_by,
+    response_deadline,
+    urgent_since,
+    working_days_after,
+)
+from handlers.policy import Policy
 from handlers.vocabulary import OPEN_STATES
-from handlers.workdays import add_working_days, calendar_version
 from storage import followups, ticket_queries
 from storage.checks import zone_of
 from storage.models import Ticket
 from storage.ticket_rows import TicketRow, TicketView, set_due_at, ticket_rows
-
-if TYPE_CHECKING:  # the overdue module imports this one
-    from handlers.followups.overdue import Deadlined
 
 _TICKET_MAPPER = inspect(Ticket)
 TICKET_FOLLOWUPS = frozenset(
@@ -82,118 +86,101 @@ def plan_key(kind: str, due_at: datetime) -> tuple[str, datetime | None]:
     return (kind, None if kind in PERIODIC else due_at)
 
 
-@cache
-def hours(n: int) -> timedelta:
-    """``n`` hours, built once: the policy's durations, asked for thousands of tickets a sweep."""
-    return timedelta(hours=n)
+# Each kind's rule, stated once: plan() asks them all, in this order, for the whole plan;
+# plans() (handlers/followups/plans.py) asks the one of the kind a due row has. Each takes
+# the ticket, the policy and the local zone (the same signature, so plans() can table them).
+# An open ticket:
 
 
-@cache
-def minutes(n: int) -> timedelta:
-    """``n`` minutes, built once (see :func:`hours`)."""
-    return timedelta(minutes=n)
+def alarmed(t: TicketView, policy: Policy, tz: tzinfo) -> bool:
+    """``realert`` (periodic): an urgent ticket nobody has answered nor reached (到场)."""
+    return t.klass == "urgent" and t.acknowledged_at is None and t.answered_at is None
 
 
-@lru_cache(maxsize=1024)
-def _working_days_after(day: date, days: int, at: time, tz: tzinfo, _calendar: int) -> datetime:
-    # By the start's date alone: a sweep asks the same few dates thousands of times. In UTC,
-    # as every stored time reads: CPython compares two times of one zone field by field, but
-    # asks both zones for their offsets across zones (twice more for ==), several times the cost.
-    return add_working_days(datetime.combine(day, time(0), tzinfo=tz), days, at).astimezone(UTC)
+def nudges(t: TicketView, policy: Policy, tz: tzinfo) -> Collection[datetime]:
+    """``nudge``: an urgent ticket answered without 到场: the gentle reminders to its holder."""
+    if t.klass != "urgent" or t.acknowledged_at is not None or t.answered_at is None:
+        return ()
+    return dict.fromkeys(policy.ladder.nudges(t.answered_at))  # once each, in order
 
 
-def working_days_after(start: datetime, days: int, at: time, tz: tzinfo) -> datetime:
-    """``add_working_days`` from ``start`` counted on its date in ``tz`` (local working days);
-    the moment in UTC."""
-    day = start.astimezone(tz).date()
-    return _working_days_after(day, days, at, tz, calendar_version())
+def first_reminder(t: TicketView, policy: Policy, tz: tzinfo) -> datetime | None:
+    """``remind`` before the first-response deadline of an unclaimed small ticket."""
+    if t.klass != "small" or t.assignee_id is not None:
+        return None
+    before = hours(policy.followups.remind_before_hours)
+    return response_deadline(t, policy.deadlines, tz) - before
 
 
-def response_deadline(ticket: Deadlined, deadlines: Deadlines, tz: tzinfo) -> datetime:
-    """When a small ticket must have been claimed: working days counted in local time."""
-    return working_days_after(
-        ticket.created_at, deadlines.small_response_days, deadlines.workday_end, tz
-    )
+def late_at(t: TicketView, policy: Policy, tz: tzinfo) -> datetime | None:
+    """``late``: the first-response deadline (:func:`respond_by`) of a ticket nobody answered."""
+    if t.assignee_id is not None or t.acknowledged_at is not None:  # answered()
+        return None
+    return respond_by(t, policy, tz)
 
 
-def urgent_since(ticket: Deadlined, deadlines: Deadlines) -> datetime:
-    """When the ticket became urgent: filed so, or re-classed later (which restarts due_at)."""
-    if ticket.due_at is None:
-        return ticket.created_at
-    return max(ticket.created_at, ticket.due_at - hours(deadlines.urgent_resolve_hours))
+def deadline_reminder(t: TicketView, policy: Policy, tz: tzinfo) -> datetime | None:
+    """``remind`` before the deadline of a small or difficult ticket (an urgent one is chased
+    by the ladder instead)."""
+    if t.klass == "urgent" or t.due_at is None:
+        return None
+    return t.due_at - hours(policy.followups.remind_before_hours)
 
 
-def respond_by(ticket: Deadlined, policy: Policy, tz: tzinfo) -> datetime | None:
-    """The first-response deadline: working days for a small ticket, minutes after it became
-    urgent for an urgent one; None for a difficult ticket (the hall answers it)."""
-    if ticket.klass == "small":
-        return response_deadline(ticket, policy.deadlines, tz)
-    if ticket.klass == "urgent":
-        since = urgent_since(ticket, policy.deadlines)
-        return since + minutes(policy.deadlines.urgent_ack_minutes)
-    return None
+def overdue_at(t: TicketView, policy: Policy, tz: tzinfo) -> datetime | None:
+    """``overdue``: at the deadline of any open ticket that has one."""
+    return t.due_at
 
 
-def answered(ticket: Deadlined) -> bool:
-    """True once someone took the ticket on (认领) or acknowledged it (到场/收到)."""
-    return ticket.assignee_id is not None or ticket.acknowledged_at is not None
+# A resolved ticket (a closed, merged or rejected one plans nothing):
+
+
+def visit_at(t: TicketView, policy: Policy, tz: tzinfo) -> datetime | None:
+    """``visit``: the working day after resolution, unless visited since this resolution."""
+    resolved, asked = t.resolved_at, t.visit_asked_at
+    if resolved is None or (asked is not None and asked >= resolved):
+        return None
+    return working_days_after(resolved, 1, policy.followups.visit_at, tz)
+
+
+def autoclose_at(t: TicketView, policy: Policy, tz: tzinfo) -> datetime | None:
+    """``autoclose``: ``autoclose_working_days`` after the visit of this resolution."""
+    resolved, asked = t.resolved_at, t.visit_asked_at
+    if resolved is None or asked is None or asked < resolved:
+        return None
+    days, end = policy.followups.autoclose_working_days, policy.deadlines.workday_end
+    return working_days_after(asked, days, end, tz)
 
 
 def plan(ticket: TicketView, policy: Policy, tz: tzinfo) -> list[Planned]:
     """The follow-ups ``ticket`` should have now (in the past or the future)."""
     state = ticket.state
     if state == "resolved":
-        return _after_resolution(ticket, policy, tz)
+        if (at := visit_at(ticket, policy, tz)) is not None:
+            return [_planned(Planned, ("visit", at, None))]
+        if (at := autoclose_at(ticket, policy, tz)) is not None:
+            return [_planned(Planned, ("autoclose", at, None))]
+        return []
     if state not in OPEN_STATES:
         return []
-    rules, deadlines = policy.followups, policy.deadlines
-    before = hours(rules.remind_before_hours)
-    klass, due_at = ticket.klass, ticket.due_at
     wanted: list[Planned] = []
-    # Counted once for both uses: a small ticket's response deadline, an urgent one's start.
-    response = since = None
-    if klass == "urgent":
-        since = urgent_since(ticket, deadlines)
-        if ticket.acknowledged_at is None:
-            wanted.extend(alarms(ticket, policy, since))
-    elif klass == "small" and ticket.assignee_id is None:
-        response = response_deadline(ticket, deadlines, tz)
-        wanted.append(_planned(Planned, ("remind", response - before, None)))
-    if ticket.assignee_id is None and ticket.acknowledged_at is None:  # not answered()
-        late = response if since is None else since + minutes(deadlines.urgent_ack_minutes)
-        if late is not None or (late := respond_by(ticket, policy, tz)) is not None:
-            wanted.append(_planned(Planned, ("late", late, None)))  # respond_by(), counted once
-    if due_at is not None:
-        if klass != "urgent":  # an urgent ticket is chased by re-alerts instead
-            reminder = due_at - before
-            # The first-response reminder (planned iff response is set) may coincide: one then.
-            if response is None or response - before != reminder:
-                wanted.append(_planned(Planned, ("remind", reminder, None)))
+    if alarmed(ticket, policy, tz):  # the ladder's next rung
+        ladder, since = policy.ladder, urgent_since(ticket, policy.deadlines)
+        due = since + minutes(ladder.minute(ticket.alerts))
+        wanted.append(_planned(Planned, ("realert", due, partial(ladder.next_after, since))))
+    else:
+        for at in nudges(ticket, policy, tz):  # a loop: no generator for the usual none
+            wanted.append(_planned(Planned, ("nudge", at, None)))
+    if (first := first_reminder(ticket, policy, tz)) is not None:
+        wanted.append(_planned(Planned, ("remind", first, None)))
+    if (late := late_at(ticket, policy, tz)) is not None:
+        wanted.append(_planned(Planned, ("late", late, None)))
+    # The first-response reminder may coincide with the deadline's: one row then.
+    if (reminder := deadline_reminder(ticket, policy, tz)) is not None and reminder != first:
+        wanted.append(_planned(Planned, ("remind", reminder, None)))
+    if (due_at := overdue_at(ticket, policy, tz)) is not None:
         wanted.append(_planned(Planned, ("overdue", due_at, None)))
     return wanted
-
-
-def alarms(ticket: TicketView, policy: Policy, since: datetime) -> list[Planned]:
-    """An urgent ticket not yet 到场 (urgent ``since``): the ladder's next rung, or, once a
-    responder answered, the gentle reminders to whoever holds it."""
-    ladder = policy.ladder
-    if ticket.answered_at is not None:
-        return [Planned("nudge", at) for at in dict.fromkeys(ladder.nudges(ticket.answered_at))]
-    due = since + minutes(ladder.minute(ticket.alerts))
-    return [_planned(Planned, ("realert", due, partial(ladder.next_after, since)))]
-
-
-def _after_resolution(ticket: TicketView, policy: Policy, tz: tzinfo) -> list[Planned]:
-    rules = policy.followups
-    if ticket.resolved_at is None:
-        return []
-    asked = ticket.visit_asked_at
-    if asked is None or asked < ticket.resolved_at:  # not yet visited since this resolution
-        return [Planned("visit", working_days_after(ticket.resolved_at, 1, rules.visit_at, tz))]
-    close_at = working_days_after(
-        asked, rules.autoclose_working_days, policy.deadlines.workday_end, tz
-    )
-    return [Planned("autoclose", close_at)]
 
 
 def refresh_deadline(ticket: Ticket, now: datetime, policy: Policy) -> None:

@@ -11,7 +11,7 @@ counting; times are compared as instants.
   into another), those answered by their first-response deadline / those answered, or whose
   deadline has passed by ``now``. The first response is the earliest of ``acknowledged_at``
   and the first 认领 / 到场 / 进展 / 办结 / 驳回 event; the deadline is
-  :func:`handlers.followups.planner.respond_by` (``small_response_days`` working days, at
+  :func:`handlers.followups.deadlines.respond_by` (``small_response_days`` working days, at
   ``workday_end``, for a small ticket; ``urgent_ack_minutes`` for an urgent one). Difficult
   tickets go to the hall and have no response deadline, so they are not counted.
 - **解决率 resolution rate** = of the tickets with a deadline ``due_at`` (neither merged nor
@@ -32,7 +32,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from handlers.followups.planner import respond_by
+from handlers.followups.deadlines import respond_by
 from handlers.policy import Policy
 from storage import digests as digest_queries
 from storage.checks import zone_of

@@ -14,9 +14,10 @@ from typing import TypeVar
 
 from handlers.commands.parser import ticket_ref
 from handlers.events import Reply
+from handlers.followups.deadlines import response_deadline
 from handlers.followups.engine import SweepContext
 from handlers.followups.notify import Notices, People, brief, reporter_rooms
-from handlers.followups.planner import by_time, load_tickets, response_deadline
+from handlers.followups.planner import by_time, load_tickets
 from handlers.followups.plans import plans
 from handlers.policy import when
 from handlers.routing import party_label

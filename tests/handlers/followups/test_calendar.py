@@ -9,14 +9,18 @@ before the package carries them.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import chinese_calendar
 import pytest
 from sqlmodel import select
 
+from handlers.context import Services
+from handlers.followups.deadlines import response_deadline
 from handlers.workdays import ExtraDays, is_workday, use_extra_days
 from storage.models import Meeting
+from tests.support.fakes import NothingUnderstood
 from tests.support.followups import FollowUpBot
 from tests.support.harness import SHANGHAI
 
@@ -196,3 +200,19 @@ async def test_a_restart_after_three_days_down_says_one_line(full_bot: FollowUpB
             third.close()
     finally:
         again.close()
+
+
+def test_the_response_deadline_asked_again_follows_a_calendar_change() -> None:
+    # response_deadline answers a second question about one ticket from the first: not
+    # across a change of the calendar. Filed on Thursday 2027-02-04, the eve of the holiday.
+    policy = Services(clock=lambda: at(2027, 2, 4, 10), nlp=NothingUnderstood()).policy
+    filed = SimpleNamespace(created_at=at(2027, 2, 4, 10).astimezone(UTC))
+    plain = response_deadline(filed, policy.deadlines, SHANGHAI)  # type: ignore[arg-type]
+    assert response_deadline(filed, policy.deadlines, SHANGHAI) == plain  # type: ignore[arg-type]
+    use_extra_days(SPRING_2027)
+    try:
+        festive = response_deadline(filed, policy.deadlines, SHANGHAI)  # type: ignore[arg-type]
+    finally:
+        use_extra_days(ExtraDays())
+    assert festive > plain + timedelta(days=7)  # the nine days off are not working days
+    assert response_deadline(filed, policy.deadlines, SHANGHAI) == plain  # type: ignore[arg-type]

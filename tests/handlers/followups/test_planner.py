@@ -11,8 +11,9 @@ from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from handlers.context import Services
+from handlers.followups.deadlines import response_deadline
 from handlers.followups.engine import SweepContext
-from handlers.followups.planner import TICKET_FOLLOWUPS, plan, reconcile, response_deadline
+from handlers.followups.planner import TICKET_FOLLOWUPS, plan, reconcile
 from handlers.followups.plans import plans
 from handlers.followups.registry import TICKET_KINDS, follow_up_kinds
 from handlers.followups.tickets import remind

@@ -1,4 +1,8 @@
-"""plans() answers for one kind what the whole plan() says, for tickets of every shape."""
+"""plans() answers for one kind what the whole plan() says, for tickets of every shape.
+
+Both are built from the planner's per-kind rules; what this checks is the rest: that plans()
+asks the right rules for each kind and state, as plan() puts them together.
+"""
 
 from __future__ import annotations
 
@@ -59,7 +63,7 @@ def _tickets(n: int, seed: int = 15) -> list[TicketRow]:
 
 
 def _reference(t: TicketRow, kind: str, due_at: datetime, policy: Policy) -> bool:
-    """What plans() answered before it learnt each kind's rule: a look through plan()."""
+    """The answer from the whole plan: a look through plan()."""
     return any(
         p.kind == kind and (kind in PERIODIC or p.due_at == due_at)
         for p in plan(t, policy, SHANGHAI)
