@@ -22,11 +22,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from bot.web.open311_format import request_fields
-from bot.web.open311_json import request_json
+from bot.web.open311_format import request_values
+from bot.web.open311_json import values_json
 from bot.web.open311_query import (
     Key,
     RequestQuery,
+    id_of,
     key_of,
     load_rows,
     match_keys,
@@ -100,7 +101,7 @@ class RequestFeed:
             found = list(map(self._cache.get, keys))
         if None not in found:  # the usual case: every request already rendered and current
             return Lookup(keys, found, [])
-        stale = [key[0] for key, hit in zip(keys, found, strict=True) if hit is None]
+        stale = [id_of(key) for key, hit in zip(keys, found, strict=True) if hit is None]
         if rows is None:
             return Lookup(keys, found, stale)
         return Lookup(keys, found, stale, {r["id"]: r for r in rows})
@@ -113,19 +114,20 @@ class RequestFeed:
         rows = [read[i] for i in lookup.stale] if read else load_rows(conn, lookup.stale)
         fresh = self._render(conn, rows)
         with self._lock:
-            for key, body in fresh.values():
-                old = self._current.pop(key[0], None)
+            for ident, (key, body) in fresh.items():
+                old = self._current.pop(ident, None)
                 if old is not None:  # re-inserted last: the newest stay longest
                     self._cache.pop(old, None)
                 self._cache[key] = body
-                self._current[key[0]] = key
+                self._current[ident] = key
             while len(self._cache) > self._cap:  # each id has one entry: its current key
                 oldest = next(iter(self._cache))
-                del self._cache[oldest], self._current[oldest[0]]
+                del self._cache[oldest], self._current[id_of(oldest)]
         out = []
-        for key, hit in zip(lookup.keys, lookup.found, strict=True):
+        stale = iter(lookup.stale)  # the ids of the misses, in their order
+        for hit in lookup.found:
             if hit is None:
-                rendered = fresh.get(key[0])
+                rendered = fresh.get(next(stale))
                 if rendered is None:  # matched, then gone before its columns were read
                     continue
                 hit = rendered[1]
@@ -138,9 +140,9 @@ class RequestFeed:
         names = member_names(conn, {r["community_code"] for r in rows})
         return {
             r["id"]: (
-                (r["id"], r["version"], r["state"]),
-                request_json(
-                    request_fields(
+                r["key"],
+                values_json(
+                    request_values(
                         r,
                         self._communities.get(r["community_code"], ""),
                         self._tz,
