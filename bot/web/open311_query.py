@@ -190,7 +190,7 @@ class joined_keys(FunctionElement[str]):  # lower case: it reads as a SQL functi
 def _joined_keys(element: joined_keys, compiler: SQLCompiler, **kw: Any) -> str:
     # SQLite's group_concat takes the rows of a subquery with a LIMIT in the order it made
     # them (its co-routine feeds the aggregate row by row).
-    key = compiler.process(list(element.clauses)[0], **kw)
+    key = compiler.process(next(iter(element.clauses)), **kw)
     return f"group_concat({key}, '{_SEPARATOR}')"
 
 
