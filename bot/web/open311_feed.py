@@ -28,17 +28,22 @@ from bot.web.open311_query import (
     Key,
     RequestQuery,
     id_of,
+    joined_keys_of,
     key_of,
     load_rows,
     match_keys,
     match_rows,
     member_names,
+    split_keys,
 )
 
 CACHED = 20_000  # requests kept (about 12 MB); the oldest rendered go first
 # Ids asked for at once up to which a lookup reads their whole rows: beyond, the rendering may
 # go to a thread that reads them again (bot.web.open311), so the lookup reads only the keys.
 WHOLE_ROWS = 50
+# Whole answers of windows kept, by the string of their keys: clients poll the same windows, and
+# an answer none of whose tickets changed is then one look-up, not one per request.
+ANSWERS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,9 @@ class RequestFeed:
         # replace it when the ticket changes.
         self._cache: dict[Key, bytes] = {}
         self._current: dict[int, Key] = {}
+        # A window's answer by the string of its keys (every key's version in it): a ticket's
+        # change, a new or a gone one makes another string, and so a miss.
+        self._answers: dict[str, list[bytes]] = {}
         self._lock = threading.Lock()  # lookups and renderings run in several threads
 
     def connect(self) -> Connection:
@@ -92,15 +100,28 @@ class RequestFeed:
         """The matching keys and what the cache holds for them, in one transaction of
         ``conn`` that :meth:`complete` must continue."""
         rows = None
+        joined = None
         if query.ids and len(query.ids) <= WHOLE_ROWS:
             rows = match_rows(conn, query.ids)
             keys = [key_of(row) for row in rows]
-        else:
+        elif query.ids:
             keys = match_keys(conn, query)
+        else:
+            joined = joined_keys_of(conn, query)
+            with self._lock:
+                answer = self._answers.pop(joined, None)
+                if answer is not None:  # re-inserted last: the newest stay longest
+                    self._answers[joined] = answer
+                    return Lookup([], answer, [])
+            keys = split_keys(joined)
         with self._lock:
             found = list(map(self._cache.get, keys))
-        if None not in found:  # the usual case: every request already rendered and current
-            return Lookup(keys, found, [])
+            if None not in found:  # the usual case: every request rendered and current
+                if joined is not None:
+                    self._answers[joined] = found  # type: ignore[assignment]  # no None
+                    if len(self._answers) > ANSWERS:
+                        del self._answers[next(iter(self._answers))]
+                return Lookup(keys, found, [])
         stale = [id_of(key) for key, hit in zip(keys, found, strict=True) if hit is None]
         if rows is None:
             return Lookup(keys, found, stale)

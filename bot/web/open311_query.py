@@ -300,6 +300,17 @@ def match_keys(conn: Connection, query: RequestQuery) -> list[Key]:
     :data:`MAX_RESULTS`: enough to tell which cached answers are still current."""
     if query.ids:
         return [key_of(row) for row in match_rows(conn, query.ids)]
+    return split_keys(joined_keys_of(conn, query))
+
+
+def split_keys(joined: str) -> list[Key]:
+    """The keys of :func:`joined_keys_of`."""
+    return joined.split(_SEPARATOR) if joined else []
+
+
+def joined_keys_of(conn: Connection, query: RequestQuery) -> str:
+    """The keys of the tickets matching ``query`` (not by id) as one string, newest first
+    (see :func:`split_keys`): equal strings, equal answers."""
     asked = set(query.states)
     states = NO_STATES if not asked or asked == _ALL_STATES else BOUND
     if asked == _OPEN_STATES:
@@ -320,7 +331,7 @@ def match_keys(conn: Connection, query: RequestQuery) -> list[Key]:
     if states == BOUND:
         params["states"] = query.states
     ((joined,),) = fetch(conn, stmt, params)
-    return joined.split(_SEPARATOR) if joined else []
+    return joined or ""
 
 
 def load_rows(conn: Connection, ids: Collection[int]) -> list[dict[str, Any]]:
