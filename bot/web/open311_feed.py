@@ -25,10 +25,10 @@ from sqlalchemy import Connection, Engine
 from bot.web.open311_format import request_values
 from bot.web.open311_json import values_json
 from bot.web.open311_query import (
+    Joined,
     Key,
     RequestQuery,
-    id_of,
-    joined_keys_of,
+    joined_keys,
     key_of,
     load_rows,
     match_keys,
@@ -41,7 +41,7 @@ CACHED = 20_000  # requests kept (about 12 MB); the oldest rendered go first
 # Ids asked for at once up to which a lookup reads their whole rows: beyond, the rendering may
 # go to a thread that reads them again (bot.web.open311), so the lookup reads only the keys.
 WHOLE_ROWS = 50
-# Whole answers of windows kept, by the string of their keys: clients poll the same windows, and
+# Whole answers of windows kept, by the texts of their keys: clients poll the same windows, and
 # an answer none of whose tickets changed is then one look-up, not one per request.
 ANSWERS = 64
 
@@ -77,9 +77,9 @@ class RequestFeed:
         # replace it when the ticket changes.
         self._cache: dict[Key, bytes] = {}
         self._current: dict[int, Key] = {}
-        # A window's answer by the string of its keys (every key's version in it): a ticket's
-        # change, a new or a gone one makes another string, and so a miss.
-        self._answers: dict[str, list[bytes]] = {}
+        # A window's answer by the texts of its keys (every key's version in them): a ticket's
+        # change, a new or a gone one makes other texts, and so a miss.
+        self._answers: dict[Joined, list[bytes]] = {}
         self._lock = threading.Lock()  # lookups and renderings run in several threads
 
     def connect(self) -> Connection:
@@ -107,7 +107,7 @@ class RequestFeed:
         elif query.ids:
             keys = match_keys(conn, query)
         else:
-            joined = joined_keys_of(conn, query)
+            joined = joined_keys(conn, query)
             with self._lock:
                 answer = self._answers.pop(joined, None)
                 if answer is not None:  # re-inserted last: the newest stay longest
@@ -122,7 +122,7 @@ class RequestFeed:
                     if len(self._answers) > ANSWERS:
                         del self._answers[next(iter(self._answers))]
                 return Lookup(keys, found, [])
-        stale = [id_of(key) for key, hit in zip(keys, found, strict=True) if hit is None]
+        stale = [key[0] for key, hit in zip(keys, found, strict=True) if hit is None]
         if rows is None:
             return Lookup(keys, found, stale)
         return Lookup(keys, found, stale, {r["id"]: r for r in rows})
@@ -143,7 +143,7 @@ class RequestFeed:
                 self._current[ident] = key
             while len(self._cache) > self._cap:  # each id has one entry: its current key
                 oldest = next(iter(self._cache))
-                del self._cache[oldest], self._current[id_of(oldest)]
+                del self._cache[oldest], self._current[oldest[0]]
         out = []
         stale = iter(lookup.stale)  # the ids of the misses, in their order
         for hit in lookup.found:
@@ -161,7 +161,7 @@ class RequestFeed:
         names = member_names(conn, {r["community_code"] for r in rows})
         return {
             r["id"]: (
-                r["key"],
+                (r["id"], r["version"], r["state"]),
                 values_json(
                     request_values(
                         r,

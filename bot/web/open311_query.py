@@ -24,8 +24,6 @@ from sqlalchemy import (
     String,
     bindparam,
     case,
-    cast,
-    literal_column,
     text,
 )
 from sqlalchemy import select as select_columns
@@ -54,13 +52,29 @@ _ID = re.compile(r"^\s*[Tt#]?(\d{1,12})\s*$")
 T = Ticket.metadata.tables["tickets"].c
 E = TicketEvent.metadata.tables["ticket_events"].c
 M = Member.metadata.tables["members"].c
-# What tells a cached answer is current: "id version state", the version being the last change
-# as the database writes it as text (compared for equality only). One string per ticket, made
-# by the database: a window's keys come as one string of them all (see ``_keys_statement``).
-_SPACE = literal_column("' '")
-KEY = (cast(T.id, String()) + _SPACE + cast(T.updated_at, String()) + _SPACE + T.state).label(
-    "key"
-)
+
+
+class as_text(FunctionElement[str]):  # lower case: it reads as a SQL function
+    """A column's value as text: on SQLite as it is stored (a datetime is stored as text)."""
+
+    type = String()
+    name = "as_text"
+    inherit_cache = True
+
+
+@compiles(as_text)
+def _as_text(element: as_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS VARCHAR)"
+
+
+@compiles(as_text, "sqlite")
+def _as_text_sqlite(element: as_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+# The last change as the database writes it as text, compared for equality only (no datetime
+# made of it): with the id and the state, what tells a cached answer is current.
+VERSION = as_text(T.updated_at).label("version")
 COLUMNS = (
     T.id,
     T.community_code,
@@ -173,32 +187,33 @@ def parse_query(
     )
 
 
-Key = str  # "id version state" (KEY): what tells a cached answer is current
-_SEPARATOR = ","  # between the keys of a window; no key holds one
+Key = tuple[int, str, str]  # (id, version, state): what tells a cached answer is current
+Joined = tuple[str, str, str]  # the ids, versions and states of a window, each joined by ","
+_SEPARATOR = ","  # no id, version or state holds one
 
 
-class joined_keys(FunctionElement[str]):  # lower case: it reads as a SQL function
-    """The keys of an ordered subquery (its columns ``key``, ``created_at``, ``id``) as one
-    string, in the subquery's order, separated by :data:`_SEPARATOR`; NULL for none."""
+class joined(FunctionElement[str]):  # lower case: it reads as a SQL function
+    """One column of an ordered subquery (``value``, then its ``created_at`` and ``id``) as
+    one text, in the subquery's order, separated by :data:`_SEPARATOR`; NULL for no rows."""
 
     type = String()
-    name = "joined_keys"
+    name = "joined"
     inherit_cache = True
 
 
-@compiles(joined_keys)
-def _joined_keys(element: joined_keys, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(joined)
+def _joined(element: joined, compiler: SQLCompiler, **kw: Any) -> str:
     # SQLite's group_concat takes the rows of a subquery with a LIMIT in the order it made
     # them (its co-routine feeds the aggregate row by row).
-    key = compiler.process(next(iter(element.clauses)), **kw)
-    return f"group_concat({key}, '{_SEPARATOR}')"
+    value = compiler.process(next(iter(element.clauses)), **kw)
+    return f"group_concat({value}, '{_SEPARATOR}')"
 
 
-@compiles(joined_keys, "postgresql")
-def _joined_keys_postgresql(element: joined_keys, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(joined, "postgresql")
+def _joined_postgresql(element: joined, compiler: SQLCompiler, **kw: Any) -> str:
     # PostgreSQL promises no order to an aggregate but its own ORDER BY.
-    key, created, ident = (compiler.process(c, **kw) for c in element.clauses)
-    return f"string_agg({key}, '{_SEPARATOR}' ORDER BY {created} DESC, {ident} DESC)"
+    value, created, ident = (compiler.process(c, **kw) for c in element.clauses)
+    return f"string_agg(({value})::text, '{_SEPARATOR}' ORDER BY {created} DESC, {ident} DESC)"
 
 
 class unindexed(FunctionElement[str]):  # lower case: it reads as a SQL function
@@ -234,10 +249,11 @@ def _keys_statement(
     """The key query of one shape, built once: its values are bound at execution (expanding
     for the lists), so neither building it nor SQLAlchemy's cache key costs each request.
 
-    Its one row is one string of every key: read row by row, a key cost the driver more than
-    the database took to find it (a row object, three values, the GIL released at each step).
+    Its one row is three texts, the ids, the versions and the states joined: read row by row,
+    a key cost the driver more than the database took to find it (a row object, three values,
+    the GIL released at each step); made into one string by the database, more again.
     """
-    stmt = select_columns(KEY, T.created_at, T.id)
+    stmt = select_columns(T.id, VERSION, T.state, T.created_at)
     # A window is at most 90 days: scanning it in the covering feed index always beats a
     # plan on (community, …) that sorts years of tickets, which SQLite picks when it has
     # no statistics. ``unindexed`` keeps the community from choosing an index.
@@ -254,7 +270,10 @@ def _keys_statement(
     if end:
         stmt = stmt.where(T.created_at <= bindparam("end"))
     found = stmt.order_by(T.created_at.desc(), T.id.desc()).limit(MAX_RESULTS).subquery()
-    return select_columns(joined_keys(found.c.key, found.c.created_at, found.c.id))
+    order = (found.c.created_at, found.c.id)
+    return select_columns(
+        *(joined(c, *order) for c in (found.c.id, found.c.version, found.c.state))
+    )
 
 
 def fetch(conn: Connection, stmt: Select[Any], values: dict[str, Any]) -> list[Any]:
@@ -269,7 +288,7 @@ def fetch(conn: Connection, stmt: Select[Any], values: dict[str, Any]) -> list[A
     return Driver(conn).rows(stmt, values)
 
 
-_ROWS = select_columns(*COLUMNS, KEY, NOTE).where(T.id.in_(bindparam("ids", expanding=True)))
+_ROWS = select_columns(*COLUMNS, VERSION, NOTE).where(T.id.in_(bindparam("ids", expanding=True)))
 _ROW_NAMES = tuple(_ROWS.selected_columns.keys())
 _ROWS_BY_ID = _ROWS.order_by(T.created_at.desc(), T.id.desc()).limit(MAX_RESULTS)
 _MEMBERS = select_columns(M.community_code, M.name).where(
@@ -286,31 +305,35 @@ def match_rows(conn: Connection, ids: Collection[int]) -> list[dict[str, Any]]:
 
 def key_of(row: Mapping[str, Any]) -> Key:
     """The key of a row of :func:`load_rows` or :func:`match_rows`."""
-    key: str = row["key"]
-    return key
-
-
-def id_of(key: Key) -> int:
-    """The ticket number of a key."""
-    return int(key[: key.index(" ")])
+    return (row["id"], row["version"], row["state"])
 
 
 def match_keys(conn: Connection, query: RequestQuery) -> list[Key]:
-    """The keys (``"id version state"``) of the matching tickets, newest first, at most
+    """``(id, version, state)`` of the matching tickets, newest first, at most
     :data:`MAX_RESULTS`: enough to tell which cached answers are still current."""
     if query.ids:
         return [key_of(row) for row in match_rows(conn, query.ids)]
-    return split_keys(joined_keys_of(conn, query))
+    return split_keys(joined_keys(conn, query))
 
 
-def split_keys(joined: str) -> list[Key]:
-    """The keys of :func:`joined_keys_of`."""
-    return joined.split(_SEPARATOR) if joined else []
+def split_keys(found: Joined) -> list[Key]:
+    """The keys of :func:`joined_keys`."""
+    ids, versions, states = found
+    if not ids:
+        return []
+    return list(
+        zip(
+            map(int, ids.split(_SEPARATOR)),
+            versions.split(_SEPARATOR),
+            states.split(_SEPARATOR),
+            strict=True,
+        )
+    )
 
 
-def joined_keys_of(conn: Connection, query: RequestQuery) -> str:
-    """The keys of the tickets matching ``query`` (not by id) as one string, newest first
-    (see :func:`split_keys`): equal strings, equal answers."""
+def joined_keys(conn: Connection, query: RequestQuery) -> Joined:
+    """The keys of the tickets matching ``query`` (not by id), newest first, as three texts
+    (see :func:`split_keys`): equal texts, equal answers."""
     asked = set(query.states)
     states = NO_STATES if not asked or asked == _ALL_STATES else BOUND
     if asked == _OPEN_STATES:
@@ -330,8 +353,8 @@ def joined_keys_of(conn: Connection, query: RequestQuery) -> str:
     }
     if states == BOUND:
         params["states"] = query.states
-    ((joined,),) = fetch(conn, stmt, params)
-    return joined or ""
+    ((ids, versions, states),) = fetch(conn, stmt, params)
+    return (ids or "", versions or "", states or "")
 
 
 def load_rows(conn: Connection, ids: Collection[int]) -> list[dict[str, Any]]:

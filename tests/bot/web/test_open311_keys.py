@@ -14,7 +14,6 @@ from bot.web.open311_format import STATES_BY_STATUS, STATUS_BY_STATE
 from bot.web.open311_query import (
     _ROWS,
     RequestQuery,
-    id_of,
     load_rows,
     match_keys,
     match_rows,
@@ -80,7 +79,7 @@ def test_every_filter_shape_finds_exactly_the_matching_tickets(
                 and (not states or t.state in states)
                 and (community is None or t.community_code == community)
             ]
-            found = [(id_of(k), k.rsplit(" ", 1)[1]) for k in match_keys(conn, query)]
+            found = [(k[0], k[2]) for k in match_keys(conn, query)]
             assert found == expected, (statuses, codes)
 
 
@@ -104,7 +103,7 @@ def test_sqlite_reads_open_requests_from_their_partial_index(
         (sql,) = [s for s in sent if s.startswith("SELECT")]
         assert FEED_OPEN_WHERE in sql
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
-    searched = [row[3] for row in plan if "tickets" in row[3]]
+    searched = [row[3] for row in plan if "tickets" in row[3]]  # in the keys' subquery
     assert searched == [
         "SEARCH tickets USING COVERING INDEX ix_tickets_feed_open (created_at>? AND created_at<?)"
     ]
@@ -121,10 +120,10 @@ def test_rows_read_on_the_driver_equal_sqlalchemys(
         assert [type(v) for v in found[0].values()] == [type(v) for v in expected[0].values()]
         assert all(type(r["created_at"]) is datetime and r["created_at"].tzinfo for r in found)
         keys = match_keys(conn, RequestQuery(ids=tuple(ids)))
-        assert sorted(keys) == sorted(r["key"] for r in expected)
+        assert sorted(keys) == sorted((r["id"], r["version"], r["state"]) for r in expected)
         by_id = match_rows(conn, ids)
         members = member_names(conn, {"c1", "c2"})
-    assert [r["key"] for r in by_id] == keys  # newest first
+    assert [(r["id"], r["version"], r["state"]) for r in by_id] == keys  # newest first
     assert sorted(by_id, key=lambda r: r["id"]) == sorted(found, key=lambda r: r["id"])
     assert {r["note"] for r in found} == {None} and members == {}  # none here: still read
 
