@@ -79,7 +79,7 @@ class RequestFeed:
         self._current: dict[int, Key] = {}
         # A window's answer by the texts of its keys (every key's version in them): a ticket's
         # change, a new or a gone one makes other texts, and so a miss.
-        self._answers: dict[Joined, list[bytes]] = {}
+        self._answers: dict[Joined, list[bytes | None]] = {}  # no None in them
         self._lock = threading.Lock()  # lookups and renderings run in several threads
 
     def connect(self) -> Connection:
@@ -118,7 +118,7 @@ class RequestFeed:
             found = list(map(self._cache.get, keys))
             if None not in found:  # the usual case: every request rendered and current
                 if joined is not None:
-                    self._answers[joined] = found  # type: ignore[assignment]  # no None
+                    self._answers[joined] = found
                     if len(self._answers) > ANSWERS:
                         del self._answers[next(iter(self._answers))]
                 return Lookup(keys, found, [])

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import select as select_columns
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -245,7 +246,7 @@ _OPEN_STATES = set(FEED_OPEN_STATES)
 @functools.cache
 def _keys_statement(
     community: bool, codes: bool, states: str, start: bool, end: bool
-) -> Select[Any]:
+) -> Select[str, str, str]:
     """The key query of one shape, built once: its values are bound at execution (expanding
     for the lists), so neither building it nor SQLAlchemy's cache key costs each request.
 
@@ -272,11 +273,11 @@ def _keys_statement(
     found = stmt.order_by(T.created_at.desc(), T.id.desc()).limit(MAX_RESULTS).subquery()
     order = (found.c.created_at, found.c.id)
     return select_columns(
-        *(joined(c, *order) for c in (found.c.id, found.c.version, found.c.state))
+        joined(found.c.id, *order), joined(found.c.version, *order), joined(found.c.state, *order)
     )
 
 
-def fetch(conn: Connection, stmt: Select[Any], values: dict[str, Any]) -> list[Any]:
+def fetch(conn: Connection, stmt: ClauseElement, values: dict[str, Any]) -> list[Any]:
     """The rows of ``stmt`` with ``values`` (tuples, values as SQLAlchemy reads them), read in
     the transaction of ``conn`` (begun if need be).
 
