@@ -9,6 +9,8 @@ were never shown are read and rendered again. The answer is therefore always cur
 A query is answered in two steps, :meth:`RequestFeed.lookup` (the key query and the cache) and
 :meth:`RequestFeed.complete` (rendering what was missing), so that a caller can do the cheap
 first step where it stands and hand only a long rendering to a thread; :meth:`find` does both.
+A window's keys come as three texts (ids, versions, states joined); the last answers are kept
+whole by them, so a window polled again unchanged is one look-up instead of one per request.
 A lookup of a few ids reads their whole rows at once (one statement instead of two): most
 requests asked for by id have not been rendered yet.
 """

@@ -1,11 +1,11 @@
 """Open311 ``requests.json`` queries: the parameters checked, then indexed SELECTs.
 
 The first query of a window finds which tickets match (id, last change, state: newest first,
-at most :data:`MAX_RESULTS`); only the tickets whose published form is not cached yet are then
-read, column by column (no ORM objects), each with its latest note. Tickets asked for by id are
-read whole at once (:func:`match_rows`): they are few, and mostly not cached. Every statement is
-built once, its values bound at execution, and runs on the driver connection
-(:mod:`storage.driver`) on SQLite and PostgreSQL alike.
+at most :data:`MAX_RESULTS`, as three joined texts); only the tickets whose published form is
+not cached yet are then read, column by column (no ORM objects), each with its latest note.
+Tickets asked for by id are read whole at once (:func:`match_rows`): they are few, and mostly
+not cached. Every statement is built once, its values bound at execution, and runs on the
+driver connection (:mod:`storage.driver`) on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
