@@ -78,9 +78,10 @@ POOL = web.AppKey("liufang.web.open311_pool", ThreadPoolExecutor)
 # switches per window 4 → 1.3, per id lookup 2 → 0.2). A PostgreSQL read waits on the
 # network: it stays in the thread. The reads are the dashboard's (``bot.web.reads``): past a
 # budget of SQLite steps, or on a busy database, the read runs again in the thread. The key
-# query of a filtered window takes 16,000 (open, from its partial index) to ~35,000 steps (under
-# 1 ms), a window ~8,600, a rendering of INLINE_RENDER requests ~2,000: the budget lets them
-# all finish on the loop, and stops a rarer, longer read at a few milliseconds.
+# query of a filtered window takes 28,000 (open, from its partial index) to ~45,000 steps (under
+# 1 ms; its keys joined into three texts), a window ~20,000, a rendering of INLINE_RENDER
+# requests ~2,000: the budget lets them all finish on the loop, and stops a rarer, longer read
+# at a few milliseconds.
 INLINE_RENDER = 50
 INLINE_STEPS = 100_000
 OPEN311_READER = web.AppKey("liufang.web.open311_reader", Reader)

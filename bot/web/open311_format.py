@@ -173,6 +173,62 @@ def service_notice(row: Mapping[str, Any]) -> str:
     return f"{klass}{route}" if klass else route
 
 
+# Every field of a service request in the spec, in the order of the answers (the one statement
+# of it: request_fields names its values by it, open311_json writes them in it).
+REQUEST_FIELDS = (
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+)
+
+
+def request_values(
+    row: Mapping[str, Any],
+    community: str,
+    tz: tzinfo,
+    note: str | None = None,
+    members: Iterable[str] = (),
+) -> tuple[Any, ...]:
+    """One service request's values, in the order of :data:`REQUEST_FIELDS` (``None``
+    where unknown)."""
+    where = " ".join([p for p in (community, row["grid"], row["location"]) if p])
+    return (
+        row["id"],
+        STATUS_BY_STATE.get(row["state"], "open"),
+        status_notes(row, note, members),
+        CATEGORY_LABELS.get(row["category"], CATEGORY_LABELS["other"]),
+        row["category"],
+        WITHHELD
+        if row["category"] in PRIVATE_CATEGORIES
+        else public_text(row["text"], (row["reporter_name"],), members),
+        f"{community}{ROLE_LABELS.get(row['responsible'] or '', '')}",
+        service_notice(row),
+        w3c(row["created_at"], tz),
+        w3c(row["updated_at"], tz),
+        w3c(row["due_at"], tz),
+        public_text(where, (row["reporter_name"],), members),
+        None,
+        None,
+        row["lat"],
+        row["lon"],
+        None,
+    )
+
+
 def request_fields(
     row: Mapping[str, Any],
     community: str,
@@ -181,25 +237,6 @@ def request_fields(
     members: Iterable[str] = (),
 ) -> dict[str, Any]:
     """One service request, with every field of the spec (``None`` where unknown)."""
-    where = " ".join([p for p in (community, row["grid"], row["location"]) if p])
-    return {
-        "service_request_id": row["id"],
-        "status": STATUS_BY_STATE.get(row["state"], "open"),
-        "status_notes": status_notes(row, note, members),
-        "service_name": CATEGORY_LABELS.get(row["category"], CATEGORY_LABELS["other"]),
-        "service_code": row["category"],
-        "description": WITHHELD
-        if row["category"] in PRIVATE_CATEGORIES
-        else public_text(row["text"], (row["reporter_name"],), members),
-        "agency_responsible": f"{community}{ROLE_LABELS.get(row['responsible'] or '', '')}",
-        "service_notice": service_notice(row),
-        "requested_datetime": w3c(row["created_at"], tz),
-        "updated_datetime": w3c(row["updated_at"], tz),
-        "expected_datetime": w3c(row["due_at"], tz),
-        "address": public_text(where, (row["reporter_name"],), members),
-        "address_id": None,
-        "zipcode": None,
-        "lat": row["lat"],
-        "long": row["lon"],
-        "media_url": None,
-    }
+    return dict(
+        zip(REQUEST_FIELDS, request_values(row, community, tz, note, members), strict=True)
+    )

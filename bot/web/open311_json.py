@@ -15,30 +15,11 @@ from json.encoder import encode_basestring  # the encoder's escaping with ensure
 from math import isfinite
 from typing import Any
 
+from bot.web.open311_format import REQUEST_FIELDS
 from bot.web.textsafe import NOT_XML, xml_safe, xml_safe_data
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # json.dumps's, kept
 _NESTED = (list, tuple, dict)
-# The fields of open311_format.request_fields, in its order.
-FIELDS = (
-    "service_request_id",
-    "status",
-    "status_notes",
-    "service_name",
-    "service_code",
-    "description",
-    "agency_responsible",
-    "service_notice",
-    "requested_datetime",
-    "updated_datetime",
-    "expected_datetime",
-    "address",
-    "address_id",
-    "zipcode",
-    "lat",
-    "long",
-    "media_url",
-)
 _NOT_IN_XML = ("\ufffe", "\uffff")  # the only ones JSON writes as they are, beside surrogates
 _TEXT = frozenset((str,))
 _TEXT_OR_NONE = frozenset((str, type(None)))
@@ -75,34 +56,48 @@ def _number(value: Any) -> str | None:
 def request_json(data: dict[str, Any]) -> bytes:
     """The request ``data`` (:func:`bot.web.open311_format.request_fields`) as :func:`dumps`
     writes it."""
-    if tuple(data) != FIELDS:
+    if tuple(data) != REQUEST_FIELDS:
         return dumps(data)
-    ident = data["service_request_id"]
-    texts = (
-        data["status"],
-        data["status_notes"],
-        data["service_name"],
-        data["service_code"],
-        data["description"],
-        data["agency_responsible"],
-        data["service_notice"],
-        data["address"],
-    )
-    dates = (data["requested_datetime"], data["updated_datetime"], data["expected_datetime"])
-    lat, long = _number(data["lat"]), _number(data["long"])
+    return values_json(tuple(data.values()))
+
+
+def values_json(values: tuple[Any, ...]) -> bytes:
+    """The request of these values (:func:`bot.web.open311_format.request_values`, in the
+    order of ``REQUEST_FIELDS``) as :func:`dumps` writes it."""
+    (
+        ident,
+        status,
+        notes,
+        name,
+        code,
+        description,
+        agency,
+        notice,
+        created,
+        updated,
+        due,
+        address,
+        address_id,
+        zipcode,
+        lat_value,
+        long_value,
+        media_url,
+    ) = values
+    texts = (status, notes, name, code, description, agency, notice, address)
+    dates = (created, updated, due)
+    lat, long = _number(lat_value), _number(long_value)
     if (
         type(ident) is not int
         or set(map(type, texts)) != _TEXT
         or not _TEXT_OR_NONE.issuperset(map(type, dates))
         or lat is None
         or long is None
-        or data["address_id"] is not None
-        or data["zipcode"] is not None
-        or data["media_url"] is not None
+        or address_id is not None
+        or zipcode is not None
+        or media_url is not None
     ):
-        return dumps(data)
+        return dumps(dict(zip(REQUEST_FIELDS, values, strict=True)))
     status, notes, name, code, description, agency, notice, address = map(encode_basestring, texts)
-    created, updated, due = dates
     body = (
         f'{{"service_request_id":{int.__repr__(ident)},"status":{status},'
         f'"status_notes":{notes},"service_name":{name},"service_code":{code},'
@@ -116,12 +111,12 @@ def request_json(data: dict[str, Any]) -> bytes:
     # What XML does not allow: a C0 control JSON escapes (so a backslash is there), U+FFFE or
     # U+FFFF, or a lone surrogate (UTF-8 refuses it). Most bodies have none of them.
     if "\\" in body:
-        raw = "".join(value for value in data.values() if type(value) is str)
+        raw = "".join(value for value in values if type(value) is str)
         if NOT_XML.search(raw) is not None:
-            return dumps(data)
+            return dumps(dict(zip(REQUEST_FIELDS, values, strict=True)))
     if _NOT_IN_XML[0] in body or _NOT_IN_XML[1] in body:
-        return dumps(data)
+        return dumps(dict(zip(REQUEST_FIELDS, values, strict=True)))
     try:
         return body.encode()
     except UnicodeEncodeError:
-        return dumps(data)
+        return dumps(dict(zip(REQUEST_FIELDS, values, strict=True)))

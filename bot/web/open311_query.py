@@ -1,11 +1,11 @@
 """Open311 ``requests.json`` queries: the parameters checked, then indexed SELECTs.
 
 The first query of a window finds which tickets match (id, last change, state: newest first,
-at most :data:`MAX_RESULTS`); only the tickets whose published form is not cached yet are then
-read, column by column (no ORM objects), each with its latest note. Tickets asked for by id are
-read whole at once (:func:`match_rows`): they are few, and mostly not cached. Every statement is
-built once, its values bound at execution, and runs on the driver connection
-(:mod:`storage.driver`) on SQLite and PostgreSQL alike.
+at most :data:`MAX_RESULTS`, as three joined texts); only the tickets whose published form is
+not cached yet are then read, column by column (no ORM objects), each with its latest note.
+Tickets asked for by id are read whole at once (:func:`match_rows`): they are few, and mostly
+not cached. Every statement is built once, its values bound at execution, and runs on the
+driver connection (:mod:`storage.driver`) on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from sqlalchemy import (
     bindparam,
     case,
     text,
-    type_coerce,
 )
 from sqlalchemy import select as select_columns
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -53,9 +53,29 @@ _ID = re.compile(r"^\s*[Tt#]?(\d{1,12})\s*$")
 T = Ticket.metadata.tables["tickets"].c
 E = TicketEvent.metadata.tables["ticket_events"].c
 M = Member.metadata.tables["members"].c
-# The last change as the database stores it, compared for equality only: reading it without
-# the datetime conversion makes checking 1,000 cached requests several times cheaper.
-VERSION = type_coerce(T.updated_at, String()).label("version")
+
+
+class as_text(FunctionElement[str]):  # lower case: it reads as a SQL function
+    """A column's value as text: on SQLite as it is stored (a datetime is stored as text)."""
+
+    type = String()
+    name = "as_text"
+    inherit_cache = True
+
+
+@compiles(as_text)
+def _as_text(element: as_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS VARCHAR)"
+
+
+@compiles(as_text, "sqlite")
+def _as_text_sqlite(element: as_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+# The last change as the database writes it as text, compared for equality only (no datetime
+# made of it): with the id and the state, what tells a cached answer is current.
+VERSION = as_text(T.updated_at).label("version")
 COLUMNS = (
     T.id,
     T.community_code,
@@ -168,7 +188,33 @@ def parse_query(
     )
 
 
-Key = tuple[int, Any, str]  # (id, version, state): what tells a cached answer is current
+Key = tuple[int, str, str]  # (id, version, state): what tells a cached answer is current
+Joined = tuple[str, str, str]  # the ids, versions and states of a window, each joined by ","
+_SEPARATOR = ","  # no id, version or state holds one
+
+
+class joined(FunctionElement[str]):  # lower case: it reads as a SQL function
+    """One column of an ordered subquery (``value``, then its ``created_at`` and ``id``) as
+    one text, in the subquery's order, separated by :data:`_SEPARATOR`; NULL for no rows."""
+
+    type = String()
+    name = "joined"
+    inherit_cache = True
+
+
+@compiles(joined)
+def _joined(element: joined, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite's group_concat takes the rows of a subquery with a LIMIT in the order it made
+    # them (its co-routine feeds the aggregate row by row).
+    value = compiler.process(next(iter(element.clauses)), **kw)
+    return f"group_concat({value}, '{_SEPARATOR}')"
+
+
+@compiles(joined, "postgresql")
+def _joined_postgresql(element: joined, compiler: SQLCompiler, **kw: Any) -> str:
+    # PostgreSQL promises no order to an aggregate but its own ORDER BY.
+    value, created, ident = (compiler.process(c, **kw) for c in element.clauses)
+    return f"string_agg(({value})::text, '{_SEPARATOR}' ORDER BY {created} DESC, {ident} DESC)"
 
 
 class unindexed(FunctionElement[str]):  # lower case: it reads as a SQL function
@@ -200,10 +246,15 @@ _OPEN_STATES = set(FEED_OPEN_STATES)
 @functools.cache
 def _keys_statement(
     community: bool, codes: bool, states: str, start: bool, end: bool
-) -> Select[Any]:
+) -> Select[str, str, str]:
     """The key query of one shape, built once: its values are bound at execution (expanding
-    for the lists), so neither building it nor SQLAlchemy's cache key costs each request."""
-    stmt = select_columns(T.id, VERSION, T.state)
+    for the lists), so neither building it nor SQLAlchemy's cache key costs each request.
+
+    Its one row is three texts, the ids, the versions and the states joined: read row by row,
+    a key cost the driver more than the database took to find it (a row object, three values,
+    the GIL released at each step); made into one string by the database, more again.
+    """
+    stmt = select_columns(T.id, VERSION, T.state, T.created_at)
     # A window is at most 90 days: scanning it in the covering feed index always beats a
     # plan on (community, …) that sorts years of tickets, which SQLite picks when it has
     # no statistics. ``unindexed`` keeps the community from choosing an index.
@@ -219,10 +270,14 @@ def _keys_statement(
         stmt = stmt.where(T.created_at >= bindparam("start"))
     if end:
         stmt = stmt.where(T.created_at <= bindparam("end"))
-    return stmt.order_by(T.created_at.desc(), T.id.desc()).limit(MAX_RESULTS)
+    found = stmt.order_by(T.created_at.desc(), T.id.desc()).limit(MAX_RESULTS).subquery()
+    order = (found.c.created_at, found.c.id)
+    return select_columns(
+        joined(found.c.id, *order), joined(found.c.version, *order), joined(found.c.state, *order)
+    )
 
 
-def fetch(conn: Connection, stmt: Select[Any], values: dict[str, Any]) -> list[Any]:
+def fetch(conn: Connection, stmt: ClauseElement, values: dict[str, Any]) -> list[Any]:
     """The rows of ``stmt`` with ``values`` (tuples, values as SQLAlchemy reads them), read in
     the transaction of ``conn`` (begun if need be).
 
@@ -259,6 +314,27 @@ def match_keys(conn: Connection, query: RequestQuery) -> list[Key]:
     :data:`MAX_RESULTS`: enough to tell which cached answers are still current."""
     if query.ids:
         return [key_of(row) for row in match_rows(conn, query.ids)]
+    return split_keys(joined_keys(conn, query))
+
+
+def split_keys(found: Joined) -> list[Key]:
+    """The keys of :func:`joined_keys`."""
+    ids, versions, states = found
+    if not ids:
+        return []
+    return list(
+        zip(
+            map(int, ids.split(_SEPARATOR)),
+            versions.split(_SEPARATOR),
+            states.split(_SEPARATOR),
+            strict=True,
+        )
+    )
+
+
+def joined_keys(conn: Connection, query: RequestQuery) -> Joined:
+    """The keys of the tickets matching ``query`` (not by id), newest first, as three texts
+    (see :func:`split_keys`): equal texts, equal answers."""
     asked = set(query.states)
     states = NO_STATES if not asked or asked == _ALL_STATES else BOUND
     if asked == _OPEN_STATES:
@@ -278,9 +354,8 @@ def match_keys(conn: Connection, query: RequestQuery) -> list[Key]:
     }
     if states == BOUND:
         params["states"] = query.states
-    # Driver tuples, not Rows: this runs for every request and returns up to 1,000 rows, each
-    # then looked up in the cache by the whole tuple.
-    return fetch(conn, stmt, params)
+    ((ids, versions, states),) = fetch(conn, stmt, params)
+    return (ids or "", versions or "", states or "")
 
 
 def load_rows(conn: Connection, ids: Collection[int]) -> list[dict[str, Any]]:

@@ -122,6 +122,7 @@ async def test_cached_answers_follow_every_change(
         monkeypatch.setattr(reads, "STEP", 1)  # the budget checked at every step
     _, before = await live.get_json(f"{V2}/requests.json")
     assert {r["status"] for r in before} == {"open"}
+    assert (await live.get_json(f"{V2}/requests.json"))[1] == before  # now kept whole
     await live.bot.say("[毛塘路社区六方议事群] 张经理: 认领 T2")
     await live.bot.say("[毛塘路社区六方议事群] 张经理: 驳回 T2 不属于物业，已转城管，电话12319")
     _, after = await live.get_json(f"{V2}/requests.json")

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.web.open311_format import request_fields, w3c
-from bot.web.open311_json import FIELDS, dumps, request_json
+from bot.web.open311_format import REQUEST_FIELDS, request_fields, request_values, w3c
+from bot.web.open311_json import dumps, request_json, values_json
 from bot.web.textsafe import xml_safe_data
 from tests.support.db import SHANGHAI, T0
 
@@ -43,7 +43,7 @@ def _general(data: dict[str, Any]) -> bytes:
 
 
 @settings(max_examples=3000)
-@given(st.fixed_dictionaries({name: USUAL.get(name, TEXT) for name in FIELDS}))
+@given(st.fixed_dictionaries({name: USUAL.get(name, TEXT) for name in REQUEST_FIELDS}))
 def test_a_request_is_written_as_the_encoder_writes_it(data: dict[str, Any]) -> None:
     try:
         expected = _general(data)
@@ -55,7 +55,7 @@ def test_a_request_is_written_as_the_encoder_writes_it(data: dict[str, Any]) -> 
 
 
 @settings(max_examples=500)
-@given(st.fixed_dictionaries({name: VALUE for name in FIELDS}))
+@given(st.fixed_dictionaries({name: VALUE for name in REQUEST_FIELDS}))
 def test_values_of_any_type_fall_back_to_the_encoder(data: dict[str, Any]) -> None:
     try:
         expected = _general(data)
@@ -65,7 +65,7 @@ def test_values_of_any_type_fall_back_to_the_encoder(data: dict[str, Any]) -> No
 
 
 def test_other_keys_or_another_order_are_encoded_as_they_are() -> None:
-    data = {name: None for name in reversed(FIELDS)}
+    data = {name: None for name in reversed(REQUEST_FIELDS)}
     assert request_json(data) == _general(data)
     assert request_json({"service_request_id": 1}) == b'{"service_request_id":1}'
 
@@ -78,8 +78,9 @@ def test_the_fields_are_request_fields_in_its_order() -> None:
         "due_at": None, "merged_into": None, "resolution": "", "lat": 30.5, "lon": None,
     }  # fmt: skip
     fields = request_fields(row, "幸福里社区", SHANGHAI)
-    assert tuple(fields) == FIELDS
-    assert request_json(fields) == _general(fields)
+    assert tuple(fields) == REQUEST_FIELDS
+    assert tuple(fields.values()) == request_values(row, "幸福里社区", SHANGHAI)
+    assert request_json(fields) == values_json(tuple(fields.values())) == _general(fields)
 
 
 ZONES = [

@@ -103,7 +103,8 @@ def test_sqlite_reads_open_requests_from_their_partial_index(
         (sql,) = [s for s in sent if s.startswith("SELECT")]
         assert FEED_OPEN_WHERE in sql
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
-    assert [row[3] for row in plan] == [
+    searched = [row[3] for row in plan if "tickets" in row[3]]  # in the keys' subquery
+    assert searched == [
         "SEARCH tickets USING COVERING INDEX ix_tickets_feed_open (created_at>? AND created_at<?)"
     ]
 

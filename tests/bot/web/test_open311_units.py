@@ -9,6 +9,7 @@ import pytest
 from multidict import MultiDict
 from sqlmodel import select
 
+from bot.web import open311_feed
 from bot.web.open311_feed import WHOLE_ROWS, RequestFeed
 from bot.web.open311_format import Open311Error, public_text, request_fields
 from bot.web.open311_json import dumps as _dumps
@@ -232,3 +233,43 @@ def test_a_lookup_of_many_ids_reads_keys_and_of_few_whole_rows_with_the_same_ans
     assert by_rows.find(RequestQuery(ids=few)) == [
         r for r in whole if json.loads(r)["service_request_id"] in few
     ]
+
+
+def test_a_whole_answer_kept_follows_every_change_at_once(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_community(database)
+    with database.session() as session:
+        for i in range(5):
+            session.add(ticket(f"m{i}", at=T0 + timedelta(minutes=i), text=f"路灯{i}坏了"))
+        session.commit()
+    feed = RequestFeed(database.engine, {"c1": "幸福里社区"}, SHANGHAI)
+    query = RequestQuery(start=T0 - timedelta(days=1), end=T0 + timedelta(days=1))
+    first = feed.find(query)  # rendered: not kept whole yet
+    assert feed._answers == {} and feed.find(query) == first  # all cached: now kept whole
+    assert list(feed._answers.values()) == [first] and feed.find(query) == first
+
+    def ids_and_statuses() -> list[tuple[int, str]]:
+        return [(r["service_request_id"], r["status"]) for r in map(json.loads, feed.find(query))]
+
+    with database.session() as session:
+        t = session.get(Ticket, 3)
+        assert t is not None
+        t.state = "resolved"  # the state alone makes another answer
+        session.add(t)
+        session.add(ticket("m9", at=T0 + timedelta(minutes=30), text="井盖丢了"))
+        session.commit()
+    expected = [(6, "open"), (5, "open"), (4, "open"), (3, "closed"), (2, "open"), (1, "open")]
+    assert ids_and_statuses() == expected
+    with database.session() as session:
+        gone = session.get(Ticket, 4)
+        session.delete(gone)
+        session.commit()
+    assert ids_and_statuses() == expected[:2] + expected[3:]
+    assert ids_and_statuses() == expected[:2] + expected[3:]  # kept whole, still current
+    monkeypatch.setattr(open311_feed, "ANSWERS", 2)
+    for status in ("open", "closed", "open,closed"):
+        states = parse_query(MultiDict(status=status), T0, SHANGHAI, ["c1"]).states
+        window = RequestQuery(states=states, start=query.start, end=query.end)
+        assert feed.find(window) == feed.find(window)
+    assert len(feed._answers) == 2
