@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Select, String, bindparam, func, type_coerce
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, func, type_coerce
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -56,7 +56,7 @@ def _candidates_statement(
         tickets.c.lat,
         tickets.c.lon,
     )
-    window = (
+    window: tuple[ColumnElement[bool], ...] = (
         tickets.c.community_code == bindparam("community"),
         tickets.c.category == bindparam("category"),
         tickets.c.created_at >= bindparam("since"),
