@@ -53,7 +53,8 @@ class Dispatcher:
         per_sender_per_minute: int = 0,
     ) -> None:
         self._db = db
-        # One connection for every message's transaction (SQLite): see storage.db.Writer.
+        # One connection and session for every message's transaction (SQLite): see
+        # storage.writer.
         self._writer = db.writer()
         self._services = services
         self._handlers = tuple(handlers)
@@ -135,7 +136,7 @@ class Dispatcher:
                 self._enqueue(session, replies if only is None else _not_to(event, replies))
                 if retry:
                     failed.settle(session, event.msg_id, self._services.clock())
-                session.commit()
+                self._writer.commit(session)
                 self._directory.after_commit(session)
                 return replies
         except IntegrityError as exc:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -19,6 +16,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from storage.writer import Writer
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -185,7 +185,9 @@ class Database:
         return ProjectSession(self.engine, expire_on_commit=False)
 
     def writer(self) -> Writer:
-        """A :class:`Writer`: the sessions of this process's one writer, on a held connection."""
+        """A :class:`~storage.writer.Writer`: the sessions of this process's one writer."""
+        from storage.writer import Writer  # it builds on this module
+
         return Writer(self)
 
     def upgrade(self) -> None:
@@ -231,47 +233,3 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection (call at shutdown, or before dropping a test schema)."""
         self.engine.dispose()
-
-
-class Writer:
-    """Sessions for a process's one writer (the dispatcher), on SQLite on one held connection.
-
-    A chat message is one short transaction: checking a connection out of the pool and back
-    in (and the pool's reset on return) cost SQLAlchemy more than SQLite takes for the
-    message's reads and writes. The writer keeps one connection between its transactions
-    instead, as a bot process has a single writer; it holds no transaction, so no lock,
-    while idle. A session opened while another is still in progress on it (``process_sync``
-    called from several threads at once) takes a pooled connection, as every session did
-    before. On PostgreSQL every session checks a connection out of the pool: the pool's
-    pre-ping is what replaces a connection the server dropped meanwhile.
-    """
-
-    def __init__(self, db: Database) -> None:
-        """Write to ``db``; nothing is connected until the first session needs it."""
-        self._db = db
-        self._held: Connection | None = None
-        self._in_use = threading.Lock()
-
-    @contextmanager
-    def session(self) -> Iterator[ProjectSession]:
-        """A new session (as :meth:`Database.session`), on the held connection when free."""
-        if self._db.dialect != "sqlite" or not self._in_use.acquire(blocking=False):
-            with self._db.session() as pooled:
-                yield pooled
-            return
-        try:
-            held = self._held
-            if held is None or held.closed or held.invalidated:
-                held = self._held = self._db.engine.connect()
-            with ProjectSession(bind=held, expire_on_commit=False) as session:
-                yield session
-        finally:
-            self._in_use.release()
-
-    def close(self) -> None:
-        """Give the held connection back to the pool (a later session takes another); waits
-        for a session in progress on it to end first."""
-        with self._in_use:
-            held, self._held = self._held, None
-            if held is not None:
-                held.close()
