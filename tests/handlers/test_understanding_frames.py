@@ -268,3 +268,18 @@ def test_a_trapped_body_is_still_urgent(frames: Frames, text: str, cue: str) -> 
     hits = frames.find(text)
     assert hits and hits[0].decisive and hits[0].emergency == "trapped", hits
     assert any(h.cue() == cue for h in hits), hits
+
+
+@pytest.mark.parametrize(
+    ("text", "live"),
+    [
+        ("地库有辆新能源车在冒烟，不知道是不是着火了", True),
+        ("车棚里那个电瓶有没有冒烟，我看着像有烟", True),
+        ("不是着火，是有人在烧纸", False),
+        ("但是不冒烟了，应该没事", False),
+    ],
+)
+def test_a_hedge_is_not_a_denial(frames: Frames, text: str, live: bool) -> None:
+    """是不是/有没有 before a danger word asks about it: the frame stays; 不是/不 still denies."""
+    states = {h.state for h in frames.find(text) if h.decisive}
+    assert bool(states & {"着火", "冒烟"}) == live, frames.find(text)
