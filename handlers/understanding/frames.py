@@ -214,7 +214,7 @@ def _read_all(paths: Sequence[Path]) -> tuple[dict[str, Any], list[str]]:
 
 
 def _negated(text: str, start: int) -> bool:
-    """A negator right before the state word (没倒, 不冒烟) denies it; a hedge (是不是) does not."""
+    """A negator right before the state word (没倒, 不冒烟) denies it; a hedge (是不是) not."""
     before = text[max(0, start - 3) : start]
     return before.endswith(_NEGATORS) and not before.endswith(_HEDGES)
 

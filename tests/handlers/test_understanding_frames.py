@@ -283,3 +283,21 @@ def test_a_hedge_is_not_a_denial(frames: Frames, text: str, live: bool) -> None:
     """是不是/有没有 before a danger word asks about it: the frame stays; 不是/不 still denies."""
     states = {h.state for h in frames.find(text) if h.decisive}
     assert bool(states & {"着火", "冒烟"}) == live, frames.find(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "decisive"),
+    [
+        ("车库有辆车在冒烟，好像是新能源的", True),
+        ("停车场那辆电动车冒白烟了，不知道是不是电池", True),
+        ("看新闻说外地有个地库新能源车自燃了", False),
+        ("上个月隔壁小区电动车起火的事大家还记得吧", False),
+        ("有辆黑色的车挡着了单元门，轮椅推不出去", False),
+    ],
+)
+def test_a_vehicle_smoking_here_is_a_fire(frames: Frames, text: str, decisive: bool) -> None:
+    """A car or e-bike smoking where it stands is a fire, hedged or not; one elsewhere is not."""
+    hits = [h for h in frames.find(text) if h.frame == "vehicle_fire" and h.decisive]
+    assert bool(hits) == decisive, frames.find(text)
+    if decisive:
+        assert frames.emergency(text) is not None
