@@ -13,6 +13,8 @@ from handlers.understanding.textindex import Found, aho_corasick, scan
 SHIPPED_FRAMES = Path(__file__).resolve().parent / "data" / "frames.toml"
 _SENTENCE_END = frozenset("。！？!?;；\n")
 _NEGATORS = ("不是", "不像", "没有", "没", "不", "未", "莫得", "冒得", "并没", "并非", "无")
+# A question that hedges (是不是着火, 有没有冒烟) is no denial: the danger may be there.
+_HEDGES = ("是不是", "有没有")
 _DEFAULT_WINDOW = 10
 _DISTANCE_REACH = 12  # how far before a frame a distancing word (怕, 上次, 演练) still reaches
 _SIMILE_REACH = 2  # how far after a state word a simile (似的, 一样) still reaches: 着火了似的
@@ -212,8 +214,9 @@ def _read_all(paths: Sequence[Path]) -> tuple[dict[str, Any], list[str]]:
 
 
 def _negated(text: str, start: int) -> bool:
-    """A negator right before the state word (没倒, 不冒烟) denies it."""
-    return text[max(0, start - 3) : start].endswith(_NEGATORS)
+    """A negator right before the state word (没倒, 不冒烟) denies it; a hedge (是不是) not."""
+    before = text[max(0, start - 3) : start]
+    return before.endswith(_NEGATORS) and not before.endswith(_HEDGES)
 
 
 def _distanced(text: str, start: int, distance: list[int]) -> bool:

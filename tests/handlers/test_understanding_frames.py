@@ -237,3 +237,67 @@ def test_a_broken_frames_file_says_what_to_fix(tmp_path: Path) -> None:
         Frames.load([bad])
     text = "\n".join(exc.value.errors)
     assert "states" in text and "martians" in text and "needs" in text and "colour" in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "车库卷帘门卡在一半了，人都是弯着腰钻过去的",
+        "道闸杆卡在半空，人和车都得绕着走",
+        "卷帘门卡住了，进出的人只能低头钻",
+        "老年卡在哪儿办，我家老人七十了",
+    ],
+)
+def test_a_stuck_door_is_not_a_trapped_person(frames: Frames, text: str) -> None:
+    """卡在/卡住 pairs only with the body or person right before it, not one clause away."""
+    assert not [h for h in frames.find(text) if h.decisive], frames.find(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("有个人被卡在卷帘门下面了", "人被卡在"),
+        ("孩子的头卡在栏杆缝里拔不出来", "的头卡"),
+        ("老人的腿卡在床和墙中间了，起不来", "腿卡在"),
+        ("小孩刚才把头卡在阳台栏杆中间了", "把头卡"),
+        ("工人卡在车底下了", "人卡在"),
+    ],
+)
+def test_a_trapped_body_is_still_urgent(frames: Frames, text: str, cue: str) -> None:
+    """The trapped cases keep a decisive frame with the trapped-person advice."""
+    hits = frames.find(text)
+    assert hits and hits[0].decisive and hits[0].emergency == "trapped", hits
+    assert any(h.cue() == cue for h in hits), hits
+
+
+@pytest.mark.parametrize(
+    ("text", "live"),
+    [
+        ("地库有辆新能源车在冒烟，不知道是不是着火了", True),
+        ("车棚里那个电瓶有没有冒烟，我看着像有烟", True),
+        ("不是着火，是有人在烧纸", False),
+        ("但是不冒烟了，应该没事", False),
+    ],
+)
+def test_a_hedge_is_not_a_denial(frames: Frames, text: str, live: bool) -> None:
+    """是不是/有没有 before a danger word asks about it: the frame stays; 不是/不 still denies."""
+    states = {h.state for h in frames.find(text) if h.decisive}
+    assert bool(states & {"着火", "冒烟"}) == live, frames.find(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "decisive"),
+    [
+        ("车库有辆车在冒烟，好像是新能源的", True),
+        ("停车场那辆电动车冒白烟了，不知道是不是电池", True),
+        ("看新闻说外地有个地库新能源车自燃了", False),
+        ("上个月隔壁小区电动车起火的事大家还记得吧", False),
+        ("有辆黑色的车挡着了单元门，轮椅推不出去", False),
+    ],
+)
+def test_a_vehicle_smoking_here_is_a_fire(frames: Frames, text: str, decisive: bool) -> None:
+    """A car or e-bike smoking where it stands is a fire, hedged or not; one elsewhere is not."""
+    hits = [h for h in frames.find(text) if h.frame == "vehicle_fire" and h.decisive]
+    assert bool(hits) == decisive, frames.find(text)
+    if decisive:
+        assert frames.emergency(text) is not None
