@@ -9,7 +9,7 @@ import sys
 import threading
 from collections.abc import Iterable
 from itertools import filterfalse
-from math import log
+from math import inf, log
 from pathlib import Path
 
 
@@ -116,9 +116,12 @@ STOP_WORDS = frozenset(_STOP_TEXT.split())
 _PUNCT_TOKEN = re.compile(r"^[\W_]+$")
 # What jieba's re_eng ([a-zA-Z0-9]) matches in one character, as a set: a look-up, not a regex.
 _LATIN = frozenset(string.ascii_letters + string.digits)
-# A fragment not yet looked up in the dictionary. A float object, compared by identity only
-# (never by value), so a cached score stays typed ``float | None`` in the hot loop.
-_UNSEEN = float("nan")
+# The score of a bare prefix (a dictionary entry of frequency 0): minus infinity, so it joins the
+# sums and comparisons of real words and never wins one (no separate None test in the hot loop).
+_PREFIX = -inf
+# Fragments found to be neither words nor prefixes are remembered up to this many; then the set
+# starts again (arbitrary text would otherwise grow it without end).
+_MAX_ABSENT = 200_000
 
 
 def strip_invisible(text: str) -> str:
@@ -173,11 +176,14 @@ class Segmenter:
         # jieba scores a word by log(freq / total); adding a word changes total, so the cached
         # scores are dropped whenever the dictionary changes.  One tuple, swapped in a single
         # assignment, so a cut running meanwhile sees either the old or the new model whole.
-        # The cache holds dictionary entries only (a word's score, None for a bare prefix), so
-        # it never outgrows the dictionary; it spares the big dictionary's look-ups.
-        self._model: tuple[dict[str, int], dict[str, float | None], float] = (
+        # The cache holds dictionary entries only (a word's score, _PREFIX for a bare prefix),
+        # so it never outgrows the dictionary; it spares the big dictionary's look-ups.  The set
+        # holds fragments that end a word search (not in the dictionary at all): every search
+        # ends with one, and the big dictionary's miss is the dearest look-up of all.
+        self._model: tuple[dict[str, int], dict[str, float], set[str], float] = (
             self._tokenizer.FREQ,
             {},
+            set(),
             log(self._tokenizer.total),
         )
 
@@ -211,30 +217,35 @@ class Segmenter:
 
     def _cut_block(self, block: str, out: list[str]) -> None:
         """jieba's maximum-probability path through the word graph of one block."""
-        freq, scores, log_total = self._model
+        freq, scores, absent, log_total = self._model
+        get = scores.get
         size = len(block)
         best = [0.0] * (size + 1)  # best log-probability of block[k:]
         step = [0] * size  # where the best first word starting at k ends
         for k in range(size - 1, -1, -1):
-            top, end = None, k + 1
+            top, end = _PREFIX, k + 1
             stop = k + 1
             frag = block[k]
-            while True:  # every dictionary word starting at k (prefixes have freq 0)
-                score = scores.get(frag, _UNSEEN)
-                if score is _UNSEEN:
-                    count = freq.get(frag)
-                    if count is None:  # not even a prefix: no longer word starts here
+            while True:  # every dictionary word starting at k (prefixes score minus infinity)
+                score = get(frag)
+                if score is None:
+                    if frag in absent:  # not even a prefix: no longer word starts here
                         break
-                    score = scores[frag] = log(count) - log_total if count else None
-                if score is not None:
-                    score += best[stop]
-                    if top is None or score >= top:  # a tie goes to the longer word
-                        top, end = score, stop
+                    count = freq.get(frag)
+                    if count is None:
+                        if len(absent) >= _MAX_ABSENT:
+                            absent.clear()
+                        absent.add(frag)
+                        break
+                    score = scores[frag] = log(count) - log_total if count else _PREFIX
+                score += best[stop]
+                if score >= top:  # a tie goes to the longer word
+                    top, end = score, stop
                 if stop >= size:
                     break
                 stop += 1
                 frag = block[k:stop]
-            if top is None:  # no word: the single character, scored as frequency 1
+            if top == _PREFIX:  # no word: the single character, scored as frequency 1
                 top, end = best[k + 1] - log_total, k + 1
             best[k], step[k] = top, end
         start, latin = 0, ""
