@@ -217,14 +217,22 @@ class Understanding:
             category_score = score[best]
             category, category_score = best[4:], 0.0 if category_score < 0.0 else category_score
         urgent, difficult = score.get("urgent", 0.0), score.get("difficult", 0.0)
-        location = self._locations.extract(text)
         report = score.get("small", 0.0) + (0 if urgent < 0 else urgent)
         report += 0 if difficult < 0 else difficult
         cap = th["category_cap"]
         report += th["category_share"] * (cap if cap < category_score else category_score)
-        report += location_bonus(location, th["location"])
+        least, against, bonus = th["report"], score.get("nonreport", 0.0), th["location"]
+        # A place adds 0, half or all of a non-negative bonus, and rounding keeps the order of
+        # sums: when even the whole bonus falls short, the message is no report whatever its
+        # place, and the place is not looked for (a quarter of messages).
+        if bonus >= 0 and (report + bonus < least or report + bonus <= against):
+            location = NOWHERE
+            report += bonus  # below the bar all the same
+        else:
+            location = self._locations.extract(text)
+            report += location_bonus(location, bonus)
         negated = _negated(hits) if denied else ()
-        if report < th["report"] or report <= score.get("nonreport", 0.0):
+        if report < least or report <= against:
             cues = _reasons(shown.get("nonreport"), "否", 3) + negated
             return new_classification("none", "none", None, NOWHERE, None, cues, tokens)
         if urgent >= th["urgent"] and danger >= th["urgent_cue"] and urgent >= difficult:
