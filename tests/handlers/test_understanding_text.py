@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from handlers.understanding import Understanding, normalize_text, segmenter
-from handlers.understanding.segmenter import shared_segmenter
+from handlers.understanding.segmenter import Segmenter, shared_segmenter
 
 HELDOUT = (
     Path(__file__).resolve().parents[2] / "handlers/understanding/data/train/tuned_project.jsonl"
@@ -117,6 +117,18 @@ def test_cut_matches_jieba_exactly() -> None:
     ]
     for text in texts + [normalize_text(t) for t in texts]:
         assert seg.cut(text) == seg.reference_cut(text), text
+
+
+def test_added_words_reach_remembered_clauses_and_fragments() -> None:
+    """A clause cut before a word was added is cut anew after it (no stale clause or miss)."""
+    seg = Segmenter()
+    text = "锦绣华庭的路灯坏了，锦绣华庭的路灯坏了"
+    before = seg.cut(text)  # the second clause is served from memory
+    assert before == seg.reference_cut(text) and "锦绣华庭" not in before
+    seg.add_words(["锦绣华庭"])
+    after = seg.cut(text)
+    assert after == seg.reference_cut(text)
+    assert after.count("锦绣华庭") == 2
 
 
 def test_user_words_and_tokenize() -> None:
