@@ -25,7 +25,7 @@ from handlers.understanding.model import (
     Opinion,
     features,
 )
-from handlers.understanding.segmenter import Segmenter, normalize_text, shared_segmenter
+from handlers.understanding.segmenter import Segmenter, shared_segmenter, understood_text
 from handlers.understanding.textindex import aho_corasick, merge_phrases, scan
 from handlers.understanding.types import Classification, Location, new_classification
 from handlers.vocabulary import CLASS_LABELS, ROUTE_BY_CLASS
@@ -103,19 +103,19 @@ class Understanding:
 
     def tokenize(self, text: str) -> list[str]:
         """Search tokens of a message: jieba tokens of the normalised text, minus stop words."""
-        return self._segmenter.search_tokens(self._segmenter.cut(normalize_text(text)))
+        return self._segmenter.search_tokens(self._segmenter.cut(understood_text(text)))
 
     def locate(self, text: str) -> Location:
         """Only the location of a message (for commands that name a place)."""
-        return self._locations.extract(normalize_text(text))
+        return self._locations.extract(understood_text(text))
 
     def emergency(self, text: str) -> Emergency | None:
         """The emergency number and safety line for a report, from its hazard frames."""
-        return self.frames.emergency(normalize_text(text))
+        return self.frames.emergency(understood_text(text))
 
     def classify(self, text: str) -> Classification:
         """Understand one chat message; never raises on odd text."""
-        norm = normalize_text(text)
+        norm = understood_text(text)
         if not _CONTENT.search(norm):  # emoji, punctuation or nothing at all
             return _NONE
         rule, found, feats = self.analyse(norm)

@@ -150,6 +150,29 @@ def normalize_text(text: str) -> str:
     return _LEADING_MENTION.sub("", text).strip() if text.startswith("@") else text
 
 
+# Voice input on some phones puts a space between every word or even every character
+# (电 梯 关 人 了): the lexicon and the frames read words, so such spaces are closed up.
+# A space is taken for a word break, not a clause break, when the message has at least four
+# space-separated chunks, half of them at most two characters long and none longer than six.
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+
+
+def close_voice_gaps(norm: str) -> str:
+    """``norm`` with the spaces between Chinese characters removed when they split words
+    rather than clauses (dictated text); other text unchanged."""
+    if norm.count(" ") < 3:
+        return norm
+    lengths = sorted(map(len, norm.split(" ")))
+    if lengths[-1] > 6 or lengths[(len(lengths) - 1) // 2] > 2:
+        return norm
+    return _CJK_GAP.sub("", norm)
+
+
+def understood_text(text: str) -> str:
+    """What the understanding reads of a raw message: normalised, dictation gaps closed."""
+    return close_voice_gaps(normalize_text(text))
+
+
 class Segmenter:
     """A private ``jieba.Tokenizer`` with the community dictionary; thread-safe to call.
 

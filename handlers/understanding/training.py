@@ -20,7 +20,7 @@ from handlers.understanding.classifier import Understanding
 from handlers.understanding.decision import REPORT_CATEGORIES, combine
 from handlers.understanding.evaluation import CLASSES, Labelled, Scores, read_labelled
 from handlers.understanding.model import DEFAULT_SETTINGS, LinearModel, Opinion
-from handlers.understanding.segmenter import normalize_text
+from handlers.understanding.segmenter import understood_text
 from handlers.understanding.types import Classification
 
 _GRID = {
@@ -288,7 +288,7 @@ def learn(nlp: Understanding, rows: Sequence[Labelled], *, k: int = 5, c: float 
 
 def _analyser(nlp: Understanding) -> Analyse:
     def analyse(text: str) -> tuple[Classification, tuple[str, ...], bool, bool, frozenset[str]]:
-        rule, found, feats = nlp.analyse(normalize_text(text))
+        rule, found, feats = nlp.analyse(understood_text(text))
         decisive = any(h.decisive for h in found)
         return rule, tuple(feats.strings()), decisive, bool(found), feats.signs
 

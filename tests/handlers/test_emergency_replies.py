@@ -33,8 +33,13 @@ SIX = "[毛塘路社区六方议事群]"
             "3栋门口两个人打起来了，有人动刀",
             "请立即拨打 110。远离现场，不要上前劝阻，注意自身安全。",
         ),
+        (  # a leak said as a verb, dictated with a space between every word
+            "孙大爷",
+            "喂 那个 我家 煤气 好像 漏了 我 一个人 在家 腿脚 不方便 3栋 快 来人",
+            "请立即拨打 119。不要开关电器、不要点火，开窗通风，人先到室外。",
+        ),
     ],
-    ids=["fire-119", "fallen-120", "missing-110", "violence-110"],
+    ids=["fire-119", "fallen-120", "missing-110", "violence-110", "dictated-gas-119"],
 )
 async def test_an_emergency_in_a_group_gets_its_number_and_advice(
     bot: TestBot, who: str, text: str, line: str

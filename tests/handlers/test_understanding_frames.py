@@ -36,6 +36,8 @@ def frames() -> Frames:
         ("kid standing on the window sill, no adult", "fall_risk", "kid+standing on the window"),
         ("自来水一股怪味，两个孩子喝了都在吐", "water_sick", "喝了+都在吐"),
         ("快来人", "distress", "快来人"),  # a bare cry for help
+        ("我家煤气漏了", "gas_leak", "煤气+漏了"),  # the leak as a verb, not a noun of smell
+        ("燃气表那里咝咝的在漏", "gas_leak", "燃气表+在漏"),
         ("there is an old man lying on the ground", "person_down", "old man+lying on the ground"),
         ("my roommate is not waking up", "distress", "not waking up"),
         ("燃气泄露 好臭", "gas", "气泄露"),  # 泄露 for 泄漏

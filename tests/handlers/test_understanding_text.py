@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from handlers.understanding import Understanding, normalize_text, segmenter
-from handlers.understanding.segmenter import Segmenter, shared_segmenter
+from handlers.understanding.segmenter import Segmenter, close_voice_gaps, shared_segmenter
 
 HELDOUT = (
     Path(__file__).resolve().parents[2] / "handlers/understanding/data/train/tuned_project.jsonl"
@@ -160,3 +160,24 @@ def test_jieba_loads_without_pkg_resources_and_reads_its_dictionary(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "楼道灯/坏/了"
     assert (tmp_path / "jieba.cache").is_file()  # built from jieba's dictionary via open()
+
+
+_KEPT = (
+    "好的 谢谢",
+    "3栋楼道里好大一股煤气味 谁家的 快去看看 急",
+    "三栋 二单元的 楼道灯 一直不亮 麻烦看看",
+)
+
+
+@pytest.mark.parametrize(
+    ("norm", "read"),
+    [
+        ("电 梯 关 人 了 九 栋 快 来 人", "电梯关人了九栋快来人"),  # a space after every character
+        ("我家 煤气 好像 漏了 3栋 快 来人", "我家煤气好像漏了 3栋快来人"),  # CJK-CJK gaps only
+        # too few chunks, or chunks that are phrases and clauses: the spacing is kept
+        *((text, text) for text in _KEPT),
+    ],
+)
+def test_dictation_gaps_close_and_clause_gaps_stay(norm: str, read: str) -> None:
+    """Word-per-space voice input is read as one run; ordinary spacing is kept."""
+    assert close_voice_gaps(norm) == read
