@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ _NEGATORS = ("不是", "不像", "没有", "没", "不", "未", "莫得", "冒�
 _HEDGES = ("是不是", "有没有")
 _DEFAULT_WINDOW = 10
 _DISTANCE_REACH = 12  # how far before a frame a distancing word (怕, 上次, 演练) still reaches
+# What a bare cry may carry around it and still be bare: punctuation, spaces, 啊/呀 (救命啊！！).
+_BARE_FILLER = re.compile(r"[\W_啊呀哇吖阿]+")
 _SIMILE_REACH = 2  # how far after a state word a simile (似的, 一样) still reaches: 着火了似的
 _CLAUSE_MARKS = frozenset("，,、 。！？!?;；：:\n")
 _FRAME_KEYS = ("name", "emergency", "subjects", "states", "needs", "window")
@@ -55,6 +58,7 @@ class Frame:
     subjects: tuple[str, ...]  # subject group names; empty: the state alone is the danger
     states: tuple[str, ...]
     needs_now: bool = False
+    needs_alone: bool = False  # the state counts only as the whole message (a bare 救命)
     window: int = _DEFAULT_WINDOW
 
 
@@ -146,6 +150,8 @@ class Frames:
             if len(live) < len(spans):
                 signs.add("denied")
             frame = self.frames[tag[2:]]
+            if frame.needs_alone and _BARE_FILLER.sub("", text).lower() not in frame.states:
+                continue
             hit = self._place(frame, text, live, found, distance, now or not frame.needs_now)
             if hit is not None:
                 hits.append(hit)
@@ -248,6 +254,7 @@ def _frames(data: dict[str, Any]) -> list[Frame]:
             subjects=tuple(f.get("subjects", ())),
             states=tuple(f["states"]),
             needs_now=f.get("needs") == "now",
+            needs_alone=f.get("needs") == "alone",
             window=int(f.get("window", _DEFAULT_WINDOW)),
         )
         for f in data.get("frames", [])
@@ -308,8 +315,8 @@ def _check(path: Path, data: dict[str, Any]) -> list[str]:
         for group in frame.get("subjects", []):
             if group not in groups:
                 errors.append(f"{where}.subjects: unknown group {group!r} — add it to [subjects]")
-        if frame.get("needs") not in (None, "now"):
-            errors.append(f'{where}.needs: only "now" is understood — write needs = "now"')
+        if frame.get("needs") not in (None, "now", "alone"):
+            errors.append(f'{where}.needs: write needs = "now" or needs = "alone"')
     for kind, table in data.get("emergencies", {}).items():
         if not isinstance(table, dict) or not {"number", "advice"} <= set(table):
             errors.append(f"{path}: emergencies.{kind}: needs number and advice")

@@ -38,6 +38,9 @@ def frames() -> Frames:
         ("快来人", "distress", "快来人"),  # a bare cry for help
         ("我家煤气漏了", "gas_leak", "煤气+漏了"),  # the leak as a verb, not a noun of smell
         ("燃气表那里咝咝的在漏", "gas_leak", "燃气表+在漏"),
+        ("地下室淹了", "flooding_in", "地下室+淹了"),  # water coming in, said plainly
+        ("救命啊！！", "bare_cry", "救命"),  # a cry and nothing else
+        ("SOS", "bare_cry", "SOS"),
         ("there is an old man lying on the ground", "person_down", "old man+lying on the ground"),
         ("my roommate is not waking up", "distress", "not waking up"),
         ("燃气泄露 好臭", "gas", "气泄露"),  # 泄露 for 泄漏
@@ -77,6 +80,11 @@ def test_described_dangers_are_found(frames: Frames, text: str, frame: str, cue:
         "燃气安全提示：发现漏气不要开关电器，立即开窗",  # a tip of what to do if
         "转需：油锅起火千万不能用水浇",  # a tip
         "今天热得跟着火了一样",  # fire as a figure of speech
+        "救命 这群消息也太多了",  # a cry with words around it is weighed with them
+        "楼道里的水表井盖打开了，里面的阀门一直在漏",  # water, not gas
+        "绿化带里有好多烟头和塑料袋",  # cigarette ends, not smoke
+        "说好的烟感报警器还没给装",  # a smoke alarm not yet fitted
+        "地下室昨天淹了，现在好了",  # past
     ],
 )
 def test_distanced_denied_or_harmless_text_has_no_frame(frames: Frames, text: str) -> None:
