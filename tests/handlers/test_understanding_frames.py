@@ -41,6 +41,9 @@ def frames() -> Frames:
         ("地下室淹了", "flooding_in", "地下室+淹了"),  # water coming in, said plainly
         ("救命啊！！", "bare_cry", "救命"),  # a cry and nothing else
         ("SOS", "bare_cry", "SOS"),
+        ("门口有个人，零下十几度，怎么叫都叫不醒", "distress", "叫都叫不醒"),  # far from its subject
+        ("老太太在公园里转，不记得家在哪", "distress", "不记得家在哪"),
+        ("燃气报警器响了，现在还在响", "gas", "燃气报警器响"),
         ("there is an old man lying on the ground", "person_down", "old man+lying on the ground"),
         ("my roommate is not waking up", "distress", "not waking up"),
         ("燃气泄露 好臭", "gas", "气泄露"),  # 泄露 for 泄漏
@@ -85,6 +88,7 @@ def test_described_dangers_are_found(frames: Frames, text: str, frame: str, cue:
         "绿化带里有好多烟头和塑料袋",  # cigarette ends, not smoke
         "说好的烟感报警器还没给装",  # a smoke alarm not yet fitted
         "地下室昨天淹了，现在好了",  # past
+        "上次燃气报警器响是因为炖汤",  # past
     ],
 )
 def test_distanced_denied_or_harmless_text_has_no_frame(frames: Frames, text: str) -> None:
