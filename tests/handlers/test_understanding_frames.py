@@ -41,7 +41,7 @@ def frames() -> Frames:
         ("地下室淹了", "flooding_in", "地下室+淹了"),  # water coming in, said plainly
         ("救命啊！！", "bare_cry", "救命"),  # a cry and nothing else
         ("SOS", "bare_cry", "SOS"),
-        ("门口有个人，零下十几度，怎么叫都叫不醒", "distress", "叫都叫不醒"),  # far from its subject
+        ("门口有个人，零下十几度，怎么叫都叫不醒", "distress", "叫都叫不醒"),  # far from 人
         ("老太太在公园里转，不记得家在哪", "distress", "不记得家在哪"),
         ("燃气报警器响了，现在还在响", "gas", "燃气报警器响"),
         ("there is an old man lying on the ground", "person_down", "old man+lying on the ground"),
