@@ -56,19 +56,10 @@ def _candidates_statement(
         tickets.c.lat,
         tickets.c.lon,
     )
-    window: tuple[ColumnElement[bool], ...] = (
-        tickets.c.community_code == bindparam("community"),
-        tickets.c.category == bindparam("category"),
-        tickets.c.created_at >= bindparam("since"),
-    )
+    window = _window(tickets)
     if dialect == "sqlite":
         named = tickets.alias("in_window")
-        ids = select_columns(named.c.id).where(
-            named.c.community_code == bindparam("community"),
-            named.c.category == bindparam("category"),
-            named.c.created_at >= bindparam("since"),
-        )
-        window = (tickets.c.id.in_(ids),)
+        window = (tickets.c.id.in_(select_columns(named.c.id).where(*_window(named))),)
     return (
         select_columns(*columns)
         .where(
@@ -78,6 +69,16 @@ def _candidates_statement(
         )
         .order_by(tickets.c.id.desc())
         .limit(limit)
+    )
+
+
+def _window(table: Any) -> tuple[ColumnElement[bool], ...]:
+    """The community's tickets of the category filed since ``:since``, in ``table`` (the
+    tickets table or an alias of it)."""
+    return (
+        table.c.community_code == bindparam("community"),
+        table.c.category == bindparam("category"),
+        table.c.created_at >= bindparam("since"),
     )
 
 
