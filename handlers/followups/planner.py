@@ -34,6 +34,7 @@ from sqlmodel import Session
 
 from handlers.context import Services
 from handlers.followups.deadlines import (
+    answered,
     hours,
     minutes,
     respond_by,
@@ -114,9 +115,7 @@ def first_reminder(t: TicketView, policy: Policy, tz: tzinfo) -> datetime | None
 
 def late_at(t: TicketView, policy: Policy, tz: tzinfo) -> datetime | None:
     """``late``: the first-response deadline (:func:`respond_by`) of a ticket nobody answered."""
-    if t.assignee_id is not None or t.acknowledged_at is not None:  # answered()
-        return None
-    return respond_by(t, policy, tz)
+    return None if answered(t) else respond_by(t, policy, tz)
 
 
 def deadline_reminder(t: TicketView, policy: Policy, tz: tzinfo) -> datetime | None:
