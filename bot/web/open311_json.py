@@ -64,6 +64,13 @@ def request_json(data: dict[str, Any]) -> bytes:
 def values_json(values: tuple[Any, ...]) -> bytes:
     """The request of these values (:func:`bot.web.open311_format.request_values`, in the
     order of ``REQUEST_FIELDS``) as :func:`dumps` writes it."""
+    body = _templated(values)
+    return dumps(dict(zip(REQUEST_FIELDS, values, strict=True))) if body is None else body
+
+
+def _templated(values: tuple[Any, ...]) -> bytes | None:
+    """:func:`values_json`'s bytes from the template, or None when only :func:`dumps` can
+    write them (a value of another type, or text XML does not allow)."""
     (
         ident,
         status,
@@ -96,7 +103,7 @@ def values_json(values: tuple[Any, ...]) -> bytes:
         or zipcode is not None
         or media_url is not None
     ):
-        return dumps(dict(zip(REQUEST_FIELDS, values, strict=True)))
+        return None
     status, notes, name, code, description, agency, notice, address = map(encode_basestring, texts)
     body = (
         f'{{"service_request_id":{int.__repr__(ident)},"status":{status},'
@@ -113,10 +120,10 @@ def values_json(values: tuple[Any, ...]) -> bytes:
     if "\\" in body:
         raw = "".join(value for value in values if type(value) is str)
         if NOT_XML.search(raw) is not None:
-            return dumps(dict(zip(REQUEST_FIELDS, values, strict=True)))
+            return None
     if _NOT_IN_XML[0] in body or _NOT_IN_XML[1] in body:
-        return dumps(dict(zip(REQUEST_FIELDS, values, strict=True)))
+        return None
     try:
         return body.encode()
     except UnicodeEncodeError:
-        return dumps(dict(zip(REQUEST_FIELDS, values, strict=True)))
+        return None
