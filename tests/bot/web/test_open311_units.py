@@ -20,15 +20,23 @@ from storage.db import Database
 from storage.models import Ticket
 from tests.support.db import SHANGHAI, T0, seed_community, ticket
 
+# The day around T0: every lamp report of _lamps.
+DAY = RequestQuery(start=T0 - timedelta(days=1), end=T0 + timedelta(days=1))
 
-def test_the_cache_is_bounded_and_follows_changes(database: Database) -> None:
+
+def _lamps(database: Database, n: int) -> None:
+    """The community and ``n`` lamp reports, a minute apart from T0."""
     seed_community(database)
     with database.session() as session:
-        for i in range(5):
+        for i in range(n):
             session.add(ticket(f"m{i}", at=T0 + timedelta(minutes=i), text=f"路灯{i}坏了"))
         session.commit()
+
+
+def test_the_cache_is_bounded_and_follows_changes(database: Database) -> None:
+    _lamps(database, 5)
     feed = RequestFeed(database.engine, {"c1": "幸福里社区"}, SHANGHAI, cached=3)
-    query = RequestQuery(start=T0 - timedelta(days=1), end=T0 + timedelta(days=1))
+    query = DAY
     first = [json.loads(r) for r in feed.find(query)]
     assert [r["service_request_id"] for r in first] == [5, 4, 3, 2, 1]
     assert len(feed._cache) == 3  # the three rendered last
@@ -44,13 +52,9 @@ def test_the_cache_is_bounded_and_follows_changes(database: Database) -> None:
 
 
 def test_a_changed_request_replaces_its_cached_version(database: Database) -> None:
-    seed_community(database)
-    with database.session() as session:
-        for i in range(4):
-            session.add(ticket(f"m{i}", at=T0 + timedelta(minutes=i), text=f"路灯{i}坏了"))
-        session.commit()
+    _lamps(database, 4)
     feed = RequestFeed(database.engine, {"c1": "幸福里社区"}, SHANGHAI)
-    query = RequestQuery(start=T0 - timedelta(days=1), end=T0 + timedelta(days=1))
+    query = DAY
     feed.find(query)
     for hours, state in ((1, "in_progress"), (2, "resolved")):
         with database.session() as session:
@@ -67,13 +71,9 @@ def test_a_changed_request_replaces_its_cached_version(database: Database) -> No
 
 
 def test_a_lookup_finds_current_answers_and_names_only_what_changed(database: Database) -> None:
-    seed_community(database)
-    with database.session() as session:
-        for i in range(6):
-            session.add(ticket(f"m{i}", at=T0 + timedelta(minutes=i), text=f"路灯{i}坏了"))
-        session.commit()
+    _lamps(database, 6)
     feed = RequestFeed(database.engine, {"c1": "幸福里社区"}, SHANGHAI)
-    query = RequestQuery(start=T0 - timedelta(days=1), end=T0 + timedelta(days=1))
+    query = DAY
     with feed.connect() as conn:
         first = feed.lookup(conn, query)
         assert first.stale == [6, 5, 4, 3, 2, 1] and set(first.found) == {None}
@@ -98,13 +98,9 @@ def test_a_lookup_finds_current_answers_and_names_only_what_changed(database: Da
 
 
 def test_the_cache_drops_the_oldest_rendered_and_renders_them_again(database: Database) -> None:
-    seed_community(database)
-    with database.session() as session:
-        for i in range(4):
-            session.add(ticket(f"m{i}", at=T0 + timedelta(minutes=i), text=f"路灯{i}坏了"))
-        session.commit()
+    _lamps(database, 4)
     feed = RequestFeed(database.engine, {"c1": "幸福里社区"}, SHANGHAI, cached=2)
-    whole = feed.find(RequestQuery(start=T0 - timedelta(days=1), end=T0 + timedelta(days=1)))
+    whole = feed.find(DAY)
     assert len(feed._current) == 2 and set(feed._cache) == set(feed._current.values())
     assert feed.find(RequestQuery(ids=(4, 1))) == [whole[0], whole[3]]  # whichever went
     assert sorted(feed._current) == [1, 4] and set(feed._cache) == set(feed._current.values())
@@ -238,13 +234,9 @@ def test_a_lookup_of_many_ids_reads_keys_and_of_few_whole_rows_with_the_same_ans
 def test_a_whole_answer_kept_follows_every_change_at_once(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seed_community(database)
-    with database.session() as session:
-        for i in range(5):
-            session.add(ticket(f"m{i}", at=T0 + timedelta(minutes=i), text=f"路灯{i}坏了"))
-        session.commit()
+    _lamps(database, 5)
     feed = RequestFeed(database.engine, {"c1": "幸福里社区"}, SHANGHAI)
-    query = RequestQuery(start=T0 - timedelta(days=1), end=T0 + timedelta(days=1))
+    query = DAY
     first = feed.find(query)  # rendered: not kept whole yet
     assert feed._answers == {} and feed.find(query) == first  # all cached: now kept whole
     assert list(feed._answers.values()) == [first] and feed.find(query) == first
