@@ -35,7 +35,9 @@ def decide_class(
     (``rule_class``), a decisive frame adding
     ``frame_boost`` to urgent and, without one, not-a-report signs (relayed news, resolved,
     lost-and-found …) adding ``strong_sign``/``weak_sign`` to none; with one, the same signs
-    add ``framed_strong_sign``/``framed_weak_sign`` instead. A report that is not urgent
+    add ``framed_strong_sign``/``framed_weak_sign`` instead. A model urgency of
+    ``urgent_floor`` makes any message urgent unless a strong sign says it is not a report.
+    A report that is not urgent
     is 可能是急事 when the model's urgency reaches ``maybe`` or a frame saw danger; a seeming
     non-report whose urgency reaches ``maybe_none`` is filed as one rather than dropped.
     """
@@ -59,6 +61,10 @@ def decide_class(
         votes[_NONE] += s["strong_sign"] * bool(signs & STRONG_SIGNS)
         votes[_NONE] += s["weak_sign"] * bool(signs & WEAK_SIGNS)
     klass = CLASSES[votes.index(max(votes))]
+    if klass != "urgent" and opinion.urgent >= s["urgent_floor"] and not signs & STRONG_SIGNS:
+        # The model fears danger enough on its own: on new voices it is often the only one of
+        # the three that does, and a missed emergency costs more than a false alarm.
+        return "urgent", False
     if klass == "none":
         # Filed all the same when the model fears danger, unless something says it is not one.
         if opinion.urgent >= s["maybe_none"] and not signs & STRONG_SIGNS:

@@ -17,6 +17,7 @@ from handlers.understanding.model import (
     LinearModel,
     ModelError,
     Opinion,
+    char_grams,
     features,
 )
 from handlers.understanding.training import fit, learn, samples
@@ -90,11 +91,29 @@ def test_opinion_from_features_equals_opinion_from_their_strings() -> None:
     # The padded pairs (^x, x$) are looked up by character: texts that start or end with the
     # padding characters themselves, or are one character long, must agree too.
     odd = ("$", "^", "^^", "$$", "^路灯坏了$", "$5块", "路", "好的^")
-    for text in ("3栋2单元门口的路灯坏了", "谢谢", "T12怎么样了？", "老人倒在地上叫不应!!", *odd):
+    digits = ("7", "1103室漏水", "请打120", "19栋3单元501室门禁坏了", "2024年9月9日9")
+    for text in (
+        "3栋2单元门口的路灯坏了",
+        "谢谢",
+        "T12怎么样了？",
+        "老人倒在地上叫不应!!",
+        *odd,
+        *digits,
+    ):
         feats = nlp.analyse(text)[2]
         fast, slow = nlp.model.opinion(feats), nlp.model.opinion(feats.strings())
         assert fast.classes == pytest.approx(slow.classes)
         assert fast.categories == pytest.approx(slow.categories)
+
+
+def test_every_digit_reads_as_zero_in_the_character_grams() -> None:
+    """Room and building numbers are one kind of feature: 901室 and 1103室 look the same."""
+    nlp = shared_nlp()
+    assert nlp.model is not None
+    assert char_grams("901室") == ["0", "0", "0", "室", "^0", "00", "00", "0室", "室$"]
+    a = nlp.model.opinion(features("22栋3单元901室停车位太少了", [], []))
+    b = nlp.model.opinion(features("48栋7单元165室停车位太少了", [], []))
+    assert a.classes == b.classes
 
 
 def test_fit_on_a_small_file_learns_it() -> None:

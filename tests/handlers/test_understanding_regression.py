@@ -1,17 +1,14 @@
-"""Understanding regression: labelled sets it was tuned on, held close to their figures.
+"""Understanding regression: labelled sets held close to their measured figures.
 
 None of these figures is a generalisation figure. The shared dev sample is in the training
-data. ``data/untouched-1.jsonl`` and ``data/untouched-2.jsonl`` were written by separate
-authors and are not trained on, but they are not held out either: they were scored again and
-again while the lexicon, the frames and the training lines were changed, and the figures moved
-with that work (untouched-1 on first contact, docs/eval/untouched-1-first-contact.txt: class
-0.925, urgent recall 0.965, chatter→ticket 0.071, category 0.863; now, docs/eval/final.txt:
-0.947 / 0.976 / 0.014 / 0.887). So each test pins what is known to work: a bar is the measured
-count less a message or two, and a change that loses more fails here. ``untouched-3.jsonl``
-(190 lines, written by the lead of session 6 and kept from the helpers who wrote rounds 3 and
-4) was first scored with the model before those rounds (docs/eval/untouched-3-first-contact.txt:
-0.947 / 0.983 / 0.107 / 0.826); the kinds of its misses (questions about services, people
-saying a matter is settled) were then named in round 4's brief, so it too is a guard now.
+data. ``data/untouched-6.jsonl`` and ``data/untouched-7.jsonl`` (240 lines each) were written
+in session 8 by two helpers who read DESIGN.md and the two shared example files only, never
+the project's data; they are not trained on. Their first contact (docs/eval/untouched-6-first-
+contact.txt, -7-: the model of 7ecaa49) and second contact (this session's model, before their
+misclassified lines were read) are in the README. Once scored they are guards: a bar is the
+measured count less a message or two, and a change that loses more fails here. The earlier
+sets untouched-1..5 were scored so often while tuning that they joined the training data
+(``train/tuned_untouched_*``, ``train/others_untouched_*``).
 """
 
 from __future__ import annotations
@@ -58,18 +55,13 @@ class Measured:
 
 
 # Measured with the shipped model; re-measure (liufang eval) and update with any change that
-# moves them on purpose, saying so in the commit. Round 6 moved category on -1 and -3 on purpose:
-# the house convention is now animal attacks safety (those sets' authors wrote other) and
-# renovation debris construction (untouched-1 wrote sanitation).
+# moves them on purpose, saying so in the commit.
 MEASURED = {
-    "untouched-1.jsonl": Measured(
-        class_right=303, urgent_caught=83, nonreport_tickets=1, category_right=284
+    "untouched-6.jsonl": Measured(
+        class_right=224, urgent_caught=59, nonreport_tickets=1, category_right=194
     ),
-    "untouched-2.jsonl": Measured(
-        class_right=285, urgent_caught=80, nonreport_tickets=2, category_right=268
-    ),
-    "untouched-3.jsonl": Measured(
-        class_right=185, urgent_caught=59, nonreport_tickets=2, category_right=162
+    "untouched-7.jsonl": Measured(
+        class_right=229, urgent_caught=52, nonreport_tickets=2, category_right=201
     ),
 }
 # A regression is more than this many messages worse than measured.
@@ -78,8 +70,8 @@ SLACK_NARROW = 1  # urgent caught, chatter turned into tickets: each one matters
 
 
 @pytest.mark.parametrize("name", sorted(MEASURED))
-def test_tuned_on_sets_do_not_regress(name: str) -> None:
-    """Sets scored while tuning: at most a message or two worse than their measured counts."""
+def test_scored_sets_do_not_regress(name: str) -> None:
+    """Sets already scored: at most a message or two worse than their measured counts."""
     got = score(shared_nlp(), UNTOUCHED / name)
     want = MEASURED[name]
     figures = got.figures()
@@ -92,17 +84,17 @@ def test_tuned_on_sets_do_not_regress(name: str) -> None:
 def test_untouched_set_is_not_in_the_training_data() -> None:
     """No line of the untouched sets appears among the training lines (scored on, not trained).
 
-    Acknowledgements of a few characters (收到, 👍👍👍) are in every chat and every set; they
-    are not leakage.
+    Acknowledgements and laughter of a few characters (收到, 👍👍👍, 哈哈哈笑死我了) are in every
+    chat and every set; they are not leakage.
     """
     held = {
         row.text
         for p in UNTOUCHED.glob("untouched-*.jsonl")
         for row in read_labelled(p)
-        if len(row.text) > 4
+        if len(row.text) > 8
     }
     trained = {row.text for p in TRAIN_DIR.glob("*.jsonl") for row in read_labelled(p)}
-    assert len(held) >= 550 and not held & trained
+    assert len(held) >= 450 and not held & trained
 
 
 def test_the_rules_alone_still_work_without_a_model() -> None:

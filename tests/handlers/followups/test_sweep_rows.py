@@ -61,7 +61,7 @@ EXPECTED = {
     "ledger_entries": "0:e3b0c44298fc1c14",
     "meetings": "2:25c0d72f0442c083",
     "members": "24:95fc510fad93994d",
-    "outbox": "351:69e99db62312bcf4",
+    "outbox": "350:41ea8dd697f460a0",
     "ran": "824d1987110fae91",
     "redemptions": "0:e3b0c44298fc1c14",
     "service_orders": "0:e3b0c44298fc1c14",
@@ -70,7 +70,7 @@ EXPECTED = {
     "ticket_events": "148:fcde430602097061",
     "ticket_evidence": "0:e3b0c44298fc1c14",
     "ticket_reports": "9:7e22718078bded1f",
-    "tickets": "61:7f1f606abd805896",
+    "tickets": "61:d4fc491a99495971",
     "time_accounts": "0:e3b0c44298fc1c14",
 }
 
