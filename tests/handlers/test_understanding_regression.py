@@ -58,10 +58,10 @@ class Measured:
 # moves them on purpose, saying so in the commit.
 MEASURED = {
     "untouched-6.jsonl": Measured(
-        class_right=224, urgent_caught=59, nonreport_tickets=1, category_right=194
+        class_right=224, urgent_caught=59, nonreport_tickets=1, category_right=192
     ),
     "untouched-7.jsonl": Measured(
-        class_right=229, urgent_caught=52, nonreport_tickets=2, category_right=201
+        class_right=229, urgent_caught=52, nonreport_tickets=2, category_right=200
     ),
 }
 # A regression is more than this many messages worse than measured.
