@@ -154,3 +154,29 @@ def test_the_shipped_model_weighs_signs_against_frames(text: str, klass: str) ->
     from handlers.understanding.classifier import Understanding
 
     assert Understanding.load().classify(text).klass == klass
+
+
+_FLOORED = {**DEFAULT_SETTINGS, "alpha": 0.6, "urgent_floor": 0.25}
+# The vote says small (0.6 × 0.5 + 0.4 for the rules' small); the model's urgency is 0.3.
+_WORRIED = Opinion({"urgent": 0.3, "difficult": 0.0, "small": 0.5, "none": 0.2})
+
+
+def test_the_urgent_floor_makes_a_worried_model_decide() -> None:
+    """Urgency at the floor makes any message urgent, a report or a seeming non-report."""
+    assert decide_class("small", _WORRIED, False, False, _FLOORED) == ("urgent", False)
+    assert decide_class("none", _WORRIED, False, False, _FLOORED) == ("urgent", False)
+
+
+def test_the_urgent_floor_stops_at_strong_signs_and_below_itself() -> None:
+    """Relayed news or a settled event keeps its vote; below the floor, or with no floor
+    setting (an older model file), the vote decides and 可能是急事 stays the safety net."""
+    relayed = decide_class("small", _WORRIED, False, False, _FLOORED, frozenset({"relayed"}))
+    assert relayed[0] != "urgent"
+    asking = decide_class("small", _WORRIED, False, False, _FLOORED, frozenset({"asking"}))
+    assert asking[0] == "urgent"  # a weak sign does not stop it
+    higher = {**_FLOORED, "urgent_floor": 0.31}
+    assert decide_class("small", _WORRIED, False, False, higher) == ("small", True)
+    assert DEFAULT_SETTINGS["urgent_floor"] > 1
+    assert decide_class("small", _WORRIED, False, False, {**_FLOORED, "urgent_floor": 1.01})[
+        0
+    ] == ("small")

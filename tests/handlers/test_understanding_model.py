@@ -20,7 +20,7 @@ from handlers.understanding.model import (
     char_grams,
     features,
 )
-from handlers.understanding.training import fit, learn, samples
+from handlers.understanding.training import fit, folds, group_folds, learn, samples, source
 from tests.support.harness import shared_nlp
 
 SMALL = [
@@ -160,3 +160,25 @@ def _analyse(nlp: Understanding):  # type: ignore[no-untyped-def]
     from handlers.understanding.training import _analyser
 
     return _analyser(nlp)
+
+
+def test_folds_hold_each_source_whole() -> None:
+    """Cross-validation holds out whole files (or a community's corrections): a model is
+    scored on writers it never saw.  With fewer sources than folds, the rows are split."""
+    rules = Understanding.load(model_file=None)
+    rows = [
+        Labelled(f"{i}号楼路灯坏了", "small", "facility", f"{src}:{i}")
+        for i, src in enumerate(["a.jsonl"] * 5 + ["b.jsonl"] * 3 + ["c.jsonl"] * 2 + ["m:T9"])
+    ]
+    data = samples(_analyse(rules), rows, lambda row: False)
+    got = group_folds(data, 3)
+    assert sorted(i for fold in got for i in fold) == list(range(len(rows)))
+    for fold in got:
+        assert len({source(data[i].row) for i in fold}) >= 1
+        for i in fold:  # every row of a source is in its fold
+            assert all(
+                j in fold for j, s in enumerate(data) if source(s.row) == source(data[i].row)
+            )
+    assert sorted(map(len, got)) == [3, 3, 5]  # largest first, each to the lightest fold
+    assert len(group_folds(data, 5)) == 5 and sum(map(len, group_folds(data, 5))) == len(rows)
+    assert group_folds(data[:5], 3) == folds(5, 3)  # one source: rows are split
