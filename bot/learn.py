@@ -75,11 +75,14 @@ def run_learn(
     target = out or (settings.model_file if settings is not None else SHIPPED_MODEL)
     current = _current_model(target)
     rules = load_understanding(settings, model=False)
-    print(f"training on {len(rows)} shipped lines + {len(local)} corrections, {folds}-fold CV …")
+    print(
+        f"training on {len(rows)} shipped lines + {len(local)} corrections,"
+        f" {folds}-fold CV by source …"
+    )
     learned = learn(rules, rows + local, k=folds)
     before = current.info.get("cv") if current else None
     _table(
-        "cross-validated on lines the lexicon was not tuned on",
+        "cross-validated, each source file held out whole, on lines the lexicon was not tuned on",
         [
             ("rules only", learned.rules_only.figures()),
             ("model before", before if isinstance(before, dict) else None),
