@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import quote, urlsplit
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from bot.config_web import WebUser
 from bot.web.dashboard_render import CSRF, USER, render, setup_templates
@@ -43,6 +43,20 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SESSIONS = web.AppKey("liufang.web.sessions", SessionStore)
 LIMITER = web.AppKey("liufang.web.login_limiter", LoginLimiter)
 _DUMMY_HASH = hash_password(secrets.token_hex(8))  # unknown names cost as much as known ones
+
+
+# A Cookie header that is the session cookie alone, as a browser of the dashboard sends it (the
+# log-in form's cookie is sent to /login only): its token (``secrets.token_urlsafe``) is read
+# straight, what aiohttp's parser of every cookie gives for it, at a fraction of the cost.
+_SESSION_ALONE = re.compile(rf"{SESSION_COOKIE}=([A-Za-z0-9_-]+)")
+
+
+def session_token(request: web.Request) -> str | None:
+    """The value of the request's session cookie, None without one."""
+    alone = _SESSION_ALONE.fullmatch(request.headers.get(hdrs.COOKIE, ""))
+    if alone is not None:
+        return alone[1]
+    return request.cookies.get(SESSION_COOKIE)
 
 
 def current_user(request: web.Request) -> WebUser:
@@ -111,7 +125,7 @@ def _token_ok(submitted: str, expected: str) -> bool:
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Log-in required outside the public paths; CSRF token required on unsafe methods."""
     if not is_public(request.path):
-        session = request.app[SESSIONS].get(request.cookies.get(SESSION_COOKIE))
+        session = request.app[SESSIONS].get(session_token(request))
         if session is None:
             if request.method in ("GET", "HEAD"):
                 raise web.HTTPFound(f"/login?next={quote(request.path_qs, safe='')}")

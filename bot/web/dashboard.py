@@ -13,7 +13,9 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
+import jinja2
 from aiohttp import web
+from markupsafe import Markup
 
 from bot.config import Settings
 from bot.config_web import WebUser
@@ -45,10 +47,15 @@ class Visible:
 
     communities: tuple[tuple[str, str], ...]  # (code, name), in config order
     grids: dict[str, tuple[str, ...]]  # by the community chosen ("" for all): its grids, sorted
+    # The <option> lines of the list's community select by the community selected, and of
+    # its grid select by the community chosen, then the grid selected (``fixed_options``):
+    # a page picks its lines instead of looping over the options and escaping each again.
+    community_options: dict[str, Markup]
+    grid_options: dict[str, dict[str, Markup]]
 
     @classmethod
-    def of(cls, settings: Settings, user: WebUser) -> Visible:
-        """The communities and grids ``user`` may see."""
+    def of(cls, settings: Settings, user: WebUser, env: jinja2.Environment) -> Visible:
+        """The communities and grids ``user`` may see, and their options in ``env``."""
         names = {c.code: c.name for c in settings.communities}
         codes = visible_communities(user, names)
         chosen_grids = {
@@ -62,7 +69,22 @@ class Visible:
             for chosen in ("", *codes)  # "": every community the user sees
         }
         grids = {chosen: tuple(sorted(found)) for chosen, found in chosen_grids.items()}
-        return cls(tuple((code, names[code]) for code in codes), grids)
+        communities = tuple((code, names[code]) for code in codes)
+        grid_options = {
+            chosen: fixed_options(env, [(grid, grid) for grid in found])
+            for chosen, found in grids.items()
+        }
+        return cls(communities, grids, fixed_options(env, communities), grid_options)
+
+    def options(self, filters: ListFilters) -> tuple[Markup, Markup]:
+        """The community and grid <option> lines of the list with ``filters``."""
+        communities = self.community_options
+        grids = self.grid_options.get(filters.community) or {"": Markup()}
+        # A value that is no option (the URL's) selects none, as the template's loop did.
+        return (
+            communities.get(filters.community, communities[""]),
+            grids.get(filters.grid, grids[""]),
+        )
 
 
 class VisibleCache:
@@ -71,7 +93,8 @@ class VisibleCache:
     their community alone (``bot.web.auth.can_see``); a new settings object (a test's)
     starts afresh; one entry per community and one for ``"*"`` at most."""
 
-    def __init__(self) -> None:
+    def __init__(self, env: jinja2.Environment) -> None:
+        self._env = env
         self._settings: Settings | None = None
         self._by_community: dict[str, Visible] = {}
 
@@ -81,7 +104,7 @@ class VisibleCache:
             self._settings, self._by_community = settings, {}
         visible = self._by_community.get(user.community)
         if visible is None:
-            visible = self._by_community[user.community] = Visible.of(settings, user)
+            visible = self._by_community[user.community] = Visible.of(settings, user, self._env)
         return visible
 
 
@@ -95,10 +118,6 @@ def _seen(request: web.Request) -> Visible:
 def _visible(request: web.Request) -> tuple[tuple[str, str], ...]:
     """(code, name) of the communities the user may see, in config order."""
     return _seen(request).communities
-
-
-def _grids(request: web.Request, community: str) -> tuple[str, ...]:
-    return _seen(request).grids.get(community, ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,13 +165,17 @@ async def ticket_list(request: web.Request) -> web.StreamResponse:
     names = dict(visible) if len(visible) > 1 else None
     prev_qs, next_qs, csv_qs = filters.page_links()
     lines = list_lines(tickets, now, names, context.services.policy)
+    seen = _seen(request)
+    community_options, grid_options = seen.options(filters)
     return render(
         request,
         "list.html",
         {
             "filters": filters,
             "communities": visible,
-            "grids": _grids(request, filters.community),
+            "grids": seen.grids.get(filters.community, ()),
+            "community_options": community_options,
+            "grid_options": grid_options,
             "lines": bool(lines),
             "more": more,
             "prev_qs": prev_qs,
@@ -235,7 +258,7 @@ def setup(app: web.Application) -> None:
     reader = Reader(app[WEB].db)
     app[READER] = reader
     app[FIGURES] = FiguresCache()
-    app[VISIBLE] = VisibleCache()
+    app[VISIBLE] = VisibleCache(env)
 
     async def close_reader(_app: web.Application) -> None:
         reader.dispose()
