@@ -81,6 +81,7 @@ def setup_templates(app: web.Application) -> jinja2.Environment:
     )
     env.globals["PARTS"] = PARTS
     env.globals["nav"] = [("/", "工单"), ("/hall", "议事厅"), ("/stats", "统计")]
+    env.globals["nav_links"] = NavLinks(env)
     app.router.add_static("/static/", STATIC, name="static")
     return env
 
@@ -95,6 +96,28 @@ def fixed_options(env: jinja2.Environment, items: Sequence[tuple[str, str]]) -> 
         selected: Markup(str(macro(items, selected)).rstrip("\n"))
         for selected in ("", *(code for code, _ in items))
     }
+
+
+class NavLinks:
+    """The header menu's links (``nav.html``) for the page at each path, made once: a page
+    picks its lines instead of looping over the menu and escaping every link again. Made
+    again when the menu changed (``add_nav_link`` adds to it while the app is set up)."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self._env = env
+        self._menu: tuple[tuple[str, str], ...] | None = None
+        self._by_path: dict[str | None, Markup] = {}
+
+    def __call__(self, path: str) -> Markup:
+        """The links' lines, the one of ``path`` marked as the current page."""
+        nav: list[tuple[str, str]] = self._env.globals["nav"]  # type: ignore[assignment]
+        menu = tuple(nav)
+        if menu != self._menu:
+            macro = self._env.get_template("nav.html").module.links  # type: ignore[attr-defined]
+            paths = (None, *(href for href, _ in menu))  # None: a page not in the menu
+            self._by_path = {p: Markup(str(macro(menu, p))) for p in paths}
+            self._menu = menu
+        return self._by_path.get(path, self._by_path[None])
 
 
 def add_nav_link(app: web.Application, href: str, label: str) -> None:

@@ -1,5 +1,5 @@
-"""The list's community and grid options, made once per user community, are the lines the
-template's loops wrote; the session cookie read straight is what aiohttp's parser reads."""
+"""The list's community and grid options and the header menu's links, made once, are the
+lines the template's loops wrote; the session cookie read straight is what aiohttp reads."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from bot.config_web import WebUser
 from bot.web.auth import SESSION_COOKIE, session_token
 from bot.web.dashboard import Visible
 from bot.web.dashboard_filters import ListFilters
-from bot.web.dashboard_render import TEMPLATES
+from bot.web.dashboard_render import TEMPLATES, NavLinks
 
 # The loops list.html had before its options were made once (bot.web.dashboard.Visible).
 _LOOPS = (
@@ -96,3 +96,24 @@ def test_the_session_token_is_what_the_cookie_parser_reads(header: str) -> None:
     headers = {"Cookie": header} if header else {}
     request = make_mocked_request("GET", "/", headers=headers)
     assert session_token(request) == request.cookies.get(SESSION_COOKIE)
+
+
+_NAV_LOOP = (
+    "{% for href, label in nav %}\n"
+    '    <a href="{{ href }}"{% if path == href %} aria-current="page"{% endif %}>'
+    "{{ label }}</a>\n"
+    "{% endfor %}\n"
+)
+
+
+def test_nav_links_are_the_loops_lines_and_follow_the_menu() -> None:
+    env = _env()
+    env.globals["nav"] = [("/", "工单"), ("/hall", "议<事>厅")]
+    links = NavLinks(env)
+    loop = env.from_string(_NAV_LOOP)
+    for _ in range(2):  # a link added after the first page: the lines are made again
+        nav = env.globals["nav"]
+        for path in ("/", "/hall", "/stats", "/tickets/1", "", "/?x"):
+            assert links(path) == loop.render(nav=nav, path=path), path
+        assert links("/hall").count('aria-current="page"') == 1
+        nav.append(("/stats", "统计&"))  # type: ignore[attr-defined]
