@@ -145,7 +145,10 @@ def render(
         "path": request.path,
         **context,
     }
-    text = aiohttp_jinja2.render_string(name, request, values, app_key=JINJA)
+    # The template straight from the app's environment: aiohttp_jinja2.render_string looks the
+    # environment up through the request's chain of apps and checks for context processors
+    # (none here) on every page first, then renders it the same way.
+    text = request.app[JINJA].get_template(name).render(values)
     if parts:
         # The list's thirty lines were most of the page's characters, and encoding them again
         # for every page most of its encoding: they are encoded once, with the line.
