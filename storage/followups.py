@@ -109,15 +109,22 @@ def pending_for_tickets(session: Session, ticket_ids: Iterable[int]) -> list[Pen
     if not ids:
         return []
     run = driver.of(session)
-    rows = run.rows(_pending_statement(run.dialect.name), {"ids": ids})
+    if len(ids) == 1:
+        # A chat message touches one ticket: its id bound as itself, not as a JSON list
+        # (encoding it and SQLite's json_each cost more than the indexed read).
+        rows = run.rows(_pending_statement(run.dialect.name, one=True), {"id": ids[0]})
+    else:
+        rows = run.rows(_pending_statement(run.dialect.name), {"ids": ids})
     return [PendingRow._make(row) for row in rows]
 
 
 @functools.cache
-def _pending_statement(dialect: str) -> Select[int | None, str, int | None, datetime]:
-    """The pending follow-ups of some tickets (``ids``, one list parameter), built once per
-    dialect: a select of columns run on the connection, since the ORM's execution of it cost
-    more than SQLite's answer."""
+def _pending_statement(
+    dialect: str, *, one: bool = False
+) -> Select[int | None, str, int | None, datetime]:
+    """The pending follow-ups of some tickets (``ids``, one list parameter; ``one``: of the
+    ticket ``id``), built once per dialect: a select of columns run on the connection, since
+    the ORM's execution of it cost more than SQLite's answer."""
     # SQLite keeps no statistics: offered the pending index for "done_at IS NULL" it scans
     # every pending row instead of the few rows of these tickets; the unary + (SQLite's
     # documented way to keep a term off an index) leaves it the ticket index. Done rows are
@@ -131,7 +138,12 @@ def _pending_statement(dialect: str) -> Select[int | None, str, int | None, date
         col(FollowUp.kind),
         col(FollowUp.ticket_id),
         col(FollowUp.due_at),
-    ).where(in_ids(_FOLLOWUPS.c.ticket_id, dialect), pending)
+    ).where(
+        _FOLLOWUPS.c.ticket_id == bindparam("id")
+        if one
+        else in_ids(_FOLLOWUPS.c.ticket_id, dialect),
+        pending,
+    )
 
 
 def pending_for_meetings(session: Session, meeting_ids: Iterable[int]) -> list[FollowUp]:
