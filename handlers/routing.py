@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from typing import Literal
 
 from sqlmodel import Session
 
@@ -14,6 +15,7 @@ from handlers.followups.notify import People
 from handlers.hall.meetings import place_on_agenda
 from handlers.policy import when
 from handlers.privacy import mask
+from handlers.understanding.frames import Emergency
 from handlers.vocabulary import CATEGORY_LABELS, CLASS_LABELS, ROLE_LABELS, ROUTE_LABELS
 from storage import ticket_queries
 from storage.models import Member, Ticket
@@ -77,9 +79,15 @@ def plan_line(ctx: Context, ticket: Ticket) -> str:
     return f"小事线上议：请{party_label(ticket)}回复「认领 {ticket_ref(ticket.id)}」接单{due}。"
 
 
-def card(ctx: Context, ticket: Ticket, plan: str | None = None) -> str:
-    """The ticket card posted in the six-party group (``plan``: its :func:`plan_line`, when
-    the caller has it already)."""
+def card(
+    ctx: Context,
+    ticket: Ticket,
+    plan: str | None = None,
+    emergency: Emergency | Literal[False] | None = False,
+) -> str:
+    """The ticket card posted in the six-party group (``plan``: its :func:`plan_line`;
+    ``emergency``: the emergency line's advice for its text; each when the caller has it
+    already)."""
     where, grid, route = ticket.location or "未写明", ticket.grid, ticket.route
     if grid:
         where += f"（{grid}）"
@@ -91,7 +99,9 @@ def card(ctx: Context, ticket: Ticket, plan: str | None = None) -> str:
         f"负责：{party_label(ticket)}",
         plan_line(ctx, ticket) if plan is None else plan,
     ]
-    if route == "onsite" and (emergency := ctx.services.nlp.emergency(ticket.text)):
+    if route == "onsite" and emergency is False:
+        emergency = ctx.services.nlp.emergency(ticket.text)
+    if route == "onsite" and emergency:
         lines.append(emergency.line())
     if reasons := reasons_line(ticket):
         lines.append(reasons)
@@ -155,6 +165,8 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
     lines = [receipt]
     # Counted once for the receipt and the card: a hall ticket's line looks its meeting up.
     plan: str | None = None
+    # Looked up once for the receipt and the card (it reads the whole text again).
+    emergency: Emergency | Literal[False] | None = False
     if urgent:
         names = "、".join(m.name for m in alerted) or "值班人员"
         lines.append(f"已通知{names}马上到场。")
@@ -174,7 +186,8 @@ def route_new_ticket(ctx: Context, ticket: Ticket, receipt: str, notes: str) -> 
     )
     replies = [Reply(text="\n".join(lines), room_id=ev.room_id, mention_ids=origin_mentions)]
     if six and six != ev.room_id:
-        replies.append(Reply(text=card(ctx, ticket, plan), room_id=six, mention_ids=alert_ids))
+        text = card(ctx, ticket, plan, emergency)
+        replies.append(Reply(text=text, room_id=six, mention_ids=alert_ids))
     if maybe_urgent:
         replies.append(maybe_urgent_check(ctx, ticket, six or ev.room_id))
     if urgent or maybe_urgent:

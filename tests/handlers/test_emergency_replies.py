@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.support.harness import TestBot
+from handlers.understanding.frames import Emergency
+from handlers.understanding.types import Classification
+from tests.support.harness import TestBot, shared_nlp
 
 G1 = "[毛塘路1网格]"
 SIX = "[毛塘路社区六方议事群]"
@@ -59,3 +63,33 @@ async def test_an_emergency_in_a_group_gets_its_number_and_advice(
 async def test_a_small_report_gets_no_emergency_line(bot: TestBot) -> None:
     receipt, _card = await bot.say(f"{G1} 刘阿姨: 3栋2单元门口的路灯坏了")
     assert "请立即拨打" not in receipt
+
+
+class _Counting:
+    """The shared understanding, counting the texts its emergency look-up reads."""
+
+    def __init__(self) -> None:
+        self.nlp = shared_nlp()
+        self.emergencies: list[str] = []
+
+    def classify(self, text: str) -> Classification:
+        return self.nlp.classify(text)
+
+    def tokenize(self, text: str) -> list[str]:
+        return self.nlp.tokenize(text)
+
+    def emergency(self, text: str) -> Emergency | None:
+        self.emergencies.append(text)
+        return self.nlp.emergency(text)
+
+
+async def test_the_receipt_and_the_card_share_one_emergency_look_up(tmp_path: Path) -> None:
+    counting = _Counting()
+    bot = TestBot.from_example(tmp_path, nlp=counting)
+    try:
+        receipt, alert = await bot.say(f"{G1} 刘阿姨: 3栋5楼着火了，冒黑烟")
+    finally:
+        bot.close()
+    line = "请立即拨打 119。不要坐电梯，用湿毛巾捂住口鼻，弯腰从楼梯撤离。"
+    assert line in receipt.splitlines() and line in alert.splitlines()
+    assert counting.emergencies == ["3栋5楼着火了，冒黑烟"]
