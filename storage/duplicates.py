@@ -7,12 +7,23 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, func, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    literal_column,
+    text,
+    type_coerce,
+)
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from storage import core, driver
-from storage.models import Ticket, TicketReport
+from storage.models import Ticket, TicketReport, UtcDateTime
+from storage.models.tickets import FEED_OPEN_STATES, FEED_OPEN_WHERE
 
 
 class Candidate(NamedTuple):
@@ -29,56 +40,120 @@ class Candidate(NamedTuple):
 
 @functools.lru_cache(maxsize=8)
 def _candidates_statement(
-    open_states: tuple[str, ...], limit: int, dialect: str = "postgresql"
+    open_states: tuple[str, ...], limit: int, dialect: str = "postgresql", near: bool = False
 ) -> Select[int | None, str, str, str, int, float | None, float | None]:
     """The candidates query, built once per dialect: every report runs it, and building a
     select (and its cache key) cost more than SQLite's answer. The per-report values are
-    bind parameters.
+    bind parameters; ``near``: of the newest ``limit``, only those whose location contains
+    ``:near`` (see :func:`candidates`).
 
-    On SQLite the community's tickets of the category filed since ``since`` are named first,
-    by their ids alone (read from the index of community, category and filing time, no row
-    read), and the rows are then looked up by id, newest first, until ``limit`` pass the
-    other tests: the same tickets as the plain query, whose plan read and sorted every row of
-    the window (a busy category's hundreds) to keep the newest sixty. PostgreSQL plans the
-    plain query well, with its statistics.
+    The open states are written as the literals of ``ix_tickets_open_by_category``'s WHERE
+    when they are those states (a database uses a partial index only for a query that
+    implies its WHERE), so both databases walk that index: the community's open tickets of
+    the category, newest first by key, stopping at the limit. On SQLite the index also
+    holds the filing time and the location, so the newest ``limit`` are chosen and narrowed
+    to the ``near`` ones without reading a ticket row; only those that pass are read.
     """
     tickets = Ticket.__table__  # type: ignore[attr-defined]  # set by table=True
-    columns = (
+    if dialect != "sqlite":
+        return _plain_statement(tickets, open_states, limit, near)
+    newest = (
+        select_columns(tickets.c.id, tickets.c.location)
+        .where(
+            tickets.c.community_code == bindparam("community"),
+            tickets.c.category == bindparam("category"),
+            # The unary + keeps SQLite off ix_tickets_community_created (without statistics
+            # it prefers that range to the walk in key order, and then sorts the window).
+            literal_column("+tickets.created_at", UtcDateTime())
+            >= bindparam("since", type_=UtcDateTime()),
+            _open(tickets, open_states),
+            # source_msg_id is unique and never NULL: "not this message's ticket" asked once,
+            # by key, instead of reading each ticket's source_msg_id.
+            tickets.c.id.is_not(_own_ticket(tickets)),
+        )
+        .order_by(tickets.c.id.desc())
+        .limit(limit)
+        .subquery("newest")
+    )
+    row = tickets.alias("t")
+    statement = (
+        select_columns(*_columns(row))
+        .select_from(newest.join(row, row.c.id == newest.c.id))
+        .order_by(row.c.id.desc())
+    )
+    return statement.where(_contains(newest.c.location, "sqlite")) if near else statement
+
+
+def _columns(table: Any) -> tuple[ColumnElement[Any], ...]:
+    """The columns of a :class:`Candidate`, of ``table`` (the tickets table or an alias)."""
+    return (
         # Seven columns: past the four sqlmodel's select is typed for, so SQLAlchemy's own.
-        tickets.c.id,
-        tickets.c.location,
-        tickets.c.search_text,
-        tickets.c.klass,
+        table.c.id,
+        table.c.location,
+        table.c.search_text,
+        table.c.klass,
         # A flag, not the time: parsing dozens of timestamps per report cost more than
         # the query, and the score only asks whether the ticket is recent. Read as the
         # driver gives it (0/1 or a bool) and made a bool below: no conversion per row.
-        type_coerce(tickets.c.created_at >= bindparam("recent_since"), Integer).label("recent"),
-        tickets.c.lat,
-        tickets.c.lon,
+        type_coerce(table.c.created_at >= bindparam("recent_since"), Integer).label("recent"),
+        table.c.lat,
+        table.c.lon,
     )
-    window = _window(tickets)
-    if dialect == "sqlite":
-        named = tickets.alias("in_window")
-        window = (tickets.c.id.in_(select_columns(named.c.id).where(*_window(named))),)
+
+
+def _open(table: Any, open_states: tuple[str, ...]) -> ColumnElement[bool]:
+    """``table``'s state is one of ``open_states``: the partial index's literal term when
+    they are its states (``table`` is then the tickets table itself, unaliased)."""
+    if set(open_states) == set(FEED_OPEN_STATES):
+        return text(FEED_OPEN_WHERE)  # type: ignore[return-value]
+    return table.c.state.in_(list(open_states))
+
+
+def _own_ticket(tickets: Any) -> Any:
+    """The id of the ticket of ``:source`` (NULL when there is none), a scalar subquery of
+    an alias: the enclosing query's tickets are not correlated into it."""
+    own = tickets.alias("own")
     return (
-        select_columns(*columns)
+        select_columns(own.c.id)
+        .where(own.c.source_msg_id == bindparam("source"))
+        .scalar_subquery()
+    )
+
+
+def _contains(location: ColumnElement[str], dialect: str) -> ColumnElement[bool]:
+    """``location`` contains ``:near``: a plain substring position (``instr``, ``strpos``), as
+    Python's ``in``; not LIKE, whose bound pattern makes SQLite prepare the statement again
+    at every execution (it may change the plan), which cost as much as the rows it spared."""
+    position = func.instr if dialect == "sqlite" else func.strpos
+    return position(location, bindparam(_NEAR, type_=String())) > 0
+
+
+def _plain_statement(
+    tickets: Any, open_states: tuple[str, ...], limit: int, near: bool
+) -> Select[Any]:
+    """The candidates query as PostgreSQL plans it well, with its statistics: the newest
+    ``limit`` open tickets of the window, then (``near``) those of them near the report."""
+    newest = (
+        select_columns(*_columns(tickets))
         .where(
-            *window,
-            tickets.c.state.in_(list(open_states)),
+            tickets.c.community_code == bindparam("community"),
+            tickets.c.category == bindparam("category"),
+            tickets.c.created_at >= bindparam("since"),
+            _open(tickets, open_states),
             tickets.c.source_msg_id != bindparam("source"),
         )
         .order_by(tickets.c.id.desc())
         .limit(limit)
     )
-
-
-def _window(table: Any) -> tuple[ColumnElement[bool], ...]:
-    """The community's tickets of the category filed since ``:since``, in ``table`` (the
-    tickets table or an alias of it)."""
+    if not near:
+        return newest
+    # The filter applies to the newest rows the inner query chose, not before its LIMIT:
+    # the candidates are the same tickets as without it, less those that cannot match.
+    inner = newest.subquery("newest")
     return (
-        table.c.community_code == bindparam("community"),
-        table.c.category == bindparam("category"),
-        table.c.created_at >= bindparam("since"),
+        select_columns(*inner.c)
+        .where(_contains(inner.c.location, "postgresql"))
+        .order_by(inner.c.id.desc())
     )
 
 
@@ -110,9 +185,8 @@ def candidates(
         "recent_since": recent_since,
     }
     run = driver.of(session)
-    stmt = _candidates_statement(tuple(open_states), limit, run.dialect.name)
+    stmt = _candidates_statement(tuple(open_states), limit, run.dialect.name, near is not None)
     if near is not None:
-        stmt = _near_statement(stmt, run.dialect.name)
         params[_NEAR] = near
     # On the driver: columns, no objects, so SQLAlchemy's execution adds nothing but time.
     rows = run.rows(stmt, params)
@@ -124,26 +198,6 @@ def candidates(
 
 
 _NEAR = "near"
-
-
-@functools.lru_cache(maxsize=8)
-def _near_statement(newest: Select[Any], dialect: str) -> Select[Any]:
-    """``newest`` (the candidates query), kept to the rows whose location contains ``:near``,
-    built once per candidates query and dialect.
-
-    The filter applies to the newest rows the inner query chose, not before its LIMIT: the
-    candidates are the same tickets as without it, less those that cannot match. A plain
-    substring position (``instr``, ``strpos``), as Python's ``in``; not LIKE, whose bound
-    pattern makes SQLite prepare the statement again at every execution (it may change the
-    plan), which cost as much as the rows it spared.
-    """
-    inner = newest.subquery("newest")
-    position = func.instr if dialect == "sqlite" else func.strpos
-    return (
-        select_columns(*inner.c)
-        .where(position(inner.c.location, bindparam(_NEAR, type_=String())) > 0)
-        .order_by(inner.c.id.desc())
-    )
 
 
 @functools.cache

@@ -19,6 +19,7 @@ REPORT_SOURCE_MSG_UNIQUE = "uq_ticket_reports_source_msg_id"
 FEED_OPEN_STATES = ("reported", "accepted", "in_progress", "reopened")
 FEED_OPEN_WHERE = f"state IN ({', '.join(repr(s) for s in FEED_OPEN_STATES)})"
 FEED_COLUMNS = ("created_at", "id", "community_code", "category", "state", "updated_at")
+OPEN_BY_CATEGORY_COLUMNS = ("community_code", "category", "id", "created_at", "location", "state")
 
 
 class Ticket(StorageModel, table=True):
@@ -61,8 +62,15 @@ class Ticket(StorageModel, table=True):
         ),
         Index("ix_tickets_community_due", "community_code", "due_at"),
         Index("ix_tickets_community_created", "community_code", "created_at"),
-        # Revision 0019: the duplicate check reads a community's recent tickets of one category.
-        Index("ix_tickets_community_category_created", "community_code", "category", "created_at"),
+        # Revision 0022 (replacing 0019's): the duplicate check walks a community's open
+        # tickets of one category newest first, tests the window and the place here and reads
+        # only the rows that pass (storage.duplicates).
+        Index(
+            "ix_tickets_open_by_category",
+            *OPEN_BY_CATEGORY_COLUMNS,
+            sqlite_where=text(FEED_OPEN_WHERE),
+            postgresql_where=text(FEED_OPEN_WHERE),
+        ),
         # Ticket numbers are shown to people as T<id>: SQLite must never hand one out twice.
         {"sqlite_autoincrement": True},
     )

@@ -1,5 +1,5 @@
 """Intake's fast paths: objects built from stored rows, a ticket filed from its fields, an
-event's ticket UPDATE written by Core, the duplicate check's index (issue 15)."""
+event's ticket UPDATE written by Core (issue 15)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from sqlmodel import select
 
 from storage import core
 from storage.db import Database
-from storage.duplicates import _candidates_statement
 from storage.models import Ticket, TicketEvent
 from storage.tickets import add_event, create_ticket, file_ticket, get_ticket
 from tests.support.db import T0, seed_community, ticket
@@ -104,16 +103,3 @@ def test_add_event_writes_only_what_changes(database: Database) -> None:
             ("note", "reported", "reported"),
             ("claim", "reported", "accepted"),
         ]
-
-
-def test_the_duplicate_check_reads_one_category(sqlite_database: Database) -> None:
-    # The window's ids from the index alone, then the rows newest first by key, stopping at
-    # the limit: no sort of every row of a busy category's window.
-    statement = _candidates_statement(("reported",), 60, "sqlite").params(
-        community="c1", category="facility", since=T0, source="room:x", recent_since=T0
-    )
-    sql = str(statement.compile(sqlite_database.engine, compile_kwargs={"literal_binds": True}))
-    with sqlite_database.engine.connect() as conn:
-        plan = " ".join(str(r) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
-    assert "COVERING INDEX ix_tickets_community_category_created" in plan
-    assert "TEMP B-TREE" not in plan
