@@ -272,9 +272,13 @@ def reconcile(
         elif (fresh := fresh_deadline(ticket, now, policy)) is not None:
             ticket = ticket._replace(due_at=fresh)
             refreshed[ticket_id] = fresh
-        wanted = {p.key: p for p in plan(ticket, policy, tz)}
-        for row in sorted(pending[ticket_id], key=by_time):
-            key = plan_key(row.kind, row.due_at)
+        planned = plan(ticket, policy, tz)  # keyed by plan_key, inlined: thousands a sweep
+        wanted = {(p.kind, None if p.kind in PERIODIC else p.due_at): p for p in planned}
+        if len(stored := pending[ticket_id]) > 1:
+            stored.sort(key=by_time)  # the earliest copy of a follow-up is the one kept
+        for row in stored:
+            kind = row.kind
+            key = (kind, None if kind in PERIODIC else row.due_at)
             if key in wanted:
                 del wanted[key]  # already pending; a second copy of it is cancelled below
             else:
