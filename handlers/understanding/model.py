@@ -76,8 +76,8 @@ class Features:
 # Every digit is read as 0 in the character n-grams: 901室 and 1103室 are the same kind of
 # address, and a model that learns which room numbers came with emergencies in its training
 # lines makes a flat's number a reason for alarm.  (Numbers stay themselves in the words.)
-_DIGITS = str.maketrans("123456789", "000000000")
-_DIGIT_OF = {d: "0" for d in "0123456789"}
+_ALL_DIGITS = "0123456789"  # what a 0 of a gram stands for in a message
+_DIGITS = str.maketrans(_ALL_DIGITS, "0" * len(_ALL_DIGITS))
 
 
 def char_grams(text: str) -> list[str]:
@@ -130,7 +130,7 @@ def _digit_variants(gram: str) -> list[str]:
     """Every string whose digits read as ``gram``'s 0s (``char_grams`` reads all digits so)."""
     out = [""]
     for c in gram:
-        out = [head + d for head in out for d in (_DIGIT_OF if c == "0" else (c,))]
+        out = [head + d for head in out for d in (_ALL_DIGITS if c == "0" else c)]
     return out
 
 
